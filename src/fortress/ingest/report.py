@@ -1,0 +1,110 @@
+"""What an ingest reports back, and the rejects file it writes."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from fortress.model.values import looks_like_formula
+from fortress.sources.comms import Reject
+from fortress.sources.tabular import SkippedRow
+
+REJECT_COLUMNS = ("file", "row", "column", "value", "reason", "record")
+
+
+@dataclass
+class IngestSummary:
+    """Counts and provenance of one file's ingest.
+
+    ``read`` = ``accepted`` + ``rejected`` + ``duplicates`` + ``blank``: every data row is
+    accounted for. ``error`` is set when the whole file was refused (then nothing from it
+    entered the workspace).
+    """
+
+    file: str
+    table: str
+    batch_id: str
+    layout: str | None = None
+    sha256: str | None = None
+    read: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    duplicates: int = 0
+    blank: int = 0
+    rejects_file: str | None = None
+    notes: list[str] = field(default_factory=list)
+    error: str | None = None
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        """True when the file was ingested (possibly with some rows rejected)."""
+        return self.error is None
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dictionary."""
+        return asdict(self)
+
+
+class RejectsWriter:
+    """Streams rejected rows to a CSV file (``file,row,column,value,reason,record``)."""
+
+    def __init__(self, path: Path, source: Path) -> None:
+        self.path = path
+        self.source = str(source)
+        self.count = 0
+        self.first_reasons: list[str] = []
+        self._handle = path.open("w", newline="", encoding="utf-8")
+        self._writer = csv.writer(self._handle)
+        self._writer.writerow(REJECT_COLUMNS)
+
+    def __enter__(self) -> RejectsWriter:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self._handle.close()
+
+    def add_rejects(self, rejects: Iterable[Reject]) -> None:
+        """Write rows that failed a field check."""
+        for item in rejects:
+            self._write(item.row, item.column, item.value, item.reason, item.record)
+
+    def add_skipped(self, skipped: Iterable[SkippedRow]) -> None:
+        """Write rows the reader could not split into columns."""
+        for item in skipped:
+            self._write(item.row, None, None, item.reason, json.dumps(item.text))
+
+    def _write(
+        self,
+        row: int | None,
+        column: str | None,
+        value: str | None,
+        reason: str,
+        record: str | None,
+    ) -> None:
+        self.count += 1
+        if len(self.first_reasons) < 5:
+            where = f"row {row}" + (f", column {column!r}" if column else "")
+            shown = f" ({value!r})" if value is not None else ""
+            self.first_reasons.append(f"{where}: {reason}{shown}")
+        self._writer.writerow(
+            [self.source, row, column or "", _neutralise(value), reason, _neutralise(record)]
+        )
+
+
+def _neutralise(text: str | None) -> str:
+    """Prefix text a spreadsheet would execute with a quote, so opening the rejects file
+    in Excel cannot run an attacker's formula."""
+    if text and looks_like_formula(text):
+        return "'" + text
+    return text or ""

@@ -1,0 +1,1 @@
+"""Domain types shared by every package: canonical columns, value types, flags."""

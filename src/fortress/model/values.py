@@ -1,0 +1,249 @@
+"""Typed values with a registry: ``clean``, ``validate`` and ``format`` per value type.
+
+A value that cannot be cleaned is kept exactly as given with a flag saying why; nothing is
+dropped or guessed (followthemoney, for contrast, drops numbers it thinks invalid, including
+Ofcom's drama ranges, so we never rely on allocation tables for cleaning).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Final, Protocol
+
+import phonenumbers
+
+from fortress.model import flags
+
+DEFAULT_REGION: Final = "GB"
+
+
+@dataclass(frozen=True, slots=True)
+class Cleaned:
+    """The result of cleaning one raw value.
+
+    ``value`` is the normalised form, or the raw text when it could not be normalised;
+    ``flag`` names the problem (one of ``fortress.model.flags``) or is ``None``.
+    """
+
+    value: str | None
+    flag: str | None = None
+
+
+class ValueType(Protocol):
+    """What every registered value type offers."""
+
+    name: str
+
+    def clean(self, raw: str | None) -> Cleaned:
+        """Normalise ``raw``; keep it with a flag when it cannot be normalised."""
+        ...
+
+    def validate(self, value: str) -> bool:
+        """Return True when ``value`` is already in normalised form and well formed."""
+        ...
+
+    def format(self, value: str) -> str:
+        """Return ``value`` laid out for people to read."""
+        ...
+
+
+_FORMULA_WRAPPED = re.compile(r'^=\s*"(.*)"$')
+_NUMBER_PUNCTUATION = re.compile(r"[\s().\-/]")
+_TRUNK_ZERO_AFTER_CODE = re.compile(r"^(\+\d{1,3})\(0\)")
+_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+_WITHHELD_WORDS: Final = frozenset(
+    {
+        "withheld",
+        "private",
+        "private number",
+        "unknown",
+        "anonymous",
+        "restricted",
+        "unavailable",
+        "no caller id",
+        "number withheld",
+        "hidden",
+        "blocked",
+        "n/a",
+    }
+)
+
+
+def unwrap_spreadsheet_text(raw: str) -> str:
+    """Undo the ``="07700900123"`` trick spreadsheets use to keep leading zeros."""
+    match = _FORMULA_WRAPPED.match(raw.strip())
+    return match.group(1) if match else raw
+
+
+def looks_like_formula(raw: str) -> bool:
+    """True for a cell that a spreadsheet would execute as a formula (CSV injection).
+
+    A leading ``+`` or ``-`` followed by a digit is an ordinary signed number or an
+    international phone number, not a formula.
+    """
+    text = raw.lstrip()
+    if not text:
+        return False
+    if text[0] in "=@":
+        return _FORMULA_WRAPPED.match(text) is None
+    if text[0] in "+-" and len(text) > 1:
+        rest = text[1:].lstrip()
+        return bool(rest) and not (rest[0].isdigit() or rest[0] == "(")
+    return False
+
+
+class Msisdn:
+    """A telephone number, normalised to E.164 (``+447700900123``).
+
+    National forms are read in ``region`` (GB by default): ``07700 900123``,
+    ``+44 (0)7700 900123``, ``447700900123`` and ``00447700900123`` are one number.
+    Withheld markers, short codes (3-6 digits) and impossible numbers are kept as given
+    and flagged. Only *possible* numbers are required (right length for the country), not
+    allocated ones: Ofcom's drama ranges and newly allocated blocks stay valid.
+    """
+
+    name = "msisdn"
+
+    def __init__(self, region: str = DEFAULT_REGION) -> None:
+        self.region = region
+
+    def clean(self, raw: str | None) -> Cleaned:
+        """Normalise a raw number to E.164, or keep it with a flag."""
+        if raw is None or not raw.strip():
+            return Cleaned(None, flags.MISSING)
+        text = unwrap_spreadsheet_text(raw).strip()
+        if text.lower() in _WITHHELD_WORDS:
+            return Cleaned(text, flags.WITHHELD)
+        compact = _NUMBER_PUNCTUATION.sub("", _TRUNK_ZERO_AFTER_CODE.sub(r"\1", text))
+        if compact.isdigit() and len(compact) <= 6:
+            return Cleaned(compact, flags.SHORT_CODE)
+        if compact.startswith("00"):
+            compact = "+" + compact[2:]
+        parsed = self._parse(compact)
+        if parsed is None or not phonenumbers.is_possible_number(parsed):
+            return Cleaned(raw.strip(), flags.UNPARSEABLE)
+        return Cleaned(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164))
+
+    def _parse(self, compact: str) -> phonenumbers.PhoneNumber | None:
+        if not compact or not compact.lstrip("+").isdigit():
+            return None
+        try:
+            return phonenumbers.parse(compact, self.region)
+        except phonenumbers.NumberParseException:
+            return None
+
+    def validate(self, value: str) -> bool:
+        """True for an E.164 string that is a possible number."""
+        if not _E164.match(value):
+            return False
+        parsed = self._parse(value)
+        return parsed is not None and phonenumbers.is_possible_number(parsed)
+
+    def format(self, value: str) -> str:
+        """International layout (``+44 7700 900123``); non-E.164 values unchanged."""
+        parsed = self._parse(value) if _E164.match(value) else None
+        if parsed is None:
+            return value
+        return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def luhn_valid(digits: str) -> bool:
+    """True when the digit string passes the Luhn (mod 10) check."""
+    total = 0
+    for index, char in enumerate(reversed(digits)):
+        digit = int(char)
+        if index % 2 == 1:
+            digit *= 2
+            if digit > 9:
+                digit -= 9
+        total += digit
+    return total % 10 == 0
+
+
+def luhn_check_digit(body: str) -> str:
+    """The Luhn check digit that makes ``body + digit`` valid."""
+    return next(d for d in "0123456789" if luhn_valid(body + d))
+
+
+class Imei:
+    """A handset identity: 14 digits (no check digit), 15 (with Luhn check) or 16 (IMEISV).
+
+    Always a string, so leading zeros survive. A 15-digit IMEI failing the Luhn check is
+    kept and flagged (exports sometimes zero the check digit); anything else that is not
+    14-16 digits (``3.53E+14`` from a spreadsheet) is kept as given and flagged.
+    """
+
+    name = "imei"
+
+    def clean(self, raw: str | None) -> Cleaned:
+        """Strip separators and check the digits."""
+        if raw is None or not raw.strip():
+            return Cleaned(None)
+        text = unwrap_spreadsheet_text(raw).strip()
+        digits = re.sub(r"[\s\-/]", "", text)
+        if not digits.isdigit() or not 14 <= len(digits) <= 16:
+            return Cleaned(text, flags.IMEI_UNPARSEABLE)
+        if len(digits) == 15 and not luhn_valid(digits):
+            return Cleaned(digits, flags.IMEI_CHECK_DIGIT)
+        return Cleaned(digits)
+
+    def validate(self, value: str) -> bool:
+        """True for 14 or 16 digits, or 15 digits with a valid check digit."""
+        if not value.isdigit() or not 14 <= len(value) <= 16:
+            return False
+        return len(value) != 15 or luhn_valid(value)
+
+    def format(self, value: str) -> str:
+        """The usual ``AA-BBBBBB-CCCCCC-D`` grouping for 15-digit IMEIs."""
+        if len(value) == 15 and value.isdigit():
+            return f"{value[:2]}-{value[2:8]}-{value[8:14]}-{value[14]}"
+        return value
+
+
+class Imsi:
+    """A SIM identity: 6-15 digits (MCC + MNC + MSIN), kept as a string."""
+
+    name = "imsi"
+
+    def clean(self, raw: str | None) -> Cleaned:
+        """Strip separators and check the digits."""
+        if raw is None or not raw.strip():
+            return Cleaned(None)
+        text = unwrap_spreadsheet_text(raw).strip()
+        digits = re.sub(r"[\s\-]", "", text)
+        if not digits.isdigit() or not 6 <= len(digits) <= 15:
+            return Cleaned(text, flags.IMSI_UNPARSEABLE)
+        return Cleaned(digits)
+
+    def validate(self, value: str) -> bool:
+        """True for 6-15 digits."""
+        return value.isdigit() and 6 <= len(value) <= 15
+
+    def format(self, value: str) -> str:
+        """IMSIs are shown as stored."""
+        return value
+
+
+class CellId:
+    """An operator cell identifier, kept as trimmed text (``234-10-1234-5678`` or ``G123``)."""
+
+    name = "cell_id"
+
+    def clean(self, raw: str | None) -> Cleaned:
+        """Trim whitespace; empty means unknown."""
+        if raw is None or not raw.strip():
+            return Cleaned(None)
+        return Cleaned(unwrap_spreadsheet_text(raw).strip())
+
+    def validate(self, value: str) -> bool:
+        """True for non-empty text without surrounding whitespace."""
+        return bool(value) and value == value.strip()
+
+    def format(self, value: str) -> str:
+        """Cell ids are shown as stored."""
+        return value
+
+
+REGISTRY: Final[dict[str, ValueType]] = {t.name: t for t in (Msisdn(), Imei(), Imsi(), CellId())}
+"""Value types by name, so that mapping specs and reports can name them."""

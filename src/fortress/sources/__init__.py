@@ -1,0 +1,1 @@
+"""Readers for external formats: comms layouts (via mapping specs) and cell sites."""

@@ -1,0 +1,1 @@
+"""The workspace: immutable Parquet event tables plus a SQL record database."""

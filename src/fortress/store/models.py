@@ -1,0 +1,67 @@
+"""Record tables of the workspace (SQLAlchemy 2): ingest batches and the files they published.
+
+The manifest (``data_files``) is the source of truth for which Parquet files are part of
+the workspace: a file on disk that no row names is invisible and is swept away.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every record table."""
+
+
+class IngestBatch(Base):
+    """One file ingested (or refused) into one event table."""
+
+    __tablename__ = "ingest_batches"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    table_name: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16))  # published | failed
+    source_path: Mapped[str] = mapped_column(Text)
+    source_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
+    source_bytes: Mapped[int | None] = mapped_column(Integer)
+    layout: Mapped[str | None] = mapped_column(String(200))
+    layout_version: Mapped[int | None] = mapped_column(Integer)
+    owner_number: Mapped[str | None] = mapped_column(String(32))
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime]
+    rows_read: Mapped[int] = mapped_column(Integer, default=0)
+    accepted: Mapped[int] = mapped_column(Integer, default=0)
+    rejected: Mapped[int] = mapped_column(Integer, default=0)
+    duplicates: Mapped[int] = mapped_column(Integer, default=0)
+    blank: Mapped[int] = mapped_column(Integer, default=0)
+    rejects_path: Mapped[str | None] = mapped_column(Text)
+    notes: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of strings
+    error: Mapped[str | None] = mapped_column(Text)
+
+    files: Mapped[list[DataFile]] = relationship(back_populates="batch")
+
+
+class DataFile(Base):
+    """A Parquet file that is part of an event table."""
+
+    __tablename__ = "data_files"
+
+    path: Mapped[str] = mapped_column(Text, primary_key=True)  # relative to the workspace
+    table_name: Mapped[str] = mapped_column(String(32), index=True)
+    batch_id: Mapped[str] = mapped_column(ForeignKey("ingest_batches.id"))
+    rows: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime]
+
+    batch: Mapped[IngestBatch] = relationship(back_populates="files")
+
+
+class WorkspaceInfo(Base):
+    """Key/value facts about the workspace (schema version, creation time)."""
+
+    __tablename__ = "workspace_info"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)

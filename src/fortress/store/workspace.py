@@ -1,0 +1,253 @@
+"""The workspace directory: where an analyst's event tables and records live.
+
+Layout::
+
+    WORKSPACE/
+      records.db            SQLite record database (WAL), unless a database URL is given
+      events/<table>/*.parquet  immutable event files, listed in the manifest
+      rejects/*.csv         rejected rows of each ingest, with row numbers and reasons
+      tmp/                  staging of ingests in progress (swept when abandoned)
+      .write.lock           held by the single writer while it publishes
+
+Parquet files are immutable. An ingest stages its rows, writes the final file under a
+temporary name, fsyncs it, renames it into place and only then records it in the manifest,
+in one transaction. Readers see only files the manifest names, so a crash at any point
+leaves all or none of a file's events visible.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Final
+
+import duckdb
+from sqlalchemy import Engine, create_engine, event, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from fortress.store.models import Base, DataFile, IngestBatch, WorkspaceInfo
+
+SCHEMA_VERSION: Final = "1"
+COMMS: Final = "comms"
+CELLS: Final = "cells"
+DEFAULT_WORKSPACE: Final = Path("fortress-workspace")
+
+
+class WorkspaceError(Exception):
+    """The workspace cannot be opened or used; the message says why."""
+
+
+def now_utc() -> datetime:
+    """The current time as an aware UTC datetime."""
+    return datetime.now(UTC)
+
+
+class Workspace:
+    """An opened workspace. Create with :meth:`open`."""
+
+    def __init__(self, root: Path, engine: Engine) -> None:
+        self.root = root
+        self.engine = engine
+        self.sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @classmethod
+    def open(cls, root: Path, *, database_url: str | None = None) -> Workspace:
+        """Open (creating if needed) the workspace at ``root``."""
+        root = root.expanduser().resolve()
+        if root.exists() and not root.is_dir():
+            raise WorkspaceError(f"{root} exists and is not a directory")
+        for sub in ("events", "rejects", "tmp"):
+            (root / sub).mkdir(parents=True, exist_ok=True)
+        engine = _engine(database_url or f"sqlite:///{root / 'records.db'}")
+        Base.metadata.create_all(engine)
+        workspace = cls(root, engine)
+        workspace._check_schema_version()
+        return workspace
+
+    def _check_schema_version(self) -> None:
+        with self.sessions.begin() as session:
+            info = session.get(WorkspaceInfo, "schema_version")
+            if info is None:
+                session.add(WorkspaceInfo(key="schema_version", value=SCHEMA_VERSION))
+                session.add(WorkspaceInfo(key="created_at", value=now_utc().isoformat()))
+            elif info.value != SCHEMA_VERSION:
+                raise WorkspaceError(
+                    f"{self.root}: workspace schema version {info.value}, this Fortress "
+                    f"reads version {SCHEMA_VERSION}"
+                )
+
+    @property
+    def database_url(self) -> str:
+        """The record database's URL with any password hidden."""
+        return self.engine.url.render_as_string(hide_password=True)
+
+    def info(self, key: str) -> str | None:
+        """A fact stored in ``workspace_info``."""
+        with self.sessions() as session:
+            row = session.get(WorkspaceInfo, key)
+            return row.value if row else None
+
+    # --- files ----------------------------------------------------------------------
+    def table_dir(self, table: str) -> Path:
+        """The folder of one event table's Parquet files."""
+        folder = self.root / "events" / table
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
+
+    def data_files(self, table: str) -> list[Path]:
+        """The Parquet files of ``table`` that the manifest names, oldest first."""
+        with self.sessions() as session:
+            rows = session.scalars(
+                select(DataFile.path)
+                .where(DataFile.table_name == table)
+                .order_by(DataFile.created_at, DataFile.path)
+            ).all()
+        return [self.root / path for path in rows]
+
+    def batches(self, table: str | None = None) -> list[IngestBatch]:
+        """Ingest batches, oldest first."""
+        query = select(IngestBatch).order_by(IngestBatch.started_at)
+        if table is not None:
+            query = query.where(IngestBatch.table_name == table)
+        with self.sessions() as session:
+            return list(session.scalars(query).all())
+
+    def session(self) -> Session:
+        """A new record-database session."""
+        return self.sessions()
+
+    # --- writing --------------------------------------------------------------------
+    @contextmanager
+    def write_lock(self) -> Iterator[None]:
+        """Hold the workspace's single-writer lock (blocks until it is free)."""
+        with (self.root / ".write.lock").open("a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    @contextmanager
+    def staging(self, batch_id: str) -> Iterator[Path]:
+        """A private staging folder for one ingest, removed afterwards whatever happens.
+
+        The folder holds an flock for its lifetime, so that :meth:`sweep` never removes
+        the staging of an ingest that is still running in another process.
+        """
+        folder = self.root / "tmp" / batch_id
+        folder.mkdir(parents=True)
+        with (folder / ".owner.lock").open("a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield folder
+            finally:
+                shutil.rmtree(folder, ignore_errors=True)
+
+    def sweep(self) -> list[Path]:
+        """Remove what crashed ingests left: abandoned staging and unrecorded files.
+
+        Call with the write lock held. Returns what was removed.
+        """
+        removed: list[Path] = []
+        for folder in (self.root / "tmp").iterdir():
+            if folder.is_dir() and _abandoned(folder):
+                shutil.rmtree(folder, ignore_errors=True)
+                removed.append(folder)
+        recorded = {str(p) for table in self._tables() for p in self.data_files(table)}
+        for path in (self.root / "events").glob("*/*.parquet*"):
+            if str(path) not in recorded:
+                path.unlink(missing_ok=True)
+                removed.append(path)
+        return removed
+
+    def _tables(self) -> list[str]:
+        return [p.name for p in (self.root / "events").iterdir() if p.is_dir()]
+
+    def publish_file(self, staged: Path, table: str, batch_id: str) -> Path:
+        """Move a finished Parquet file into ``table`` durably: fsync, rename, fsync dir.
+
+        The file becomes visible only when the caller records it in the manifest.
+        """
+        final = self.table_dir(table) / f"{batch_id}.parquet"
+        _fsync(staged)
+        os.replace(staged, final)
+        _fsync_dir(final.parent)
+        return final
+
+    def relative(self, path: Path) -> str:
+        """``path`` relative to the workspace root, as stored in the manifest."""
+        return str(path.relative_to(self.root))
+
+    # --- querying -------------------------------------------------------------------
+    def duckdb(
+        self, *, memory_limit: str = "1GB", spill_to: Path | None = None
+    ) -> duckdb.DuckDBPyConnection:
+        """An in-memory DuckDB connection; with ``spill_to`` it may spill to disk there."""
+        return connect_duckdb(memory_limit=memory_limit, spill_to=spill_to)
+
+
+def connect_duckdb(
+    *, memory_limit: str = "1GB", spill_to: Path | None = None
+) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection with a memory cap, UTC session time and no
+    extension auto-loading (air-gapped users cannot download extensions)."""
+    con = duckdb.connect(config={"autoinstall_known_extensions": False})
+    con.execute(f"SET memory_limit = '{memory_limit}'")
+    con.execute("SET TimeZone = 'UTC'")
+    if spill_to is not None:
+        spill_to.mkdir(parents=True, exist_ok=True)
+        con.execute(f"SET temp_directory = '{spill_to}'")
+    return con
+
+
+def _engine(url: str) -> Engine:
+    try:
+        engine = create_engine(url)
+    except Exception as exc:  # any bad URL: SQLAlchemy raises several types
+        raise WorkspaceError(f"cannot use database URL {url!r}: {exc}") from exc
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
+    cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def _abandoned(folder: Path) -> bool:
+    lock = folder / ".owner.lock"
+    if not lock.exists():
+        return True
+    with lock.open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        return True
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
