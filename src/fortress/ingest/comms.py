@@ -15,7 +15,6 @@ Guarantees (each proved by a test in ``tests/ingest``):
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,12 +25,11 @@ from uuid import uuid4
 import duckdb
 import pyarrow.parquet as pq
 
-from fortress.ingest.report import IngestSummary, RejectsWriter
+from fortress.ingest.report import IngestSummary, RejectsWriter, keep_rejects, record_batch
 from fortress.model import columns as c
 from fortress.sources.comms import CONTENT_KEY, GIVEN_ID, CommsNormaliser
 from fortress.sources.mapping import MappingSpec
 from fortress.sources.tabular import FileProblem, FileShape, fingerprint, iter_batches, sniff
-from fortress.store.models import DataFile, IngestBatch
 from fortress.store.workspace import COMMS, Workspace, now_utc
 
 Progress = Callable[[int, int], None]
@@ -64,7 +62,14 @@ def ingest_comms(
     except FileProblem as problem:
         summary.error = str(problem)
         summary.accepted = summary.duplicates = 0
-        _record(workspace, summary, spec, owner, started)
+        record_batch(
+            workspace,
+            summary,
+            layout=spec.name,
+            layout_version=spec.version,
+            owner=owner,
+            started=started,
+        )
     summary.seconds = round(time.perf_counter() - clock, 3)
     return summary
 
@@ -105,7 +110,14 @@ def _ingest(
             with workspace.write_lock():
                 workspace.sweep()
                 _publish(workspace, con, stage, summary)
-                _record(workspace, summary, spec, owner, started)
+                record_batch(
+                    workspace,
+                    summary,
+                    layout=spec.name,
+                    layout_version=spec.version,
+                    owner=owner,
+                    started=started,
+                )
         finally:
             con.close()
 
@@ -174,12 +186,7 @@ def _publish(
     published = pq.ParquetFile(final).metadata.num_rows
     summary.duplicates = summary.accepted - published
     summary.accepted = published
-    rejects_src = stage / "rejects.csv"
-    if summary.rejected:
-        name = f"{summary.batch_id}-{Path(summary.file).stem}.csv"
-        rejects_dest = workspace.root / "rejects" / name
-        rejects_src.replace(rejects_dest)
-        summary.rejects_file = str(rejects_dest)
+    keep_rejects(workspace, stage / "rejects.csv", summary)
     if published:
         workspace.publish_file(final, COMMS, summary.batch_id)
 
@@ -203,48 +210,3 @@ def _final_query(staged: Path, existing: list[Path], summary: IngestSummary) -> 
         files = ", ".join(f"'{path}'" for path in existing)
         query += f" WHERE {c.EVENT_ID} NOT IN (SELECT {c.EVENT_ID} FROM read_parquet([{files}]))"
     return query + f" ORDER BY {c.SOURCE_ROW}"
-
-
-def _record(
-    workspace: Workspace,
-    summary: IngestSummary,
-    spec: MappingSpec,
-    owner: str | None,
-    started: datetime,
-) -> None:
-    """Write the batch (and its file, if any) to the record database in one transaction."""
-    final = workspace.root / "events" / COMMS / f"{summary.batch_id}.parquet"
-    with workspace.sessions.begin() as session:
-        session.add(
-            IngestBatch(
-                id=summary.batch_id,
-                table_name=COMMS,
-                status="failed" if summary.error else "published",
-                source_path=str(Path(summary.file).resolve()),
-                source_sha256=summary.sha256,
-                source_bytes=Path(summary.file).stat().st_size if summary.sha256 else None,
-                layout=spec.name,
-                layout_version=spec.version,
-                owner_number=owner,
-                started_at=started,
-                finished_at=now_utc(),
-                rows_read=summary.read,
-                accepted=summary.accepted,
-                rejected=summary.rejected,
-                duplicates=summary.duplicates,
-                blank=summary.blank,
-                rejects_path=summary.rejects_file,
-                notes=json.dumps(summary.notes),
-                error=summary.error,
-            )
-        )
-        if summary.error is None and final.exists():
-            session.add(
-                DataFile(
-                    path=workspace.relative(final),
-                    table_name=COMMS,
-                    batch_id=summary.batch_id,
-                    rows=summary.accepted,
-                    created_at=now_utc(),
-                )
-            )

@@ -6,6 +6,7 @@ import csv
 import json
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -13,6 +14,8 @@ from typing import Any
 from fortress.model.values import looks_like_formula
 from fortress.sources.comms import Reject
 from fortress.sources.tabular import SkippedRow
+from fortress.store.models import DataFile, IngestBatch
+from fortress.store.workspace import Workspace, now_utc
 
 REJECT_COLUMNS = ("file", "row", "column", "value", "reason", "record")
 
@@ -108,3 +111,62 @@ def _neutralise(text: str | None) -> str:
     if text and looks_like_formula(text):
         return "'" + text
     return text or ""
+
+
+def keep_rejects(workspace: Workspace, staged: Path, summary: IngestSummary) -> None:
+    """Move a staged rejects file into the workspace's ``rejects/`` folder, if any row was
+    rejected, and note where it went."""
+    if not summary.rejected:
+        return
+    destination = workspace.root / "rejects" / f"{summary.batch_id}-{Path(summary.file).stem}.csv"
+    staged.replace(destination)
+    summary.rejects_file = str(destination)
+
+
+def record_batch(
+    workspace: Workspace,
+    summary: IngestSummary,
+    *,
+    layout: str | None,
+    layout_version: int | None,
+    owner: str | None,
+    started: datetime,
+) -> None:
+    """Write the batch, and its published file if any, to the record database in one
+    transaction. Call with the write lock held when a file was published."""
+    final = workspace.root / "events" / summary.table / f"{summary.batch_id}.parquet"
+    source = Path(summary.file)
+    with workspace.sessions.begin() as session:
+        session.add(
+            IngestBatch(
+                id=summary.batch_id,
+                table_name=summary.table,
+                status="failed" if summary.error else "published",
+                source_path=str(source.resolve()),
+                source_sha256=summary.sha256,
+                source_bytes=source.stat().st_size if summary.sha256 else None,
+                layout=layout,
+                layout_version=layout_version,
+                owner_number=owner,
+                started_at=started,
+                finished_at=now_utc(),
+                rows_read=summary.read,
+                accepted=summary.accepted,
+                rejected=summary.rejected,
+                duplicates=summary.duplicates,
+                blank=summary.blank,
+                rejects_path=summary.rejects_file,
+                notes=json.dumps(summary.notes),
+                error=summary.error,
+            )
+        )
+        if summary.error is None and final.exists():
+            session.add(
+                DataFile(
+                    path=workspace.relative(final),
+                    table_name=summary.table,
+                    batch_id=summary.batch_id,
+                    rows=summary.accepted,
+                    created_at=now_utc(),
+                )
+            )

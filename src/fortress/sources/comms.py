@@ -8,7 +8,7 @@ than events and are cached across batches. Each row either becomes an event or a
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -444,7 +444,7 @@ class CommsNormaliser:
         return cases
 
     @staticmethod
-    def _expected(spec: FieldSpec, allowed: Iterable[str]) -> str:
+    def _expected(spec: FieldSpec, allowed: tuple[str, ...]) -> str:
         keys = [k for k, v in spec.map.items() if v in allowed] if spec.map else list(allowed)
         return ", ".join(keys)
 

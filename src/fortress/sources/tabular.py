@@ -15,7 +15,7 @@ import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, Literal
+from typing import Literal
 
 import numpy as np
 import pyarrow as pa
@@ -222,14 +222,14 @@ def iter_batches(
         yield from _parquet_batches(shape, batch_rows)
         return
     if shape.encoding == "utf-8":
-        source: BinaryIO | str = str(shape.path)
+        source: io.RawIOBase | str = str(shape.path)
     else:
         source = _TranscodingReader(shape.path, legacy_only=shape.encoding == "cp1252")
     yield from _csv_batches(shape, source)
 
 
 def _csv_batches(
-    shape: FileShape, source: BinaryIO | str
+    shape: FileShape, source: io.RawIOBase | str
 ) -> Iterator[tuple[pa.Table, list[SkippedRow]]]:
     skipped: list[SkippedRow] = []
     rows = _RowNumberer(first_row=2 + shape.skip_rows)
@@ -260,7 +260,7 @@ def _csv_batches(
 
 
 def _open_reader(
-    shape: FileShape, source: BinaryIO | str, on_invalid: object
+    shape: FileShape, source: io.RawIOBase | str, on_invalid: object
 ) -> pacsv.CSVStreamingReader:
     read = pacsv.ReadOptions(
         use_threads=False,  # row numbers of invalid rows are only known single-threaded

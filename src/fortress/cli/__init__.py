@@ -1,0 +1,1 @@
+"""The command line (Typer): thin commands over the domain services."""

@@ -1,0 +1,246 @@
+"""The ``fortress`` command line: a thin shell over the domain services.
+
+Commands parse arguments, call one service and format its result (a Rich table, or JSON
+with ``--json``). Heavy imports stay inside the commands so ``fortress --help`` is quick.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+if TYPE_CHECKING:
+    from fortress.ingest.report import IngestSummary
+    from fortress.store.workspace import Workspace
+
+app = typer.Typer(
+    name="fortress",
+    help="Fortress: open intelligence against county-lines drug networks.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+ingest_app = typer.Typer(help="Load source files into the workspace.", no_args_is_help=True)
+app.add_typer(ingest_app, name="ingest")
+
+WORKSPACE_ENV = "FORTRESS_WORKSPACE"
+DATABASE_ENV = "FORTRESS_DATABASE_URL"
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
+
+
+class _Settings:
+    workspace: Path = Path("fortress-workspace")
+    database_url: str | None = None
+
+
+settings = _Settings()
+
+
+@app.callback()
+def main(
+    workspace: Annotated[
+        Path,
+        typer.Option(
+            "--workspace",
+            "-w",
+            envvar=WORKSPACE_ENV,
+            help="Workspace directory (created if missing).",
+            show_default=True,
+        ),
+    ] = Path("fortress-workspace"),
+    database_url: Annotated[
+        str | None,
+        typer.Option(
+            "--database-url",
+            envvar=DATABASE_ENV,
+            help="SQLAlchemy URL of the record database (default: SQLite in the workspace).",
+        ),
+    ] = None,
+) -> None:
+    """Fortress: open intelligence against county-lines drug networks."""
+    settings.workspace = workspace
+    settings.database_url = database_url
+
+
+def open_workspace() -> Workspace:
+    """Open the workspace chosen by ``--workspace`` / ``FORTRESS_WORKSPACE``."""
+    from fortress.store.workspace import Workspace, WorkspaceError
+
+    try:
+        return Workspace.open(settings.workspace, database_url=settings.database_url)
+    except WorkspaceError as exc:
+        fail(str(exc))
+        raise  # unreachable: fail() exits
+
+
+def fail(message: str, code: int = 2) -> None:
+    """Print an error for a person and exit with ``code``."""
+    from rich.console import Console
+
+    Console(stderr=True).print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def print_json(data: Any) -> None:
+    """Write ``data`` as indented JSON to standard output."""
+    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+
+
+@app.command()
+def status(as_json: JsonOption = False) -> None:
+    """Report what the workspace holds."""
+    from fortress.cli.render import render_status
+    from fortress.store.events import workspace_status
+
+    report = workspace_status(open_workspace())
+    if as_json:
+        print_json(report)
+    else:
+        render_status(report)
+
+
+@ingest_app.command("comms")
+def ingest_comms_command(
+    files: Annotated[list[Path], typer.Argument(help="CSV or Parquet files to ingest.")],
+    layout: Annotated[
+        str | None,
+        typer.Option(help="A shipped layout: canonical, operator-cdr, handset-log."),
+    ] = None,
+    mapping: Annotated[
+        Path | None, typer.Option(help="A mapping spec (YAML) for any other layout.")
+    ] = None,
+    owner: Annotated[
+        str | None,
+        typer.Option(help="The handset owner's number, for owner-relative layouts."),
+    ] = None,
+    strict: Annotated[
+        bool, typer.Option(help="Refuse a file if any of its rows is rejected.")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Ingest communications events (calls and messages). Each file is all-or-nothing."""
+    from fortress.ingest.comms import ingest_comms
+    from fortress.sources.mapping import SpecError, load_spec, preset
+
+    if layout and mapping:
+        fail("give --layout or --mapping, not both")
+    try:
+        spec = load_spec(mapping) if mapping else preset(layout or "canonical")
+    except SpecError as exc:
+        fail(str(exc))
+        return
+    workspace = open_workspace()
+    summaries = [
+        _with_progress(
+            path,
+            lambda p, path=path: ingest_comms(
+                workspace, path, spec=spec, owner=owner, strict=strict, progress=p
+            ),
+            quiet=as_json,
+        )
+        for path in files
+    ]
+    _report_ingest(summaries, as_json)
+
+
+@ingest_app.command("cells")
+def ingest_cells_command(
+    file: Annotated[
+        Path, typer.Argument(help="Cell-site CSV: cell_id, lat, lon, azimuth_deg, area.")
+    ],
+    as_json: JsonOption = False,
+) -> None:
+    """Ingest a cell-site list."""
+    from fortress.ingest.cells import ingest_cells
+
+    summary = ingest_cells(open_workspace(), file)
+    _report_ingest([summary], as_json)
+
+
+@ingest_app.command("layouts")
+def ingest_layouts(as_json: JsonOption = False) -> None:
+    """List the shipped comms layouts."""
+    from fortress.sources.mapping import preset, preset_names
+
+    layouts = [
+        {"name": name, "version": preset(name).version, "description": preset(name).description}
+        for name in preset_names()
+    ]
+    if as_json:
+        print_json(layouts)
+        return
+    for item in layouts:
+        typer.echo(f"{item['name']:<14} v{item['version']}  {item['description']}")
+
+
+def _with_progress(path: Path, run: Any, *, quiet: bool) -> IngestSummary:
+    """Run one ingest with a Rich progress bar on standard error."""
+    from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+
+    if quiet or not sys.stderr.isatty():
+        return run(None)  # type: ignore[no-any-return]
+    columns = ("{task.description}", BarColumn(), DownloadColumn(), TimeRemainingColumn())
+    with Progress(*columns, transient=True) as bar:
+        task = bar.add_task(f"ingest {path.name}", total=None)
+        return run(lambda done, total: bar.update(task, completed=done, total=total))  # type: ignore[no-any-return]
+
+
+def _report_ingest(summaries: list[IngestSummary], as_json: bool) -> None:
+    from fortress.cli.render import render_ingest
+
+    if as_json:
+        print_json([s.to_dict() for s in summaries])
+    else:
+        render_ingest(summaries)
+    if any(not s.ok for s in summaries):
+        raise typer.Exit(1)
+
+
+@app.command()
+def simulate(
+    out: Annotated[Path, typer.Option(help="Folder to write the world into.")],
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same world.")] = 1,
+    scale: Annotated[
+        str, typer.Option(help="demo, small, medium, large, or a number of events.")
+    ] = "demo",
+    file_format: Annotated[str, typer.Option("--format", help="parquet or csv.")] = "parquet",
+    as_json: JsonOption = False,
+) -> None:
+    """Write a synthetic county-lines world: comms events, cell sites and ground truth."""
+    from fortress.cli.render import render_simulation
+    from fortress.simulate import simulate as run_simulation
+
+    if file_format not in ("parquet", "csv"):
+        fail("--format is parquet or csv")
+    chosen: str | int = int(scale) if scale.isdigit() else scale
+    try:
+        summary = run_simulation(out, seed=seed, scale=chosen, fmt=file_format)
+    except ValueError as exc:
+        fail(str(exc))
+        return
+    if as_json:
+        print_json(summary.to_dict())
+    else:
+        render_simulation(summary.to_dict())
+
+
+@app.command()
+def demo(
+    folder: Annotated[
+        Path, typer.Option("--dir", help="Folder for the demo's world and workspace.")
+    ] = Path("fortress-demo"),
+    seed: Annotated[int, typer.Option(help="Random seed of the demo world.")] = 1,
+    as_json: JsonOption = False,
+) -> None:
+    """Simulate a small world into a fresh workspace, ingest it and show what is there."""
+    from fortress.cli.demo import DemoError, run_demo
+
+    try:
+        run_demo(folder, seed=seed, as_json=as_json)
+    except DemoError as exc:
+        fail(str(exc))

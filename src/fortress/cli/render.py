@@ -1,0 +1,79 @@
+"""Rich rendering of service results for people (``--json`` bypasses all of this)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from rich.console import Console
+from rich.table import Table
+
+if TYPE_CHECKING:
+    from fortress.ingest.report import IngestSummary
+
+console = Console()
+
+
+def render_ingest(summaries: list[IngestSummary]) -> None:
+    """One row per file: counts, then any errors, notes and rejects files below."""
+    table = Table(title="Ingest", title_justify="left")
+    for name in ("file", "layout", "read", "accepted", "rejected", "duplicate", "blank", "s"):
+        table.add_column(name, justify="left" if name in ("file", "layout") else "right")
+    for s in summaries:
+        table.add_row(
+            s.file,
+            s.layout or "",
+            f"{s.read:,}",
+            f"{s.accepted:,}",
+            f"{s.rejected:,}",
+            f"{s.duplicates:,}",
+            f"{s.blank:,}",
+            f"{s.seconds:.2f}",
+            style="red" if not s.ok else None,
+        )
+    console.print(table)
+    for s in summaries:
+        if s.error:
+            console.print(f"[bold red]refused, nothing ingested:[/] {s.error}", highlight=False)
+        for note in s.notes:
+            console.print(f"[yellow]note[/] {s.file}: {note}", highlight=False)
+        if s.rejects_file:
+            console.print(
+                f"[yellow]{s.rejected:,} rejected rows[/] with reasons in {s.rejects_file}",
+                highlight=False,
+            )
+
+
+def render_status(report: dict[str, Any]) -> None:
+    """The workspace's headline figures and its ingest history."""
+    comms, cells, ingests = report["comms"], report["cells"], report["ingests"]
+    console.print(f"[bold]Workspace[/] {report['workspace']}  (records: {report['database']})")
+    table = Table(show_header=False, box=None)
+    table.add_column(style="bold")
+    table.add_column(justify="right")
+    rows = [
+        ("events", f"{comms['events']:,}"),
+        *((f"  {kind}", f"{n:,}") for kind, n in sorted(comms.get("by_kind", {}).items())),
+        ("first event (UTC)", comms.get("first_event_utc") or "-"),
+        ("last event (UTC)", comms.get("last_event_utc") or "-"),
+        ("distinct numbers", f"{comms.get('numbers', 0):,}"),
+        ("events with data-quality flags", f"{comms.get('events_with_flags', 0):,}"),
+        ("cell sites", f"{cells['cells']:,}"),
+        ("files ingested / refused", f"{ingests['published']} / {ingests['failed']}"),
+        ("rows rejected", f"{ingests['rows_rejected']:,}"),
+        ("duplicate rows skipped", f"{ingests['rows_duplicate']:,}"),
+    ]
+    for name, value in rows:
+        table.add_row(name, value)
+    console.print(table)
+
+
+def render_simulation(summary: dict[str, Any]) -> None:
+    """What a simulated world contains and where it was written."""
+    table = Table(show_header=False, box=None, title="Synthetic world", title_justify="left")
+    table.add_column(style="bold")
+    table.add_column()
+    for key, value in summary.items():
+        if key == "files":
+            value = f"{len(value)} files"
+        table.add_row(str(key), f"{value:,}" if isinstance(value, int) else str(value))
+    console.print(table)

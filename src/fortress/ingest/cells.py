@@ -1,0 +1,196 @@
+"""Ingest a cell-site list (``cell_id, lat, lon, azimuth_deg, area``) into the ``cells`` table.
+
+The same guarantees as comms ingest: all or nothing per file, every rejected row reported
+with its reason, provenance on every row. A cell id already recorded at the same place is a
+duplicate; one recorded at a *different* place is rejected (a cell does not move; a
+re-used id needs an analyst's decision, not a silent overwrite).
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from pathlib import Path
+from uuid import uuid4
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from fortress.ingest.report import IngestSummary, RejectsWriter, keep_rejects, record_batch
+from fortress.model import columns as c
+from fortress.sources.comms import Reject
+from fortress.sources.tabular import (
+    SOURCE_ROW_COLUMN,
+    FileProblem,
+    FileShape,
+    fingerprint,
+    iter_batches,
+    sniff,
+)
+from fortress.store.workspace import CELLS, Workspace, now_utc
+
+LAYOUT = "cell-sites"
+
+_CHECKS = (
+    (f"{c.CELL_ID} IS NULL", c.CELL_ID, "no cell id"),
+    (f"{c.LAT} IS NULL", c.LAT, "latitude is not a number between -90 and 90"),
+    (f"{c.LON} IS NULL", c.LON, "longitude is not a number between -180 and 180"),
+    (
+        f"_azimuth_text IS NOT NULL AND {c.AZIMUTH_DEG} IS NULL",
+        c.AZIMUTH_DEG,
+        "azimuth is not a bearing in degrees from 0 up to 360",
+    ),
+    ("_conflict", c.CELL_ID, "this cell id is already recorded at another place"),
+)
+
+
+def ingest_cells(workspace: Workspace, path: Path) -> IngestSummary:
+    """Ingest one cell-site CSV or Parquet file; a bad file sets ``summary.error``."""
+    started, clock = now_utc(), time.perf_counter()
+    summary = IngestSummary(file=str(path), table=CELLS, batch_id=uuid4().hex, layout=LAYOUT)
+    try:
+        _ingest(workspace, path, summary, started)
+    except FileProblem as problem:
+        summary.error = str(problem)
+        summary.accepted = summary.duplicates = 0
+        record_batch(
+            workspace, summary, layout=LAYOUT, layout_version=1, owner=None, started=started
+        )
+    summary.seconds = round(time.perf_counter() - clock, 3)
+    return summary
+
+
+def _ingest(workspace: Workspace, path: Path, summary: IngestSummary, started: datetime) -> None:
+    if not path.is_file():
+        raise FileProblem(path, "no such file")
+    print_ = fingerprint(path)
+    summary.sha256 = print_.sha256
+    shape = sniff(path, all_utf8=print_.utf8)
+    missing = [name for name in c.CELL_REQUIRED if name not in shape.header]
+    unknown = [name for name in shape.header if name not in c.CELL_FILE_COLUMNS]
+    if missing or unknown:
+        raise FileProblem(
+            path,
+            f"a cell-site file has the columns {', '.join(c.CELL_FILE_COLUMNS)} "
+            f"(the first three required); missing: {', '.join(missing) or 'none'}, "
+            f"unknown: {', '.join(unknown) or 'none'}",
+            row=1,
+        )
+    with workspace.staging(summary.batch_id) as stage:
+        con = workspace.duckdb(spill_to=stage / "spill")
+        try:
+            with RejectsWriter(stage / "rejects.csv", path) as rejects:
+                raw = _read_all(shape, rejects, summary)
+                with workspace.write_lock():
+                    workspace.sweep()
+                    cells = _judge(con, raw, workspace.data_files(CELLS), rejects, summary)
+                    summary.rejected = rejects.count
+                    _publish(workspace, stage, cells, summary, started)
+        finally:
+            con.close()
+
+
+def _read_all(shape: FileShape, rejects: RejectsWriter, summary: IngestSummary) -> pa.Table:
+    tables = []
+    for table, skipped in iter_batches(shape):
+        rejects.add_skipped(skipped)
+        summary.read += table.num_rows + len(skipped)
+        tables.append(table)
+    if summary.read == 0:
+        raise FileProblem(Path(summary.file), "the file has a header but no data rows")
+    return pa.concat_tables(tables, promote_options="permissive")
+
+
+def _judge(
+    con: duckdb.DuckDBPyConnection,
+    raw: pa.Table,
+    existing: list[Path],
+    rejects: RejectsWriter,
+    summary: IngestSummary,
+) -> pa.Table:
+    """Type and check every row; return the new cells and report the rejected ones."""
+    con.register("raw_cells", raw)
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE cells_typed AS {_typed_select(raw)}")
+    finally:
+        con.unregister("raw_cells")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE known_cells AS {_known_select(existing)}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE cells_checked AS {_checked_select()}")
+    whens = " ".join(f"WHEN {cond} THEN {i}" for i, (cond, _col, _r) in enumerate(_CHECKS))
+    found = con.execute(
+        f"SELECT {c.SOURCE_ROW}, CASE {whens} END AS _case, _record FROM cells_checked "
+        "WHERE _case IS NOT NULL ORDER BY 1"
+    ).fetchall()
+    rejects.add_rejects(
+        Reject(row, _CHECKS[case][1], None, _CHECKS[case][2], record) for row, case, record in found
+    )
+    accepted = con.sql(
+        f"SELECT {c.CELL_ID}, {c.LAT}, {c.LON}, {c.AZIMUTH_DEG}, {c.AREA}, "
+        f"'{summary.sha256}' AS {c.SOURCE}, {c.SOURCE_ROW} FROM cells_checked "
+        f"WHERE NOT coalesce({' OR '.join(cond for cond, _c, _r in _CHECKS)}, false) "
+        f"AND {c.CELL_ID} NOT IN (SELECT {c.CELL_ID} FROM known_cells) "
+        f"QUALIFY row_number() OVER (PARTITION BY {c.CELL_ID} ORDER BY {c.SOURCE_ROW}) = 1 "
+        f"ORDER BY {c.SOURCE_ROW}"
+    ).to_arrow_table()
+    summary.accepted = accepted.num_rows
+    summary.duplicates = summary.read - rejects.count - accepted.num_rows
+    return accepted.cast(c.CELL_SCHEMA)
+
+
+def _typed_select(raw: pa.Table) -> str:
+    def text(name: str) -> str:
+        if name not in raw.schema.names:
+            return "NULL::VARCHAR"
+        return f"nullif(trim(CAST(\"{name}\" AS VARCHAR)), '')"
+
+    azimuth = f"try_cast({text(c.AZIMUTH_DEG)} AS DOUBLE)"
+    return (
+        f'SELECT "{SOURCE_ROW_COLUMN}" AS {c.SOURCE_ROW}, {text(c.CELL_ID)} AS {c.CELL_ID}, '
+        f"try_cast({text(c.LAT)} AS DOUBLE) AS _lat, try_cast({text(c.LON)} AS DOUBLE) AS _lon, "
+        f"{text(c.AZIMUTH_DEG)} AS _azimuth_text, "
+        f"CASE WHEN {azimuth} >= 0 AND {azimuth} < 360 THEN {azimuth} END AS {c.AZIMUTH_DEG}, "
+        f"{text(c.AREA)} AS {c.AREA}, CAST(to_json(raw_cells) AS VARCHAR) AS _record "
+        "FROM raw_cells"
+    )
+
+
+def _known_select(existing: list[Path]) -> str:
+    if not existing:
+        return (
+            f"SELECT NULL::VARCHAR AS {c.CELL_ID}, NULL::DOUBLE AS {c.LAT}, "
+            f"NULL::DOUBLE AS {c.LON} WHERE false"
+        )
+    files = ", ".join(f"'{path}'" for path in existing)
+    return f"SELECT {c.CELL_ID}, {c.LAT}, {c.LON} FROM read_parquet([{files}])"
+
+
+def _checked_select() -> str:
+    """Range checks, plus a conflict when the id is recorded (in the workspace, or earlier
+    in this file) at another place."""
+    earlier = (
+        f"SELECT {c.CELL_ID}, _lat AS {c.LAT}, _lon AS {c.LON}, {c.SOURCE_ROW} FROM cells_typed"
+    )
+    return (
+        "SELECT t.*, "
+        f"CASE WHEN _lat BETWEEN -90 AND 90 THEN _lat END AS {c.LAT}, "
+        f"CASE WHEN _lon BETWEEN -180 AND 180 THEN _lon END AS {c.LON}, "
+        f"EXISTS (SELECT 1 FROM known_cells k WHERE k.{c.CELL_ID} = t.{c.CELL_ID} "
+        f"AND (k.{c.LAT} <> t._lat OR k.{c.LON} <> t._lon)) OR "
+        f"EXISTS (SELECT 1 FROM ({earlier}) e WHERE e.{c.CELL_ID} = t.{c.CELL_ID} "
+        f"AND e.{c.SOURCE_ROW} < t.{c.SOURCE_ROW} AND (e.{c.LAT} <> t._lat OR e.{c.LON} <> t._lon))"
+        " AS _conflict FROM cells_typed t"
+    )
+
+
+def _publish(
+    workspace: Workspace, stage: Path, cells: pa.Table, summary: IngestSummary, started: datetime
+) -> None:
+    if summary.accepted == 0 and summary.duplicates == 0:
+        raise FileProblem(Path(summary.file), "every row was rejected, so nothing was ingested")
+    keep_rejects(workspace, stage / "rejects.csv", summary)
+    if cells.num_rows:
+        staged = stage / "cells.parquet"
+        pq.write_table(cells, staged)
+        workspace.publish_file(staged, CELLS, summary.batch_id)
+    record_batch(workspace, summary, layout=LAYOUT, layout_version=1, owner=None, started=started)

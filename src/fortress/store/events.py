@@ -1,0 +1,109 @@
+"""Engine-portable access to the workspace's event tables through Ibis (DuckDB backend)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+
+from fortress.model import columns as c
+from fortress.store.workspace import CELLS, COMMS, Workspace
+
+
+def connect(workspace: Workspace) -> ibis.BaseBackend:
+    """An Ibis DuckDB backend (in-process, in-memory) for reading the workspace."""
+    backend = ibis.duckdb.connect()
+    backend.raw_sql("SET TimeZone = 'UTC'")
+    return backend
+
+
+def table(backend: ibis.BaseBackend, workspace: Workspace, name: str) -> ir.Table | None:
+    """One event table as an Ibis expression over its published Parquet files, or None
+    when nothing has been ingested into it."""
+    files = workspace.data_files(name)
+    if not files:
+        return None
+    return backend.read_parquet([str(path) for path in files], table_name=f"{name}_events")
+
+
+def comms_status(events: ir.Table) -> dict[str, Any]:
+    """Headline figures of the comms table: counts, time span, numbers, flags."""
+    numbers = (
+        events.select(number=events[c.A_NUMBER])
+        .union(events.select(number=events[c.B_NUMBER]))
+        .filter(lambda t: t.number.notnull())
+        .distinct()
+    )
+    summary = (
+        events.aggregate(
+            events=events.count(),
+            first=events[c.START_UTC].min(),
+            last=events[c.START_UTC].max(),
+            handsets=events[c.A_IMEI].nunique(),
+            flagged=(events[c.FLAGS].length() > 0).sum(),
+            sources=events[c.SOURCE].nunique(),
+        )
+        .execute()
+        .iloc[0]
+    )
+    kinds = events.group_by(c.KIND).aggregate(n=events.count()).execute()
+    return {
+        "events": int(summary["events"]),
+        "first_event_utc": _iso(summary["first"]),
+        "last_event_utc": _iso(summary["last"]),
+        "numbers": int(numbers.count().execute()),
+        "handsets_seen_as_originator": int(summary["handsets"]),
+        "events_with_flags": int(summary["flagged"] or 0),
+        "source_files": int(summary["sources"]),
+        "by_kind": {str(k): int(n) for k, n in zip(kinds[c.KIND], kinds["n"], strict=True)},
+    }
+
+
+def cells_status(cells: ir.Table) -> dict[str, Any]:
+    """Headline figures of the cell-site table."""
+    areas = cells.group_by(c.AREA).aggregate(n=cells.count()).execute()
+    return {
+        "cells": int(cells.count().execute()),
+        "by_area": {str(a): int(n) for a, n in zip(areas[c.AREA], areas["n"], strict=True)},
+    }
+
+
+def workspace_status(workspace: Workspace) -> dict[str, Any]:
+    """Everything ``fortress status`` reports, as a JSON-ready dictionary."""
+    backend = connect(workspace)
+    comms = table(backend, workspace, COMMS)
+    cells = table(backend, workspace, CELLS)
+    batches = workspace.batches()
+    return {
+        "workspace": str(workspace.root),
+        "database": workspace.database_url,
+        "created_at": workspace.info("created_at"),
+        "comms": comms_status(comms) if comms is not None else {"events": 0},
+        "cells": cells_status(cells) if cells is not None else {"cells": 0},
+        "ingests": {
+            "published": sum(1 for b in batches if b.status == "published"),
+            "failed": sum(1 for b in batches if b.status == "failed"),
+            "rows_rejected": sum(b.rejected for b in batches if b.status == "published"),
+            "rows_duplicate": sum(b.duplicates for b in batches),
+        },
+        "files": [
+            {
+                "file": b.source_path,
+                "table": b.table_name,
+                "layout": b.layout,
+                "status": b.status,
+                "accepted": b.accepted,
+                "rejected": b.rejected,
+                "duplicates": b.duplicates,
+                "at": b.finished_at.isoformat(),
+            }
+            for b in batches
+        ],
+    }
+
+
+def _iso(value: Any) -> str | None:
+    if value is None or str(value) in ("NaT", "nan", "None"):
+        return None
+    return str(value.isoformat()) if hasattr(value, "isoformat") else str(value)
