@@ -76,7 +76,7 @@ def _lines_in_workspace(workspace: Workspace, ground_truth: Path) -> list[dict[s
         numbers = [entry["number"] for entry in line.get("number_history", [])]
         sent = 0
         if comms is not None and numbers:
-            sent = int(comms.filter(comms[c.A_NUMBER].isin(numbers)).count().execute())
+            sent = int(comms.filter(comms[c.A_NUMBER].isin(numbers)).count().to_pyarrow().as_py())
         rows.append(
             {
                 "line_id": line.get("line_id"),

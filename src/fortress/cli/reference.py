@@ -6,7 +6,8 @@ differs from what this module produces.
 
 from __future__ import annotations
 
-import click
+from typing import Any
+
 import typer
 
 from fortress.cli.main import app
@@ -26,12 +27,19 @@ def render_reference() -> str:
     return "\n".join(parts)
 
 
-def _render(command: click.Command, path: str) -> list[str]:
+def _render(command: Any, path: str) -> list[str]:
+    """One command's section, then its sub-commands' (Typer's click-style objects)."""
     parts = [f"\n## `{path}`\n", (command.help or "").strip() + "\n"]
-    options = [p for p in command.params if isinstance(p, click.Option)]
-    arguments = [p for p in command.params if isinstance(p, click.Argument)]
+    options = [p for p in command.params if p.param_type_name == "option"]
+    arguments = [p for p in command.params if p.param_type_name == "argument"]
     if arguments:
-        parts.append("Arguments: " + ", ".join(f"`{a.human_readable_name}`" for a in arguments))
+        parts.append(
+            "Arguments: "
+            + ", ".join(
+                f"`{(a.name or '').upper()}`" + (f": {a.help}" if getattr(a, "help", None) else "")
+                for a in arguments
+            )
+        )
         parts.append("")
     if options:
         parts.append("| option | default | meaning |\n|---|---|---|")
@@ -40,7 +48,7 @@ def _render(command: click.Command, path: str) -> list[str]:
             default = "" if option.default in (None, False) else f"`{option.default}`"
             env = f" (env `{option.envvar}`)" if option.envvar else ""
             parts.append(f"| {names} | {default} | {(option.help or '').strip()}{env} |")
-    if isinstance(command, click.Group):
+    if hasattr(command, "commands"):
         for name in sorted(command.commands):
             parts += _render(command.commands[name], f"{path} {name}")
     return parts

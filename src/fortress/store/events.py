@@ -62,10 +62,10 @@ def comms_status(events: ir.Table) -> dict[str, Any]:
 
 def cells_status(cells: ir.Table) -> dict[str, Any]:
     """Headline figures of the cell-site table."""
-    areas = cells.group_by(c.AREA).aggregate(n=cells.count()).execute()
+    areas = cells.group_by(c.AREA).aggregate(n=cells.count()).order_by(c.AREA)
     return {
-        "cells": int(cells.count().execute()),
-        "by_area": {str(a): int(n) for a, n in zip(areas[c.AREA], areas["n"], strict=True)},
+        "cells": int(cells.count().to_pyarrow().as_py()),
+        "by_area": {str(row[c.AREA]): int(row["n"]) for row in areas.to_pyarrow().to_pylist()},
     }
 
 
@@ -104,6 +104,4 @@ def workspace_status(workspace: Workspace) -> dict[str, Any]:
 
 
 def _iso(value: Any) -> str | None:
-    if value is None or str(value) in ("NaT", "nan", "None"):
-        return None
-    return str(value.isoformat()) if hasattr(value, "isoformat") else str(value)
+    return None if value is None else str(value.isoformat())

@@ -1,0 +1,5 @@
+"""``python -m fortress.cli``: the same as the ``fortress`` command."""
+
+from fortress.cli.main import app
+
+app()

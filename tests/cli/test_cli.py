@@ -1,0 +1,133 @@
+"""The command line as a user drives it: arguments, exit codes, JSON and messages."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from fortress.cli.main import app
+from fortress.cli.reference import render_reference
+
+ROOT = Path(__file__).resolve().parents[2]
+EVENTS_CSV = """start,kind,a_number,b_number,duration_s
+2025-01-06T08:00:00Z,sms,07700 900001,07700 900002,0
+2025-01-06T08:01:00Z,call,07700 900002,07700 900001,42
+"""
+
+runner = CliRunner()
+
+
+def run(workspace: Path, *args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, ["--workspace", str(workspace), *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture
+def events_csv(tmp_path: Path) -> Path:
+    path = tmp_path / "events.csv"
+    path.write_text(EVENTS_CSV, encoding="utf-8")
+    return path
+
+
+def test_help_lists_every_command() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "fortress.cli", "--help"], capture_output=True, text=True, check=True
+    )
+    for command in ("status", "ingest", "simulate", "demo"):
+        assert command in result.stdout
+
+
+def test_ingest_comms_json_reports_counts(tmp_path: Path, events_csv: Path) -> None:
+    code, out, _ = run(tmp_path / "ws", "ingest", "comms", str(events_csv), "--json")
+    assert code == 0
+    [summary] = json.loads(out)
+    assert (summary["read"], summary["accepted"], summary["rejected"]) == (2, 2, 0)
+    assert summary["layout"] == "canonical"
+
+
+def test_a_refused_file_exits_1_and_says_why(tmp_path: Path, events_csv: Path) -> None:
+    empty = tmp_path / "empty.csv"
+    empty.write_text("", encoding="utf-8")
+    code, out, _ = run(tmp_path / "ws", "ingest", "comms", str(events_csv), str(empty), "--json")
+    assert code == 1
+    good, bad = json.loads(out)
+    assert good["accepted"] == 2
+    assert "empty" in bad["error"]
+
+
+def test_human_output_names_the_refused_file(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.csv"
+    empty.write_text("", encoding="utf-8")
+    code, out, _ = run(tmp_path / "ws", "ingest", "comms", str(empty))
+    assert code == 1
+    assert "refused, nothing ingested" in out and "empty.csv" in out
+
+
+def test_layout_and_mapping_together_is_a_usage_error(tmp_path: Path, events_csv: Path) -> None:
+    spec = tmp_path / "x.yaml"
+    spec.write_text("name: x\n", encoding="utf-8")
+    code, _, err = run(
+        tmp_path / "ws",
+        "ingest",
+        "comms",
+        str(events_csv),
+        "--layout",
+        "canonical",
+        "--mapping",
+        str(spec),
+    )
+    assert code == 2 and "not both" in err
+
+
+def test_an_invalid_mapping_spec_is_explained(tmp_path: Path, events_csv: Path) -> None:
+    spec = tmp_path / "bad.yaml"
+    spec.write_text("name: bad\nparties: direct\nkind: {column: t}\n", encoding="utf-8")
+    code, _, err = run(tmp_path / "ws", "ingest", "comms", str(events_csv), "--mapping", str(spec))
+    assert code == 2
+    assert "bad.yaml" in err and "start" in err
+
+
+def test_unknown_layout_lists_the_shipped_ones(tmp_path: Path, events_csv: Path) -> None:
+    code, _, err = run(tmp_path / "ws", "ingest", "comms", str(events_csv), "--layout", "nope")
+    assert code == 2 and "operator-cdr" in err
+
+
+def test_status_json_after_ingest(tmp_path: Path, events_csv: Path) -> None:
+    run(tmp_path / "ws", "ingest", "comms", str(events_csv))
+    code, out, _ = run(tmp_path / "ws", "status", "--json")
+    assert code == 0
+    assert json.loads(out)["comms"]["events"] == 2
+
+
+def test_workspace_from_environment(tmp_path: Path, events_csv: Path) -> None:
+    env_ws = tmp_path / "from-env"
+    result = runner.invoke(
+        app, ["ingest", "comms", str(events_csv)], env={"FORTRESS_WORKSPACE": str(env_ws)}
+    )
+    assert result.exit_code == 0
+    assert (env_ws / "records.db").exists()
+
+
+def test_layouts_are_listed() -> None:
+    result = runner.invoke(app, ["ingest", "layouts", "--json"])
+    names = [item["name"] for item in json.loads(result.stdout)]
+    assert names == ["canonical", "handset-log", "operator-cdr"]
+
+
+def test_cli_reference_is_up_to_date() -> None:
+    documented = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+    assert documented == render_reference(), (
+        "docs/cli.md is stale: run `python -m fortress.cli.reference > docs/cli.md`"
+    )
+
+
+def test_every_doc_the_readme_links_exists() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for name in ("data-formats", "architecture", "synthetic-world", "benchmarks", "cli"):
+        assert f"docs/{name}.md" in readme
+        assert (ROOT / "docs" / f"{name}.md").exists(), f"docs/{name}.md is missing"
