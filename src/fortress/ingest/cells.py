@@ -52,8 +52,7 @@ def ingest_cells(workspace: Workspace, path: Path) -> IngestSummary:
     try:
         _ingest(workspace, path, summary, started)
     except FileProblem as problem:
-        summary.error = str(problem)
-        summary.accepted = summary.duplicates = 0
+        summary.refuse(str(problem))
         record_batch(
             workspace, summary, layout=LAYOUT, layout_version=1, owner=None, started=started
         )
@@ -66,7 +65,9 @@ def _ingest(workspace: Workspace, path: Path, summary: IngestSummary, started: d
         raise FileProblem(path, "no such file")
     print_ = fingerprint(path)
     summary.sha256 = print_.sha256
-    shape = sniff(path, all_utf8=print_.utf8)
+    shape = sniff(path)
+    if not print_.utf8 and shape.encoding == "utf-8":
+        shape.encoding = "mixed"  # small files: decided up front rather than by restart
     missing = [name for name in c.CELL_REQUIRED if name not in shape.header]
     unknown = [name for name in shape.header if name not in c.CELL_FILE_COLUMNS]
     if missing or unknown:
@@ -93,7 +94,7 @@ def _ingest(workspace: Workspace, path: Path, summary: IngestSummary, started: d
 
 def _read_all(shape: FileShape, rejects: RejectsWriter, summary: IngestSummary) -> pa.Table:
     tables = []
-    for table, skipped in iter_batches(shape):
+    for _done, table, skipped in iter_batches(shape):
         rejects.add_skipped(skipped)
         summary.read += table.num_rows + len(skipped)
         tables.append(table)

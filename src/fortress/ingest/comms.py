@@ -4,11 +4,12 @@ Guarantees (each proved by a test in ``tests/ingest``):
 
 * **all or nothing per file** - rows are staged privately and published by one atomic
   rename plus one manifest transaction, so a crash or kill leaves all or none of a file;
-* **idempotent** - every event has a stable id (given by the source, else a hash of the
-  normalised row plus its occurrence among identical rows), and ids already in the
-  workspace are counted as duplicates, not added;
+* **idempotent** - every event has a stable id (the source's record id, namespaced by the
+  served number in subject layouts, else a hash of the normalised row plus its occurrence
+  among identical rows), and ids already in the workspace are counted as duplicates;
 * **nothing lost** - every data row ends up accepted, rejected (in the rejects file, with
-  its row number, column and reason), duplicate or blank, and the counts add up;
+  its row number, column and reason), duplicate, blank, or refused with its file, and the
+  counts add up; a record id that names two different events is a reject, never a merge;
 * **provenance** - every event carries its file's sha256 and its row number;
 * **bounded memory** - the file streams in batches; DuckDB spills to the staging folder.
 """
@@ -17,32 +18,41 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 from uuid import uuid4
 
 import duckdb
+import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 
 from fortress.ingest.report import IngestSummary, RejectsWriter, keep_rejects, record_batch
 from fortress.model import columns as c
-from fortress.sources.comms import CONTENT_KEY, GIVEN_ID, CommsNormaliser
+from fortress.sources.comms import (
+    GIVEN_ID,
+    KEY_HI,
+    KEY_LO,
+    REJECTED,
+    STAGED,
+    CommsNormaliser,
+    content_key_selects,
+    event_id_sql,
+)
 from fortress.sources.mapping import MappingSpec
-from fortress.sources.tabular import FileProblem, FileShape, fingerprint, iter_batches, sniff
-from fortress.store.workspace import COMMS, Workspace, now_utc
+from fortress.sources.tabular import (
+    FileProblem,
+    FileShape,
+    Fingerprint,
+    NeedsRestart,
+    fingerprint,
+    iter_batches,
+    sniff,
+)
+from fortress.store.workspace import COMMS, Workspace, connect_duckdb, now_utc
 
 Progress = Callable[[int, int], None]
 """Called with (bytes done, bytes in all) as an ingest advances."""
-
-_BLOCK_BYTES = 16 << 20  # the CSV reader's block size: one batch per block
-
-
-@dataclass
-class _Staged:
-    read: int = 0
-    staged: int = 0
-    blank: int = 0
 
 
 def ingest_comms(
@@ -60,16 +70,11 @@ def ingest_comms(
     try:
         _ingest(workspace, path, spec, owner, strict, progress, summary, started)
     except FileProblem as problem:
-        summary.error = str(problem)
-        summary.accepted = summary.duplicates = 0
+        summary.refuse(str(problem))
         record_batch(
-            workspace,
-            summary,
-            layout=spec.name,
-            layout_version=spec.version,
-            owner=owner,
+            workspace, summary, layout=spec.name, layout_version=spec.version, owner=owner,
             started=started,
-        )
+        )  # fmt: skip
     summary.seconds = round(time.perf_counter() - clock, 3)
     return summary
 
@@ -86,127 +91,213 @@ def _ingest(
 ) -> None:
     if not path.is_file():
         raise FileProblem(path, "no such file")
-    print_ = fingerprint(path)
-    summary.sha256 = print_.sha256
-    shape = sniff(
-        path,
-        file_type=spec.file.type,
-        delimiter=spec.file.delimiter,
-        encoding=spec.file.encoding,
-        skip_rows=spec.file.skip_rows,
-        all_utf8=print_.utf8,
-    )
-    with workspace.staging(summary.batch_id) as stage:
-        con = workspace.duckdb(spill_to=stage / "spill")
-        try:
-            normaliser = CommsNormaliser(spec, shape, owner=owner, connection=con)
-            rejects_path = stage / "rejects.csv"
-            with RejectsWriter(rejects_path, path) as rejects:
-                staged = _stage(
-                    normaliser, shape, stage / "staged.parquet", rejects, progress, print_.size
-                )
-            summary.notes = shape.notes + normaliser.notes
-            _account(summary, staged, rejects, strict, path)
-            with workspace.write_lock():
-                workspace.sweep()
-                _publish(workspace, con, stage, summary)
-                record_batch(
-                    workspace,
-                    summary,
-                    layout=spec.name,
-                    layout_version=spec.version,
-                    owner=owner,
-                    started=started,
-                )
-        finally:
-            con.close()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        hashing = pool.submit(fingerprint, path)  # runs beside parsing: hashlib frees the GIL
+        shape = sniff(
+            path,
+            file_type=spec.file.type,
+            delimiter=spec.file.delimiter,
+            encoding=spec.file.encoding,
+            skip_rows=spec.file.skip_rows,
+        )
+        with workspace.staging(summary.batch_id) as stage:
+            con = connect_duckdb(spill_to=stage / "spill")
+            try:
+                normaliser = _stage(con, spec, shape, owner, progress, hashing, stage)
+                summary.sha256 = hashing.result().sha256
+                summary.notes = shape.notes + normaliser.notes
+                _account(workspace, stage, normaliser, summary, strict)
+                with workspace.write_lock():
+                    workspace.sweep()
+                    _publish(workspace, con, normaliser, stage, summary)
+                    record_batch(
+                        workspace, summary, layout=spec.name, layout_version=spec.version,
+                        owner=owner, started=started,
+                    )  # fmt: skip
+            finally:
+                con.close()
 
 
 def _stage(
-    normaliser: CommsNormaliser,
+    con: duckdb.DuckDBPyConnection,
+    spec: MappingSpec,
     shape: FileShape,
-    staged_path: Path,
-    rejects: RejectsWriter,
+    owner: str | None,
     progress: Progress | None,
-    total_bytes: int,
-) -> _Staged:
-    counts = _Staged()
-    writer: pq.ParquetWriter | None = None
-    try:
-        for batch_number, (table, skipped) in enumerate(iter_batches(shape), start=1):
-            rejects.add_skipped(skipped)
-            counts.read += table.num_rows + len(skipped)
-            if table.num_rows:
-                result = normaliser.normalise(table)
-                rejects.add_rejects(result.rejects)
-                counts.blank += result.blank
-                counts.staged += result.events.num_rows
-                if writer is None:
-                    writer = pq.ParquetWriter(staged_path, result.events.schema)
-                writer.write_table(result.events)
-            if progress is not None:
-                progress(min(total_bytes, batch_number * _BLOCK_BYTES), total_bytes)
-    finally:
-        if writer is not None:
-            writer.close()
-    return counts
+    hashing: Future[Fingerprint],
+    stage: Path,
+) -> CommsNormaliser:
+    """Normalise the whole file into the ``staged`` and ``rejected`` tables.
+
+    The fast path parses with threads; a file whose ragged rows need row numbers, or that
+    turns out not to be UTF-8, is read again the careful way.
+    """
+    threads = True
+    while True:
+        normaliser = CommsNormaliser(
+            spec, shape, con=con, staged_path=stage / "staged.arrow", owner=owner
+        )
+        try:
+            for done, table, skipped in iter_batches(shape, threads=threads):
+                normaliser.add_skipped(skipped)
+                if table.num_rows:
+                    normaliser.add(table)
+                if progress is not None:
+                    progress(done, shape.size)
+            normaliser.finish()
+            return normaliser
+        except NeedsRestart as restart:
+            threads = threads and not restart.for_row_numbers
+            if restart.for_encoding:
+                shape.encoding = "utf-8" if hashing.result().utf8 else "mixed"
+                if shape.encoding == "mixed":
+                    shape.notes.append(
+                        "not valid UTF-8 throughout: lines that are not were read as cp1252"
+                    )
 
 
 def _account(
-    summary: IngestSummary, staged: _Staged, rejects: RejectsWriter, strict: bool, path: Path
+    workspace: Workspace,
+    stage: Path,
+    normaliser: CommsNormaliser,
+    summary: IngestSummary,
+    strict: bool,
 ) -> None:
-    summary.read, summary.blank, summary.rejected = staged.read, staged.blank, rejects.count
-    if staged.read == staged.blank:
-        raise FileProblem(path, "the file has a header but no data rows")
-    if staged.staged == 0:
-        raise FileProblem(
-            path,
-            f"every one of {staged.read} rows was rejected, so nothing was ingested "
-            f"(is this the right layout?); first problems: {'; '.join(rejects.first_reasons)}",
+    """Fill in the counts; refuse the file (keeping its rejects readable) when nothing or
+    not everything (``--strict``) can be accepted."""
+    summary.blank, summary.rejected = normaliser.blank, normaliser.rejected
+    summary.read = normaliser.staged + normaliser.rejected + normaliser.blank
+    summary.accepted = normaliser.staged
+    problem = None
+    if summary.read == summary.blank:
+        problem = "the file has a header but no data rows"
+    elif normaliser.staged == 0:
+        problem = (
+            f"every one of {summary.read - summary.blank} rows was rejected, so nothing was "
+            f"ingested (is this the right layout?); first problems: {_first(normaliser)}"
         )
-    if strict and rejects.count:
-        raise FileProblem(
-            path,
-            f"{rejects.count} rows rejected and --strict is set, so nothing was ingested; "
-            f"first problems: {'; '.join(rejects.first_reasons)}",
+    elif strict and normaliser.rejected:
+        problem = (
+            f"{normaliser.rejected} rows rejected and --strict is set, so nothing was "
+            f"ingested; first problems: {_first(normaliser)}"
         )
-    summary.accepted = staged.staged  # duplicates are subtracted at publish time
+    if problem is not None:
+        if normaliser.rejected:
+            _write_rejects(normaliser, stage / "rejects.csv", summary)
+            keep_rejects(workspace, stage / "rejects.csv", summary)
+        raise FileProblem(Path(summary.file), problem)
+
+
+def _first(normaliser: CommsNormaliser, count: int = 5) -> str:
+    found = []
+    for reject in normaliser.rejects():
+        found.append(RejectsWriter.describe(reject))
+        if len(found) == count:
+            break
+    return "; ".join(found)
+
+
+def _write_rejects(normaliser: CommsNormaliser, path: Path, summary: IngestSummary) -> None:
+    with RejectsWriter(path, Path(summary.file)) as writer:
+        writer.add_rejects(normaliser.rejects())
 
 
 def _publish(
-    workspace: Workspace, con: duckdb.DuckDBPyConnection, stage: Path, summary: IngestSummary
+    workspace: Workspace,
+    con: duckdb.DuckDBPyConnection,
+    normaliser: CommsNormaliser,
+    stage: Path,
+    summary: IngestSummary,
 ) -> None:
-    """Give events their ids, drop those already present, and publish the rest."""
+    """Give events their ids, reject id conflicts, drop events already present, and
+    publish the rest."""
+    existing = [str(path) for path in workspace.data_files(COMMS)]
+    con.register(STAGED, pads.dataset(normaliser.staged_path, format="ipc"))
+    _number_repeats(con)
+    conflicts = _reject_id_conflicts(con, existing)
     final = stage / "final.parquet"
-    existing = workspace.data_files(COMMS)
-    con.execute(
-        f"COPY ({_final_query(stage / 'staged.parquet', existing, summary)}) "
-        f"TO '{final}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 500000)"
-    )
+    con.execute(f"COPY ({_final_query(existing, summary)}) TO '{final}' (FORMAT parquet)")
     published = pq.ParquetFile(final).metadata.num_rows
-    summary.duplicates = summary.accepted - published
+    summary.rejected += conflicts
+    summary.duplicates = summary.accepted - conflicts - published
     summary.accepted = published
-    keep_rejects(workspace, stage / "rejects.csv", summary)
+    if summary.rejected:
+        _write_rejects(normaliser, stage / "rejects.csv", summary)
+        keep_rejects(workspace, stage / "rejects.csv", summary)
     if published:
         workspace.publish_file(final, COMMS, summary.batch_id)
 
 
-def _final_query(staged: Path, existing: list[Path], summary: IngestSummary) -> str:
-    columns = [name for name in c.EVENT_COLUMNS if name not in (c.EVENT_ID, c.SOURCE)]
-    event_id = (
-        f"coalesce({GIVEN_ID}, left({CONTENT_KEY}, 32) || CASE WHEN _occurrence > 0 "
-        "THEN '.' || _occurrence ELSE '' END)"
+def _number_repeats(con: duckdb.DuckDBPyConnection) -> None:
+    """Tables for the few rows that repeat: ``occurrences`` numbers identical rows (same
+    content key) and ``id_ranks`` ranks rows sharing a source-given id."""
+    key = f"{KEY_HI}, {KEY_LO}"
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE occurrences AS SELECT {c.SOURCE_ROW}, row_number() "
+        f"OVER (PARTITION BY {key} ORDER BY {c.SOURCE_ROW}) - 1 AS occurrence "
+        f"FROM {STAGED} WHERE {GIVEN_ID} IS NULL AND ({key}) IN (SELECT {key} "
+        f"FROM {STAGED} WHERE {GIVEN_ID} IS NULL GROUP BY {key} HAVING count(*) > 1)"
     )
+    by_id = f"OVER (PARTITION BY {GIVEN_ID} ORDER BY {c.SOURCE_ROW})"
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE id_ranks AS SELECT {c.SOURCE_ROW}, {GIVEN_ID}, "
+        f"row_number() {by_id} AS nth, ({KEY_HI} <> first_value({KEY_HI}) {by_id} "
+        f"OR {KEY_LO} <> first_value({KEY_LO}) {by_id}) AS differs FROM {STAGED} "
+        f"WHERE {GIVEN_ID} IN (SELECT {GIVEN_ID} FROM {STAGED} "
+        f"WHERE {GIVEN_ID} IS NOT NULL GROUP BY 1 HAVING count(*) > 1)"
+    )
+
+
+def _reject_id_conflicts(con: duckdb.DuckDBPyConnection, existing: list[str]) -> int:
+    """Reject rows whose source-given id already names a *different* event, earlier in
+    this file or in the workspace. Returns how many."""
+    if existing:
+        files = ", ".join(f"'{path}'" for path in existing)
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE known AS SELECT {c.EVENT_ID}, "
+            f"{content_key_selects()} FROM read_parquet([{files}]) WHERE {c.EVENT_ID} IN "
+            f"(SELECT {GIVEN_ID} FROM {STAGED} WHERE {GIVEN_ID} IS NOT NULL)"
+        )
+    else:
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE known AS SELECT NULL::VARCHAR AS {c.EVENT_ID}, "
+            f"NULL::UBIGINT AS {KEY_HI}, NULL::UBIGINT AS {KEY_LO} WHERE false"
+        )
+    in_file = "an earlier row of this file has the same record id but different content"
+    in_workspace = "the workspace already holds a different event with this record id"
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE conflicts AS "
+        f"SELECT {c.SOURCE_ROW}, {GIVEN_ID}, '{in_file}' AS reason FROM id_ranks "
+        f"WHERE nth > 1 AND differs UNION ALL "
+        f"SELECT s.{c.SOURCE_ROW}, s.{GIVEN_ID}, '{in_workspace}' FROM {STAGED} s "
+        f"JOIN known k ON k.{c.EVENT_ID} = s.{GIVEN_ID} "
+        f"AND (k.{KEY_HI} <> s.{KEY_HI} OR k.{KEY_LO} <> s.{KEY_LO}) "
+        f"WHERE s.{c.SOURCE_ROW} NOT IN (SELECT {c.SOURCE_ROW} FROM id_ranks WHERE nth > 1)"
+    )
+    con.execute(
+        f"INSERT INTO {REJECTED} SELECT {c.SOURCE_ROW}, '{c.EVENT_ID}', {GIVEN_ID}, reason, "
+        f"NULL FROM conflicts"
+    )
+    [(count,)] = con.execute("SELECT count(*) FROM conflicts").fetchall()
+    return int(count)
+
+
+def _final_query(existing: list[str], summary: IngestSummary) -> str:
+    """The events to publish, in file order: the first row of each id, minus conflicts
+    and minus ids the workspace already holds."""
+    columns = [name for name in c.EVENT_COLUMNS if name not in (c.EVENT_ID, c.SOURCE)]
+    event_id = f"coalesce(s.{GIVEN_ID}, {event_id_sql('s.', 'o.occurrence')})"
     query = (
-        f"WITH s AS (SELECT *, row_number() OVER (PARTITION BY {CONTENT_KEY} "
-        f"ORDER BY {c.SOURCE_ROW}) - 1 AS _occurrence FROM read_parquet('{staged}')), "
-        f"ided AS (SELECT {event_id} AS {c.EVENT_ID}, {', '.join(columns)} FROM s), "
-        f"firsts AS (SELECT * FROM ided QUALIFY row_number() OVER "
-        f"(PARTITION BY {c.EVENT_ID} ORDER BY {c.SOURCE_ROW}) = 1) "
-        f"SELECT {c.EVENT_ID}, {', '.join(columns[:-1])}, '{summary.sha256}' AS {c.SOURCE}, "
-        f"{c.SOURCE_ROW} FROM firsts"
+        f"SELECT {event_id} AS {c.EVENT_ID}, {', '.join(f's.{n}' for n in columns[:-1])}, "
+        f"'{summary.sha256}' AS {c.SOURCE}, s.{c.SOURCE_ROW} FROM {STAGED} s "
+        f"LEFT JOIN occurrences o ON o.{c.SOURCE_ROW} = s.{c.SOURCE_ROW} "
+        f"WHERE s.{c.SOURCE_ROW} NOT IN (SELECT {c.SOURCE_ROW} FROM id_ranks WHERE nth > 1) "
+        f"AND s.{c.SOURCE_ROW} NOT IN (SELECT {c.SOURCE_ROW} FROM conflicts)"
     )
     if existing:
         files = ", ".join(f"'{path}'" for path in existing)
-        query += f" WHERE {c.EVENT_ID} NOT IN (SELECT {c.EVENT_ID} FROM read_parquet([{files}]))"
+        query = (
+            f"SELECT * FROM ({query}) WHERE {c.EVENT_ID} NOT IN "
+            f"(SELECT {c.EVENT_ID} FROM read_parquet([{files}]))"
+        )
     return query + f" ORDER BY {c.SOURCE_ROW}"

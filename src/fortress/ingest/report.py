@@ -24,9 +24,10 @@ REJECT_COLUMNS = ("file", "row", "column", "value", "reason", "record")
 class IngestSummary:
     """Counts and provenance of one file's ingest.
 
-    ``read`` = ``accepted`` + ``rejected`` + ``duplicates`` + ``blank``: every data row is
-    accounted for. ``error`` is set when the whole file was refused (then nothing from it
-    entered the workspace).
+    ``read`` = ``accepted`` + ``rejected`` + ``duplicates`` + ``blank`` + ``refused``: every
+    data row is accounted for. ``error`` is set when the whole file was refused; then
+    nothing from it entered the workspace and ``refused`` counts the rows that would
+    otherwise have been accepted or found to be duplicates.
     """
 
     file: str
@@ -39,6 +40,7 @@ class IngestSummary:
     rejected: int = 0
     duplicates: int = 0
     blank: int = 0
+    refused: int = 0
     rejects_file: str | None = None
     notes: list[str] = field(default_factory=list)
     error: str | None = None
@@ -49,6 +51,12 @@ class IngestSummary:
         """True when the file was ingested (possibly with some rows rejected)."""
         return self.error is None
 
+    def refuse(self, reason: str) -> None:
+        """Mark the whole file refused: nothing of it is accepted."""
+        self.error = reason
+        self.refused = self.read - self.rejected - self.blank
+        self.accepted = self.duplicates = 0
+
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dictionary."""
         return asdict(self)
@@ -57,14 +65,14 @@ class IngestSummary:
 class RejectsWriter:
     """Streams rejected rows to a CSV file (``file,row,column,value,reason,record``)."""
 
-    def __init__(self, path: Path, source: Path) -> None:
+    def __init__(self, path: Path, source: Path, *, append: bool = False) -> None:
         self.path = path
         self.source = str(source)
         self.count = 0
-        self.first_reasons: list[str] = []
-        self._handle = path.open("w", newline="", encoding="utf-8")
+        self._handle = path.open("a" if append else "w", newline="", encoding="utf-8")
         self._writer = csv.writer(self._handle)
-        self._writer.writerow(REJECT_COLUMNS)
+        if not append:
+            self._writer.writerow(REJECT_COLUMNS)
 
     def __enter__(self) -> RejectsWriter:
         return self
@@ -78,31 +86,32 @@ class RejectsWriter:
         self._handle.close()
 
     def add_rejects(self, rejects: Iterable[Reject]) -> None:
-        """Write rows that failed a field check."""
+        """Write rejected rows."""
         for item in rejects:
-            self._write(item.row, item.column, item.value, item.reason, item.record)
+            self.count += 1
+            self._writer.writerow(
+                [
+                    self.source,
+                    item.row,
+                    item.column or "",
+                    _neutralise(item.value),
+                    item.reason,
+                    _neutralise(item.record),
+                ]
+            )
 
     def add_skipped(self, skipped: Iterable[SkippedRow]) -> None:
         """Write rows the reader could not split into columns."""
-        for item in skipped:
-            self._write(item.row, None, None, item.reason, json.dumps(item.text))
-
-    def _write(
-        self,
-        row: int | None,
-        column: str | None,
-        value: str | None,
-        reason: str,
-        record: str | None,
-    ) -> None:
-        self.count += 1
-        if len(self.first_reasons) < 5:
-            where = f"row {row}" + (f", column {column!r}" if column else "")
-            shown = f" ({value!r})" if value is not None else ""
-            self.first_reasons.append(f"{where}: {reason}{shown}")
-        self._writer.writerow(
-            [self.source, row, column or "", _neutralise(value), reason, _neutralise(record)]
+        self.add_rejects(
+            Reject(item.row, None, None, item.reason, json.dumps(item.text)) for item in skipped
         )
+
+    @staticmethod
+    def describe(reject: Reject) -> str:
+        """One line for a person: where, why, and the offending value."""
+        where = f"row {reject.row}" + (f", column {reject.column!r}" if reject.column else "")
+        shown = f" ({reject.value!r})" if reject.value is not None else ""
+        return f"{where}: {reject.reason}{shown}"
 
 
 def _neutralise(text: str | None) -> str:

@@ -51,7 +51,7 @@ class ValueType(Protocol):
 _FORMULA_WRAPPED = re.compile(r'^=\s*"(.*)"$')
 _NUMBER_PUNCTUATION = re.compile(r"[\s().\-/]")
 _TRUNK_ZERO_AFTER_CODE = re.compile(r"^(\+\d{1,3})\(0\)")
-_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+_E164 = re.compile(r"^\+[1-9]\d{3,14}$")
 _WITHHELD_WORDS: Final = frozenset(
     {
         "withheld",
@@ -211,7 +211,7 @@ class Imsi:
         if raw is None or not raw.strip():
             return Cleaned(None)
         text = unwrap_spreadsheet_text(raw).strip()
-        digits = re.sub(r"[\s\-]", "", text)
+        digits = re.sub(r"[\s\-/]", "", text)
         if not digits.isdigit() or not 6 <= len(digits) <= 15:
             return Cleaned(text, flags.IMSI_UNPARSEABLE)
         return Cleaned(digits)

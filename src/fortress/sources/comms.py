@@ -1,33 +1,88 @@
 """Turn batches of a comms export into canonical events, following a mapping spec.
 
-Everything row-wise runs as vectorised DuckDB SQL over the Arrow batch. Python touches only
-*distinct* values - phone numbers, IMEIs, IMSIs and local clock hours - which are far fewer
-than events and are cached across batches. Each row either becomes an event or a
-:class:`Reject` carrying its row number, the column and the reason.
+Each batch is registered in the ingest's own DuckDB connection and normalised there by one
+SQL program compiled from the spec (:mod:`fortress.sources.fields`); only distinct values
+new to the file visit Python (:mod:`fortress.sources.lookups`). Accepted rows accumulate in
+the table ``staged`` and rejected ones, with row number, column and reason, in ``rejected``;
+both stay in DuckDB (which spills to disk) until the ingest publishes them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from functools import cache, cached_property
+from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.ipc
 
 from fortress.model import columns as c
 from fortress.model import flags
-from fortress.model.values import Cleaned, Imei, Imsi, Msisdn
+from fortress.model.values import Msisdn
+from fortress.sources.fields import FieldSql, literal, quote
+from fortress.sources.lookups import (
+    GB_NUMBER_FAST,
+    IMEI_FAST,
+    IMEI_SQL,
+    IMSI_FAST,
+    IMSI_SQL,
+    LocalHours,
+    ValueLookup,
+)
 from fortress.sources.mapping import FieldSpec, MappingSpec, NumberSpec, PartySpec
-from fortress.sources.tabular import SOURCE_ROW_COLUMN, FileProblem, FileShape
+from fortress.sources.tabular import SOURCE_ROW_COLUMN, FileProblem, FileShape, SkippedRow
 
-CONTENT_KEY = "__content_key"
-GIVEN_ID = "__given_id"
+GIVEN_ID = "given_id"
+KEY_HI, KEY_LO = "key_hi", "key_lo"  # the content key's two 64-bit halves
+STAGED = "staged"
+REJECTED = "rejected"
 
-_DIRECTIONS = ("out", "in", "missed")
-_TRUE = ("true", "yes", "y", "1", "t", "answered")
-_FALSE = ("false", "no", "n", "0", "f", "missed", "unanswered")
+DIRECTIONS = ("out", "in", "missed")
+
+CONTENT_COLUMNS = (
+    c.START_UTC, c.KIND, c.A_NUMBER, c.B_NUMBER, c.DURATION_S, c.A_IMEI, c.A_IMSI, c.B_IMEI,
+    c.B_IMSI, c.A_CELL, c.B_CELL, c.A_CELL_LAST, c.B_CELL_LAST, c.ANSWERED,
+)  # fmt: skip
+"""The columns whose values make an event what it is (its content key hashes them)."""
+
+
+def content_key_selects(prefix: str = "") -> str:
+    """SQL selecting an event's content key, a 128-bit MD5 of its normalised content
+    columns, as ``key_hi`` and ``key_lo``. MD5 is a fingerprint here, not a safeguard."""
+    parts = ", ".join(
+        f"coalesce(CAST({prefix}{name} AS VARCHAR), '')"
+        if name != c.START_UTC
+        else f"CAST(epoch_us({prefix}{name}) AS VARCHAR)"
+        for name in CONTENT_COLUMNS
+    )
+    text = f"concat_ws(chr(31), {parts})"
+    return f"md5_number_upper({text}) AS {KEY_HI}, md5_number_lower({text}) AS {KEY_LO}"
+
+
+def event_id_sql(prefix: str, occurrence: str) -> str:
+    """SQL for a computed event id: the content key as 32 hex digits, then ``.N`` for the
+    N-th repeat of identical content in one file."""
+    return (
+        f"lower(lpad(hex({prefix}{KEY_HI}), 16, '0') || lpad(hex({prefix}{KEY_LO}), 16, '0')) || "
+        f"CASE WHEN coalesce({occurrence}, 0) > 0 THEN '.' || {occurrence} ELSE '' END"
+    )
+
+
+STAGED_SCHEMA = pa.schema(
+    [
+        pa.field(GIVEN_ID, pa.string()),
+        pa.field(KEY_HI, pa.uint64()),
+        pa.field(KEY_LO, pa.uint64()),
+        *(c.EVENT_SCHEMA.field(name) for name in CONTENT_COLUMNS),
+        c.EVENT_SCHEMA.field(c.FLAGS),
+        c.EVENT_SCHEMA.field(c.SOURCE_ROW),
+    ]
+)
+"""The staged Arrow file: events before their ids are settled and duplicates removed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,95 +97,50 @@ class Reject:
 
 
 @dataclass(frozen=True, slots=True)
-class NormalisedBatch:
-    """One batch's outcome: canonical events (without ``source``) and rejected rows."""
-
-    events: pa.Table
-    rejects: list[Reject]
-    blank: int
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _literal(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
-class _Sql:
-    """Builds SQL expressions for the fields of one spec over one file's columns."""
-
-    def __init__(self, spec: MappingSpec, shape: FileShape, owner: str | None) -> None:
-        self.spec = spec
-        self.present = set(shape.header)
-        self.owner = owner
-        self.notes: list[str] = []
-
-    def text(self, column: str, arrow_type: pa.DataType | None = None) -> str:
-        if column not in self.present:
-            return "NULL::VARCHAR"
-        if arrow_type is not None and not pa.types.is_string(arrow_type):
-            return f"CAST({_quote(column)} AS VARCHAR)"
-        return f"nullif(trim({_quote(column)}), '')"
-
-    def raw(self, spec: FieldSpec | None, types: dict[str, pa.DataType]) -> str:
-        """The field's text before any mapping, or NULL when it has no source."""
-        if spec is None:
-            return "NULL::VARCHAR"
-        if spec.value is not None:
-            return _literal(spec.value)
-        assert spec.column is not None
-        return self.text(spec.column, types.get(spec.column))
-
-    def mapped(self, spec: FieldSpec | None, types: dict[str, pa.DataType]) -> str:
-        """The field's value after its ``map`` and ``default``."""
-        raw = self.raw(spec, types)
-        if spec is None:
-            return raw
-        expr = raw
-        if spec.map:
-            whens = " ".join(
-                f"WHEN {_literal(k)} THEN {'NULL' if v is None else _literal(v)}"
-                for k, v in spec.map.items()
-            )
-            expr = f"(CASE {raw} {whens} ELSE {raw} END)"
-        if spec.default is not None:
-            expr = f"coalesce({expr}, {_literal(spec.default)})"
-        return expr
-
-
-def _number_cleaner(spec: NumberSpec | None, msisdn: Msisdn) -> Callable[[str | None], Cleaned]:
-    if spec is not None and spec.scheme == "identifier":
-        return lambda raw: (
-            Cleaned(None, flags.MISSING) if raw is None else Cleaned(raw, flags.IDENTIFIER)
-        )
-    return msisdn.clean
+class _Check:
+    condition: str
+    column: str  # SQL giving the column's name
+    value: str  # SQL giving the offending value
+    reason: str
 
 
 class CommsNormaliser:
-    """Normalises every batch of one file under one mapping spec."""
+    """Normalises every batch of one file under one mapping spec into ``staged``."""
 
     def __init__(
         self,
         spec: MappingSpec,
         shape: FileShape,
         *,
+        con: duckdb.DuckDBPyConnection,
+        staged_path: Path,
         owner: str | None = None,
         region: str = "GB",
-        connection: duckdb.DuckDBPyConnection | None = None,
     ) -> None:
         self.spec = spec
         self.shape = shape
-        self.sql = _Sql(spec, shape, owner)
-        self.con = connection or duckdb.connect()
+        self.con = con
+        self.staged_path = staged_path
+        self._writer: pa.ipc.RecordBatchFileWriter | None = None
         self.msisdn = Msisdn(region)
-        self._cache: dict[tuple[str, str | None], Cleaned] = {}
-        self._zone = _zone(spec.start.timezone, shape)
+        self.notes: list[str] = []
+        self.staged = self.rejected = self.blank = 0
         self._check_columns()
         self.owner = self._clean_owner(owner)
+        number_fast = GB_NUMBER_FAST if region == "GB" else None
+        self._lookups = {
+            "num": ValueLookup(con, "lk_number", self.msisdn.clean, fast_path=number_fast),
+            "imei": ValueLookup(con, "lk_imei", IMEI_SQL, fast_path=IMEI_FAST),
+            "imsi": ValueLookup(con, "lk_imsi", IMSI_SQL, fast_path=IMSI_FAST),
+        }
+        self._hours = LocalHours(con, _zone(spec.start.timezone, shape))
+        self._fields: FieldSql | None = None
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {REJECTED} (row BIGINT, col VARCHAR, value VARCHAR, "
+            "reason VARCHAR, record VARCHAR)"
+        )
 
-    # --- file-level checks ----------------------------------------------------------
+    # --- file-level checks ------------------------------------------------------------
     def _check_columns(self) -> None:
         spec, header = self.spec, self.shape.header
         required = list(spec.start.columns)
@@ -155,14 +165,13 @@ class CommsNormaliser:
                 row=1,
             )
         if unknown:
-            self.sql.notes.append(f"ignored column(s): {', '.join(unknown)}")
+            self.notes.append(f"ignored column(s): {', '.join(unknown)}")
         absent = [name for name in spec.source_columns() if name not in header]
         if absent:
-            self.sql.notes.append(f"absent optional column(s) left empty: {', '.join(absent)}")
+            self.notes.append(f"absent optional column(s) left empty: {', '.join(absent)}")
 
     def _number_specs(self) -> list[NumberSpec]:
-        parties = (self.spec.a, self.spec.b, self.spec.subject, self.spec.other)
-        return [p.number for p in parties if p is not None and p.number is not None]
+        return [party.number for _, party in self._parties() if party.number is not None]
 
     def _clean_owner(self, owner: str | None) -> str | None:
         if not self.spec.needs_owner:
@@ -174,47 +183,6 @@ class CommsNormaliser:
             raise FileProblem(self.shape.path, f"--owner {owner!r} is not a phone number")
         return cleaned.value
 
-    @property
-    def notes(self) -> list[str]:
-        """What the normaliser noticed about the file as a whole."""
-        return self.sql.notes
-
-    # --- per batch --------------------------------------------------------------------
-    def normalise(self, table: pa.Table) -> NormalisedBatch:
-        """Normalise one batch from :func:`fortress.sources.tabular.iter_batches`."""
-        types = {f.name: f.type for f in table.schema}
-        self.con.register("raw_batch", table)
-        try:
-            self.con.execute(f"CREATE OR REPLACE TEMP TABLE pre AS {self._stage_one(types)}")
-            blank = self._count("SELECT count(*) FROM pre WHERE _blank")
-            self._register_lookups()
-            rejects = self._judge()
-        finally:
-            self.con.unregister("raw_batch")
-        events = self.con.sql(self._events_select()).to_arrow_table()
-        return NormalisedBatch(events, rejects, blank)
-
-    def _count(self, query: str) -> int:
-        row = self.con.execute(query).fetchone()
-        return int(row[0]) if row else 0
-
-    def _stage_one(self, types: dict[str, pa.DataType]) -> str:
-        spec, sql = self.spec, self.sql
-        selects = [f"{_quote(SOURCE_ROW_COLUMN)} AS _row"]
-        selects += self._start_selects(types)
-        selects.append(f"{sql.mapped(spec.kind, types)} AS _kind")
-        selects.append(f"{sql.raw(spec.kind, types)} AS _kind_raw")
-        selects.append(f"{sql.mapped(spec.direction, types)} AS _dir")
-        selects.append(f"{sql.raw(spec.direction, types)} AS _dir_raw")
-        selects.append(f"{sql.mapped(spec.duration_s, types)} AS _dur_raw")
-        selects.append(f"{sql.mapped(spec.answered, types)} AS _ans_raw")
-        selects.append(f"{sql.raw(spec.event_id, types)} AS _given_id")
-        for side, party in self._parties():
-            selects += self._party_selects(side, party, types)
-        selects.append(f"{self._formula_check(types)} AS _formula")
-        selects.append(f"{self._blank_check(types)} AS _blank")
-        return f"SELECT {', '.join(selects)} FROM raw_batch"
-
     def _parties(self) -> list[tuple[str, PartySpec]]:
         spec = self.spec
         if spec.parties == "direct":
@@ -223,329 +191,345 @@ class CommsNormaliser:
         assert spec.subject is not None and spec.other is not None
         return [("s", spec.subject), ("o", spec.other)]
 
-    def _party_selects(
-        self, side: str, party: PartySpec, types: dict[str, pa.DataType]
-    ) -> list[str]:
-        sql = self.sql
-        number = (
-            _literal(self.owner) if party.owner and self.owner else sql.mapped(party.number, types)
-        )
-        return [
-            f"{number} AS _{side}_num",
-            f"{sql.mapped(party.imei, types)} AS _{side}_imei",
-            f"{sql.mapped(party.imsi, types)} AS _{side}_imsi",
-            f"{sql.mapped(party.cell, types)} AS _{side}_cell",
-            f"{sql.mapped(party.cell_last, types)} AS _{side}_cell_last",
-        ]
+    # --- per batch --------------------------------------------------------------------
+    def add(self, table: pa.Table) -> None:
+        """Normalise one batch from :func:`fortress.sources.tabular.iter_batches`.
 
-    def _start_selects(self, types: dict[str, pa.DataType]) -> list[str]:
-        """``_start_text``, ``_local`` (naive timestamp) and ``_offset`` (minutes east of
-        UTC, NULL when the time is naive local time in the spec's timezone)."""
-        start = self.spec.start
-        first = start.columns[0]
-        naive_offset = "0" if start.timezone == "UTC" else "NULL::INTEGER"
-        if len(start.columns) == 1 and pa.types.is_timestamp(types.get(first, pa.null())):
-            column = _quote(first)
-            if types[first].tz is not None:  # type: ignore[attr-defined]
-                local, offset = f"CAST(timezone('UTC', {column}) AS TIMESTAMP)", "0"
-            else:
-                local, offset = f"CAST({column} AS TIMESTAMP)", naive_offset
-            return [
-                f"CAST({column} AS VARCHAR) AS _start_text",
-                f"{local} AS _local",
-                f"{offset} AS _offset",
-            ]
-        parts = [self.sql.text(name, types.get(name)) for name in start.columns]
-        text = parts[0] if len(parts) == 1 else f"nullif(concat_ws(' ', {', '.join(parts)}), '')"
-        selects = [f"{text} AS _start_text"]
-        if start.format == "iso8601":
-            selects += [
-                r"regexp_extract(_start_text, '(Z|z|[+-]\d\d:?\d\d)$') AS _zone_text",
-                "CASE WHEN length(_start_text) >= 16 THEN try_cast("
-                "left(_start_text, length(_start_text) - length(_zone_text)) AS TIMESTAMP)"
-                " END AS _local",
-                f"CASE WHEN _zone_text = '' THEN {naive_offset} "
-                "WHEN upper(_zone_text) = 'Z' THEN 0 ELSE "
-                "(CASE WHEN left(_zone_text, 1) = '-' THEN -1 ELSE 1 END) * ("
-                "CAST(substr(_zone_text, 2, 2) AS INTEGER) * 60 + "
-                "CAST(right(_zone_text, 2) AS INTEGER)) END AS _offset",
-            ]
-        elif start.format == "epoch_seconds":
-            origin = _origin_micros(start.origin, self.shape)
-            selects += [
-                f"make_timestamp(CAST({origin} + try_cast(_start_text AS DOUBLE) * 1e6 "
-                "AS BIGINT)) AS _local",
-                "0 AS _offset",
-            ]
-        else:
-            patterns = ", ".join(_literal(p) for p in start.patterns())
-            selects += [
-                f"try_strptime(_start_text, [{patterns}]) AS _local",
-                f"{naive_offset} AS _offset",
-            ]
-        return selects
+        The batch is read three times, each time computing only what is asked for: the
+        years of its local times, the values new to the lookups, and then the events,
+        which are appended to the staged Arrow file (rows that fail a check are described
+        in ``rejected`` by one more query, only when there are any).
+        """
+        if self._fields is None:
+            self._fields = FieldSql(self.spec, self.shape, {f.name: f.type for f in table.schema})
+        judged = self._judged(self._fields)
+        # many small record batches let DuckDB scan the batch on every core
+        self.con.register("raw_batch", pa.Table.from_batches(table.to_batches(16_384)))
+        try:
+            self._cover_hours(judged)
+            self._learn_values(judged)
+            result = self.con.sql(self._events(judged)).to_arrow_table()
+            failed = pc.sum(pc.is_valid(result["_case"])).as_py() or 0
+            if failed:
+                self._keep_rejects(judged)
+        finally:
+            self.con.unregister("raw_batch")
+        blank = result["_blank"]
+        self.blank += pc.sum(blank).as_py() or 0
+        self.rejected += failed
+        self._stage(result.filter(pc.and_(pc.is_null(result["_case"]), pc.invert(blank))))
 
-    def _formula_check(self, types: dict[str, pa.DataType]) -> str:
-        """The name of the first column holding a spreadsheet formula, else NULL."""
-        whens = []
-        for name in self.spec.source_columns():
-            if name not in self.sql.present or not pa.types.is_string(types[name]):
-                continue
-            col = _quote(name)
-            whens.append(
-                f"WHEN (left(ltrim({col}), 1) IN ('=', '@') AND NOT ltrim({col}) LIKE '=\"%\"')"
-                f" OR (left(ltrim({col}), 1) IN ('+', '-') AND "
-                f"regexp_matches({col}, '^\\s*[+-]\\s*[^0-9(\\s]')) THEN {_literal(name)}"
+    def _stage(self, events: pa.Table) -> None:
+        if self._writer is None:
+            self._writer = pa.ipc.new_file(self.staged_path, STAGED_SCHEMA)
+        self._writer.write_table(events.select(STAGED_SCHEMA.names).cast(STAGED_SCHEMA))
+        self.staged += events.num_rows
+
+    def finish(self) -> None:
+        """Close the staged file (an empty one when no row was accepted)."""
+        if self._writer is None:
+            self._writer = pa.ipc.new_file(self.staged_path, STAGED_SCHEMA)
+        self._writer.close()
+
+    def add_skipped(self, skipped: list[SkippedRow]) -> None:
+        """Record rows the reader could not split (ragged rows) as rejects; blank lines
+        are only counted."""
+        rows = [s for s in skipped if s.reason != "blank line"]
+        self.blank += len(skipped) - len(rows)
+        if rows:
+            self.con.executemany(
+                f"INSERT INTO {REJECTED} VALUES (?, NULL, NULL, ?, to_json(?::VARCHAR))",
+                [(s.row, s.reason, s.text) for s in rows],
             )
-        return f"(CASE {' '.join(whens)} END)" if whens else "NULL::VARCHAR"
+            self.rejected += len(rows)
 
-    def _blank_check(self, types: dict[str, pa.DataType]) -> str:
-        texts = [self.sql.text(n, types.get(n)) for n in self.shape.header]
-        return " AND ".join(f"{t} IS NULL" for t in texts) if texts else "false"
-
-    # --- lookups of distinct values ----------------------------------------------------
-    def _register_lookups(self) -> None:
-        imei, imsi = Imei(), Imsi()
-        for side, party in self._parties():
-            scheme = party.number.scheme if party.number is not None else "msisdn"
-            cleaners: dict[str, tuple[str, Callable[[str | None], Cleaned]]] = {
-                "num": (f"num:{scheme}", _number_cleaner(party.number, self.msisdn)),
-                "imei": ("imei", imei.clean),
-                "imsi": ("imsi", imsi.clean),
-            }
-            for kind, (cache_name, clean) in cleaners.items():
-                column = f"_{side}_{kind}"
-                raws = [
-                    row[0]
-                    for row in self.con.execute(f"SELECT DISTINCT {column} FROM pre").fetchall()
-                ]
-                self.con.register(f"lk{column}", self._lookup_table(cache_name, clean, raws))
-        self.con.register("lk_hours", self._hours_table())
-
-    def _lookup_table(
-        self, cache_name: str, clean: Callable[[str | None], Cleaned], raws: list[str | None]
-    ) -> pa.Table:
-        values: list[str | None] = []
-        found_flags: list[str | None] = []
-        for raw in raws:
-            key = (cache_name, raw)
-            cleaned = self._cache.get(key)
-            if cleaned is None:
-                cleaned = clean(raw)
-                self._remember(key, cleaned)
-            values.append(cleaned.value)
-            found_flags.append(cleaned.flag)
-        return pa.table(
-            {
-                "raw": pa.array(raws, pa.string()),
-                "value": pa.array(values, pa.string()),
-                "flag": pa.array(found_flags, pa.string()),
-            }
-        )
-
-    def _remember(self, key: tuple[str, str | None], cleaned: Cleaned) -> None:
-        if len(self._cache) > 2_000_000:  # bound memory on files with endless numbers
-            self._cache.clear()
-        self._cache[key] = cleaned
-
-    def _hours_table(self) -> pa.Table:
-        rows = self.con.execute(
-            "SELECT DISTINCT date_trunc('hour', _local) FROM pre "
+    def _cover_hours(self, judged: str) -> None:
+        if self.spec.start.timezone == "UTC":
+            return
+        years = self.con.execute(
+            f"SELECT DISTINCT year(_local) FROM ({judged}) "
             "WHERE _offset IS NULL AND _local IS NOT NULL"
         ).fetchall()
-        hours, offsets, ambiguous, gap = [], [], [], []
-        for (hour,) in rows:
-            first, second, exists = _local_hour(hour, self._zone)
-            hours.append(hour)
-            offsets.append(first)
-            ambiguous.append(first != second)
-            gap.append(not exists)
-        return pa.table(
-            {
-                "hour": pa.array(hours, pa.timestamp("us")),
-                "offset": pa.array(offsets, pa.int32()),
-                "ambiguous": pa.array(ambiguous, pa.bool_()),
-                "gap": pa.array(gap, pa.bool_()),
-            }
+        self._hours.cover([int(row[0]) for row in years])
+
+    def _judged(self, fields: FieldSql) -> str:
+        """Every row typed, with ``_case``: the index of its first failed check, or NULL.
+
+        Built in layers (text, mapped, parsed, flagged) so that each value is computed
+        once: DuckDB re-evaluates an alias's whole expression wherever it is referred to
+        within the same SELECT.
+        """
+        spec = self.spec
+        text = f"SELECT *, {', '.join(fields.text_selects())}, {fields.formula()} AS _formula"
+        mapped = [f"{quote(SOURCE_ROW_COLUMN)} AS _row", *fields.start_text()]
+        if len(spec.start.columns) == 1 and spec.start.columns[0] in fields.present:
+            mapped.append(quote(spec.start.columns[0]))  # a typed timestamp is read as is
+        mapped += [
+            f"{fields.mapped(spec.kind)} AS _kind",
+            f"{fields.raw(spec.kind)} AS _kind_raw",
+            f"{fields.mapped(spec.direction)} AS _dir",
+            f"{fields.raw(spec.direction)} AS _dir_raw",
+            f"{fields.mapped(spec.duration_s)} AS _dur_raw",
+            f"{fields.mapped(spec.answered)} AS _ans_raw",
+            f"{fields.raw(spec.event_id)} AS _given_id",
+            "_formula",
+            f"{fields.blank()} AS _blank",
+        ]
+        parsed = [
+            *fields.start_parsed(),
+            f"{fields.duration(spec.duration_s)} AS _dur",
+            f"{fields.answered()} AS _answered",
+        ]
+        flagged = ["NULL AS _nothing"]
+        for side, party in self._parties():
+            mapped += self._party_selects(fields, side, party)
+            for kind in self._looked_up(party):
+                fast, raw = self._lookups[kind].fast_path, f"_{side}_{kind}"
+                if fast is not None:
+                    parsed += [
+                        f"{fast.value(raw)} AS {raw}_fast",
+                        f"{fast.prepare(raw)} AS {raw}_prep",
+                    ]
+                    flagged.append(f"{fast.flag(f'{raw}_prep')} AS {raw}_fflag")
+        checks = " ".join(
+            f"WHEN {k.condition} THEN {i}"
+            for i, k in enumerate(self._checks())
+            if k is not self._gap_check
+        )
+        return (
+            f"SELECT *, CASE WHEN _blank THEN NULL {checks} END AS _case FROM ("
+            f"SELECT *, {', '.join(flagged)} FROM (SELECT *, {', '.join(parsed)} FROM ("
+            f"SELECT {', '.join(mapped)} FROM ({text} FROM raw_batch))))"
         )
 
-    # --- rejects and events --------------------------------------------------------------
-    def _reject_cases(self) -> list[tuple[str, str, str, str]]:
-        """(condition, column, value expression, reason) in the order they are checked."""
+    def _with_hours(self, judged: str) -> str:
+        """``judged`` joined to its local clock hours, with the spring-gap check applied:
+        ``_case`` becomes the gap check's index where that check comes first."""
+        gap = self._checks().index(self._gap_check)
+        return (
+            "SELECT j.* REPLACE (CASE WHEN coalesce(h.gap, false) AND "
+            f"(j._case IS NULL OR j._case > {gap}) AND NOT j._blank THEN {gap} "
+            "ELSE j._case END AS _case), coalesce(h.ambiguous, false) AS _ambiguous, "
+            'coalesce(j._offset, h."offset") AS _utc_offset '
+            f"FROM ({judged}) j LEFT JOIN local_hours h "
+            "ON j._offset IS NULL AND h.hour = date_trunc('hour', j._local)"
+        )
+
+    def _party_selects(self, fields: FieldSql, side: str, party: PartySpec) -> list[str]:
+        number = literal(self.owner or "") if party.owner else fields.mapped(party.number)
+        return [
+            f"{number} AS _{side}_num",
+            f"{fields.mapped(party.imei)} AS _{side}_imei",
+            f"{fields.mapped(party.imsi)} AS _{side}_imsi",
+            f"{fields.cell(fields.mapped(party.cell))} AS _{side}_cell",
+            f"{fields.cell(fields.mapped(party.cell_last))} AS _{side}_cell_last",
+        ]
+
+    def _looked_up(self, party: PartySpec) -> list[str]:
+        """The value kinds of this party that go through a lookup."""
+        kinds = ["imei", "imsi"]
+        if self._uses_number_lookup(party):
+            kinds.insert(0, "num")
+        return kinds
+
+    @staticmethod
+    def _uses_number_lookup(party: PartySpec) -> bool:
+        return not party.owner and (party.number is None or party.number.scheme == "msisdn")
+
+    @cached_property
+    def _gap_check(self) -> _Check:
+        """Applied after the clock hours are joined (see :meth:`_with_hours`)."""
+        start = literal(" + ".join(self.spec.start.columns))
+        reason = (
+            f"this local time does not exist in {self.spec.start.timezone} "
+            "(the clocks went forward)"
+        )
+        return _Check("false", start, "_start_text", reason)
+
+    @cache  # noqa: B019 - one normaliser per file; the list is built once
+    def _checks(self) -> list[_Check]:
+        """Row checks in the order they are applied; the first failure is the reason."""
         spec = self.spec
-        start_cols = " + ".join(spec.start.columns)
+        start = literal(" + ".join(spec.start.columns))
         fmt = (
             spec.start.format
             if isinstance(spec.start.format, str)
             else " or ".join(spec.start.format)
         )
-        kind_col = spec.kind.column or "kind"
-        cases = [
-            (
-                "_formula IS NOT NULL",
-                "_formula",
-                "NULL",
-                "a spreadsheet formula, not data (possible CSV injection)",
-            ),
-            ("_start_text IS NULL", _literal(start_cols), "NULL", "no start time"),
-            (
-                "_local IS NULL",
-                _literal(start_cols),
-                "_start_text",
-                f"not a date-time in the layout's format ({fmt})",
-            ),
-            (
-                "_gap",
-                _literal(start_cols),
-                "_start_text",
-                f"this local time does not exist in {spec.start.timezone} "
-                "(the clocks went forward)",
-            ),
-            (
-                f"_kind IS NULL OR _kind NOT IN ({', '.join(map(_literal, c.KINDS))})",
-                _literal(kind_col),
-                "_kind_raw",
-                f"unknown event type (expected one of: {self._expected(spec.kind, c.KINDS)})",
-            ),
-        ]
+        checks = [
+            _Check("_formula IS NOT NULL", "_formula", "NULL",
+                   "a spreadsheet formula, not data (possible CSV injection)"),
+            _Check("_start_text IS NULL", start, "NULL", "no start time"),
+            _Check("_local IS NULL", start, "_start_text",
+                   f"not a date-time in the layout's format ({fmt})"),
+            self._gap_check,
+            _Check(f"_kind IS NULL OR _kind NOT IN ({', '.join(map(literal, c.KINDS))})",
+                   _column(spec.kind, "kind"), "_kind_raw",
+                   f"unknown event type (expected one of: {_expected(spec.kind, c.KINDS)})"),
+        ]  # fmt: skip
         if spec.parties == "subject":
             assert spec.direction is not None
-            cases.append(
-                (
-                    f"_dir IS NULL OR _dir NOT IN ({', '.join(map(_literal, _DIRECTIONS))})",
-                    _literal(spec.direction.column or "direction"),
-                    "_dir_raw",
-                    "unknown direction (expected one of: "
-                    f"{self._expected(spec.direction, _DIRECTIONS)})",
-                )
-            )
-        dur_col = _literal((spec.duration_s.column if spec.duration_s else None) or "duration_s")
-        cases += [
-            (
-                "_dur_raw IS NOT NULL AND _dur IS NULL",
-                dur_col,
-                "_dur_raw",
-                "not a duration in the layout's format",
-            ),
-            ("_dur < 0", dur_col, "_dur_raw", "negative duration"),
-            (
-                "_dur IS NULL AND _kind = 'call' AND _dir IS DISTINCT FROM 'missed'",
-                dur_col,
-                "NULL",
-                "a call without a duration",
-            ),
-            (
-                "_ans_raw IS NOT NULL AND _answered IS NULL",
-                _literal((spec.answered.column if spec.answered else None) or "answered"),
-                "_ans_raw",
-                "not a yes/no value",
-            ),
-        ]
-        return cases
+            checks.append(_Check(
+                f"_dir IS NULL OR _dir NOT IN ({', '.join(map(literal, DIRECTIONS))})",
+                _column(spec.direction, "direction"), "_dir_raw",
+                f"unknown direction (expected one of: {_expected(spec.direction, DIRECTIONS)})",
+            ))  # fmt: skip
+        duration = _column(spec.duration_s, "duration_s")
+        checks += [
+            _Check("_dur_raw IS NOT NULL AND _dur IS NULL", duration, "_dur_raw",
+                   "not a duration in the layout's format"),
+            _Check("_dur < 0", duration, "_dur_raw", "negative duration"),
+            _Check("_dur IS NULL AND _kind = 'call' AND _dir IS DISTINCT FROM 'missed'",
+                   duration, "NULL", "a call without a duration"),
+            _Check("_ans_raw IS NOT NULL AND _answered IS NULL",
+                   _column(spec.answered, "answered"), "_ans_raw", "not a yes/no value"),
+        ]  # fmt: skip
+        return checks
 
-    @staticmethod
-    def _expected(spec: FieldSpec, allowed: tuple[str, ...]) -> str:
-        keys = [k for k, v in spec.map.items() if v in allowed] if spec.map else list(allowed)
-        return ", ".join(keys)
+    def _learn_values(self, judged: str) -> None:
+        for kind, lookup in self._lookups.items():
+            raws = [
+                self._lookup_key(side, kind)
+                for side, party in self._parties()
+                if kind in self._looked_up(party)
+            ]
+            lookup.learn(raws, source=f"({judged})")
 
-    def _typed_select(self) -> str:
-        fmt = self.spec.duration_s.format if self.spec.duration_s else "seconds"
-        dur = {
-            "seconds": "try_cast(try_cast(_dur_raw AS DOUBLE) AS BIGINT)",
-            "minutes": "try_cast(round(try_cast(_dur_raw AS DOUBLE) * 60) AS BIGINT)",
-            "milliseconds": "try_cast(round(try_cast(_dur_raw AS DOUBLE) / 1000) AS BIGINT)",
-            "hms": r"(CASE WHEN regexp_matches(_dur_raw, '^\d+(:\d{1,2}){1,2}$') THEN "
-            "list_reduce(list_transform(string_split(_dur_raw, ':'), "
-            "lambda x: CAST(x AS BIGINT)), lambda acc, x: acc * 60 + x) "
-            r"WHEN regexp_matches(_dur_raw, '^\d+$') THEN CAST(_dur_raw AS BIGINT) END)",
-        }[fmt]
-        truthy = ", ".join(map(_literal, _TRUE))
-        falsy = ", ".join(map(_literal, _FALSE))
-        return (
-            "SELECT pre.*, h.offset AS _zone_offset, coalesce(h.ambiguous, false) AS _ambiguous,"
-            f" coalesce(h.gap, false) AS _gap, {dur} AS _dur,"
-            f" CASE WHEN lower(_ans_raw) IN ({truthy}) THEN true"
-            f" WHEN lower(_ans_raw) IN ({falsy}) THEN false END AS _answered"
-            " FROM pre LEFT JOIN lk_hours h ON h.hour = date_trunc('hour', pre._local)"
-        )
+    def _lookup_key(self, side: str, kind: str) -> str:
+        """The raw value to look up: NULL when the fast path already handled it."""
+        raw = f"_{side}_{kind}"
+        if self._lookups[kind].fast_path is None:
+            return raw
+        return f"(CASE WHEN {raw}_fast IS NULL THEN {raw} END)"
 
-    def _judge(self) -> list[Reject]:
-        """Materialise ``judged`` (rows with the index of their first failed check) and
-        return the rejected rows."""
-        cases = self._reject_cases()
-        self.con.execute(f"CREATE OR REPLACE TEMP TABLE typed AS {self._typed_select()}")
-        conditions = " ".join(f"WHEN {cond} THEN {i}" for i, (cond, *_) in enumerate(cases))
+    def _keep_rejects(self, judged: str) -> None:
+        checks = self._checks()
+        columns = " ".join(f"WHEN {i} THEN {k.column}" for i, k in enumerate(checks))
+        values = " ".join(f"WHEN {i} THEN {k.value}" for i, k in enumerate(checks))
+        reasons = " ".join(f"WHEN {i} THEN {literal(k.reason)}" for i, k in enumerate(checks))
         self.con.execute(
-            "CREATE OR REPLACE TEMP TABLE judged AS "
-            f"SELECT *, CASE {conditions} END AS _case FROM typed WHERE NOT _blank"
+            f"INSERT INTO {REJECTED} SELECT _row, CASE _case {columns} END, "
+            f"CAST(CASE _case {values} END AS VARCHAR), CASE _case {reasons} END, "
+            f"CAST(to_json(r) AS VARCHAR) FROM ({self._with_hours(judged)}) j "
+            f"JOIN raw_batch r ON r.{quote(SOURCE_ROW_COLUMN)} = j._row "
+            "WHERE _case IS NOT NULL"
         )
-        columns = " ".join(f"WHEN {i} THEN {col}" for i, (_, col, _v, _r) in enumerate(cases))
-        values = " ".join(f"WHEN {i} THEN {val}" for i, (_, _c, val, _r) in enumerate(cases))
-        found = self.con.execute(
-            f"SELECT _row, CASE _case {columns} END, CAST(CASE _case {values} END AS VARCHAR),"
-            f" _case, CAST(to_json(r) AS VARCHAR) FROM judged JOIN raw_batch r"
-            f" ON r.{_quote(SOURCE_ROW_COLUMN)} = judged._row"
-            " WHERE _case IS NOT NULL ORDER BY _row"
-        ).fetchall()
-        return [
-            Reject(row, column, value, cases[case][3], record)
-            for row, column, value, case, record in found
-        ]
 
-    def _pick(self, party: str, template: str) -> str:
-        """An expression for canonical party ``a`` or ``b`` from a per-side ``template``."""
-        if self.spec.parties == "direct":
-            return template.format(side=party)
-        when_out, otherwise = ("s", "o") if party == "a" else ("o", "s")
+    # --- canonical events ---------------------------------------------------------------
+    def _events(self, judged: str) -> str:
+        """Every row of the batch as a canonical event (plus given id and content key),
+        with ``_case`` and ``_blank`` saying which rows are not events after all."""
+        fields = self._canonical_fields()
+        inner = ", ".join(f"{expr} AS {name}" for name, expr in fields.items())
+        flag_text = f"concat_ws(',', {', '.join(self._flag_parts())})"
         return (
-            f"(CASE WHEN _dir = 'out' THEN {template.format(side=when_out)} "
-            f"ELSE {template.format(side=otherwise)} END)"
+            f"SELECT {GIVEN_ID}, {content_key_selects()}, {', '.join(fields)}, "
+            f"CASE WHEN _flag_text = '' THEN []::VARCHAR[] ELSE string_split(_flag_text, ',') "
+            f"END AS {c.FLAGS}, _row AS {c.SOURCE_ROW}, _case, _blank "
+            f"FROM (SELECT _row, _case, _blank, {self._given_id()} AS {GIVEN_ID}, {inner}, "
+            f"{flag_text} AS _flag_text FROM ({self._with_hours(judged)}) {self._joins()})"
         )
 
-    def _events_select(self) -> str:
-        sides = [side for side, _ in self._parties()]
-        joins = " ".join(
-            f"LEFT JOIN lk_{side}_{kind} AS {kind}_{side} ON {kind}_{side}.raw = _{side}_{kind}"
-            for side in sides
-            for kind in ("num", "imei", "imsi")
-        )
-        number_flag = "(CASE WHEN _{side}_num IS NULL THEN 'missing' ELSE num_{side}.flag END)"
-        flag_parts = ["CASE WHEN _ambiguous THEN " + _literal(flags.TIME_AMBIGUOUS) + " END"]
-        for party in ("a", "b"):
-            for template in (number_flag, "imei_{side}.flag", "imsi_{side}.flag"):
-                flag_parts.append(f"'{party}_' || {self._pick(party, template)}")
-        flag_text = f"concat_ws(',', {', '.join(flag_parts)})"
-        start_utc = "(_local - to_minutes(CAST(coalesce(_offset, _zone_offset) AS BIGINT)))"
+    def _canonical_fields(self) -> dict[str, str]:
         answered = (
             "CASE WHEN _kind <> 'call' THEN NULL WHEN _dir = 'missed' THEN false "
             "WHEN _answered IS NOT NULL THEN _answered WHEN _dur > 0 THEN true END"
         )
         fields = {
-            c.START_UTC: start_utc,
+            c.START_UTC: "(_local - to_minutes(CAST(_utc_offset AS BIGINT)))",
             c.KIND: "_kind",
-            c.A_NUMBER: self._pick("a", "num_{side}.value"),
-            c.B_NUMBER: self._pick("b", "num_{side}.value"),
+            c.A_NUMBER: self._pick("a", lambda side: self._value(side, "num")),
+            c.B_NUMBER: self._pick("b", lambda side: self._value(side, "num")),
             c.DURATION_S: "CASE WHEN _kind = 'call' THEN coalesce(_dur, 0) ELSE 0 END",
-            c.A_IMEI: self._pick("a", "imei_{side}.value"),
-            c.A_IMSI: self._pick("a", "imsi_{side}.value"),
-            c.B_IMEI: self._pick("b", "imei_{side}.value"),
-            c.B_IMSI: self._pick("b", "imsi_{side}.value"),
-            c.A_CELL: self._pick("a", "_{side}_cell"),
-            c.B_CELL: self._pick("b", "_{side}_cell"),
-            c.A_CELL_LAST: self._pick("a", "_{side}_cell_last"),
-            c.B_CELL_LAST: self._pick("b", "_{side}_cell_last"),
+            c.A_IMEI: self._pick("a", lambda side: self._value(side, "imei")),
+            c.A_IMSI: self._pick("a", lambda side: self._value(side, "imsi")),
+            c.B_IMEI: self._pick("b", lambda side: self._value(side, "imei")),
+            c.B_IMSI: self._pick("b", lambda side: self._value(side, "imsi")),
+            c.A_CELL: self._pick("a", lambda s: f"_{s}_cell"),
+            c.B_CELL: self._pick("b", lambda s: f"_{s}_cell"),
+            c.A_CELL_LAST: self._pick("a", lambda s: f"_{s}_cell_last"),
+            c.B_CELL_LAST: self._pick("b", lambda s: f"_{s}_cell_last"),
             c.ANSWERED: answered,
         }
-        inner = ", ".join(f"{expr} AS {name}" for name, expr in fields.items())
-        key_parts = ", ".join(f"coalesce(CAST({name} AS VARCHAR), '')" for name in fields)
-        return (
-            f"WITH e AS (SELECT _row, _given_id, {inner}, {flag_text} AS _flag_text "
-            f"FROM judged {joins} WHERE _case IS NULL) "
-            f"SELECT _given_id AS {GIVEN_ID}, sha256(concat_ws(chr(31), {key_parts})) AS "
-            f"{CONTENT_KEY}, {', '.join(fields)}, CASE WHEN _flag_text = '' THEN []::VARCHAR[] "
-            f"ELSE string_split(_flag_text, ',') END AS {c.FLAGS}, _row AS {c.SOURCE_ROW} "
-            "FROM e ORDER BY _row"
+        assert tuple(fields) == CONTENT_COLUMNS
+        return fields
+
+    def _given_id(self) -> str:
+        if self.spec.parties == "subject":
+            # A record id is unique within one served number's export, not across them.
+            number = self._value("s", "num")
+            return f"CASE WHEN _given_id IS NOT NULL THEN {number} || '/' || _given_id END"
+        return "_given_id"
+
+    def _joins(self) -> str:
+        return " ".join(
+            f"LEFT JOIN {self._lookups[kind].table} {kind}_{side} "
+            f"ON {kind}_{side}.raw = {self._lookup_key(side, kind)}"
+            for side, party in self._parties()
+            for kind in self._looked_up(party)
         )
+
+    def _value(self, side: str, kind: str) -> str:
+        """SQL for the cleaned value of one side's number, IMEI or IMSI."""
+        party = self._party(side)
+        if kind not in self._looked_up(party):
+            return f"_{side}_{kind}"  # the owner's number, or an opaque identifier
+        if self._lookups[kind].fast_path is None:
+            return f"{kind}_{side}.value"
+        return f"coalesce(_{side}_{kind}_fast, {kind}_{side}.value)"
+
+    def _flag(self, side: str, kind: str) -> str:
+        """SQL for the flag of one side's number, IMEI or IMSI (without the party prefix)."""
+        party, raw = self._party(side), f"_{side}_{kind}"
+        missing = literal(flags.MISSING) if kind == "num" else "NULL"
+        if kind == "num" and party.owner:
+            return "NULL"
+        if kind not in self._looked_up(party):
+            return f"CASE WHEN {raw} IS NULL THEN {missing} ELSE {literal(flags.IDENTIFIER)} END"
+        fast = self._lookups[kind].fast_path is not None
+        on_fast = f"WHEN {raw}_fast IS NOT NULL THEN {raw}_fflag " if fast else ""
+        return f"CASE WHEN {raw} IS NULL THEN {missing} {on_fast}ELSE {kind}_{side}.flag END"
+
+    def _party(self, side: str) -> PartySpec:
+        return dict(self._parties())[side]
+
+    def _flag_parts(self) -> list[str]:
+        parts = [f"CASE WHEN _ambiguous THEN {literal(flags.TIME_AMBIGUOUS)} END"]
+        for party in ("a", "b"):
+            for kind in ("num", "imei", "imsi"):
+                flag = self._pick(party, lambda side, kind=kind: self._flag(side, kind))  # type: ignore[misc]
+                parts.append(f"'{party}_' || {flag}")
+        return parts
+
+    def _pick(self, party: str, make: Callable[[str], str]) -> str:
+        """Canonical party ``a`` or ``b`` from per-side SQL (``make(side)``)."""
+        if self.spec.parties == "direct":
+            return make(party)
+        when_out, otherwise = ("s", "o") if party == "a" else ("o", "s")
+        return f"(CASE WHEN _dir = 'out' THEN {make(when_out)} ELSE {make(otherwise)} END)"
+
+    # --- reading back ---------------------------------------------------------------------
+    def rejects(self, chunk: int = 10_000) -> Iterator[Reject]:
+        """Every rejected row so far, in row order."""
+        cursor = self.con.execute(f"SELECT * FROM {REJECTED} ORDER BY row NULLS LAST")
+        while rows := cursor.fetchmany(chunk):
+            for row, column, value, reason, record in rows:
+                yield Reject(row, column, value, reason, record)
+
+
+def _count(con: duckdb.DuckDBPyConnection, query: str) -> int:
+    rows = con.execute(query).fetchall()  # fetchall closes the result; fetchone would not
+    return int(rows[0][0]) if rows else 0
+
+
+def _column(field: FieldSpec | None, default: str) -> str:
+    return literal((field.column if field is not None else None) or default)
+
+
+def _expected(field: FieldSpec, allowed: tuple[str, ...]) -> str:
+    if not field.map:
+        return ", ".join(allowed)
+    return ", ".join(k for k, v in field.map.items() if v in allowed and k != "*")
 
 
 def _zone(name: str, shape: FileShape) -> ZoneInfo:
@@ -553,28 +537,3 @@ def _zone(name: str, shape: FileShape) -> ZoneInfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise FileProblem(shape.path, f"unknown timezone {name!r} in the layout") from exc
-
-
-def _origin_micros(origin: str | None, shape: FileShape) -> int:
-    if origin is None:
-        return 0
-    try:
-        moment = datetime.fromisoformat(origin.replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise FileProblem(shape.path, f"origin {origin!r} is not an ISO 8601 time") from exc
-    if moment.tzinfo is None:
-        raise FileProblem(shape.path, f"origin {origin!r} needs an offset or Z")
-    return (moment - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1)
-
-
-def _local_hour(hour: datetime, zone: ZoneInfo) -> tuple[int, int, bool]:
-    """Offsets in minutes of a naive local clock hour for its two folds, and whether the
-    hour exists at all (it does not in the spring gap)."""
-    first = hour.replace(tzinfo=zone, fold=0)
-    second = hour.replace(tzinfo=zone, fold=1)
-    offsets = []
-    for moment in (first, second):
-        delta = moment.utcoffset()
-        offsets.append(int(delta.total_seconds() // 60) if delta is not None else 0)
-    round_trip = first.astimezone(UTC).astimezone(zone).replace(tzinfo=None)
-    return offsets[0], offsets[1], round_trip == hour

@@ -22,6 +22,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from fortress.model import columns as c
 
+ANY_OTHER = "*"
+"""A ``map`` key that matches every other non-empty value."""
+
 
 class SpecError(ValueError):
     """A mapping spec that cannot be used, with a message naming the file and the key."""

@@ -12,6 +12,7 @@ import codecs
 import csv
 import hashlib
 import io
+import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +32,9 @@ _MAGIC = {
     b"\xd0\xcf\x11\xe0": "a legacy Excel/Office file (save it as CSV)",
     b"\x1f\x8b": "a gzip archive (decompress it first)",
     b"SQLite format 3": "an SQLite database",
+    b"\x89PNG": "a PNG image",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"GIF8": "a GIF image",
 }
 
 
@@ -93,6 +97,7 @@ class FileShape:
     encoding: str = "utf-8"
     delimiter: str = ","
     skip_rows: int = 0
+    size: int = 0
     notes: list[str] = field(default_factory=list)
 
 
@@ -103,12 +108,12 @@ def sniff(
     delimiter: str = "auto",
     encoding: str = "auto",
     skip_rows: int = 0,
-    all_utf8: bool = True,
 ) -> FileShape:
     """Inspect a file's start and say how to read it, or raise :class:`FileProblem`.
 
-    ``all_utf8`` comes from :func:`fingerprint`: a file that is not valid UTF-8 throughout
-    is read line by line, each line as UTF-8 when it is valid and as cp1252 otherwise.
+    A file is read as UTF-8 unless its first 64 KiB say otherwise; one that turns out not
+    to be UTF-8 later is read again line by line (:class:`NeedsRestart`), each line as
+    UTF-8 when it is valid and as cp1252 otherwise.
     """
     try:
         with path.open("rb") as handle:
@@ -128,15 +133,17 @@ def sniff(
     header = next(csv.reader([lines[0]], delimiter=chosen))
     header = [name.strip() for name in header]
     _check_header(path, header)
-    shape = FileShape(path, "csv", header, "utf-8", chosen, skip_rows)
+    shape = FileShape(path, "csv", header, "utf-8", chosen, skip_rows, size=_size(path))
     if encoding == "cp1252":
         shape.encoding = "cp1252"
-    elif not all_utf8:
-        if encoding == "utf-8":
-            raise FileProblem(path, "the layout says UTF-8 but the file is not valid UTF-8")
+    elif not _is_utf8(head):
         shape.encoding = "mixed"
         shape.notes.append("not valid UTF-8 throughout: lines that are not were read as cp1252")
     return shape
+
+
+def _size(path: Path) -> int:
+    return path.stat().st_size
 
 
 def _parquet_shape(path: Path) -> FileShape:
@@ -144,7 +151,7 @@ def _parquet_shape(path: Path) -> FileShape:
         schema = pq.read_schema(path)
     except (pa.ArrowInvalid, OSError) as exc:
         raise FileProblem(path, f"damaged Parquet file: {exc}") from exc
-    return FileShape(path, "parquet", list(schema.names))
+    return FileShape(path, "parquet", list(schema.names), size=_size(path))
 
 
 def _refuse_binary(path: Path, head: bytes) -> None:
@@ -169,8 +176,6 @@ def _decode_head(path: Path, head: bytes, encoding: str) -> str:
         head = head[len(codecs.BOM_UTF8) :]
     if encoding in ("auto", "utf-8") and _is_utf8(head):
         return head.decode("utf-8", errors="ignore")
-    if encoding == "utf-8":
-        raise FileProblem(path, "not valid UTF-8 in the first 64 KiB (try encoding cp1252)")
     return head.decode("cp1252", errors="replace")
 
 
@@ -211,31 +216,49 @@ def _check_header(path: Path, header: list[str]) -> None:
         )
 
 
-def iter_batches(
-    shape: FileShape, *, batch_rows: int = 500_000
-) -> Iterator[tuple[pa.Table, list[SkippedRow]]]:
-    """Yield ``(table, skipped)`` per batch: every column as text plus ``__source_row``.
+class NeedsRestart(Exception):
+    """The file must be read again from the start, more carefully: single-threaded to
+    learn the row numbers of ragged rows, or line by line because it is not UTF-8."""
 
-    Memory stays bounded by the batch size whatever the file size.
+    def __init__(self, *, for_row_numbers: bool = False, for_encoding: bool = False) -> None:
+        super().__init__("read the file again")
+        self.for_row_numbers = for_row_numbers
+        self.for_encoding = for_encoding
+
+
+Batch = tuple[int, pa.Table, list[SkippedRow]]
+"""(bytes read so far, the rows as text plus ``__source_row``, rows that were skipped)."""
+
+_BLOCK_BYTES = 16 << 20
+_PARQUET_BATCH_ROWS = 128_000
+
+
+def iter_batches(shape: FileShape, *, threads: bool = False) -> Iterator[Batch]:
+    """Yield the file in batches; memory stays bounded by the batch size.
+
+    With ``threads`` the CSV parser runs in parallel but cannot number ragged rows: the
+    first ragged row then raises :class:`NeedsRestart` (nothing has been kept by then that
+    a restart would duplicate, as long as the caller discards what it took so far).
     """
     if shape.type == "parquet":
-        yield from _parquet_batches(shape, batch_rows)
+        yield from _parquet_batches(shape)
         return
     if shape.encoding == "utf-8":
         source: io.RawIOBase | str = str(shape.path)
     else:
         source = _TranscodingReader(shape.path, legacy_only=shape.encoding == "cp1252")
-    yield from _csv_batches(shape, source)
+    yield from _csv_batches(shape, source, threads)
 
 
-def _csv_batches(
-    shape: FileShape, source: io.RawIOBase | str
-) -> Iterator[tuple[pa.Table, list[SkippedRow]]]:
+def _csv_batches(shape: FileShape, source: io.RawIOBase | str, threads: bool) -> Iterator[Batch]:
     skipped: list[SkippedRow] = []
     rows = _RowNumberer(first_row=2 + shape.skip_rows)
+    unnumbered = False
 
     def on_invalid(row: pacsv.InvalidRow) -> str:
-        number = None if row.number is None else row.number + shape.skip_rows
+        nonlocal unnumbered
+        number = row.number  # pyarrow counts from the top of the file, skipped lines too
+        unnumbered = unnumbered or number is None
         if not row.text.strip():
             skipped.append(SkippedRow(number, "", "blank line"))
         else:
@@ -244,27 +267,33 @@ def _csv_batches(
         rows.skip(number)
         return "skip"
 
-    reader = _open_reader(shape, source, on_invalid)
-    while True:
+    reader = _open_reader(shape, source, on_invalid, threads)
+    for index in itertools.count(1):
         try:
             batch = reader.read_next_batch()
         except StopIteration:
             break
         except pa.ArrowInvalid as exc:
+            if "utf8" in str(exc).lower() and shape.encoding == "utf-8":
+                raise NeedsRestart(for_encoding=True) from exc
             raise FileProblem(shape.path, f"cannot parse as CSV: {exc}") from exc
+        if unnumbered:
+            raise NeedsRestart(for_row_numbers=True)
         table = pa.Table.from_batches([batch])
         table = table.append_column(SOURCE_ROW_COLUMN, rows.take(table.num_rows))
-        yield table, _drain(skipped)
+        yield min(shape.size, index * _BLOCK_BYTES), table, _drain(skipped)
+    if unnumbered:
+        raise NeedsRestart(for_row_numbers=True)
     if skipped:
-        yield _empty_table(shape.header), _drain(skipped)
+        yield shape.size, _empty_table(shape.header), _drain(skipped)
 
 
 def _open_reader(
-    shape: FileShape, source: io.RawIOBase | str, on_invalid: object
+    shape: FileShape, source: io.RawIOBase | str, on_invalid: object, threads: bool
 ) -> pacsv.CSVStreamingReader:
     read = pacsv.ReadOptions(
-        use_threads=False,  # row numbers of invalid rows are only known single-threaded
-        block_size=16 << 20,
+        use_threads=threads,
+        block_size=_BLOCK_BYTES,
         skip_rows=shape.skip_rows + 1,
         column_names=shape.header,
         encoding="utf-8",
@@ -283,6 +312,8 @@ def _open_reader(
     try:
         return pacsv.open_csv(source, read, parse, convert)
     except pa.ArrowInvalid as exc:
+        if "utf8" in str(exc).lower() and shape.encoding == "utf-8":
+            raise NeedsRestart(for_encoding=True) from exc
         raise FileProblem(shape.path, f"cannot parse as CSV: {exc}") from exc
 
 
@@ -359,16 +390,16 @@ class _TranscodingReader(io.RawIOBase):
         super().close()
 
 
-def _parquet_batches(
-    shape: FileShape, batch_rows: int
-) -> Iterator[tuple[pa.Table, list[SkippedRow]]]:
+def _parquet_batches(shape: FileShape) -> Iterator[Batch]:
     try:
         parquet = pq.ParquetFile(shape.path)
     except (pa.ArrowInvalid, OSError) as exc:
         raise FileProblem(shape.path, f"damaged Parquet file: {exc}") from exc
+    total = max(parquet.metadata.num_rows, 1)
     next_row = 1  # Parquet has no header row: the first record is row 1
-    for batch in parquet.iter_batches(batch_size=batch_rows):
+    for batch in parquet.iter_batches(batch_size=_PARQUET_BATCH_ROWS):
         table = pa.Table.from_batches([batch])
         numbers = pa.array(np.arange(next_row, next_row + table.num_rows), pa.int64())
         next_row += table.num_rows
-        yield table.append_column(SOURCE_ROW_COLUMN, numbers), []
+        done = shape.size * (next_row - 1) // total
+        yield done, table.append_column(SOURCE_ROW_COLUMN, numbers), []

@@ -1,0 +1,431 @@
+"""Legitimate bulk senders: the numbers a careless deal-line detector would flag.
+
+GP surgeries and pharmacies send reminder texts in batches in office hours and get few
+replies; takeaways send promotions and take evening order calls, and their drivers ring
+customers; schools text parents on term-time weekdays; taxi firms take calls around the clock
+and text "your car is outside"; community groups text their members weekly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Final
+
+import numpy as np
+
+from fortress.simulate.clock import hour_weights, sample_seconds, window_seconds
+from fortress.simulate.context import (
+    LANDLINE,
+    MOBILE,
+    POOL,
+    PRIORITY_BULK,
+    DayContext,
+    Registry,
+    Whereabouts,
+)
+from fortress.simulate.events import ANSWER, CALL, SMS, UNKNOWN, BatchBuilder, Ints
+from fortress.simulate.places import CellPlan, random_cells
+from fortress.simulate.population import Floats, Population
+
+GP: Final = "gp"
+PHARMACY: Final = "pharmacy"
+TAKEAWAY: Final = "takeaway"
+DRIVER: Final = "takeaway_driver"
+SCHOOL: Final = "school"
+TAXI: Final = "taxi"
+COMMUNITY: Final = "community_group"
+
+BULK_KINDS: Final = (GP, PHARMACY, TAKEAWAY, SCHOOL, TAXI, COMMUNITY)
+"""Kinds of sender planned per town (drivers come with their takeaway)."""
+
+# people per sender, share of the town that are its clients, display name
+_PLAN: Final[dict[str, tuple[int, float, str]]] = {
+    GP: (500, 0.5, "Medical Centre"),
+    PHARMACY: (600, 0.2, "Pharmacy"),
+    TAKEAWAY: (300, 0.3, "Takeaway"),
+    SCHOOL: (500, 0.2, "Academy"),
+    TAXI: (800, 0.25, "Taxis"),
+    COMMUNITY: (500, 0.08, "Community Group"),
+}
+_TAXI_CDF: Final = hour_weights(
+    (3, 3, 2.5, 1.5, 1, 1, 1.5, 3, 3.5, 2.5, 2, 2, 2, 2, 2, 2.5, 3, 3.5, 3.5, 3.5, 3.5, 3.5, 4, 4)
+)
+
+
+@dataclass(frozen=True)
+class BulkSender:
+    """A legitimate bulk sender: a business landline or an organiser's or driver's mobile."""
+
+    kind: str
+    name: str
+    area: int
+    phone: int
+    handset: int
+    haunts: Ints
+    clients: Ints
+    drivers: tuple[BulkSender, ...] = ()
+    weekly_day: int = 0
+
+    @property
+    def mobile(self) -> bool:
+        """Whether the sender uses a mobile (with handset and cell)."""
+        return self.handset != UNKNOWN
+
+
+def plan_senders(
+    rng: np.random.Generator, pop: Population, cells: CellPlan, registry: Registry
+) -> list[BulkSender]:
+    """Plan the bulk senders of every town (area 1 onwards)."""
+    senders: list[BulkSender] = []
+    for area in range(1, len(cells.places)):
+        people = pop.in_area(area)
+        for kind in BULK_KINDS:
+            per, share, label = _PLAN[kind]
+            count = int(np.clip(round(len(people) / per), 1, 6))
+            size = int(min(len(people), max(3, round(share * len(people) / count))))
+            for serial in range(1, count + 1):
+                name = f"{cells.places[area].name} {label} {serial}"
+                clients = np.sort(rng.choice(people, size=size, replace=False))
+                senders.append(_sender(rng, cells, registry, kind, name, area, clients))
+    return senders
+
+
+def _sender(
+    rng: np.random.Generator,
+    cells: CellPlan,
+    registry: Registry,
+    kind: str,
+    name: str,
+    area: int,
+    clients: Ints,
+) -> BulkSender:
+    if kind == COMMUNITY:
+        return _mobile_sender(rng, cells, registry, kind, name, area, clients)
+    drivers: tuple[BulkSender, ...] = ()
+    if kind == TAKEAWAY:
+        drivers = tuple(
+            _mobile_sender(rng, cells, registry, DRIVER, f"{name} driver {d}", area, clients[:0])
+            for d in range(1, int(rng.integers(1, 4)) + 1)
+        )
+    phone = registry.add_phone(LANDLINE, PRIORITY_BULK)
+    nowhere = np.full(POOL, UNKNOWN, dtype=np.int64)
+    return BulkSender(kind, name, area, phone, UNKNOWN, nowhere, clients, drivers)
+
+
+def _mobile_sender(
+    rng: np.random.Generator,
+    cells: CellPlan,
+    registry: Registry,
+    kind: str,
+    name: str,
+    area: int,
+    clients: Ints,
+) -> BulkSender:
+    phone = registry.add_phone(MOBILE, PRIORITY_BULK)
+    handset = registry.add_handset(rng, burner=False)
+    haunts = random_cells(cells, np.full(POOL, area, dtype=np.int64), rng)
+    if kind != DRIVER:
+        haunts[:] = haunts[0]  # an organiser texts from home
+    weekly = int(rng.integers(7))
+    return BulkSender(kind, name, area, phone, handset, haunts, clients, weekly_day=weekly)
+
+
+def place_day(senders: list[BulkSender], where: Whereabouts) -> None:
+    """Put the mobile senders (organisers, drivers) on the map for the day."""
+    for sender in senders:
+        for mobile in (sender, *sender.drivers):
+            if mobile.mobile:
+                home = int(mobile.haunts[0])
+                where.place(mobile.phone, mobile.handset, mobile.haunts, home, home)
+
+
+@dataclass(frozen=True)
+class SenderGroup:
+    """All senders of one kind, flattened so that a day is generated for all at once.
+
+    ``client``/``owner`` list every (sender, client) pair; ``start``/``size`` delimit each
+    sender's clients; ``drivers``/``driver_start``/``driver_count`` do the same for drivers.
+    """
+
+    kind: str
+    phone: Ints
+    weekly_day: Ints
+    client: Ints
+    owner: Ints
+    start: Ints
+    size: Ints
+    drivers: Ints
+    driver_start: Ints
+    driver_count: Ints
+
+    @property
+    def count(self) -> int:
+        """Number of senders."""
+        return len(self.phone)
+
+
+def group_senders(senders: list[BulkSender]) -> tuple[SenderGroup, ...]:
+    """Flatten the senders of each kind into a ``SenderGroup``."""
+    groups: list[SenderGroup] = []
+    for kind in BULK_KINDS:
+        members = [s for s in senders if s.kind == kind]
+        if members:
+            groups.append(_group(kind, members))
+    return tuple(groups)
+
+
+def _group(kind: str, members: list[BulkSender]) -> SenderGroup:
+    sizes = np.array([len(m.clients) for m in members], dtype=np.int64)
+    driver_counts = np.array([len(m.drivers) for m in members], dtype=np.int64)
+    drivers = [d.phone for m in members for d in m.drivers]
+    return SenderGroup(
+        kind=kind,
+        phone=np.array([m.phone for m in members], dtype=np.int64),
+        weekly_day=np.array([m.weekly_day for m in members], dtype=np.int64),
+        client=np.concatenate([m.clients for m in members]).astype(np.int64),
+        owner=np.repeat(np.arange(len(members), dtype=np.int64), sizes),
+        start=_starts(sizes),
+        size=sizes,
+        drivers=np.array(drivers, dtype=np.int64),
+        driver_start=_starts(driver_counts),
+        driver_count=driver_counts,
+    )
+
+
+def _starts(sizes: Ints) -> Ints:
+    return np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+
+
+def generate_day(groups: tuple[SenderGroup, ...], ctx: DayContext) -> BatchBuilder:
+    """All bulk-sender traffic of one day."""
+    out = BatchBuilder()
+    for group in groups:
+        _BEHAVIOURS[group.kind](group, ctx, out)
+    return out
+
+
+# --- building blocks -------------------------------------------------------------------
+
+
+def _pick(g: SenderGroup, ctx: DayContext, p: Floats | float) -> tuple[Ints, Ints]:
+    """Each sender's clients, each kept with probability ``p`` (per sender or global)."""
+    chance = p[g.owner] if isinstance(p, np.ndarray) else p
+    keep = ctx.rng.random(len(g.client)) < chance
+    return g.owner[keep], g.client[keep]
+
+
+def _draw(g: SenderGroup, ctx: DayContext, rate: float) -> tuple[Ints, Ints]:
+    """A Poisson number (``rate`` x clients) of clients per sender, drawn with replacement."""
+    counts = ctx.rng.poisson(rate * g.size)
+    owner = np.repeat(np.arange(g.count, dtype=np.int64), counts)
+    offset = (ctx.rng.random(len(owner)) * g.size[owner]).astype(np.int64)
+    return owner, g.client[g.start[owner] + offset]
+
+
+def _windows(
+    ctx: DayContext,
+    count: int,
+    first: tuple[float, float],
+    second: tuple[float, float],
+    p_first: float,
+) -> Ints:
+    """Per sender, a start second in the first window (probability ``p_first``) or the second."""
+    one = window_seconds(ctx.rng, count, *first)
+    two = window_seconds(ctx.rng, count, *second)
+    return np.where(ctx.rng.random(count) < p_first, one, two)
+
+
+def _blast(
+    g: SenderGroup,
+    ctx: DayContext,
+    out: BatchBuilder,
+    owner: Ints,
+    to: Ints,
+    start: Ints,
+    spread: Ints,
+) -> Ints:
+    """Bulk texts: each sender messages its recipients within ``spread`` seconds of ``start``."""
+    sec = start[owner] + (ctx.rng.random(len(owner)) * spread[owner]).astype(np.int64)
+    out.add(sec=sec, kind=SMS, a=g.phone[owner], b=to)
+    return sec
+
+
+def _replies(
+    g: SenderGroup,
+    ctx: DayContext,
+    out: BatchBuilder,
+    owner: Ints,
+    to: Ints,
+    sec: Ints,
+    p: float,
+    median_s: float,
+) -> None:
+    keep = ctx.rng.random(len(to)) < p
+    delay = ctx.lognormal_s(median_s, 1.0, int(keep.sum()), 6 * 3600)
+    out.add(sec=sec[keep] + delay, kind=SMS, a=to[keep], b=g.phone[owner[keep]])
+
+
+def _calls(
+    ctx: DayContext,
+    out: BatchBuilder,
+    phone: Ints,
+    people: Ints,
+    sec: Ints,
+    *,
+    inbound: bool,
+    p_answer: float,
+    median_s: float,
+) -> Ints:
+    """Calls between senders' phones and people; returns which were answered (0/1)."""
+    n = len(people)
+    answered = (ctx.rng.random(n) < p_answer).astype(np.int64)
+    dur = np.where(answered == ANSWER, ctx.lognormal_s(median_s, 0.7, n, 3600), 0)
+    a, b = (people, phone) if inbound else (phone, people)
+    out.add(sec=sec, kind=CALL, a=a, b=b, dur=dur, answered=answered)
+    return answered
+
+
+# --- behaviours ------------------------------------------------------------------------
+
+
+def _gp(g: SenderGroup, ctx: DayContext, out: BatchBuilder) -> None:
+    """Weekday reminder batches (sometimes a campaign to half the list), the 8am rush."""
+    if ctx.weekday >= 5:
+        return
+    rng, n = ctx.rng, g.count
+    owner, to = _pick(g, ctx, np.where(rng.random(n) < 0.1, 0.5, 0.04))
+    start = _windows(ctx, n, (9, 10), (14, 15), 0.6)
+    sec = _blast(g, ctx, out, owner, to, start, rng.integers(120, 900, size=n))
+    _replies(g, ctx, out, owner, to, sec, 0.04, 1200)
+    owner, callers = _pick(g, ctx, 0.012)
+    sec = _windows(ctx, len(callers), (8, 8.7), (8.7, 17), 0.6)
+    answered = _calls(
+        ctx, out, g.phone[owner], callers, sec, inbound=True, p_answer=0.55, median_s=150
+    )
+    back = (answered == ANSWER) & (rng.random(len(callers)) < 0.2)
+    later = window_seconds(rng, int(back.sum()), 11, 17)
+    _calls(
+        ctx,
+        out,
+        g.phone[owner[back]],
+        callers[back],
+        later,
+        inbound=False,
+        p_answer=0.8,
+        median_s=240,
+    )
+
+
+def _pharmacy(g: SenderGroup, ctx: DayContext, out: BatchBuilder) -> None:
+    """ "Your prescription is ready" texts through the day, Monday to Saturday."""
+    if ctx.weekday == 6:
+        return
+    owner, ready = _pick(g, ctx, 0.025)
+    sec = window_seconds(ctx.rng, len(ready), 9, 18)
+    out.add(sec=sec, kind=SMS, a=g.phone[owner], b=ready)
+    _replies(g, ctx, out, owner, ready, sec, 0.03, 1800)
+    owner, callers = _pick(g, ctx, 0.006)
+    sec = window_seconds(ctx.rng, len(callers), 9, 18)
+    _calls(ctx, out, g.phone[owner], callers, sec, inbound=True, p_answer=0.85, median_s=90)
+
+
+def _takeaway(g: SenderGroup, ctx: DayContext, out: BatchBuilder) -> None:
+    """Thursday/Friday promotions, evening order calls, drivers ringing customers."""
+    rng, n = ctx.rng, g.count
+    promo = (ctx.weekday in (3, 4)) & (rng.random(n) < 0.6)
+    owner, to = _pick(g, ctx, np.where(promo, 0.85, 0.0))
+    start = window_seconds(rng, n, 16, 17.5)
+    sec = _blast(g, ctx, out, owner, to, start, rng.integers(60, 400, size=n))
+    _replies(g, ctx, out, owner, to, sec, 0.01, 600)
+    owner, orders = _draw(g, ctx, 0.012 * (1.8 if ctx.weekday in (4, 5) else 1.0))
+    sec = window_seconds(rng, len(orders), 17, 22.5)
+    _calls(ctx, out, g.phone[owner], orders, sec, inbound=True, p_answer=0.95, median_s=70)
+    delivered = (rng.random(len(orders)) < 0.7) & (g.driver_count[owner] > 0)
+    owner, orders, sec = owner[delivered], orders[delivered], sec[delivered]
+    pick = (rng.random(len(owner)) * g.driver_count[owner]).astype(np.int64)
+    driver = g.drivers[g.driver_start[owner] + pick] if len(g.drivers) else owner
+    at = sec + window_seconds(rng, len(owner), 25 / 60, 50 / 60)
+    ring = rng.random(len(owner)) < 0.7
+    _calls(
+        ctx, out, driver[ring], orders[ring], at[ring], inbound=False, p_answer=0.85, median_s=15
+    )
+    out.add(sec=at[~ring], kind=SMS, a=driver[~ring], b=orders[~ring])
+
+
+def _school(g: SenderGroup, ctx: DayContext, out: BatchBuilder) -> None:
+    """Term-time texts to all parents or a year group; absence calls in the morning."""
+    if not ctx.cal.school_day[ctx.day]:
+        return
+    rng, n = ctx.rng, g.count
+    share = np.where(rng.random(n) < 0.3, 1.0, 0.3)
+    owner, parents = _pick(g, ctx, np.where(rng.random(n) < 0.6, share, 0.0))
+    start = _windows(ctx, n, (8, 9), (15, 16.5), 0.5)
+    sec = _blast(g, ctx, out, owner, parents, start, rng.integers(60, 300, size=n))
+    _replies(g, ctx, out, owner, parents, sec, 0.02, 900)
+    owner, absent = _pick(g, ctx, 0.01)
+    sec = window_seconds(rng, len(absent), 7.75, 9.25)
+    _calls(ctx, out, g.phone[owner], absent, sec, inbound=True, p_answer=0.7, median_s=60)
+
+
+def _taxi(g: SenderGroup, ctx: DayContext, out: BatchBuilder) -> None:
+    """Bookings around the clock (busier at weekends), "car outside" texts and call-backs."""
+    rng = ctx.rng
+    owner, callers = _draw(g, ctx, 0.01 * (1.6 if ctx.weekend else 1.0))
+    sec = sample_seconds(rng, len(callers), _TAXI_CDF)
+    phone = g.phone[owner]
+    booked = (
+        _calls(ctx, out, phone, callers, sec, inbound=True, p_answer=0.9, median_s=40) == ANSWER
+    )
+    at = sec + window_seconds(rng, len(callers), 5 / 60, 20 / 60)
+    text = booked & (rng.random(len(callers)) < 0.6)
+    out.add(sec=at[text], kind=SMS, a=phone[text], b=callers[text])
+    ring = booked & ~text & (rng.random(len(callers)) < 0.4)
+    _calls(ctx, out, phone[ring], callers[ring], at[ring], inbound=False, p_answer=0.8, median_s=12)
+
+
+def _community(g: SenderGroup, ctx: DayContext, out: BatchBuilder) -> None:
+    """A weekly text to every member (sometimes a reminder the day before); many replies."""
+    rng, n = ctx.rng, g.count
+    today = g.weekly_day == ctx.weekday
+    reminder = ((g.weekly_day - 1) % 7 == ctx.weekday) & (rng.random(n) < 0.3)
+    owner, members = _pick(g, ctx, np.where(today | reminder, 1.0, 0.0))
+    start = window_seconds(rng, n, 18, 20)
+    sec = _blast(g, ctx, out, owner, members, start, rng.integers(30, 240, size=n))
+    _replies(g, ctx, out, owner, members, sec, 0.2, 1800)
+
+
+_BEHAVIOURS: Final[dict[str, Callable[[SenderGroup, DayContext, BatchBuilder], None]]] = {
+    GP: _gp,
+    PHARMACY: _pharmacy,
+    TAKEAWAY: _takeaway,
+    SCHOOL: _school,
+    TAXI: _taxi,
+    COMMUNITY: _community,
+}
+
+
+def truth(senders: list[BulkSender], numbers: list[str], area_names: list[str]) -> list[Any]:
+    """Ground-truth records of every bulk sender, drivers listed after their takeaway."""
+    records: list[Any] = []
+    for sender in senders:
+        records.append(_record(sender, numbers, area_names, None))
+        for driver in sender.drivers:
+            records.append(_record(driver, numbers, area_names, numbers[sender.phone]))
+    return records
+
+
+def _record(
+    sender: BulkSender, numbers: list[str], area_names: list[str], employer: str | None
+) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "number": numbers[sender.phone],
+        "kind": sender.kind,
+        "name": sender.name,
+        "area": area_names[sender.area],
+        "landline": not sender.mobile,
+        "clients": len(sender.clients),
+    }
+    if employer is not None:
+        record["employer_number"] = employer
+    return record

@@ -1,0 +1,96 @@
+"""Shared fixtures: a fresh workspace, a CSV writer and the shared real-data folder."""
+
+from __future__ import annotations
+
+import csv
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from fortress.ingest.report import IngestSummary
+from fortress.model.columns import EVENT_SCHEMA
+from fortress.store.workspace import COMMS, Workspace
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO_ROOT / ".." / "shared" / "data"
+
+WriteCsv = Callable[..., Path]
+ReadEvents = Callable[[Workspace], pa.Table]
+
+
+def published_events(workspace: Workspace) -> pa.Table:
+    """Every published comms event, file by file in publication order."""
+    tables = [pq.read_table(path) for path in workspace.data_files(COMMS)]
+    return pa.concat_tables(tables) if tables else EVENT_SCHEMA.empty_table()
+
+
+@pytest.fixture
+def read_events() -> ReadEvents:
+    """``read_events(workspace)``: the workspace's comms events as an Arrow table."""
+    return published_events
+
+
+def rejects_of(summary: IngestSummary) -> list[dict[str, str]]:
+    """The rows of an ingest's rejects CSV (none when it rejected nothing)."""
+    if summary.rejects_file is None:
+        return []
+    with open(summary.rejects_file, newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+@pytest.fixture
+def read_rejects() -> Callable[[IngestSummary], list[dict[str, str]]]:
+    """``read_rejects(summary)``: the rows of the rejects CSV as dictionaries."""
+    return rejects_of
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Workspace:
+    """An empty workspace in a temporary folder."""
+    return Workspace.open(tmp_path / "ws")
+
+
+@pytest.fixture
+def write_csv(tmp_path: Path) -> WriteCsv:
+    """Write a CSV file from a header and rows (or raw text/bytes) and return its path.
+
+    ``write_csv("name.csv", header, rows)`` joins fields with ``delimiter``;
+    ``write_csv("name.csv", text=...)`` or ``data=b"..."`` writes the content as given.
+    """
+
+    def write(
+        name: str,
+        header: list[str] | None = None,
+        rows: list[list[str]] | None = None,
+        *,
+        text: str | None = None,
+        data: bytes | None = None,
+        delimiter: str = ",",
+        encoding: str = "utf-8",
+    ) -> Path:
+        path = tmp_path / name
+        if data is None:
+            if text is None:
+                lines = [delimiter.join(header or [])]
+                lines += [delimiter.join(row) for row in rows or []]
+                text = "\n".join(lines) + "\n"
+            data = text.encode(encoding)
+        path.write_bytes(data)
+        return path
+
+    return write
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    """The shared real-data folder; skipped when absent, except in CI where it must exist."""
+    if not SHARED_DATA.is_dir():
+        message = "shared data folder ../shared/data is absent"
+        if os.environ.get("CI"):
+            pytest.fail(f"{message} (CI must not skip real-data tests)")
+        pytest.skip(message)
+    return SHARED_DATA.resolve()
