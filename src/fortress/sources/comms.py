@@ -195,10 +195,10 @@ class CommsNormaliser:
     def add(self, table: pa.Table) -> None:
         """Normalise one batch from :func:`fortress.sources.tabular.iter_batches`.
 
-        The batch is read three times, each time computing only what is asked for: the
-        years of its local times, the values new to the lookups, and then the events,
-        which are appended to the staged Arrow file (rows that fail a check are described
-        in ``rejected`` by one more query, only when there are any).
+        The batch is read twice, each time computing only what is asked for: once for the
+        years of its local times and the values the lookups have not seen, then for the
+        events, which are appended to the staged Arrow file (rows that fail a check are
+        described in ``rejected`` by one more query, only when there are any).
         """
         if self._fields is None:
             self._fields = FieldSql(self.spec, self.shape, {f.name: f.type for f in table.schema})
@@ -206,8 +206,7 @@ class CommsNormaliser:
         # many small record batches let DuckDB scan the batch on every core
         self.con.register("raw_batch", pa.Table.from_batches(table.to_batches(16_384)))
         try:
-            self._cover_hours(judged)
-            self._learn_values(judged)
+            self._discover(judged)
             result = self.con.sql(self._events(judged)).to_arrow_table()
             failed = pc.sum(pc.is_valid(result["_case"])).as_py() or 0
             if failed:
@@ -243,14 +242,24 @@ class CommsNormaliser:
             )
             self.rejected += len(rows)
 
-    def _cover_hours(self, judged: str) -> None:
-        if self.spec.start.timezone == "UTC":
-            return
-        years = self.con.execute(
-            f"SELECT DISTINCT year(_local) FROM ({judged}) "
-            "WHERE _offset IS NULL AND _local IS NOT NULL"
-        ).fetchall()
-        self._hours.cover([int(row[0]) for row in years])
+    def _discover(self, judged: str) -> None:
+        """One pass for what must be known before the events can be built: the years of
+        naive local times (for the clock-hour table) and the raw values that are new to a
+        lookup (for cleaning)."""
+        wanted = {
+            (kind, side): self._lookup_key(side, kind)
+            for side, party in self._parties()
+            for kind in self._looked_up(party)
+        }
+        aggregates = [
+            "list(DISTINCT year(_local)) FILTER (WHERE _offset IS NULL AND _local IS NOT NULL)"
+        ] + [f"list(DISTINCT {expr}) FILTER (WHERE {expr} IS NOT NULL)" for expr in wanted.values()]
+        [found] = self.con.execute(f"SELECT {', '.join(aggregates)} FROM ({judged})").fetchall()
+        if self.spec.start.timezone != "UTC":
+            self._hours.cover([int(year) for year in found[0] or []])
+        for (kind, _side), values in zip(wanted, found[1:], strict=True):
+            if values:
+                self._lookups[kind].learn(values)
 
     def _judged(self, fields: FieldSql) -> str:
         """Every row typed, with ``_case``: the index of its first failed check, or NULL.
@@ -386,15 +395,6 @@ class CommsNormaliser:
         ]  # fmt: skip
         return checks
 
-    def _learn_values(self, judged: str) -> None:
-        for kind, lookup in self._lookups.items():
-            raws = [
-                self._lookup_key(side, kind)
-                for side, party in self._parties()
-                if kind in self._looked_up(party)
-            ]
-            lookup.learn(raws, source=f"({judged})")
-
     def _lookup_key(self, side: str, kind: str) -> str:
         """The raw value to look up: NULL when the fast path already handled it."""
         raw = f"_{side}_{kind}"
@@ -427,7 +427,8 @@ class CommsNormaliser:
             f"CASE WHEN _flag_text = '' THEN []::VARCHAR[] ELSE string_split(_flag_text, ',') "
             f"END AS {c.FLAGS}, _row AS {c.SOURCE_ROW}, _case, _blank "
             f"FROM (SELECT _row, _case, _blank, {self._given_id()} AS {GIVEN_ID}, {inner}, "
-            f"{flag_text} AS _flag_text FROM ({self._with_hours(judged)}) {self._joins()})"
+            f"{flag_text} AS _flag_text FROM ({self._with_hours(judged)}) {self._joins()}) "
+            f"ORDER BY {c.SOURCE_ROW}"  # staged in file order, so publishing needs no sort
         )
 
     def _canonical_fields(self) -> dict[str, str]:

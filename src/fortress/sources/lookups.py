@@ -130,34 +130,29 @@ class ValueLookup:
         self.table = table
         self.clean = clean
         self.fast_path = fast_path
+        self._known: set[str] = set()
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE {table} "
             "(raw VARCHAR PRIMARY KEY, value VARCHAR, flag VARCHAR)"
         )
 
-    def learn(self, expressions: list[str], source: str) -> None:
-        """Clean and add the raw values of ``expressions`` over table ``source`` that the
-        lookup does not know yet (callers leave out values the fast path handles)."""
-        if not expressions:
+    def learn(self, raws: list[str]) -> None:
+        """Clean and add the raw values the table does not know yet."""
+        new = [raw for raw in dict.fromkeys(raws) if raw not in self._known]
+        if not new:
             return
-        union = " UNION ".join(f"SELECT {expr} AS v FROM {source}" for expr in expressions)
-        new = (
-            f"SELECT v FROM ({union}) WHERE v IS NOT NULL "
-            f"AND v NOT IN (SELECT raw FROM {self.table})"
-        )
+        self._known.update(new)
         if isinstance(self.clean, SqlCleaner):
             self.con.execute(
                 f"INSERT INTO {self.table} SELECT v, {self.clean.value}, {self.clean.flag} "
-                f"FROM ({new})"
+                "FROM (SELECT unnest(?::VARCHAR[]) AS v)",
+                [new],
             )
             return
-        raws = [row[0] for row in self.con.execute(new).fetchall()]
-        if not raws:
-            return
-        cleaned = [self.clean(raw) for raw in raws]
+        cleaned = [self.clean(raw) for raw in new]
         learned = pa.table(
             {
-                "raw": pa.array(raws, pa.string()),
+                "raw": pa.array(new, pa.string()),
                 "value": pa.array([c.value for c in cleaned], pa.string()),
                 "flag": pa.array([c.flag for c in cleaned], pa.string()),
             }
