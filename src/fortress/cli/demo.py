@@ -73,7 +73,7 @@ def _lines_in_workspace(workspace: Workspace, ground_truth: Path) -> list[dict[s
     comms = events.table(backend, workspace, COMMS)
     rows = []
     for line in truth.get("lines", []):
-        numbers = [entry["number"] for entry in line.get("number_history", [])]
+        numbers = [entry["number"] for entry in line.get("numbers", [])]
         sent = 0
         if comms is not None and numbers:
             sent = int(comms.filter(comms[c.A_NUMBER].isin(numbers)).count().to_pyarrow().as_py())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
@@ -10,7 +11,7 @@ from rich.table import Table
 if TYPE_CHECKING:
     from fortress.ingest.report import IngestSummary
 
-console = Console()
+console = Console(width=None if Console().is_terminal else 110)
 
 
 def render_ingest(summaries: list[IngestSummary]) -> None:
@@ -20,7 +21,7 @@ def render_ingest(summaries: list[IngestSummary]) -> None:
         table.add_column(name, justify="left" if name in ("file", "layout") else "right")
     for s in summaries:
         table.add_row(
-            s.file,
+            Path(s.file).name,
             s.layout or "",
             f"{s.read:,}",
             f"{s.accepted:,}",

@@ -67,11 +67,17 @@ class Registry:
         return [int(m) for m in rng.choice(HANDSET_MODELS, size=count, p=weights / weights.sum())]
 
     def numbers(self, rng: np.random.Generator) -> tuple[list[str], list[str | None]]:
-        """Allocate numbers (drama first, by priority) and IMSIs; return both by phone index."""
+        """Allocate numbers and IMSIs; return both by phone index.
+
+        Mobiles draw from the scheme in a random order, not by role: in a world with more
+        than the 1,000 drama mobiles, which phones got a drama number says nothing about
+        who uses them, so no detector can learn the number range instead of behaviour.
+        """
         allocator = NumberAllocator(rng)
         numbers = [""] * len(self.phone_kind)
         order = sorted(range(len(self.phone_kind)), key=lambda i: (self.phone_priority[i], i))
         mobiles = [i for i in order if self.phone_kind[i] == MOBILE]
+        mobiles = [mobiles[j] for j in rng.permutation(len(mobiles))]
         landlines = [i for i in order if self.phone_kind[i] == LANDLINE]
         for i, number in zip(mobiles, allocator.mobiles(len(mobiles)), strict=True):
             numbers[i] = number

@@ -89,7 +89,7 @@ def _in_block(number: str, first: int) -> bool:
 
 
 class NumberAllocator:
-    """Hands out distinct synthetic E.164 numbers, most visible entities first.
+    """Hands out distinct synthetic E.164 numbers in allocation order.
 
     Mobiles: the 1,000 drama numbers in a seeded random order, then the 04 range through an
     affine bijection (so consecutive allocations do not look consecutive). Landlines: the

@@ -199,7 +199,7 @@ class LocalHours:
             first, second, exists = local_hour(hour, self.zone)
             hours.append(hour)
             offsets.append(first)
-            ambiguous.append(first != second)
+            ambiguous.append(exists and first != second)
             gap.append(not exists)
             hour += timedelta(hours=1)
         return pa.table(

@@ -1,0 +1,43 @@
+"""``fortress demo`` on a fresh folder: simulate, ingest, re-ingest, report."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+
+def run_demo(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "fortress.cli", "demo", "--dir", str(folder), *args],
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_demo_ingests_the_whole_world_and_recognises_a_second_ingest(tmp_path: Path) -> None:
+    result = run_demo(tmp_path / "demo", "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    world_events = report["world"]["events"]
+    comms = [s for s in report["ingest"] if s["table"] == "comms"]
+    assert sum(s["accepted"] for s in comms) == world_events
+    assert all(s["rejected"] == 0 and s["error"] is None for s in report["ingest"])
+    again = report["reingest_of_first_file"]
+    assert again["accepted"] == 0 and again["duplicates"] == comms[0]["accepted"]
+    assert report["status"]["comms"]["events"] == world_events
+    assert report["deal_lines"], "the demo world has deal lines"
+    assert all(line["events_from_line_numbers"] > 0 for line in report["deal_lines"])
+
+
+def test_demo_replaces_its_own_folder_but_never_someone_elses(tmp_path: Path) -> None:
+    assert run_demo(tmp_path / "demo").returncode == 0
+    assert run_demo(tmp_path / "demo").returncode == 0  # an earlier demo is replaced
+    precious = tmp_path / "precious"
+    precious.mkdir()
+    (precious / "notes.txt").write_text("keep me", encoding="utf-8")
+    refused = run_demo(precious)
+    assert refused.returncode == 2
+    assert "not an earlier demo" in refused.stderr
+    assert (precious / "notes.txt").read_text(encoding="utf-8") == "keep me"
