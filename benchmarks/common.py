@@ -1,0 +1,149 @@
+"""Shared helpers of the benchmark scripts: paths, child processes, medians and Markdown.
+
+Every measurement runs in a fresh child process (``measure.py``) that reports its own wall
+time and peak resident set size (``ru_maxrss`` of ``RUSAGE_SELF``) as one JSON line, so each
+peak belongs to exactly one run and no run inherits another's caches or allocator state.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+BENCH_DIR = Path(__file__).resolve().parent
+REPO = BENCH_DIR.parent
+DATA_DIR = BENCH_DIR / "data"
+MEASURE = BENCH_DIR / "measure.py"
+
+
+@dataclass(frozen=True)
+class Run:
+    """One child's report: wall seconds of the timed part, peak RSS, and extra facts."""
+
+    seconds: float
+    peak_rss_mb: float
+    facts: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Measured:
+    """Several runs of one measurement, summarised by their medians."""
+
+    label: str
+    rows: int
+    runs: list[Run]
+
+    @property
+    def seconds(self) -> float:
+        """Median wall seconds."""
+        return statistics.median(r.seconds for r in self.runs)
+
+    @property
+    def peak_rss_mb(self) -> float:
+        """Median peak RSS in MiB."""
+        return statistics.median(r.peak_rss_mb for r in self.runs)
+
+    @property
+    def max_peak_rss_mb(self) -> float:
+        """Largest peak RSS of any run, in MiB."""
+        return max(r.peak_rss_mb for r in self.runs)
+
+    @property
+    def events_per_s(self) -> float:
+        """Rows per second at the median time."""
+        return self.rows / self.seconds
+
+    @property
+    def spread(self) -> str:
+        """The runs' times, for the reader to judge the noise."""
+        return ", ".join(f"{r.seconds:.1f}" for r in self.runs)
+
+
+def run_child(args: Sequence[str], *, timeout: float = 7200) -> Run:
+    """Run ``measure.py`` with ``args`` in a fresh interpreter and parse its report."""
+    done = subprocess.run(
+        [sys.executable, str(MEASURE), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=REPO,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(
+            f"measure.py {' '.join(args)} failed ({done.returncode}):\n{done.stderr[-4000:]}"
+        )
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    return Run(
+        seconds=float(report.pop("seconds")),
+        peak_rss_mb=float(report.pop("peak_rss_mb")),
+        facts=report,
+    )
+
+
+def measure(label: str, rows: int, args: Sequence[str], runs: int) -> Measured:
+    """Run one measurement ``runs`` times, each in its own child, printing progress."""
+    results: list[Run] = []
+    for index in range(1, runs + 1):
+        result = run_child(args)
+        print(
+            f"  {label} run {index}/{runs}: {result.seconds:.2f} s, "
+            f"{rows / result.seconds:,.0f} rows/s, peak RSS {result.peak_rss_mb:,.0f} MiB",
+            flush=True,
+        )
+        results.append(result)
+    return Measured(label, rows, results)
+
+
+def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """A Markdown table."""
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def mib(size_bytes: int) -> str:
+    """A byte count as MiB (and GiB when large)."""
+    if size_bytes >= 1 << 30:
+        return f"{size_bytes / (1 << 30):.2f} GiB ({size_bytes:,} bytes)"
+    return f"{size_bytes / (1 << 20):.0f} MiB ({size_bytes:,} bytes)"
+
+
+def machine() -> dict[str, str]:
+    """CPU model, cores, RAM, OS and the versions that matter to the figures."""
+    import duckdb
+    import pyarrow
+
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    ram = "unknown"
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                ram = f"{int(line.split()[1]) / (1 << 20):.1f} GiB"
+                break
+    except OSError:
+        pass
+    return {
+        "CPU": cpu,
+        "cores available": str(len(os.sched_getaffinity(0))),
+        "RAM": ram,
+        "OS": f"{platform.system()} {platform.release()}",
+        "Python": platform.python_version(),
+        "DuckDB": duckdb.__version__,
+        "PyArrow": pyarrow.__version__,
+    }

@@ -1,0 +1,147 @@
+"""One measurement, run in a fresh interpreter by the benchmark scripts (not by hand).
+
+Prints one JSON line on stdout: ``seconds`` (wall time of the timed operation only, not of
+interpreter start-up or imports), ``peak_rss_mb`` (this process's peak resident set size,
+``ru_maxrss``, read right after the timed operation; it includes the interpreter and its
+imported libraries) and facts about the result. Modes::
+
+    measure.py duckdb-read FILE          CREATE TABLE t AS SELECT * FROM read_csv/read_parquet
+    measure.py duckdb-copy FILE OUT      COPY (SELECT * FROM read_...) TO OUT (FORMAT parquet)
+    measure.py fortress FILE WORKSPACE   ingest_comms into a fresh workspace, canonical layout
+    measure.py simulate OUT EVENTS       fortress.simulate.simulate(OUT, scale=EVENTS, ...)
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def _reader(path: Path) -> str:
+    function = "read_parquet" if path.suffix == ".parquet" else "read_csv"
+    return f"{function}('{path}')"
+
+
+def duckdb_read(path: Path) -> dict[str, Any]:
+    """DuckDB's own read of the file into an in-memory table, default settings."""
+    import duckdb
+
+    con = duckdb.connect()
+    clock = time.perf_counter()
+    con.execute(f"CREATE TABLE t AS SELECT * FROM {_reader(path)}")
+    seconds, peak = time.perf_counter() - clock, _peak_rss_mb()
+    row = con.execute("SELECT count(*) FROM t").fetchone()
+    con.close()
+    return {"seconds": seconds, "peak_rss_mb": peak, "rows": int(row[0]) if row else 0}
+
+
+def duckdb_copy(path: Path, out: Path) -> dict[str, Any]:
+    """DuckDB reading the file and writing it to Parquet (zstd), default settings."""
+    import duckdb
+
+    con = duckdb.connect()
+    clock = time.perf_counter()
+    con.execute(
+        f"COPY (SELECT * FROM {_reader(path)}) TO '{out}' (FORMAT parquet, COMPRESSION zstd)"
+    )
+    seconds, peak = time.perf_counter() - clock, _peak_rss_mb()
+    row = con.execute(f"SELECT count(*) FROM read_parquet('{out}')").fetchone()
+    con.close()
+    return {
+        "seconds": seconds,
+        "peak_rss_mb": peak,
+        "rows": int(row[0]) if row else 0,
+        "out_bytes": out.stat().st_size,
+    }
+
+
+def fortress_ingest(path: Path, root: Path) -> dict[str, Any]:
+    """Fortress's ingest of the file into a fresh workspace, with every guarantee on."""
+    from fortress.ingest.comms import ingest_comms
+    from fortress.sources.mapping import preset
+    from fortress.store.workspace import COMMS, Workspace
+
+    workspace = Workspace.open(root)
+    spec = preset("canonical")
+    clock = time.perf_counter()
+    summary = ingest_comms(workspace, path, spec=spec)
+    seconds, peak = time.perf_counter() - clock, _peak_rss_mb()
+    facts: dict[str, Any] = {
+        "seconds": seconds,
+        "peak_rss_mb": peak,
+        "error": summary.error,
+        "read": summary.read,
+        "accepted": summary.accepted,
+        "rejected": summary.rejected,
+        "duplicates": summary.duplicates,
+        "blank": summary.blank,
+    }
+    files = workspace.data_files(COMMS)
+    facts["out_bytes"] = sum(f.stat().st_size for f in files)
+    if files:  # a sanity check of the data, after the timed part
+        import duckdb
+
+        listed = ", ".join(f"'{f}'" for f in files)
+        with duckdb.connect() as con:
+            row = con.execute(
+                f"SELECT count(*) FILTER (WHERE len(flags) > 0) FROM read_parquet([{listed}])"
+            ).fetchone()
+        facts["flagged"] = int(row[0]) if row else None
+    return facts
+
+
+def simulate(out: Path, events: int) -> dict[str, Any]:
+    """Fortress's simulator writing ``events`` events as Parquet."""
+    from fortress.simulate import simulate as run_simulation
+
+    clock = time.perf_counter()
+    summary = run_simulation(out, seed=1, scale=events, fmt="parquet")
+    seconds, peak = time.perf_counter() - clock, _peak_rss_mb()
+    facts: dict[str, Any] = {"seconds": seconds, "peak_rss_mb": peak}
+    to_dict = getattr(summary, "to_dict", None)
+    if callable(to_dict):
+        facts["summary"] = to_dict()
+    facts["rows"] = _count_event_rows(out)
+    facts["out_bytes"] = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
+    return facts
+
+
+def _count_event_rows(out: Path) -> int:
+    """Rows of every Parquet file under ``out`` that looks like a comms event table."""
+    import pyarrow.parquet as pq
+
+    total = 0
+    for path in out.rglob("*.parquet"):
+        parquet = pq.ParquetFile(path)
+        if {"kind", "a_number", "b_number"} <= set(parquet.schema_arrow.names):
+            total += parquet.metadata.num_rows
+    return total
+
+
+def main(argv: list[str]) -> None:
+    """Dispatch on the mode and print the JSON report."""
+    mode, *args = argv
+    if mode == "duckdb-read":
+        facts = duckdb_read(Path(args[0]))
+    elif mode == "duckdb-copy":
+        facts = duckdb_copy(Path(args[0]), Path(args[1]))
+    elif mode == "fortress":
+        facts = fortress_ingest(Path(args[0]), Path(args[1]))
+    elif mode == "simulate":
+        facts = simulate(Path(args[0]), int(args[1]))
+    else:
+        raise SystemExit(f"unknown mode {mode!r}")
+    facts.setdefault("peak_rss_mb", _peak_rss_mb())
+    print(json.dumps(facts, default=str))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
