@@ -157,44 +157,31 @@ def _connect() -> duckdb.DuckDBPyConnection:
 
 def ensure_csv(rows: int) -> Path:
     """The CSV of ``rows`` events, generated unless cached."""
-    path = csv_path(rows)
-    if path.exists():
-        return path
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
-    clock = time.perf_counter()
-    partial = path.with_suffix(".csv.partial")
-    with _connect() as con:
-        con.execute(f"CREATE TEMP TABLE subs AS {_subscribers_sql()}")
-        select = (
-            "SELECT strftime(start, '%Y-%m-%dT%H:%M:%SZ') AS start, kind, a_number, b_number, "
-            "duration_s, a_imei, a_imsi, a_cell, b_cell, "
-            "CASE answered WHEN true THEN 'true' WHEN false THEN 'false' END AS answered "
-            f"FROM ({_events_sql(rows)})"
-        )
-        con.execute(f"COPY ({select}) TO '{partial}' (FORMAT csv, HEADER true, DELIMITER ',')")
-    os.replace(partial, path)
-    print(
-        f"wrote {path.name}: {rows:,} rows, {mib(path.stat().st_size)} "
-        f"in {time.perf_counter() - clock:.1f} s",
-        flush=True,
+    select = (
+        "SELECT strftime(start, '%Y-%m-%dT%H:%M:%SZ') AS start, kind, a_number, b_number, "
+        "duration_s, a_imei, a_imsi, a_cell, b_cell, "
+        "CASE answered WHEN true THEN 'true' WHEN false THEN 'false' END AS answered "
+        f"FROM ({_events_sql(rows)})"
     )
-    return path
+    return _ensure(csv_path(rows), rows, select, "FORMAT csv, HEADER true, DELIMITER ','")
 
 
 def ensure_parquet(rows: int) -> Path:
     """The Parquet twin of ``rows`` events (``start`` as timestamp with time zone UTC)."""
-    path = parquet_path(rows)
+    options = "FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE 122880"
+    return _ensure(parquet_path(rows), rows, _events_sql(rows), options)
+
+
+def _ensure(path: Path, rows: int, select: str, copy_options: str) -> Path:
+    """Write ``select`` to ``path`` (via a partial file renamed at the end) unless cached."""
     if path.exists():
         return path
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     clock = time.perf_counter()
-    partial = path.with_suffix(".parquet.partial")
+    partial = path.with_name(path.name + ".partial")
     with _connect() as con:
         con.execute(f"CREATE TEMP TABLE subs AS {_subscribers_sql()}")
-        con.execute(
-            f"COPY ({_events_sql(rows)}) TO '{partial}' "
-            "(FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE 122880)"
-        )
+        con.execute(f"COPY ({select}) TO '{partial}' ({copy_options})")
     os.replace(partial, path)
     print(
         f"wrote {path.name}: {rows:,} rows, {mib(path.stat().st_size)} "

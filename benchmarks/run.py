@@ -43,7 +43,8 @@ against events already published is not exercised. Files are read from the OS pa
 disk read speed is excluded for both contenders (Fortress's fsync of its output is included).
 DuckDB runs with its defaults (all cores, 80 % of RAM); Fortress's ingest parses CSV on all
 cores (falling back to one thread only for files with ragged rows, whose row numbers need it)
-and caps its DuckDB at 1 GB, so DuckDB's peak memory is not a target, only context. Only the `canonical` layout is measured; the other layouts (date
+and caps its DuckDB at 1 GB, so DuckDB's peak memory is not a target, only context.
+Only the `canonical` layout is measured; the other layouts (date
 patterns, subject-relative rows) and cp1252 transcoding take other code paths. The machine
 is a shared 2-core virtual machine, where other work adds noise: compare the spread of the
 runs before trusting a small difference.

@@ -14,6 +14,10 @@ from typing import Final
 
 import numpy as np
 
+from fortress.model.values import luhn_check_digit, luhn_valid
+
+__all__ = ["luhn_check_digit", "luhn_valid"]  # the shared Luhn helpers, re-exported
+
 MOBILE_DRAMA_FIRST: Final = 447700900000
 """+447700900000: first of Ofcom's 1,000 mobile drama numbers (07700 900000-900999)."""
 DRAMA_BLOCK: Final = 1000
@@ -41,24 +45,6 @@ _SCRAMBLE_IMSI: Final = 282_475_249  # 7**10, coprime with 10**10
 _SCRAMBLE_SERIAL: Final = 823_543  # 7**7, coprime with 10**6
 _SERIAL_SPAN: Final = 10**6
 _IMSI_SPAN: Final = 10**10
-
-
-def luhn_check_digit(body: str) -> int:
-    """Return the Luhn check digit that completes the digit string ``body``."""
-    total = 0
-    for position, char in enumerate(reversed(body)):
-        digit = int(char)
-        if position % 2 == 0:
-            digit *= 2
-            if digit > 9:
-                digit -= 9
-        total += digit
-    return (10 - total % 10) % 10
-
-
-def luhn_valid(digits: str) -> bool:
-    """Whether a digit string (such as a 15-digit IMEI) ends in a correct Luhn check digit."""
-    return digits.isdigit() and len(digits) > 1 and luhn_check_digit(digits[:-1]) == int(digits[-1])
 
 
 def is_drama_mobile(number: str) -> bool:
