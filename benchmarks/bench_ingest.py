@@ -155,7 +155,7 @@ def markdown(results: IngestResults) -> str:
     out.append(
         f"Median of {results.runs} run{'s' if results.runs > 1 else ''} per row, each in a "
         "fresh process; the file is in the OS page cache. *Peak RSS* is the process's "
-        "`ru_maxrss` (interpreter and libraries included), median / largest over the runs. "
+        "`VmHWM` (interpreter and libraries included), median / largest over the runs. "
         "*vs DuckDB read* is events per second relative to DuckDB reading the same file in the "
         "same run.\n"
     )

@@ -1,7 +1,7 @@
 """Shared helpers of the benchmark scripts: paths, child processes, medians and Markdown.
 
 Every measurement runs in a fresh child process (``measure.py``) that reports its own wall
-time and peak resident set size (``ru_maxrss`` of ``RUSAGE_SELF``) as one JSON line, so each
+time and peak resident set size (``VmHWM`` of the measuring process) as one JSON line, so each
 peak belongs to exactly one run and no run inherits another's caches or allocator state.
 """
 

@@ -2,7 +2,7 @@
 
 Prints one JSON line on stdout: ``seconds`` (wall time of the timed operation only, not of
 interpreter start-up or imports), ``peak_rss_mb`` (this process's peak resident set size,
-``ru_maxrss``, read right after the timed operation; it includes the interpreter and its
+``VmHWM``, read right after the timed operation; it includes the interpreter and its
 imported libraries) and facts about the result. Modes::
 
     measure.py duckdb-read FILE          CREATE TABLE t AS SELECT * FROM read_csv/read_parquet
@@ -22,7 +22,16 @@ from typing import Any
 
 
 def _peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    """This process's peak resident memory in MiB.
+
+    Read from ``VmHWM`` in /proc/self/status, not ``getrusage``: Linux carries a forked
+    parent's high-water mark into the child across ``exec`` in ``ru_maxrss``, so a child of
+    a runner that once held 3 GB would report 3 GB whatever it used itself.
+    """
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024  # kB
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # not Linux
 
 
 def _reader(path: Path) -> str:
