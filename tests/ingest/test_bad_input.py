@@ -263,7 +263,11 @@ def test_us_dates_in_an_operator_cdr_are_rejected_naming_column_and_format(
         ({"kind": "fax"}, "kind", "unknown event type"),
         ({"duration_s": "long"}, "duration_s", "not a duration"),
         ({"duration_s": "-5"}, "duration_s", "negative duration"),
-        ({"duration_s": ""}, "duration_s", "a call without a duration"),
+        ({"start": "2024-05-01T10:00:00+15:00"}, "start", "offset is out of range"),
+        ({"start": "2024-05-01T10:00:00+01:60"}, "start", "offset is out of range"),
+        ({"start": "2024-05-01T10:00:00 BST"}, "start", "not a date-time"),
+        ({"start": "9999-12-31T00:00:00"}, "start", "outside 1970-2099"),
+        ({"start": "1900-01-01T00:00:00Z"}, "start", "outside 1970-2099"),
     ],
 )
 def test_bad_values_are_rejected_with_column_and_reason(

@@ -27,6 +27,7 @@ app = typer.Typer(
 ingest_app = typer.Typer(help="Load source files into the workspace.", no_args_is_help=True)
 app.add_typer(ingest_app, name="ingest")
 
+DEFAULT_WORKSPACE = Path("fortress-workspace")
 WORKSPACE_ENV = "FORTRESS_WORKSPACE"
 DATABASE_ENV = "FORTRESS_DATABASE_URL"
 
@@ -34,7 +35,7 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of 
 
 
 class _Settings:
-    workspace: Path = Path("fortress-workspace")
+    workspace: Path = DEFAULT_WORKSPACE
     database_url: str | None = None
 
 
@@ -52,7 +53,7 @@ def main(
             help="Workspace directory (created if missing).",
             show_default=True,
         ),
-    ] = Path("fortress-workspace"),
+    ] = DEFAULT_WORKSPACE,
     database_url: Annotated[
         str | None,
         typer.Option(

@@ -29,6 +29,7 @@ import pyarrow.parquet as pq
 
 from fortress.ingest.report import IngestSummary, RejectsWriter, keep_rejects, record_batch
 from fortress.model import columns as c
+from fortress.model.sql import literal, path_list
 from fortress.sources.comms import (
     GIVEN_ID,
     KEY_HI,
@@ -109,7 +110,7 @@ def _ingest(
                 _account(workspace, stage, normaliser, summary, strict)
                 with workspace.write_lock():
                     workspace.sweep()
-                    _publish(workspace, con, normaliser, stage, summary)
+                    _publish(workspace, con, normaliser, stage, summary, strict)
                     record_batch(
                         workspace, summary, layout=spec.name, layout_version=spec.version,
                         owner=owner, started=started,
@@ -147,13 +148,15 @@ def _stage(
             normaliser.finish()
             return normaliser
         except NeedsRestart as restart:
+            # each reason restarts at most once: single-threaded, then line by line
             threads = threads and not restart.for_row_numbers
             if restart.for_encoding:
-                shape.encoding = "utf-8" if hashing.result().utf8 else "mixed"
-                if shape.encoding == "mixed":
-                    shape.notes.append(
-                        "not valid UTF-8 throughout: lines that are not were read as cp1252"
-                    )
+                if shape.encoding != "utf-8":
+                    raise FileProblem(shape.path, "cannot decode the file as text") from restart
+                shape.encoding = "mixed"
+                shape.notes.append(
+                    "not valid UTF-8 throughout: lines that are not were read as cp1252"
+                )
 
 
 def _account(
@@ -208,6 +211,7 @@ def _publish(
     normaliser: CommsNormaliser,
     stage: Path,
     summary: IngestSummary,
+    strict: bool,
 ) -> None:
     """Give events their ids, reject id conflicts, drop events already present, and
     publish the rest."""
@@ -215,8 +219,17 @@ def _publish(
     con.register(STAGED, pads.dataset(normaliser.staged_path, format="ipc"))
     _number_repeats(con)
     conflicts = _reject_id_conflicts(con, existing)
+    if strict and conflicts:
+        summary.rejected += conflicts
+        _write_rejects(normaliser, stage / "rejects.csv", summary)
+        keep_rejects(workspace, stage / "rejects.csv", summary)
+        raise FileProblem(
+            Path(summary.file),
+            f"{conflicts} record ids name events different from ones already seen, and "
+            f"--strict is set, so nothing was ingested; first problems: {_first(normaliser)}",
+        )
     final = stage / "final.parquet"
-    con.execute(f"COPY ({_final_query(existing, summary)}) TO '{final}' (FORMAT parquet)")
+    con.execute(f"COPY ({_final_query(existing, summary)}) TO {literal(final)} (FORMAT parquet)")
     published = pq.ParquetFile(final).metadata.num_rows
     summary.rejected += conflicts
     summary.duplicates = summary.accepted - conflicts - published
@@ -252,10 +265,10 @@ def _reject_id_conflicts(con: duckdb.DuckDBPyConnection, existing: list[str]) ->
     """Reject rows whose source-given id already names a *different* event, earlier in
     this file or in the workspace. Returns how many."""
     if existing:
-        files = ", ".join(f"'{path}'" for path in existing)
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE known AS SELECT {c.EVENT_ID}, "
-            f"{content_key_selects()} FROM read_parquet([{files}]) WHERE {c.EVENT_ID} IN "
+            f"{content_key_selects()} FROM read_parquet({path_list(existing)}) "
+            f"WHERE {c.EVENT_ID} IN "
             f"(SELECT {GIVEN_ID} FROM {STAGED} WHERE {GIVEN_ID} IS NOT NULL)"
         )
     else:
@@ -290,15 +303,14 @@ def _final_query(existing: list[str], summary: IngestSummary) -> str:
     event_id = f"coalesce(s.{GIVEN_ID}, {event_id_sql('s.', 'o.occurrence')})"
     query = (
         f"SELECT {event_id} AS {c.EVENT_ID}, {', '.join(f's.{n}' for n in columns[:-1])}, "
-        f"'{summary.sha256}' AS {c.SOURCE}, s.{c.SOURCE_ROW} FROM {STAGED} s "
+        f"{literal(summary.sha256 or '')} AS {c.SOURCE}, s.{c.SOURCE_ROW} FROM {STAGED} s "
         f"LEFT JOIN occurrences o ON o.{c.SOURCE_ROW} = s.{c.SOURCE_ROW} "
         f"WHERE s.{c.SOURCE_ROW} NOT IN (SELECT {c.SOURCE_ROW} FROM id_ranks WHERE nth > 1) "
         f"AND s.{c.SOURCE_ROW} NOT IN (SELECT {c.SOURCE_ROW} FROM conflicts)"
     )
     if existing:
-        files = ", ".join(f"'{path}'" for path in existing)
         query = (
             f"SELECT * FROM ({query}) WHERE {c.EVENT_ID} NOT IN "
-            f"(SELECT {c.EVENT_ID} FROM read_parquet([{files}]))"
+            f"(SELECT {c.EVENT_ID} FROM read_parquet({path_list(existing)}))"
         )
     return query

@@ -13,7 +13,6 @@ from typing import Any
 
 from fortress.model.values import looks_like_formula
 from fortress.sources.comms import Reject
-from fortress.sources.tabular import SkippedRow
 from fortress.store.models import DataFile, IngestBatch
 from fortress.store.workspace import Workspace, now_utc
 
@@ -99,12 +98,6 @@ class RejectsWriter:
                     _neutralise(item.record),
                 ]
             )
-
-    def add_skipped(self, skipped: Iterable[SkippedRow]) -> None:
-        """Write rows the reader could not split into columns."""
-        self.add_rejects(
-            Reject(item.row, None, None, item.reason, json.dumps(item.text)) for item in skipped
-        )
 
     @staticmethod
     def describe(reject: Reject) -> str:

@@ -33,7 +33,6 @@ SOURCE: Final = "source"
 SOURCE_ROW: Final = "source_row"
 
 KINDS: Final = ("call", "sms", "mms", "app_message")
-MESSAGE_KINDS: Final = frozenset({"sms", "mms", "app_message"})
 
 EXTENSION_COLUMNS: Final = (B_IMEI, B_IMSI, A_CELL_LAST, B_CELL_LAST, ANSWERED, FLAGS)
 
@@ -70,7 +69,6 @@ CANONICAL_FILE_COLUMNS: Final = tuple(
     for name in EVENT_COLUMNS
     if name not in (SOURCE, SOURCE_ROW)
 )
-CANONICAL_REQUIRED: Final = (START, KIND, A_NUMBER, B_NUMBER)
 
 # --- cell sites ------------------------------------------------------------------------
 CELL_ID: Final = "cell_id"

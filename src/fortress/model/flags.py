@@ -17,13 +17,9 @@ IMEI_CHECK_DIGIT: Final = "imei_check_digit"  # 15-digit IMEI failing the Luhn c
 IMEI_UNPARSEABLE: Final = "imei_unparseable"  # not 14-16 digits (e.g. Excel's 3.5E+14)
 IMSI_UNPARSEABLE: Final = "imsi_unparseable"
 
+DURATION_UNKNOWN: Final = "duration_unknown"  # a call whose length the source does not give
+DURATION_ON_MESSAGE: Final = "duration_on_message"  # a message with a length: stored as 0
+
 TIME_AMBIGUOUS: Final = "time_ambiguous"
 """A naive local time in the repeated autumn hour: start_utc holds the first of the two
 possible instants; the true time is that or one hour later."""
-
-NUMBER_FLAGS: Final = (WITHHELD, SHORT_CODE, UNPARSEABLE, IDENTIFIER, MISSING)
-
-
-def party_flag(party: str, flag: str) -> str:
-    """Return the flag name for one party, e.g. ``party_flag("a", "withheld") == "a_withheld"``."""
-    return f"{party}_{flag}"

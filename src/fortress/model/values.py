@@ -48,7 +48,7 @@ class ValueType(Protocol):
         ...
 
 
-_FORMULA_WRAPPED = re.compile(r'^=\s*"(.*)"$')
+_FORMULA_WRAPPED = re.compile(r'^\s*=\s*"([^"]*)"\s*$')  # as fortress.sources.fields
 _NUMBER_PUNCTUATION = re.compile(r"[\s().\-/]")
 _TRUNK_ZERO_AFTER_CODE = re.compile(r"^(\+\d{1,3})\(0\)")
 _E164 = re.compile(r"^\+[1-9]\d{3,14}$")

@@ -22,8 +22,9 @@ import pyarrow.ipc
 
 from fortress.model import columns as c
 from fortress.model import flags
+from fortress.model.sql import literal, quote
 from fortress.model.values import Msisdn
-from fortress.sources.fields import FieldSql, literal, quote
+from fortress.sources.fields import TYPED_START, FieldSql
 from fortress.sources.lookups import (
     GB_NUMBER_FAST,
     IMEI_FAST,
@@ -34,7 +35,13 @@ from fortress.sources.lookups import (
     ValueLookup,
 )
 from fortress.sources.mapping import FieldSpec, MappingSpec, NumberSpec, PartySpec
-from fortress.sources.tabular import SOURCE_ROW_COLUMN, FileProblem, FileShape, SkippedRow
+from fortress.sources.tabular import (
+    SOURCE_ROW_COLUMN,
+    UNNAMED,
+    FileProblem,
+    FileShape,
+    SkippedRow,
+)
 
 GIVEN_ID = "given_id"
 KEY_HI, KEY_LO = "key_hi", "key_lo"  # the content key's two 64-bit halves
@@ -42,6 +49,8 @@ STAGED = "staged"
 REJECTED = "rejected"
 
 DIRECTIONS = ("out", "in", "missed")
+FIRST_YEAR, LAST_YEAR = 1970, 2099
+"""Event times outside these years are rejected: they are placeholders or typing errors."""
 
 CONTENT_COLUMNS = (
     c.START_UTC, c.KIND, c.A_NUMBER, c.B_NUMBER, c.DURATION_S, c.A_IMEI, c.A_IMSI, c.B_IMEI,
@@ -156,7 +165,10 @@ class CommsNormaliser:
                 row=1,
             )
         known = set(spec.source_columns()) | set(spec.ignore)
-        unknown = [name for name in header if name not in known]
+        unnamed = [name for name in header if name.startswith(UNNAMED)]
+        if unnamed:
+            self.notes.append(f"ignored {len(unnamed)} unnamed column(s) (a trailing delimiter?)")
+        unknown = [name for name in header if name not in known and name not in unnamed]
         if unknown and spec.unknown_columns == "error":
             raise FileProblem(
                 self.shape.path,
@@ -252,7 +264,8 @@ class CommsNormaliser:
             for kind in self._looked_up(party)
         }
         aggregates = [
-            "list(DISTINCT year(_local)) FILTER (WHERE _offset IS NULL AND _local IS NOT NULL)"
+            "list(DISTINCT year(_local)) FILTER (WHERE _offset IS NULL AND "
+            f"year(_local) BETWEEN {FIRST_YEAR} AND {LAST_YEAR})"
         ] + [f"list(DISTINCT {expr}) FILTER (WHERE {expr} IS NOT NULL)" for expr in wanted.values()]
         [found] = self.con.execute(f"SELECT {', '.join(aggregates)} FROM ({judged})").fetchall()
         if self.spec.start.timezone != "UTC":
@@ -269,10 +282,16 @@ class CommsNormaliser:
         within the same SELECT.
         """
         spec = self.spec
-        text = f"SELECT *, {', '.join(fields.text_selects())}, {fields.formula()} AS _formula"
-        mapped = [f"{quote(SOURCE_ROW_COLUMN)} AS _row", *fields.start_text()]
-        if len(spec.start.columns) == 1 and spec.start.columns[0] in fields.present:
-            mapped.append(quote(spec.start.columns[0]))  # a typed timestamp is read as is
+        text = [
+            f"{quote(SOURCE_ROW_COLUMN)} AS _row",
+            *fields.text_selects(),
+            f"{fields.formula()} AS _formula",
+        ]
+        if fields.typed_start_column() is not None:
+            text.append(f"{quote(fields.typed_start_column() or '')} AS {quote(TYPED_START)}")
+        mapped = ["_row", *fields.start_text()]
+        if fields.typed_start_column() is not None:
+            mapped.append(quote(TYPED_START))
         mapped += [
             f"{fields.mapped(spec.kind)} AS _kind",
             f"{fields.raw(spec.kind)} AS _kind_raw",
@@ -308,7 +327,7 @@ class CommsNormaliser:
         return (
             f"SELECT *, CASE WHEN _blank THEN NULL {checks} END AS _case FROM ("
             f"SELECT *, {', '.join(flagged)} FROM (SELECT *, {', '.join(parsed)} FROM ("
-            f"SELECT {', '.join(mapped)} FROM ({text} FROM raw_batch))))"
+            f"SELECT {', '.join(mapped)} FROM (SELECT {', '.join(text)} FROM raw_batch))))"
         )
 
     def _with_hours(self, judged: str) -> str:
@@ -371,6 +390,11 @@ class CommsNormaliser:
             _Check("_start_text IS NULL", start, "NULL", "no start time"),
             _Check("_local IS NULL", start, "_start_text",
                    f"not a date-time in the layout's format ({fmt})"),
+            _Check("_bad_offset", start, "_start_text",
+                   "the time zone offset is out of range (beyond ±14:00, or minutes of 60+)"),
+            _Check(f"_local < TIMESTAMP '{FIRST_YEAR}-01-01' "
+                   f"OR _local >= TIMESTAMP '{LAST_YEAR + 1}-01-01'", start, "_start_text",
+                   f"a date outside {FIRST_YEAR}-{LAST_YEAR} (a placeholder such as 31/12/9999?)"),
             self._gap_check,
             _Check(f"_kind IS NULL OR _kind NOT IN ({', '.join(map(literal, c.KINDS))})",
                    _column(spec.kind, "kind"), "_kind_raw",
@@ -388,8 +412,6 @@ class CommsNormaliser:
             _Check("_dur_raw IS NOT NULL AND _dur IS NULL", duration, "_dur_raw",
                    "not a duration in the layout's format"),
             _Check("_dur < 0", duration, "_dur_raw", "negative duration"),
-            _Check("_dur IS NULL AND _kind = 'call' AND _dir IS DISTINCT FROM 'missed'",
-                   duration, "NULL", "a call without a duration"),
             _Check("_ans_raw IS NOT NULL AND _answered IS NULL",
                    _column(spec.answered, "answered"), "_ans_raw", "not a yes/no value"),
         ]  # fmt: skip
@@ -495,7 +517,13 @@ class CommsNormaliser:
         return dict(self._parties())[side]
 
     def _flag_parts(self) -> list[str]:
-        parts = [f"CASE WHEN _ambiguous THEN {literal(flags.TIME_AMBIGUOUS)} END"]
+        parts = [
+            f"CASE WHEN _ambiguous THEN {literal(flags.TIME_AMBIGUOUS)} END",
+            f"CASE WHEN _kind = 'call' AND _dur IS NULL AND _dir IS DISTINCT FROM 'missed' "
+            f"AND _answered IS DISTINCT FROM false THEN {literal(flags.DURATION_UNKNOWN)} END",
+            f"CASE WHEN _kind <> 'call' AND coalesce(_dur, 0) <> 0 "
+            f"THEN {literal(flags.DURATION_ON_MESSAGE)} END",
+        ]
         for party in ("a", "b"):
             for kind in ("num", "imei", "imsi"):
                 flag = self._pick(party, lambda side, kind=kind: self._flag(side, kind))  # type: ignore[misc]

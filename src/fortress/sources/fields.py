@@ -11,9 +11,16 @@ from datetime import UTC, datetime, timedelta
 
 import pyarrow as pa
 
+from fortress.model.sql import literal, quote, sql_value
 from fortress.sources.mapping import ANY_OTHER, DurationSpec, FieldSpec, MappingSpec
 from fortress.sources.tabular import FileProblem, FileShape
 
+ISO8601 = "iso8601"
+TYPED_START = "__typed_start"  # a Parquet timestamp column, carried as it is
+# A zone suffix: Z, UTC or GMT, or an offset of hours with optional minutes (+01, +0100, +01:00).
+_ZONE_SUFFIX = r"\s*(?:[Zz]|UTC|GMT|[+-]\d\d(?::?\d\d)?)$"
+# The local part must be a whole ISO 8601 date and time; anything else left over is refused.
+_ISO_LOCAL = r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?"
 # The SQL twins of fortress.model.values.looks_like_formula / unwrap_spreadsheet_text:
 FORMULA_START = r"^\s*([=@]|[+-]\s*[^0-9(\s])"
 FORMULA_WRAPPED = r'^\s*=\s*"[^"]*"\s*$'
@@ -21,21 +28,6 @@ TRUE_WORDS = ("true", "yes", "y", "1", "t", "answered")
 FALSE_WORDS = ("false", "no", "n", "0", "f", "missed", "unanswered")
 
 Types = dict[str, pa.DataType]
-
-
-def quote(name: str) -> str:
-    """A SQL identifier."""
-    return '"' + name.replace('"', '""') + '"'
-
-
-def literal(value: str) -> str:
-    """A SQL string literal."""
-    return "'" + value.replace("'", "''") + "'"
-
-
-def sql_value(value: str | None) -> str:
-    """A SQL string literal, or NULL."""
-    return "NULL" if value is None else literal(value)
 
 
 class FieldSql:
@@ -95,49 +87,93 @@ class FieldSql:
 
     # --- time -------------------------------------------------------------------------
     def start_text(self) -> list[str]:
-        """``_start_text`` (and ``_zone_text`` for ISO 8601): the time as written."""
+        """``_start_text``, and for ISO 8601 its zone suffix and local part."""
         start = self.spec.start
         parts = [self.text(name) for name in start.columns]
         text = parts[0] if len(parts) == 1 else f"nullif(concat_ws(' ', {', '.join(parts)}), '')"
         selects = [f"{text} AS _start_text"]
-        if start.format == "iso8601" and not self._typed_start():
-            selects.append(r"regexp_extract(_start_text, '(Z|z|[+-]\d\d:?\d\d)$') AS _zone_text")
+        if ISO8601 in start.patterns() and not self._typed_start():
+            selects += [
+                f"regexp_extract(_start_text, {literal(_ZONE_SUFFIX)}) AS _zone_text",
+                "left(_start_text, length(_start_text) - length(_zone_text)) AS _local_text",
+            ]
         return selects
 
     def _typed_start(self) -> bool:
+        return self.typed_start_column() is not None
+
+    def typed_start_column(self) -> str | None:
+        """The start column when it is a typed timestamp (Parquet), to be read as it is."""
         columns = self.spec.start.columns
-        return len(columns) == 1 and pa.types.is_timestamp(self.types.get(columns[0], pa.null()))
+        typed = len(columns) == 1 and pa.types.is_timestamp(self.types.get(columns[0], pa.null()))
+        return columns[0] if typed else None
 
     def start_parsed(self) -> list[str]:
-        """``_local`` (naive timestamp) and ``_offset`` (minutes east of UTC; NULL when the
-        time is naive local time in the spec's timezone), from :meth:`start_text`."""
+        """``_local`` (naive timestamp), ``_offset`` (minutes east of UTC; NULL when the
+        time is naive local time in the spec's timezone) and ``_bad_offset``."""
         start = self.spec.start
         naive = "0" if start.timezone == "UTC" else "NULL::INTEGER"
         if self._typed_start():
-            column = quote(start.columns[0])
+            column = quote(TYPED_START)
             if self.types[start.columns[0]].tz is not None:  # type: ignore[attr-defined]
-                return [f"CAST(timezone('UTC', {column}) AS TIMESTAMP) AS _local", "0 AS _offset"]
-            return [f"CAST({column} AS TIMESTAMP) AS _local", f"{naive} AS _offset"]
-        if start.format == "iso8601":
-            return [
-                "CASE WHEN length(_start_text) >= 16 THEN try_cast("
-                "left(_start_text, length(_start_text) - length(_zone_text)) AS TIMESTAMP)"
-                " END AS _local",
-                f"CASE WHEN _zone_text = '' THEN {naive} "
-                "WHEN upper(_zone_text) = 'Z' THEN 0 ELSE "
-                "(CASE WHEN left(_zone_text, 1) = '-' THEN -1 ELSE 1 END) * ("
-                "CAST(substr(_zone_text, 2, 2) AS INTEGER) * 60 + "
-                "CAST(right(_zone_text, 2) AS INTEGER)) END AS _offset",
-            ]
-        if start.format == "epoch_seconds":
+                local, offset = f"CAST(timezone('UTC', {column}) AS TIMESTAMP)", "0"
+            else:
+                local, offset = f"CAST({column} AS TIMESTAMP)", naive
+        elif start.format == "epoch_seconds":
             origin = origin_micros(start.origin, self.shape)
-            return [
-                f"make_timestamp(CAST({origin} + try_cast(_start_text AS DOUBLE) * 1e6 "
-                "AS BIGINT)) AS _local",
-                "0 AS _offset",
-            ]
-        patterns = ", ".join(literal(p) for p in start.patterns())
-        return [f"try_strptime(_start_text, [{patterns}]) AS _local", f"{naive} AS _offset"]
+            local = (
+                f"make_timestamp(try_cast({origin} + try_cast(_start_text AS DOUBLE) * 1e6 "
+                "AS BIGINT))"
+            )
+            offset = "0"
+        else:
+            local, offset = self._parse_patterns(naive)
+        return [
+            f"{local} AS _local",
+            f"{offset} AS _offset",
+            f"{self._bad_offset()} AS _bad_offset",
+        ]
+
+    def _parse_patterns(self, naive: str) -> tuple[str, str]:
+        """ISO 8601 and/or strptime patterns, tried in the order the spec lists them."""
+        patterns = self.spec.start.patterns()
+        others = [p for p in patterns if p != ISO8601]
+        strptime = (
+            f"try_strptime(_start_text, [{', '.join(literal(p) for p in others)}])"
+            if others
+            else "NULL::TIMESTAMP"
+        )
+        if ISO8601 not in patterns:
+            return strptime, naive
+        iso = (
+            f"CASE WHEN regexp_full_match(_local_text, {literal(_ISO_LOCAL)}) "
+            "THEN try_cast(_local_text AS TIMESTAMP) END"
+        )
+        zone = "upper(trim(_zone_text))"
+        digits = f"replace({zone}, ':', '')"  # +01, +0100 or +01:00 -> +01 / +0100
+        minutes = (
+            f"(CASE WHEN left({zone}, 1) = '-' THEN -1 ELSE 1 END) * ("
+            f"try_cast(substr({digits}, 2, 2) AS INTEGER) * 60 + "
+            f"CASE WHEN length({digits}) = 5 THEN try_cast(right({digits}, 2) AS INTEGER) "
+            "ELSE 0 END)"
+        )
+        iso_offset = (
+            f"CASE WHEN {zone} = '' THEN {naive} WHEN {zone} IN ('Z', 'UTC', 'GMT') THEN 0 "
+            f"ELSE {minutes} END"
+        )
+        local = f"coalesce({iso}, {strptime})"
+        offset = f"CASE WHEN ({iso}) IS NOT NULL THEN {iso_offset} ELSE {naive} END"
+        return local, offset
+
+    def _bad_offset(self) -> str:
+        """True when an ISO 8601 offset is out of range (beyond ±14:00, or minutes ≥ 60)."""
+        if ISO8601 not in self.spec.start.patterns() or self._typed_start():
+            return "false"
+        zone = "replace(upper(trim(_zone_text)), ':', '')"
+        return (
+            f"(length({zone}) IN (3, 5) AND (try_cast(substr({zone}, 2, 2) AS INTEGER) > 14 "
+            f"OR coalesce(try_cast(substr({zone}, 4, 2) AS INTEGER), 0) >= 60))"
+        )
 
     # --- other values -----------------------------------------------------------------
     def duration(self, field: DurationSpec | None) -> str:
@@ -147,10 +183,11 @@ class FieldSql:
             "seconds": "try_cast(try_cast(_dur_raw AS DOUBLE) AS BIGINT)",
             "minutes": "try_cast(round(try_cast(_dur_raw AS DOUBLE) * 60) AS BIGINT)",
             "milliseconds": "try_cast(round(try_cast(_dur_raw AS DOUBLE) / 1000) AS BIGINT)",
-            "hms": r"(CASE WHEN regexp_full_match(_dur_raw, '\d+(:\d{1,2}){1,2}') THEN "
+            # hh:mm:ss or mm:ss, minutes and seconds below 60 (hours, or lone minutes, any)
+            "hms": r"(CASE WHEN regexp_full_match(_dur_raw, '\d+(:[0-5]?\d){1,2}') THEN "
             "list_reduce(list_transform(string_split(_dur_raw, ':'), "
-            "lambda x: CAST(x AS BIGINT)), lambda acc, x: acc * 60 + x) "
-            r"WHEN regexp_full_match(_dur_raw, '\d+') THEN CAST(_dur_raw AS BIGINT) END)",
+            "lambda x: try_cast(x AS BIGINT)), lambda acc, x: acc * 60 + x) "
+            r"WHEN regexp_full_match(_dur_raw, '\d+') THEN try_cast(_dur_raw AS BIGINT) END)",
         }[fmt]
 
     @staticmethod

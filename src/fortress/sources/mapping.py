@@ -20,8 +20,6 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from fortress.model import columns as c
-
 ANY_OTHER = "*"
 """A ``map`` key that matches every other non-empty value."""
 
@@ -206,7 +204,3 @@ def preset(name: str) -> MappingSpec:
         raise SpecError(f"unknown layout {name!r}; shipped layouts: {known}")
     text = (resources.files("fortress.sources") / "layouts" / f"{name}.yaml").read_text("utf-8")
     return parse_spec(yaml.safe_load(text), origin=f"layout {name}")
-
-
-CANONICAL_LAYOUT = "canonical"
-CANONICAL_START_COLUMN = c.START

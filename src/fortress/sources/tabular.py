@@ -57,11 +57,8 @@ def fingerprint(path: Path, *, chunk: int = 8 << 20) -> Fingerprint:
             while block := handle.read(chunk):
                 digest.update(block)
                 size += len(block)
-                if utf8:
-                    try:
-                        decoder.decode(block)
-                    except UnicodeDecodeError:
-                        utf8 = False
+                utf8 = utf8 and _decodes(decoder, block)
+            utf8 = utf8 and _decodes(decoder, b"", final=True)  # a cut-off last character
     except OSError as exc:
         raise FileProblem(path, f"cannot read: {exc.strerror or exc}") from exc
     return Fingerprint(digest.hexdigest(), size, utf8)
@@ -133,10 +130,11 @@ def sniff(
     header = next(csv.reader([lines[0]], delimiter=chosen))
     header = [name.strip() for name in header]
     _check_header(path, header)
+    header = _name_columns(header)
     shape = FileShape(path, "csv", header, "utf-8", chosen, skip_rows, size=_size(path))
     if encoding == "cp1252":
         shape.encoding = "cp1252"
-    elif not _is_utf8(head):
+    elif not _is_utf8(head, whole_file=len(head) < _SNIFF_BYTES):
         shape.encoding = "mixed"
         shape.notes.append("not valid UTF-8 throughout: lines that are not were read as cp1252")
     return shape
@@ -151,6 +149,7 @@ def _parquet_shape(path: Path) -> FileShape:
         schema = pq.read_schema(path)
     except (pa.ArrowInvalid, OSError) as exc:
         raise FileProblem(path, f"damaged Parquet file: {exc}") from exc
+    _check_header(path, list(schema.names))
     return FileShape(path, "parquet", list(schema.names), size=_size(path))
 
 
@@ -162,19 +161,24 @@ def _refuse_binary(path: Path, head: bytes) -> None:
         raise FileProblem(path, "not a CSV file: it contains binary data (NUL bytes)")
 
 
-def _is_utf8(data: bytes) -> bool:
-    decoder = codecs.getincrementaldecoder("utf-8")()
+def _decodes(decoder: codecs.IncrementalDecoder, data: bytes, *, final: bool = False) -> bool:
     try:
-        decoder.decode(data, final=False)
+        decoder.decode(data, final=final)
     except UnicodeDecodeError:
         return False
     return True
 
 
+def _is_utf8(head: bytes, *, whole_file: bool) -> bool:
+    """Whether the file's first bytes are UTF-8 (a character cut off at the end of the
+    sniffed block is fine, unless the block is the whole file)."""
+    return _decodes(codecs.getincrementaldecoder("utf-8")(), head, final=whole_file)
+
+
 def _decode_head(path: Path, head: bytes, encoding: str) -> str:
     if head.startswith(codecs.BOM_UTF8):
         head = head[len(codecs.BOM_UTF8) :]
-    if encoding in ("auto", "utf-8") and _is_utf8(head):
+    if encoding in ("auto", "utf-8") and _is_utf8(head, whole_file=False):
         return head.decode("utf-8", errors="ignore")
     return head.decode("cp1252", errors="replace")
 
@@ -202,11 +206,25 @@ def _delimiter_name(delimiter: str) -> str:
     )
 
 
+UNNAMED = "(unnamed column"
+"""Prefix of the name given to a header cell left empty (a trailing delimiter, usually)."""
+
+
+def _name_columns(header: list[str]) -> list[str]:
+    return [name or f"{UNNAMED} {index})" for index, name in enumerate(header, start=1)]
+
+
 def _check_header(path: Path, header: list[str]) -> None:
     if not any(header):
         raise FileProblem(path, "the header row is blank", row=1)
+    reserved = [name for name in header if name.startswith("__")]
+    if reserved:
+        raise FileProblem(
+            path, f"column name(s) {', '.join(map(repr, reserved))}: names starting with "
+            "'__' are reserved for Fortress's own columns; rename them", row=1,
+        )  # fmt: skip
     seen: set[str] = set()
-    for name in header:
+    for name in filter(None, header):  # empty names are numbered, not duplicates
         if name in seen:
             raise FileProblem(path, f"column {name!r} appears twice in the header", row=1)
         seen.add(name)
@@ -258,8 +276,9 @@ def _csv_batches(shape: FileShape, source: io.RawIOBase | str, threads: bool) ->
     def on_invalid(row: pacsv.InvalidRow) -> str:
         nonlocal unnumbered
         number = row.number  # pyarrow counts from the top of the file, skipped lines too
-        unnumbered = unnumbered or number is None
-        if not row.text.strip():
+        blank = not row.text.strip()
+        unnumbered = unnumbered or (number is None and not blank)  # blanks are only counted
+        if blank:
             skipped.append(SkippedRow(number, "", "blank line"))
         else:
             reason = f"{row.actual_columns} fields where the header has {row.expected_columns}"

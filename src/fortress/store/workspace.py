@@ -20,6 +20,7 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -28,14 +29,14 @@ from typing import Final
 
 import duckdb
 from sqlalchemy import Engine, create_engine, event, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import sessionmaker
 
+from fortress.model.sql import literal
 from fortress.store.models import Base, DataFile, IngestBatch, WorkspaceInfo
 
 SCHEMA_VERSION: Final = "1"
 COMMS: Final = "comms"
 CELLS: Final = "cells"
-DEFAULT_WORKSPACE: Final = Path("fortress-workspace")
 
 
 class WorkspaceError(Exception):
@@ -117,10 +118,6 @@ class Workspace:
         with self.sessions() as session:
             return list(session.scalars(query).all())
 
-    def session(self) -> Session:
-        """A new record-database session."""
-        return self.sessions()
-
     # --- writing --------------------------------------------------------------------
     @contextmanager
     def write_lock(self) -> Iterator[None]:
@@ -163,6 +160,13 @@ class Workspace:
             if str(path) not in recorded:
                 path.unlink(missing_ok=True)
                 removed.append(path)
+        with self.sessions() as session:
+            batches = set(session.scalars(select(IngestBatch.id)).all())
+        an_hour_ago = time.time() - 3600  # a refused ingest records its batch just after
+        for path in (self.root / "rejects").glob("*.csv"):  # "<batch id>-<file>.csv"
+            if path.name.split("-", 1)[0] not in batches and path.stat().st_mtime < an_hour_ago:
+                path.unlink(missing_ok=True)
+                removed.append(path)
         return removed
 
     def _tables(self) -> list[str]:
@@ -201,7 +205,7 @@ def connect_duckdb(
     con.execute("SET TimeZone = 'UTC'")
     if spill_to is not None:
         spill_to.mkdir(parents=True, exist_ok=True)
-        con.execute(f"SET temp_directory = '{spill_to}'")
+        con.execute(f"SET temp_directory = {literal(spill_to)}")
     return con
 
 
