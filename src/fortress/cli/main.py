@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
@@ -76,10 +76,9 @@ def open_workspace() -> Workspace:
         return Workspace.open(settings.workspace, database_url=settings.database_url)
     except WorkspaceError as exc:
         fail(str(exc))
-        raise  # unreachable: fail() exits
 
 
-def fail(message: str, code: int = 2) -> None:
+def fail(message: str, code: int = 2) -> NoReturn:
     """Print an error for a person and exit with ``code``."""
     from rich.console import Console
 
@@ -134,7 +133,6 @@ def ingest_comms_command(
         spec = load_spec(mapping) if mapping else preset(layout or "canonical")
     except SpecError as exc:
         fail(str(exc))
-        return
     workspace = open_workspace()
     summaries = [
         _with_progress(
@@ -223,7 +221,6 @@ def simulate(
         summary = run_simulation(out, seed=seed, scale=chosen, fmt=file_format)
     except ValueError as exc:
         fail(str(exc))
-        return
     if as_json:
         print_json(summary.to_dict())
     else:

@@ -1,7 +1,7 @@
 """Incremental lookup tables of cleaned values, kept in the ingest's DuckDB connection.
 
-Python cleans each *distinct* raw value once (phone numbers with libphonenumber, IMEIs,
-IMSIs, local clock hours with zoneinfo); every batch after that only joins. Well-formed
+Each *distinct* raw value is cleaned once (phone numbers by libphonenumber in Python, IMEIs
+and IMSIs in SQL, local clock hours with zoneinfo); every batch after that only joins. Well-formed
 UK numbers (``+447700900123``, ``07700900123``) and digit-only IMEIs and IMSIs never reach a
 lookup at all: the per-row SQL fast paths below give exactly what the value types in
 :mod:`fortress.model.values` would (``tests/sources`` checks they agree).
