@@ -233,7 +233,8 @@ class CommsNormaliser:
     def _stage(self, events: pa.Table) -> None:
         if self._writer is None:
             self._writer = pa.ipc.new_file(self.staged_path, STAGED_SCHEMA)
-        self._writer.write_table(events.select(STAGED_SCHEMA.names).cast(STAGED_SCHEMA))
+        rows = events.select(STAGED_SCHEMA.names).cast(STAGED_SCHEMA)
+        self._writer.write_table(rows, max_chunksize=32_768)  # small units to read back
         self.staged += events.num_rows
 
     def finish(self) -> None:
