@@ -24,9 +24,9 @@ from fortress.simulate.context import (
     Registry,
     Whereabouts,
 )
-from fortress.simulate.events import ANSWER, CALL, SMS, UNKNOWN, BatchBuilder, Ints
+from fortress.simulate.events import ANSWER, CALL, SMS, UNKNOWN, BatchBuilder, Floats, Ints
 from fortress.simulate.places import CellPlan, random_cells
-from fortress.simulate.population import Floats, Population
+from fortress.simulate.population import Population
 
 GP: Final = "gp"
 PHARMACY: Final = "pharmacy"

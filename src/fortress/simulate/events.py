@@ -15,6 +15,8 @@ import numpy.typing as npt
 from fortress.model.columns import KINDS
 
 Ints = npt.NDArray[np.int64]
+Floats = npt.NDArray[np.float64]
+Bools = npt.NDArray[np.bool_]
 
 CALL: Final = KINDS.index("call")
 SMS: Final = KINDS.index("sms")

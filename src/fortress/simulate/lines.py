@@ -25,12 +25,9 @@ from fortress.simulate.context import (
     Registry,
     Whereabouts,
 )
-from fortress.simulate.events import CALL, SMS, BatchBuilder, Ints
+from fortress.simulate.events import CALL, SMS, BatchBuilder, Bools, Floats, Ints
 from fortress.simulate.places import CellPlan, random_cells
 from fortress.simulate.population import Population
-
-Bools = npt.NDArray[np.bool_]
-Floats = npt.NDArray[np.float64]
 
 HUB_AREA: Final = 0
 HELD_IN_HUB: Final = "hub"

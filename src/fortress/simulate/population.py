@@ -13,7 +13,6 @@ from dataclasses import dataclass, replace
 from typing import Final
 
 import numpy as np
-import numpy.typing as npt
 
 from fortress.simulate.clock import (
     HOUR_S,
@@ -22,11 +21,8 @@ from fortress.simulate.clock import (
     Calendar,
     sample_seconds,
 )
-from fortress.simulate.events import CALL, SMS, UNKNOWN, EventBatch, Ints
+from fortress.simulate.events import CALL, SMS, UNKNOWN, Bools, EventBatch, Floats, Ints
 from fortress.simulate.places import CellPlan, random_cells
-
-Floats = npt.NDArray[np.float64]
-Bools = npt.NDArray[np.bool_]
 
 P_CALL: Final = 0.4
 """Share of conversations that are voice calls (the rest are SMS exchanges)."""
