@@ -491,7 +491,14 @@ class CommsNormaliser:
             f"ON {kind}_{side}.raw = {self._lookup_key(side, kind)}"
             for side, party in self._parties()
             for kind in self._looked_up(party)
+            if not self._fast_only(kind)
         )
+
+    def _fast_only(self, kind: str) -> bool:
+        """True when every value of ``kind`` so far took the fast path: no join needed
+        (the discovery pass has already run for the batch being built)."""
+        lookup = self._lookups[kind]
+        return lookup.fast_path is not None and lookup.empty
 
     def _value(self, side: str, kind: str) -> str:
         """SQL for the cleaned value of one side's number, IMEI or IMSI."""
@@ -500,6 +507,8 @@ class CommsNormaliser:
             return f"_{side}_{kind}"  # the owner's number, or an opaque identifier
         if self._lookups[kind].fast_path is None:
             return f"{kind}_{side}.value"
+        if self._fast_only(kind):
+            return f"_{side}_{kind}_fast"
         return f"coalesce(_{side}_{kind}_fast, {kind}_{side}.value)"
 
     def _flag(self, side: str, kind: str) -> str:
@@ -512,7 +521,8 @@ class CommsNormaliser:
             return f"CASE WHEN {raw} IS NULL THEN {missing} ELSE {literal(flags.IDENTIFIER)} END"
         fast = self._lookups[kind].fast_path is not None
         on_fast = f"WHEN {raw}_fast IS NOT NULL THEN {raw}_fflag " if fast else ""
-        return f"CASE WHEN {raw} IS NULL THEN {missing} {on_fast}ELSE {kind}_{side}.flag END"
+        otherwise = "" if self._fast_only(kind) else f"ELSE {kind}_{side}.flag "
+        return f"CASE WHEN {raw} IS NULL THEN {missing} {on_fast}{otherwise}END"
 
     def _party(self, side: str) -> PartySpec:
         return dict(self._parties())[side]

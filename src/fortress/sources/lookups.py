@@ -136,6 +136,11 @@ class ValueLookup:
             "(raw VARCHAR PRIMARY KEY, value VARCHAR, flag VARCHAR)"
         )
 
+    @property
+    def empty(self) -> bool:
+        """True while every value seen took the fast path (nothing to join)."""
+        return not self._known
+
     def learn(self, raws: list[str]) -> None:
         """Clean and add the raw values the table does not know yet."""
         new = [raw for raw in dict.fromkeys(raws) if raw not in self._known]
