@@ -557,11 +557,6 @@ class CommsNormaliser:
                 yield Reject(row, column, value, reason, record)
 
 
-def _count(con: duckdb.DuckDBPyConnection, query: str) -> int:
-    rows = con.execute(query).fetchall()  # fetchall closes the result; fetchone would not
-    return int(rows[0][0]) if rows else 0
-
-
 def _column(field: FieldSpec | None, default: str) -> str:
     return literal((field.column if field is not None else None) or default)
 
