@@ -32,19 +32,28 @@ def _query(events: pa.Table, sql: str) -> list[tuple]:
 
 CNS_CALLS_SHA = "469d46f9777ad0c37d1b922cac24e7163683c3fe066268e9ac79d02ea1046106"
 CNS_SMS_SHA = "d4001be5a6ff6d6464fa2508333c5620b568acfb1023d61c1c9c4701826d7db1"
+PAIR_COUNTS = (
+    "(SELECT count(DISTINCT u) FROM (SELECT a_number u FROM EVENTS UNION "
+    "SELECT b_number FROM EVENTS)), count(DISTINCT (a_number, b_number)), "
+    "count(DISTINCT (least(a_number, b_number), greatest(a_number, b_number)))"
+)
+"""SQL for (users, directed pairs, undirected pairs), the figures PROVENANCE.md counts."""
+
+
+def ingest_cns(workspace, shared_data, name: str, rows: int, sha256: str):
+    """Ingest one Copenhagen file with its spec and check it loaded whole and untouched."""
+    path = shared_data / "copenhagen_networks_study" / f"{name}.csv"
+    summary = ingest_comms(workspace, path, spec=load_spec(SPECS / f"copenhagen-{name}.yaml"))
+    assert summary.error is None
+    assert (summary.read, summary.accepted, summary.rejected, summary.duplicates) == (
+        rows, rows, 0, 0,
+    )  # fmt: skip
+    assert summary.sha256 == sha256
+    return summary
 
 
 def test_copenhagen_calls(shared_data, workspace, read_events) -> None:
-    path = shared_data / "copenhagen_networks_study" / "calls.csv"
-    summary = ingest_comms(workspace, path, spec=load_spec(SPECS / "copenhagen-calls.yaml"))
-    assert summary.error is None
-    assert (summary.read, summary.accepted, summary.rejected, summary.duplicates) == (
-        3600,
-        3600,
-        0,
-        0,
-    )
-    assert summary.sha256 == CNS_CALLS_SHA
+    ingest_cns(workspace, shared_data, "calls", 3600, CNS_CALLS_SHA)
     events = read_events(workspace)
     assert set(events.column("source").to_pylist()) == {CNS_CALLS_SHA}
     by_answered = dict(_query(events, "SELECT answered, count(*) FROM EVENTS GROUP BY 1"))
@@ -61,41 +70,22 @@ def test_copenhagen_calls(shared_data, workspace, read_events) -> None:
 def test_copenhagen_calls_keep_ids_relative_times_and_pairs(
     shared_data, workspace, read_events
 ) -> None:
-    path = shared_data / "copenhagen_networks_study" / "calls.csv"
-    ingest_comms(workspace, path, spec=load_spec(SPECS / "copenhagen-calls.yaml"))
+    ingest_cns(workspace, shared_data, "calls", 3600, CNS_CALLS_SHA)
     events = read_events(workspace)
     first = events.slice(0, 1).to_pylist()[0]
     # first data row: 184,300,301,121 (seconds after the assumed study start)
     assert (first["a_number"], first["b_number"], first["duration_s"]) == ("300", "301", 121)
     assert first["start_utc"] == datetime(2013, 9, 2, 0, 3, 4)
     assert sorted(first["flags"]) == [f"a_{flags.IDENTIFIER}", f"b_{flags.IDENTIFIER}"]
-    ((users, directed, undirected),) = _query(
-        events,
-        "SELECT (SELECT count(DISTINCT u) FROM (SELECT a_number u FROM EVENTS UNION "
-        "SELECT b_number FROM EVENTS)), count(DISTINCT (a_number, b_number)), "
-        "count(DISTINCT (least(a_number, b_number), greatest(a_number, b_number))) FROM EVENTS",
-    )
+    ((users, directed, undirected),) = _query(events, f"SELECT {PAIR_COUNTS} FROM EVENTS")
     assert (users, directed, undirected) == (536, 924, 621)
 
 
 def test_copenhagen_sms(shared_data, workspace, read_events) -> None:
-    path = shared_data / "copenhagen_networks_study" / "sms.csv"
-    summary = ingest_comms(workspace, path, spec=load_spec(SPECS / "copenhagen-sms.yaml"))
-    assert summary.error is None
-    assert (summary.read, summary.accepted, summary.rejected, summary.duplicates) == (
-        24333,
-        24333,
-        0,
-        0,
-    )
-    assert summary.sha256 == CNS_SMS_SHA
+    ingest_cns(workspace, shared_data, "sms", 24333, CNS_SMS_SHA)
     events = read_events(workspace)
     ((users, directed, undirected, kinds, durations),) = _query(
-        events,
-        "SELECT (SELECT count(DISTINCT u) FROM (SELECT a_number u FROM EVENTS UNION "
-        "SELECT b_number FROM EVENTS)), count(DISTINCT (a_number, b_number)), "
-        "count(DISTINCT (least(a_number, b_number), greatest(a_number, b_number))), "
-        "list(DISTINCT kind), sum(duration_s) FROM EVENTS",
+        events, f"SELECT {PAIR_COUNTS}, list(DISTINCT kind), sum(duration_s) FROM EVENTS"
     )
     assert (users, directed, undirected, kinds, durations) == (568, 1303, 697, ["sms"], 0)
 

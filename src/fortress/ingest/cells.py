@@ -20,7 +20,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from fortress.ingest.report import IngestSummary, RejectsWriter, keep_rejects, record_batch
+from fortress.ingest.report import IngestSummary, record_batch, save_rejects
 from fortress.model import columns as c
 from fortress.model.sql import literal, path_list, quote
 from fortress.sources.comms import Reject
@@ -81,7 +81,7 @@ def _ingest(workspace: Workspace, path: Path, summary: IngestSummary, started: d
             with workspace.write_lock():
                 workspace.sweep()
                 cells = _judge(con, raw, workspace.data_files(CELLS), rejects, summary)
-                _keep(workspace, stage, rejects, summary)
+                save_rejects(workspace, stage, sorted(rejects, key=lambda r: r.row or 0), summary)
                 if cells.num_rows == 0 and summary.duplicates == 0:
                     raise FileProblem(path, "every row was rejected, so nothing was ingested")
                 if cells.num_rows:
@@ -213,12 +213,3 @@ def _checked_select() -> str:
         f"AND e.{c.SOURCE_ROW} < t.{c.SOURCE_ROW} AND (e.{c.LAT} <> t._lat OR e.{c.LON} <> t._lon))"
         " AS _conflict FROM cells_typed t"
     )
-
-
-def _keep(workspace: Workspace, stage: Path, rejects: list[Reject], summary: IngestSummary) -> None:
-    """Write the rejects file (closed before it is moved into the workspace)."""
-    if not rejects:
-        return
-    with RejectsWriter(stage / "rejects.csv", Path(summary.file)) as writer:
-        writer.add_rejects(sorted(rejects, key=lambda r: r.row or 0))
-    keep_rejects(workspace, stage / "rejects.csv", summary)

@@ -27,7 +27,7 @@ import duckdb
 import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 
-from fortress.ingest.report import IngestSummary, RejectsWriter, keep_rejects, record_batch
+from fortress.ingest.report import IngestSummary, RejectsWriter, record_batch, save_rejects
 from fortress.model import columns as c
 from fortress.model.sql import literal, path_list
 from fortress.sources.comms import (
@@ -186,8 +186,7 @@ def _account(
         )
     if problem is not None:
         if normaliser.rejected:
-            _write_rejects(normaliser, stage / "rejects.csv", summary)
-            keep_rejects(workspace, stage / "rejects.csv", summary)
+            save_rejects(workspace, stage, normaliser.rejects(), summary)
         raise FileProblem(Path(summary.file), problem)
 
 
@@ -198,11 +197,6 @@ def _first(normaliser: CommsNormaliser, count: int = 5) -> str:
         if len(found) == count:
             break
     return "; ".join(found)
-
-
-def _write_rejects(normaliser: CommsNormaliser, path: Path, summary: IngestSummary) -> None:
-    with RejectsWriter(path, Path(summary.file)) as writer:
-        writer.add_rejects(normaliser.rejects())
 
 
 def _publish(
@@ -224,8 +218,7 @@ def _publish(
     conflicts = _reject_id_conflicts(con, existing)
     if strict and conflicts:
         summary.rejected += conflicts
-        _write_rejects(normaliser, stage / "rejects.csv", summary)
-        keep_rejects(workspace, stage / "rejects.csv", summary)
+        save_rejects(workspace, stage, normaliser.rejects(), summary)
         raise FileProblem(
             Path(summary.file),
             f"{conflicts} record ids name events different from ones already seen, and "
@@ -237,9 +230,7 @@ def _publish(
     summary.rejected += conflicts
     summary.duplicates = summary.accepted - conflicts - published
     summary.accepted = published
-    if summary.rejected:
-        _write_rejects(normaliser, stage / "rejects.csv", summary)
-        keep_rejects(workspace, stage / "rejects.csv", summary)
+    save_rejects(workspace, stage, normaliser.rejects(), summary)
     if published:
         workspace.publish_file(final, COMMS, summary.batch_id)
 

@@ -64,14 +64,13 @@ class IngestSummary:
 class RejectsWriter:
     """Streams rejected rows to a CSV file (``file,row,column,value,reason,record``)."""
 
-    def __init__(self, path: Path, source: Path, *, append: bool = False) -> None:
+    def __init__(self, path: Path, source: Path) -> None:
         self.path = path
         self.source = str(source)
         self.count = 0
-        self._handle = path.open("a" if append else "w", newline="", encoding="utf-8")
+        self._handle = path.open("w", newline="", encoding="utf-8")
         self._writer = csv.writer(self._handle)
-        if not append:
-            self._writer.writerow(REJECT_COLUMNS)
+        self._writer.writerow(REJECT_COLUMNS)
 
     def __enter__(self) -> RejectsWriter:
         return self
@@ -115,11 +114,16 @@ def _neutralise(text: str | None) -> str:
     return text or ""
 
 
-def keep_rejects(workspace: Workspace, staged: Path, summary: IngestSummary) -> None:
-    """Move a staged rejects file into the workspace's ``rejects/`` folder, if any row was
-    rejected, and note where it went."""
+def save_rejects(
+    workspace: Workspace, stage: Path, rejects: Iterable[Reject], summary: IngestSummary
+) -> None:
+    """Write the rejected rows to a CSV in the staging folder, then move it into the
+    workspace's ``rejects/`` folder and note where it went (nothing when none was rejected)."""
     if not summary.rejected:
         return
+    staged = stage / "rejects.csv"
+    with RejectsWriter(staged, Path(summary.file)) as writer:
+        writer.add_rejects(rejects)
     destination = workspace.root / "rejects" / f"{summary.batch_id}-{Path(summary.file).stem}.csv"
     staged.replace(destination)
     summary.rejects_file = str(destination)
