@@ -12,7 +12,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from fortress.cli.main import print_json
+from fortress.cli.common import print_json
 from fortress.cli.render import console, render_ingest, render_simulation, render_status
 from fortress.ingest.cells import ingest_cells
 from fortress.ingest.comms import ingest_comms

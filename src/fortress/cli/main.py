@@ -6,16 +6,26 @@ with ``--json``). Heavy imports stay inside the commands so ``fortress --help`` 
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from fortress.cli.common import (
+    DATABASE_ENV,
+    DEFAULT_WORKSPACE,
+    WORKSPACE_ENV,
+    JsonOption,
+    fail,
+    open_workspace,
+    print_json,
+    settings,
+)
+from fortress.cli.lines import evaluate_command, lines_app
+
 if TYPE_CHECKING:
     from fortress.ingest.report import IngestSummary
-    from fortress.store.workspace import Workspace
 
 app = typer.Typer(
     name="fortress",
@@ -26,20 +36,8 @@ app = typer.Typer(
 )
 ingest_app = typer.Typer(help="Load source files into the workspace.", no_args_is_help=True)
 app.add_typer(ingest_app, name="ingest")
-
-DEFAULT_WORKSPACE = Path("fortress-workspace")
-WORKSPACE_ENV = "FORTRESS_WORKSPACE"
-DATABASE_ENV = "FORTRESS_DATABASE_URL"
-
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
-
-
-class _Settings:
-    workspace: Path = DEFAULT_WORKSPACE
-    database_url: str | None = None
-
-
-settings = _Settings()
+app.add_typer(lines_app, name="lines")
+app.command("evaluate")(evaluate_command)
 
 
 @app.callback()
@@ -66,29 +64,6 @@ def main(
     """Fortress: open intelligence against county-lines drug networks."""
     settings.workspace = workspace
     settings.database_url = database_url
-
-
-def open_workspace() -> Workspace:
-    """Open the workspace chosen by ``--workspace`` / ``FORTRESS_WORKSPACE``."""
-    from fortress.store.workspace import Workspace, WorkspaceError
-
-    try:
-        return Workspace.open(settings.workspace, database_url=settings.database_url)
-    except WorkspaceError as exc:
-        fail(str(exc))
-
-
-def fail(message: str, code: int = 2) -> NoReturn:
-    """Print an error for a person and exit with ``code``."""
-    from rich.console import Console
-
-    Console(stderr=True).print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
-    raise typer.Exit(code)
-
-
-def print_json(data: Any) -> None:
-    """Write ``data`` as indented JSON to standard output."""
-    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
 
 
 @app.command()

@@ -148,6 +148,38 @@ class Msisdn:
         return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
+_UK_SERVICES: Final = (  # Ofcom's National Telephone Numbering Plan, by leading digits
+    ("+441", "fixed"),
+    ("+442", "fixed"),
+    ("+443", "non-geographic"),
+    ("+4470", "personal"),
+    ("+447624", "mobile"),  # Isle of Man
+    ("+4476", "pager"),
+    ("+447", "mobile"),
+    ("+448", "special"),
+    ("+449", "premium"),
+)
+
+
+def number_service(e164: str) -> str:
+    """What kind of service a number is: ``mobile``, ``fixed`` (geographic landline),
+    another UK service, or ``unknown``.
+
+    UK numbers go by the numbering plan's leading digits, so Ofcom's drama ranges (which
+    libphonenumber calls invalid) are classed like real ones; others ask libphonenumber.
+    """
+    if e164.startswith("+44"):
+        return next((kind for prefix, kind in _UK_SERVICES if e164.startswith(prefix)), "unknown")
+    try:
+        parsed = phonenumbers.parse(e164)
+    except phonenumbers.NumberParseException:
+        return "unknown"
+    kind = phonenumbers.number_type(parsed)
+    if kind == phonenumbers.PhoneNumberType.MOBILE:
+        return "mobile"
+    return "fixed" if kind == phonenumbers.PhoneNumberType.FIXED_LINE else "unknown"
+
+
 def luhn_valid(digits: str) -> bool:
     """True when the digit string passes the Luhn (mod 10) check."""
     total = 0

@@ -65,3 +65,49 @@ class WorkspaceInfo(Base):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class LineRun(Base):
+    """One run of ``fortress lines detect``: its parameters and what it covered."""
+
+    __tablename__ = "line_runs"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime]
+    params: Mapped[str] = mapped_column(Text)  # JSON
+    events: Mapped[int] = mapped_column(Integer, default=0)
+    first_event_utc: Mapped[datetime | None]
+    last_event_utc: Mapped[datetime | None]
+    numbers_scored: Mapped[int] = mapped_column(Integer, default=0)
+    lines_found: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ScoredNumber(Base):
+    """A number that sent bulk waves, as scored by one run (line or not)."""
+
+    __tablename__ = "line_numbers"
+
+    run_id: Mapped[str] = mapped_column(ForeignKey("line_runs.id"), primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), primary_key=True)
+    line_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    score: Mapped[float]
+    is_line: Mapped[bool]
+    first_seen_utc: Mapped[datetime]
+    last_seen_utc: Mapped[datetime]
+    components: Mapped[str] = mapped_column(Text)  # JSON {name: 0-1}
+    evidence: Mapped[str] = mapped_column(Text)  # JSON [Evidence]
+    figures: Mapped[str] = mapped_column(Text)  # JSON
+    details: Mapped[str] = mapped_column(Text)  # JSON: customers, runners, handsets, sites
+
+
+class DealLineRecord(Base):
+    """A deal line (a brand over one or more numbers) found by one run."""
+
+    __tablename__ = "deal_lines"
+
+    run_id: Mapped[str] = mapped_column(ForeignKey("line_runs.id"), primary_key=True)
+    line_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    score: Mapped[float]
+    numbers: Mapped[str] = mapped_column(Text)  # JSON list, oldest first
+    evidence: Mapped[str] = mapped_column(Text)  # JSON [Evidence]

@@ -1,0 +1,50 @@
+"""What every command shares: the chosen workspace, errors for people, JSON output."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+
+import typer
+
+if TYPE_CHECKING:
+    from fortress.store.workspace import Workspace
+
+DEFAULT_WORKSPACE = Path("fortress-workspace")
+WORKSPACE_ENV = "FORTRESS_WORKSPACE"
+DATABASE_ENV = "FORTRESS_DATABASE_URL"
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
+
+
+class _Settings:
+    workspace: Path = DEFAULT_WORKSPACE
+    database_url: str | None = None
+
+
+settings = _Settings()
+
+
+def open_workspace() -> Workspace:
+    """Open the workspace chosen by ``--workspace`` / ``FORTRESS_WORKSPACE``."""
+    from fortress.store.workspace import Workspace, WorkspaceError
+
+    try:
+        return Workspace.open(settings.workspace, database_url=settings.database_url)
+    except WorkspaceError as exc:
+        fail(str(exc))
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    """Print an error for a person and exit with ``code``."""
+    from rich.console import Console
+
+    Console(stderr=True).print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def print_json(data: Any) -> None:
+    """Write ``data`` as indented JSON to standard output."""
+    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")

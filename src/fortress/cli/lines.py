@@ -1,0 +1,87 @@
+"""``fortress lines ...`` and ``fortress evaluate``: deal lines found in the workspace."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from fortress.cli.common import JsonOption, fail, open_workspace, print_json
+
+lines_app = typer.Typer(help="Deal lines: detect, list and show them.", no_args_is_help=True)
+
+
+@lines_app.command("detect")
+def detect_command(as_json: JsonOption = False) -> None:
+    """Score every number for deal-line behaviour and store the result in the workspace."""
+    from fortress.cli.render_lines import render_detection
+    from fortress.comms.lines import NoDetection, run_detection
+
+    try:
+        summary = run_detection(open_workspace())
+    except NoDetection as exc:
+        fail(str(exc))
+    if as_json:
+        print_json(summary)
+    else:
+        render_detection(summary)
+
+
+@lines_app.command("list")
+def list_command(
+    include_all: Annotated[
+        bool, typer.Option("--all", help="Also list bulk senders scored as not a line.")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """List the deal lines of the latest detection run, strongest first."""
+    from fortress.cli.render_lines import render_lines
+    from fortress.comms.lines import NoDetection, list_lines
+
+    try:
+        lines = list_lines(open_workspace(), include_all=include_all)
+    except NoDetection as exc:
+        fail(str(exc))
+    if as_json:
+        print_json(lines)
+    else:
+        render_lines(lines)
+
+
+@lines_app.command("show")
+def show_command(
+    line_id: Annotated[str, typer.Argument(help="A line id from `fortress lines list`.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Show one line: numbers, evidence, customers, runners, handsets and sites."""
+    from fortress.cli.render_lines import render_line
+    from fortress.comms.lines import NoDetection, show_line
+
+    try:
+        line = show_line(open_workspace(), line_id)
+    except NoDetection as exc:
+        fail(str(exc))
+    if as_json:
+        print_json(line)
+    else:
+        render_line(line)
+
+
+def evaluate_command(
+    truth: Annotated[Path, typer.Option(help="A simulated world's ground_truth.json.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Score the latest detection run against a simulated world's ground truth."""
+    from fortress.cli.render_lines import render_evaluation
+    from fortress.comms.evaluate import TruthError, evaluate_workspace
+    from fortress.comms.lines import NoDetection
+
+    try:
+        report = evaluate_workspace(open_workspace(), truth)
+    except (NoDetection, TruthError) as exc:
+        fail(str(exc))
+    if as_json:
+        print_json(report)
+    else:
+        render_evaluation(report)

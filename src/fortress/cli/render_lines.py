@@ -1,0 +1,97 @@
+"""Rich rendering of deal-line results (detection, lists, one line, evaluation)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.table import Table
+
+from fortress.cli.render import console
+
+
+def render_detection(summary: dict[str, Any]) -> None:
+    """What one detection run scored and found."""
+    console.print(
+        f"[bold]Deal-line detection[/] over {summary['events']:,} events: "
+        f"{summary['numbers_scored']} numbers sent bulk waves, "
+        f"[bold]{summary['lines_found']} deal lines[/] ({summary['seconds']:.1f} s, "
+        f"run {summary['run_id']})",
+        highlight=False,
+    )
+    if summary["lines"]:
+        render_lines(summary["lines"])
+
+
+def render_lines(lines: list[dict[str, Any]]) -> None:
+    """One row per line (and per other scored number, with ``--all``)."""
+    table = Table(title="Deal lines", title_justify="left")
+    for name in ("line", "score", "numbers (oldest first)", "strongest reasons"):
+        table.add_column(name, justify="right" if name == "score" else "left")
+    for line in lines:
+        reasons = "; ".join(_short(e["text"]) for e in line.get("evidence", [])[:2])
+        table.add_row(
+            line["line_id"] or "[dim]not a line[/]",
+            f"{line['score']:.2f}",
+            "\n".join(line["numbers"]),
+            reasons,
+        )
+    console.print(table)
+
+
+def render_line(line: dict[str, Any]) -> None:
+    """One line in full: history, evidence, people, handsets and sites."""
+    console.print(f"[bold]{line['line_id']}[/]  score {line['score']:.2f}", highlight=False)
+    console.print(
+        f"seen {line['first_seen_utc']} to {line['last_seen_utc']} (UTC)", highlight=False
+    )
+    for number in line["number_history"]:
+        console.print(
+            f"  {number['number']}  {number['first_seen_utc'][:10]} to "
+            f"{number['last_seen_utc'][:10]}  score {number['score']:.2f}",
+            highlight=False,
+        )
+    console.print("[bold]Evidence[/]")
+    for item in line["evidence"]:
+        console.print(f"  [cyan]{item['kind']}[/] {item['text']}", highlight=False)
+    for role in ("customers", "runners", "controllers"):
+        found = line[role]
+        shown = [n if isinstance(n, str) else n["number"] for n in found["numbers"][:8]]
+        more = f" and {found['count'] - len(shown)} more" if found["count"] > len(shown) else ""
+        console.print(f"[bold]{role}[/] {found['count']}: {', '.join(shown)}{more}")
+    console.print("[bold]handsets[/]")
+    for handset in line["handsets"]:
+        console.print(
+            f"  {handset['imei']} on {handset['number']} {str(handset['first_utc'])[:10]} to "
+            f"{str(handset['last_utc'])[:10]} ({handset['events']} events)",
+            highlight=False,
+        )
+    top = ", ".join(f"{s['cell_id']} ({s['area']}, {s['events']})" for s in line["sites"][:5])
+    console.print(f"[bold]sites[/] {len(line['sites'])}: {top}", highlight=False)
+
+
+def render_evaluation(report: dict[str, Any]) -> None:
+    """Precision, recall and F1 per measure, then what was missed or wrongly flagged."""
+    table = Table(title="Evaluation against ground truth", title_justify="left")
+    for name in ("measure", "truth", "found", "correct", "precision", "recall", "F1"):
+        table.add_column(name, justify="left" if name == "measure" else "right")
+    for name, m in report["measures"].items():
+        table.add_row(
+            name,
+            str(m["truth"]),
+            "-" if m["found"] is None else str(m["found"]),
+            str(m["correct"]),
+            _ratio(m["precision"]),
+            _ratio(m["recall"]),
+            _ratio(m["f1"]),
+        )
+    console.print(table)
+    for note in report.get("notes", []):
+        console.print(f"[yellow]note[/] {note}", highlight=False)
+
+
+def _ratio(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
+def _short(text: str, limit: int = 90) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

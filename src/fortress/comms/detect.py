@@ -1,0 +1,154 @@
+"""Deal-line detection: score every number that sends marketing waves, with evidence.
+
+The method (``docs/methods/deal-lines.md``): numbers that send bulk "waves" of messages on
+at least ``min_wave_days`` days are candidates; each gets seven behaviour components in 0-1
+(regular bulk, all week, late hours, orders from its base, follow-ups, a base shared with
+another line, a phone away from its customers), weighted into a score. Fixed landlines are
+never lines. Numbers at or above ``threshold`` are deal lines; numbers of one brand (a
+successor texting the same base) are grouped into one line.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+import pyarrow as pa
+
+from fortress.comms import continuity, scoring
+from fortress.comms import features as f
+from fortress.comms import waves as wv
+from fortress.comms.events import contacts, span, with_local_time
+from fortress.comms.params import DetectionParams
+from fortress.comms.results import DealLine, Detection, Gathered, NumberFinding
+from fortress.model import columns as c
+from fortress.model.values import number_service
+
+
+def detect_lines(
+    events: ir.Table, cells: ir.Table | None, params: DetectionParams | None = None
+) -> Detection:
+    """Score every number in ``events`` that sends marketing waves; group the lines."""
+    params = params or DetectionParams()
+    when = span(events)
+    if when is None:
+        return Detection(params, None, [], [])
+    local = with_local_time(events, when)
+    sent = wv.with_bursts(wv.messages_sent(local), params)
+    wave_rows = wv.waves(sent, params).cache()
+    summary = _rows(wv.wave_summary(wave_rows).filter(ibis._.wave_days >= params.min_wave_days))
+    if not summary:
+        return Detection(params, when, [], [])
+    figures = {row["number"]: dict(row) for row in summary}
+    candidates = ibis.memtable({"number": list(figures)})
+    wave_rows = wave_rows.join(candidates, "number")
+    base_rows = _rows(wv.wave_recipients(sent, wave_rows))
+    base = ibis.memtable(
+        {
+            "number": [r["number"] for r in base_rows],
+            "recipient": [r["recipient"] for r in base_rows],
+        }
+    )
+    gathered = _gather(local, sent, wave_rows, candidates, base, cells, params, figures)
+    bases: dict[str, set[str]] = defaultdict(set)
+    for row in base_rows:
+        bases[row["number"]].add(row["recipient"])
+    scored = _score_all(figures, bases, gathered, params)
+    return Detection(params, when, scored, group_lines(scored, bases))
+
+
+def _gather(
+    local: ir.Table,
+    sent: ir.Table,
+    wave_rows: ir.Table,
+    candidates: ir.Table,
+    base: ir.Table,
+    cells: ir.Table | None,
+    params: DetectionParams,
+    figures: dict[str, dict[str, Any]],
+) -> Gathered:
+    """Run the feature queries for the candidates and fold their figures into ``figures``."""
+    mine = contacts(local).join(candidates, "number").cache()
+    wave_ids = sent.join(wave_rows.select("number", wv.BURST), ["number", wv.BURST]).select(
+        c.EVENT_ID
+    )
+    replies = mine.filter(mine.outgoing).anti_join(wave_ids, c.EVENT_ID)
+    order_rows = f.orders(mine, base)
+    followed = f.follow_ups(order_rows, replies, params).cache()
+    for rows in (
+        _rows(f.activity(mine, params)),
+        _rows(f.order_summary(order_rows, followed)),
+    ):
+        for row in rows:
+            figures[row["number"]].update(row)
+    gathered = Gathered(
+        runners=_by_number(_rows(f.dispatches(followed, base)), "number"),
+        handsets=_by_number(_rows(f.handsets(mine, local)), "number"),
+        sites={},
+        customer_areas={},
+    )
+    if cells is not None:
+        gathered.sites = _by_number(_rows(f.located(mine, cells)), "number")
+        recipients = base.select(number=base.recipient).distinct()
+        theirs = contacts(local).join(recipients, "number")
+        areas = _by_number(_rows(f.located(theirs, cells)), "number")
+        for number, rows in areas.items():
+            tally: Counter[str] = Counter()
+            for row in rows:
+                tally[row["area"]] += row["events"]
+            gathered.customer_areas[number] = tally
+    return gathered
+
+
+def _rows(expr: ir.Table) -> list[dict[str, Any]]:
+    table: pa.Table = expr.to_pyarrow()
+    rows: list[dict[str, Any]] = table.to_pylist()
+    return rows
+
+
+def _by_number(rows: list[dict[str, Any]], key: str) -> dict[str, list[dict[str, Any]]]:
+    grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        grouped[row.pop(key)].append(row)
+    return grouped
+
+
+def _score_all(
+    figures: dict[str, dict[str, Any]],
+    bases: dict[str, set[str]],
+    gathered: Gathered,
+    params: DetectionParams,
+) -> list[NumberFinding]:
+    """Score each candidate; the shared-base component needs every other's first score."""
+    findings = {
+        number: scoring.score_number(number, figs, bases[number], gathered, params)
+        for number, figs in figures.items()
+    }
+    likely = {n for n, found in findings.items() if scoring.could_be_line(found, params)}
+    for found in findings.values():
+        scoring.add_shared_base(found, bases, likely, params)
+    ordered = sorted(findings.values(), key=lambda x: (-x.score, x.number))
+    for found in ordered:
+        found.customers = sorted(bases[found.number])
+        found.runners = sorted(
+            (
+                row
+                for row in gathered.runners.get(found.number, [])
+                if row["dispatches"] >= params.runner_min_dispatches
+            ),
+            key=lambda row: (-int(row["dispatches"]), row["target"]),
+        )
+        found.handsets = sorted(
+            gathered.handsets.get(found.number, []), key=lambda h: h["first_utc"]
+        )
+        found.sites = sorted(gathered.sites.get(found.number, []), key=lambda s: -int(s["events"]))
+        found.is_line = found.score >= params.threshold and number_service(found.number) != "fixed"
+    return ordered
+
+
+def group_lines(scored: list[NumberFinding], bases: dict[str, set[str]]) -> list[DealLine]:
+    """Group line numbers of one brand: a later number whose base is mostly the same people
+    (overlap coefficient at least one half) continues the earlier one."""
+    return continuity.group([s for s in scored if s.is_line], bases)

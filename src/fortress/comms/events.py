@@ -1,0 +1,74 @@
+"""The comms event table prepared for behaviour analytics: local time and directed views."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import ibis
+import ibis.expr.types as ir
+
+from fortress.comms.clock import LONDON, local_time
+from fortress.model import columns as c
+from fortress.model import flags
+
+MESSAGE_KINDS = ("sms", "mms")
+LOCAL = "local"
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """First and last event time (naive UTC) and the count of events."""
+
+    first: datetime
+    last: datetime
+    events: int
+
+
+def span(events: ir.Table) -> Span | None:
+    """The time span of ``events``, or None when there are none."""
+    row = events.aggregate(
+        first=events[c.START_UTC].min(), last=events[c.START_UTC].max(), n=events.count()
+    ).to_pyarrow()
+    if row["n"][0].as_py() == 0:
+        return None
+    return Span(row["first"][0].as_py(), row["last"][0].as_py(), row["n"][0].as_py())
+
+
+def with_local_time(events: ir.Table, when: Span, zone: ZoneInfo = LONDON) -> ir.Table:
+    """``events`` plus ``local``: the start on the local clock."""
+    return events.mutate(**{LOCAL: local_time(events[c.START_UTC], zone, when.first, when.last)})
+
+
+NOT_A_SUBSCRIBER = (flags.WITHHELD, flags.SHORT_CODE, flags.UNPARSEABLE, flags.MISSING)
+
+
+def is_subscriber(events: ir.Table, side: str) -> ir.BooleanValue:
+    """True where party ``side`` (``a`` or ``b``) is a subscriber: an E.164 number or a
+    source's opaque subscriber id, not a withheld number, short code or unreadable value."""
+    value = events[c.A_NUMBER if side == "a" else c.B_NUMBER]
+    event_flags = events[c.FLAGS]
+    bad = ibis.or_(*(event_flags.contains(f"{side}_{flag}") for flag in NOT_A_SUBSCRIBER))
+    return value.notnull() & ((event_flags.length() == 0) | ~bad)
+
+
+def contacts(events: ir.Table) -> ir.Table:
+    """Each event from both ends: ``number``, ``other``, ``outgoing``, ``kind``, times,
+    ``duration_s``, ``answered``, ``cell`` (the number's own cell) and ``event_id``."""
+    common = [c.EVENT_ID, c.START_UTC, LOCAL, c.KIND, c.DURATION_S, c.ANSWERED]
+    out = events.filter(is_subscriber(events, "a")).select(
+        *common,
+        number=events[c.A_NUMBER],
+        other=events[c.B_NUMBER],
+        outgoing=ibis.literal(True),
+        cell=events[c.A_CELL],
+    )
+    incoming = events.filter(is_subscriber(events, "b")).select(
+        *common,
+        number=events[c.B_NUMBER],
+        other=events[c.A_NUMBER],
+        outgoing=ibis.literal(False),
+        cell=events[c.B_CELL],
+    )
+    return out.union(incoming, distinct=False)

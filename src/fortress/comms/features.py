@@ -1,0 +1,115 @@
+"""Per-number behaviour figures for the numbers that send marketing waves.
+
+Each function returns an Ibis expression over the candidates' contacts; ``detect`` executes
+them and turns the figures into scored evidence.
+"""
+
+from __future__ import annotations
+
+import ibis.expr.types as ir
+
+from fortress.comms.events import LOCAL
+from fortress.comms.params import DetectionParams
+from fortress.model import columns as c
+
+ORDER_ID = "order_id"
+
+
+def activity(contacts: ir.Table, params: DetectionParams) -> ir.Table:
+    """Per number: active local days, late-night days, first and last day, in/out counts."""
+    day = contacts[LOCAL].date()
+    hour = contacts[LOCAL].hour()
+    late = (hour >= params.late_from_hour) | (hour < params.late_to_hour)
+    return contacts.group_by("number").aggregate(
+        active_days=day.nunique(),
+        late_days=day.nunique(where=late),
+        first_day=day.min(),
+        last_day=day.max(),
+        first_utc=contacts[c.START_UTC].min(),
+        last_utc=contacts[c.START_UTC].max(),
+        incoming=(~contacts.outgoing).sum(),
+        outgoing=contacts.outgoing.sum(),
+    )
+
+
+def orders(contacts: ir.Table, base: ir.Table) -> ir.Table:
+    """Incoming calls and messages from the number's own wave recipients (its base)."""
+    inbound = contacts.filter(~contacts.outgoing)
+    return inbound.join(base, [inbound.number == base.number, inbound.other == base.recipient])
+
+
+def follow_ups(order_rows: ir.Table, replies: ir.Table, params: DetectionParams) -> ir.Table:
+    """Outgoing contacts (not wave messages) within ``follow_up_s`` after each order.
+
+    A time-bucketed equi-join (this bucket and the next) keeps the join small on any
+    engine, where a plain range join would pair every order with every reply of the number.
+    """
+    width = params.follow_up_s
+    o = order_rows.select(
+        "number",
+        customer=order_rows.other,
+        order_epoch=order_rows[c.START_UTC].epoch_seconds(),
+        **{ORDER_ID: order_rows[c.EVENT_ID]},
+    )
+    o = o.mutate(bucket=(o.order_epoch // width).cast("int64"))
+    r = replies.select(
+        "number",
+        target=replies.other,
+        reply_id=replies[c.EVENT_ID],
+        reply_epoch=replies[c.START_UTC].epoch_seconds(),
+    )
+    r = r.mutate(bucket=(r.reply_epoch // width).cast("int64"))
+    pairs = []
+    for step in (0, 1):
+        shifted = o.mutate(bucket=o.bucket + step)
+        pairs.append(shifted.join(r, ["number", "bucket"]))
+    joined = pairs[0].union(pairs[1], distinct=False)
+    delay = joined.reply_epoch - joined.order_epoch
+    return joined.filter((delay >= 0) & (delay <= width)).mutate(delay_s=delay)
+
+
+def order_summary(order_rows: ir.Table, followed: ir.Table) -> ir.Table:
+    """Per number: orders, orders followed up, distinct customers ordering, example ids."""
+    per_order = followed.group_by(["number", ORDER_ID]).aggregate(
+        first_reply=followed.delay_s.min()
+    )
+    o = order_rows.select("number", "other", **{ORDER_ID: order_rows[c.EVENT_ID]})
+    marked = o.left_join(per_order, ["number", ORDER_ID])
+    return marked.group_by(marked.number).aggregate(
+        orders=marked.count(),
+        ordering_customers=marked.other.nunique(),
+        followed=marked.first_reply.notnull().sum(),
+        median_reply_s=marked.first_reply.median(),
+        example_order=marked[ORDER_ID].min(where=marked.first_reply.notnull()),
+    )
+
+
+def dispatches(followed: ir.Table, base: ir.Table) -> ir.Table:
+    """Per (number, target): follow-ups to numbers outside the base and other than the
+    customer who ordered - the line passing the order on (to a runner, or a controller)."""
+    outside = followed.filter(followed.target != followed.customer)
+    members = base.select("number", target=base.recipient)
+    passed = outside.anti_join(members, ["number", "target"])
+    return passed.group_by(["number", "target"]).aggregate(
+        dispatches=passed[ORDER_ID].nunique(), example=passed.reply_id.min()
+    )
+
+
+def located(contacts: ir.Table, cells: ir.Table) -> ir.Table:
+    """Per (number, cell): the cell's area and how many of the number's events used it."""
+    joined = contacts.filter(contacts.cell.notnull()).join(
+        cells.select(cell=cells[c.CELL_ID], area=cells[c.AREA]), "cell"
+    )
+    return joined.group_by(["number", "cell", "area"]).aggregate(events=joined.count())
+
+
+def handsets(contacts: ir.Table, events: ir.Table) -> ir.Table:
+    """Per (number, IMEI): first and last sighting of the handset that sent from it."""
+    sent = events.filter(events[c.A_IMEI].notnull()).select(
+        number=events[c.A_NUMBER], imei=events[c.A_IMEI], at=events[c.START_UTC]
+    )
+    numbers = contacts.select("number").distinct()
+    mine = sent.join(numbers, "number")
+    return mine.group_by(["number", "imei"]).aggregate(
+        first_utc=mine.at.min(), last_utc=mine.at.max(), events=mine.count()
+    )

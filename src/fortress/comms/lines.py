@@ -1,0 +1,250 @@
+"""Deal-line services for the CLI and API: run detection, store it, read it back.
+
+Each run is kept (``line_runs``); ``list`` and ``show`` read the latest run.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from typing import Any
+from uuid import uuid4
+
+from sqlalchemy import select
+
+from fortress.comms.detect import detect_lines
+from fortress.comms.params import DetectionParams
+from fortress.comms.results import DealLine, Detection, NumberFinding
+from fortress.model.findings import Evidence
+from fortress.store import events as event_tables
+from fortress.store.models import DealLineRecord, LineRun, ScoredNumber
+from fortress.store.workspace import CELLS, COMMS, Workspace, now_utc
+
+
+class NoDetection(Exception):
+    """Nothing to read: no detection has been run, or the line id is unknown."""
+
+
+def run_detection(workspace: Workspace, params: DetectionParams | None = None) -> dict[str, Any]:
+    """Detect deal lines over the whole comms table and store the run; returns its summary."""
+    started = now_utc()
+    backend = event_tables.connect(workspace)
+    comms = event_tables.table(backend, workspace, COMMS)
+    if comms is None:
+        raise NoDetection("the workspace holds no comms events: ingest some first")
+    detection = detect_lines(comms, event_tables.table(backend, workspace, CELLS), params)
+    run = _save(workspace, detection, started)
+    return {
+        "run_id": run.id,
+        "events": run.events,
+        "numbers_scored": run.numbers_scored,
+        "lines_found": run.lines_found,
+        "seconds": round((run.finished_at - started).total_seconds(), 3),
+        "lines": [_line_brief(line) for line in detection.lines],
+    }
+
+
+def _save(workspace: Workspace, detection: Detection, started: datetime) -> LineRun:
+    line_of = {n.number: line.line_id for line in detection.lines for n in line.numbers}
+    when = detection.span
+    run = LineRun(
+        id=uuid4().hex,
+        started_at=started,
+        finished_at=now_utc(),
+        params=_json(detection.params.to_dict()),
+        events=when.events if when else 0,
+        first_event_utc=when.first if when else None,
+        last_event_utc=when.last if when else None,
+        numbers_scored=len(detection.scored),
+        lines_found=len(detection.lines),
+    )
+    with workspace.sessions.begin() as session:
+        session.add(run)
+        session.flush()
+        session.add_all(_number_row(run.id, found, line_of) for found in detection.scored)
+        session.add_all(
+            DealLineRecord(
+                run_id=run.id,
+                line_id=line.line_id,
+                score=line.score,
+                numbers=_json([n.number for n in line.numbers]),
+                evidence=_json([e.to_dict() for e in line.evidence]),
+            )
+            for line in detection.lines
+        )
+    return run
+
+
+def _number_row(run_id: str, found: NumberFinding, line_of: dict[str, str]) -> ScoredNumber:
+    return ScoredNumber(
+        run_id=run_id,
+        number=found.number,
+        line_id=line_of.get(found.number),
+        score=found.score,
+        is_line=found.is_line,
+        first_seen_utc=found.figures["first_utc"],
+        last_seen_utc=found.figures["last_utc"],
+        components=_json(found.components),
+        evidence=_json([e.to_dict() for e in found.evidence]),
+        figures=_json(found.figures),
+        details=_json(
+            {
+                "customers": found.customers,
+                "runners": found.runners,
+                "handsets": found.handsets,
+                "sites": found.sites,
+            }
+        ),
+    )
+
+
+def latest_run(workspace: Workspace) -> LineRun:
+    """The newest detection run."""
+    with workspace.sessions() as session:
+        run = session.scalars(select(LineRun).order_by(LineRun.finished_at.desc())).first()
+    if run is None:
+        raise NoDetection("no deal-line detection has been run: run `fortress lines detect`")
+    return run
+
+
+def list_lines(workspace: Workspace, *, include_all: bool = False) -> list[dict[str, Any]]:
+    """Lines of the latest run, strongest first; with ``include_all`` also every other
+    number that sent bulk waves (as ``not a line``, with its score and evidence)."""
+    run = latest_run(workspace)
+    with workspace.sessions() as session:
+        lines = session.scalars(select(DealLineRecord).where(DealLineRecord.run_id == run.id)).all()
+        numbers = {
+            row.number: row
+            for row in session.scalars(select(ScoredNumber).where(ScoredNumber.run_id == run.id))
+        }
+    listed = [_line_json(line, numbers) for line in lines]
+    listed.sort(key=lambda item: (-item["score"], item["line_id"]))
+    if include_all:
+        others = sorted(
+            (row for row in numbers.values() if row.line_id is None),
+            key=lambda row: (-row.score, row.number),
+        )
+        listed += [_not_a_line(row) for row in others]
+    return listed
+
+
+def show_line(workspace: Workspace, line_id: str) -> dict[str, Any]:
+    """Everything about one line of the latest run."""
+    run = latest_run(workspace)
+    with workspace.sessions() as session:
+        line = session.get(DealLineRecord, (run.id, line_id))
+        if line is None:
+            raise NoDetection(f"no line {line_id!r} in the latest run ({run.id})")
+        rows = session.scalars(
+            select(ScoredNumber).where(
+                ScoredNumber.run_id == run.id, ScoredNumber.line_id == line_id
+            )
+        ).all()
+    numbers = {row.number: row for row in rows}
+    shown = _line_json(line, numbers)
+    ordered = [numbers[n] for n in json.loads(line.numbers)]
+    details = [json.loads(row.details) for row in ordered]
+    customers = sorted({c for d in details for c in d["customers"]})
+    runners = _merge_runners(details)
+    shown.update(
+        number_history=[_history(row) for row in ordered],
+        customers={"count": len(customers), "numbers": customers},
+        runners={"count": len(runners), "numbers": runners},
+        controllers=_controllers(details),
+        handsets=[
+            {"number": row.number, **handset}
+            for row, d in zip(ordered, details, strict=True)
+            for handset in d["handsets"]
+        ],
+        sites=_merge_sites(details),
+        run={"id": run.id, "finished_at": run.finished_at.isoformat()},
+    )
+    return shown
+
+
+def _line_json(line: DealLineRecord, numbers: dict[str, ScoredNumber]) -> dict[str, Any]:
+    members = [numbers[n] for n in json.loads(line.numbers) if n in numbers]
+    return {
+        "line_id": line.line_id,
+        "is_line": True,
+        "numbers": json.loads(line.numbers),
+        "score": round(line.score, 3),
+        "first_seen_utc": min(m.first_seen_utc for m in members).isoformat(),
+        "last_seen_utc": max(m.last_seen_utc for m in members).isoformat(),
+        "evidence": [_evidence_json(e) for e in json.loads(line.evidence)],
+    }
+
+
+def _not_a_line(row: ScoredNumber) -> dict[str, Any]:
+    return {
+        "line_id": None,
+        "is_line": False,
+        "numbers": [row.number],
+        "score": round(row.score, 3),
+        "first_seen_utc": row.first_seen_utc.isoformat(),
+        "last_seen_utc": row.last_seen_utc.isoformat(),
+        "evidence": [_evidence_json(e) for e in json.loads(row.evidence)],
+    }
+
+
+def _evidence_json(item: dict[str, Any]) -> dict[str, Any]:
+    return Evidence.from_dict(item).to_dict()
+
+
+def _history(row: ScoredNumber) -> dict[str, Any]:
+    return {
+        "number": row.number,
+        "first_seen_utc": row.first_seen_utc.isoformat(),
+        "last_seen_utc": row.last_seen_utc.isoformat(),
+        "score": round(row.score, 3),
+        "components": json.loads(row.components),
+    }
+
+
+def _merge_runners(details: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    totals: dict[str, int] = {}
+    for d in details:
+        for runner in d["runners"]:
+            totals[runner["target"]] = totals.get(runner["target"], 0) + int(runner["dispatches"])
+    return [
+        {"number": number, "dispatches": count}
+        for number, count in sorted(totals.items(), key=lambda item: (-item[1], item[0]))
+    ]
+
+
+def _merge_sites(details: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    totals: dict[tuple[str, str], int] = {}
+    for d in details:
+        for site in d["sites"]:
+            key = (site["cell"], site["area"])
+            totals[key] = totals.get(key, 0) + int(site["events"])
+    return [
+        {"cell_id": cell, "area": area, "events": count}
+        for (cell, area), count in sorted(totals.items(), key=lambda item: (-item[1], item[0]))
+    ]
+
+
+def _controllers(details: list[dict[str, Any]]) -> dict[str, Any]:
+    found = sorted({c for d in details for c in d.get("controllers", [])})
+    return {"count": len(found), "numbers": found}
+
+
+def _line_brief(line: DealLine) -> dict[str, Any]:
+    return {
+        "line_id": line.line_id,
+        "numbers": [n.number for n in line.numbers],
+        "score": round(line.score, 3),
+        "evidence": [e.to_dict() for e in line.evidence],
+    }
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, default=_plain, sort_keys=True)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if hasattr(value, "item"):  # numpy / decimal scalars
+        return value.item()
+    return str(value)

@@ -1,0 +1,67 @@
+"""Parameters of deal-line detection, each with the domain reason for its value.
+
+They are set from what the field describes (NCA county-lines assessments, Coomber & Moyle,
+Spicer, Robinson et al.; see ``docs/methods/deal-lines.md``), never fitted to Fortress's own
+simulator. Analysts can override them; every stored run records the values it used.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Weights:
+    """Share of the score (0-1) carried by each behaviour; they sum to 1."""
+
+    regular_bulk: float = 0.25  # the defining behaviour: marketing waves, day after day
+    all_week: float = 0.15  # an always-open service, weekends included
+    late_hours: float = 0.15  # orders and texts late into the night
+    orders_from_base: float = 0.15  # inbound contact comes from the people it texts
+    follow_ups: float = 0.15  # orders are answered or dispatched within minutes
+    shared_base: float = 0.05  # customers who also buy from another line
+    away_from_customers: float = 0.10  # phone held in the hub, customers in town
+
+    def total(self) -> float:
+        """Sum of the weights (1.0 unless an analyst changed them)."""
+        return float(sum(asdict(self).values()))
+
+
+@dataclass(frozen=True, slots=True)
+class DetectionParams:
+    """What counts as a marketing wave, an order, a follow-up, and a line."""
+
+    wave_gap_s: int = 180
+    """Messages of one wave follow each other within this gap: a broadcast from a handset or
+    a bulk-SMS app sends in seconds; three minutes allows for slow manual sending."""
+    wave_min_recipients: int = 10
+    """A wave reaches at least this many distinct numbers ("text bombs" of tens to hundreds;
+    a base of fewer than ten customers is too small to run a line on)."""
+    wave_min_distinct_share: float = 0.8
+    """At least this share of a wave's messages go to different numbers: a broadcast, not a
+    conversation with a few people."""
+    min_wave_days: int = 2
+    """A number is scored only when it sent waves on at least this many local days: one
+    broadcast (a party invitation, a New Year greeting) is not a pattern."""
+    late_from_hour: int = 22
+    late_to_hour: int = 6
+    """Local hours counted as late night (22:00-05:59)."""
+    late_share_full: float = 0.5
+    """Late activity on this share of active days gives the full late-hours component."""
+    follow_up_s: int = 600
+    """An order is followed up when the number texts or calls anyone (a reply to the
+    customer or a dispatch to a runner) within ten minutes."""
+    runner_min_dispatches: int = 3
+    """A number the line passes orders to at least this often is a runner candidate (one
+    follow-up call to a friend is not a dispatch pattern)."""
+    shared_share_full: float = 0.1
+    """A tenth of the base also texted by another scored line gives the full component
+    (rival lines' bases overlap by about that much or more in the NCA's accounts)."""
+    threshold: float = 0.6
+    """Numbers scoring at least this are reported as deal lines."""
+    weights: Weights = field(default_factory=Weights)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready values, recorded with every detection run."""
+        return asdict(self)

@@ -1,0 +1,85 @@
+"""Marketing waves: bursts of messages from one number to many distinct numbers.
+
+A burst is a run of one number's outgoing messages with no gap longer than
+``wave_gap_s``; a burst is a wave when it reaches ``wave_min_recipients`` distinct numbers,
+mostly one message each (``wave_min_distinct_share``).
+"""
+
+from __future__ import annotations
+
+import ibis
+import ibis.expr.types as ir
+
+from fortress.comms.events import LOCAL, MESSAGE_KINDS, is_subscriber
+from fortress.comms.params import DetectionParams
+from fortress.model import columns as c
+
+SENDER = "number"
+BURST = "burst"
+
+
+def messages_sent(events: ir.Table) -> ir.Table:
+    """Messages from one E.164 number to another, with their burst number per sender."""
+    sent = events.filter(
+        events[c.KIND].isin(MESSAGE_KINDS)
+        & is_subscriber(events, "a")
+        & is_subscriber(events, "b")
+        & (events[c.A_NUMBER] != events[c.B_NUMBER])
+    ).select(
+        c.EVENT_ID,
+        c.START_UTC,
+        LOCAL,
+        recipient=events[c.B_NUMBER],
+        epoch=events[c.START_UTC].epoch_seconds(),
+        **{SENDER: events[c.A_NUMBER]},
+    )
+    return sent
+
+
+def with_bursts(sent: ir.Table, params: DetectionParams) -> ir.Table:
+    """``sent`` with ``burst``: a per-sender counter that rises after each long gap."""
+    order = ibis.window(group_by=SENDER, order_by=[c.START_UTC, c.EVENT_ID])
+    gap = sent.epoch - sent.epoch.lag().over(order)
+    starts = sent.mutate(new=(gap.isnull() | (gap > params.wave_gap_s)).cast("int64"))
+    running = ibis.window(group_by=SENDER, order_by=[c.START_UTC, c.EVENT_ID], rows=(None, 0))
+    return starts.mutate(**{BURST: starts.new.sum().over(running)}).drop("new")
+
+
+def waves(sent_in_bursts: ir.Table, params: DetectionParams) -> ir.Table:
+    """One row per wave: sender, burst, start (UTC and local), messages, recipients and the
+    first message's event id."""
+    t = sent_in_bursts
+    bursts = t.group_by([SENDER, BURST]).aggregate(
+        start_utc=t[c.START_UTC].min(),
+        end_utc=t[c.START_UTC].max(),
+        local_start=t[LOCAL].min(),
+        messages=t.count(),
+        recipients=t.recipient.nunique(),
+        first_event=t[c.EVENT_ID].argmin(t.epoch),
+    )
+    return bursts.filter(
+        (bursts.recipients >= params.wave_min_recipients)
+        & (bursts.recipients >= bursts.messages * params.wave_min_distinct_share)
+    )
+
+
+def wave_summary(wave_rows: ir.Table) -> ir.Table:
+    """Per sender: waves, local days with a wave, weekdays with a wave, late-evening waves."""
+    day = wave_rows.local_start.date()
+    return wave_rows.group_by(SENDER).aggregate(
+        waves=wave_rows.count(),
+        wave_days=day.nunique(),
+        wave_weekdays=wave_rows.local_start.day_of_week.index().nunique(),
+        first_wave=wave_rows.start_utc.min(),
+        last_wave=wave_rows.start_utc.max(),
+        mean_recipients=wave_rows.recipients.mean(),
+        max_recipients=wave_rows.recipients.max(),
+    )
+
+
+def wave_recipients(sent_in_bursts: ir.Table, wave_rows: ir.Table) -> ir.Table:
+    """Distinct (sender, recipient) pairs of the waves: each sender's customer base, with
+    how many of its waves reached each recipient."""
+    t = sent_in_bursts
+    joined = t.join(wave_rows.select(SENDER, BURST), [SENDER, BURST])
+    return joined.group_by([SENDER, "recipient"]).aggregate(waves_received=joined[BURST].nunique())
