@@ -1,4 +1,4 @@
-"""``fortress demo`` on a fresh folder: simulate, ingest, re-ingest, report."""
+"""``fortress demo`` on a fresh folder: simulate, ingest, re-ingest, detect lines, report."""
 
 from __future__ import annotations
 
@@ -27,8 +27,9 @@ def test_demo_ingests_the_whole_world_and_recognises_a_second_ingest(tmp_path: P
     again = report["reingest_of_first_file"]
     assert again["accepted"] == 0 and again["duplicates"] == comms[0]["accepted"]
     assert report["status"]["comms"]["events"] == world_events
-    assert report["deal_lines"], "the demo world has deal lines"
-    assert all(line["events_from_line_numbers"] > 0 for line in report["deal_lines"])
+    assert report["deal_lines"]["lines_found"] == report["world"]["lines"]
+    assert report["evaluation"]["measures"]["lines"]["f1"] == 1.0
+    assert report["evaluation"]["legitimate_bulk_senders_flagged"] == []
 
 
 def test_demo_replaces_its_own_folder_but_never_someone_elses(tmp_path: Path) -> None:

@@ -2,26 +2,28 @@
 
 Simulates a world as CSV files (the shape an analyst brings), ingests the cell sites and
 comms events into a fresh workspace, shows that a second ingest of the same file adds
-nothing, and prints what the workspace holds beside the world's ground truth.
+nothing, prints what the workspace holds, then detects deal lines and scores them against
+the world's ground truth.
 """
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 from typing import Any
 
 from fortress.cli.common import print_json
 from fortress.cli.render import console, render_ingest, render_simulation, render_status
+from fortress.cli.render_lines import render_detection, render_evaluation
+from fortress.comms.evaluate import evaluate_workspace
+from fortress.comms.lines import run_detection
 from fortress.ingest.cells import ingest_cells
 from fortress.ingest.comms import ingest_comms
 from fortress.ingest.report import IngestSummary
-from fortress.model import columns as c
 from fortress.simulate import simulate
 from fortress.sources.mapping import preset
 from fortress.store import events
-from fortress.store.workspace import COMMS, Workspace
+from fortress.store.workspace import Workspace
 
 MARKER = ".fortress-demo"
 
@@ -46,7 +48,8 @@ def run_demo(folder: Path, *, seed: int = 1, as_json: bool = False) -> dict[str,
         "ingest": [s.to_dict() for s in summaries],
         "reingest_of_first_file": again.to_dict(),
         "status": events.workspace_status(workspace),
-        "deal_lines": _lines_in_workspace(workspace, world.ground_truth),
+        "deal_lines": run_detection(workspace),
+        "evaluation": evaluate_workspace(workspace, world.ground_truth),
     }
     if as_json:
         print_json(report)
@@ -66,29 +69,6 @@ def _fresh_folder(folder: Path) -> None:
     (folder / MARKER).write_text("made by fortress demo; safe to delete\n", encoding="utf-8")
 
 
-def _lines_in_workspace(workspace: Workspace, ground_truth: Path) -> list[dict[str, Any]]:
-    """For each true deal line, how many ingested events its numbers originate."""
-    truth = json.loads(ground_truth.read_text(encoding="utf-8"))
-    backend = events.connect(workspace)
-    comms = events.table(backend, workspace, COMMS)
-    rows = []
-    for line in truth.get("lines", []):
-        numbers = [entry["number"] for entry in line.get("numbers", [])]
-        sent = 0
-        if comms is not None and numbers:
-            sent = int(comms.filter(comms[c.A_NUMBER].isin(numbers)).count().to_pyarrow().as_py())
-        rows.append(
-            {
-                "line_id": line.get("line_id"),
-                "brand": line.get("brand"),
-                "town": line.get("town"),
-                "numbers": numbers,
-                "events_from_line_numbers": sent,
-            }
-        )
-    return rows
-
-
 def _render(report: dict[str, Any], summaries: list[IngestSummary], again: IngestSummary) -> None:
     render_simulation(report["world"])
     render_ingest(summaries)
@@ -97,10 +77,5 @@ def _render(report: dict[str, Any], summaries: list[IngestSummary], again: Inges
         f"{again.duplicates:,} recognised as duplicates."
     )
     render_status(report["status"])
-    console.print("[bold]Deal lines in the world's ground truth[/] (to be found by later stages)")
-    for line in report["deal_lines"]:
-        console.print(
-            f"  {line['brand']} line in {line['town']}: numbers {', '.join(line['numbers'])}"
-            f" - {line['events_from_line_numbers']:,} events sent from them",
-            highlight=False,
-        )
+    render_detection(report["deal_lines"])
+    render_evaluation(report["evaluation"])

@@ -8,6 +8,8 @@ from rich.table import Table
 
 from fortress.cli.render import console
 
+HEADLINE_KINDS = ("regular_bulk", "orders_from_base")
+
 
 def render_detection(summary: dict[str, Any]) -> None:
     """What one detection run scored and found."""
@@ -28,7 +30,8 @@ def render_lines(lines: list[dict[str, Any]]) -> None:
     for name in ("line", "score", "numbers (oldest first)", "strongest reasons"):
         table.add_column(name, justify="right" if name == "score" else "left")
     for line in lines:
-        reasons = "; ".join(_short(e["text"]) for e in line.get("evidence", [])[:2])
+        headline = [e for e in line.get("evidence", []) if e["kind"] in HEADLINE_KINDS]
+        reasons = "; ".join(_short(e["text"].split(": ", 1)[-1]) for e in headline)
         table.add_row(
             line["line_id"] or "[dim]not a line[/]",
             f"{line['score']:.2f}",

@@ -44,7 +44,7 @@ def detect_lines(
     figures = {row["number"]: dict(row) for row in summary}
     candidates = ibis.memtable({"number": list(figures)})
     wave_rows = wave_rows.join(candidates, "number")
-    base_rows = _rows(wv.wave_recipients(sent, wave_rows))
+    base_rows = _rows(wv.wave_recipients(sent, wave_rows, params))
     base = ibis.memtable(
         {
             "number": [r["number"] for r in base_rows],

@@ -41,6 +41,12 @@ class DetectionParams:
     wave_min_distinct_share: float = 0.8
     """At least this share of a wave's messages go to different numbers: a broadcast, not a
     conversation with a few people."""
+    base_min_wave_share: float = 0.25
+    """A recipient is on the number's marketing list (its customer base) when it got at
+    least a quarter of the waves sent since its first: lists get most waves, while a runner
+    or friend texted during a wave is in few of them."""
+    base_min_waves: int = 2
+    """And it got at least two waves: once is chance."""
     min_wave_days: int = 2
     """A number is scored only when it sent waves on at least this many local days: one
     broadcast (a party invitation, a New Year greeting) is not a pattern."""

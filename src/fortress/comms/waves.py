@@ -77,9 +77,28 @@ def wave_summary(wave_rows: ir.Table) -> ir.Table:
     )
 
 
-def wave_recipients(sent_in_bursts: ir.Table, wave_rows: ir.Table) -> ir.Table:
-    """Distinct (sender, recipient) pairs of the waves: each sender's customer base, with
-    how many of its waves reached each recipient."""
+def wave_recipients(
+    sent_in_bursts: ir.Table, wave_rows: ir.Table, params: DetectionParams
+) -> ir.Table:
+    """Each sender's customer base: (sender, recipient) pairs where the recipient got at
+    least ``base_min_waves`` waves and ``base_min_wave_share`` of the sender's waves from
+    its first one on.
+
+    A runner or a friend texted while a wave is going out is in that one wave, not on the
+    marketing list; list members get most waves.
+    """
     t = sent_in_bursts
     joined = t.join(wave_rows.select(SENDER, BURST), [SENDER, BURST])
-    return joined.group_by([SENDER, "recipient"]).aggregate(waves_received=joined[BURST].nunique())
+    received = joined.group_by([SENDER, "recipient"]).aggregate(
+        waves_received=joined[BURST].nunique(), first_received=joined[c.START_UTC].min()
+    )
+    starts = wave_rows.select(SENDER, wave_start=wave_rows.start_utc)
+    since = received.join(starts, SENDER)
+    since = since.filter(since.wave_start >= since.first_received)
+    possible = since.group_by([SENDER, "recipient", "waves_received"]).aggregate(
+        waves_since=since.count()
+    )
+    return possible.filter(
+        (possible.waves_received >= params.base_min_waves)
+        & (possible.waves_received >= possible.waves_since * params.base_min_wave_share)
+    )

@@ -1,0 +1,118 @@
+"""``fortress lines`` and ``fortress evaluate`` as a user drives them."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from fortress.cli.main import app
+
+runner = CliRunner()
+
+
+def run(workspace: Path, *args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, ["--workspace", str(workspace), *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A demo world ingested into a workspace (the folder holds ``world`` and ``ws``)."""
+    folder = tmp_path_factory.mktemp("cli-world")
+    code, _, err = run(folder / "ws", "simulate", "--out", str(folder / "world"), "--json")
+    assert code == 0, err
+    files = [str(p) for p in sorted((folder / "world" / "comms").glob("*.parquet"))]
+    assert run(folder / "ws", "ingest", "comms", *files, "--json")[0] == 0
+    assert run(folder / "ws", "ingest", "cells", str(folder / "world" / "cells.csv"))[0] == 0
+    return folder
+
+
+@pytest.fixture
+def workspace(world: Path, tmp_path: Path) -> Path:
+    """A private copy of the world's workspace, so tests do not see each other's runs."""
+    copy = tmp_path / "ws"
+    shutil.copytree(world / "ws", copy)
+    return copy
+
+
+def test_list_before_detect_says_what_to_do(workspace: Path) -> None:
+    code, _, err = run(workspace, "lines", "list")
+    assert code == 2
+    assert "fortress lines detect" in err
+
+
+def test_detect_on_an_empty_workspace_is_a_clear_error(tmp_path: Path) -> None:
+    code, _, err = run(tmp_path / "empty", "lines", "detect")
+    assert code == 2
+    assert "no comms events" in err
+
+
+def test_detect_list_and_show_json(workspace: Path) -> None:
+    code, out, _ = run(workspace, "lines", "detect", "--json")
+    assert code == 0
+    detected = json.loads(out)
+    assert detected["lines_found"] == 3
+    code, out, _ = run(workspace, "lines", "list", "--json")
+    lines = json.loads(out)
+    assert len(lines) == 3
+    for line in lines:
+        assert line["line_id"].startswith("line-")
+        assert all(number.startswith("+44") for number in line["numbers"])
+        assert 0.6 <= line["score"] <= 1.0
+        assert all(set(item) >= {"kind", "text"} for item in line["evidence"])
+    code, out, _ = run(workspace, "lines", "show", lines[0]["line_id"], "--json")
+    shown = json.loads(out)
+    for key in ("runners", "controllers", "customers"):
+        assert set(shown[key]) == {"count", "numbers"}
+    assert shown["handsets"] and all("imei" in h for h in shown["handsets"])
+    assert shown["sites"]
+
+
+def test_list_all_adds_the_bulk_senders_that_are_not_lines(workspace: Path) -> None:
+    run(workspace, "lines", "detect")
+    code, out, _ = run(workspace, "lines", "list", "--all", "--json")
+    listed = json.loads(out)
+    assert code == 0
+    assert sum(item["is_line"] for item in listed) == 3
+    assert any(not item["is_line"] for item in listed)
+
+
+def test_human_output_names_the_lines(workspace: Path) -> None:
+    code, out, _ = run(workspace, "lines", "detect")
+    assert code == 0
+    assert "3 deal lines" in out
+    line_id = out.split("line-")[1][:10]
+    code, out, _ = run(workspace, "lines", "show", f"line-{line_id}")
+    assert code == 0 and "Evidence" in out and "handsets" in out
+
+
+def test_show_unknown_line_is_a_clear_error(workspace: Path) -> None:
+    run(workspace, "lines", "detect")
+    code, _, err = run(workspace, "lines", "show", "line-nope")
+    assert code == 2
+    assert "no line 'line-nope'" in err
+
+
+def test_evaluate_against_the_worlds_truth(workspace: Path, world: Path) -> None:
+    run(workspace, "lines", "detect")
+    truth = world / "world" / "ground_truth.json"
+    code, out, _ = run(workspace, "evaluate", "--truth", str(truth), "--json")
+    assert code == 0
+    report = json.loads(out)
+    assert report["measures"]["lines"]["f1"] == 1.0
+    code, out, _ = run(workspace, "evaluate", "--truth", str(truth))
+    assert "successor_links" in out
+
+
+def test_evaluate_with_a_bad_truth_file_is_a_clear_error(workspace: Path, tmp_path: Path) -> None:
+    run(workspace, "lines", "detect")
+    bad = tmp_path / "truth.json"
+    bad.write_text("{not json", encoding="utf-8")
+    code, _, err = run(workspace, "evaluate", "--truth", str(bad))
+    assert code == 2 and "not a readable JSON file" in err
+    code, _, err = run(workspace, "evaluate", "--truth", str(tmp_path / "missing.json"))
+    assert code == 2 and "no such file" in err

@@ -1,0 +1,99 @@
+"""Marketing waves and local time, on small hand-made event files through real ingest."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import ibis
+
+from fortress.comms import waves as wv
+from fortress.comms.clock import LONDON, offset_spans
+from fortress.comms.events import span, with_local_time
+from fortress.comms.params import DetectionParams
+from fortress.ingest.comms import ingest_comms
+from fortress.sources.mapping import preset
+from fortress.store import events as event_tables
+from fortress.store.workspace import COMMS, Workspace
+
+SENDER = "+447700900001"
+START = datetime(2025, 3, 4, 9, 0, 0)
+
+
+def drama(i: int) -> str:
+    """The i-th number of Ofcom's drama range after the sender."""
+    return f"+447700{900002 + i}"
+
+
+def write_events(path: Path, rows: list[tuple[datetime, str, str, str]]) -> Path:
+    lines = ["start,kind,a_number,b_number,duration_s"]
+    lines += [f"{t:%Y-%m-%dT%H:%M:%SZ},{kind},{a},{b},0" for t, kind, a, b in rows]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def waves_of(workspace: Workspace, path: Path) -> list[dict]:
+    assert ingest_comms(workspace, path, spec=preset("canonical")).ok
+    backend = event_tables.connect(workspace)
+    events = event_tables.table(backend, workspace, COMMS)
+    assert events is not None
+    when = span(events)
+    assert when is not None
+    params = DetectionParams()
+    sent = wv.with_bursts(wv.messages_sent(with_local_time(events, when)), params)
+    return wv.waves(sent, params).to_pyarrow().to_pylist()
+
+
+def broadcast(start: datetime, recipients: range, every_s: int) -> list:
+    return [
+        (start + timedelta(seconds=every_s * k), "sms", SENDER, drama(i))
+        for k, i in enumerate(recipients)
+    ]
+
+
+def test_a_broadcast_to_twelve_numbers_is_one_wave(workspace: Workspace, tmp_path: Path) -> None:
+    found = waves_of(workspace, write_events(tmp_path / "e.csv", broadcast(START, range(12), 10)))
+    assert [(w["number"], w["recipients"], w["messages"]) for w in found] == [(SENDER, 12, 12)]
+
+
+def test_a_long_pause_splits_a_broadcast_below_the_wave_size(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    rows = broadcast(START, range(6), 10) + broadcast(
+        START + timedelta(minutes=20), range(6, 12), 10
+    )
+    assert waves_of(workspace, write_events(tmp_path / "e.csv", rows)) == []
+
+
+def test_a_busy_conversation_with_a_few_people_is_not_a_wave(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    rows = [(START + timedelta(seconds=30 * k), "sms", SENDER, drama(k % 3)) for k in range(40)]
+    assert waves_of(workspace, write_events(tmp_path / "e.csv", rows)) == []
+
+
+def test_calls_never_make_a_wave(workspace: Workspace, tmp_path: Path) -> None:
+    rows = [(t, "call", a, b) for t, _, a, b in broadcast(START, range(12), 10)]
+    assert waves_of(workspace, write_events(tmp_path / "e.csv", rows)) == []
+
+
+def test_london_offsets_change_at_the_published_instants() -> None:
+    spans = offset_spans(LONDON, datetime(2025, 1, 1), datetime(2025, 12, 31))
+    assert [(s[0], s[2]) for s in spans] == [
+        (datetime(2025, 1, 1), 0),
+        (datetime(2025, 3, 30, 1), 60),
+        (datetime(2025, 10, 26, 1), 0),
+    ]
+
+
+def test_local_time_expression_follows_summer_time() -> None:
+    utc = [datetime(2025, 3, 30, 0, 59), datetime(2025, 3, 30, 1, 0), datetime(2025, 7, 1, 23)]
+    table = ibis.memtable({"start_utc": utc, "event_id": ["a", "b", "c"]})
+    when = span(table.mutate(n=ibis.literal(1)))
+    assert when is not None
+    local = with_local_time(table, when).to_pyarrow()["local"].to_pylist()
+    assert local == [
+        datetime(2025, 3, 30, 0, 59),
+        datetime(2025, 3, 30, 2, 0),
+        datetime(2025, 7, 2, 0),
+    ]
