@@ -183,6 +183,10 @@ def simulate(
         str, typer.Option(help="demo, small, medium, large, or a number of events.")
     ] = "demo",
     file_format: Annotated[str, typer.Option("--format", help="parquet or csv.")] = "parquet",
+    variant: Annotated[
+        str,
+        typer.Option(help="default, or hard: small lines, many bulk senders, shared customers."),
+    ] = "default",
     as_json: JsonOption = False,
 ) -> None:
     """Write a synthetic county-lines world: comms events, cell sites and ground truth."""
@@ -193,7 +197,7 @@ def simulate(
         fail("--format is parquet or csv")
     chosen: str | int = int(scale) if scale.isdigit() else scale
     try:
-        summary = run_simulation(out, seed=seed, scale=chosen, fmt=file_format)
+        summary = run_simulation(out, seed=seed, scale=chosen, fmt=file_format, variant=variant)
     except ValueError as exc:
         fail(str(exc))
     if as_json:

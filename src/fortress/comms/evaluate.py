@@ -84,6 +84,12 @@ def evaluate(truth: dict[str, Any], found: list[dict[str, Any]]) -> dict[str, An
             correct_found=sum(1 for m in matched if m is not None),
             truth_found=len({m for m in matched if m is not None}),
         ),
+        "line_numbers": Measure(
+            truth=len(line_of),
+            found=len(detected_numbers),
+            correct_found=len(detected_numbers & set(line_of)),
+            truth_found=len(detected_numbers & set(line_of)),
+        ),
         "successor_links": _links(truth, found),
         "runners": _runners(truth, found, matched),
     }

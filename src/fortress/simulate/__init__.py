@@ -15,6 +15,7 @@ from typing import Any
 
 from fortress.simulate.truth import build_truth, write_truth
 from fortress.simulate.world import (
+    VARIANTS,
     PRESETS,
     Tally,
     day_chunks,
@@ -69,6 +70,7 @@ def simulate(
     start_date: date = date(2025, 1, 6),
     days: int | None = None,
     progress: Callable[[int], None] | None = None,
+    variant: str = "default",
 ) -> SimulationSummary:
     """Generate a synthetic world into ``out_dir`` and return a summary.
 
@@ -82,6 +84,8 @@ def simulate(
         start_date: first (local) day of the world.
         days: length in days; by default 28, 56, 91 or 182 days depending on the scale.
         progress: called after each day with the number of events generated so far.
+        variant: ``"default"`` or ``"hard"`` (smaller lines, three times the legitimate
+            bulk senders, rival lines sharing half their customers).
 
     Returns:
         A ``SimulationSummary`` of the files written and the world's size.
@@ -90,13 +94,15 @@ def simulate(
         raise ValueError("seed must be non-negative")
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; use one of {FORMATS}")
+    if variant not in VARIANTS:
+        raise ValueError(f"unknown variant {variant!r}; use one of {sorted(VARIANTS)}")
     target = target_events(scale)
     length = default_days(target) if days is None else days
     if length < 1:
         raise ValueError("days must be at least 1")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    world = plan_world(seed, target, start_date, length)
+    world = plan_world(seed, target, start_date, length, VARIANTS[variant])
     dirs = Directories.create(world.numbers, world.imsis, world.imeis, world.cells.cell_ids)
     writer = CommsWriter(out_dir, fmt, seed, dirs)
     tally = Tally()

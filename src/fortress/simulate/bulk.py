@@ -74,15 +74,20 @@ class BulkSender:
 
 
 def plan_senders(
-    rng: np.random.Generator, pop: Population, cells: CellPlan, registry: Registry
+    rng: np.random.Generator,
+    pop: Population,
+    cells: CellPlan,
+    registry: Registry,
+    multiplier: int = 1,
 ) -> list[BulkSender]:
-    """Plan the bulk senders of every town (area 1 onwards)."""
+    """Plan the bulk senders of every town (area 1 onwards), ``multiplier`` times the
+    usual number of each kind."""
     senders: list[BulkSender] = []
     for area in range(1, len(cells.places)):
         people = pop.in_area(area)
         for kind in BULK_KINDS:
             per, share, label = _PLAN[kind]
-            count = int(np.clip(round(len(people) / per), 1, 6))
+            count = int(np.clip(round(len(people) / per), 1, 6)) * multiplier
             size = int(min(len(people), max(3, round(share * len(people) / count))))
             for serial in range(1, count + 1):
                 name = f"{cells.places[area].name} {label} {serial}"

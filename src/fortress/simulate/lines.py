@@ -165,6 +165,7 @@ class LinePlanSpec:
     count: int
     base_size: int
     days: int
+    shared_share: float = 0.15  # of a base, also buying from a rival line in the town
 
 
 # --- planning --------------------------------------------------------------------------
@@ -214,7 +215,7 @@ def _plan_line(
     runners = _runners(rng, pop, cells, registry, town, days, first_child=index == 0)
     switches = _switch_times(rng, days, force=index == 0)
     sims = _sims(rng, registry, days, switches, force_swap=index == min(1, spec.count - 1))
-    customers = _customers(rng, pop, town, spec.base_size, rivals)
+    customers = _customers(rng, pop, town, spec, rivals)
     join = np.where(rng.random(len(customers)) < 0.8, 0, rng.integers(0, days, len(customers)))
     rate = np.clip(rng.lognormal(np.log(0.25), 1.0, len(customers)), 0.02, 3.0)
     town_arr = np.full(3, town, dtype=np.int64)
@@ -343,13 +344,13 @@ def _sims(
 
 
 def _customers(
-    rng: np.random.Generator, pop: Population, town: int, size: int, rivals: list[Ints]
+    rng: np.random.Generator, pop: Population, town: int, spec: LinePlanSpec, rivals: list[Ints]
 ) -> Ints:
-    """The base: drawn from the town, about 15% shared with rival lines in the same town."""
+    """The base: drawn from the town, ``spec.shared_share`` shared with rival lines there."""
     people = pop.in_area(town)
-    size = max(3, min(size, len(people) // 2))
+    size = max(3, min(spec.base_size, len(people) // 2))
     shared_pool = np.unique(np.concatenate(rivals)) if rivals else np.zeros(0, dtype=np.int64)
-    shared = min(len(shared_pool), max(1, round(0.15 * size)) if rivals else 0)
+    shared = min(len(shared_pool), max(1, round(spec.shared_share * size)) if rivals else 0)
     picked = rng.choice(shared_pool, size=shared, replace=False) if shared else shared_pool[:0]
     fresh_pool = np.setdiff1d(people, shared_pool)
     if len(fresh_pool) < size - shared:

@@ -54,6 +54,7 @@ def build_truth(
         "version": TRUTH_VERSION,
         "seed": world.seed,
         "scale": scale,
+        "variant": world.variant.name,
         "target_events": world.sizing.target,
         "date_range": {"from": world.cal.start.isoformat(), "to": world.cal.end.isoformat()},
         "timezone": "Europe/London",

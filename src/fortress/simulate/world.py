@@ -49,6 +49,28 @@ STREAM_WHEREABOUTS: Final = 4
 
 
 @dataclass(frozen=True)
+class Variant:
+    """How hard a world is for a detector (``default`` or ``hard``)."""
+
+    name: str = "default"
+    base_scale: float = 1.0
+    """Customer bases are this share of their default size (small lines)."""
+    bulk_multiplier: int = 1
+    """Bulk senders of each kind per town are multiplied by this."""
+    shared_share: float = 0.15
+    """Share of a line's base that also buys from a rival line in its town."""
+
+
+VARIANTS: Final = {
+    "default": Variant(),
+    "hard": Variant("hard", base_scale=0.5, bulk_multiplier=3, shared_share=0.5),
+}
+"""Named world variants: ``hard`` has lines half the usual size, three times the
+legitimate bulk senders, and rival lines sharing half their customers."""
+MIN_BASE: Final = 6
+
+
+@dataclass(frozen=True)
 class Sizing:
     """How big a world is."""
 
@@ -67,6 +89,7 @@ class World:
 
     seed: int
     sizing: Sizing
+    variant: Variant
     cal: Calendar
     cells: CellPlan
     pop: Population
@@ -105,7 +128,7 @@ def default_days(target: int) -> int:
     return 182
 
 
-def size_world(target: int, days: int) -> Sizing:
+def size_world(target: int, days: int, variant: Variant = VARIANTS["default"]) -> Sizing:
     """Derive people, towns, lines and customer bases from the target and length."""
     people = max(60, round(POPULATION_SHARE * target / (days * EVENTS_PER_PERSON_DAY)))
     towns = int(np.clip(round(people / 100), 2, len(TOWNS)))
@@ -113,7 +136,8 @@ def size_world(target: int, days: int) -> Sizing:
     hub = max(20, round(HUB_SHARE * people))
     per_town = np.maximum(20, np.rint((people - hub) * weights / weights.sum())).astype(int)
     count = int(np.clip(round(3 * (target / 50_000) ** 0.35), 2, 40))
-    base = int(np.clip(round(CUSTOMER_SHARE * per_town.sum() / count), 6, 250))
+    base = round(variant.base_scale * CUSTOMER_SHARE * per_town.sum() / count)
+    base = int(np.clip(base, MIN_BASE, 250))
     per_area = [hub, *(int(p) for p in per_town)]
     return Sizing(target, days, sum(per_area), towns, count, base, per_area)
 
@@ -124,10 +148,12 @@ def stream(seed: int, key: int, day: int | None = None) -> np.random.Generator:
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence(entropy)))
 
 
-def plan_world(seed: int, target: int, start: date, days: int) -> World:
+def plan_world(
+    seed: int, target: int, start: date, days: int, variant: Variant = VARIANTS["default"]
+) -> World:
     """Plan a world: places, people, bulk senders, lines, identifiers; calibrate volumes."""
     rng = stream(seed, STREAM_PLAN)
-    sizing = size_world(target, days)
+    sizing = size_world(target, days, variant)
     cal = build_calendar(start, days)
     places: tuple[Place, ...] = (HUB, *TOWNS[: sizing.towns])
     cells = build_cells(places, sizing.people_per_area)
@@ -137,13 +163,14 @@ def plan_world(seed: int, target: int, start: date, days: int) -> World:
     pop = population.build_population(rng, cells, sizing.people_per_area, days, sizing.people)
     changes = int((pop.handset_second >= 0).sum())
     registry.add_handsets(registry.person_models(rng, changes))
-    senders = bulk.plan_senders(rng, pop, cells, registry)
-    spec = LinePlanSpec(sizing.lines, sizing.base_size, days)
+    senders = bulk.plan_senders(rng, pop, cells, registry, variant.bulk_multiplier)
+    spec = LinePlanSpec(sizing.lines, sizing.base_size, days, variant.shared_share)
     planned = lines.plan_lines(rng, pop, cells, registry, spec)
     numbers, imsis = registry.numbers(rng)
     world = World(
         seed=seed,
         sizing=sizing,
+        variant=variant,
         cal=cal,
         cells=cells,
         pop=pop,
