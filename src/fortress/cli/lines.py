@@ -85,3 +85,52 @@ def evaluate_command(
         print_json(report)
     else:
         render_evaluation(report)
+
+
+numbers_app = typer.Typer(
+    help="Any number: successors when it falls silent, and judgements of links.",
+    no_args_is_help=True,
+)
+
+
+@numbers_app.command("successors")
+def successors_command(
+    number: Annotated[
+        str | None, typer.Argument(help="One number; default: every number that fell silent.")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Rank the numbers that take up the contacts of numbers that fall silent."""
+    from fortress.cli.render_lines import render_successors
+    from fortress.comms.lines import NoDetection, successors
+
+    try:
+        found = successors(open_workspace(), number)
+    except NoDetection as exc:
+        fail(str(exc))
+    if as_json:
+        print_json(found)
+    else:
+        render_successors(found)
+
+
+@numbers_app.command("judge")
+def judge_command(
+    old: Annotated[str, typer.Argument(help="The number that fell silent.")],
+    new: Annotated[str, typer.Argument(help="The candidate successor.")],
+    verdict: Annotated[str, typer.Option(help="confirmed, rejected or unsure.")],
+    note: Annotated[str | None, typer.Option(help="Why (kept with the judgement).")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Record an analyst's judgement of a successor link; later runs respect it."""
+    from fortress.comms.judgements import JudgementError, judge_link
+    from fortress.comms.lines import _as_number
+
+    try:
+        recorded = judge_link(open_workspace(), _as_number(old), _as_number(new), verdict, note)
+    except JudgementError as exc:
+        fail(str(exc))
+    if as_json:
+        print_json(recorded)
+    else:
+        typer.echo(f"{recorded['old']} -> {recorded['new']}: {verdict}")

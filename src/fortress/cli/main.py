@@ -22,7 +22,7 @@ from fortress.cli.common import (
     print_json,
     settings,
 )
-from fortress.cli.lines import evaluate_command, lines_app
+from fortress.cli.lines import evaluate_command, lines_app, numbers_app
 
 if TYPE_CHECKING:
     from fortress.ingest.report import IngestSummary
@@ -37,6 +37,7 @@ app = typer.Typer(
 ingest_app = typer.Typer(help="Load source files into the workspace.", no_args_is_help=True)
 app.add_typer(ingest_app, name="ingest")
 app.add_typer(lines_app, name="lines")
+app.add_typer(numbers_app, name="numbers")
 app.command("evaluate")(evaluate_command)
 
 

@@ -98,3 +98,25 @@ def _ratio(value: float | None) -> str:
 
 def _short(text: str, limit: int = 90) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def render_successors(found: list[dict[str, Any]]) -> None:
+    """Each silent number with its ranked candidates and the strongest reason."""
+    if not found:
+        console.print("No number that fell silent has a candidate successor.")
+        return
+    table = Table(title="Successor numbers", title_justify="left")
+    for name in ("silent number", "last seen (UTC)", "candidate", "score", "judged", "why"):
+        table.add_column(name, justify="right" if name == "score" else "left")
+    for item in found:
+        rows = item["candidates"] or [None]
+        for k, cand in enumerate(rows):
+            table.add_row(
+                item["number"] if k == 0 else "",
+                item["last_seen_utc"][:16] if k == 0 else "",
+                cand["number"] if cand else "[dim]none[/]",
+                f"{cand['score']:.2f}" if cand else "",
+                (cand.get("judgement") or "") if cand else "",
+                _short(cand["evidence"][0]["text"]) if cand else "",
+            )
+    console.print(table)

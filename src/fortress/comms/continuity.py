@@ -19,15 +19,20 @@ from fortress.model.findings import Evidence
 SWITCH_WINDOW: Final = timedelta(days=7)
 
 
-def group(lines: list[NumberFinding], bases: dict[str, set[str]]) -> list[DealLine]:
+def group(
+    lines: list[NumberFinding],
+    bases: dict[str, set[str]],
+    judgements: dict[tuple[str, str], str] | None = None,
+) -> list[DealLine]:
     """Deal lines from line numbers: each number joins the line of the earlier number it
-    continues, if any."""
+    continues, if any. Analysts' judgements win: a rejected link is never made, a
+    confirmed one always is."""
     ordered = sorted(lines, key=lambda found: (found.first_utc, found.number))
     line_of: dict[str, int] = {}
     members: list[list[NumberFinding]] = []
     links: list[list[Evidence]] = []
     for i, later in enumerate(ordered):
-        earlier = _predecessor(later, ordered[:i], bases)
+        earlier = _predecessor(later, ordered[:i], bases, judgements or {})
         if earlier is None:
             line_of[later.number] = len(members)
             members.append([later])
@@ -36,13 +41,21 @@ def group(lines: list[NumberFinding], bases: dict[str, set[str]]) -> list[DealLi
         index = line_of[earlier.number]
         line_of[later.number] = index
         members[index].append(later)
-        links[index].append(_link_evidence(earlier, later, bases))
+        verdict = (judgements or {}).get((earlier.number, later.number))
+        links[index].append(_link_evidence(earlier, later, bases, verdict))
     return [_line(numbers, evidence) for numbers, evidence in zip(members, links, strict=True)]
 
 
 def _predecessor(
-    later: NumberFinding, earlier: list[NumberFinding], bases: dict[str, set[str]]
+    later: NumberFinding,
+    earlier: list[NumberFinding],
+    bases: dict[str, set[str]],
+    judgements: dict[tuple[str, str], str],
 ) -> NumberFinding | None:
+    confirmed = [e for e in earlier if judgements.get((e.number, later.number)) == "confirmed"]
+    if confirmed:
+        return confirmed[-1]
+    earlier = [e for e in earlier if judgements.get((e.number, later.number)) != "rejected"]
     start = later.figures["first_wave"]
     fits = [
         (overlap(bases[e.number], bases[later.number]), e)
@@ -55,20 +68,25 @@ def _predecessor(
 
 
 def _link_evidence(
-    earlier: NumberFinding, later: NumberFinding, bases: dict[str, set[str]]
+    earlier: NumberFinding,
+    later: NumberFinding,
+    bases: dict[str, set[str]],
+    verdict: str | None,
 ) -> Evidence:
     old, new = bases[earlier.number], bases[later.number]
     shared = len(old & new)
     text = (
         f"{later.number} took over from {earlier.number}: its waves from "
         f"{later.figures['first_wave']:%Y-%m-%d} reached {shared} of the old number's "
-        f"{len(old)} customers ({shared / len(old):.0%}); {earlier.number} was last active "
-        f"{earlier.figures['last_utc']:%Y-%m-%d %H:%M} UTC."
+        f"{len(old)} customers ({shared / max(len(old), 1):.0%}); {earlier.number} was last "
+        f"active {earlier.figures['last_utc']:%Y-%m-%d %H:%M} UTC."
     )
+    if verdict is not None:
+        text += f" An analyst judged this link {verdict}."
     return Evidence(
         "successor",
         text,
-        {"from": earlier.number, "to": later.number, "shared_customers": shared},
+        {"from": earlier.number, "to": later.number, "shared_customers": shared, "judged": verdict},
     )
 
 

@@ -21,16 +21,21 @@ from fortress.comms import continuity, scoring
 from fortress.comms import features as f
 from fortress.comms import waves as wv
 from fortress.comms.events import contacts, span, with_local_time
+from fortress.comms.judgements import Judgements
 from fortress.comms.params import DetectionParams
-from fortress.comms.results import DealLine, Detection, Gathered, NumberFinding
+from fortress.comms.results import Detection, Gathered, NumberFinding
 from fortress.model import columns as c
 from fortress.model.values import number_service
 
 
 def detect_lines(
-    events: ir.Table, cells: ir.Table | None, params: DetectionParams | None = None
+    events: ir.Table,
+    cells: ir.Table | None,
+    params: DetectionParams | None = None,
+    judgements: Judgements | None = None,
 ) -> Detection:
-    """Score every number in ``events`` that sends marketing waves; group the lines."""
+    """Score every number in ``events`` that sends marketing waves; group the lines,
+    respecting analysts' judgements of successor links."""
     params = params or DetectionParams()
     when = span(events)
     if when is None:
@@ -56,7 +61,8 @@ def detect_lines(
     for row in base_rows:
         bases[row["number"]].add(row["recipient"])
     scored = _score_all(figures, bases, gathered, params)
-    return Detection(params, when, scored, group_lines(scored, bases))
+    lines = continuity.group([s for s in scored if s.is_line], bases, judgements)
+    return Detection(params, when, scored, lines)
 
 
 def _gather(
@@ -146,9 +152,3 @@ def _score_all(
         found.sites = sorted(gathered.sites.get(found.number, []), key=lambda s: -int(s["events"]))
         found.is_line = found.score >= params.threshold and number_service(found.number) != "fixed"
     return ordered
-
-
-def group_lines(scored: list[NumberFinding], bases: dict[str, set[str]]) -> list[DealLine]:
-    """Group line numbers of one brand: a later number whose base is mostly the same people
-    (overlap coefficient at least one half) continues the earlier one."""
-    return continuity.group([s for s in scored if s.is_line], bases)

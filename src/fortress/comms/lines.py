@@ -13,9 +13,12 @@ from uuid import uuid4
 from sqlalchemy import select
 
 from fortress.comms.detect import detect_lines
+from fortress.comms.judgements import link_judgements
 from fortress.comms.params import DetectionParams
 from fortress.comms.results import DealLine, Detection, NumberFinding
+from fortress.comms.successors import find_successors
 from fortress.model.findings import Evidence
+from fortress.model.values import Msisdn
 from fortress.store import events as event_tables
 from fortress.store.models import DealLineRecord, LineRun, ScoredNumber
 from fortress.store.workspace import CELLS, COMMS, Workspace, now_utc
@@ -32,7 +35,8 @@ def run_detection(workspace: Workspace, params: DetectionParams | None = None) -
     comms = event_tables.table(backend, workspace, COMMS)
     if comms is None:
         raise NoDetection("the workspace holds no comms events: ingest some first")
-    detection = detect_lines(comms, event_tables.table(backend, workspace, CELLS), params)
+    cells = event_tables.table(backend, workspace, CELLS)
+    detection = detect_lines(comms, cells, params, link_judgements(workspace))
     run = _save(workspace, detection, started)
     return {
         "run_id": run.id,
@@ -248,3 +252,31 @@ def _plain(value: Any) -> Any:
     if hasattr(value, "item"):  # numpy / decimal scalars
         return value.item()
     return str(value)
+
+
+def successors(workspace: Workspace, number: str | None = None) -> list[dict[str, Any]]:
+    """Candidate successors of silent numbers (or of ``number``), with analysts'
+    judgements applied: rejected candidates are dropped, the others carry their verdict."""
+    backend = event_tables.connect(workspace)
+    comms = event_tables.table(backend, workspace, COMMS)
+    if comms is None:
+        raise NoDetection("the workspace holds no comms events: ingest some first")
+    wanted = None if number is None else _as_number(number)
+    found = find_successors(comms, number=wanted)
+    if wanted is not None and not found:
+        raise NoDetection(f"{number} does not appear in the workspace's comms events")
+    judgements = link_judgements(workspace)
+    for item in found:
+        kept = []
+        for candidate in item["candidates"]:
+            verdict = judgements.get((item["number"], candidate["number"]))
+            if verdict != "rejected":
+                kept.append({**candidate, "judgement": verdict})
+        item["candidates"] = kept
+    return found
+
+
+def _as_number(raw: str) -> str:
+    """A number as the user typed it, normalised as ingest would (ids stay as given)."""
+    cleaned = Msisdn().clean(raw)
+    return cleaned.value if cleaned.flag is None and cleaned.value else raw.strip()

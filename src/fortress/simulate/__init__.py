@@ -15,8 +15,8 @@ from typing import Any
 
 from fortress.simulate.truth import build_truth, write_truth
 from fortress.simulate.world import (
-    VARIANTS,
     PRESETS,
+    VARIANTS,
     Tally,
     day_chunks,
     default_days,

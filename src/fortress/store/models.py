@@ -111,3 +111,16 @@ class DealLineRecord(Base):
     score: Mapped[float]
     numbers: Mapped[str] = mapped_column(Text)  # JSON list, oldest first
     evidence: Mapped[str] = mapped_column(Text)  # JSON [Evidence]
+
+
+class LinkJudgement(Base):
+    """An analyst's judgement of a successor link (old number -> new number): confirmed,
+    rejected or unsure. Later runs respect it; the latest judgement of a pair stands."""
+
+    __tablename__ = "link_judgements"
+
+    old_number: Mapped[str] = mapped_column(String(64), primary_key=True)
+    new_number: Mapped[str] = mapped_column(String(64), primary_key=True)
+    verdict: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(Text)
+    judged_at: Mapped[datetime]
