@@ -116,3 +116,34 @@ def test_evaluate_with_a_bad_truth_file_is_a_clear_error(workspace: Path, tmp_pa
     assert code == 2 and "not a readable JSON file" in err
     code, _, err = run(workspace, "evaluate", "--truth", str(tmp_path / "missing.json"))
     assert code == 2 and "no such file" in err
+
+
+def test_activity_json_has_a_row_per_day(workspace: Path) -> None:
+    run(workspace, "lines", "detect")
+    line_id = json.loads(run(workspace, "lines", "list", "--json")[1])[0]["line_id"]
+    code, out, _ = run(workspace, "lines", "activity", line_id, "--json")
+    assert code == 0
+    days = json.loads(out)["days"]
+    assert len(days) >= 7
+    assert all(0 <= d["confirmed"] <= d["potential"] for d in days)
+    code, out, _ = run(workspace, "lines", "activity", line_id)
+    assert code == 0 and "confirmed" in out
+
+
+def test_successors_and_a_judgement(workspace: Path) -> None:
+    code, out, _ = run(workspace, "numbers", "successors", "--json")
+    assert code == 0
+    found = json.loads(out)
+    assert found and all(set(item) >= {"number", "candidates"} for item in found)
+    old, new = found[0]["number"], found[0]["candidates"][0]["number"]
+    code, _, _ = run(workspace, "numbers", "judge", old, new, "--verdict", "rejected")
+    assert code == 0
+    code, out, _ = run(workspace, "numbers", "successors", old, "--json")
+    assert new not in [c["number"] for c in json.loads(out)[0]["candidates"]]
+    code, _, err = run(workspace, "numbers", "judge", old, new, "--verdict", "perhaps")
+    assert code == 2 and "verdict must be one of" in err
+
+
+def test_successors_of_an_unknown_number_is_a_clear_error(workspace: Path) -> None:
+    code, _, err = run(workspace, "numbers", "successors", "07700 900999")
+    assert code == 2 and "does not appear" in err

@@ -134,3 +134,22 @@ def judge_command(
         print_json(recorded)
     else:
         typer.echo(f"{recorded['old']} -> {recorded['new']}: {verdict}")
+
+
+@lines_app.command("activity")
+def activity_command(
+    line_id: Annotated[str, typer.Argument(help="A line id from `fortress lines list`.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Per day: customer base, potential and confirmed transactions, active hours."""
+    from fortress.cli.render_lines import render_activity
+    from fortress.comms.lines import NoDetection, line_activity
+
+    try:
+        activity = line_activity(open_workspace(), line_id)
+    except NoDetection as exc:
+        fail(str(exc))
+    if as_json:
+        print_json(activity)
+    else:
+        render_activity(activity)

@@ -120,3 +120,17 @@ def render_successors(found: list[dict[str, Any]]) -> None:
                 _short(cand["evidence"][0]["text"]) if cand else "",
             )
     console.print(table)
+
+
+def render_activity(activity: dict[str, Any]) -> None:
+    """One row per day of the line's life."""
+    table = Table(
+        title=f"Daily activity of {activity['line_id']} ({', '.join(activity['numbers'])})",
+        title_justify="left",
+    )
+    columns = ("day", "base", "potential", "confirmed", "incoming", "active_hours")
+    for name in columns:
+        table.add_column(name.replace("_", " "), justify="left" if name == "day" else "right")
+    for day in activity["days"]:
+        table.add_row(*(str(day[name]) for name in columns))
+    console.print(table)

@@ -12,6 +12,7 @@ from uuid import uuid4
 
 from sqlalchemy import select
 
+from fortress.comms.activity import LineParties, daily_activity
 from fortress.comms.detect import detect_lines
 from fortress.comms.judgements import link_judgements
 from fortress.comms.params import DetectionParams
@@ -280,3 +281,19 @@ def _as_number(raw: str) -> str:
     """A number as the user typed it, normalised as ingest would (ids stay as given)."""
     cleaned = Msisdn().clean(raw)
     return cleaned.value if cleaned.flag is None and cleaned.value else raw.strip()
+
+
+def line_activity(workspace: Workspace, line_id: str) -> dict[str, Any]:
+    """Daily activity of one line of the latest run (``fortress.comms.activity``)."""
+    shown = show_line(workspace, line_id)
+    backend = event_tables.connect(workspace)
+    comms = event_tables.table(backend, workspace, COMMS)
+    if comms is None:
+        raise NoDetection("the workspace holds no comms events: ingest some first")
+    parties = LineParties(
+        numbers=shown["numbers"],
+        customers=shown["customers"]["numbers"],
+        runners=[r["number"] for r in shown["runners"]["numbers"]],
+    )
+    days = daily_activity(comms, parties)
+    return {"line_id": line_id, "numbers": shown["numbers"], "days": days}
