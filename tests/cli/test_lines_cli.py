@@ -147,3 +147,13 @@ def test_successors_and_a_judgement(workspace: Path) -> None:
 def test_successors_of_an_unknown_number_is_a_clear_error(workspace: Path) -> None:
     code, _, err = run(workspace, "numbers", "successors", "03069 990999")
     assert code == 2 and "does not appear" in err
+
+
+def test_safeguarding_lists_places_to_visit(workspace: Path) -> None:
+    run(workspace, "lines", "detect")
+    code, out, _ = run(workspace, "lines", "safeguarding", "--json")
+    assert code == 0
+    sites = json.loads(out)
+    assert any(site["kind"] == "candidate_cuckooed_address" for site in sites)
+    code, out, _ = run(workspace, "lines", "safeguarding")
+    assert code == 0 and "not for enforcement" in out

@@ -75,3 +75,27 @@ def test_line_ids_are_stable_across_runs(demo_world: World) -> None:
     first = [line["line_id"] for line in list_lines(demo_world.workspace)]
     run_detection(demo_world.workspace)
     assert [line["line_id"] for line in list_lines(demo_world.workspace)] == first
+
+
+def test_controllers_and_cuckooed_addresses_of_the_demo_world(demo_world: World) -> None:
+    run_detection(demo_world.workspace)
+    report = evaluate_workspace(demo_world.workspace, demo_world.truth)
+    controllers = report["measures"]["controllers"]
+    assert (controllers["precision"], controllers["recall"]) == (1.0, 1.0)
+    assert report["cuckooed_sites"]["recall"] == 1.0
+
+
+def test_runner_movements_and_phone_holders_are_reported(demo_world: World) -> None:
+    run_detection(demo_world.workspace)
+    truth = {line["numbers"][0]["number"]: line for line in load_truth(demo_world.truth)["lines"]}
+    for item in list_lines(demo_world.workspace):
+        shown = show_line(demo_world.workspace, item["line_id"])
+        for runner in shown["runners"]["numbers"]:
+            moved = shown["runner_movements"][runner["number"]]
+            assert moved["stints"] and sum(s["nights"] for s in moved["stints"]) >= 3
+        true_line = truth[shown["numbers"][0]]
+        if true_line["held_in"] == "hub":  # the controller carries the line phone
+            holders = {
+                h["number"] for held in shown["phone_holders"].values() for h in held if h["holds"]
+            }
+            assert true_line["controller"]["number"] in holders

@@ -153,3 +153,19 @@ def activity_command(
         print_json(activity)
     else:
         render_activity(activity)
+
+
+@lines_app.command("safeguarding")
+def safeguarding_command(as_json: JsonOption = False) -> None:
+    """Possible cuckooed addresses and runner bases, ranked for safeguarding visits."""
+    from fortress.cli.render_lines import render_safeguarding
+    from fortress.comms.lines import NoDetection, safeguarding
+
+    try:
+        sites = safeguarding(open_workspace())
+    except NoDetection as exc:
+        fail(str(exc))
+    if as_json:
+        print_json(sites)
+    else:
+        render_safeguarding(sites)

@@ -68,6 +68,13 @@ def render_line(line: dict[str, Any]) -> None:
             f"{str(handset['last_utc'])[:10]} ({handset['events']} events)",
             highlight=False,
         )
+    for runner, moved in line.get("runner_movements", {}).items():
+        stints = ", ".join(f"{s['area']} {s['nights']}n" for s in moved["stints"][:6])
+        console.print(f"  runner {runner}: nights {stints}", highlight=False)
+    for number, held in line.get("phone_holders", {}).items():
+        holders = [h["number"] for h in held if h["holds"]]
+        if holders:
+            console.print(f"  {number} travels with {', '.join(holders)}", highlight=False)
     top = ", ".join(f"{s['cell_id']} ({s['area']}, {s['events']})" for s in line["sites"][:5])
     console.print(f"[bold]sites[/] {len(line['sites'])}: {top}", highlight=False)
 
@@ -88,6 +95,14 @@ def render_evaluation(report: dict[str, Any]) -> None:
             _ratio(m["f1"]),
         )
     console.print(table)
+    sites = report.get("cuckooed_sites")
+    if sites and sites["truth"]:
+        console.print(
+            f"cuckooed addresses: {sites['correct']} of {sites['truth']} true cells among "
+            f"{sites['found']} candidates ({sites['recall']:.0%} recall, "
+            f"{sites['recall_in_top']:.0%} in the top {sites['truth']})",
+            highlight=False,
+        )
     for note in report.get("notes", []):
         console.print(f"[yellow]note[/] {note}", highlight=False)
 
@@ -133,4 +148,30 @@ def render_activity(activity: dict[str, Any]) -> None:
         table.add_column(name.replace("_", " "), justify="left" if name == "day" else "right")
     for day in activity["days"]:
         table.add_row(*(str(day[name]) for name in columns))
+    console.print(table)
+
+
+def render_safeguarding(sites: list[dict[str, Any]]) -> None:
+    """Candidate cuckooed addresses first, then runner bases with no resident seen."""
+    if not sites:
+        console.print("No runner stayed three nights or more on one cell in a line's town.")
+        return
+    console.print(
+        "[bold]For safeguarding visits, not for enforcement.[/] A cell covers many homes: "
+        "each row is a place to look, not an address.",
+        highlight=False,
+    )
+    table = Table(title="Possible cuckooed addresses", title_justify="left")
+    for name in ("cell", "area", "line", "kind", "runner nights", "resident(s)", "nights shared"):
+        table.add_column(name)
+    for site in sites:
+        table.add_row(
+            site["cell_id"],
+            site["area"],
+            site["line_id"],
+            site["kind"].replace("_", " "),
+            str(site["runner_nights"]),
+            ", ".join(site["residents"][:2]) or "-",
+            str(site["shared_nights"]),
+        )
     console.print(table)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from fortress.comms.lines import list_lines, show_line
+from fortress.comms.lines import list_lines, safeguarding, show_line
 from fortress.store.workspace import Workspace
 
 
@@ -65,12 +65,14 @@ def evaluate_workspace(workspace: Workspace, truth_path: Path) -> dict[str, Any]
     """Evaluate the workspace's latest detection run against ``truth_path``."""
     truth = load_truth(truth_path)
     found = [show_line(workspace, item["line_id"]) for item in list_lines(workspace)]
-    report = evaluate(truth, found)
+    report = evaluate(truth, found, safeguarding(workspace))
     report["truth_file"] = str(truth_path)
     return report
 
 
-def evaluate(truth: dict[str, Any], found: list[dict[str, Any]]) -> dict[str, Any]:
+def evaluate(
+    truth: dict[str, Any], found: list[dict[str, Any]], sites: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
     """Pure scoring of detected lines (``show_line`` dictionaries) against ``truth``."""
     line_of = {n["number"]: t["line_id"] for t in truth["lines"] for n in t["numbers"]}
     matched = [_match(line, line_of) for line in found]
@@ -92,16 +94,13 @@ def evaluate(truth: dict[str, Any], found: list[dict[str, Any]]) -> dict[str, An
         ),
         "successor_links": _links(truth, found),
         "runners": _runners(truth, found, matched),
+        "controllers": _controllers(truth, found, matched),
     }
     notes = _notes(truth, found, matched, flagged_bulk)
     return {
         "measures": {name: m.to_dict() for name, m in measures.items()},
         "legitimate_bulk_senders_flagged": flagged_bulk,
-        "cuckooed_sites": {
-            "truth": len(truth.get("cuckooed_addresses", [])),
-            "found": None,
-            "note": "cuckooing signals are not built yet",
-        },
+        "cuckooed_sites": _cuckooed(truth, sites or []),
         "notes": notes,
     }
 
@@ -136,6 +135,36 @@ def _runners(
     correct = {(lid, n) for lid, n in found_pairs if lid is not None and n in runners_of[lid]}
     total = sum(len(r) for r in runners_of.values())
     return Measure(total, len(found_pairs), len(correct), len(correct))
+
+
+def _controllers(
+    truth: dict[str, Any], found: list[dict[str, Any]], matched: list[str | None]
+) -> Measure:
+    boss = {t["line_id"]: t["controller"]["number"] for t in truth["lines"]}
+    pairs = {
+        (line_id, c["number"])
+        for line, line_id in zip(found, matched, strict=True)
+        for c in line["controllers"]["numbers"]
+    }
+    correct = {(lid, n) for lid, n in pairs if lid is not None and boss[lid] == n}
+    return Measure(len(boss), len(pairs), len(correct), len({lid for lid, _ in correct}))
+
+
+def _cuckooed(truth: dict[str, Any], sites: list[dict[str, Any]]) -> dict[str, Any]:
+    """Recall of true cuckooed cells among candidate cuckooed addresses, and how many
+    candidates there were (the list is ranked for visits, so precision is secondary)."""
+    true_cells = {site["cell_id"] for site in truth.get("cuckooed_addresses", [])}
+    candidates = [s for s in sites if s["kind"] == "candidate_cuckooed_address"]
+    found_cells = {s["cell_id"] for s in candidates}
+    hit = true_cells & found_cells
+    top = {s["cell_id"] for s in candidates[: max(len(true_cells), 1)]}
+    return {
+        "truth": len(true_cells),
+        "found": len(found_cells),
+        "correct": len(hit),
+        "recall": len(hit) / len(true_cells) if true_cells else None,
+        "recall_in_top": len(true_cells & top) / len(true_cells) if true_cells else None,
+    }
 
 
 def _notes(

@@ -16,6 +16,7 @@ from fortress.comms.activity import LineParties, daily_activity
 from fortress.comms.detect import detect_lines
 from fortress.comms.judgements import link_judgements
 from fortress.comms.params import DetectionParams
+from fortress.comms.people import LinePeople, find_people
 from fortress.comms.results import DealLine, Detection, NumberFinding
 from fortress.comms.successors import find_successors
 from fortress.model.findings import Evidence
@@ -38,7 +39,8 @@ def run_detection(workspace: Workspace, params: DetectionParams | None = None) -
         raise NoDetection("the workspace holds no comms events: ingest some first")
     cells = event_tables.table(backend, workspace, CELLS)
     detection = detect_lines(comms, cells, params, link_judgements(workspace))
-    run = _save(workspace, detection, started)
+    people, sites = find_people(comms, cells, detection)
+    run = _save(workspace, detection, people, sites, started)
     return {
         "run_id": run.id,
         "events": run.events,
@@ -49,7 +51,13 @@ def run_detection(workspace: Workspace, params: DetectionParams | None = None) -
     }
 
 
-def _save(workspace: Workspace, detection: Detection, started: datetime) -> LineRun:
+def _save(
+    workspace: Workspace,
+    detection: Detection,
+    people: dict[str, LinePeople],
+    sites: list[dict[str, Any]],
+    started: datetime,
+) -> LineRun:
     line_of = {n.number: line.line_id for line in detection.lines for n in line.numbers}
     when = detection.span
     run = LineRun(
@@ -62,6 +70,7 @@ def _save(workspace: Workspace, detection: Detection, started: datetime) -> Line
         last_event_utc=when.last if when else None,
         numbers_scored=len(detection.scored),
         lines_found=len(detection.lines),
+        safeguarding=_json(sites),
     )
     with workspace.sessions.begin() as session:
         session.add(run)
@@ -74,6 +83,7 @@ def _save(workspace: Workspace, detection: Detection, started: datetime) -> Line
                 score=line.score,
                 numbers=_json([n.number for n in line.numbers]),
                 evidence=_json([e.to_dict() for e in line.evidence]),
+                people=_json(people.get(line.line_id, LinePeople()).to_dict()),
             )
             for line in detection.lines
         )
@@ -151,11 +161,15 @@ def show_line(workspace: Workspace, line_id: str) -> dict[str, Any]:
     details = [json.loads(row.details) for row in ordered]
     customers = sorted({c for d in details for c in d["customers"]})
     runners = _merge_runners(details)
+    people = json.loads(line.people)
+    controllers = people.get("controllers", [])
     shown.update(
         number_history=[_history(row) for row in ordered],
         customers={"count": len(customers), "numbers": customers},
         runners={"count": len(runners), "numbers": runners},
-        controllers=_controllers(details),
+        controllers={"count": len(controllers), "numbers": controllers},
+        runner_movements=people.get("movements", {}),
+        phone_holders=people.get("holders", {}),
         handsets=[
             {"number": row.number, **handset}
             for row, d in zip(ordered, details, strict=True)
@@ -229,11 +243,6 @@ def _merge_sites(details: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
-def _controllers(details: list[dict[str, Any]]) -> dict[str, Any]:
-    found = sorted({c for d in details for c in d.get("controllers", [])})
-    return {"count": len(found), "numbers": found}
-
-
 def _line_brief(line: DealLine) -> dict[str, Any]:
     return {
         "line_id": line.line_id,
@@ -297,3 +306,9 @@ def line_activity(workspace: Workspace, line_id: str) -> dict[str, Any]:
     )
     days = daily_activity(comms, parties)
     return {"line_id": line_id, "numbers": shown["numbers"], "days": days}
+
+
+def safeguarding(workspace: Workspace) -> list[dict[str, Any]]:
+    """Candidate cuckooed addresses and runner bases of the latest run, for visits."""
+    sites: list[dict[str, Any]] = json.loads(latest_run(workspace).safeguarding)
+    return sites

@@ -81,6 +81,7 @@ class LineRun(Base):
     last_event_utc: Mapped[datetime | None]
     numbers_scored: Mapped[int] = mapped_column(Integer, default=0)
     lines_found: Mapped[int] = mapped_column(Integer, default=0)
+    safeguarding: Mapped[str] = mapped_column(Text, default="[]")  # JSON: candidate sites
 
 
 class ScoredNumber(Base):
@@ -111,6 +112,7 @@ class DealLineRecord(Base):
     score: Mapped[float]
     numbers: Mapped[str] = mapped_column(Text)  # JSON list, oldest first
     evidence: Mapped[str] = mapped_column(Text)  # JSON [Evidence]
+    people: Mapped[str] = mapped_column(Text, default="{}")  # JSON: controllers, movements...
 
 
 class LinkJudgement(Base):

@@ -1,0 +1,277 @@
+"""Who works a line: controllers, runners' movements, and who holds each line phone.
+
+* **Controllers** are numbers outside the line's customers and runners that keep in touch
+  with the line phone and its runners day after day, late at night too, from away from the
+  town where the customers are (NCA 2017; Robinson, McLean & Densley 2019).
+* **Runner movements**: where each runner's phone spends its nights (00:00-05:59 local),
+  as stints per area: runners rotate between the hub and the town (Coomber & Moyle 2018).
+* **Attribution**: a line phone is carried by a person whose own phone is on the same cell
+  at the same times far more often than chance would put it there (and not elsewhere).
+  Candidates are the people around the line (its runners and controllers, and numbers in
+  direct contact with the line phone).
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+
+from fortress.comms.events import LOCAL
+from fortress.model import columns as c
+from fortress.model.findings import Evidence
+
+BUCKET_S = 900
+CONTROLLER_DAILY_CONTACTS = 3
+"""Controllers are in touch with the line several times a day (by day, and a check-in at
+night); three contacts a day over the line's life gives the full intensity component."""
+CONTROLLER_WEIGHTS = (0.3, 0.2, 0.2, 0.15, 0.15)
+"""Weights of regularity, intensity, reach (share of runners), late hours, and away."""
+
+
+@dataclass(frozen=True, slots=True)
+class RoleParams:
+    """Thresholds for controllers and attribution, with the reason for each."""
+
+    controller_min_days: int = 5
+    """Contact on at least five days: a controller manages the line daily."""
+    controller_threshold: float = 0.7
+    """A friend of one runner reaches all of a one-runner line; only daily, intense contact
+    with the whole crew, late too, from away, scores this high."""
+    max_controllers: int = 2
+    night_to_hour: int = 6
+    holder_min_buckets: int = 20
+    """At least twenty 15-minute periods when both phones were located: fewer is anecdote."""
+    holder_threshold: float = 0.5
+    """Co-location beyond chance (0 = as chance, 1 = always together) needed to attribute."""
+
+
+@dataclass(frozen=True, slots=True)
+class LineCrew:
+    """A line's known parties, the input to role finding."""
+
+    line_id: str
+    numbers: list[str]
+    runners: list[str]
+    customers: list[str]
+    town: str | None
+    span_days: int
+
+
+def controllers(
+    contacts: ir.Table,
+    crews: list[LineCrew],
+    cells: ir.Table | None,
+    params: RoleParams,
+) -> dict[str, list[dict[str, Any]]]:
+    """Controllers per line id, strongest first, each with score and evidence."""
+    if not crews:
+        return {}
+    parties = ibis.memtable(
+        {
+            "line_id": [crew.line_id for crew in crews for _ in [*crew.numbers, *crew.runners]],
+            "party": [p for crew in crews for p in [*crew.numbers, *crew.runners]],
+            "role": [
+                role
+                for crew in crews
+                for role in ["line"] * len(crew.numbers) + ["runner"] * len(crew.runners)
+            ],
+        }
+    )
+    members = ibis.memtable(
+        {
+            "line_id": [crew.line_id for crew in crews for _ in _members(crew)],
+            "other": [m for crew in crews for m in _members(crew)],
+        }
+    )
+    joined = contacts.join(parties, contacts.number == parties.party)
+    joined = joined.anti_join(members, ["line_id", "other"])
+    hour = joined[LOCAL].hour()
+    day = joined[LOCAL].date()
+    late = (hour >= 22) | (hour < params.night_to_hour)
+    summary = joined.group_by(["line_id", "other"]).aggregate(
+        days=day.nunique(),
+        late_days=day.nunique(where=late),
+        runners_reached=joined.party.nunique(where=joined.role == "runner"),
+        line_days=day.nunique(where=joined.role == "line"),
+        contacts=joined.count(),
+    )
+    rows = summary.filter(summary.days >= params.controller_min_days).to_pyarrow().to_pylist()
+    areas = _areas(contacts, cells, sorted({row["other"] for row in rows}))
+    by_line = {crew.line_id: crew for crew in crews}
+    found: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        scored = _controller(row, by_line[row["line_id"]], areas.get(row["other"], Counter()))
+        if scored["score"] >= params.controller_threshold:
+            found[row["line_id"]].append(scored)
+    return {
+        line_id: sorted(items, key=lambda x: (-x["score"], x["number"]))[: params.max_controllers]
+        for line_id, items in found.items()
+    }
+
+
+def _areas(
+    contacts: ir.Table, cells: ir.Table | None, numbers: list[str]
+) -> dict[str, Counter[str]]:
+    """Located events per area for each of ``numbers`` (empty without cell sites)."""
+    if cells is None or not numbers:
+        return {}
+    mine = contacts.filter(contacts.number.isin(numbers) & contacts.cell.notnull())
+    joined = mine.join(cells.select(cell=cells[c.CELL_ID], area=cells[c.AREA]), "cell")
+    rows = joined.group_by(["number", "area"]).aggregate(n=joined.count()).to_pyarrow().to_pylist()
+    found: dict[str, Counter[str]] = defaultdict(Counter)
+    for row in rows:
+        found[row["number"]][row["area"]] += int(row["n"])
+    return found
+
+
+def _members(crew: LineCrew) -> list[str]:
+    return [*crew.numbers, *crew.runners, *crew.customers]
+
+
+def _controller(row: dict[str, Any], crew: LineCrew, area: Counter[str]) -> dict[str, Any]:
+    days, span = int(row["days"]), max(crew.span_days, 1)
+    regular = min(1.0, days / span)
+    intensity = min(1.0, row["contacts"] / span / CONTROLLER_DAILY_CONTACTS)
+    reach = (
+        row["runners_reached"] / len(crew.runners)
+        if crew.runners
+        else min(1.0, row["line_days"] / days)
+    )
+    late = min(1.0, 2 * row["late_days"] / span)
+    located = sum(area.values())
+    away = (located - area.get(crew.town or "", 0)) / located if located else 0.0
+    parts = (regular, intensity, reach, late, away)
+    score = sum(w * v for w, v in zip(CONTROLLER_WEIGHTS, parts, strict=True))
+    where = area.most_common(1)[0][0] if area else "unknown"
+    text = (
+        f"{row['contacts']} calls and messages with the line phone or its runners on {days} "
+        f"of the line's {span} days ({row['late_days']} late at night), reaching "
+        f"{row['runners_reached']} of its {len(crew.runners)} runners and the line phone on "
+        f"{row['line_days']} days; mostly located in {where}"
+        + (f", away from {crew.town}." if crew.town and where != crew.town else ".")
+    )
+    figures = {"days": days, "contacts": row["contacts"], "away": round(away, 3)}
+    return {
+        "number": row["other"],
+        "score": round(score, 3),
+        "evidence": [Evidence("controller", text, figures).to_dict()],
+    }
+
+
+def night_areas(contacts: ir.Table, cells: ir.Table, numbers: list[str], to_hour: int) -> ir.Table:
+    """Per (number, night, area): located events between midnight and ``to_hour``."""
+    night = contacts.filter(
+        contacts.number.isin(numbers) & contacts.cell.notnull() & (contacts[LOCAL].hour() < to_hour)
+    )
+    located = night.join(cells.select(cell=cells[c.CELL_ID], area=cells[c.AREA]), "cell")
+    return located.group_by(
+        number=located.number, night=located[LOCAL].date(), area=located.area, cell=located.cell
+    ).aggregate(events=located.count())
+
+
+def movements(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Per runner: home area (most nights), stints of consecutive nights per area, trips."""
+    nights: dict[str, dict[date, Counter[str]]] = defaultdict(lambda: defaultdict(Counter))
+    for row in rows:
+        nights[row["number"]][row["night"]][row["area"]] += int(row["events"])
+    result = {}
+    for number, by_night in nights.items():
+        sequence = [
+            (night, tally.most_common(1)[0][0]) for night, tally in sorted(by_night.items())
+        ]
+        stints: list[dict[str, Any]] = []
+        for night, area in sequence:
+            if stints and stints[-1]["area"] == area:
+                stints[-1]["to"] = night.isoformat()
+                stints[-1]["nights"] += 1
+            else:
+                stints.append(
+                    {"area": area, "from": night.isoformat(), "to": night.isoformat(), "nights": 1}
+                )
+        home = Counter(area for _, area in sequence).most_common(1)[0][0]
+        result[number] = {"home_area": home, "stints": stints, "trips": len(stints) - 1}
+    return result
+
+
+def holders(
+    contacts: ir.Table,
+    phones: list[str],
+    candidates: dict[str, list[str]],
+    params: RoleParams,
+) -> dict[str, list[dict[str, Any]]]:
+    """For each phone in ``phones``, the candidate personal phones that travel with it.
+
+    Both phones' located events are cut into 15-minute periods; ``observed`` is the share
+    of periods with both located in which they were on the same cell, ``expected`` the
+    share chance would give (from each phone's own cell frequencies), and the score
+    ``(observed - expected) / (1 - expected)``.
+    """
+    everyone = sorted({p for p in phones} | {x for xs in candidates.values() for x in xs})
+    located = contacts.filter(contacts.number.isin(everyone) & contacts.cell.notnull())
+    buckets = located.select(
+        "number", "cell", bucket=(located[c.START_UTC].epoch_seconds() // BUCKET_S).cast("int64")
+    ).distinct()
+    cells_of: dict[str, dict[int, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for row in buckets.to_pyarrow().to_pylist():
+        cells_of[row["number"]][row["bucket"]].add(row["cell"])
+    found = {}
+    for phone in phones:
+        scored = [
+            _co_location(phone, other, cells_of[phone], cells_of[other], params)
+            for other in candidates.get(phone, [])
+            if other != phone
+        ]
+        kept = [s for s in scored if s is not None]
+        found[phone] = sorted(kept, key=lambda s: (-s["score"], s["number"]))
+    return found
+
+
+def _co_location(
+    phone: str,
+    other: str,
+    mine: dict[int, set[str]],
+    theirs: dict[int, set[str]],
+    params: RoleParams,
+) -> dict[str, Any] | None:
+    both = mine.keys() & theirs.keys()
+    if len(both) < params.holder_min_buckets:
+        return None
+    same = sum(1 for b in both if mine[b] & theirs[b])
+    observed = same / len(both)
+    p_mine = _frequencies(mine)
+    p_theirs = _frequencies(theirs)
+    expected = sum(p * p_theirs.get(cell, 0.0) for cell, p in p_mine.items())
+    score = (observed - expected) / (1 - expected) if expected < 1 else 0.0
+    holds = score >= params.holder_threshold
+    text = (
+        f"{other} was on the same cell as {phone} in {same} of the {len(both)} 15-minute "
+        f"periods when both were located ({observed:.0%}); chance would give {expected:.0%}."
+        + (" Attributed: they travel together." if holds else "")
+        + (f" Apart in {len(both) - same} periods." if same < len(both) else " Never apart.")
+    )
+    return {
+        "number": other,
+        "score": round(score, 3),
+        "holds": holds,
+        "evidence": [
+            Evidence(
+                "co_location",
+                text,
+                {"periods": len(both), "together": same, "expected": round(expected, 4)},
+            ).to_dict()
+        ],
+    }
+
+
+def _frequencies(by_bucket: dict[int, set[str]]) -> dict[str, float]:
+    tally: dict[str, float] = defaultdict(float)
+    for cells in by_bucket.values():
+        for cell in cells:
+            tally[cell] += 1 / len(cells)
+    total = sum(tally.values())
+    return {cell: n / total for cell, n in tally.items()} if total else {}
