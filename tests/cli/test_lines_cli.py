@@ -157,3 +157,14 @@ def test_safeguarding_lists_places_to_visit(workspace: Path) -> None:
     assert any(site["kind"] == "candidate_cuckooed_address" for site in sites)
     code, out, _ = run(workspace, "lines", "safeguarding")
     assert code == 0 and "not for enforcement" in out
+
+
+def test_quantum_json_and_a_bad_range(workspace: Path) -> None:
+    run(workspace, "lines", "detect")
+    line_id = json.loads(run(workspace, "lines", "list", "--json")[1])[0]["line_id"]
+    code, out, _ = run(workspace, "lines", "quantum", line_id, "--json")
+    assert code == 0
+    result = json.loads(out)
+    assert result["crown_g"]["central"] > result["defence_g"]["central"] > 0
+    code, _, err = run(workspace, "lines", "quantum", line_id, "--deals", "3,2,1")
+    assert code == 2 and "LOW <= CENTRAL <= HIGH" in err

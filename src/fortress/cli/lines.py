@@ -169,3 +169,42 @@ def safeguarding_command(as_json: JsonOption = False) -> None:
         print_json(sites)
     else:
         render_safeguarding(sites)
+
+
+RangeOption = Annotated[
+    str | None, typer.Option(help="LOW,CENTRAL,HIGH to replace the default range.")
+]
+
+
+@lines_app.command("quantum")
+def quantum_command(
+    line_id: Annotated[str, typer.Argument(help="A line id from `fortress lines list`.")],
+    first_day: Annotated[str | None, typer.Option("--from", help="First day, YYYY-MM-DD.")] = None,
+    last_day: Annotated[str | None, typer.Option("--to", help="Last day, YYYY-MM-DD.")] = None,
+    daily_use: RangeOption = None,
+    deals: RangeOption = None,
+    grams_per_deal: RangeOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Drugs supplied by a line: the Crown's and the defence's estimates, with intervals."""
+    from dataclasses import replace
+
+    from fortress.cli.render_lines import render_quantum
+    from fortress.comms.lines import NoDetection, line_quantum
+    from fortress.comms.quantum import QuantumParams, parse_range
+
+    params = QuantumParams()
+    try:
+        if daily_use:
+            params = replace(params, crown_daily_use_g=parse_range(daily_use, "given"))
+        if deals:
+            params = replace(params, deals_per_transaction=parse_range(deals, "given"))
+        if grams_per_deal:
+            params = replace(params, grams_per_deal=parse_range(grams_per_deal, "given"))
+        result = line_quantum(open_workspace(), line_id, first_day, last_day, params)
+    except (ValueError, NoDetection) as exc:
+        fail(str(exc))
+    if as_json:
+        print_json(result)
+    else:
+        render_quantum(result)

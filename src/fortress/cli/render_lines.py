@@ -175,3 +175,43 @@ def render_safeguarding(sites: list[dict[str, Any]]) -> None:
             str(site["shared_nights"]),
         )
     console.print(table)
+
+
+def render_quantum(result: dict[str, Any]) -> None:
+    """Both estimates side by side, then the sensitivity table."""
+    console.print(
+        f"[bold]Quantum for {result['line_id']}[/] ({', '.join(result['numbers'])}), "
+        f"{result['first_day']} to {result['last_day']} ({result['days']} days): "
+        f"{result['customer_days']:,} customer-days on the base, "
+        f"{result['confirmed_transactions']:,} confirmed transactions",
+        highlight=False,
+    )
+    table = Table(title="Estimated grams supplied", title_justify="left")
+    for name in ("method", "central", "median", "95% interval"):
+        table.add_column(name, justify="left" if name == "method" else "right")
+    for method, key in (
+        ("Crown: base x mean daily use", "crown_g"),
+        ("Defence: transactions x deals x weight", "defence_g"),
+    ):
+        g = result[key]
+        table.add_row(
+            method,
+            f"{g['central']:,.1f}",
+            f"{g['median']:,.1f}",
+            f"{g['low_95']:,.1f} - {g['high_95']:,.1f}",
+        )
+    console.print(table)
+    sens = Table(
+        title="Sensitivity (one parameter at its low / high, others central)", title_justify="left"
+    )
+    for name in ("method", "parameter", "at low", "central", "at high"):
+        sens.add_column(name, justify="left" if name in ("method", "parameter") else "right")
+    for row in result["sensitivity"]:
+        sens.add_row(
+            row["method"],
+            row["parameter"],
+            f"{row['at_low_g']:,.1f}",
+            f"{row['central_g']:,.1f}",
+            f"{row['at_high_g']:,.1f}",
+        )
+    console.print(sens)

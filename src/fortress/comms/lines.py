@@ -17,6 +17,7 @@ from fortress.comms.detect import detect_lines
 from fortress.comms.judgements import link_judgements
 from fortress.comms.params import DetectionParams
 from fortress.comms.people import LinePeople, find_people
+from fortress.comms.quantum import QuantumParams, estimate
 from fortress.comms.results import DealLine, Detection, NumberFinding
 from fortress.comms.successors import find_successors
 from fortress.model.findings import Evidence
@@ -312,3 +313,23 @@ def safeguarding(workspace: Workspace) -> list[dict[str, Any]]:
     """Candidate cuckooed addresses and runner bases of the latest run, for visits."""
     sites: list[dict[str, Any]] = json.loads(latest_run(workspace).safeguarding)
     return sites
+
+
+def line_quantum(
+    workspace: Workspace,
+    line_id: str,
+    first_day: str | None = None,
+    last_day: str | None = None,
+    params: QuantumParams | None = None,
+) -> dict[str, Any]:
+    """Both quantum estimates for one line over its whole life or ``first_day..last_day``."""
+    activity = line_activity(workspace, line_id)
+    days = [
+        d
+        for d in activity["days"]
+        if (first_day is None or d["day"] >= first_day)
+        and (last_day is None or d["day"] <= last_day)
+    ]
+    if not days:
+        raise NoDetection(f"{line_id} has no activity between {first_day} and {last_day}")
+    return {"line_id": line_id, "numbers": activity["numbers"], **estimate(days, params)}
