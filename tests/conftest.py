@@ -14,6 +14,7 @@ import pytest
 from fortress.ingest.report import IngestSummary
 from fortress.model.columns import EVENT_SCHEMA
 from fortress.store.workspace import COMMS, Workspace
+from helpers.worlds import World, ingest_world
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO_ROOT / ".." / "shared" / "data"
@@ -94,3 +95,9 @@ def shared_data() -> Path:
             pytest.fail(f"{message} (CI must not skip real-data tests)")
         pytest.skip(message)
     return SHARED_DATA.resolve()
+
+
+@pytest.fixture(scope="session")
+def demo_world(tmp_path_factory: pytest.TempPathFactory) -> World:
+    """The demo world of seed 1, simulated and ingested once per test session."""
+    return ingest_world(tmp_path_factory.mktemp("demo-world"), seed=1)

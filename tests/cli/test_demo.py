@@ -30,6 +30,7 @@ def test_demo_ingests_the_whole_world_and_recognises_a_second_ingest(tmp_path: P
     assert report["deal_lines"]["lines_found"] == report["world"]["lines"]
     assert report["evaluation"]["measures"]["lines"]["f1"] == 1.0
     assert report["evaluation"]["legitimate_bulk_senders_flagged"] == []
+    assert Path(report["report"]["file"]).is_file() and report["report"]["lines"] == 3
 
 
 def test_demo_replaces_its_own_folder_but_never_someone_elses(tmp_path: Path) -> None:

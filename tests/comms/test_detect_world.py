@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import json
 
-from worlds import World
-
 from fortress.comms.evaluate import evaluate_workspace, load_truth
 from fortress.comms.lines import list_lines, run_detection, show_line
+from helpers.worlds import World
 
 
 def test_every_line_of_the_demo_world_is_found_and_nothing_else(demo_world: World) -> None:

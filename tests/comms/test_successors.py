@@ -8,13 +8,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from worlds import World
 
 from fortress.comms.judgements import JudgementError, judge_link
 from fortress.comms.lines import list_lines, run_detection, successors
 from fortress.ingest.comms import ingest_comms
 from fortress.sources.mapping import preset
 from fortress.store.workspace import Workspace
+from helpers.worlds import World
 
 START = datetime(2025, 5, 5, 9, 0)
 OLD = [f"+447700900{101 + k}" for k in range(4)]

@@ -2,8 +2,8 @@
 
 Simulates a world as CSV files (the shape an analyst brings), ingests the cell sites and
 comms events into a fresh workspace, shows that a second ingest of the same file adds
-nothing, prints what the workspace holds, then detects deal lines and scores them against
-the world's ground truth.
+nothing, prints what the workspace holds, then detects deal lines, scores them against
+the world's ground truth and writes the line report.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from fortress.comms.lines import run_detection
 from fortress.ingest.cells import ingest_cells
 from fortress.ingest.comms import ingest_comms
 from fortress.ingest.report import IngestSummary
+from fortress.reports.lines_report import write_lines_report
 from fortress.simulate import simulate
 from fortress.sources.mapping import preset
 from fortress.store import events
@@ -50,6 +51,7 @@ def run_demo(folder: Path, *, seed: int = 1, as_json: bool = False) -> dict[str,
         "status": events.workspace_status(workspace),
         "deal_lines": run_detection(workspace),
         "evaluation": evaluate_workspace(workspace, world.ground_truth),
+        "report": write_lines_report(workspace, folder / "lines.html"),
     }
     if as_json:
         print_json(report)
@@ -79,3 +81,7 @@ def _render(report: dict[str, Any], summaries: list[IngestSummary], again: Inges
     render_status(report["status"])
     render_detection(report["deal_lines"])
     render_evaluation(report["evaluation"])
+    console.print(
+        f"Line report (open in a browser; works offline): {report['report']['file']}",
+        highlight=False,
+    )

@@ -208,3 +208,25 @@ def quantum_command(
         print_json(result)
     else:
         render_quantum(result)
+
+
+report_app = typer.Typer(help="Self-contained HTML reports.", no_args_is_help=True)
+
+
+@report_app.command("lines")
+def report_lines_command(
+    out: Annotated[Path, typer.Option(help="The HTML file to write.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Write one HTML page with every line of the latest detection run (works offline)."""
+    from fortress.comms.lines import NoDetection
+    from fortress.reports.lines_report import write_lines_report
+
+    try:
+        written = write_lines_report(open_workspace(), out)
+    except NoDetection as exc:
+        fail(str(exc))
+    if as_json:
+        print_json(written)
+    else:
+        typer.echo(f"wrote {written['file']}: {written['lines']} lines, {written['bytes']:,} bytes")

@@ -22,7 +22,7 @@ from fortress.cli.common import (
     print_json,
     settings,
 )
-from fortress.cli.lines import evaluate_command, lines_app, numbers_app
+from fortress.cli.lines import evaluate_command, lines_app, numbers_app, report_app
 
 if TYPE_CHECKING:
     from fortress.ingest.report import IngestSummary
@@ -38,6 +38,7 @@ ingest_app = typer.Typer(help="Load source files into the workspace.", no_args_i
 app.add_typer(ingest_app, name="ingest")
 app.add_typer(lines_app, name="lines")
 app.add_typer(numbers_app, name="numbers")
+app.add_typer(report_app, name="report")
 app.command("evaluate")(evaluate_command)
 
 

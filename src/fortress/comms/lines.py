@@ -14,6 +14,8 @@ from sqlalchemy import select
 
 from fortress.comms.activity import LineParties, daily_activity
 from fortress.comms.detect import detect_lines
+from fortress.comms.events import contacts, span, with_local_time
+from fortress.comms.geography import customer_map
 from fortress.comms.judgements import link_judgements
 from fortress.comms.params import DetectionParams
 from fortress.comms.people import LinePeople, find_people
@@ -333,3 +335,17 @@ def line_quantum(
     if not days:
         raise NoDetection(f"{line_id} has no activity between {first_day} and {last_day}")
     return {"line_id": line_id, "numbers": activity["numbers"], **estimate(days, params)}
+
+
+def line_map(workspace: Workspace, line_id: str) -> dict[str, Any]:
+    """Customers per home cell and the line phones' cells, with coordinates."""
+    shown = show_line(workspace, line_id)
+    backend = event_tables.connect(workspace)
+    comms = event_tables.table(backend, workspace, COMMS)
+    cells = event_tables.table(backend, workspace, CELLS)
+    if comms is None or cells is None:
+        return {"customers": [], "line_sites": [], "customers_without_cell": 0}
+    when = span(comms)
+    assert when is not None
+    both = contacts(with_local_time(comms, when))
+    return customer_map(both, cells, shown["customers"]["numbers"], shown["sites"])

@@ -1,0 +1,1 @@
+"""Rendering findings for people: self-contained HTML pages with inline SVG charts."""

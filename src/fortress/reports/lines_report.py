@@ -1,0 +1,124 @@
+"""``fortress report lines``: one self-contained HTML page for every line in the workspace.
+
+Everything is inline (CSS and SVG; no script, font, image or stylesheet is fetched), so the
+page opens on an air-gapped machine and can be attached to a case file as it is.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
+
+from fortress.comms.lines import (
+    latest_run,
+    line_activity,
+    line_map,
+    line_quantum,
+    list_lines,
+    safeguarding,
+    show_line,
+)
+from fortress.reports import svg
+from fortress.store.workspace import Workspace, now_utc
+
+
+def render_lines_report(workspace: Workspace) -> str:
+    """The whole page as HTML text."""
+    run = latest_run(workspace)
+    sites = safeguarding(workspace)
+    lines = [_line_section(workspace, item["line_id"], sites) for item in list_lines(workspace)]
+    environment = Environment(
+        loader=PackageLoader("fortress.reports", "templates"),
+        autoescape=select_autoescape(["html"]),
+    )
+    template = environment.get_template("lines.html")
+    return template.render(
+        generated=now_utc().strftime("%Y-%m-%d %H:%M UTC"),
+        workspace=str(workspace.root),
+        run=run,
+        lines=lines,
+        sites=sites,
+    )
+
+
+def write_lines_report(workspace: Workspace, out: Path) -> dict[str, Any]:
+    """Write the page to ``out`` (atomically) and say what it holds."""
+    html = render_lines_report(workspace)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial = out.with_name(out.name + ".partial")
+    partial.write_text(html, encoding="utf-8")
+    partial.replace(out)
+    return {
+        "file": str(out),
+        "bytes": len(html.encode("utf-8")),
+        "lines": html.count('class="line"'),
+    }
+
+
+def _line_section(
+    workspace: Workspace, line_id: str, sites: list[dict[str, Any]]
+) -> dict[str, Any]:
+    shown = show_line(workspace, line_id)
+    days = line_activity(workspace, line_id)["days"]
+    quantum = line_quantum(workspace, line_id) if days else None
+    points = line_map(workspace, line_id)
+    first, last = svg.as_date(shown["first_seen_utc"]), svg.as_date(shown["last_seen_utc"])
+    return {
+        **shown,
+        "days": days,
+        "quantum": quantum,
+        "map": points,
+        "sites_for_line": [s for s in sites if s["line_id"] == line_id],
+        "timeline_svg": Markup(
+            svg.timeline(f"Numbers and handsets of {line_id}", _timeline(shown), first, last)
+        ),
+        "activity_svg": Markup(svg.daily_bars(f"Daily activity of {line_id}", days)),
+        "map_svg": Markup(
+            svg.point_map(
+                f"Customers by home cell, {line_id}", points["customers"], points["line_sites"]
+            )
+        ),
+        "movements_svg": Markup(
+            svg.timeline(f"Runners' nights by area, {line_id}", _movements(shown), first, last)
+        )
+        if shown["runner_movements"]
+        else None,
+    }
+
+
+def _timeline(shown: dict[str, Any]) -> list[dict[str, Any]]:
+    rows = [
+        {
+            "label": f"number {n['number']}",
+            "start": svg.as_date(n["first_seen_utc"]),
+            "end": svg.as_date(n["last_seen_utc"]),
+            "group": "number",
+        }
+        for n in shown["number_history"]
+    ]
+    rows += [
+        {
+            "label": f"IMEI {h['imei']}",
+            "start": svg.as_date(h["first_utc"]),
+            "end": svg.as_date(h["last_utc"]),
+            "group": "handset",
+        }
+        for h in shown["handsets"]
+    ]
+    return rows
+
+
+def _movements(shown: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "label": f"runner {runner}",
+            "start": svg.as_date(stint["from"]),
+            "end": svg.as_date(stint["to"]),
+            "group": stint["area"],
+        }
+        for runner, moved in shown["runner_movements"].items()
+        for stint in moved["stints"]
+    ]

@@ -1,0 +1,67 @@
+"""The line report: self-contained, and rendered by a real browser (Debian's chromium)
+with every network request blocked."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from fortress.comms.lines import list_lines, run_detection
+from fortress.reports.lines_report import write_lines_report
+from helpers.worlds import World
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="module")
+def report(demo_world: World, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    run_detection(demo_world.workspace)
+    out = tmp_path_factory.mktemp("report") / "lines.html"
+    written = write_lines_report(demo_world.workspace, out)
+    assert written["lines"] == len(list_lines(demo_world.workspace)) == 3
+    return out
+
+
+def test_the_page_fetches_nothing(report: Path) -> None:
+    html = report.read_text(encoding="utf-8")
+    assert "<script" not in html and "<link" not in html and " src=" not in html
+    addresses = set(re.findall(r"https?://[^\"' )]+", html))
+    assert addresses <= {"http://www.w3.org/2000/svg"}  # an XML namespace, never fetched
+
+
+def test_the_page_renders_in_a_browser_offline(report: Path, tmp_path: Path) -> None:
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail("chromium is not installed (scripts/test installs it)")
+        pytest.skip("chromium is not installed")
+    from playwright.sync_api import sync_playwright
+
+    requested: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_page()
+        page.route("**/*", lambda route: _only_the_file(route, requested))
+        page.goto(report.as_uri())
+        sections = page.locator("section.line")
+        assert sections.count() == 3
+        for k in range(3):
+            charts = sections.nth(k).locator("svg.chart")
+            assert charts.count() >= 3
+            box = charts.first.bounding_box()
+            assert box is not None and box["width"] > 300 and box["height"] > 50
+        assert page.locator("text=For safeguarding visits, not for enforcement").count() >= 1
+        page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
+        browser.close()
+    assert requested == [report.as_uri()]
+
+
+def _only_the_file(route, requested: list[str]) -> None:  # type: ignore[no-untyped-def]
+    requested.append(route.request.url)
+    if route.request.url.startswith("file://"):
+        route.continue_()
+    else:
+        route.abort()
