@@ -9,6 +9,9 @@ imported libraries) and facts about the result. Modes::
     measure.py duckdb-copy FILE OUT      COPY (SELECT * FROM read_...) TO OUT (FORMAT parquet)
     measure.py fortress FILE WORKSPACE   ingest_comms into a fresh workspace, canonical layout
     measure.py simulate OUT EVENTS       fortress.simulate.simulate(OUT, scale=EVENTS, ...)
+    measure.py lines-detect WORKSPACE    fortress lines detect (detection, roles, safeguarding)
+    measure.py waves-fortress WORKSPACE  the bulk-message (wave) step, as Fortress runs it
+    measure.py waves-duckdb WORKSPACE    the same step as one hand-written DuckDB query
 """
 
 from __future__ import annotations
@@ -123,6 +126,89 @@ def simulate(out: Path, events: int) -> dict[str, Any]:
     return facts
 
 
+def lines_detect(root: Path) -> dict[str, Any]:
+    """The whole of ``fortress lines detect`` on an existing workspace."""
+    from fortress.comms.lines import run_detection
+    from fortress.store.workspace import Workspace
+
+    workspace = Workspace.open(root)
+    clock = time.perf_counter()
+    summary = run_detection(workspace)
+    seconds, peak = time.perf_counter() - clock, _peak_rss_mb()
+    return {
+        "seconds": seconds,
+        "peak_rss_mb": peak,
+        "rows": summary["events"],
+        "lines_found": summary["lines_found"],
+        "numbers_scored": summary["numbers_scored"],
+    }
+
+
+def waves_fortress(root: Path) -> dict[str, Any]:
+    """Fortress's wave step (Ibis over the workspace's Parquet), executed to Arrow."""
+    from fortress.comms import waves as wv
+    from fortress.comms.events import span, with_local_time
+    from fortress.comms.params import DetectionParams
+    from fortress.store import events as event_tables
+    from fortress.store.workspace import COMMS, Workspace
+
+    workspace = Workspace.open(root)
+    backend = event_tables.connect(workspace)
+    events = event_tables.table(backend, workspace, COMMS)
+    assert events is not None
+    clock = time.perf_counter()
+    when = span(events)
+    assert when is not None
+    params = DetectionParams()
+    sent = wv.with_bursts(wv.messages_sent(with_local_time(events, when)), params)
+    waves = wv.waves(sent, params).to_pyarrow()
+    seconds, peak = time.perf_counter() - clock, _peak_rss_mb()
+    return {"seconds": seconds, "peak_rss_mb": peak, "rows": when.events, "waves": waves.num_rows}
+
+
+HAND_WAVES_SQL = """
+WITH sent AS (
+    SELECT a_number AS number, b_number AS recipient, start_utc, event_id,
+           epoch(start_utc) AS e
+    FROM read_parquet({files})
+    WHERE kind IN ('sms', 'mms') AND a_number IS NOT NULL AND b_number IS NOT NULL
+      AND a_number <> b_number AND len(flags) = 0
+), gaps AS (
+    SELECT *, CASE WHEN e - lag(e) OVER w > 180 OR lag(e) OVER w IS NULL
+                   THEN 1 ELSE 0 END AS new
+    FROM sent WINDOW w AS (PARTITION BY number ORDER BY start_utc, event_id)
+), bursts AS (
+    SELECT *, sum(new) OVER (PARTITION BY number ORDER BY start_utc, event_id
+                             ROWS UNBOUNDED PRECEDING) AS burst
+    FROM gaps
+)
+SELECT number, burst, min(start_utc) AS start_utc, count(*) AS messages,
+       count(DISTINCT recipient) AS recipients
+FROM bursts GROUP BY number, burst
+HAVING count(DISTINCT recipient) >= 10 AND count(DISTINCT recipient) >= 0.8 * count(*)
+"""
+
+
+def waves_duckdb(root: Path) -> dict[str, Any]:
+    """The wave step written by hand as one DuckDB query over the same Parquet files,
+    with the same memory cap (no local clock: this baseline does less work)."""
+    import duckdb
+
+    from fortress.store.events import ANALYTICS_MEMORY
+    from fortress.store.workspace import COMMS, Workspace
+
+    workspace = Workspace.open(root)
+    files = "[" + ", ".join(f"'{f}'" for f in workspace.data_files(COMMS)) + "]"
+    con = duckdb.connect()
+    con.execute(f"SET memory_limit = '{ANALYTICS_MEMORY}'")
+    con.execute(f"SET temp_directory = '{workspace.root / 'spill'}'")
+    clock = time.perf_counter()
+    waves = con.sql(HAND_WAVES_SQL.format(files=files)).to_arrow_table()
+    seconds, peak = time.perf_counter() - clock, _peak_rss_mb()
+    con.close()
+    return {"seconds": seconds, "peak_rss_mb": peak, "waves": waves.num_rows}
+
+
 def _count_event_rows(out: Path) -> int:
     """Rows of every Parquet file under ``out`` that looks like a comms event table."""
     import pyarrow.parquet as pq
@@ -146,6 +232,12 @@ def main(argv: list[str]) -> None:
         facts = fortress_ingest(Path(args[0]), Path(args[1]))
     elif mode == "simulate":
         facts = simulate(Path(args[0]), int(args[1]))
+    elif mode == "lines-detect":
+        facts = lines_detect(Path(args[0]))
+    elif mode == "waves-fortress":
+        facts = waves_fortress(Path(args[0]))
+    elif mode == "waves-duckdb":
+        facts = waves_duckdb(Path(args[0]))
     else:
         raise SystemExit(f"unknown mode {mode!r}")
     facts.setdefault("peak_rss_mb", _peak_rss_mb())

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from fortress.cli.common import JsonOption, fail, open_workspace, print_json
+from fortress.store.events import EngineError
 
 lines_app = typer.Typer(help="Deal lines: detect, list and show them.", no_args_is_help=True)
 
@@ -20,7 +21,7 @@ def detect_command(as_json: JsonOption = False) -> None:
 
     try:
         summary = run_detection(open_workspace())
-    except NoDetection as exc:
+    except (NoDetection, EngineError) as exc:
         fail(str(exc))
     if as_json:
         print_json(summary)
@@ -41,7 +42,7 @@ def list_command(
 
     try:
         lines = list_lines(open_workspace(), include_all=include_all)
-    except NoDetection as exc:
+    except (NoDetection, EngineError) as exc:
         fail(str(exc))
     if as_json:
         print_json(lines)
@@ -60,7 +61,7 @@ def show_command(
 
     try:
         line = show_line(open_workspace(), line_id)
-    except NoDetection as exc:
+    except (NoDetection, EngineError) as exc:
         fail(str(exc))
     if as_json:
         print_json(line)
@@ -79,7 +80,7 @@ def evaluate_command(
 
     try:
         report = evaluate_workspace(open_workspace(), truth)
-    except (NoDetection, TruthError) as exc:
+    except (NoDetection, TruthError, EngineError) as exc:
         fail(str(exc))
     if as_json:
         print_json(report)
@@ -106,7 +107,7 @@ def successors_command(
 
     try:
         found = successors(open_workspace(), number)
-    except NoDetection as exc:
+    except (NoDetection, EngineError) as exc:
         fail(str(exc))
     if as_json:
         print_json(found)
@@ -147,7 +148,7 @@ def activity_command(
 
     try:
         activity = line_activity(open_workspace(), line_id)
-    except NoDetection as exc:
+    except (NoDetection, EngineError) as exc:
         fail(str(exc))
     if as_json:
         print_json(activity)
@@ -163,7 +164,7 @@ def safeguarding_command(as_json: JsonOption = False) -> None:
 
     try:
         sites = safeguarding(open_workspace())
-    except NoDetection as exc:
+    except (NoDetection, EngineError) as exc:
         fail(str(exc))
     if as_json:
         print_json(sites)
@@ -202,7 +203,7 @@ def quantum_command(
         if grams_per_deal:
             params = replace(params, grams_per_deal=parse_range(grams_per_deal, "given"))
         result = line_quantum(open_workspace(), line_id, first_day, last_day, params)
-    except (ValueError, NoDetection) as exc:
+    except (ValueError, NoDetection, EngineError) as exc:
         fail(str(exc))
     if as_json:
         print_json(result)
@@ -224,7 +225,7 @@ def report_lines_command(
 
     try:
         written = write_lines_report(open_workspace(), out)
-    except NoDetection as exc:
+    except (NoDetection, EngineError) as exc:
         fail(str(exc))
     if as_json:
         print_json(written)

@@ -20,7 +20,7 @@ import pyarrow as pa
 from fortress.comms import continuity, scoring
 from fortress.comms import features as f
 from fortress.comms import waves as wv
-from fortress.comms.events import contacts, span, with_local_time
+from fortress.comms.events import contacts, small_table, span, with_local_time
 from fortress.comms.judgements import Judgements
 from fortress.comms.params import DetectionParams
 from fortress.comms.results import Detection, Gathered, NumberFinding
@@ -41,20 +41,23 @@ def detect_lines(
     if when is None:
         return Detection(params, None, [], [])
     local = with_local_time(events, when)
-    sent = wv.with_bursts(wv.messages_sent(local), params)
-    wave_rows = wv.waves(sent, params).cache()
-    summary = _rows(wv.wave_summary(wave_rows).filter(ibis._.wave_days >= params.min_wave_days))
+    all_waves = wv.waves(wv.with_bursts(wv.messages_sent(local), params), params)
+    summary = _rows(wv.wave_summary(all_waves).filter(ibis._.wave_days >= params.min_wave_days))
     if not summary:
         return Detection(params, when, [], [])
     figures = {row["number"]: dict(row) for row in summary}
-    candidates = ibis.memtable({"number": list(figures)})
-    wave_rows = wave_rows.join(candidates, "number")
+    candidates = small_table(events, {"number": list(figures)})
+    # The one pass over every message found the candidates; their own messages (a small
+    # share) are kept so that later steps do not window over every message again.
+    sent = wv.with_bursts(wv.messages_sent(local).join(candidates, "number"), params).cache()
+    wave_rows = wv.waves(sent, params).cache()
     base_rows = _rows(wv.wave_recipients(sent, wave_rows, params))
-    base = ibis.memtable(
+    base = small_table(
+        events,
         {
             "number": [r["number"] for r in base_rows],
             "recipient": [r["recipient"] for r in base_rows],
-        }
+        },
     )
     gathered = _gather(local, sent, wave_rows, candidates, base, cells, params, figures)
     bases: dict[str, set[str]] = defaultdict(set)

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
+from uuid import uuid4
 from zoneinfo import ZoneInfo
 
 import ibis
 import ibis.expr.types as ir
+import pyarrow as pa
 
 from fortress.comms.clock import LONDON, local_time
 from fortress.model import columns as c
@@ -34,6 +37,24 @@ def span(events: ir.Table) -> Span | None:
     if row["n"][0].as_py() == 0:
         return None
     return Span(row["first"][0].as_py(), row["last"][0].as_py(), row["n"][0].as_py())
+
+
+def small_table(like: ir.Table, columns: dict[str, list[Any]]) -> ir.Table:
+    """A small table of Python values in the same engine as ``like``, for joins.
+
+    Created as a temporary table rather than an ``ibis.memtable``: memtables inside a
+    cached expression are not registered on every backend (PySpark), a temporary table is.
+    """
+    backend = like.get_backend()
+    name = f"fortress_{uuid4().hex}"
+    data = pa.table(columns)
+    if backend.name == "pyspark":  # its backend has no temporary tables: use a temp view
+        session = backend._session
+        session.createDataFrame(data.to_pandas()).createOrReplaceTempView(name)
+        view: ir.Table = backend.table(name)
+        return view
+    created: ir.Table = backend.create_table(name, data, temp=True)
+    return created
 
 
 def with_local_time(events: ir.Table, when: Span, zone: ZoneInfo = LONDON) -> ir.Table:

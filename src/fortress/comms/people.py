@@ -66,7 +66,7 @@ def find_people(
     params = params or roles.RoleParams()
     if detection.span is None or not detection.lines:
         return {}, []
-    both = contacts(with_local_time(events, detection.span)).cache()
+    both = contacts(with_local_time(events, detection.span))  # each step filters it first
     crews = [crew_of(line) for line in detection.lines]
     found = {crew.line_id: LinePeople() for crew in crews}
     for line_id, items in roles.controllers(both, crews, cells, params).items():

@@ -18,10 +18,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-import ibis
 import ibis.expr.types as ir
 
-from fortress.comms.events import LOCAL
+from fortress.comms.events import LOCAL, small_table
 from fortress.model import columns as c
 from fortress.model.findings import Evidence
 
@@ -71,7 +70,8 @@ def controllers(
     """Controllers per line id, strongest first, each with score and evidence."""
     if not crews:
         return {}
-    parties = ibis.memtable(
+    parties = small_table(
+        contacts,
         {
             "line_id": [crew.line_id for crew in crews for _ in [*crew.numbers, *crew.runners]],
             "party": [p for crew in crews for p in [*crew.numbers, *crew.runners]],
@@ -80,13 +80,14 @@ def controllers(
                 for crew in crews
                 for role in ["line"] * len(crew.numbers) + ["runner"] * len(crew.runners)
             ],
-        }
+        },
     )
-    members = ibis.memtable(
+    members = small_table(
+        contacts,
         {
             "line_id": [crew.line_id for crew in crews for _ in _members(crew)],
             "other": [m for crew in crews for m in _members(crew)],
-        }
+        },
     )
     joined = contacts.join(parties, contacts.number == parties.party)
     joined = joined.anti_join(members, ["line_id", "other"])

@@ -2,29 +2,83 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import ibis
 import ibis.expr.types as ir
 
 from fortress.model import columns as c
+from fortress.model.sql import literal
 from fortress.store.workspace import CELLS, COMMS, Workspace
 
+ANALYTICS_MEMORY = "4GB"
+"""DuckDB's memory cap for analytics; beyond it, joins and sorts spill to the workspace's
+``spill`` folder (DuckDB removes its files when the connection closes), so a 100M-event
+detection stays far below the machine's memory."""
 
-def connect(workspace: Workspace) -> ibis.BaseBackend:
-    """An Ibis DuckDB backend (in-process, in-memory) for reading the workspace."""
+
+ENGINE_ENV = "FORTRESS_ENGINE"
+ENGINES = ("duckdb", "spark")
+
+
+class EngineError(Exception):
+    """The configured analytics engine cannot be used; the message says why."""
+
+
+def connect(workspace: Workspace, engine: str | None = None) -> ibis.BaseBackend:
+    """An Ibis backend for reading the workspace: DuckDB in-process (the default), or
+    Apache Spark when ``engine`` (or ``FORTRESS_ENGINE``) is ``spark``."""
+    chosen = engine or os.environ.get(ENGINE_ENV) or "duckdb"
+    if chosen not in ENGINES:
+        raise EngineError(f"unknown engine {chosen!r}; use one of {', '.join(ENGINES)}")
+    if chosen == "spark":
+        return _spark(workspace)
     backend = ibis.duckdb.connect()
     backend.raw_sql("SET TimeZone = 'UTC'")
+    backend.raw_sql(f"SET memory_limit = '{ANALYTICS_MEMORY}'")
+    spill = workspace.root / "spill"
+    spill.mkdir(parents=True, exist_ok=True)
+    backend.raw_sql(f"SET temp_directory = {literal(spill)}")
     return backend
+
+
+def _spark(workspace: Workspace) -> ibis.BaseBackend:
+    """A local Spark session (both cores) behind Ibis; a cluster is configured the usual
+    Spark way (``SPARK_HOME``, ``spark-defaults.conf``) before Fortress starts it."""
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError as exc:
+        raise EngineError("the spark engine needs PySpark: pip install pyspark") from exc
+    spill = workspace.root / "spill" / "spark"
+    spill.mkdir(parents=True, exist_ok=True)
+    session = (
+        SparkSession.builder.appName("fortress")
+        .master(os.environ.get("FORTRESS_SPARK_MASTER", "local[2]"))
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.shuffle.partitions", "8")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.local.dir", str(spill))
+        .config("spark.sql.warehouse.dir", str(spill / "warehouse"))
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    return ibis.pyspark.connect(session)
 
 
 def table(backend: ibis.BaseBackend, workspace: Workspace, name: str) -> ir.Table | None:
     """One event table as an Ibis expression over its published Parquet files, or None
     when nothing has been ingested into it."""
-    files = workspace.data_files(name)
+    files = [str(path) for path in workspace.data_files(name)]
     if not files:
         return None
-    return backend.read_parquet([str(path) for path in files], table_name=f"{name}_events")
+    if backend.name == "pyspark":  # its reader takes one path at a time
+        parts = [
+            backend.read_parquet(path, table_name=f"{name}_{k}") for k, path in enumerate(files)
+        ]
+        return parts[0].union(*parts[1:], distinct=False) if len(parts) > 1 else parts[0]
+    return backend.read_parquet(files, table_name=f"{name}_events")
 
 
 def comms_status(events: ir.Table) -> dict[str, Any]:
