@@ -215,3 +215,16 @@ def render_quantum(result: dict[str, Any]) -> None:
             f"{row['at_high_g']:,.1f}",
         )
     console.print(sens)
+
+
+def render_judgement(recorded: dict[str, Any]) -> None:
+    """One line: the link and the verdict recorded."""
+    console.print(f"{recorded['old']} -> {recorded['new']}: {recorded['verdict']}", highlight=False)
+
+
+def render_written(written: dict[str, Any]) -> None:
+    """Where a report was written and what it holds."""
+    console.print(
+        f"wrote {written['file']}: {written['lines']} lines, {written['bytes']:,} bytes",
+        highlight=False,
+    )

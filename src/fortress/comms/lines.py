@@ -274,7 +274,7 @@ def successors(workspace: Workspace, number: str | None = None) -> list[dict[str
     comms = event_tables.table(backend, workspace, COMMS)
     if comms is None:
         raise NoDetection("the workspace holds no comms events: ingest some first")
-    wanted = None if number is None else _as_number(number)
+    wanted = None if number is None else as_number(number)
     found = find_successors(comms, number=wanted)
     if wanted is not None and not found:
         raise NoDetection(f"{number} does not appear in the workspace's comms events")
@@ -289,7 +289,7 @@ def successors(workspace: Workspace, number: str | None = None) -> list[dict[str
     return found
 
 
-def _as_number(raw: str) -> str:
+def as_number(raw: str) -> str:
     """A number as the user typed it, normalised as ingest would (ids stay as given)."""
     cleaned = Msisdn().clean(raw)
     return cleaned.value if cleaned.flag is None and cleaned.value else raw.strip()
