@@ -12,9 +12,10 @@ from __future__ import annotations
 import argparse
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
-from common import DATA_DIR, Measured, Run, run_child, table
+from common import DATA_DIR, REPO, Measured, Run, machine, run_child, table
 from fortress.ingest.cells import ingest_cells
 from fortress.ingest.comms import ingest_comms
 from fortress.simulate import simulate
@@ -22,6 +23,7 @@ from fortress.sources.mapping import preset
 from fortress.store.workspace import Workspace
 
 DONE = ".ingested"
+DOC = REPO / "docs" / "benchmarks.md"
 
 
 def ensure_world(events: int) -> Path:
@@ -83,7 +85,7 @@ def bench_world(events: int, runs: int) -> LinesResult:
     )
 
 
-def markdown(results: list[LinesResult]) -> str:
+def markdown(results: list[LinesResult], seconds: float) -> str:
     """The section of ``docs/benchmarks.md``."""
     rows = []
     for r in results:
@@ -115,6 +117,11 @@ def markdown(results: list[LinesResult]) -> str:
         [
             "## Deal-line detection",
             "",
+            f"Measured by `benchmarks/bench_lines.py` on {datetime.now(UTC):%Y-%m-%d %H:%M} "
+            f"UTC in {seconds / 60:.0f} minutes, on the machine described above "
+            f"({machine()['CPU']}, {machine()['cores available']} cores). Reproduce: "
+            "`.venv/bin/python benchmarks/bench_lines.py` (builds the worlds on first use).",
+            "",
             "Simulated worlds (seed 1), ingested once into a cached workspace; each "
             "measurement in a fresh process, median of the runs. The hand-written baseline "
             "is the wave step (bursts by gap, distinct recipients, thresholds) as one DuckDB "
@@ -132,19 +139,39 @@ def markdown(results: list[LinesResult]) -> str:
     )
 
 
+START, END = "<!-- lines:start -->", "<!-- lines:end -->"
+
+
+def write_section(section: str, doc: Path) -> None:
+    """Put ``section`` into ``doc`` between the markers (replacing an earlier one)."""
+    text = doc.read_text(encoding="utf-8") if doc.exists() else "# Performance benchmarks\n"
+    block = f"{START}\n{section}\n{END}"
+    if START in text and END in text:
+        head, rest = text.split(START, 1)
+        text = head + block + rest.split(END, 1)[1]
+    else:
+        text = text.rstrip() + "\n\n" + block + "\n"
+    doc.write_text(text, encoding="utf-8")
+
+
 def main() -> None:
-    """Build the worlds if needed, measure, print the Markdown section."""
+    """Build the worlds if needed, measure, and write the section of the benchmarks page."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", default="10000000,100000000")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--build-only", action="store_true")
+    parser.add_argument("--out", type=Path, default=DOC)
     args = parser.parse_args()
     sizes = [int(n) for n in args.events.split(",")]
     if args.build_only:
         for n in sizes:
             print(ensure_world(n))
         return
-    print(markdown([bench_world(n, args.runs) for n in sizes]))
+    started = time.perf_counter()
+    results = [bench_world(n, args.runs) for n in sizes]
+    section = markdown(results, time.perf_counter() - started)
+    write_section(section, args.out)
+    print(section)
 
 
 if __name__ == "__main__":
