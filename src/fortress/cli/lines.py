@@ -149,6 +149,17 @@ def successors_command(
     _deliver(lambda: successors(open_workspace(), number), "render_successors", as_json)
 
 
+@numbers_app.command("history")
+def history_command(
+    value: Annotated[str, typer.Argument(help="A phone number, or a handset's IMEI.")],
+    as_json: JsonOption = False,
+) -> None:
+    """A number's handsets (IMEI changes), or a handset's numbers (SIM swaps), with dates."""
+    from fortress.comms.lines import identity_history
+
+    _deliver(lambda: identity_history(open_workspace(), value), "render_history", as_json)
+
+
 @numbers_app.command("judge")
 def judge_command(
     old: Annotated[str, typer.Argument(help="The number that fell silent.")],

@@ -228,3 +228,17 @@ def render_written(written: dict[str, Any]) -> None:
         f"wrote {written['file']}: {written['lines']} lines, {written['bytes']:,} bytes",
         highlight=False,
     )
+
+
+def render_history(found: dict[str, Any]) -> None:
+    """Handsets of a number, or numbers of a handset, oldest first."""
+    subject, key, other = (
+        ("number", "handsets", "imei") if "number" in found else ("imei", "numbers", "number")
+    )
+    table = Table(title=f"{key.title()} of {subject} {found[subject]}", title_justify="left")
+    for name in (other, "first seen (UTC)", "last seen (UTC)", "events"):
+        table.add_column(name, justify="right" if name == "events" else "left")
+    for row in found[key]:
+        table.add_row(row[other], row["first_utc"][:16], row["last_utc"][:16], str(row["events"]))
+    console.print(table)
+    console.print(f"{found['changes']} change(s).")

@@ -16,6 +16,7 @@ from fortress.comms.activity import LineParties, daily_activity
 from fortress.comms.detect import detect_lines
 from fortress.comms.events import contacts, span, with_local_time
 from fortress.comms.geography import customer_map
+from fortress.comms.handsets import history
 from fortress.comms.judgements import link_judgements
 from fortress.comms.params import DetectionParams
 from fortress.comms.people import LinePeople, find_people
@@ -349,3 +350,19 @@ def line_map(workspace: Workspace, line_id: str) -> dict[str, Any]:
     assert when is not None
     both = contacts(with_local_time(comms, when))
     return customer_map(both, cells, shown["customers"]["numbers"], shown["sites"])
+
+
+def identity_history(workspace: Workspace, value: str) -> dict[str, Any]:
+    """For a phone number, the handsets it was used in; for an IMEI, the numbers (SIMs)
+    used in it."""
+    backend = event_tables.connect(workspace)
+    comms = event_tables.table(backend, workspace, COMMS)
+    if comms is None:
+        raise NoDetection("the workspace holds no comms events: ingest some first")
+    text = value.strip()
+    if text.isdigit() and 14 <= len(text) <= 16:
+        rows = history(comms, imei=text)
+        return {"imei": text, "numbers": rows, "changes": max(len(rows) - 1, 0)}
+    number = as_number(text)
+    rows = history(comms, number=number)
+    return {"number": number, "handsets": rows, "changes": max(len(rows) - 1, 0)}
