@@ -26,7 +26,7 @@ from fortress.store.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "methods" / "evaluation.md"
-MEASURES = ("lines", "line_numbers", "successor_links", "runners", "controllers")
+MEASURES = ("lines", "line_numbers", "successor_links", "runners", "controllers", "child_runners")
 
 
 @dataclass(frozen=True)
@@ -92,9 +92,9 @@ def document(runs: list[WorldRun], seconds: float) -> str:
         "town sharing half their customers (`fortress simulate --variant hard`).",
         "",
         "| seed | scale | variant | events | customers per line | lines | line numbers | "
-        "successor links | runners | controllers | cuckooed cells (recall, in top) | "
-        "bulk senders flagged | detect s |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "successor links | runners | controllers | child runners | cuckooed cells "
+        "(recall, in top) | bulk senders flagged | detect s |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for run in runs:
         m = run.report["measures"]
@@ -133,7 +133,10 @@ def document(runs: list[WorldRun], seconds: float) -> str:
         "",
         "*Cuckooed cells*: recall of the true cuckooed cells among the candidate cuckooed "
         "addresses, and among the top *n* candidates where *n* is the number of true ones "
-        "(the list is ranked for visits). *Detect s* includes roles and safeguarding.",
+        "(the list is ranked for visits). *Child runners*: runners flagged as possible "
+        "children against all child runners in the truth; a child who worked the line on "
+        "every school day cannot be judged from phone activity, so recall is bounded. "
+        "*Detect s* includes roles and safeguarding.",
         "",
     ]
     return "\n".join(lines)

@@ -152,69 +152,37 @@ def render_activity(activity: dict[str, Any]) -> None:
 
 
 def render_safeguarding(sites: list[dict[str, Any]]) -> None:
-    """Candidate cuckooed addresses first, then runner bases with no resident seen."""
-    if not sites:
+    """Candidate cuckooed addresses and runner bases, then possible child runners."""
+    places = [s for s in sites if s["kind"] != "possible_child_runner"]
+    children = [s for s in sites if s["kind"] == "possible_child_runner"]
+    console.print(
+        "[bold]For safeguarding visits and referrals, not for enforcement.[/] A cell covers "
+        "many homes: each place is somewhere to look, not an address.",
+        highlight=False,
+    )
+    if not places:
         console.print("No runner stayed three nights or more on one cell in a line's town.")
-        return
-    console.print(
-        "[bold]For safeguarding visits, not for enforcement.[/] A cell covers many homes: "
-        "each row is a place to look, not an address.",
-        highlight=False,
-    )
-    table = Table(title="Possible cuckooed addresses", title_justify="left")
-    for name in ("cell", "area", "line", "kind", "runner nights", "resident(s)", "nights shared"):
-        table.add_column(name)
-    for site in sites:
-        table.add_row(
-            site["cell_id"],
-            site["area"],
-            site["line_id"],
-            site["kind"].replace("_", " "),
-            str(site["runner_nights"]),
-            ", ".join(site["residents"][:2]) or "-",
-            str(site["shared_nights"]),
+    else:
+        table = Table(title="Possible cuckooed addresses", title_justify="left")
+        for name in ("cell", "area", "line", "kind", "runner nights", "resident(s)", "shared"):
+            table.add_column(name)
+        for site in places:
+            table.add_row(
+                site["cell_id"],
+                site["area"],
+                site["line_id"],
+                site["kind"].replace("_", " "),
+                str(site["runner_nights"]),
+                ", ".join(site["residents"][:2]) or "-",
+                str(site["shared_nights"]),
+            )
+        console.print(table)
+    for child in children:
+        console.print(
+            f"[bold]possible child runner[/] {child['number']} ({child['line_id']}): "
+            f"{child['evidence'][0]['text']}",
+            highlight=False,
         )
-    console.print(table)
-
-
-def render_quantum(result: dict[str, Any]) -> None:
-    """Both estimates side by side, then the sensitivity table."""
-    console.print(
-        f"[bold]Quantum for {result['line_id']}[/] ({', '.join(result['numbers'])}), "
-        f"{result['first_day']} to {result['last_day']} ({result['days']} days): "
-        f"{result['customer_days']:,} customer-days on the base, "
-        f"{result['confirmed_transactions']:,} confirmed transactions",
-        highlight=False,
-    )
-    table = Table(title="Estimated grams supplied", title_justify="left")
-    for name in ("method", "central", "median", "95% interval"):
-        table.add_column(name, justify="left" if name == "method" else "right")
-    for method, key in (
-        ("Crown: base x mean daily use", "crown_g"),
-        ("Defence: transactions x deals x weight", "defence_g"),
-    ):
-        g = result[key]
-        table.add_row(
-            method,
-            f"{g['central']:,.1f}",
-            f"{g['median']:,.1f}",
-            f"{g['low_95']:,.1f} - {g['high_95']:,.1f}",
-        )
-    console.print(table)
-    sens = Table(
-        title="Sensitivity (one parameter at its low / high, others central)", title_justify="left"
-    )
-    for name in ("method", "parameter", "at low", "central", "at high"):
-        sens.add_column(name, justify="left" if name in ("method", "parameter") else "right")
-    for row in result["sensitivity"]:
-        sens.add_row(
-            row["method"],
-            row["parameter"],
-            f"{row['at_low_g']:,.1f}",
-            f"{row['central_g']:,.1f}",
-            f"{row['at_high_g']:,.1f}",
-        )
-    console.print(sens)
 
 
 def render_judgement(recorded: dict[str, Any]) -> None:

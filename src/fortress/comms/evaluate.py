@@ -95,6 +95,7 @@ def evaluate(
         "successor_links": _links(truth, found),
         "runners": _runners(truth, found, matched),
         "controllers": _controllers(truth, found, matched),
+        "child_runners": _children(truth, found),
     }
     notes = _notes(truth, found, matched, flagged_bulk)
     return {
@@ -148,6 +149,14 @@ def _controllers(
     }
     correct = {(lid, n) for lid, n in pairs if lid is not None and boss[lid] == n}
     return Measure(len(boss), len(pairs), len(correct), len({lid for lid, _ in correct}))
+
+
+def _children(truth: dict[str, Any], found: list[dict[str, Any]]) -> Measure:
+    """Runners flagged as possible children against the truth's child runners."""
+    children = {r["number"] for t in truth["lines"] for r in t["runners"] if r["is_child"]}
+    flagged = {c["number"] for line in found for c in line["children"] if c["possible_child"]}
+    hit = len(flagged & children)
+    return Measure(len(children), len(flagged), hit, hit)
 
 
 def _cuckooed(truth: dict[str, Any], sites: list[dict[str, Any]]) -> dict[str, Any]:

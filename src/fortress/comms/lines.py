@@ -173,6 +173,7 @@ def show_line(workspace: Workspace, line_id: str) -> dict[str, Any]:
         runners={"count": len(runners), "numbers": runners},
         controllers={"count": len(controllers), "numbers": controllers},
         runner_movements=people.get("movements", {}),
+        children=people.get("children", []),
         phone_holders=people.get("holders", {}),
         handsets=[
             {"number": row.number, **handset}
@@ -313,8 +314,18 @@ def line_activity(workspace: Workspace, line_id: str) -> dict[str, Any]:
 
 
 def safeguarding(workspace: Workspace) -> list[dict[str, Any]]:
-    """Candidate cuckooed addresses and runner bases of the latest run, for visits."""
-    sites: list[dict[str, Any]] = json.loads(latest_run(workspace).safeguarding)
+    """Candidate cuckooed addresses and runner bases of the latest run, for visits, then
+    runners whose phones behave like a pupil's (possible children)."""
+    run = latest_run(workspace)
+    sites: list[dict[str, Any]] = json.loads(run.safeguarding)
+    with workspace.sessions() as session:
+        lines = session.scalars(select(DealLineRecord).where(DealLineRecord.run_id == run.id))
+        for line in lines:
+            for child in json.loads(line.people).get("children", []):
+                if child["possible_child"]:
+                    sites.append(
+                        {"kind": "possible_child_runner", "line_id": line.line_id, **child}
+                    )
     return sites
 
 

@@ -9,6 +9,7 @@ from typing import Any
 import ibis.expr.types as ir
 
 from fortress.comms import roles
+from fortress.comms.children import possible_children
 from fortress.comms.cuckooing import cuckooed_sites
 from fortress.comms.events import contacts, with_local_time
 from fortress.comms.results import DealLine, Detection
@@ -21,6 +22,7 @@ class LinePeople:
     controllers: list[dict[str, Any]] = field(default_factory=list)
     movements: dict[str, dict[str, Any]] = field(default_factory=dict)
     holders: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    children: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (stored with the line)."""
@@ -28,6 +30,7 @@ class LinePeople:
             "controllers": self.controllers,
             "movements": self.movements,
             "holders": self.holders,
+            "children": self.children,
         }
 
 
@@ -72,6 +75,8 @@ def find_people(
     for line_id, items in roles.controllers(both, crews, cells, params).items():
         found[line_id].controllers = items
     _holders(both, crews, found, params)
+    for line_id, judged in possible_children(both, crews).items():
+        found[line_id].children = judged
     if cells is None:
         return found, []
     runners = sorted({r for crew in crews for r in crew.runners})

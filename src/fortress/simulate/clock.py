@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import numpy.typing as npt
 
+from fortress.model.calendar import is_school_day
+
 LONDON: Final = ZoneInfo("Europe/London")
 DAY_S: Final = 86_400
 HOUR_S: Final = 3_600
@@ -78,41 +80,6 @@ def build_calendar(start: date, days: int) -> Calendar:
         weekday=np.array([d.weekday() for d in dates[:-1]], dtype=np.int64),
         school_day=np.array([is_school_day(d) for d in dates[:-1]], dtype=np.bool_),
     )
-
-
-def easter_sunday(year: int) -> date:
-    """Easter Sunday of ``year`` (anonymous Gregorian algorithm)."""
-    a, b, c = year % 19, year // 100, year % 100
-    d, e = divmod(b, 4)
-    g = (b - (b + 8) // 25 + 1) // 3
-    h = (19 * a + b - d - g + 15) % 30
-    i, k = divmod(c, 4)
-    weekday_shift = (32 + 2 * e + 2 * i - h - k) % 7
-    m = (a + 11 * h + 22 * weekday_shift) // 451
-    month, day = divmod(h + weekday_shift - 7 * m + 114, 31)
-    return date(year, month, day + 1)
-
-
-def is_school_day(day: date) -> bool:
-    """Whether ``day`` is a term-time weekday under a typical English school calendar.
-
-    Holidays approximated: Christmas (20 Dec-5 Jan), February half term (third full week of
-    February), Easter (the week before and after Easter Sunday), May half term (last week of
-    May), summer (22 Jul-2 Sep), October half term (last week of October).
-    """
-    if day.weekday() >= 5:
-        return False
-    month_day = (day.month, day.day)
-    if month_day >= (12, 20) or month_day <= (1, 5):
-        return False
-    if (7, 22) <= month_day <= (9, 2):
-        return False
-    easter = easter_sunday(day.year)
-    if abs((day - easter).days) <= 8:
-        return False
-    if day.month == 2 and 15 <= day.day <= 21:
-        return False
-    return not (day.month in (5, 10) and day.day >= 25)
 
 
 def hour_weights(hours: tuple[float, ...]) -> npt.NDArray[np.float64]:

@@ -16,6 +16,7 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 
+from fortress.model.calendar import SCHOOL_HOURS
 from fortress.simulate.clock import DAY_S, HOUR_S, Calendar, hour_weights, sample_seconds
 from fortress.simulate.context import (
     MOBILE,
@@ -417,7 +418,9 @@ class LineBook:
     r_line: Ints
     r_phone: Ints
     r_in_town: npt.NDArray[np.bool_]
+    r_child: Bools
     a_phone: Ints
+    a_runner: Ints  # index into the r_* arrays, -1 for controllers
     a_contacts: Ints
     a_start: Ints
     a_size: Ints
@@ -457,11 +460,37 @@ def book_lines(lines: list[Line]) -> LineBook:
         r_line=np.array([i for i, _ in runners], dtype=np.int64),
         r_phone=np.array([r.actor.phone for _, r in runners], dtype=np.int64),
         r_in_town=np.array([r.in_town for _, r in runners], dtype=np.bool_),
+        r_child=np.array([r.is_child for _, r in runners], dtype=np.bool_),
         a_phone=np.array([a.phone for a in actors], dtype=np.int64),
+        a_runner=_actor_runners(lines),
         a_contacts=np.concatenate([a.contacts for a in actors]).astype(np.int64),
         a_start=np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64),
         a_size=sizes,
     )
+
+
+def _actor_runners(lines: list[Line]) -> Ints:
+    """For each actor (a line's controller, then its runners), its runner index or -1."""
+    index, serial = [], 0
+    for line in lines:
+        index.append(-1)
+        for _ in line.runners:
+            index.append(serial)
+            serial += 1
+    return np.array(index, dtype=np.int64)
+
+
+def _at_school(book: LineBook, ctx: DayContext) -> Bools:
+    """Runners who are children at home (not in town) on a school day: their phones are
+    quiet in lessons (children exploited in town are missing from school instead)."""
+    if not ctx.cal.school_day[ctx.day]:
+        return np.zeros(len(book.r_child), dtype=np.bool_)
+    return book.r_child & ~book.r_in_town[:, ctx.day]
+
+
+def _in_lessons(sec: Ints) -> Bools:
+    start, end = SCHOOL_HOURS
+    return (sec >= start * HOUR_S) & (sec < end * HOUR_S)
 
 
 @dataclass(frozen=True)
@@ -646,15 +675,19 @@ def _crew_talk(book: LineBook, ctx: DayContext, out: BatchBuilder) -> None:
     there = book.r_in_town[:, ctx.day]
     busy = np.where(there, 2.0, 0.5)
     boss = book.boss[book.r_line]
+    school = _at_school(book, ctx)
     caller = np.repeat(np.arange(len(there)), rng.poisson(busy))
     sec = rng.integers(10 * HOUR_S, 22 * HOUR_S, size=len(caller))
+    free = ~(school[caller] & _in_lessons(sec))
+    caller, sec = caller[free], sec[free]
     late = np.flatnonzero(there)  # the check-in, from wherever the runner sleeps
     caller = np.concatenate([caller, late])
     sec = np.concatenate([sec, rng.integers(23 * HOUR_S, 25 * HOUR_S + 1800, size=len(late))])
     _calls(ctx, out, boss[caller], book.r_phone[caller], sec, median=60, p_answer=0.9)
     texter = np.repeat(np.arange(len(there)), rng.poisson(busy))
     sec = rng.integers(9 * HOUR_S, 23 * HOUR_S, size=len(texter))
-    out.add(sec=sec, kind=SMS, a=book.r_phone[texter], b=boss[texter])
+    free = ~(school[texter] & _in_lessons(sec))
+    out.add(sec=sec[free], kind=SMS, a=book.r_phone[texter[free]], b=boss[texter[free]])
     line = np.repeat(np.arange(book.lines), rng.poisson(np.where(book.held_in_town, 2.0, 0.0)))
     sec = rng.integers(10 * HOUR_S, 22 * HOUR_S, size=len(line))
     phone = _line_phone(book, line, ctx.day * DAY_S + sec)
@@ -673,6 +706,11 @@ def _personal(book: LineBook, ctx: DayContext, out: BatchBuilder) -> None:
     friend = book.a_contacts[book.a_start[actor] + offset] if n else actor
     phone = book.a_phone[actor]
     is_call = rng.random(n) < 0.4
+    runner = book.a_runner[actor]
+    school = _at_school(book, ctx)
+    busy = (runner >= 0) & school[np.maximum(runner, 0)] & _in_lessons(sec) if n else is_call
+    sec, friend, phone, is_call = sec[~busy], friend[~busy], phone[~busy], is_call[~busy]
+    n = len(sec)
     _calls(ctx, out, phone[is_call], friend[is_call], sec[is_call], median=90, p_answer=0.8)
     texts = ~is_call
     out.add(sec=sec[texts], kind=SMS, a=phone[texts], b=friend[texts])
