@@ -66,6 +66,16 @@ def _cell(measure: dict[str, Any]) -> str:
     return f"{text(p)} / {text(r)} ({measure['correct']}/{measure['truth']})"
 
 
+def _pooled(runs: list[WorldRun], name: str) -> str:
+    """Precision and recall over all the runs' counts together."""
+    found = sum(r.report["measures"][name]["found"] or 0 for r in runs)
+    correct = sum(r.report["measures"][name]["correct"] for r in runs)
+    truth = sum(r.report["measures"][name]["truth"] for r in runs)
+    precision = f"{correct / found:.2f}" if found else "-"
+    recall = f"{correct / truth:.2f}" if truth else "-"
+    return f"precision {precision}, recall {recall}"
+
+
 def _sites(sites: dict[str, Any]) -> str:
     if not sites["truth"]:
         return "-"
@@ -116,7 +126,12 @@ def document(runs: list[WorldRun], seconds: float) -> str:
             f"lowest {min(f1):.3f}; successor-link precision "
             + (f"mean {statistics.mean(known):.3f}" if known else "not measurable")
             + f"; legitimate bulk senders flagged: "
-            f"{sum(len(r.report['legitimate_bulk_senders_flagged']) for r in chosen)}."
+            f"{sum(len(r.report['legitimate_bulk_senders_flagged']) for r in chosen)}; "
+            + "; ".join(
+                f"{name.replace('_', ' ')} pooled {_pooled(chosen, name)}"
+                for name in ("runners", "controllers", "child_runners")
+            )
+            + "."
         )
     lines += ["", "## What went wrong, world by world", ""]
     for run in runs:
