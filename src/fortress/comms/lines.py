@@ -10,6 +10,7 @@ from datetime import date, datetime
 from typing import Any
 from uuid import uuid4
 
+import ibis.expr.types as ir
 from sqlalchemy import select
 
 from fortress.comms.activity import LineParties, daily_activity
@@ -34,14 +35,19 @@ class NoDetection(Exception):
     """Nothing to read: no detection has been run, or the line id is unknown."""
 
 
-def run_detection(workspace: Workspace, params: DetectionParams | None = None) -> dict[str, Any]:
-    """Detect deal lines over the whole comms table and store the run; returns its summary."""
-    started = now_utc()
+def _tables(workspace: Workspace) -> tuple[ir.Table, ir.Table | None]:
+    """The comms events (required) and the cell sites (optional) on the configured engine."""
     backend = event_tables.connect(workspace)
     comms = event_tables.table(backend, workspace, COMMS)
     if comms is None:
         raise NoDetection("the workspace holds no comms events: ingest some first")
-    cells = event_tables.table(backend, workspace, CELLS)
+    return comms, event_tables.table(backend, workspace, CELLS)
+
+
+def run_detection(workspace: Workspace, params: DetectionParams | None = None) -> dict[str, Any]:
+    """Detect deal lines over the whole comms table and store the run; returns its summary."""
+    started = now_utc()
+    comms, cells = _tables(workspace)
     detection = detect_lines(comms, cells, params, link_judgements(workspace))
     people, sites = find_people(comms, cells, detection)
     run = _save(workspace, detection, people, sites, started)
@@ -272,10 +278,7 @@ def _plain(value: Any) -> Any:
 def successors(workspace: Workspace, number: str | None = None) -> list[dict[str, Any]]:
     """Candidate successors of silent numbers (or of ``number``), with analysts'
     judgements applied: rejected candidates are dropped, the others carry their verdict."""
-    backend = event_tables.connect(workspace)
-    comms = event_tables.table(backend, workspace, COMMS)
-    if comms is None:
-        raise NoDetection("the workspace holds no comms events: ingest some first")
+    comms, _ = _tables(workspace)
     wanted = None if number is None else as_number(number)
     found = find_successors(comms, number=wanted)
     if wanted is not None and not found:
@@ -300,10 +303,7 @@ def as_number(raw: str) -> str:
 def line_activity(workspace: Workspace, line_id: str) -> dict[str, Any]:
     """Daily activity of one line of the latest run (``fortress.comms.activity``)."""
     shown = show_line(workspace, line_id)
-    backend = event_tables.connect(workspace)
-    comms = event_tables.table(backend, workspace, COMMS)
-    if comms is None:
-        raise NoDetection("the workspace holds no comms events: ingest some first")
+    comms, _ = _tables(workspace)
     parties = LineParties(
         numbers=shown["numbers"],
         customers=shown["customers"]["numbers"],
@@ -352,10 +352,8 @@ def line_quantum(
 def line_map(workspace: Workspace, line_id: str) -> dict[str, Any]:
     """Customers per home cell and the line phones' cells, with coordinates."""
     shown = show_line(workspace, line_id)
-    backend = event_tables.connect(workspace)
-    comms = event_tables.table(backend, workspace, COMMS)
-    cells = event_tables.table(backend, workspace, CELLS)
-    if comms is None or cells is None:
+    comms, cells = _tables(workspace)
+    if cells is None:
         return {"customers": [], "line_sites": [], "customers_without_cell": 0}
     when = span(comms)
     assert when is not None
@@ -366,10 +364,7 @@ def line_map(workspace: Workspace, line_id: str) -> dict[str, Any]:
 def identity_history(workspace: Workspace, value: str) -> dict[str, Any]:
     """For a phone number, the handsets it was used in; for an IMEI, the numbers (SIMs)
     used in it."""
-    backend = event_tables.connect(workspace)
-    comms = event_tables.table(backend, workspace, COMMS)
-    if comms is None:
-        raise NoDetection("the workspace holds no comms events: ingest some first")
+    comms, _ = _tables(workspace)
     text = value.strip()
     if text.isdigit() and 14 <= len(text) <= 16:
         rows = history(comms, imei=text)
