@@ -168,3 +168,10 @@ def test_quantum_json_and_a_bad_range(workspace: Path) -> None:
     assert result["crown_g"]["central"] > result["defence_g"]["central"] > 0
     code, _, err = run(workspace, "lines", "quantum", line_id, "--deals", "3,2,1")
     assert code == 2 and "LOW <= CENTRAL <= HIGH" in err
+
+
+def test_quantum_with_a_bad_day_is_a_clear_error(workspace: Path) -> None:
+    run(workspace, "lines", "detect")
+    line_id = json.loads(run(workspace, "lines", "list", "--json")[1])[0]["line_id"]
+    code, _, err = run(workspace, "lines", "quantum", line_id, "--from", "2025-13-01")
+    assert code == 2 and "is not a day (YYYY-MM-DD)" in err

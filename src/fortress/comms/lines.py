@@ -337,6 +337,12 @@ def line_quantum(
     params: QuantumParams | None = None,
 ) -> dict[str, Any]:
     """Both quantum estimates for one line over its whole life or ``first_day..last_day``."""
+    for given in (first_day, last_day):
+        if given is not None:
+            try:
+                date.fromisoformat(given)
+            except ValueError:
+                raise ValueError(f"{given!r} is not a day (YYYY-MM-DD)") from None
     activity = line_activity(workspace, line_id)
     days = [
         d
