@@ -116,20 +116,27 @@ def document(runs: list[WorldRun], seconds: float) -> str:
             + f" | {_sites(run.report['cuckooed_sites'])} | {flagged} | {run.detect_s:.1f} |"
         )
     lines += ["", "## Summary", ""]
-    for variant in sorted({run.variant for run in runs}):
-        chosen = [run for run in runs if run.variant == variant]
+    groups = [(None, v) for v in ("default", "hard")]
+    groups += sorted({(run.scale, run.variant) for run in runs})
+    for scale, variant in groups:
+        chosen = [r for r in runs if r.variant == variant and scale in (None, r.scale)]
+        if not chosen:
+            continue
         f1 = [run.report["measures"]["lines"]["f1"] or 0.0 for run in chosen]
-        links = [run.report["measures"]["successor_links"]["precision"] for run in chosen]
-        known = [p for p in links if p is not None]
+        label = f"{scale} {variant}" if scale else f"all {variant}"
         lines.append(
-            f"- `{variant}` worlds ({len(chosen)}): line F1 mean {statistics.mean(f1):.3f}, "
-            f"lowest {min(f1):.3f}; successor-link precision "
-            + (f"mean {statistics.mean(known):.3f}" if known else "not measurable")
-            + f"; legitimate bulk senders flagged: "
+            f"- {label} worlds ({len(chosen)}): line F1 mean {statistics.mean(f1):.3f}, "
+            f"lowest {min(f1):.3f}; legitimate bulk senders flagged: "
             f"{sum(len(r.report['legitimate_bulk_senders_flagged']) for r in chosen)}; "
             + "; ".join(
                 f"{name.replace('_', ' ')} pooled {_pooled(chosen, name)}"
-                for name in ("runners", "controllers", "child_runners")
+                for name in (
+                    "lines",
+                    "successor_links",
+                    "runners",
+                    "controllers",
+                    "child_runners",
+                )
             )
             + "."
         )
