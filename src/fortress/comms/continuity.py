@@ -1,92 +1,143 @@
 """A line is a brand that outlives its numbers: group the numbers of one line.
 
-A later line number continues an earlier one when most of its customers (overlap
-coefficient at least ``SAME_BRAND_OVERLAP``) were the earlier number's customers and the
-earlier number fell silent within ``SWITCH_WINDOW`` of the later one's first wave - the
-"new number, save it" switch that analysts rely on to link the numbers of a line.
+A later line number continues an earlier one when the earlier number fell silent within
+``SWITCH_WINDOW`` of the later one's first wave - the "new number, save it" switch that
+analysts rely on - and most of the later number's customers were the earlier number's:
+the overlap of their customer bases, each customer weighted by how exclusive it was to
+the two numbers, is at least ``SAME_BRAND_OVERLAP``. A customer whom rival lines text too
+says little about which brand a new number carries; one only these two numbers text says
+much. A number hands its brand to at most one successor and takes it from at most one
+predecessor; the strongest links are made first.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Final
 
 from fortress.comms.results import DealLine, NumberFinding
-from fortress.comms.scoring import SAME_BRAND_OVERLAP, overlap
+from fortress.comms.scoring import SAME_BRAND_OVERLAP
 from fortress.model.findings import Evidence
 
 SWITCH_WINDOW: Final = timedelta(days=7)
+
+Judgements = dict[tuple[str, str], str]
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """The earlier number a later one continues, and how strongly."""
+
+    earlier: NumberFinding
+    weighted_overlap: float
+    verdict: str | None
 
 
 def group(
     lines: list[NumberFinding],
     bases: dict[str, set[str]],
-    judgements: dict[tuple[str, str], str] | None = None,
+    judgements: Judgements | None = None,
 ) -> list[DealLine]:
     """Deal lines from line numbers: each number joins the line of the earlier number it
     continues, if any. Analysts' judgements win: a rejected link is never made, a
     confirmed one always is."""
     ordered = sorted(lines, key=lambda found: (found.first_utc, found.number))
+    links = _links(ordered, bases, judgements or {})
     line_of: dict[str, int] = {}
     members: list[list[NumberFinding]] = []
-    links: list[list[Evidence]] = []
-    for i, later in enumerate(ordered):
-        earlier = _predecessor(later, ordered[:i], bases, judgements or {})
-        if earlier is None:
+    evidence: list[list[Evidence]] = []
+    for later in ordered:
+        link = links.get(later.number)
+        if link is None:
             line_of[later.number] = len(members)
             members.append([later])
-            links.append([])
+            evidence.append([])
             continue
-        index = line_of[earlier.number]
+        index = line_of[link.earlier.number]
         line_of[later.number] = index
         members[index].append(later)
-        verdict = (judgements or {}).get((earlier.number, later.number))
-        links[index].append(_link_evidence(earlier, later, bases, verdict))
-    return [_line(numbers, evidence) for numbers, evidence in zip(members, links, strict=True)]
+        evidence[index].append(_link_evidence(later, link, bases))
+    return [_line(numbers, found) for numbers, found in zip(members, evidence, strict=True)]
 
 
-def _predecessor(
-    later: NumberFinding,
-    earlier: list[NumberFinding],
-    bases: dict[str, set[str]],
-    judgements: dict[tuple[str, str], str],
-) -> NumberFinding | None:
-    confirmed = [e for e in earlier if judgements.get((e.number, later.number)) == "confirmed"]
-    if confirmed:
-        return confirmed[-1]
-    earlier = [e for e in earlier if judgements.get((e.number, later.number)) != "rejected"]
+def _links(
+    ordered: list[NumberFinding], bases: dict[str, set[str]], judgements: Judgements
+) -> dict[str, Link]:
+    """The accepted link of each later number: confirmed links first, then candidate
+    links strongest first, each number at most once on either side."""
+    reach = Counter(member for found in ordered for member in bases[found.number])
+    proposals: list[tuple[bool, float, NumberFinding, NumberFinding]] = []
+    for i, later in enumerate(ordered):
+        for earlier in ordered[:i]:
+            verdict = judgements.get((earlier.number, later.number))
+            score = weighted_overlap(bases[earlier.number], bases[later.number], reach)
+            if verdict == "confirmed" or (
+                verdict != "rejected"
+                and score >= SAME_BRAND_OVERLAP
+                and _in_switch_window(earlier, later)
+            ):
+                proposals.append((verdict != "confirmed", -score, earlier, later))
+    proposals.sort(key=lambda p: (p[0], p[1], p[2].number, p[3].number))
+    links: dict[str, Link] = {}
+    handed_over: set[str] = set()
+    for unconfirmed, negative_score, earlier, later in proposals:
+        if later.number in links or (unconfirmed and earlier.number in handed_over):
+            continue
+        verdict = judgements.get((earlier.number, later.number))
+        links[later.number] = Link(earlier, -negative_score, verdict)
+        handed_over.add(earlier.number)
+    return links
+
+
+def _in_switch_window(earlier: NumberFinding, later: NumberFinding) -> bool:
     start = later.figures["first_wave"]
-    fits = [
-        (overlap(bases[e.number], bases[later.number]), e)
-        for e in earlier
-        if e.figures["first_wave"] < start
-        and start - SWITCH_WINDOW <= e.figures["last_utc"] <= start + SWITCH_WINDOW
-    ]
-    fits = [(score, e) for score, e in fits if score >= SAME_BRAND_OVERLAP]
-    return max(fits, key=lambda pair: (pair[0], pair[1].number))[1] if fits else None
+    last = earlier.figures["last_utc"]
+    return bool(
+        earlier.figures["first_wave"] < start
+        and start - SWITCH_WINDOW <= last <= start + SWITCH_WINDOW
+    )
 
 
-def _link_evidence(
-    earlier: NumberFinding,
-    later: NumberFinding,
-    bases: dict[str, set[str]],
-    verdict: str | None,
-) -> Evidence:
+def weighted_overlap(old: set[str], new: set[str], reach: Counter[str]) -> float:
+    """Overlap coefficient of two customer bases with each customer weighted by
+    ``1 / (1 + the number of other line numbers that text it)``. ``reach`` counts, per
+    customer, the line numbers whose base holds it (these two included)."""
+
+    def weight(member: str) -> float:
+        others = reach[member] - (member in old) - (member in new)
+        return 1.0 / (1 + max(others, 0))
+
+    smaller = min(sum(map(weight, old)), sum(map(weight, new)))
+    return sum(map(weight, old & new)) / smaller if smaller else 0.0
+
+
+def _link_evidence(later: NumberFinding, link: Link, bases: dict[str, set[str]]) -> Evidence:
+    earlier = link.earlier
     old, new = bases[earlier.number], bases[later.number]
     shared = len(old & new)
     text = (
         f"{later.number} took over from {earlier.number}: its waves from "
         f"{later.figures['first_wave']:%Y-%m-%d} reached {shared} of the old number's "
-        f"{len(old)} customers ({shared / max(len(old), 1):.0%}); {earlier.number} was last "
-        f"active {earlier.figures['last_utc']:%Y-%m-%d %H:%M} UTC."
+        f"{len(old)} customers ({shared / max(len(old), 1):.0%}; "
+        f"{link.weighted_overlap:.0%} weighting each customer by how exclusive it was to "
+        f"these two numbers); {earlier.number} was last active "
+        f"{earlier.figures['last_utc']:%Y-%m-%d %H:%M} UTC."
     )
-    if verdict is not None:
-        text += f" An analyst judged this link {verdict}."
+    if link.verdict is not None:
+        text += f" An analyst judged this link {link.verdict}."
     return Evidence(
         "successor",
         text,
-        {"from": earlier.number, "to": later.number, "shared_customers": shared, "judged": verdict},
+        {
+            "from": earlier.number,
+            "to": later.number,
+            "shared_customers": shared,
+            "weighted_overlap": round(link.weighted_overlap, 4),
+            "judged": link.verdict,
+        },
     )
 
 

@@ -1,0 +1,70 @@
+"""Grouping line numbers into brands: exclusivity-weighted overlap, one successor per
+number, and analysts' judgements."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+from fortress.comms.continuity import group, weighted_overlap
+from fortress.comms.results import NumberFinding
+
+START = datetime(2025, 1, 6, tzinfo=UTC)
+
+
+def finding(number: str, first_day: int, last_day: int) -> NumberFinding:
+    """A line number active from ``first_day`` to ``last_day`` (days after START)."""
+    first, last = START + timedelta(days=first_day), START + timedelta(days=last_day)
+    figures = {"first_utc": first, "first_wave": first, "last_utc": last}
+    return NumberFinding(number, 0.9, True, {}, [], figures)
+
+
+def customers(first: int, count: int) -> set[str]:
+    """Drama-range customer numbers +447700900<first>... (Ofcom's 900000-900999)."""
+    return {f"+447700900{n:03d}" for n in range(first, first + count)}
+
+
+OLD, NEW, RIVAL = "+447700900001", "+447700900002", "+447700900003"
+
+
+def test_weighted_overlap_discounts_customers_that_rivals_share() -> None:
+    old, new = customers(100, 10), customers(100, 10)
+    assert weighted_overlap(old, new, Counter()) == 1.0
+    rival, third = customers(100, 5) | customers(200, 5), customers(100, 5)
+    reach = Counter(m for base in (old, rival, third) for m in base)
+    # The five customers a third line texts too weigh 1/2, the rest 1: 2.5 / 7.5.
+    assert weighted_overlap(old, rival, reach) == 2.5 / 7.5
+    assert weighted_overlap(old, new, Counter(m for b in (old, new, third) for m in b)) == 1.0
+
+
+def test_a_rival_sharing_half_the_customers_does_not_take_the_brand() -> None:
+    """The old number's own successor wins, and the rival that started during the old
+    number's last week stays a line of its own."""
+    bases = {
+        OLD: customers(100, 10),
+        NEW: customers(100, 10),
+        RIVAL: customers(100, 5) | customers(200, 5),
+    }
+    numbers = [finding(OLD, 0, 12), finding(RIVAL, 6, 27), finding(NEW, 12, 27)]
+    lines = group(numbers, bases)
+    assert sorted([n.number for n in line.numbers] for line in lines) == [[OLD, NEW], [RIVAL]]
+    [linked] = [line for line in lines if len(line.numbers) == 2]
+    [link] = [e for e in linked.evidence if e.kind == "successor"]
+    assert link.figures["weighted_overlap"] == 1.0 and "exclusive" in link.text
+
+
+def test_a_number_hands_its_brand_to_one_successor() -> None:
+    bases = {OLD: customers(100, 10), NEW: customers(100, 10), RIVAL: customers(100, 9)}
+    numbers = [finding(OLD, 0, 12), finding(NEW, 12, 27), finding(RIVAL, 13, 27)]
+    lines = group(numbers, bases)
+    assert sorted(len(line.numbers) for line in lines) == [1, 2]
+
+
+def test_judgements_win_over_the_overlap() -> None:
+    bases = {OLD: customers(100, 10), NEW: customers(100, 10), RIVAL: customers(300, 10)}
+    numbers = [finding(OLD, 0, 12), finding(NEW, 12, 27), finding(RIVAL, 13, 27)]
+    judged = {(OLD, NEW): "rejected", (OLD, RIVAL): "confirmed"}
+    lines = group(numbers, bases, judged)
+    assert sorted([n.number for n in line.numbers] for line in lines) == [[OLD, RIVAL], [NEW]]
+    [linked] = [line for line in lines if len(line.numbers) == 2]
+    assert "judged this link confirmed" in linked.evidence[0].text
