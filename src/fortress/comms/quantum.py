@@ -44,15 +44,24 @@ class QuantumParams:
 
     crown_daily_use_g: Range = field(
         default_factory=lambda: Range(
-            0.25, 0.5, 1.0, "mean daily use of a dependent heroin/crack user (assumed range)"
+            0.25,
+            0.5,
+            1.0,
+            "mean daily use of a dependent user: Parker 1987 and ISDD via IDMU "
+            "(0.25-0.5 g), RUSI SHOC 2020 (0.2 g); high value assumed",
         )
     )
     deals_per_transaction: Range = field(
-        default_factory=lambda: Range(1.0, 1.5, 3.0, "deals bought per order (assumed range)")
+        default_factory=lambda: Range(
+            1.0, 1.5, 3.0, "deals per order: IDMU (single units, or two or more); high assumed"
+        )
     )
     grams_per_deal: Range = field(
         default_factory=lambda: Range(
-            0.08, 0.1, 0.2, "weight of a £10 street deal, heroin or crack (assumed range)"
+            0.08,
+            0.1,
+            0.2,
+            "weight of a street deal: RUSI SHOC 2020 (£10 bag 0.1 g), IDMU (0.1-0.2 g)",
         )
     )
     draws: int = 10_000
