@@ -121,7 +121,7 @@ def sniff(
         return _parquet_shape(path)
     if file_type == "parquet":
         raise FileProblem(path, "not a Parquet file (no PAR1 magic bytes)")
-    _refuse_binary(path, head)
+    refuse_binary(path, head)
     text = _decode_head(path, head, encoding)
     lines = text.splitlines()[skip_rows:]
     if not lines or not lines[0].strip():
@@ -153,7 +153,8 @@ def _parquet_shape(path: Path) -> FileShape:
     return FileShape(path, "parquet", list(schema.names), size=_size(path))
 
 
-def _refuse_binary(path: Path, head: bytes) -> None:
+def refuse_binary(path: Path, head: bytes) -> None:
+    """Raise :class:`FileProblem` if ``head`` (a file's first bytes) is not text."""
     for magic, what in _MAGIC.items():
         if head.startswith(magic):
             raise FileProblem(path, f"not a CSV file: it is {what}")

@@ -1,0 +1,1 @@
+"""Criminal networks: graphs from files or comms data, measures, phases and disruption."""

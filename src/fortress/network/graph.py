@@ -1,0 +1,170 @@
+"""One network as Fortress holds it: named nodes, arcs or edges with weights, and the
+choices that shape every measure (directed or not, weighted or not) made explicit.
+
+Edges are kept as parallel arrays of node indices and weights so that a 1M-edge comms
+graph costs a few tens of MB; compiled libraries (NetworKit) do the computing.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+
+Combine = Literal["sum", "max", "last"]
+"""How repeated rows for one pair become one edge: their total (the default: calls add
+up), the largest, or the last row read (as networkx's ``Graph`` keeps)."""
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class Network:
+    """A graph with string node ids. ``weighted`` says whether the source gave weights
+    (an unweighted source has every weight 1). Self-loops are never kept as edges: they
+    are counted in ``self_loops`` and reported, because no measure here uses them."""
+
+    name: str
+    directed: bool
+    weighted: bool
+    nodes: list[str]
+    sources: IntArray
+    targets: IntArray
+    weights: FloatArray
+    attributes: dict[str, dict[str, str]] = field(default_factory=dict)
+    self_loops: int = 0
+    notes: tuple[str, ...] = ()
+
+    @property
+    def node_count(self) -> int:
+        """Number of nodes (isolates included)."""
+        return len(self.nodes)
+
+    @property
+    def edge_count(self) -> int:
+        """Number of arcs (directed) or edges (undirected)."""
+        return len(self.sources)
+
+    def index(self) -> dict[str, int]:
+        """Node id to position."""
+        return {node: i for i, node in enumerate(self.nodes)}
+
+    def as_undirected(self) -> Network:
+        """The undirected view: an edge wherever an arc runs either way, weighing the sum
+        of both directions (all calls between the pair)."""
+        if not self.directed:
+            return self
+        low = np.minimum(self.sources, self.targets)
+        high = np.maximum(self.sources, self.targets)
+        sources, targets, weights = _collapse(low, high, self.weights, "sum")
+        note = "undirected view: arcs both ways merged into one edge weighing their sum"
+        return replace(
+            self,
+            directed=False,
+            sources=sources,
+            targets=targets,
+            weights=weights,
+            notes=(*self.notes, note),
+        )
+
+    def as_unweighted(self) -> Network:
+        """Every weight set to 1."""
+        if not self.weighted:
+            return self
+        return replace(
+            self,
+            weighted=False,
+            weights=np.ones(self.edge_count),
+            notes=(*self.notes, "unweighted view: every weight set to 1"),
+        )
+
+    def without(self, removed: set[str]) -> Network:
+        """The network with ``removed`` nodes and their edges taken out."""
+        keep = np.array([node not in removed for node in self.nodes], dtype=bool)
+        position = np.cumsum(keep) - 1
+        mask = keep[self.sources] & keep[self.targets]
+        return replace(
+            self,
+            nodes=[node for node, kept in zip(self.nodes, keep, strict=True) if kept],
+            sources=position[self.sources[mask]],
+            targets=position[self.targets[mask]],
+            weights=self.weights[mask],
+            attributes={n: a for n, a in self.attributes.items() if n not in removed},
+        )
+
+
+def build(
+    name: str,
+    pairs: list[tuple[str, str, float]],
+    *,
+    directed: bool,
+    weighted: bool,
+    nodes: list[str] | None = None,
+    attributes: dict[str, dict[str, str]] | None = None,
+    combine: Combine = "sum",
+) -> Network:
+    """A network from (source, target, weight) rows. ``nodes`` lists nodes in order
+    (isolates included); nodes met only in ``pairs`` follow in order of appearance.
+    Repeated pairs are combined by ``combine``; self-loops are counted and set aside."""
+    order: dict[str, int] = {node: i for i, node in enumerate(nodes or [])}
+    for source, target, _ in pairs:
+        order.setdefault(source, len(order))
+        order.setdefault(target, len(order))
+    loops = sum(1 for source, target, _ in pairs if source == target)
+    kept = [(order[s], order[t], w) for s, t, w in pairs if s != t]
+    src = np.array([s for s, _, _ in kept], dtype=np.int64)
+    dst = np.array([t for _, t, _ in kept], dtype=np.int64)
+    wts = np.array([w for _, _, w in kept], dtype=np.float64)
+    if not directed:
+        src, dst = np.minimum(src, dst), np.maximum(src, dst)
+    src, dst, wts = _collapse(src, dst, wts, combine)
+    notes = (f"{loops} self-loop(s) set aside (no measure uses them)",) if loops else ()
+    return Network(
+        name=name,
+        directed=directed,
+        weighted=weighted,
+        nodes=list(order),
+        sources=src,
+        targets=dst,
+        weights=wts if weighted else np.ones(len(src)),
+        attributes=attributes or {},
+        self_loops=loops,
+        notes=notes,
+    )
+
+
+def _collapse(
+    sources: IntArray, targets: IntArray, weights: FloatArray, combine: Combine
+) -> tuple[IntArray, IntArray, FloatArray]:
+    """One row per (source, target) pair, in order of first appearance."""
+    merged: dict[tuple[int, int], float] = {}
+    for s, t, w in zip(sources.tolist(), targets.tolist(), weights.tolist(), strict=True):
+        key = (s, t)
+        if key not in merged or combine == "last":
+            merged[key] = w
+        elif combine == "sum":
+            merged[key] += w
+        else:
+            merged[key] = max(merged[key], w)
+    src = np.fromiter((k[0] for k in merged), dtype=np.int64, count=len(merged))
+    dst = np.fromiter((k[1] for k in merged), dtype=np.int64, count=len(merged))
+    wts = np.fromiter(merged.values(), dtype=np.float64, count=len(merged))
+    return src, dst, wts
+
+
+def neighbours(network: Network) -> tuple[list[set[int]], list[set[int]]]:
+    """Out- and in-neighbour sets per node (the same sets twice when undirected)."""
+    outgoing: dict[int, set[int]] = defaultdict(set)
+    incoming: dict[int, set[int]] = defaultdict(set)
+    for s, t in zip(network.sources.tolist(), network.targets.tolist(), strict=True):
+        outgoing[s].add(t)
+        incoming[t].add(s)
+        if not network.directed:
+            outgoing[t].add(s)
+            incoming[s].add(t)
+    n = network.node_count
+    return [outgoing[i] for i in range(n)], [incoming[i] for i in range(n)]

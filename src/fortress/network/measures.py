@@ -1,0 +1,290 @@
+"""Node and graph measures with their textbook normalisations (``docs/methods/networks.md``).
+
+Computed by NetworKit. Betweenness and closeness are exact up to ``exact_up_to`` nodes and
+sampled above it, with the error bound stated in the result; everything else is exact or
+iterated to a stated tolerance (eigenvector, PageRank).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import networkit as nkit
+import numpy as np
+from scipy import sparse
+
+from fortress.network.brokerage import brokerage_roles
+from fortress.network.graph import FloatArray, Network
+from fortress.network.nk import WeightMeaning, seed, to_networkit
+
+ITERATION_TOLERANCE = 1e-12
+MAX_ITERATIONS = 1000
+DAMPING = 0.85
+
+
+@dataclass(frozen=True, slots=True)
+class MeasureOptions:
+    """Choices that change the figures, each reported with them."""
+
+    weights: WeightMeaning = "strength"
+    exact_up_to: int = 20_000
+    """Betweenness and closeness are exact for networks of at most this many nodes."""
+    pivots: int = 1000
+    """Sampled betweenness: shortest paths from this many random source nodes."""
+    group: str | None = None
+    """Node attribute naming each node's group, for brokerage roles."""
+    communities: bool = True
+    seed: int = 1
+
+
+@dataclass(frozen=True)
+class Measures:
+    """Per-node measures (one dict per node) and the network's own figures."""
+
+    network: dict[str, Any]
+    nodes: list[dict[str, Any]]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {"network": self.network, "nodes": self.nodes}
+
+
+def measure(network: Network, options: MeasureOptions | None = None) -> Measures:
+    """Every node measure and graph figure of ``network``."""
+    options = options or MeasureOptions()
+    seed(options.seed)
+    graph = to_networkit(network)
+    paths = to_networkit(network, lengths=options.weights) if network.weighted else graph
+    exact = network.node_count <= options.exact_up_to
+    columns: dict[str, FloatArray] = _degrees(network)
+    columns["betweenness"] = _betweenness(paths, exact, options)
+    columns["closeness"] = _closeness(paths, exact)
+    columns["eigenvector"] = _eigenvector(network)
+    columns["pagerank"] = _pagerank(network)
+    undirected = network.as_undirected()
+    columns["core"] = _cores(undirected)
+    figures = _graph_figures(network, undirected, columns)
+    figures["methods"] = _methods(network, exact, options)
+    if options.communities:
+        membership, modularity, count = _communities(undirected, options)
+        columns["community"] = membership
+        figures |= {"communities": count, "modularity": round(modularity, 6)}
+    rows = _rows(network, columns)
+    if options.group is not None:
+        for row, roles in zip(rows, brokerage_roles(network, options.group), strict=True):
+            row["brokerage"] = roles
+    return Measures(figures, rows)
+
+
+def _degrees(network: Network) -> dict[str, FloatArray]:
+    n = network.node_count
+    out_degree = np.bincount(network.sources, minlength=n).astype(float)
+    in_degree = np.bincount(network.targets, minlength=n).astype(float)
+    out_weight = np.bincount(network.sources, network.weights, minlength=n)
+    in_weight = np.bincount(network.targets, network.weights, minlength=n)
+    columns = {
+        "degree": out_degree + in_degree,
+        "weighted_degree": out_weight + in_weight,
+    }
+    if network.directed:
+        columns |= {
+            "in_degree": in_degree,
+            "out_degree": out_degree,
+            "weighted_in_degree": in_weight,
+            "weighted_out_degree": out_weight,
+        }
+    return columns
+
+
+def _betweenness(graph: nkit.Graph, exact: bool, options: MeasureOptions) -> FloatArray:
+    n = graph.numberOfNodes()
+    if n < 3:
+        return np.zeros(n)
+    if exact:
+        algorithm = nkit.centrality.Betweenness(graph, normalized=True)
+        algorithm.run()
+        return np.asarray(algorithm.scores())
+    pivots = min(options.pivots, n)
+    sampled = nkit.centrality.EstimateBetweenness(graph, pivots, True, True)
+    sampled.run()
+    return np.asarray(sampled.scores(), dtype=np.float64)
+
+
+def _closeness(graph: nkit.Graph, exact: bool) -> FloatArray:
+    n = graph.numberOfNodes()
+    if n < 2:
+        return np.zeros(n)
+    if not exact:
+        return np.full(n, np.nan)
+    algorithm = nkit.centrality.Closeness(graph, True, nkit.centrality.ClosenessVariant.GENERALIZED)
+    algorithm.run()
+    return np.asarray(algorithm.scores())
+
+
+def _incoming(network: Network) -> sparse.csr_matrix:
+    """Row *v* holds the weights of the links into *v* (both ways when undirected)."""
+    n = network.node_count
+    sources, targets, weights = network.sources, network.targets, network.weights
+    if not network.directed:
+        sources, targets = np.concatenate([sources, targets]), np.concatenate([targets, sources])
+        weights = np.concatenate([weights, weights])
+    return sparse.csr_matrix((weights, (targets, sources)), shape=(n, n))
+
+
+def _eigenvector(network: Network) -> FloatArray:
+    """Power iteration on A + I (in-links when directed) from a uniform start, normalised
+    to unit length each step, until the mean change per node is below the tolerance;
+    NaN everywhere if it does not converge (no dominant eigenvector: e.g. a network
+    without cycles)."""
+    n = network.node_count
+    if network.edge_count == 0:
+        return np.zeros(n)
+    incoming = _incoming(network)
+    x = np.full(n, 1.0 / n)
+    for _ in range(MAX_ITERATIONS):
+        previous = x
+        x = previous + incoming @ previous
+        x = x / (np.linalg.norm(x) or 1.0)
+        if np.abs(x - previous).sum() < n * ITERATION_TOLERANCE:
+            return np.asarray(x)
+    return np.full(n, np.nan)
+
+
+def _pagerank(network: Network) -> FloatArray:
+    """PageRank with damping 0.85: a walker follows a link with probability in proportion
+    to its weight, and from a node without outgoing links jumps anywhere."""
+    n = network.node_count
+    if n == 0:
+        return np.zeros(0)
+    incoming = _incoming(network)
+    out_strength = np.asarray(incoming.sum(axis=0)).ravel()
+    dangling = out_strength == 0
+    share = np.divide(1.0, out_strength, out=np.zeros(n), where=~dangling)
+    x = np.full(n, 1.0 / n)
+    for _ in range(MAX_ITERATIONS):
+        previous = x
+        x = DAMPING * (incoming @ (previous * share) + previous[dangling].sum() / n)
+        x += (1 - DAMPING) / n
+        if np.abs(x - previous).sum() < n * ITERATION_TOLERANCE:
+            break
+    return np.asarray(x / x.sum())
+
+
+def _cores(undirected: Network) -> FloatArray:
+    graph = to_networkit(undirected.as_unweighted())
+    algorithm = nkit.centrality.CoreDecomposition(graph)
+    algorithm.run()
+    return np.asarray(algorithm.scores())
+
+
+def _communities(undirected: Network, options: MeasureOptions) -> tuple[FloatArray, float, int]:
+    graph = to_networkit(undirected)
+    if graph.numberOfEdges() == 0:
+        return np.arange(undirected.node_count, dtype=float), 0.0, undirected.node_count
+    algorithm = nkit.community.ParallelLeiden(graph, randomize=False)
+    algorithm.run()
+    partition = algorithm.getPartition()
+    partition.compact()
+    modularity = nkit.community.Modularity().getQuality(partition, graph)
+    membership = np.asarray(partition.getVector(), dtype=float)
+    return membership, float(modularity), int(partition.numberOfSubsets())
+
+
+def _graph_figures(
+    network: Network, undirected: Network, columns: dict[str, FloatArray]
+) -> dict[str, Any]:
+    n, m = network.node_count, network.edge_count
+    pairs = n * (n - 1) if network.directed else n * (n - 1) / 2
+    # NetworKit algorithms keep a reference to their graph but Python does not know: a
+    # graph passed as a temporary is freed under them (a segmentation fault).
+    graph = to_networkit(undirected)
+    components = nkit.components.ConnectedComponents(graph)
+    components.run()
+    sizes = sorted(components.getComponentSizes().values(), reverse=True)
+    return {
+        "name": network.name,
+        "directed": network.directed,
+        "weighted": network.weighted,
+        "nodes": n,
+        "edges": m,
+        "total_weight": float(network.weights.sum()),
+        "density": m / pairs if pairs else 0.0,
+        "components": len(sizes),
+        "largest_component": sizes[0] if sizes else 0,
+        "largest_component_share": sizes[0] / n if n else 0.0,
+        "isolates": int(np.sum(columns["degree"] == 0)),
+        "self_loops_set_aside": network.self_loops,
+        "degree_centralisation": degree_centralisation(undirected),
+        "betweenness_centralisation": betweenness_centralisation(undirected),
+        "notes": list(network.notes),
+    }
+
+
+def degree_centralisation(undirected: Network) -> float:
+    """Freeman's degree centralisation of the undirected view: the sum of each node's
+    shortfall from the highest degree over the largest sum possible (a star's,
+    (n-1)(n-2)); 1 for a star, 0 when every node has the same degree."""
+    n = undirected.node_count
+    if n < 3:
+        return 0.0
+    degree = np.bincount(
+        np.concatenate([undirected.sources, undirected.targets]), minlength=n
+    ).astype(float)
+    return float(np.sum(degree.max() - degree) / ((n - 1) * (n - 2)))
+
+
+def betweenness_centralisation(undirected: Network) -> float:
+    """Freeman's betweenness centralisation of the undirected, unweighted view: the sum of
+    shortfalls from the highest normalised betweenness over n-1 (a star's sum)."""
+    n = undirected.node_count
+    if n < 3:
+        return 0.0
+    graph = to_networkit(undirected.as_unweighted())
+    algorithm = nkit.centrality.Betweenness(graph, True)
+    algorithm.run()
+    scores = np.asarray(algorithm.scores())
+    return float(np.sum(scores.max() - scores) / (n - 1))
+
+
+def _methods(network: Network, exact: bool, options: MeasureOptions) -> dict[str, str]:
+    reading = (
+        "weights as tie strength (path length 1/weight)"
+        if options.weights == "strength"
+        else "weights as distances (path length = weight)"
+    )
+    paths = reading if network.weighted else "hop counts (unweighted)"
+    if exact:
+        betweenness = (
+            f"exact (Brandes), normalised by (n-1)(n-2){'' if network.directed else '/2'}; {paths}"
+        )
+        closeness = f"exact, Wasserman-Faust for disconnected networks, outgoing paths; {paths}"
+    else:
+        betweenness = (
+            f"estimated from the shortest paths out of {options.pivots} random source nodes "
+            f"(Brandes and Pich 2007), scaled up to all n; unbiased, not exact; {paths}"
+        )
+        closeness = f"not computed: more than {options.exact_up_to:,} nodes (exact is O(nm))"
+    return {
+        "betweenness": betweenness,
+        "closeness": closeness,
+        "eigenvector": f"power iteration on A+I to {ITERATION_TOLERANCE} mean change per node, "
+        f"unit Euclidean norm, weights as strength{'; in-links' if network.directed else ''}"
+        f"; null if it does not converge in {MAX_ITERATIONS} steps",
+        "pagerank": f"damping {DAMPING}, links followed in proportion to weight, dangling "
+        "nodes jump anywhere, sums to 1",
+        "core": "k-core number of the undirected, unweighted view",
+        "communities": "Leiden (NetworKit ParallelLeiden), undirected view, weights as strength",
+    }
+
+
+def _rows(network: Network, columns: dict[str, FloatArray]) -> list[dict[str, Any]]:
+    integer = {"degree", "in_degree", "out_degree", "core", "community"}
+    rows: list[dict[str, Any]] = []
+    for i, node in enumerate(network.nodes):
+        row: dict[str, Any] = {"node": node}
+        for name, values in columns.items():
+            value = float(values[i])
+            row[name] = None if np.isnan(value) else int(value) if name in integer else value
+        rows.append(row)
+    return rows

@@ -1,0 +1,118 @@
+"""Fortress's network measures agree with networkx on every real network in
+``../shared/data``: to 1e-9 where both compute exactly (degrees, betweenness, closeness,
+cores, density, components), and to the iteration tolerance where both iterate
+(eigenvector, PageRank)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import numpy as np
+import pytest
+
+from fortress.network.graph import Network
+from fortress.network.measures import measure
+from fortress.sources.networks import read_networks
+
+REAL_NETWORKS = [
+    *(f"caviar/original_mitx_phases/phase{k}.csv" for k in range(1, 12)),
+    "caviar/ucinet_full/morselli_caviar_full_110x110.csv",
+    "caviar/derived/caviar_phases_directed_edgelist.csv",
+    "montagna/original_cavallaro2020/Montagna_meetings_edgelist.csv",
+    "montagna/original_cavallaro2020/Montagna_phonecalls_edgelist.csv",
+    "montagna/attributes_macdonald/montagna_kinship.csv",
+    "montagna/DF_igraph_export/mcmacdonald_luciaetal_montagna_40x40.csv",
+    *(
+        f"ucinet_covert_networks/matrices_mcmacdonald/{name}.csv"
+        for name in (
+            "morselli_cielnet",
+            "morselli_siren",
+            "morselli_togo",
+            "natajaran_cocaine",
+            "natajaran_heroin",
+            "berlusconietal_oversize",
+            "LONDON_GANG",
+            "MONTREALGANG",
+            "ITALIAN_GANGS",
+            "macdonald_tfc",
+        )
+    ),
+    *(
+        f"roxanne_l3s_networks/{name}.json"
+        for name in (
+            "csi_indiap_s01e07",
+            "csi_indiap_s01e08",
+            "israel_lea_case1_speakers",
+            "israel_lea_case2_speakers",
+            "madoff",
+            "montreal_gangs",
+            "nist_c1",
+            "nist_c2",
+            "roxsd_drug",
+            "roxsd_money",
+        )
+    ),
+]
+EXACT = 1e-9
+ITERATED = 1e-7
+
+
+def _real(shared_data: Path, relative: str) -> Path:
+    matches = list(shared_data.glob(relative)) or list(shared_data.rglob(Path(relative).name))
+    if not matches:
+        pytest.fail(f"{relative} is not in the shared data")
+    return matches[0]
+
+
+def as_networkx(network: Network, views: tuple[str, ...] = ()) -> Any:
+    """The same nodes and edges in networkx, with ``length`` = 1/weight."""
+    graph: Any = nx.DiGraph() if network.directed else nx.Graph()
+    graph.add_nodes_from(network.nodes)
+    for s, t, w in zip(network.sources, network.targets, network.weights, strict=True):
+        graph.add_edge(network.nodes[s], network.nodes[t], weight=w, length=1.0 / w)
+    return graph
+
+
+def close(mine: dict[str, float], theirs: dict[str, float], tolerance: float) -> float:
+    """The largest difference, asserting it is within ``tolerance``."""
+    worst = max((abs(mine[node] - theirs[node]) for node in theirs), default=0.0)
+    assert worst <= tolerance, worst
+    return worst
+
+
+@pytest.mark.parametrize("relative", REAL_NETWORKS)
+@pytest.mark.parametrize("view", ["as read", "undirected unweighted"])
+def test_measures_agree_with_networkx(shared_data: Path, relative: str, view: str) -> None:
+    for network in read_networks(_real(shared_data, relative)):
+        if view != "as read":
+            network = network.as_undirected().as_unweighted()
+        result = measure(network)
+        rows = {row["node"]: row for row in result.nodes}
+        graph = as_networkx(network)
+        mine = {name: {n: rows[n][name] for n in rows} for name in rows[network.nodes[0]]}
+        length = "length" if network.weighted else None
+        close(mine["degree"], dict(graph.degree()), EXACT)
+        close(mine["weighted_degree"], dict(graph.degree(weight="weight")), EXACT)
+        close(mine["betweenness"], nx.betweenness_centrality(graph, weight=length), EXACT)
+        outgoing = graph.reverse() if network.directed else graph
+        close(mine["closeness"], nx.closeness_centrality(outgoing, distance=length), EXACT)
+        simple = nx.Graph(graph.to_undirected())
+        close(mine["core"], nx.core_number(simple), 0)
+        pagerank = nx.pagerank(graph, tol=1e-12, max_iter=10_000, weight="weight")
+        close(mine["pagerank"], pagerank, ITERATED)
+        try:
+            expected = nx.eigenvector_centrality(graph, max_iter=1000, tol=1e-12, weight="weight")
+        except nx.PowerIterationFailedConvergence:
+            assert all(np.isnan(v) if v is not None else True for v in mine["eigenvector"].values())
+        else:
+            close(mine["eigenvector"], expected, ITERATED)
+        figures = result.network
+        assert figures["density"] == pytest.approx(nx.density(graph), abs=EXACT)
+        components = (
+            nx.number_weakly_connected_components(graph)
+            if network.directed
+            else nx.number_connected_components(graph)
+        )
+        assert figures["components"] == components
