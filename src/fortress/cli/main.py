@@ -23,6 +23,7 @@ from fortress.cli.common import (
     settings,
 )
 from fortress.cli.lines import evaluate_command, lines_app, numbers_app, report_app
+from fortress.cli.network import network_app
 
 if TYPE_CHECKING:
     from fortress.ingest.report import IngestSummary
@@ -39,6 +40,7 @@ app.add_typer(ingest_app, name="ingest")
 app.add_typer(lines_app, name="lines")
 app.add_typer(numbers_app, name="numbers")
 app.add_typer(report_app, name="report")
+app.add_typer(network_app, name="network")
 app.command("evaluate")(evaluate_command)
 
 

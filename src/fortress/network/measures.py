@@ -7,7 +7,9 @@ iterated to a stated tolerance (eigenvector, PageRank).
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import networkit as nkit
@@ -288,3 +290,23 @@ def _rows(network: Network, columns: dict[str, FloatArray]) -> list[dict[str, An
             row[name] = None if np.isnan(value) else int(value) if name in integer else value
         rows.append(row)
     return rows
+
+
+def write_csv(results: list[Measures], path: Path) -> None:
+    """Every node's measures, one row per node and network (brokerage roles as columns)."""
+    fields: list[str] = ["network"]
+    rows = []
+    for result in results:
+        for node in result.nodes:
+            row = {"network": result.network["name"]}
+            for key, value in node.items():
+                if key == "brokerage":
+                    row |= {f"brokerage_{role}": count for role, count in value.items()}
+                else:
+                    row[key] = value
+            fields += [key for key in row if key not in fields]
+            rows.append(row)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=fields)
+        writer.writeheader()
+        writer.writerows(rows)

@@ -1,0 +1,56 @@
+"""The network of numbers in the workspace's comms events: an arc from caller or sender to
+recipient, weighing the number of calls and messages between them."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from fortress.comms.events import is_subscriber
+from fortress.model import columns as c
+from fortress.network.graph import Network, from_columns
+from fortress.store import events as event_tables
+from fortress.store.workspace import COMMS, Workspace
+
+COMMS_SOURCE = "comms"
+"""The SOURCE name that means "the workspace's comms events" rather than a file."""
+
+
+class NoCommsData(Exception):
+    """The workspace holds no comms events (in the window asked for)."""
+
+
+def comms_network(
+    workspace: Workspace, *, start: date | None = None, end: date | None = None
+) -> Network:
+    """Numbers as nodes, calls and messages between subscribers as weighted arcs; only
+    events from ``start`` to ``end`` (UTC days, inclusive) when given. Withheld numbers,
+    short codes and unreadable values are not nodes."""
+    backend = event_tables.connect(workspace)
+    events = event_tables.table(backend, workspace, COMMS)
+    if events is None:
+        raise NoCommsData("the workspace holds no comms events: ingest some first")
+    chosen = events.filter(is_subscriber(events, "a") & is_subscriber(events, "b"))
+    if start is not None:
+        chosen = chosen.filter(chosen[c.START_UTC] >= datetime.combine(start, time()))
+    if end is not None:
+        after = datetime.combine(end + timedelta(days=1), time())
+        chosen = chosen.filter(chosen[c.START_UTC] < after)
+    pairs = (
+        chosen.group_by(source=chosen[c.A_NUMBER], target=chosen[c.B_NUMBER])
+        .aggregate(weight=chosen.count())
+        .to_pyarrow()
+    )
+    if pairs.num_rows == 0:
+        raise NoCommsData("no calls or messages between subscribers in the window asked for")
+    window = f"{start or 'first'}..{end or 'last'}"
+    return from_columns(
+        f"{COMMS_SOURCE}:{window}" if start or end else COMMS_SOURCE,
+        pairs["source"].to_pylist(),
+        pairs["target"].to_pylist(),
+        pairs["weight"].to_pylist(),
+        directed=True,
+        notes=(
+            "comms events: an arc from caller or sender to recipient, weighing the number "
+            "of calls and messages",
+        ),
+    )
