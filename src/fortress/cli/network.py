@@ -40,7 +40,12 @@ WeightsOption = Annotated[
 
 
 def _load(
-    sources: list[str], undirected: bool, unweighted: bool, fmt: str, combine: str
+    sources: list[str],
+    undirected: bool,
+    unweighted: bool,
+    fmt: str,
+    combine: str,
+    window_days: int | None = None,
 ) -> list[Any]:
     from fortress.network.comms import NoCommsData
     from fortress.network.sources import Views, load_networks
@@ -51,10 +56,10 @@ def _load(
         fail(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
     if combine not in ("sum", "max", "last"):
         fail(f"--combine must be sum, max or last, not {combine!r}")
-    views = Views(undirected, unweighted, fmt, combine)  # type: ignore[arg-type]
+    views = Views(undirected, unweighted, fmt, combine, window_days)  # type: ignore[arg-type]
     try:
         return load_networks(sources, views, open_workspace)
-    except (FileProblem, NoCommsData) as exc:
+    except (FileProblem, NoCommsData, ValueError) as exc:
         fail(str(exc))
 
 
@@ -96,3 +101,54 @@ def measures_command(
         print_json([result.to_dict() for result in results])
     else:
         render_measures(results, top)
+
+
+@network_app.command("phases")
+def phases_command(
+    sources: Sources,
+    undirected: Undirected = False,
+    unweighted: Unweighted = False,
+    window_days: Annotated[
+        int | None,
+        typer.Option("--window-days", help="With `comms`: one phase per window of N days."),
+    ] = None,
+    annotate: Annotated[
+        Path | None,
+        typer.Option(help="CSV with a `node` column and any attributes (role, name ...)."),
+    ] = None,
+    phase_notes: Annotated[
+        Path | None,
+        typer.Option(help="CSV with a `phase` column and any facts (seizures, arrests ...)."),
+    ] = None,
+    chart: Annotated[
+        Path | None, typer.Option(help="Write an SVG chart of centralisation and positions.")
+    ] = None,
+    top: Annotated[int, typer.Option(help="Most central actors listed per phase.")] = 5,
+    fmt: FormatOption = "auto",
+    combine: CombineOption = "sum",
+    as_json: JsonOption = False,
+) -> None:
+    """Several networks (files in phase order, one edge list with a phase column, or
+    comms windows) as one investigation: who enters and leaves, how positions and
+    centralisation move."""
+    from fortress.cli.render_network import render_phases
+    from fortress.network.phases import Annotations, phase_chart, phases, read_annotations
+    from fortress.sources.tabular import FileProblem
+
+    networks = _load(sources, undirected, unweighted, fmt, combine, window_days)
+    if len(networks) < 2:
+        fail("phases needs at least two networks (files, phases of an edge list, or windows)")
+    try:
+        annotations = Annotations(
+            read_annotations(annotate, "node") if annotate else {},
+            read_annotations(phase_notes, "phase") if phase_notes else {},
+        )
+    except FileProblem as exc:
+        fail(str(exc))
+    result = phases(networks, annotations, top=top)
+    if chart is not None:
+        chart.write_text(phase_chart(result), encoding="utf-8")
+    if as_json:
+        print_json(result)
+    else:
+        render_phases(result)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.table import Table
 
 from fortress.cli.render import console
@@ -56,3 +58,40 @@ def render_measures(results: list[Measures], top: int) -> None:
                 cells.append(str(row["brokerage"]["total"]))
             table.add_row(*cells)
         console.print(table)
+
+
+def render_phases(result: dict[str, Any]) -> None:
+    """One row per phase, then the actors whose position moved most."""
+    table = Table(title="Phases", title_justify="left")
+    for name in ("phase", "nodes", "edges", "density", "deg. centr.", "betw. centr."):
+        table.add_column(name, justify="left" if name == "phase" else "right")
+    table.add_column("most central (betweenness)")
+    table.add_column("entered / left", justify="right")
+    table.add_column("notes")
+    for row in result["phases"]:
+        table.add_row(
+            row["phase"],
+            f"{row['nodes']:,}",
+            f"{row['edges']:,}",
+            f"{row['density']:.3f}",
+            f"{row['degree_centralisation']:.3f}",
+            f"{row['betweenness_centralisation']:.3f}",
+            ", ".join(f"{m['node']} {m['betweenness']:.2f}" for m in row["most_central"][:3]),
+            f"+{len(row['entered'])} / -{len(row['left'])}",
+            "; ".join(f"{k} {v}" for k, v in row["annotations"].items() if v),
+        )
+    console.print(table)
+    actors = Table(title="Actors by mean betweenness (absent counted as 0)", title_justify="left")
+    for name in ("actor", "role", "present", "rank per phase (- absent)", "mean"):
+        actors.add_column(name, justify="right" if name == "mean" else "left")
+    for actor in result["actors"][:10]:
+        ranks = " ".join("-" if r is None else str(r) for r in actor["betweenness_rank"])
+        role = next(iter(actor["annotations"].values()), "") if actor["annotations"] else ""
+        actors.add_row(
+            actor["node"],
+            role,
+            f"{actor['phases_present']}/{len(result['phases'])}",
+            ranks,
+            f"{actor['mean_betweenness_absent_as_zero']:.3f}",
+        )
+    console.print(actors)

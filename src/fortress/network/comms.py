@@ -3,9 +3,10 @@ recipient, weighing the number of calls and messages between them."""
 
 from __future__ import annotations
 
+from contextlib import suppress
 from datetime import date, datetime, time, timedelta
 
-from fortress.comms.events import is_subscriber
+from fortress.comms.events import is_subscriber, span
 from fortress.model import columns as c
 from fortress.network.graph import Network, from_columns
 from fortress.store import events as event_tables
@@ -42,7 +43,7 @@ def comms_network(
     )
     if pairs.num_rows == 0:
         raise NoCommsData("no calls or messages between subscribers in the window asked for")
-    window = f"{start or 'first'}..{end or 'last'}"
+    window = f"{start or 'first'}..{end or 'last'}"  # the phase name of a window
     return from_columns(
         f"{COMMS_SOURCE}:{window}" if start or end else COMMS_SOURCE,
         pairs["source"].to_pylist(),
@@ -54,3 +55,23 @@ def comms_network(
             "of calls and messages",
         ),
     )
+
+
+def comms_windows(workspace: Workspace, days: int) -> list[Network]:
+    """The comms network in consecutive windows of ``days`` days from the first event;
+    a window without calls between subscribers is left out (and so not a phase)."""
+    if days < 1:
+        raise ValueError("a window is at least one day")
+    backend = event_tables.connect(workspace)
+    events = event_tables.table(backend, workspace, COMMS)
+    when = span(events) if events is not None else None
+    if when is None:
+        raise NoCommsData("the workspace holds no comms events: ingest some first")
+    networks = []
+    start = when.first.date()
+    while start <= when.last.date():
+        end = start + timedelta(days=days - 1)
+        with suppress(NoCommsData):
+            networks.append(comms_network(workspace, start=start, end=end))
+        start = end + timedelta(days=1)
+    return networks

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from fortress.network.comms import COMMS_SOURCE, comms_network
+from fortress.network.comms import COMMS_SOURCE, comms_network, comms_windows
 from fortress.network.graph import Combine, Network
 from fortress.sources.networks import Format, read_networks
 from fortress.store.workspace import Workspace
@@ -21,6 +21,8 @@ class Views:
     unweighted: bool = False
     fmt: Format = "auto"
     combine: Combine = "sum"
+    window_days: int | None = None
+    """Cut ``comms`` into windows of this many days (one network each)."""
 
     def apply(self, network: Network) -> Network:
         """``network`` in the chosen views."""
@@ -38,7 +40,9 @@ def load_networks(
     ``comms`` for the workspace's comms events (``workspace`` opens it on demand)."""
     networks: list[Network] = []
     for source in sources:
-        if source == COMMS_SOURCE:
+        if source == COMMS_SOURCE and views.window_days:
+            networks += comms_windows(workspace(), views.window_days)
+        elif source == COMMS_SOURCE:
             networks.append(comms_network(workspace()))
         else:
             networks += read_networks(Path(source), views.fmt, views.combine)

@@ -181,3 +181,50 @@ def as_date(value: str | datetime | date) -> date:
     if isinstance(value, date):
         return value
     return date.fromisoformat(str(value)[:10])
+
+
+def line_chart(
+    title: str, labels: list[str], series: dict[str, list[float | None]], *, height: int = 260
+) -> str:
+    """Lines over ordered categories (phases): one per series, broken where a value is
+    missing (an actor absent from a phase), with a legend and a 0-to-max axis."""
+    left, right, top, bottom = 60, WIDTH - 20, 28, height - 36
+    values = [v for points in series.values() for v in points if v is not None]
+    peak = max(values, default=1.0) or 1.0
+    step = (right - left) / max(len(labels) - 1, 1)
+
+    def at(i: int, v: float) -> tuple[float, float]:
+        return left + i * step, bottom - (bottom - top) * v / peak
+
+    body = [
+        _legend(list(series), right),
+        f'<line x1="{left}" y1="{bottom}" x2="{right}" y2="{bottom}" class="grid"/>',
+        f'<text x="{left - 6}" y="{top + 4}" text-anchor="end" class="axis">{peak:.2f}</text>',
+        f'<text x="{left - 6}" y="{bottom}" text-anchor="end" class="axis">0</text>',
+    ]
+    for i, label in enumerate(labels):
+        x = left + i * step
+        body.append(
+            f'<text x="{x:.1f}" y="{bottom + 16}" text-anchor="middle" class="axis">'
+            f"{escape(label)}</text>"
+        )
+    for k, (name, points) in enumerate(series.items()):
+        colour = PALETTE[k % len(PALETTE)]
+        runs: list[list[tuple[float, float]]] = [[]]
+        for i, v in enumerate(points):
+            if v is None:
+                runs.append([])
+            else:
+                runs[-1].append(at(i, v))
+        for run in runs:
+            if len(run) > 1:
+                path = " ".join(f"{x:.1f},{y:.1f}" for x, y in run)
+                body.append(
+                    f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2"/>'
+                )
+            for x, y in run:
+                body.append(
+                    f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{colour}">'
+                    f"<title>{escape(name)}</title></circle>"
+                )
+    return _svg(height, title, body)
