@@ -152,3 +152,77 @@ def phases_command(
         print_json(result)
     else:
         render_phases(result)
+
+
+def _one_network(networks: list[Any]) -> Any:
+    if len(networks) != 1:
+        names = ", ".join(n.name for n in networks[:5])
+        fail(f"this command takes one network; the sources hold {len(networks)} ({names})")
+    return networks[0]
+
+
+@network_app.command("disrupt")
+def disrupt_command(
+    source: Annotated[str, typer.Argument(help="One network file, or `comms`.")],
+    strategy: Annotated[
+        str,
+        typer.Option(
+            help="degree, weighted-degree, betweenness, pagerank, random, names:A;B, "
+            "role:VALUE or line:LINE_ID; several separated by commas are compared.",
+        ),
+    ] = "degree,betweenness,random",
+    remove: Annotated[int, typer.Option(help="How many actors to take out.")] = 10,
+    mode: Annotated[
+        str, typer.Option(help="sequential (one at a time) or block (--step at a time).")
+    ] = "sequential",
+    step: Annotated[int, typer.Option(help="Actors per block in block mode.")] = 5,
+    recovery: Annotated[
+        str, typer.Option(help="none, replacement, reconnection or both (see the methods).")
+    ] = "none",
+    runs: Annotated[int, typer.Option(help="Runs to average for random or recovery.")] = 20,
+    ties: Annotated[str, typer.Option(help="Equal scores: first or last in node order.")] = "first",
+    weights: WeightsOption = "strength",
+    annotate: Annotated[
+        Path | None, typer.Option(help="CSV with a `node` column (and `role`, for role:).")
+    ] = None,
+    chart: Annotated[Path | None, typer.Option(help="Write an SVG chart of the damage.")] = None,
+    undirected: Undirected = False,
+    unweighted: Unweighted = False,
+    fmt: FormatOption = "auto",
+    combine: CombineOption = "sum",
+    as_json: JsonOption = False,
+) -> None:
+    """Take actors out by strategy and measure the damage step by step, optionally with
+    the network recovering; several strategies side by side."""
+    from fortress.cli.render_network import render_disruption
+    from fortress.network.disrupt import StrategyError, compare, disruption_chart
+    from fortress.network.service import DisruptError, plan_disruption
+
+    networks = _load([source], undirected, unweighted, fmt, combine)
+    network = _one_network(networks)
+    try:
+        network, strategies, plan = plan_disruption(
+            network,
+            source=source,
+            strategies=strategy,
+            options={
+                "remove": remove,
+                "mode": mode,
+                "step": step,
+                "recovery": recovery,
+                "runs": runs,
+                "ties": ties,
+                "weights": weights,
+            },
+            annotate=annotate,
+            workspace=open_workspace if source == "comms" else None,
+        )
+        result = compare(network, strategies, plan)
+    except (DisruptError, StrategyError) as exc:
+        fail(str(exc))
+    if chart is not None:
+        chart.write_text(disruption_chart(result), encoding="utf-8")
+    if as_json:
+        print_json(result)
+    else:
+        render_disruption(result)

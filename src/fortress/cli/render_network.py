@@ -95,3 +95,39 @@ def render_phases(result: dict[str, Any]) -> None:
             f"{actor['mean_betweenness_absent_as_zero']:.3f}",
         )
     console.print(actors)
+
+
+def render_disruption(result: dict[str, Any]) -> None:
+    """Damage per step, one column per strategy and figure; then who was removed."""
+    strategies = result["strategies"]
+    figures = list(result["measures"])
+    recovery = result["recovery"]
+    console.print(
+        f"[bold]{result['network']}[/]: {result['nodes']:,} actors, {result['mode']} removal"
+        + (
+            ""
+            if recovery["model"] == "none"
+            else ", recovery: " + ", ".join(f"{k} {v}" for k, v in recovery.items() if k != "model")
+        ),
+        highlight=False,
+    )
+    table = Table(title_justify="left")
+    table.add_column("removed", justify="right")
+    for strategy in strategies:
+        for name in figures:
+            table.add_column(f"{strategy['strategy']}\n{name.replace('_', ' ')}", justify="right")
+    longest = max(len(s["steps"]) for s in strategies)
+    for k in range(longest):
+        cells = [str(max(s["steps"][min(k, len(s["steps"]) - 1)]["removed"] for s in strategies))]
+        for strategy in strategies:
+            steps = strategy["steps"]
+            for name in figures:
+                cells.append(f"{steps[k][name]:.3f}" if k < len(steps) else "")
+        table.add_row(*cells)
+    console.print(table)
+    for strategy in strategies:
+        runs = f" (first of {strategy['runs']} runs)" if strategy["runs"] > 1 else ""
+        console.print(
+            f"  {strategy['strategy']} removed{runs}: {', '.join(strategy['removed'])}",
+            highlight=False,
+        )

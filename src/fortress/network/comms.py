@@ -4,6 +4,7 @@ recipient, weighing the number of calls and messages between them."""
 from __future__ import annotations
 
 from contextlib import suppress
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from fortress.comms.events import is_subscriber, span
@@ -75,3 +76,41 @@ def comms_windows(workspace: Workspace, days: int) -> list[Network]:
             networks.append(comms_network(workspace, start=start, end=end))
         start = end + timedelta(days=1)
     return networks
+
+
+@dataclass(frozen=True)
+class LineRoles:
+    """What the latest deal-line detection says of the numbers: each number's role and
+    line, and the lines' customers and numbers (for the customer-reach damage figure)."""
+
+    roles: dict[str, dict[str, str]]
+    customers: frozenset[str]
+    line_numbers: frozenset[str]
+    numbers_of_line: dict[str, list[str]]
+
+
+def line_roles(workspace: Workspace) -> LineRoles | None:
+    """Roles from the latest detection run, or None if lines were never detected."""
+    from fortress.comms.lines import NoDetection, list_lines, show_line
+
+    try:
+        lines = [show_line(workspace, line["line_id"]) for line in list_lines(workspace)]
+    except NoDetection:
+        return None
+    roles: dict[str, dict[str, str]] = {}
+    customers: set[str] = set()
+    numbers_of_line: dict[str, list[str]] = {}
+    for line in lines:
+        line_id = line["line_id"]
+        numbers_of_line[line_id] = list(line["numbers"])
+        for customer in line["customers"]["numbers"]:
+            roles.setdefault(customer, {"role": "customer", "line": line_id})
+            customers.add(customer)
+        for role, key in (("runner", "runners"), ("controller", "controllers")):
+            for person in line[key]["numbers"]:
+                number = person["number"] if isinstance(person, dict) else str(person)
+                roles[number] = {"role": role, "line": line_id}
+        for number in line["numbers"]:
+            roles[number] = {"role": "line", "line": line_id}
+    line_numbers = frozenset(n for numbers in numbers_of_line.values() for n in numbers)
+    return LineRoles(roles, frozenset(customers), line_numbers, numbers_of_line)

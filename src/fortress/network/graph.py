@@ -18,6 +18,8 @@ Combine = Literal["sum", "max", "last"]
 """How repeated rows for one pair become one edge: their total (the default: calls add
 up), the largest, or the last row read (as networkx's ``Graph`` keeps)."""
 
+_COMBINED = {"sum": "their sum", "max": "the larger", "last": "the later row's"}
+
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 
@@ -53,17 +55,17 @@ class Network:
         """Node id to position."""
         return {node: i for i, node in enumerate(self.nodes)}
 
-    def as_undirected(self) -> Network:
+    def as_undirected(self, combine: Combine = "sum") -> Network:
         """The undirected view: an edge wherever an arc runs either way, weighing the sum
-        of both directions (all calls between the pair)."""
+        of both directions (all calls between the pair), or as ``combine`` says."""
         if not self.directed:
             return self
         low = np.minimum(self.sources, self.targets)
         high = np.maximum(self.sources, self.targets)
-        sources, targets, weights = _collapse(low, high, self.weights, "sum")
+        sources, targets, weights = _collapse(low, high, self.weights, combine)
         note = "undirected view: arcs both ways merged into one edge"
         if self.weighted:
-            note += " weighing their sum"
+            note += f" weighing {_COMBINED[combine]}"
         else:
             weights = np.ones(len(sources))
         return replace(

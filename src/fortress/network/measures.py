@@ -60,10 +60,10 @@ def measure(network: Network, options: MeasureOptions | None = None) -> Measures
     paths = to_networkit(network, lengths=options.weights) if network.weighted else graph
     exact = network.node_count <= options.exact_up_to
     columns: dict[str, FloatArray] = _degrees(network)
-    columns["betweenness"] = _betweenness(paths, exact, options)
+    columns["betweenness"] = betweenness_scores(paths, exact, options)
     columns["closeness"] = _closeness(paths, exact)
     columns["eigenvector"] = _eigenvector(network)
-    columns["pagerank"] = _pagerank(network)
+    columns["pagerank"] = pagerank_scores(network)
     undirected = network.as_undirected()
     columns["core"] = _cores(undirected)
     figures = _graph_figures(network, undirected, columns)
@@ -99,7 +99,9 @@ def _degrees(network: Network) -> dict[str, FloatArray]:
     return columns
 
 
-def _betweenness(graph: nkit.Graph, exact: bool, options: MeasureOptions) -> FloatArray:
+def betweenness_scores(graph: nkit.Graph, exact: bool, options: MeasureOptions) -> FloatArray:
+    """Normalised betweenness of every node: exact (Brandes), or estimated from
+    ``options.pivots`` random sources."""
     n = graph.numberOfNodes()
     if n < 3:
         return np.zeros(n)
@@ -153,7 +155,7 @@ def _eigenvector(network: Network) -> FloatArray:
     return np.full(n, np.nan)
 
 
-def _pagerank(network: Network) -> FloatArray:
+def pagerank_scores(network: Network) -> FloatArray:
     """PageRank with damping 0.85: a walker follows a link with probability in proportion
     to its weight, and from a node without outgoing links jumps anywhere."""
     n = network.node_count

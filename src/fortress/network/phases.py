@@ -156,7 +156,7 @@ def _rank(phase: dict[str, dict[str, Any]], node: str) -> int | None:
 def phase_chart(result: dict[str, Any], actors: int = 5) -> str:
     """A standalone SVG page: centralisation per phase, and the betweenness of the
     ``actors`` most central actors across phases (gaps where absent)."""
-    from fortress.reports.svg import line_chart
+    from fortress.reports.svg import line_chart, standalone
 
     labels = [row["phase"] for row in result["phases"]]
     centralisation = line_chart(
@@ -175,8 +175,4 @@ def phase_chart(result: dict[str, Any], actors: int = 5) -> str:
         labels,
         {actor["node"]: actor["series"]["betweenness"] for actor in top},
     )
-    return (
-        '<svg xmlns="http://www.w3.org/2000/svg" width="860" height="540">'
-        f"<style>.axis{{font:11px sans-serif;fill:#333}}.grid{{stroke:#999}}</style>"
-        f'<g>{centralisation}</g><g transform="translate(0,280)">{positions}</g></svg>'
-    )
+    return standalone([centralisation, positions])

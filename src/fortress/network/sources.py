@@ -27,7 +27,7 @@ class Views:
     def apply(self, network: Network) -> Network:
         """``network`` in the chosen views."""
         if self.undirected:
-            network = network.as_undirected()
+            network = network.as_undirected(self.combine)
         if self.unweighted:
             network = network.as_unweighted()
         return network

@@ -228,3 +228,17 @@ def line_chart(
                     f"<title>{escape(name)}</title></circle>"
                 )
     return _svg(height, title, body)
+
+
+def standalone(charts: list[str], height: int = 260) -> str:
+    """Charts of ``height`` stacked in one SVG file with its own styles (for ``--chart``)."""
+    body = "".join(
+        f'<g transform="translate(0,{i * (height + 20)})">{chart}</g>'
+        for i, chart in enumerate(charts)
+    )
+    total = len(charts) * (height + 20)
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{total}">'
+        "<style>.axis{font:11px sans-serif;fill:#333}.grid{stroke:#999}</style>"
+        f"{body}</svg>"
+    )

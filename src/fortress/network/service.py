@@ -1,0 +1,95 @@
+"""Checks and preparation shared by the network commands: options turned into a plan,
+annotations and deal-line roles attached to a network."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from fortress.network.comms import line_roles
+from fortress.network.disrupt import DisruptionPlan
+from fortress.network.graph import Network
+from fortress.network.phases import read_annotations
+from fortress.network.recovery import PRESETS
+from fortress.sources.tabular import FileProblem
+from fortress.store.workspace import Workspace
+
+
+class DisruptError(ValueError):
+    """Options that do not make a disruption plan."""
+
+
+def plan_disruption(
+    network: Network,
+    *,
+    source: str,
+    strategies: str,
+    options: dict[str, Any],
+    annotate: Path | None,
+    workspace: Callable[[], Workspace] | None,
+) -> tuple[Network, list[tuple[str, str]], DisruptionPlan]:
+    """The network with its annotations, the strategies to compare (each as its label
+    and what it runs: ``line:ID`` runs as the line's numbers) and the plan."""
+    _check(options)
+    if annotate is not None:
+        try:
+            network = with_attributes(network, read_annotations(annotate, "node"))
+        except FileProblem as exc:
+            raise DisruptError(str(exc)) from exc
+    plan = DisruptionPlan(
+        strategy="",
+        remove=options["remove"],
+        mode=options["mode"],
+        step=options["step"],
+        weights=options["weights"],
+        recovery=PRESETS[options["recovery"]],
+        runs=options["runs"],
+        ties=options["ties"],
+    )
+    chosen = [s.strip() for s in strategies.split(",") if s.strip()]
+    if not chosen:
+        raise DisruptError("name at least one strategy")
+    roles = line_roles(workspace()) if workspace is not None and source == "comms" else None
+    if roles is not None:
+        network = with_attributes(network, roles.roles)
+        plan = replace(plan, customers=roles.customers, line_numbers=roles.line_numbers)
+    resolved = []
+    for strategy in chosen:
+        if strategy.startswith("line:"):
+            line_id = strategy.removeprefix("line:")
+            if roles is None or line_id not in roles.numbers_of_line:
+                raise DisruptError(
+                    f"no deal line {line_id!r}: line strategies need `comms` as the source "
+                    "and a `fortress lines detect` run that found it"
+                )
+            resolved.append((strategy, "names:" + ",".join(roles.numbers_of_line[line_id])))
+        else:
+            resolved.append((strategy, strategy.replace(";", ",")))
+    return network, resolved, plan
+
+
+def _check(options: dict[str, Any]) -> None:
+    if options["remove"] < 1:
+        raise DisruptError("--remove must be at least 1")
+    if options["mode"] not in ("sequential", "block"):
+        raise DisruptError(f"--mode must be sequential or block, not {options['mode']!r}")
+    if options["step"] < 1:
+        raise DisruptError("--step must be at least 1")
+    if options["recovery"] not in PRESETS:
+        raise DisruptError(f"--recovery must be one of {', '.join(PRESETS)}")
+    if options["runs"] < 1:
+        raise DisruptError("--runs must be at least 1")
+    if options["ties"] not in ("first", "last"):
+        raise DisruptError(f"--ties must be first or last, not {options['ties']!r}")
+    if options["weights"] not in ("strength", "distance"):
+        raise DisruptError(f"--weights must be strength or distance, not {options['weights']!r}")
+
+
+def with_attributes(network: Network, attributes: dict[str, dict[str, str]]) -> Network:
+    """``network`` with ``attributes`` merged into its nodes' attributes."""
+    merged = {node: dict(values) for node, values in network.attributes.items()}
+    for node, values in attributes.items():
+        merged.setdefault(node, {}).update(values)
+    return replace(network, attributes=merged)

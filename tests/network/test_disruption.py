@@ -1,0 +1,124 @@
+"""Disruption what-if: Cavallaro et al.'s published curves for the Montagna networks
+reproduced from their edge lists, the recovery model, and the command on comms data."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from fortress.cli.main import app
+from fortress.network.disrupt import DisruptionPlan, disrupt
+from fortress.network.graph import build
+from fortress.network.recovery import PRESETS
+from fortress.sources.networks import read_networks
+from helpers.worlds import World
+
+runner = CliRunner()
+PUBLISHED = "montagna/published_results_cavallaro2020"
+EDGES = {
+    "Meeting": "montagna/original_cavallaro2020/Montagna_meetings_edgelist.csv",
+    "PhoneCalls": "montagna/original_cavallaro2020/Montagna_phonecalls_edgelist.csv",
+}
+
+
+@pytest.mark.parametrize("mode", ["Sequential", "Block"])
+@pytest.mark.parametrize("network_name", ["Meeting", "PhoneCalls"])
+@pytest.mark.parametrize("weighting", ["Unweighted", "Weighted"])
+@pytest.mark.parametrize(("strategy", "column"), [("betweenness", "Betweenness"),
+                                                  ("weighted-degree", "Degree")])  # fmt: skip
+def test_montagna_published_curves_are_reproduced(
+    shared_data: Path, mode: str, network_name: str, weighting: str, strategy: str, column: str
+) -> None:
+    """Their networks are undirected with a repeated pair keeping its later row (networkx
+    Graph), weights read as distances, blocks of five ranked again after each block, and
+    equal scores broken towards the later node."""
+    path = shared_data / PUBLISHED / f"{mode}_{network_name}_{weighting}_5nrem.csv"
+    with path.open(encoding="utf-8") as handle:
+        published = [(int(row["No"]), float(row[column])) for row in csv.DictReader(handle)]
+    [network] = read_networks(shared_data / EDGES[network_name], combine="last")
+    network = network.as_undirected("last")
+    if weighting == "Unweighted":
+        network = network.as_unweighted()
+    plan = DisruptionPlan(
+        strategy=strategy,
+        remove=published[-1][0],
+        mode="block" if mode == "Block" else "sequential",
+        step=5,
+        weights="distance",
+        ties="last",
+    )
+    mine = {step["removed"]: step["largest_component"] for step in disrupt(network, plan)["steps"]}
+    for removed, value in published:
+        assert mine[removed] == pytest.approx(value, abs=1e-9), removed
+
+
+def star_of_stars() -> list[tuple[str, str, float]]:
+    """A hub joined to four brokers, each with three members of their own."""
+    edges = [("hub", f"b{i}", 1.0) for i in range(4)]
+    edges += [(f"b{i}", f"m{i}{j}", 1.0) for i in range(4) for j in range(3)]
+    return edges
+
+
+def test_recovery_softens_the_damage() -> None:
+    network = build("stars", star_of_stars(), directed=False, weighted=False)
+    plain = disrupt(network, DisruptionPlan(strategy="degree", remove=3))
+    recovering = disrupt(
+        network, DisruptionPlan(strategy="degree", remove=3, recovery=PRESETS["both"], runs=50)
+    )
+    after = plain["steps"][-1]["largest_component"]
+    recovered = recovering["steps"][-1]
+    assert recovered["largest_component"] > after
+    assert recovered["largest_component_p5"] <= recovered["largest_component"]
+    assert recovering["runs"] == 50 and plain["runs"] == 1
+
+
+def test_named_targets_and_unknown_names() -> None:
+    network = build("stars", star_of_stars(), directed=False, weighted=False)
+    result = disrupt(network, DisruptionPlan(strategy="names:b0,b1", remove=2))
+    assert result["removed"] == ["b0", "b1"]
+    assert result["steps"][-1]["largest_component"] == pytest.approx(
+        9 / 17
+    )  # hub, two brokers, six members
+    with pytest.raises(ValueError, match="not in the network: nobody"):
+        disrupt(network, DisruptionPlan(strategy="names:nobody", remove=1))
+
+
+def test_disrupting_a_detected_line_in_comms_data(demo_world: World, tmp_path: Path) -> None:
+    root = str(demo_world.workspace.root)
+    detected = runner.invoke(app, ["--workspace", root, "lines", "list", "--json"])
+    if detected.exit_code != 0:
+        assert runner.invoke(app, ["--workspace", root, "lines", "detect"]).exit_code == 0
+        detected = runner.invoke(app, ["--workspace", root, "lines", "list", "--json"])
+    line_id = json.loads(detected.stdout)[0]["line_id"]
+    chart = tmp_path / "d.svg"
+    result = runner.invoke(
+        app,
+        ["--workspace", root, "network", "disrupt", "comms", "--strategy",
+         f"line:{line_id},role:runner,degree", "--remove", "3", "--chart", str(chart), "--json"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    out = json.loads(result.stdout)
+    labels = [s["strategy"] for s in out["strategies"]]
+    assert labels == [f"line:{line_id}", "role:runner", "degree"]
+    line = out["strategies"][0]
+    assert line["steps"][0]["customer_reach"] == 1.0
+    assert "customer_reach" in out["measures"]
+    assert "customer reach" in chart.read_text(encoding="utf-8")
+
+
+def test_bad_disruption_options_fail_clearly(shared_data: Path) -> None:
+    source = str(shared_data / EDGES["PhoneCalls"])
+    for args, message in [
+        (["--strategy", "charisma"], "unknown strategy 'charisma'"),
+        (["--mode", "sideways"], "--mode must be sequential or block"),
+        (["--remove", "0"], "--remove must be at least 1"),
+        (["--strategy", "line:line-x"], "no deal line 'line-x'"),
+        (["--strategy", "role:boss"], "selects no one"),
+    ]:
+        result = runner.invoke(app, ["network", "disrupt", source, *args])
+        assert result.exit_code == 2, args
+        assert message in result.stderr, (args, result.stderr)
