@@ -226,3 +226,29 @@ def disrupt_command(
         print_json(result)
     else:
         render_disruption(result)
+
+
+@network_app.command("targets")
+def targets_command(
+    source: Annotated[str, typer.Argument(help="One network file, or `comms`.")],
+    k: Annotated[int, typer.Option("--k", help="Size of the set to take out.")] = 5,
+    undirected: Undirected = False,
+    unweighted: Unweighted = False,
+    fmt: FormatOption = "auto",
+    combine: CombineOption = "sum",
+    as_json: JsonOption = False,
+) -> None:
+    """The k actors whose removal fragments the network most (key players), beside the k
+    most central, with the trade-off explained."""
+    from fortress.cli.render_network import render_targets
+    from fortress.network.targets import key_players
+
+    network = _one_network(_load([source], undirected, unweighted, fmt, combine))
+    try:
+        result = key_players(network, k)
+    except ValueError as exc:
+        fail(str(exc))
+    if as_json:
+        print_json(result)
+    else:
+        render_targets(result)

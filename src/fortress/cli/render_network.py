@@ -131,3 +131,23 @@ def render_disruption(result: dict[str, Any]) -> None:
             f"  {strategy['strategy']} removed{runs}: {', '.join(strategy['removed'])}",
             highlight=False,
         )
+
+
+def render_targets(result: dict[str, Any]) -> None:
+    """The three candidate sets and what removing each would do."""
+    table = Table(
+        title=f"{result['network']}: sets of {result['k']} to take out", title_justify="left"
+    )
+    for name in ("set", "members", "fragmentation", "largest component", "components"):
+        table.add_column(name, justify="left" if name in ("set", "members") else "right")
+    for name, row in result["sets"].items():
+        table.add_row(
+            name.replace("_", " "),
+            ", ".join(m["node"] for m in row["members"]),
+            f"{row['fragmentation']:.3f}",
+            f"{row['largest_component_share']:.0%}",
+            str(row["components"]),
+        )
+    console.print(table)
+    console.print(result["trade_off"], highlight=False)
+    console.print(f"[dim]{result['search']}[/]", highlight=False)
