@@ -252,3 +252,36 @@ def targets_command(
         print_json(result)
     else:
         render_targets(result)
+
+
+@network_app.command("export")
+def export_command(
+    source: Annotated[str, typer.Argument(help="One network file, or `comms`.")],
+    to: Annotated[str, typer.Option("--to", help="graphml, gexf, i2 or ftm.")],
+    out: Annotated[Path, typer.Option("--out", help="File to write (i2: the stem of two).")],
+    annotate: Annotated[
+        Path | None, typer.Option(help="CSV with a `node` column and attributes to carry.")
+    ] = None,
+    undirected: Undirected = False,
+    unweighted: Unweighted = False,
+    fmt: FormatOption = "auto",
+    combine: CombineOption = "sum",
+) -> None:
+    """Write a network for Gephi (GEXF), any graph tool (GraphML), i2 Analyst's Notebook
+    (entity and link CSVs) or Aleph (FollowTheMoney entities)."""
+    from fortress.network.export import EXPORT_FORMATS, export
+    from fortress.network.phases import read_annotations
+    from fortress.network.service import with_attributes
+    from fortress.sources.tabular import FileProblem
+
+    if to not in EXPORT_FORMATS:
+        fail(f"--to must be one of {', '.join(EXPORT_FORMATS)}, not {to!r}")
+    network = _one_network(_load([source], undirected, unweighted, fmt, combine))
+    try:
+        if annotate is not None:
+            network = with_attributes(network, read_annotations(annotate, "node"))
+        written = export(network, to, out)  # type: ignore[arg-type]
+    except (FileProblem, OSError) as exc:
+        fail(str(exc))
+    for path in written:
+        typer.echo(f"wrote {path}")
