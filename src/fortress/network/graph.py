@@ -147,19 +147,25 @@ def _collapse(
     sources: IntArray, targets: IntArray, weights: FloatArray, combine: Combine
 ) -> tuple[IntArray, IntArray, FloatArray]:
     """One row per (source, target) pair, in order of first appearance."""
-    merged: dict[tuple[int, int], float] = {}
-    for s, t, w in zip(sources.tolist(), targets.tolist(), weights.tolist(), strict=True):
-        key = (s, t)
-        if key not in merged or combine == "last":
-            merged[key] = w
-        elif combine == "sum":
-            merged[key] += w
-        else:
-            merged[key] = max(merged[key], w)
-    src = np.fromiter((k[0] for k in merged), dtype=np.int64, count=len(merged))
-    dst = np.fromiter((k[1] for k in merged), dtype=np.int64, count=len(merged))
-    wts = np.fromiter(merged.values(), dtype=np.float64, count=len(merged))
-    return src, dst, wts
+    if len(sources) == 0:
+        return sources, targets, weights
+    width = int(max(sources.max(), targets.max())) + 1
+    keys, inverse = np.unique(sources * width + targets, return_inverse=True)
+    rows = np.arange(len(sources))
+    first = np.full(len(keys), len(sources))
+    np.minimum.at(first, inverse, rows)
+    if combine == "sum":
+        combined: FloatArray = np.bincount(inverse, weights, minlength=len(keys)).astype(float)
+    elif combine == "max":
+        combined = np.full(len(keys), -np.inf)
+        np.maximum.at(combined, inverse, weights)
+    else:
+        last = np.zeros(len(keys), dtype=np.int64)
+        np.maximum.at(last, inverse, rows)
+        combined = weights[last]
+    order = np.argsort(first, kind="stable")
+    pairs: IntArray = keys[order]
+    return pairs // width, pairs % width, np.asarray(combined[order], dtype=np.float64)
 
 
 def neighbours(network: Network) -> tuple[list[set[int]], list[set[int]]]:

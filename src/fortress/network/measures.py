@@ -32,7 +32,7 @@ class MeasureOptions:
     weights: WeightMeaning = "strength"
     exact_up_to: int = 20_000
     """Betweenness and closeness are exact for networks of at most this many nodes."""
-    pivots: int = 1000
+    pivots: int = 50
     """Sampled betweenness: shortest paths from this many random source nodes."""
     group: str | None = None
     """Node attribute naming each node's group, for brokerage roles."""
@@ -66,7 +66,7 @@ def measure(network: Network, options: MeasureOptions | None = None) -> Measures
     columns["pagerank"] = pagerank_scores(network)
     undirected = network.as_undirected()
     columns["core"] = _cores(undirected)
-    figures = _graph_figures(network, undirected, columns)
+    figures = _graph_figures(network, undirected, columns, options)
     figures["methods"] = _methods(network, exact, options)
     if options.communities:
         membership, modularity, count = _communities(undirected, options)
@@ -196,7 +196,10 @@ def _communities(undirected: Network, options: MeasureOptions) -> tuple[FloatArr
 
 
 def _graph_figures(
-    network: Network, undirected: Network, columns: dict[str, FloatArray]
+    network: Network,
+    undirected: Network,
+    columns: dict[str, FloatArray],
+    options: MeasureOptions,
 ) -> dict[str, Any]:
     n, m = network.node_count, network.edge_count
     pairs = n * (n - 1) if network.directed else n * (n - 1) / 2
@@ -220,7 +223,7 @@ def _graph_figures(
         "isolates": int(np.sum(columns["degree"] == 0)),
         "self_loops_set_aside": network.self_loops,
         "degree_centralisation": degree_centralisation(undirected),
-        "betweenness_centralisation": betweenness_centralisation(undirected),
+        "betweenness_centralisation": betweenness_centralisation(undirected, options),
         "notes": list(network.notes),
     }
 
@@ -238,16 +241,15 @@ def degree_centralisation(undirected: Network) -> float:
     return float(np.sum(degree.max() - degree) / ((n - 1) * (n - 2)))
 
 
-def betweenness_centralisation(undirected: Network) -> float:
+def betweenness_centralisation(undirected: Network, options: MeasureOptions) -> float:
     """Freeman's betweenness centralisation of the undirected, unweighted view: the sum of
-    shortfalls from the highest normalised betweenness over n-1 (a star's sum)."""
+    shortfalls from the highest normalised betweenness over n-1 (a star's sum); from
+    estimated betweenness above ``options.exact_up_to`` nodes."""
     n = undirected.node_count
     if n < 3:
         return 0.0
     graph = to_networkit(undirected.as_unweighted())
-    algorithm = nkit.centrality.Betweenness(graph, True)
-    algorithm.run()
-    scores = np.asarray(algorithm.scores())
+    scores = betweenness_scores(graph, n <= options.exact_up_to, options)
     return float(np.sum(scores.max() - scores) / (n - 1))
 
 
