@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from common import DATA_DIR, REPO, Measured, Run, machine, run_child, table
+from common import DATA_DIR, REPO, Measured, Run, machine, run_child, table, write_section
 from fortress.ingest.cells import ingest_cells
 from fortress.ingest.comms import ingest_comms
 from fortress.simulate import simulate
@@ -139,21 +139,6 @@ def markdown(results: list[LinesResult], seconds: float) -> str:
     )
 
 
-START, END = "<!-- lines:start -->", "<!-- lines:end -->"
-
-
-def write_section(section: str, doc: Path) -> None:
-    """Put ``section`` into ``doc`` between the markers (replacing an earlier one)."""
-    text = doc.read_text(encoding="utf-8") if doc.exists() else "# Performance benchmarks\n"
-    block = f"{START}\n{section}\n{END}"
-    if START in text and END in text:
-        head, rest = text.split(START, 1)
-        text = head + block + rest.split(END, 1)[1]
-    else:
-        text = text.rstrip() + "\n\n" + block + "\n"
-    doc.write_text(text, encoding="utf-8")
-
-
 def main() -> None:
     """Build the worlds if needed, measure, and write the section of the benchmarks page."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -170,7 +155,7 @@ def main() -> None:
     started = time.perf_counter()
     results = [bench_world(n, args.runs) for n in sizes]
     section = markdown(results, time.perf_counter() - started)
-    write_section(section, args.out)
+    write_section(section, args.out, "lines")
     print(section)
 
 

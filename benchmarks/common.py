@@ -147,3 +147,38 @@ def machine() -> dict[str, str]:
         "DuckDB": duckdb.__version__,
         "PyArrow": pyarrow.__version__,
     }
+
+
+SECTIONS = ("lines", "network")
+"""Parts of ``docs/benchmarks.md`` that their own scripts write between markers."""
+
+
+def markers(name: str) -> tuple[str, str]:
+    """The start and end markers of section ``name``."""
+    return f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+
+
+def write_section(section: str, doc: Path, name: str) -> None:
+    """Put ``section`` into ``doc`` between its markers (replacing an earlier one)."""
+    start, end = markers(name)
+    text = doc.read_text(encoding="utf-8") if doc.exists() else "# Performance benchmarks\n"
+    block = f"{start}\n{section}\n{end}"
+    if start in text and end in text:
+        head, rest = text.split(start, 1)
+        text = head + block + rest.split(end, 1)[1]
+    else:
+        text = text.rstrip() + "\n\n" + block + "\n"
+    doc.write_text(text, encoding="utf-8")
+
+
+def carried_sections(doc: Path) -> str:
+    """The marked sections of an existing page, to carry over when it is rewritten."""
+    if not doc.exists():
+        return ""
+    text = doc.read_text(encoding="utf-8")
+    kept = []
+    for name in SECTIONS:
+        start, end = markers(name)
+        if start in text and end in text:
+            kept.append(start + text.split(start, 1)[1].split(end, 1)[0] + end)
+    return "".join(f"\n{block}\n" for block in kept)

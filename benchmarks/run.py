@@ -18,9 +18,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import bench_ingest
-import bench_lines
 import bench_simulate
-from common import REPO, machine, table
+from common import REPO, carried_sections, machine, table
 
 DOC = REPO / "docs" / "benchmarks.md"
 FULL = {"rows": 10_000_000, "runs": 3, "large_rows": 19_000_000, "simulate_events": 10_000_000}
@@ -140,17 +139,6 @@ def document(
     return "\n".join(out)
 
 
-def _lines_section(doc: Path) -> str:
-    """The deal-line section of an existing page, to carry over unchanged."""
-    if not doc.exists():
-        return ""
-    text = doc.read_text(encoding="utf-8")
-    start, end = bench_lines.START, bench_lines.END
-    if start not in text or end not in text:
-        return ""
-    return "\n" + start + text.split(start, 1)[1].split(end, 1)[0] + end + "\n"
-
-
 def main() -> None:
     """Command line: run everything and write docs/benchmarks.md."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -175,7 +163,7 @@ def main() -> None:
     minutes = (time.perf_counter() - clock) / 60
     text = document(args, ingest, simulated, minutes)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    kept = _lines_section(args.out)  # written by bench_lines.py; a separate, longer run
+    kept = carried_sections(args.out)  # written by bench_lines.py and bench_network.py
     args.out.write_text(text + kept, encoding="utf-8")
     print(f"\nwrote {args.out} ({minutes:.1f} minutes)", file=sys.stderr)
 
