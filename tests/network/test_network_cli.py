@@ -70,3 +70,19 @@ def test_bad_sources_and_options_fail_with_a_message(tmp_path: Path) -> None:
     empty = tmp_path / "ws"
     code, _, stderr = run("--workspace", str(empty), "network", "measures", "comms")
     assert code == 2 and "no comms events" in stderr
+
+
+def test_comms_collapsed_to_people_by_attribution(demo_world: World) -> None:
+    root = str(demo_world.workspace.root)
+    if runner.invoke(app, ["--workspace", root, "lines", "list"]).exit_code != 0:
+        assert runner.invoke(app, ["--workspace", root, "lines", "detect"]).exit_code == 0
+    phones = json.loads(run("--workspace", root, "network", "measures", "comms", "--json")[1])
+    code, stdout, stderr = run(
+        "--workspace", root, "network", "measures", "comms", "--people", "--json"
+    )
+    assert code == 0, stderr
+    [people] = json.loads(stdout)
+    merged = [row["node"] for row in people["nodes"] if row["node"].startswith("person:")]
+    assert merged, "the demo world's line phones are attributed to their holders"
+    assert people["network"]["nodes"] < phones[0]["network"]["nodes"]
+    assert any("people view" in note for note in people["network"]["notes"])

@@ -28,7 +28,8 @@ def report(demo_world: World, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_the_page_fetches_nothing(report: Path) -> None:
     html = report.read_text(encoding="utf-8")
-    assert "<script" not in html and "<link" not in html and " src=" not in html
+    assert "<script src" not in html and "<link" not in html and " src=" not in html
+    assert html.count("<script>") == 1  # the network chart's own few lines, inline
     addresses = set(re.findall(r"https?://[^\"' )]+", html))
     assert addresses <= {"http://www.w3.org/2000/svg"}  # an XML namespace, never fetched
 
@@ -54,9 +55,31 @@ def test_the_page_renders_in_a_browser_offline(report: Path, tmp_path: Path) -> 
             box = charts.first.bounding_box()
             assert box is not None and box["width"] > 300 and box["height"] > 50
         assert page.locator("text=For safeguarding visits, not for enforcement").count() >= 1
+        _the_network_chart_responds(page)
         page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
         browser.close()
     assert requested == [report.as_uri()]
+
+
+def _the_network_chart_responds(page) -> None:  # type: ignore[no-untyped-def]
+    """Clicking a number highlights its contacts and says who it is; searching finds one."""
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    chart = page.locator("#network-chart")
+    assert chart.locator("circle").count() > 20
+    line_number = chart.locator("circle[fill='#d1495b']").first
+    line_number.click()
+    detail = page.locator("#node-detail").inner_text()
+    assert "(line, line-" in detail and "contacts shown" in detail
+    assert chart.locator("circle.near").count() > 1
+    number = detail.split(" ")[0]
+    page.locator("#node-reset").click()
+    assert page.locator("#node-detail").inner_text() == ""
+    page.locator("#node-search").fill(number)
+    page.locator("#node-search").press("Enter")
+    assert page.locator("#node-detail").inner_text().startswith(number)
+    assert page.locator("#network table").count() == 2
+    assert errors == []
 
 
 def _only_the_file(route, requested: list[str]) -> None:  # type: ignore[no-untyped-def]

@@ -3,7 +3,8 @@
 Simulates a world as CSV files (the shape an analyst brings), ingests the cell sites and
 comms events into a fresh workspace, shows that a second ingest of the same file adds
 nothing, prints what the workspace holds, then detects deal lines, scores them against
-the world's ground truth and writes the line report.
+the world's ground truth, measures the comms network, compares disruption strategies by
+the lines' reach of their customers, and writes the report.
 """
 
 from __future__ import annotations
@@ -15,11 +16,14 @@ from typing import Any
 from fortress.cli.common import print_json
 from fortress.cli.render import console, render_ingest, render_simulation, render_status
 from fortress.cli.render_lines import render_detection, render_evaluation
+from fortress.cli.render_network import render_disruption, render_measures
 from fortress.comms.evaluate import evaluate_workspace
 from fortress.comms.lines import run_detection
 from fortress.ingest.cells import ingest_cells
 from fortress.ingest.comms import ingest_comms
 from fortress.ingest.report import IngestSummary
+from fortress.network.measures import Measures
+from fortress.network.service import comms_overview
 from fortress.reports.lines_report import write_lines_report
 from fortress.simulate import simulate
 from fortress.sources.mapping import preset
@@ -51,12 +55,17 @@ def run_demo(folder: Path, *, seed: int = 1, as_json: bool = False) -> dict[str,
         "status": events.workspace_status(workspace),
         "deal_lines": run_detection(workspace),
         "evaluation": evaluate_workspace(workspace, world.ground_truth),
+    }
+    measures, disruption = comms_overview(workspace)
+    report |= {
+        "network": {"network": measures.network, "most_central": _most_central(measures)},
+        "disruption": disruption,
         "report": write_lines_report(workspace, folder / "lines.html"),
     }
     if as_json:
         print_json(report)
     else:
-        _render(report, summaries, again)
+        _render(report, summaries, again, measures)
     return report
 
 
@@ -71,7 +80,16 @@ def _fresh_folder(folder: Path) -> None:
     (folder / MARKER).write_text("made by fortress demo; safe to delete\n", encoding="utf-8")
 
 
-def _render(report: dict[str, Any], summaries: list[IngestSummary], again: IngestSummary) -> None:
+def _most_central(measures: Measures, top: int = 10) -> list[dict[str, Any]]:
+    return sorted(measures.nodes, key=lambda row: -row["betweenness"])[:top]
+
+
+def _render(
+    report: dict[str, Any],
+    summaries: list[IngestSummary],
+    again: IngestSummary,
+    measures: Measures,
+) -> None:
     render_simulation(report["world"])
     render_ingest(summaries)
     console.print(
@@ -81,6 +99,10 @@ def _render(report: dict[str, Any], summaries: list[IngestSummary], again: Inges
     render_status(report["status"])
     render_detection(report["deal_lines"])
     render_evaluation(report["evaluation"])
+    console.print("[bold]The comms network[/] (fortress network measures comms)")
+    render_measures([measures], top=8)
+    console.print("[bold]Disruption what-if[/] (fortress network disrupt comms)")
+    render_disruption(report["disruption"])
     console.print(
         f"Line report (open in a browser; works offline): {report['report']['file']}",
         highlight=False,

@@ -26,6 +26,13 @@ Undirected = Annotated[
     bool, typer.Option("--undirected", help="Read every network as undirected (arcs merged).")
 ]
 Unweighted = Annotated[bool, typer.Option("--unweighted", help="Set every weight to 1.")]
+People = Annotated[
+    bool,
+    typer.Option(
+        "--people",
+        help="With `comms`: merge line and runner phones into their holders' personal phones.",
+    ),
+]
 FormatOption = Annotated[
     str, typer.Option("--format", help="auto, matrix, edges, graphml or json.")
 ]
@@ -46,6 +53,7 @@ def _load(
     fmt: str,
     combine: str,
     window_days: int | None = None,
+    people: bool = False,
 ) -> list[Any]:
     from fortress.network.comms import NoCommsData
     from fortress.network.sources import Views, load_networks
@@ -56,7 +64,7 @@ def _load(
         fail(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
     if combine not in ("sum", "max", "last"):
         fail(f"--combine must be sum, max or last, not {combine!r}")
-    views = Views(undirected, unweighted, fmt, combine, window_days)  # type: ignore[arg-type]
+    views = Views(undirected, unweighted, fmt, combine, window_days, people)  # type: ignore[arg-type]
     try:
         return load_networks(sources, views, open_workspace)
     except (FileProblem, NoCommsData, ValueError) as exc:
@@ -77,6 +85,7 @@ def measures_command(
     csv_out: Annotated[
         Path | None, typer.Option("--csv", help="Also write every node's measures to this CSV.")
     ] = None,
+    people: People = False,
     fmt: FormatOption = "auto",
     combine: CombineOption = "sum",
     as_json: JsonOption = False,
@@ -90,7 +99,7 @@ def measures_command(
     if weights not in ("strength", "distance"):
         fail(f"--weights must be strength or distance, not {weights!r}")
     options = MeasureOptions(weights=weights, group=group)  # type: ignore[arg-type]
-    networks = _load(sources, undirected, unweighted, fmt, combine)
+    networks = _load(sources, undirected, unweighted, fmt, combine, people=people)
     try:
         results = [measure(network, options) for network in networks]
     except GroupError as exc:
@@ -124,6 +133,7 @@ def phases_command(
         Path | None, typer.Option(help="Write an SVG chart of centralisation and positions.")
     ] = None,
     top: Annotated[int, typer.Option(help="Most central actors listed per phase.")] = 5,
+    people: People = False,
     fmt: FormatOption = "auto",
     combine: CombineOption = "sum",
     as_json: JsonOption = False,
@@ -135,7 +145,7 @@ def phases_command(
     from fortress.network.phases import Annotations, phase_chart, phases, read_annotations
     from fortress.sources.tabular import FileProblem
 
-    networks = _load(sources, undirected, unweighted, fmt, combine, window_days)
+    networks = _load(sources, undirected, unweighted, fmt, combine, window_days, people)
     if len(networks) < 2:
         fail("phases needs at least two networks (files, phases of an edge list, or windows)")
     try:

@@ -4,7 +4,7 @@ recipient, weighing the number of calls and messages between them."""
 from __future__ import annotations
 
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
 from fortress.comms.events import is_subscriber, span
@@ -87,6 +87,9 @@ class LineRoles:
     customers: frozenset[str]
     line_numbers: frozenset[str]
     numbers_of_line: dict[str, list[str]]
+    holders: dict[str, str]
+    """A line or runner phone to the personal phone attributed to its holder by
+    co-location over time (``fortress lines show``, phone holders)."""
 
 
 def line_roles(workspace: Workspace) -> LineRoles | None:
@@ -98,6 +101,7 @@ def line_roles(workspace: Workspace) -> LineRoles | None:
     except NoDetection:
         return None
     roles: dict[str, dict[str, str]] = {}
+    holders: dict[str, str] = {}
     customers: set[str] = set()
     numbers_of_line: dict[str, list[str]] = {}
     for line in lines:
@@ -112,5 +116,33 @@ def line_roles(workspace: Workspace) -> LineRoles | None:
                 roles[number] = {"role": role, "line": line_id}
         for number in line["numbers"]:
             roles[number] = {"role": "line", "line": line_id}
+        for phone, candidates in line["phone_holders"].items():
+            held = [c for c in candidates if c["holds"]]
+            if held:
+                holders[phone] = max(held, key=lambda c: c["score"])["number"]
     line_numbers = frozenset(n for numbers in numbers_of_line.values() for n in numbers)
-    return LineRoles(roles, frozenset(customers), line_numbers, numbers_of_line)
+    return LineRoles(roles, frozenset(customers), line_numbers, numbers_of_line, holders)
+
+
+def as_people(network: Network, holders: dict[str, str]) -> Network:
+    """``network`` with each attributed phone merged into its holder's personal phone,
+    named ``person:<personal number>``; contacts between merged phones add up, and a
+    person's contacts with their own phones are set aside as self-loops."""
+    if not holders:
+        return replace(network, notes=(*network.notes, "people view: no phone is attributed"))
+    person = {phone: f"person:{owner}" for phone, owner in holders.items()}
+    person |= {owner: f"person:{owner}" for owner in holders.values()}
+    names = [person.get(node, node) for node in network.nodes]
+    merged = from_columns(
+        network.name + " (people)",
+        [names[i] for i in network.sources.tolist()],
+        [names[i] for i in network.targets.tolist()],
+        network.weights.tolist(),
+        directed=network.directed,
+        notes=(
+            *network.notes,
+            f"people view: {len(holders)} phone(s) merged into their holders' personal "
+            "phones by co-location attribution",
+        ),
+    )
+    return merged

@@ -8,9 +8,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from fortress.network.comms import line_roles
-from fortress.network.disrupt import DisruptionPlan
+from fortress.network.comms import comms_network, line_roles
+from fortress.network.disrupt import DisruptionPlan, compare
 from fortress.network.graph import Network
+from fortress.network.measures import MeasureOptions, Measures, measure
 from fortress.network.phases import read_annotations
 from fortress.network.recovery import PRESETS
 from fortress.sources.tabular import FileProblem
@@ -93,3 +94,23 @@ def with_attributes(network: Network, attributes: dict[str, dict[str, str]]) -> 
     for node, values in attributes.items():
         merged.setdefault(node, {}).update(values)
     return replace(network, attributes=merged)
+
+
+def comms_overview(workspace: Workspace, remove: int = 5) -> tuple[Measures, dict[str, Any]]:
+    """The measures of the workspace's comms network (with deal-line roles), and what
+    removing up to ``remove`` controllers, runners, or the most connected or most
+    between numbers would do to the lines' reach of their customers."""
+    network = comms_network(workspace)
+    roles = line_roles(workspace)
+    plan = DisruptionPlan(strategy="", remove=remove)
+    strategies = [("degree", "degree"), ("betweenness", "betweenness")]
+    if roles is not None:
+        network = with_attributes(network, roles.roles)
+        plan = replace(plan, customers=roles.customers, line_numbers=roles.line_numbers)
+        present = {values["role"] for values in roles.roles.values()}
+        strategies = [
+            (f"role:{role}", f"role:{role}") for role in ("controller", "runner") if role in present
+        ] + strategies
+    return measure(network, MeasureOptions(group="role" if roles else None)), compare(
+        network, strategies, plan
+    )

@@ -7,7 +7,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from fortress.network.comms import COMMS_SOURCE, comms_network, comms_windows
+from fortress.network.comms import (
+    COMMS_SOURCE,
+    as_people,
+    comms_network,
+    comms_windows,
+    line_roles,
+)
 from fortress.network.graph import Combine, Network
 from fortress.sources.networks import Format, read_networks
 from fortress.store.workspace import Workspace
@@ -23,6 +29,8 @@ class Views:
     combine: Combine = "sum"
     window_days: int | None = None
     """Cut ``comms`` into windows of this many days (one network each)."""
+    people: bool = False
+    """Collapse ``comms`` phones into people by the deal-line phone-holder attributions."""
 
     def apply(self, network: Network) -> Network:
         """``network`` in the chosen views."""
@@ -40,10 +48,16 @@ def load_networks(
     ``comms`` for the workspace's comms events (``workspace`` opens it on demand)."""
     networks: list[Network] = []
     for source in sources:
-        if source == COMMS_SOURCE and views.window_days:
-            networks += comms_windows(workspace(), views.window_days)
-        elif source == COMMS_SOURCE:
-            networks.append(comms_network(workspace()))
-        else:
+        if source != COMMS_SOURCE:
             networks += read_networks(Path(source), views.fmt, views.combine)
+            continue
+        found = (
+            comms_windows(workspace(), views.window_days)
+            if views.window_days
+            else [comms_network(workspace())]
+        )
+        if views.people:
+            roles = line_roles(workspace())
+            found = [as_people(n, roles.holders if roles else {}) for n in found]
+        networks += found
     return [views.apply(network) for network in networks]

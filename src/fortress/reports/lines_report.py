@@ -1,7 +1,8 @@
 """``fortress report lines``: one self-contained HTML page for every line in the workspace.
 
-Everything is inline (CSS and SVG; no script, font, image or stylesheet is fetched), so the
-page opens on an air-gapped machine and can be attached to a case file as it is.
+Everything is inline (CSS, SVG and the network chart's few lines of script; no script,
+font, image or stylesheet is fetched), so the page opens on an air-gapped machine and can
+be attached to a case file as it is.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from fortress.comms.lines import (
     show_line,
 )
 from fortress.reports import svg
+from fortress.reports.network_section import ROLE_COLOURS, network_section
 from fortress.store.workspace import Workspace, now_utc
 
 
@@ -35,7 +37,13 @@ def render_lines_report(workspace: Workspace) -> str:
         autoescape=select_autoescape(["html"]),
     )
     template = environment.get_template("lines.html")
+    network = network_section(workspace)
+    if network is not None:
+        for key in ("chart", "disruption_svg"):
+            network[key] = Markup(network[key])
     return template.render(
+        network=network,
+        roles=ROLE_COLOURS,
         generated=now_utc().strftime("%Y-%m-%d %H:%M UTC"),
         workspace=str(workspace.root),
         run=run,
