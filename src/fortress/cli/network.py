@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -22,6 +23,7 @@ Sources = Annotated[
         show_default=False,
     ),
 ]
+OneSource = Annotated[str, typer.Argument(help="One network file, or `comms`.")]
 Undirected = Annotated[
     bool, typer.Option("--undirected", help="Read every network as undirected (arcs merged).")
 ]
@@ -69,6 +71,21 @@ def _load(
         return load_networks(sources, views, open_workspace)
     except (FileProblem, NoCommsData, ValueError) as exc:
         fail(str(exc))
+
+
+def _show(result: Any, as_json: bool, render: Callable[[Any], None]) -> None:
+    """Print a result as JSON or with its Rich renderer."""
+    if as_json:
+        print_json(result)
+    else:
+        render(result)
+
+
+def _one_network(networks: list[Any]) -> Any:
+    if len(networks) != 1:
+        names = ", ".join(n.name for n in networks[:5])
+        fail(f"this command takes one network; the sources hold {len(networks)} ({names})")
+    return networks[0]
 
 
 @network_app.command("measures")
@@ -158,22 +175,12 @@ def phases_command(
     result = phases(networks, annotations, top=top)
     if chart is not None:
         chart.write_text(phase_chart(result), encoding="utf-8")
-    if as_json:
-        print_json(result)
-    else:
-        render_phases(result)
-
-
-def _one_network(networks: list[Any]) -> Any:
-    if len(networks) != 1:
-        names = ", ".join(n.name for n in networks[:5])
-        fail(f"this command takes one network; the sources hold {len(networks)} ({names})")
-    return networks[0]
+    _show(result, as_json, render_phases)
 
 
 @network_app.command("disrupt")
 def disrupt_command(
-    source: Annotated[str, typer.Argument(help="One network file, or `comms`.")],
+    source: OneSource,
     strategy: Annotated[
         str,
         typer.Option(
@@ -232,15 +239,12 @@ def disrupt_command(
         fail(str(exc))
     if chart is not None:
         chart.write_text(disruption_chart(result), encoding="utf-8")
-    if as_json:
-        print_json(result)
-    else:
-        render_disruption(result)
+    _show(result, as_json, render_disruption)
 
 
 @network_app.command("targets")
 def targets_command(
-    source: Annotated[str, typer.Argument(help="One network file, or `comms`.")],
+    source: OneSource,
     k: Annotated[int, typer.Option("--k", help="Size of the set to take out.")] = 5,
     undirected: Undirected = False,
     unweighted: Unweighted = False,
@@ -258,15 +262,12 @@ def targets_command(
         result = key_players(network, k)
     except ValueError as exc:
         fail(str(exc))
-    if as_json:
-        print_json(result)
-    else:
-        render_targets(result)
+    _show(result, as_json, render_targets)
 
 
 @network_app.command("export")
 def export_command(
-    source: Annotated[str, typer.Argument(help="One network file, or `comms`.")],
+    source: OneSource,
     to: Annotated[str, typer.Option("--to", help="graphml, gexf, i2 or ftm.")],
     out: Annotated[Path, typer.Option("--out", help="File to write (i2: the stem of two).")],
     annotate: Annotated[
