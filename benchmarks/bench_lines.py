@@ -96,7 +96,7 @@ def markdown(results: list[LinesResult], seconds: float) -> str:
                     m.label,
                     f"{m.seconds:.1f}",
                     f"{m.peak_rss_mb:,.0f} / {m.max_peak_rss_mb:,.0f}",
-                    m.spread(),
+                    m.spread,
                 ]
             )
     targets = []
