@@ -68,3 +68,16 @@ def test_judgements_win_over_the_overlap() -> None:
     assert sorted([n.number for n in line.numbers] for line in lines) == [[OLD, RIVAL], [NEW]]
     [linked] = [line for line in lines if len(line.numbers) == 2]
     assert "judged this link confirmed" in linked.evidence[0].text
+
+
+def test_a_chain_of_switches_stays_one_line() -> None:
+    """A -> B -> C within a week: C overlaps A more than B does, but B took over from A and
+    C from B (each as the other fell silent), so all three are one brand."""
+    later = "+447700900004"
+    new_base = customers(100, 9) | customers(300, 1)
+    bases = {OLD: customers(100, 10), NEW: new_base, later: customers(100, 10)}
+    numbers = [finding(OLD, 0, 3), finding(NEW, 3, 6), finding(later, 6, 27)]
+    [line] = group(numbers, bases)
+    assert [n.number for n in line.numbers] == [OLD, NEW, later]
+    pairs = [(e.figures["from"], e.figures["to"]) for e in line.evidence if e.kind == "successor"]
+    assert pairs == [(OLD, NEW), (NEW, later)]

@@ -7,7 +7,7 @@ the overlap of their customer bases, each customer weighted by how exclusive it 
 the two numbers, is at least ``SAME_BRAND_OVERLAP``. A customer whom rival lines text too
 says little about which brand a new number carries; one only these two numbers text says
 much. A number hands its brand to at most one successor and takes it from at most one
-predecessor; the strongest links are made first.
+predecessor; the links whose switch is closest in time are made first (then the strongest).
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ def _links(
     ordered: list[NumberFinding], bases: dict[str, set[str]], judgements: Judgements
 ) -> dict[str, Link]:
     """The accepted link of each later number: confirmed links first, then candidate
-    links strongest first, each number at most once on either side."""
+    links closest in switch time first, each number at most once on either side."""
     reach = Counter(member for found in ordered for member in bases[found.number])
     proposals: list[tuple[bool, float, NumberFinding, NumberFinding]] = []
     for i, later in enumerate(ordered):
@@ -80,7 +80,9 @@ def _links(
                 and _in_switch_window(earlier, later)
             ):
                 proposals.append((verdict != "confirmed", -score, earlier, later))
-    proposals.sort(key=lambda p: (p[0], p[1], p[2].number, p[3].number))
+    # The switch itself decides first (the old number falls silent as the new one starts),
+    # so in a chain A -> B -> C the link A -> C never pre-empts A -> B and B -> C.
+    proposals.sort(key=lambda p: (p[0], _switch_gap(p[2], p[3]), p[1], p[2].number, p[3].number))
     links: dict[str, Link] = {}
     handed_over: set[str] = set()
     for unconfirmed, negative_score, earlier, later in proposals:
@@ -90,6 +92,11 @@ def _links(
         links[later.number] = Link(earlier, -negative_score, verdict)
         handed_over.add(earlier.number)
     return links
+
+
+def _switch_gap(earlier: NumberFinding, later: NumberFinding) -> float:
+    """Seconds between the earlier number's last activity and the later one's first wave."""
+    return abs((earlier.figures["last_utc"] - later.figures["first_wave"]).total_seconds())
 
 
 def _in_switch_window(earlier: NumberFinding, later: NumberFinding) -> bool:
