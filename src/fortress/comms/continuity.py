@@ -96,7 +96,7 @@ def _links(
 
 def _switch_gap(earlier: NumberFinding, later: NumberFinding) -> float:
     """Seconds between the earlier number's last activity and the later one's first wave."""
-    return abs((earlier.figures["last_utc"] - later.figures["first_wave"]).total_seconds())
+    return float(abs((earlier.figures["last_utc"] - later.figures["first_wave"]).total_seconds()))
 
 
 def _in_switch_window(earlier: NumberFinding, later: NumberFinding) -> bool:
