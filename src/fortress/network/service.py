@@ -8,7 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from fortress.network.comms import comms_network, line_roles
+from fortress.network.comms import LineRoles, comms_network, line_roles
 from fortress.network.disrupt import DisruptionPlan, compare
 from fortress.network.graph import Network
 from fortress.network.measures import MeasureOptions, Measures, measure
@@ -102,15 +102,21 @@ def comms_overview(workspace: Workspace, remove: int = 5) -> tuple[Measures, dic
     between numbers would do to the lines' reach of their customers."""
     network = comms_network(workspace)
     roles = line_roles(workspace)
+    if roles is not None:
+        network = with_attributes(network, roles.roles)
+    options = MeasureOptions(group="role" if roles else None)
+    return measure(network, options), role_disruption(network, roles, remove)
+
+
+def role_disruption(network: Network, roles: LineRoles | None, remove: int) -> dict[str, Any]:
+    """Controllers, runners, the most connected and the most between taken out of
+    ``network`` (which carries the roles), side by side, with the customer reach."""
     plan = DisruptionPlan(strategy="", remove=remove)
     strategies = [("degree", "degree"), ("betweenness", "betweenness")]
     if roles is not None:
-        network = with_attributes(network, roles.roles)
         plan = replace(plan, customers=roles.customers, line_numbers=roles.line_numbers)
         present = {values["role"] for values in roles.roles.values()}
         strategies = [
             (f"role:{role}", f"role:{role}") for role in ("controller", "runner") if role in present
         ] + strategies
-    return measure(network, MeasureOptions(group="role" if roles else None)), compare(
-        network, strategies, plan
-    )
+    return compare(network, strategies, plan)

@@ -13,9 +13,9 @@ from typing import Any
 import networkx as nx
 
 from fortress.network.comms import NoCommsData, comms_network, line_roles
-from fortress.network.disrupt import DisruptionPlan, compare
 from fortress.network.graph import Network
 from fortress.network.measures import MeasureOptions, measure
+from fortress.network.service import role_disruption, with_attributes
 from fortress.reports.svg import line_chart
 from fortress.store.workspace import Workspace
 
@@ -26,7 +26,6 @@ ROLE_COLOURS = {
     "runner": "#edae49",
     "customer": "#1b6ca8",
 }
-STRATEGIES = ("role:controller", "role:runner", "degree", "betweenness")
 SIZE = 640
 
 
@@ -44,12 +43,7 @@ def network_section(workspace: Workspace) -> dict[str, Any] | None:
     for row in rows:
         row["role"] = roles.roles.get(row["node"], {}).get("role", "")
         row["line"] = roles.roles.get(row["node"], {}).get("line", "")
-    plan = DisruptionPlan(
-        strategy="", remove=5, customers=roles.customers, line_numbers=roles.line_numbers
-    )
-    strategies = [(s, s) for s in STRATEGIES if _has_role(s, roles.roles)]
-    whole = _with_roles(network, roles.roles)
-    disruption = compare(whole, strategies, plan)
+    disruption = role_disruption(with_attributes(network, roles.roles), roles, remove=5)
     return {
         "chart": _chart(people, rows),
         "central": sorted(rows, key=lambda r: -r["betweenness"])[:10],
@@ -65,24 +59,11 @@ def network_section(workspace: Workspace) -> dict[str, Any] | None:
     }
 
 
-def _has_role(strategy: str, roles: dict[str, dict[str, str]]) -> bool:
-    if not strategy.startswith("role:"):
-        return True
-    wanted = strategy.removeprefix("role:")
-    return any(values.get("role") == wanted for values in roles.values())
-
-
-def _with_roles(network: Network, roles: dict[str, dict[str, str]]) -> Network:
-    from fortress.network.service import with_attributes
-
-    return with_attributes(network, roles)
-
-
 def _people_network(network: Network, roles: dict[str, dict[str, str]]) -> Network:
     """The lines' numbers, controllers, runners and customers and the contacts among
     them (the most connected ``MAX_CHART_NODES`` when there are more)."""
     others = {node for node in network.nodes if node not in roles}
-    people = _with_roles(network, roles).without(others).as_undirected()
+    people = with_attributes(network, roles).without(others).as_undirected()
     if people.node_count <= MAX_CHART_NODES:
         return people
     degree = {node: 0 for node in people.nodes}
