@@ -145,7 +145,8 @@ def lines_detect(root: Path) -> dict[str, Any]:
 
 
 def waves_fortress(root: Path) -> dict[str, Any]:
-    """Fortress's wave step (Ibis over the workspace's Parquet), executed to Arrow."""
+    """Fortress's wave step (Ibis over the workspace's Parquet), executed to Arrow: the
+    busy-sender filter, then bursts and waves of those senders' messages."""
     from fortress.comms import waves as wv
     from fortress.comms.events import span, with_local_time
     from fortress.comms.params import DetectionParams
@@ -160,10 +161,10 @@ def waves_fortress(root: Path) -> dict[str, Any]:
     when = span(events)
     assert when is not None
     params = DetectionParams()
-    sent = wv.with_bursts(wv.messages_sent(with_local_time(events, when)), params)
-    waves = wv.waves(sent, params).to_pyarrow()
+    waves = wv.waves(wv.sent_in_bursts(with_local_time(events, when), params), params)
+    found = waves.to_pyarrow()
     seconds, peak = time.perf_counter() - clock, _peak_rss_mb()
-    return {"seconds": seconds, "peak_rss_mb": peak, "rows": when.events, "waves": waves.num_rows}
+    return {"seconds": seconds, "peak_rss_mb": peak, "rows": when.events, "waves": found.num_rows}
 
 
 HAND_WAVES_SQL = """

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import random
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import ibis
+import pyarrow as pa
 
 from fortress.comms import waves as wv
 from fortress.comms.clock import LONDON, offset_spans
@@ -97,3 +99,91 @@ def test_local_time_expression_follows_summer_time() -> None:
         datetime(2025, 3, 30, 2, 0),
         datetime(2025, 7, 2, 0),
     ]
+
+
+def random_messages(seed: int, senders: int = 40) -> ibis.Table:
+    """Messages of senders with very different habits: chats, slow lists, fast broadcasts,
+    bursts straddling clock hours."""
+    rng = random.Random(seed)
+    rows: list[tuple[str, datetime, str, str]] = []
+    for s in range(senders):
+        sender = drama(500 + s)
+        at = START + timedelta(seconds=rng.randrange(0, 7200))
+        gap_s = rng.choice([5, 60, 150, 179, 200, 900, 3600, 7200])
+        contacts = rng.choice([2, 6, 12, 40])
+        for _ in range(rng.randrange(5, 120)):
+            at += timedelta(seconds=rng.randrange(1, gap_s + 1))
+            rows.append((f"{s}-{len(rows)}", at, sender, drama(rng.randrange(contacts))))
+    event_id, start, a, b = (list(column) for column in zip(*rows, strict=True))
+    return ibis.memtable(
+        pa.table(
+            {
+                "event_id": event_id,
+                "start_utc": pa.array(start, pa.timestamp("us")),
+                "kind": ["sms"] * len(rows),
+                "a_number": a,
+                "b_number": b,
+                "flags": pa.array([[] for _ in rows], pa.list_(pa.string())),
+            }
+        )
+    )
+
+
+def test_the_busy_sender_filter_never_loses_a_wave() -> None:
+    """Waves found from the busy senders alone are exactly the waves of every sender."""
+    waves_checked, senders_kept = 0, 0
+    for seed in range(6):
+        events = random_messages(seed)
+        when = span(events)
+        assert when is not None
+        local = with_local_time(events, when)
+        for params in (
+            DetectionParams(),
+            DetectionParams(wave_min_recipients=4, wave_min_distinct_share=0.3),
+            DetectionParams(wave_gap_s=600, wave_min_recipients=20),
+        ):
+            every = wv.waves(wv.with_bursts(wv.messages_sent(local), params), params)
+            busy = wv.waves(wv.sent_in_bursts(local, params), params)
+            key = ["number", "start_utc"]
+            assert busy.order_by(key).to_pyarrow() == every.order_by(key).to_pyarrow()
+            waves_checked += every.count().to_pyarrow().as_py()
+        busy_senders = wv.busy_senders(wv.messages_sent(local), DetectionParams())
+        senders_kept += busy_senders.count().to_pyarrow().as_py()
+    assert waves_checked > 50
+    assert senders_kept < 6 * 40 * 0.8  # and it leaves ordinary senders out
+
+
+def test_the_busy_sender_filter_keeps_waves_at_its_bounds() -> None:
+    """The two bounds the filter relies on, each met exactly: a wave of ten split five and
+    five across a clock hour, and a slow wave over three hours that reaches only four new
+    numbers an hour (so only the message count of its middle hour gives it away)."""
+    straddling = [
+        (f"s{k}", datetime(2025, 3, 4, 9, 59, 10) + timedelta(seconds=10 * k), drama(k))
+        for k in range(10)
+    ]
+    slow = [
+        (f"w{k}", START + timedelta(seconds=180 * k), drama(20 + 4 * (k // 20) + k % 4))
+        for k in range(64)
+    ]
+    cases = [
+        (straddling, DetectionParams()),
+        (slow, DetectionParams(wave_min_recipients=10, wave_min_distinct_share=0.15)),
+    ]
+    for rows, params in cases:
+        events = ibis.memtable(
+            pa.table(
+                {
+                    "event_id": [r[0] for r in rows],
+                    "start_utc": pa.array([r[1] for r in rows], pa.timestamp("us")),
+                    "kind": ["sms"] * len(rows),
+                    "a_number": [SENDER] * len(rows),
+                    "b_number": [r[2] for r in rows],
+                    "flags": pa.array([[] for _ in rows], pa.list_(pa.string())),
+                }
+            )
+        )
+        when = span(events)
+        assert when is not None
+        local = with_local_time(events, when)
+        found = wv.waves(wv.sent_in_bursts(local, params), params).to_pyarrow().to_pylist()
+        assert [(w["number"], w["messages"]) for w in found] == [(SENDER, len(rows))]

@@ -28,7 +28,7 @@ from typing import Any
 
 import ibis.expr.types as ir
 
-from fortress.comms.events import LOCAL
+from fortress.comms.events import LOCAL, Neighbourhood
 from fortress.comms.roles import LineCrew, night_areas
 from fortress.model import columns as c
 from fortress.model.findings import Evidence
@@ -59,7 +59,7 @@ def night_cells(rows: list[dict[str, Any]]) -> dict[str, dict[date, tuple[str, s
 
 
 def cuckooed_sites(
-    contacts: ir.Table,
+    nearby: Neighbourhood,
     cells: ir.Table,
     crews: list[LineCrew],
     outsiders: set[str],
@@ -71,12 +71,14 @@ def cuckooed_sites(
     if not runners:
         return []
     nights = night_cells(
-        night_areas(contacts, cells, runners, params.to_hour).to_pyarrow().to_pylist()
+        night_areas(nearby.contacts_of(runners), cells, runners, params.to_hour)
+        .to_pyarrow()
+        .to_pylist()
     )
     bases = _bases(crews, nights, params)
     if not bases:
         return []
-    residents = _residents(contacts, cells, {b["cell_id"] for b in bases}, outsiders, params)
+    residents = _residents(nearby, cells, {b["cell_id"] for b in bases}, outsiders, params)
     customers = {crew.line_id: set(crew.customers) for crew in crews}
     sites = [
         _site(base, residents.get(base["cell_id"], {}), customers[base["line_id"]], params)
@@ -111,13 +113,14 @@ def _bases(
 
 
 def _residents(
-    contacts: ir.Table,
+    nearby: Neighbourhood,
     cells: ir.Table,
     base_cells: set[str],
     outsiders: set[str],
     params: CuckooParams,
 ) -> dict[str, dict[str, set[date]]]:
     """Per base cell: resident number -> nights spent there."""
+    contacts = nearby.all_contacts()
     night = contacts.filter(contacts.cell.notnull() & (contacts[LOCAL].hour() < params.to_hour))
     sleepers = night.filter(night.cell.isin(sorted(base_cells))).select("number").distinct()
     mine = night.join(sleepers, "number")

@@ -20,7 +20,7 @@ import pyarrow as pa
 from fortress.comms import continuity, scoring
 from fortress.comms import features as f
 from fortress.comms import waves as wv
-from fortress.comms.events import contacts, small_table, span, with_local_time
+from fortress.comms.events import Neighbourhood, small_table, span, with_local_time
 from fortress.comms.judgements import Judgements
 from fortress.comms.params import DetectionParams
 from fortress.comms.results import Detection, Gathered, NumberFinding
@@ -41,16 +41,16 @@ def detect_lines(
     if when is None:
         return Detection(params, None, [], [])
     local = with_local_time(events, when)
-    all_waves = wv.waves(wv.with_bursts(wv.messages_sent(local), params), params)
+    # The one pass over every message keeps only the senders that could send a wave.
+    busy = wv.sent_in_bursts(local, params).cache()
+    all_waves = wv.waves(busy, params).cache()
     summary = _rows(wv.wave_summary(all_waves).filter(ibis._.wave_days >= params.min_wave_days))
     if not summary:
         return Detection(params, when, [], [])
     figures = {row["number"]: dict(row) for row in summary}
     candidates = small_table(events, {"number": list(figures)})
-    # The one pass over every message found the candidates; their own messages (a small
-    # share) are kept so that later steps do not window over every message again.
-    sent = wv.with_bursts(wv.messages_sent(local).join(candidates, "number"), params).cache()
-    wave_rows = wv.waves(sent, params).cache()
+    sent = busy.semi_join(candidates, "number").cache()
+    wave_rows = all_waves.semi_join(candidates, "number").cache()
     base_rows = _rows(wv.wave_recipients(sent, wave_rows, params))
     base = small_table(
         events,
@@ -59,27 +59,27 @@ def detect_lines(
             "recipient": [r["recipient"] for r in base_rows],
         },
     )
-    gathered = _gather(local, sent, wave_rows, candidates, base, cells, params, figures)
     bases: dict[str, set[str]] = defaultdict(set)
     for row in base_rows:
         bases[row["number"]].add(row["recipient"])
+    nearby = Neighbourhood(local)
+    gathered = _gather(nearby, sent, wave_rows, base, cells, params, figures)
     scored = _score_all(figures, bases, gathered, params)
     lines = continuity.group([s for s in scored if s.is_line], bases, judgements)
-    return Detection(params, when, scored, lines)
+    return Detection(params, when, scored, lines, nearby)
 
 
 def _gather(
-    local: ir.Table,
+    nearby: Neighbourhood,
     sent: ir.Table,
     wave_rows: ir.Table,
-    candidates: ir.Table,
     base: ir.Table,
     cells: ir.Table | None,
     params: DetectionParams,
     figures: dict[str, dict[str, Any]],
 ) -> Gathered:
     """Run the feature queries for the candidates and fold their figures into ``figures``."""
-    mine = contacts(local).join(candidates, "number").cache()
+    mine = nearby.contacts_of(figures)
     wave_ids = sent.join(wave_rows.select("number", wv.BURST), ["number", wv.BURST]).select(
         c.EVENT_ID
     )
@@ -94,14 +94,14 @@ def _gather(
             figures[row["number"]].update(row)
     gathered = Gathered(
         runners=_by_number(_rows(f.dispatches(followed, base)), "number"),
-        handsets=_by_number(_rows(f.handsets(mine, local)), "number"),
+        handsets=_by_number(_rows(f.handsets(mine)), "number"),
         sites={},
         customer_areas={},
     )
     if cells is not None:
         gathered.sites = _by_number(_rows(f.located(mine, cells)), "number")
         recipients = base.select(number=base.recipient).distinct()
-        theirs = contacts(local).join(recipients, "number")
+        theirs = nearby.all_contacts().join(recipients, "number")
         areas = _by_number(_rows(f.located(theirs, cells)), "number")
         for number, rows in areas.items():
             tally: Counter[str] = Counter()

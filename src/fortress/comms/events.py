@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from uuid import uuid4
@@ -84,6 +85,7 @@ def contacts(events: ir.Table) -> ir.Table:
         other=events[c.B_NUMBER],
         outgoing=ibis.literal(True),
         cell=events[c.A_CELL],
+        imei=events[c.A_IMEI],
     )
     incoming = events.filter(is_subscriber(events, "b")).select(
         *common,
@@ -91,5 +93,47 @@ def contacts(events: ir.Table) -> ir.Table:
         other=events[c.A_NUMBER],
         outgoing=ibis.literal(False),
         cell=events[c.B_CELL],
+        imei=events[c.B_IMEI],
     )
     return out.union(incoming, distinct=False)
+
+
+@dataclass(slots=True)
+class Neighbourhood:
+    """Contacts of chosen numbers, kept for the analyses that follow.
+
+    Each step of detection and role finding looks at a few thousand numbers of a table
+    that may hold hundreds of millions of events. Rather than each step scanning every
+    event for its numbers, the numbers a step asks for that no earlier step asked for are
+    fetched in one pass and their contacts kept (``cache``); later steps read those.
+    """
+
+    events: ir.Table
+    """All events, with the local clock (``with_local_time``)."""
+    _kept: list[ir.Table] = field(default_factory=list)
+    _known: set[str] = field(default_factory=set)
+
+    def fetch(self, numbers: Iterable[str]) -> None:
+        """Keep the contacts of those ``numbers`` not fetched before (one pass, if any)."""
+        new = sorted(set(numbers) - self._known)
+        if not new:
+            return
+        everyone = contacts(self.events)
+        # A list of values, not a join: the engine filters them inside the Parquet scan
+        # and decodes the other columns only for the rows that match.
+        self._kept.append(everyone.filter(everyone.number.isin(new)).cache())
+        self._known.update(new)
+
+    def contacts_of(self, numbers: Iterable[str]) -> ir.Table:
+        """``contacts`` rows of ``numbers`` (fetched first where needed)."""
+        wanted = sorted(set(numbers))
+        if not wanted:
+            return contacts(self.events).limit(0)
+        self.fetch(wanted)
+        first, *more = self._kept
+        kept = first.union(*more, distinct=False) if more else first
+        return kept.semi_join(small_table(self.events, {"number": wanted}), "number")
+
+    def all_contacts(self) -> ir.Table:
+        """``contacts`` of every event (a full pass each time it is executed)."""
+        return contacts(self.events)

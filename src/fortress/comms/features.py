@@ -103,13 +103,9 @@ def located(contacts: ir.Table, cells: ir.Table) -> ir.Table:
     return joined.group_by(["number", "cell", "area"]).aggregate(events=joined.count())
 
 
-def handsets(contacts: ir.Table, events: ir.Table) -> ir.Table:
+def handsets(contacts: ir.Table) -> ir.Table:
     """Per (number, IMEI): first and last sighting of the handset that sent from it."""
-    sent = events.filter(events[c.A_IMEI].notnull()).select(
-        number=events[c.A_NUMBER], imei=events[c.A_IMEI], at=events[c.START_UTC]
-    )
-    numbers = contacts.select("number").distinct()
-    mine = sent.join(numbers, "number")
-    return mine.group_by(["number", "imei"]).aggregate(
-        first_utc=mine.at.min(), last_utc=mine.at.max(), events=mine.count()
+    sent = contacts.filter(contacts.outgoing & contacts.imei.notnull())
+    return sent.group_by(["number", "imei"]).aggregate(
+        first_utc=sent[c.START_UTC].min(), last_utc=sent[c.START_UTC].max(), events=sent.count()
     )

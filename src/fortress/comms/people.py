@@ -11,7 +11,7 @@ import ibis.expr.types as ir
 from fortress.comms import roles
 from fortress.comms.children import possible_children
 from fortress.comms.cuckooing import cuckooed_sites
-from fortress.comms.events import contacts, with_local_time
+from fortress.comms.events import Neighbourhood, with_local_time
 from fortress.comms.results import DealLine, Detection
 
 
@@ -69,29 +69,30 @@ def find_people(
     params = params or roles.RoleParams()
     if detection.span is None or not detection.lines:
         return {}, []
-    both = contacts(with_local_time(events, detection.span))  # each step filters it first
+    nearby = detection.nearby or Neighbourhood(with_local_time(events, detection.span))
     crews = [crew_of(line) for line in detection.lines]
     found = {crew.line_id: LinePeople() for crew in crews}
-    for line_id, items in roles.controllers(both, crews, cells, params).items():
+    for line_id, items in roles.controllers(nearby, crews, cells, params).items():
         found[line_id].controllers = items
-    _holders(both, crews, found, params)
-    for line_id, judged in possible_children(both, crews).items():
+    _holders(nearby, crews, found, params)
+    runners = sorted({r for crew in crews for r in crew.runners})
+    theirs = nearby.contacts_of(runners)
+    for line_id, judged in possible_children(theirs, crews).items():
         found[line_id].children = judged
     if cells is None:
         return found, []
-    runners = sorted({r for crew in crews for r in crew.runners})
-    rows = roles.night_areas(both, cells, runners, params.night_to_hour).to_pyarrow().to_pylist()
+    rows = roles.night_areas(theirs, cells, runners, params.night_to_hour).to_pyarrow().to_pylist()
     moved = roles.movements(rows)
     for crew in crews:
         found[crew.line_id].movements = {r: moved[r] for r in crew.runners if r in moved}
     outsiders = {n for crew in crews for n in [*crew.numbers, *crew.runners]} | {
         c["number"] for people in found.values() for c in people.controllers
     }
-    return found, cuckooed_sites(both, cells, crews, outsiders)
+    return found, cuckooed_sites(nearby, cells, crews, outsiders)
 
 
 def _holders(
-    both: ir.Table,
+    nearby: Neighbourhood,
     crews: list[roles.LineCrew],
     found: dict[str, LinePeople],
     params: roles.RoleParams,
@@ -102,6 +103,6 @@ def _holders(
         for number in crew.numbers
     }
     phones = sorted(candidates)
-    held = roles.holders(both, phones, candidates, params)
+    held = roles.holders(nearby, phones, candidates, params)
     for crew in crews:
         found[crew.line_id].holders = {n: held.get(n, [])[:3] for n in crew.numbers}

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from fortress.comms.events import Span
+from fortress.comms.events import Neighbourhood, Span
 from fortress.comms.params import DetectionParams
 from fortress.model.findings import Evidence
 
@@ -52,6 +52,8 @@ class Detection:
     span: Span | None
     scored: list[NumberFinding]
     lines: list[DealLine]
+    nearby: Neighbourhood | None = field(default=None, repr=False, compare=False)
+    """The contacts fetched during detection, kept for finding the lines' people."""
 
 
 @dataclass(slots=True)

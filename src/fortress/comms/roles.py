@@ -20,7 +20,7 @@ from typing import Any
 
 import ibis.expr.types as ir
 
-from fortress.comms.events import LOCAL, small_table
+from fortress.comms.events import LOCAL, Neighbourhood, small_table
 from fortress.model import columns as c
 from fortress.model.findings import Evidence
 
@@ -62,7 +62,7 @@ class LineCrew:
 
 
 def controllers(
-    contacts: ir.Table,
+    nearby: Neighbourhood,
     crews: list[LineCrew],
     cells: ir.Table | None,
     params: RoleParams,
@@ -71,7 +71,7 @@ def controllers(
     if not crews:
         return {}
     parties = small_table(
-        contacts,
+        nearby.events,
         {
             "line_id": [crew.line_id for crew in crews for _ in [*crew.numbers, *crew.runners]],
             "party": [p for crew in crews for p in [*crew.numbers, *crew.runners]],
@@ -83,13 +83,14 @@ def controllers(
         },
     )
     members = small_table(
-        contacts,
+        nearby.events,
         {
             "line_id": [crew.line_id for crew in crews for _ in _members(crew)],
             "other": [m for crew in crews for m in _members(crew)],
         },
     )
-    joined = contacts.join(parties, contacts.number == parties.party)
+    theirs = nearby.contacts_of(p for crew in crews for p in [*crew.numbers, *crew.runners])
+    joined = theirs.join(parties, theirs.number == parties.party)
     joined = joined.anti_join(members, ["line_id", "other"])
     hour = joined[LOCAL].hour()
     day = joined[LOCAL].date()
@@ -102,7 +103,7 @@ def controllers(
         contacts=joined.count(),
     )
     rows = summary.filter(summary.days >= params.controller_min_days).to_pyarrow().to_pylist()
-    areas = _areas(contacts, cells, sorted({row["other"] for row in rows}))
+    areas = _areas(nearby, cells, sorted({row["other"] for row in rows}))
     by_line = {crew.line_id: crew for crew in crews}
     found: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
@@ -116,12 +117,13 @@ def controllers(
 
 
 def _areas(
-    contacts: ir.Table, cells: ir.Table | None, numbers: list[str]
+    nearby: Neighbourhood, cells: ir.Table | None, numbers: list[str]
 ) -> dict[str, Counter[str]]:
     """Located events per area for each of ``numbers`` (empty without cell sites)."""
     if cells is None or not numbers:
         return {}
-    mine = contacts.filter(contacts.number.isin(numbers) & contacts.cell.notnull())
+    theirs = nearby.contacts_of(numbers)
+    mine = theirs.filter(theirs.cell.notnull())
     joined = mine.join(cells.select(cell=cells[c.CELL_ID], area=cells[c.AREA]), "cell")
     rows = joined.group_by(["number", "area"]).aggregate(n=joined.count()).to_pyarrow().to_pylist()
     found: dict[str, Counter[str]] = defaultdict(Counter)
@@ -200,7 +202,7 @@ def movements(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 
 
 def holders(
-    contacts: ir.Table,
+    nearby: Neighbourhood,
     phones: list[str],
     candidates: dict[str, list[str]],
     params: RoleParams,
@@ -213,7 +215,8 @@ def holders(
     ``(observed - expected) / (1 - expected)``.
     """
     everyone = sorted({p for p in phones} | {x for xs in candidates.values() for x in xs})
-    located = contacts.filter(contacts.number.isin(everyone) & contacts.cell.notnull())
+    theirs = nearby.contacts_of(everyone)
+    located = theirs.filter(theirs.cell.notnull())
     buckets = located.select(
         "number", "cell", bucket=(located[c.START_UTC].epoch_seconds() // BUCKET_S).cast("int64")
     ).distinct()

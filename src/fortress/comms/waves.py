@@ -16,6 +16,7 @@ from fortress.model import columns as c
 
 SENDER = "number"
 BURST = "burst"
+HOUR_S = 3600
 
 
 def messages_sent(events: ir.Table) -> ir.Table:
@@ -34,6 +35,41 @@ def messages_sent(events: ir.Table) -> ir.Table:
         **{SENDER: events[c.A_NUMBER]},
     )
     return sent
+
+
+def busy_hour_thresholds(params: DetectionParams) -> tuple[int, int]:
+    """(distinct recipients, messages): a sender can only send a wave if, in some clock
+    hour, it texts at least that many distinct numbers or sends at least that many messages.
+
+    A wave reaches ``wave_min_recipients`` distinct numbers with no gap over ``wave_gap_s``.
+    Spread over one or two clock hours, one of them holds at least half of its recipients;
+    spread over three or more, a middle hour is covered end to end, so holds at least
+    ``3600 // wave_gap_s`` messages. Conversations (many messages to one or two people) and
+    ordinary texting stay below both.
+    """
+    half = -(-params.wave_min_recipients // 2)
+    return max(1, half), max(1, HOUR_S // params.wave_gap_s)
+
+
+def busy_senders(sent: ir.Table, params: DetectionParams) -> ir.Table:
+    """The senders in ``sent`` that could send a wave (see ``busy_hour_thresholds``): one
+    hash aggregation, no sort; every wave sender is among them, and few other senders."""
+    recipients, messages = busy_hour_thresholds(params)
+    hours = sent.group_by([SENDER, (sent.epoch // HOUR_S).cast("int64").name("hour")]).aggregate(
+        recipients=sent.recipient.nunique(), messages=sent.count()
+    )
+    busy = (hours.recipients >= recipients) | (hours.messages >= messages)
+    return hours.filter(busy).select(SENDER).distinct()
+
+
+def sent_in_bursts(events: ir.Table, params: DetectionParams) -> ir.Table:
+    """The messages of every sender that could send a wave, with their burst numbers.
+
+    Bursts need each sender's messages in time order (a window); ordering only the busy
+    senders' messages, not everyone's, is what keeps detection fast on large tables.
+    """
+    sent = messages_sent(events)
+    return with_bursts(sent.semi_join(busy_senders(sent, params), SENDER), params)
 
 
 def with_bursts(sent: ir.Table, params: DetectionParams) -> ir.Table:

@@ -37,6 +37,7 @@ def connect(workspace: Workspace, engine: str | None = None) -> ibis.BaseBackend
     backend = ibis.duckdb.connect()
     backend.raw_sql("SET TimeZone = 'UTC'")
     backend.raw_sql(f"SET memory_limit = '{ANALYTICS_MEMORY}'")
+    backend.raw_sql("SET enable_progress_bar = false")  # it would write into our output
     spill = workspace.root / "spill"
     spill.mkdir(parents=True, exist_ok=True)
     backend.raw_sql(f"SET temp_directory = {literal(spill)}")
