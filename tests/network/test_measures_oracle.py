@@ -11,9 +11,10 @@ from typing import Any
 import networkx as nx
 import numpy as np
 import pytest
+from scipy.stats import spearmanr
 
 from fortress.network.graph import Network
-from fortress.network.measures import measure
+from fortress.network.measures import MeasureOptions, measure
 from fortress.sources.networks import read_networks
 
 REAL_NETWORKS = [
@@ -116,3 +117,44 @@ def test_measures_agree_with_networkx(shared_data: Path, relative: str, view: st
             else nx.number_connected_components(graph)
         )
         assert figures["components"] == components
+
+
+@pytest.mark.parametrize(
+    "relative",
+    [
+        "caviar/derived/caviar_phases_directed_edgelist.csv",
+        "montagna/original_cavallaro2020/Montagna_phonecalls_edgelist.csv",
+        "roxanne_l3s_networks/roxsd_drug.json",
+    ],
+)
+def test_sampled_closeness_with_every_node_as_pivot_is_exact(
+    shared_data: Path, relative: str
+) -> None:
+    """The estimator's terms are the exact ones when every node is a pivot, so any slip in
+    direction, weighting or the Wasserman-Faust form shows here."""
+    for network in read_networks(_real(shared_data, relative)):
+        sampled = measure(network, MeasureOptions(exact_up_to=0, pivots=network.node_count))
+        graph = as_networkx(network)
+        outgoing = graph.reverse() if network.directed else graph
+        length = "length" if network.weighted else None
+        mine = {row["node"]: row["closeness"] for row in sampled.nodes}
+        close(mine, nx.closeness_centrality(outgoing, distance=length), EXACT)
+        assert "estimated from the distances to" in sampled.network["methods"]["closeness"]
+
+
+def test_sampled_closeness_ranks_people_as_exact_closeness_does(shared_data: Path) -> None:
+    """On the largest real network here, 50 pivots: rank correlation with exact closeness
+    at least 0.95 and the median node within 5%."""
+    networks = [
+        network
+        for path in sorted((shared_data / "roxanne_l3s_networks").glob("*.json"))
+        for network in read_networks(path)
+    ]
+    network = max(networks, key=lambda n: n.node_count).as_undirected().as_unweighted()
+    assert network.node_count > 500
+    exact = np.array([row["closeness"] for row in measure(network).nodes])
+    options = MeasureOptions(exact_up_to=0, pivots=50, communities=False)
+    sampled = np.array([row["closeness"] for row in measure(network, options).nodes])
+    assert spearmanr(exact, sampled).statistic >= 0.95
+    reached = exact > 0
+    assert np.median(np.abs(sampled[reached] - exact[reached]) / exact[reached]) <= 0.05

@@ -102,6 +102,14 @@ def measures_command(
     csv_out: Annotated[
         Path | None, typer.Option("--csv", help="Also write every node's measures to this CSV.")
     ] = None,
+    pivots: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Above 20,000 nodes, betweenness and closeness are estimated from this many "
+            "random nodes: more is slower and closer to exact.",
+        ),
+    ] = 50,
     people: People = False,
     fmt: FormatOption = "auto",
     combine: CombineOption = "sum",
@@ -115,7 +123,7 @@ def measures_command(
 
     if weights not in ("strength", "distance"):
         fail(f"--weights must be strength or distance, not {weights!r}")
-    options = MeasureOptions(weights=weights, group=group)  # type: ignore[arg-type]
+    options = MeasureOptions(weights=weights, group=group, pivots=pivots)  # type: ignore[arg-type]
     networks = _load(sources, undirected, unweighted, fmt, combine, people=people)
     try:
         results = [measure(network, options) for network in networks]
