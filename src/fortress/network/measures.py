@@ -14,6 +14,7 @@ from typing import Any
 
 import networkit as nkit
 import numpy as np
+import pyarrow as pa
 from scipy import sparse
 
 from fortress.network.brokerage import brokerage_roles
@@ -311,14 +312,17 @@ def _methods(network: Network, exact: bool, options: MeasureOptions) -> dict[str
 
 
 def _rows(network: Network, columns: dict[str, FloatArray]) -> list[dict[str, Any]]:
+    """One dict per node; NaN (not computed, not converged) becomes None. Built by Arrow:
+    a Python loop over 200,000 nodes and a dozen measures took seconds."""
     integer = {"degree", "in_degree", "out_degree", "core", "community"}
-    rows: list[dict[str, Any]] = []
-    for i, node in enumerate(network.nodes):
-        row: dict[str, Any] = {"node": node}
-        for name, values in columns.items():
-            value = float(values[i])
-            row[name] = None if np.isnan(value) else int(value) if name in integer else value
-        rows.append(row)
+    arrays: dict[str, pa.Array] = {"node": pa.array(network.nodes, pa.string())}
+    for name, values in columns.items():
+        missing = np.isnan(values)
+        if name in integer:
+            arrays[name] = pa.array(np.where(missing, 0, values).astype(np.int64), mask=missing)
+        else:
+            arrays[name] = pa.array(values, pa.float64(), mask=missing)
+    rows: list[dict[str, Any]] = pa.table(arrays).to_pylist()
     return rows
 
 
