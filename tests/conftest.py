@@ -86,7 +86,7 @@ def write_csv(tmp_path: Path) -> WriteCsv:
     return write
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def shared_data() -> Path:
     """The shared real-data folder; skipped when absent, except in CI where it must exist."""
     if not SHARED_DATA.is_dir():

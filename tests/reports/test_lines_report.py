@@ -5,16 +5,14 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 
 from fortress.comms.lines import list_lines, run_detection
 from fortress.reports.lines_report import write_lines_report
+from helpers.browser import CHROMIUM, only_the_file
 from helpers.worlds import World
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +43,7 @@ def test_the_page_renders_in_a_browser_offline(report: Path, tmp_path: Path) -> 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         page = browser.new_page()
-        page.route("**/*", lambda route: _only_the_file(route, requested))
+        page.route("**/*", lambda route: only_the_file(route, requested))
         page.goto(report.as_uri())
         sections = page.locator("section.line")
         assert sections.count() == 3
@@ -80,11 +78,3 @@ def _the_network_chart_responds(page) -> None:  # type: ignore[no-untyped-def]
     assert page.locator("#node-detail").inner_text().startswith(number)
     assert page.locator("#network table").count() == 2
     assert errors == []
-
-
-def _only_the_file(route, requested: list[str]) -> None:  # type: ignore[no-untyped-def]
-    requested.append(route.request.url)
-    if route.request.url.startswith("file://"):
-        route.continue_()
-    else:
-        route.abort()

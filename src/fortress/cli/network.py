@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from fortress.cli.common import JsonOption, fail, open_workspace, print_json
+from fortress.cli.lines import report_app
 
 network_app = typer.Typer(
     help="Networks from files or comms data: measures over time and disruption.",
@@ -39,6 +40,10 @@ FormatOption = Annotated[
     str, typer.Option("--format", help="auto, matrix, edges, graphml or json.")
 ]
 CombineOption = Annotated[str, typer.Option(help="Repeated rows for one pair: sum, max or last.")]
+WindowOption = Annotated[
+    int | None,
+    typer.Option("--window-days", help="With `comms`: one phase per window of N days."),
+]
 WeightsOption = Annotated[
     str,
     typer.Option(
@@ -142,10 +147,7 @@ def phases_command(
     sources: Sources,
     undirected: Undirected = False,
     unweighted: Unweighted = False,
-    window_days: Annotated[
-        int | None,
-        typer.Option("--window-days", help="With `comms`: one phase per window of N days."),
-    ] = None,
+    window_days: WindowOption = None,
     annotate: Annotated[
         Path | None,
         typer.Option(help="CSV with a `node` column and any attributes (role, name ...)."),
@@ -304,3 +306,35 @@ def export_command(
         fail(str(exc))
     for path in written:
         typer.echo(f"wrote {path}")
+
+
+@report_app.command("network")
+def report_network_command(
+    sources: Sources,
+    out: Annotated[Path, typer.Option(help="The HTML file to write.")],
+    remove: Annotated[
+        int, typer.Option(min=0, help="Actors to take out in the disruption comparison.")
+    ] = 10,
+    undirected: Undirected = False,
+    unweighted: Unweighted = False,
+    people: People = False,
+    window_days: WindowOption = None,
+    fmt: FormatOption = "auto",
+    combine: CombineOption = "sum",
+    as_json: JsonOption = False,
+) -> None:
+    """Write one HTML page about a network (several sources: phases in order): figures, an
+    interactive chart, the most central actors, the phases, and what removing actors would
+    do. Works offline."""
+    from fortress.reports.network_report import write_network_report
+
+    networks = _load(sources, undirected, unweighted, fmt, combine, window_days, people)
+    try:
+        written = write_network_report(networks, out, remove)
+    except OSError as exc:
+        fail(f"cannot write {out}: {exc}")
+    if as_json:
+        print_json(written)
+    else:
+        size = f"{written['bytes']:,} bytes"
+        typer.echo(f"wrote {written['file']}: {len(networks)} network(s), {size}")

@@ -32,11 +32,7 @@ def render_lines_report(workspace: Workspace) -> str:
     run = latest_run(workspace)
     sites = safeguarding(workspace)
     lines = [_line_section(workspace, item["line_id"], sites) for item in list_lines(workspace)]
-    environment = Environment(
-        loader=PackageLoader("fortress.reports", "templates"),
-        autoescape=select_autoescape(["html"]),
-    )
-    template = environment.get_template("lines.html")
+    template = environment().get_template("lines.html")
     network = network_section(workspace)
     if network is not None:
         for key in ("chart", "disruption_svg"):
@@ -52,13 +48,26 @@ def render_lines_report(workspace: Workspace) -> str:
     )
 
 
-def write_lines_report(workspace: Workspace, out: Path) -> dict[str, Any]:
-    """Write the page to ``out`` (atomically) and say what it holds."""
-    html = render_lines_report(workspace)
+def environment() -> Environment:
+    """The reports' templates, HTML-escaped."""
+    return Environment(
+        loader=PackageLoader("fortress.reports", "templates"),
+        autoescape=select_autoescape(["html"]),
+    )
+
+
+def write_atomically(out: Path, html: str) -> None:
+    """Write ``html`` to ``out`` so that a reader sees the old file or the whole new one."""
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(out.name + ".partial")
     partial.write_text(html, encoding="utf-8")
     partial.replace(out)
+
+
+def write_lines_report(workspace: Workspace, out: Path) -> dict[str, Any]:
+    """Write the page to ``out`` (atomically) and say what it holds."""
+    html = render_lines_report(workspace)
+    write_atomically(out, html)
     return {
         "file": str(out),
         "bytes": len(html.encode("utf-8")),

@@ -1,0 +1,67 @@
+"""The network report for networks from files: CAVIAR's eleven phases through the CLI,
+self-contained, and working in a real browser (Debian's chromium) with every network
+request blocked."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from fortress.cli.main import app
+from helpers.browser import CHROMIUM, only_the_file
+
+
+@pytest.fixture(scope="module")
+def report(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    phases = [
+        str(shared_data / "caviar" / "original_mitx_phases" / f"phase{k}.csv") for k in range(1, 12)
+    ]
+    out = tmp_path_factory.mktemp("report") / "caviar.html"
+    result = CliRunner().invoke(app, ["report", "network", *phases, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "11 network(s)" in result.output
+    return out
+
+
+def test_the_page_holds_every_part_and_fetches_nothing(report: Path) -> None:
+    html = report.read_text(encoding="utf-8")
+    assert "<script src" not in html and "<link" not in html and " src=" not in html
+    assert set(re.findall(r"https?://[^\"' )]+", html)) <= {"http://www.w3.org/2000/svg"}
+    for part in ('id="network-chart"', 'id="phases"', 'id="disruption"', "Across the phases"):
+        assert part in html
+    assert html.count("<td>phase") == 11  # one row per phase
+
+
+def test_the_page_works_in_a_browser_offline(report: Path, tmp_path: Path) -> None:
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail("chromium is not installed (scripts/test installs it)")
+        pytest.skip("chromium is not installed")
+    from playwright.sync_api import sync_playwright
+
+    requested: list[str] = []
+    errors: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_page()
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.route("**/*", lambda route: only_the_file(route, requested))
+        page.goto(report.as_uri())
+        chart = page.locator("#network-chart")
+        assert chart.locator("circle").count() == 41  # every actor of phase 11
+        chart.locator("circle").first.click()
+        assert "contacts shown" in page.locator("#node-detail").inner_text()
+        page.locator("#node-search").fill("1")  # Daniel Serero, n1 in the literature
+        page.locator("#node-search").press("Enter")
+        assert page.locator("#node-detail").inner_text().startswith("1 (community")
+        assert page.locator("#phases > svg").count() == 1
+        header = page.locator("#disruption table tr").first.inner_text()
+        assert all(s in header for s in ("degree", "betweenness", "random"))
+        page.screenshot(path=str(tmp_path / "network.png"), full_page=True)
+        browser.close()
+    assert requested == [report.as_uri()]
+    assert errors == []
