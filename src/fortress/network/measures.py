@@ -57,8 +57,7 @@ def measure(network: Network, options: MeasureOptions | None = None) -> Measures
     """Every node measure and graph figure of ``network``."""
     options = options or MeasureOptions()
     seed(options.seed)
-    graph = to_networkit(network)
-    paths = to_networkit(network, lengths=options.weights) if network.weighted else graph
+    paths = to_networkit(network, lengths=options.weights if network.weighted else None)
     exact = network.node_count <= options.exact_up_to
     columns: dict[str, FloatArray] = _degrees(network)
     columns["betweenness"] = betweenness_scores(paths, exact, options)
@@ -66,11 +65,15 @@ def measure(network: Network, options: MeasureOptions | None = None) -> Measures
     columns["eigenvector"] = _eigenvector(network)
     columns["pagerank"] = pagerank_scores(network)
     undirected = network.as_undirected()
-    columns["core"] = _cores(undirected)
-    figures = _graph_figures(network, undirected, columns, options)
+    # Converted once each and kept referenced: NetworKit algorithms hold a reference to
+    # their graph that Python does not see (a temporary is freed under them).
+    links = to_networkit(undirected)
+    hops = to_networkit(undirected.as_unweighted())
+    columns["core"] = _cores(hops)
+    figures = _graph_figures(network, (undirected, links, hops), columns, options)
     figures["methods"] = _methods(network, exact, options)
     if options.communities:
-        membership, modularity, count = _communities(undirected, options)
+        membership, modularity, count = _communities(links)
         columns["community"] = membership
         figures |= {"communities": count, "modularity": round(modularity, 6)}
     rows = _rows(network, columns)
@@ -198,17 +201,16 @@ def pagerank_scores(network: Network) -> FloatArray:
     return np.asarray(x / x.sum())
 
 
-def _cores(undirected: Network) -> FloatArray:
-    graph = to_networkit(undirected.as_unweighted())
-    algorithm = nkit.centrality.CoreDecomposition(graph)
+def _cores(hops: nkit.Graph) -> FloatArray:
+    algorithm = nkit.centrality.CoreDecomposition(hops)
     algorithm.run()
     return np.asarray(algorithm.scores())
 
 
-def _communities(undirected: Network, options: MeasureOptions) -> tuple[FloatArray, float, int]:
-    graph = to_networkit(undirected)
+def _communities(graph: nkit.Graph) -> tuple[FloatArray, float, int]:
     if graph.numberOfEdges() == 0:
-        return np.arange(undirected.node_count, dtype=float), 0.0, undirected.node_count
+        n = graph.numberOfNodes()
+        return np.arange(n, dtype=float), 0.0, n
     algorithm = nkit.community.ParallelLeiden(graph, randomize=False)
     algorithm.run()
     partition = algorithm.getPartition()
@@ -220,16 +222,16 @@ def _communities(undirected: Network, options: MeasureOptions) -> tuple[FloatArr
 
 def _graph_figures(
     network: Network,
-    undirected: Network,
+    views: tuple[Network, nkit.Graph, nkit.Graph],
     columns: dict[str, FloatArray],
     options: MeasureOptions,
 ) -> dict[str, Any]:
+    """Size, density, components and centralisations; ``views`` is the undirected view,
+    and it as NetworKit graphs with weights and without."""
+    undirected, links, hops = views
     n, m = network.node_count, network.edge_count
     pairs = n * (n - 1) if network.directed else n * (n - 1) / 2
-    # NetworKit algorithms keep a reference to their graph but Python does not know: a
-    # graph passed as a temporary is freed under them (a segmentation fault).
-    graph = to_networkit(undirected)
-    components = nkit.components.ConnectedComponents(graph)
+    components = nkit.components.ConnectedComponents(links)
     components.run()
     sizes = sorted(components.getComponentSizes().values(), reverse=True)
     return {
@@ -246,7 +248,7 @@ def _graph_figures(
         "isolates": int(np.sum(columns["degree"] == 0)),
         "self_loops_set_aside": network.self_loops,
         "degree_centralisation": degree_centralisation(undirected),
-        "betweenness_centralisation": betweenness_centralisation(undirected, options),
+        "betweenness_centralisation": betweenness_centralisation(hops, options),
         "notes": list(network.notes),
     }
 
@@ -264,15 +266,14 @@ def degree_centralisation(undirected: Network) -> float:
     return float(np.sum(degree.max() - degree) / ((n - 1) * (n - 2)))
 
 
-def betweenness_centralisation(undirected: Network, options: MeasureOptions) -> float:
-    """Freeman's betweenness centralisation of the undirected, unweighted view: the sum of
-    shortfalls from the highest normalised betweenness over n-1 (a star's sum); from
-    estimated betweenness above ``options.exact_up_to`` nodes."""
-    n = undirected.node_count
+def betweenness_centralisation(hops: nkit.Graph, options: MeasureOptions) -> float:
+    """Freeman's betweenness centralisation of ``hops``, the undirected, unweighted view:
+    the sum of shortfalls from the highest normalised betweenness over n-1 (a star's sum);
+    from estimated betweenness above ``options.exact_up_to`` nodes."""
+    n = hops.numberOfNodes()
     if n < 3:
         return 0.0
-    graph = to_networkit(undirected.as_unweighted())
-    scores = betweenness_scores(graph, n <= options.exact_up_to, options)
+    scores = betweenness_scores(hops, n <= options.exact_up_to, options)
     return float(np.sum(scores.max() - scores) / (n - 1))
 
 
