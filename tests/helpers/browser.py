@@ -2,13 +2,38 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
-def only_the_file(route, requested: list[str]) -> None:  # type: ignore[no-untyped-def]
-    """A Playwright route handler: record every request, let only local files through."""
+@contextmanager
+def offline_page() -> Iterator[tuple[Any, list[str]]]:
+    """A chromium page that may load local files only, and the list of every URL it asked
+    for. Without chromium: skipped, except in CI (where ``scripts/test`` installs it)."""
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail("chromium is not installed (scripts/test installs it)")
+        pytest.skip("chromium is not installed")
+    from playwright.sync_api import sync_playwright
+
+    requested: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_page()
+        page.route("**/*", lambda route: _only_the_file(route, requested))
+        yield page, requested
+        browser.close()
+
+
+def _only_the_file(route: Any, requested: list[str]) -> None:
     requested.append(route.request.url)
     if route.request.url.startswith("file://"):
         route.continue_()

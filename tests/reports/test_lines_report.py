@@ -3,7 +3,6 @@ with every network request blocked."""
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
@@ -11,7 +10,7 @@ import pytest
 
 from fortress.comms.lines import list_lines, run_detection
 from fortress.reports.lines_report import write_lines_report
-from helpers.browser import CHROMIUM, only_the_file
+from helpers.browser import offline_page
 from helpers.worlds import World
 
 
@@ -33,17 +32,7 @@ def test_the_page_fetches_nothing(report: Path) -> None:
 
 
 def test_the_page_renders_in_a_browser_offline(report: Path, tmp_path: Path) -> None:
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            pytest.fail("chromium is not installed (scripts/test installs it)")
-        pytest.skip("chromium is not installed")
-    from playwright.sync_api import sync_playwright
-
-    requested: list[str] = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        page = browser.new_page()
-        page.route("**/*", lambda route: only_the_file(route, requested))
+    with offline_page() as (page, requested):
         page.goto(report.as_uri())
         sections = page.locator("section.line")
         assert sections.count() == 3
@@ -55,7 +44,6 @@ def test_the_page_renders_in_a_browser_offline(report: Path, tmp_path: Path) -> 
         assert page.locator("text=For safeguarding visits, not for enforcement").count() >= 1
         _the_network_chart_responds(page)
         page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
-        browser.close()
     assert requested == [report.as_uri()]
 
 

@@ -4,7 +4,6 @@ request blocked."""
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
@@ -12,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from fortress.cli.main import app
-from helpers.browser import CHROMIUM, only_the_file
+from helpers.browser import offline_page
 
 
 @pytest.fixture(scope="module")
@@ -37,19 +36,9 @@ def test_the_page_holds_every_part_and_fetches_nothing(report: Path) -> None:
 
 
 def test_the_page_works_in_a_browser_offline(report: Path, tmp_path: Path) -> None:
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            pytest.fail("chromium is not installed (scripts/test installs it)")
-        pytest.skip("chromium is not installed")
-    from playwright.sync_api import sync_playwright
-
-    requested: list[str] = []
     errors: list[str] = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        page = browser.new_page()
+    with offline_page() as (page, requested):
         page.on("pageerror", lambda error: errors.append(str(error)))
-        page.route("**/*", lambda route: only_the_file(route, requested))
         page.goto(report.as_uri())
         chart = page.locator("#network-chart")
         assert chart.locator("circle").count() == 41  # every actor of phase 11
@@ -62,6 +51,5 @@ def test_the_page_works_in_a_browser_offline(report: Path, tmp_path: Path) -> No
         header = page.locator("#disruption table tr").first.inner_text()
         assert all(s in header for s in ("degree", "betweenness", "random"))
         page.screenshot(path=str(tmp_path / "network.png"), full_page=True)
-        browser.close()
     assert requested == [report.as_uri()]
     assert errors == []
