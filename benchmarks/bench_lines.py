@@ -126,7 +126,9 @@ def markdown(results: list[LinesResult], seconds: float) -> str:
             "measurement in a fresh process, median of the runs. The hand-written baseline "
             "is the wave step (bursts by gap, distinct recipients, thresholds) as one DuckDB "
             "query over the same Parquet files with the same 4 GB memory cap; it skips the "
-            "local clock and the per-party flag checks that Fortress's step does. "
+            "local clock and the per-party flag checks that Fortress's step does, and it "
+            "puts every message in time order, where Fortress first keeps only the senders "
+            "with a busy clock hour (an exact filter: `docs/methods/deal-lines.md`). "
             f"Found: {facts}.",
             "",
             table(["events", "what", "median s", "peak RSS MiB (median / max)", "runs (s)"], rows),
