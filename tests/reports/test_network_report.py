@@ -33,6 +33,8 @@ def test_the_page_holds_every_part_and_fetches_nothing(report: Path) -> None:
     for part in ('id="network-chart"', 'id="phases"', 'id="disruption"', "Across the phases"):
         assert part in html
     assert html.count("<td>phase") == 11  # one row per phase
+    assert "<title>Who is connected to whom in phase11</title>" in html
+    assert "deal line" not in html.lower()  # nothing of the lines report leaks in
 
 
 def test_the_page_works_in_a_browser_offline(report: Path, tmp_path: Path) -> None:

@@ -70,11 +70,12 @@ def controllers(
     """Controllers per line id, strongest first, each with score and evidence."""
     if not crews:
         return {}
+    party_numbers = [p for crew in crews for p in [*crew.numbers, *crew.runners]]
     parties = small_table(
         nearby.events,
         {
             "line_id": [crew.line_id for crew in crews for _ in [*crew.numbers, *crew.runners]],
-            "party": [p for crew in crews for p in [*crew.numbers, *crew.runners]],
+            "party": party_numbers,
             "role": [
                 role
                 for crew in crews
@@ -89,7 +90,7 @@ def controllers(
             "other": [m for crew in crews for m in _members(crew)],
         },
     )
-    theirs = nearby.contacts_of(p for crew in crews for p in [*crew.numbers, *crew.runners])
+    theirs = nearby.contacts_of(party_numbers)
     joined = theirs.join(parties, theirs.number == parties.party)
     joined = joined.anti_join(members, ["line_id", "other"])
     hour = joined[LOCAL].hour()

@@ -28,7 +28,9 @@ def most_connected(undirected: Network, limit: int = MAX_CHART_NODES) -> Network
     return undirected.without({n for i, n in enumerate(undirected.nodes) if i not in kept})
 
 
-def node_chart(people: Network, rows: list[dict[str, Any]], colours: dict[str, str]) -> str:
+def node_chart(
+    people: Network, rows: list[dict[str, Any]], colours: dict[str, str], title: str
+) -> str:
     """The network as an SVG for ``_network_chart.html``: a spring layout, one circle per
     node sized by degree and coloured by its ``role`` (a key of ``colours``), each with its
     figures for the page's script."""
@@ -41,11 +43,12 @@ def node_chart(people: Network, rows: list[dict[str, Any]], colours: dict[str, s
     layout = nx.spring_layout(graph, seed=1)
     xs = [p[0] for p in layout.values()] or [0.0]
     ys = [p[1] for p in layout.values()] or [0.0]
+    left, top = min(xs), min(ys)
+    span_x, span_y = (max(xs) - left) or 1.0, (max(ys) - top) or 1.0
 
     def at(node: str) -> tuple[float, float]:
         x, y = layout[node]
-        span_x, span_y = (max(xs) - min(xs)) or 1.0, (max(ys) - min(ys)) or 1.0
-        return 20 + (SIZE - 40) * (x - min(xs)) / span_x, 20 + (SIZE - 40) * (y - min(ys)) / span_y
+        return 20 + (SIZE - 40) * (x - left) / span_x, 20 + (SIZE - 40) * (y - top) / span_y
 
     parts = []
     for u, v in graph.edges():
@@ -67,7 +70,7 @@ def node_chart(people: Network, rows: list[dict[str, Any]], colours: dict[str, s
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" id="network-chart" width="{SIZE}" '
         f'height="{SIZE}" viewBox="0 0 {SIZE} {SIZE}" class="chart network">'
-        f"<title>Contacts among the lines' numbers, controllers, runners and customers</title>"
+        f"<title>{escape(title)}</title>"
         f'<g class="edges">{"".join(p for p in parts if p.startswith("<line"))}</g>'
         f'<g class="nodes">{"".join(p for p in parts if p.startswith("<circle"))}</g></svg>'
     )

@@ -8,6 +8,7 @@ Like the lines report, everything is inline: the page opens on an air-gapped mac
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,7 @@ def render_network_report(networks: list[Network], remove: int = 10) -> str:
     shown = most_connected(latest.as_undirected())
     in_chart = set(shown.nodes)
     chart_rows = [row for row in result.nodes if row["node"] in in_chart]
+    chart = node_chart(shown, chart_rows, colours, f"Who is connected to whom in {latest.name}")
     plan = DisruptionPlan(strategy="degree", remove=max(0, min(remove, latest.node_count - 1)))
     disruption = compare(latest, STRATEGIES, plan)
     investigation = phases(networks) if len(networks) > 1 else None
@@ -45,7 +47,7 @@ def render_network_report(networks: list[Network], remove: int = 10) -> str:
         .render(
             generated=now_utc().strftime("%Y-%m-%d %H:%M UTC"),
             network=result.network,
-            chart=Markup(node_chart(shown, chart_rows, colours)),
+            chart=Markup(chart),
             colours=colours,
             note=f"Only the {MAX_CHART_NODES} most connected are drawn."
             if latest.node_count > MAX_CHART_NODES
@@ -65,9 +67,7 @@ def render_network_report(networks: list[Network], remove: int = 10) -> str:
 def _community_colours(result: Measures) -> dict[str, str]:
     """Label each node's ``role`` by its community (the largest few get a colour each,
     the rest share grey) and return label -> colour for the legend."""
-    sizes: dict[int, int] = {}
-    for row in result.nodes:
-        sizes[row["community"]] = sizes.get(row["community"], 0) + 1
+    sizes = Counter(row["community"] for row in result.nodes)
     largest = sorted(sizes, key=lambda c: (-sizes[c], c))[: len(PALETTE)]
     names = {c: f"community {k + 1} ({sizes[c]})" for k, c in enumerate(largest)}
     for row in result.nodes:

@@ -40,7 +40,12 @@ def network_section(workspace: Workspace) -> dict[str, Any] | None:
         row["line"] = roles.roles.get(row["node"], {}).get("line", "")
     disruption = role_disruption(with_attributes(network, roles.roles), roles, remove=5)
     return {
-        "chart": node_chart(people, rows, ROLE_COLOURS),
+        "chart": node_chart(
+            people,
+            rows,
+            ROLE_COLOURS,
+            "Contacts among the lines' numbers, controllers, runners and customers",
+        ),
         "central": sorted(rows, key=lambda r: -r["betweenness"])[:10],
         "nodes": people.node_count,
         "edges": people.edge_count,
