@@ -224,8 +224,9 @@ def _publish(
             f"{conflicts} record ids name events different from ones already seen, and "
             f"--strict is set, so nothing was ingested; first problems: {_first(normaliser)}",
         )
+    _find_present(con, existing)
     final = stage / "final.parquet"
-    con.execute(f"COPY ({_final_query(existing, summary)}) TO {literal(final)} (FORMAT parquet)")
+    con.execute(f"COPY ({_final_query(summary)}) TO {literal(final)} (FORMAT parquet)")
     published = pq.ParquetFile(final).metadata.num_rows
     summary.rejected += conflicts
     summary.duplicates = summary.accepted - conflicts - published
@@ -289,22 +290,41 @@ def _reject_id_conflicts(con: duckdb.DuckDBPyConnection, existing: list[str]) ->
     return int(count)
 
 
-def _final_query(existing: list[str], summary: IngestSummary) -> str:
+def _event_ids_sql() -> str:
+    """The id each staged row would be published under: the source's, or the hashed one."""
+    return f"coalesce(s.{GIVEN_ID}, {event_id_sql('s.', 'o.occurrence')})"
+
+
+def _staged_with_occurrences() -> str:
+    return f"{STAGED} s LEFT JOIN occurrences o ON o.{c.SOURCE_ROW} = s.{c.SOURCE_ROW}"
+
+
+def _find_present(con: duckdb.DuckDBPyConnection, existing: list[str]) -> None:
+    """``present``: the ids of staged rows that the workspace already holds.
+
+    The workspace's ids are probed against a hash of this file's ids, never the other way
+    round: hashing every id already held made each new file slower than the last.
+    """
+    con.execute(f"CREATE OR REPLACE TEMP TABLE present ({c.EVENT_ID} VARCHAR)")
+    if existing:
+        con.execute(
+            f"INSERT INTO present SELECT {c.EVENT_ID} FROM read_parquet({path_list(existing)}) "
+            f"WHERE {c.EVENT_ID} IN (SELECT {_event_ids_sql()} FROM {_staged_with_occurrences()})"
+        )
+
+
+def _final_query(summary: IngestSummary) -> str:
     """The events to publish: the first row of each id, minus conflicts and minus ids the
-    workspace already holds. Each staged batch is in file order, so the file mostly is;
-    order is not part of the contract (a global sort would double the publishing time)."""
+    workspace already holds (``present``). Each staged batch is in file order, so the file
+    mostly is; order is not part of the contract (a global sort would double the publishing
+    time)."""
     columns = [name for name in c.EVENT_COLUMNS if name not in (c.EVENT_ID, c.SOURCE)]
-    event_id = f"coalesce(s.{GIVEN_ID}, {event_id_sql('s.', 'o.occurrence')})"
     query = (
-        f"SELECT {event_id} AS {c.EVENT_ID}, {', '.join(f's.{n}' for n in columns[:-1])}, "
-        f"{literal(summary.sha256 or '')} AS {c.SOURCE}, s.{c.SOURCE_ROW} FROM {STAGED} s "
-        f"LEFT JOIN occurrences o ON o.{c.SOURCE_ROW} = s.{c.SOURCE_ROW} "
+        f"SELECT {_event_ids_sql()} AS {c.EVENT_ID}, "
+        f"{', '.join(f's.{n}' for n in columns[:-1])}, "
+        f"{literal(summary.sha256 or '')} AS {c.SOURCE}, s.{c.SOURCE_ROW} "
+        f"FROM {_staged_with_occurrences()} "
         f"WHERE s.{c.SOURCE_ROW} NOT IN (SELECT {c.SOURCE_ROW} FROM id_ranks WHERE nth > 1) "
         f"AND s.{c.SOURCE_ROW} NOT IN (SELECT {c.SOURCE_ROW} FROM conflicts)"
     )
-    if existing:
-        query = (
-            f"SELECT * FROM ({query}) WHERE {c.EVENT_ID} NOT IN "
-            f"(SELECT {c.EVENT_ID} FROM read_parquet({path_list(existing)}))"
-        )
-    return query
+    return f"SELECT * FROM ({query}) WHERE {c.EVENT_ID} NOT IN (SELECT {c.EVENT_ID} FROM present)"
