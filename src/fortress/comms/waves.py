@@ -52,11 +52,22 @@ def busy_hour_thresholds(params: DetectionParams) -> tuple[int, int]:
 
 
 def busy_senders(sent: ir.Table, params: DetectionParams) -> ir.Table:
-    """The senders in ``sent`` that could send a wave (see ``busy_hour_thresholds``): one
-    hash aggregation, no sort; every wave sender is among them, and few other senders."""
+    """The senders in ``sent`` that could send a wave (see ``busy_hour_thresholds``); every
+    wave sender is among them, and few other senders.
+
+    Counting distinct recipients per sender and hour is the costly part, so it runs only on
+    the sender-hours with enough messages to be busy: a cheap count per (hash of the
+    sender, hour) finds those. A hash collision merges two senders' counts, which can only
+    let more hours through, never fewer; the exact count that follows decides.
+    """
     recipients, messages = busy_hour_thresholds(params)
-    hours = sent.group_by([SENDER, (sent.epoch // HOUR_S).cast("int64").name("hour")]).aggregate(
-        recipients=sent.recipient.nunique(), messages=sent.count()
+    keyed = sent.mutate(key=sent[SENDER].hash(), hour=(sent.epoch // HOUR_S).cast("int64"))
+    enough = keyed.group_by(["key", "hour"]).aggregate(n=keyed.count())
+    # A sender never has more distinct recipients than messages in an hour.
+    enough = enough.filter(enough.n >= min(recipients, messages)).drop("n")
+    busy_enough = keyed.semi_join(enough, ["key", "hour"])
+    hours = busy_enough.group_by([SENDER, "hour"]).aggregate(
+        recipients=busy_enough.recipient.nunique(), messages=busy_enough.count()
     )
     busy = (hours.recipients >= recipients) | (hours.messages >= messages)
     return hours.filter(busy).select(SENDER).distinct()

@@ -201,6 +201,7 @@ def connect_duckdb(
     """An in-memory DuckDB connection with a memory cap, UTC session time and no
     extension auto-loading (air-gapped users cannot download extensions)."""
     con = duckdb.connect(config={"autoinstall_known_extensions": False})
+    con.execute("SET enable_progress_bar = false")  # it would draw into our output
     con.execute(f"SET memory_limit = '{memory_limit}'")
     con.execute("SET TimeZone = 'UTC'")
     if spill_to is not None:
