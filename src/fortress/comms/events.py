@@ -75,6 +75,13 @@ def is_subscriber(events: ir.Table, side: str) -> ir.BooleanValue:
     return value.notnull() & ((event_flags.length() == 0) | ~bad)
 
 
+CONTACT_SOURCES = (
+    *(c.EVENT_ID, c.START_UTC, LOCAL, c.KIND, c.DURATION_S, c.ANSWERED, c.FLAGS),
+    *(c.A_NUMBER, c.B_NUMBER, c.A_CELL, c.B_CELL, c.A_IMEI, c.B_IMEI),
+)
+"""The event columns that ``contacts`` reads."""
+
+
 def contacts(events: ir.Table) -> ir.Table:
     """Each event from both ends: ``number``, ``other``, ``outgoing``, ``kind``, times,
     ``duration_s``, ``answered``, ``cell`` (the number's own cell) and ``event_id``."""
@@ -118,10 +125,17 @@ class Neighbourhood:
         new = sorted(set(numbers) - self._known)
         if not new:
             return
-        everyone = contacts(self.events)
-        # A list of values, not a join: the engine filters them inside the Parquet scan
-        # and decodes the other columns only for the rows that match.
-        self._kept.append(everyone.filter(everyone.number.isin(new)).cache())
+        wanted = small_table(self.events, {"number": new}).number
+        events = self.events
+        # One scan finds the events at either end (a subquery, not a list of literals: a
+        # long literal list is evaluated value by value); both views come from that.
+        touching = (
+            events.select(*CONTACT_SOURCES)
+            .filter(events[c.A_NUMBER].isin(wanted) | events[c.B_NUMBER].isin(wanted))
+            .cache()
+        )
+        theirs = contacts(touching)
+        self._kept.append(theirs.filter(theirs.number.isin(wanted)).cache())
         self._known.update(new)
 
     def contacts_of(self, numbers: Iterable[str]) -> ir.Table:
