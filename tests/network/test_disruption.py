@@ -7,11 +7,17 @@ import csv
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
 from fortress.cli.main import app
-from fortress.network.disrupt import DisruptionPlan, disrupt
+from fortress.network.disrupt import (
+    EXACT_EFFICIENCY_UP_TO,
+    DisruptionPlan,
+    Efficiency,
+    disrupt,
+)
 from fortress.network.graph import build
 from fortress.network.recovery import PRESETS
 from fortress.sources.networks import read_networks
@@ -74,6 +80,28 @@ def test_recovery_softens_the_damage() -> None:
     assert recovered["largest_component"] > after
     assert recovered["largest_component_p5"] <= recovered["largest_component"]
     assert recovering["runs"] == 50 and plain["runs"] == 1
+
+
+def test_large_networks_measure_efficiency_from_fixed_sources_on_one_graph() -> None:
+    """Above the exact size, efficiency is estimated from sources drawn once; without
+    recovery one NetworKit graph loses nodes step by step. Each step must equal the same
+    estimate computed afresh on what is left, and can only fall as actors go."""
+    rng = np.random.default_rng(7)
+    size = EXACT_EFFICIENCY_UP_TO + 1_000
+    pairs = rng.integers(0, size, (4 * size, 2))
+    edges = [(f"p{a}", f"p{b}", 1.0) for a, b in pairs if a != b]
+    network = build("random", edges, directed=False, weighted=False)
+    fresh = Efficiency.of(network, recovering=True)  # no kept graph: searched afresh
+    assert fresh.shrinking is None and fresh.sources is not None
+    for mode, step in (("sequential", 1), ("block", 3)):
+        result = disrupt(network, DisruptionPlan(strategy="degree", remove=9, mode=mode, step=step))
+        curve = [figures["efficiency"] for figures in result["steps"]]
+        for figures in result["steps"]:
+            left = network.without(set(result["removed"][: int(figures["removed"])]))
+            assert figures["efficiency"] == pytest.approx(fresh.of_network(left), rel=1e-12)
+        assert curve == sorted(curve, reverse=True) and curve[-1] < curve[0]
+    gone = network.without(set(fresh.sources))
+    assert fresh.of_network(gone) == 0.0  # every source removed: no one measured reaches
 
 
 def test_named_targets_and_unknown_names() -> None:

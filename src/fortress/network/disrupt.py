@@ -24,6 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
+import networkit as nkit
 import numpy as np
 import numpy.typing as npt
 from scipy import sparse
@@ -98,7 +99,8 @@ def _one_run(
     order = chosen
     current, current_undirected = network, undirected
     removed: list[str] = []
-    damage = [_damage(undirected, baseline, network.node_count, plan)]
+    efficiency = Efficiency.of(undirected, plan.recovery.active)
+    damage = [_damage(undirected, baseline, efficiency, plan)]
     while len(removed) < plan.remove:
         count = min(plan.step if plan.mode == "block" else 1, plan.remove - len(removed))
         present = set(current.nodes)
@@ -112,7 +114,8 @@ def _one_run(
             current_undirected = current.as_undirected()
         else:
             current_undirected = current_undirected.without(set(batch))
-        damage.append(_damage(current_undirected, baseline, network.node_count, plan, len(removed)))
+        efficiency.remove(batch)
+        damage.append(_damage(current_undirected, baseline, efficiency, plan, len(removed)))
     return {"damage": damage, "removed": removed}
 
 
@@ -187,41 +190,106 @@ def _largest_component(undirected: Network) -> int:
 def _damage(
     undirected: Network,
     baseline: int,
-    original_nodes: int,
+    efficiency: Efficiency,
     plan: DisruptionPlan,
     removed: int = 0,
 ) -> dict[str, float]:
-    adjacency = _adjacency(undirected)
-    labels = (
-        csgraph.connected_components(adjacency, directed=False)[1]
-        if undirected.node_count
-        else np.zeros(0, dtype=np.int32)
-    )
+    """The damage figures of ``undirected``, the network left."""
+    labels = _components(undirected) if undirected.node_count else np.zeros(0, dtype=np.int32)
     largest = int(np.bincount(labels).max()) if len(labels) else 0
     figures = {
         "removed": float(removed),
         "largest_component": largest / baseline if baseline else 0.0,
-        "efficiency": _efficiency(adjacency, original_nodes),
+        "efficiency": efficiency.of_network(undirected),
     }
     if plan.customers:
         figures["customer_reach"] = _customer_reach(undirected, labels, plan)
     return figures
 
 
-def _efficiency(adjacency: sparse.csr_matrix, original_nodes: int) -> float:
-    """Mean 1/distance over ordered pairs of the original nodes (unweighted)."""
-    n = adjacency.shape[0]
-    if n < 2 or original_nodes < 2:
-        return 0.0
-    if n <= EXACT_EFFICIENCY_UP_TO:
-        sources = np.arange(n)
-    else:
-        sources = np.random.default_rng(0).choice(n, EFFICIENCY_SOURCES, replace=False)
-    distances = csgraph.shortest_path(adjacency, directed=False, unweighted=True, indices=sources)
+@dataclass
+class Efficiency:
+    """Global efficiency, the mean of 1/distance over ordered pairs of the *original* nodes
+    (unweighted; a removed actor reaches no one), as the network loses actors.
+
+    Exact (every node a source) up to ``EXACT_EFFICIENCY_UP_TO`` original nodes. Above, the
+    sources are ``EFFICIENCY_SOURCES`` original nodes drawn once for the whole run, so every
+    step is measured from the same places (a source that is removed counts as reaching no
+    one) and, without recovery, the figure can only fall as actors go. Without recovery the
+    network only loses nodes, so one NetworKit graph serves every step: converting a large
+    network costs about as much as the searches.
+    """
+
+    total: int
+    """Nodes in the original network."""
+    sources: list[str] | None
+    shrinking: nkit.Graph | None = None
+    """Without recovery: the network as a NetworKit graph, losing nodes as they go."""
+    position: dict[str, int] = field(default_factory=dict)
+    """Node id to position in the original network (and in ``shrinking``)."""
+
+    @classmethod
+    def of(cls, undirected: Network, recovering: bool) -> Efficiency:
+        """The efficiency measure for a run on ``undirected`` (intact)."""
+        n = undirected.node_count
+        if n <= EXACT_EFFICIENCY_UP_TO:
+            return cls(n, None)
+        drawn = np.random.default_rng(0).choice(n, EFFICIENCY_SOURCES, replace=False)
+        sources = [undirected.nodes[i] for i in drawn]
+        graph = None if recovering else to_networkit(replace(undirected, weighted=False))
+        return cls(n, sources, graph, undirected.index())
+
+    def remove(self, nodes: list[str]) -> None:
+        """Take ``nodes`` out of the kept graph (when there is one)."""
+        if self.shrinking is None:
+            return
+        for node in nodes:
+            if self.shrinking.hasNode(self.position[node]):
+                self.shrinking.removeNode(self.position[node])
+
+    def of_network(self, left: Network) -> float:
+        """The efficiency of ``left``, what remains of the original network."""
+        total = self.total
+        if left.node_count < 2 or total < 2:
+            return 0.0
+        if self.sources is None:
+            distances = _hop_counts(left, np.arange(left.node_count))
+            return float(_inverse_sums(distances).sum() / (total * (total - 1)))
+        if self.shrinking is not None:
+            graph = self.shrinking
+            present = [self.position[s] for s in self.sources]
+            present = [p for p in present if graph.hasNode(p)]
+            if not present:
+                return 0.0
+            search = nkit.distance.SPSP(graph, present)
+            search.run()
+            distances = np.asarray(search.getDistances(), dtype=np.float64)
+            distances[distances >= np.finfo(np.float64).max / 2] = np.inf
+        else:
+            index = left.index()
+            present = [index[s] for s in self.sources if s in index]
+            distances = _hop_counts(left, np.asarray(present, dtype=np.int64))
+        sums = _inverse_sums(distances).sum()
+        return float(sums / (len(self.sources) * (total - 1)))
+
+
+def _hop_counts(undirected: Network, sources: npt.NDArray[np.int64]) -> FloatArray:
+    """Hop counts from ``sources`` to every node (inf where unreachable)."""
+    if len(sources) == 0:
+        return np.zeros((0, undirected.node_count))
+    return np.asarray(
+        csgraph.shortest_path(
+            _adjacency(undirected), directed=False, unweighted=True, indices=sources
+        ),
+        dtype=np.float64,
+    )
+
+
+def _inverse_sums(distances: FloatArray) -> FloatArray:
+    """Per source, the sum of 1/distance to the nodes it reaches."""
     with np.errstate(divide="ignore"):
         inverse = np.where(np.isfinite(distances) & (distances > 0), 1.0 / distances, 0.0)
-    per_source = inverse.sum(axis=1) / (original_nodes - 1)
-    return float(per_source.sum() * (n / len(sources)) / original_nodes)
+    return np.asarray(inverse.sum(axis=1), dtype=np.float64)
 
 
 def _customer_reach(
