@@ -31,17 +31,46 @@ EDGES = {
 }
 
 
-@pytest.mark.parametrize("mode", ["Sequential", "Block"])
-@pytest.mark.parametrize("network_name", ["Meeting", "PhoneCalls"])
-@pytest.mark.parametrize("weighting", ["Unweighted", "Weighted"])
-@pytest.mark.parametrize(("strategy", "column"), [("betweenness", "Betweenness"),
-                                                  ("weighted-degree", "Degree")])  # fmt: skip
+def _published_case(mode: str, network_name: str, weighting: str, column: str) -> pytest.param:  # type: ignore[valid-type]
+    """One published curve; the one that differs by floating-point noise is marked so."""
+    noise = (column, network_name, weighting, mode) == ("Katz", "Meeting", "Unweighted", "Block")
+    marks = (
+        [pytest.mark.xfail(strict=True, reason=NOISE_TIE)] if noise else []
+    )  # strict: if it ever matches, this note is wrong and must go
+    return pytest.param(mode, network_name, weighting, column, marks=marks)
+
+
+NOISE_TIE = (
+    "nodes 5 and 6 of the meetings network are structurally equivalent, so their Katz "
+    "scores are equal; Cavallaro et al.'s solver returned them 3e-17 apart and their code "
+    "took node 5 at step 8, where Fortress sees a tie and takes the later node, 6"
+)
+STRATEGY_OF = {
+    "Betweenness": ("betweenness", "last"),
+    "Degree": ("weighted-degree", "last"),
+    "Katz": ("katz", "last"),
+    # their collective-influence ranking sorts (id, score) records: ties go to the highest id
+    "Collective Influence": ("collective-influence", "highest-id"),
+}
+
+
+@pytest.mark.parametrize(
+    ("mode", "network_name", "weighting", "column"),
+    [
+        _published_case(mode, network_name, weighting, column)
+        for mode in ("Sequential", "Block")
+        for network_name in ("Meeting", "PhoneCalls")
+        for weighting in ("Unweighted", "Weighted")
+        for column in STRATEGY_OF
+    ],
+)
 def test_montagna_published_curves_are_reproduced(
-    shared_data: Path, mode: str, network_name: str, weighting: str, strategy: str, column: str
+    shared_data: Path, mode: str, network_name: str, weighting: str, column: str
 ) -> None:
-    """Their networks are undirected with a repeated pair keeping its later row (networkx
-    Graph), weights read as distances, blocks of five ranked again after each block, and
-    equal scores broken towards the later node."""
+    """All 32 published curves (four measures, two networks, sequential and block, weighted
+    and unweighted). Their networks are undirected with a repeated pair keeping its later
+    row (networkx Graph), weights read as distances, blocks of five ranked again after each
+    block, and equal scores broken as their code breaks them."""
     path = shared_data / PUBLISHED / f"{mode}_{network_name}_{weighting}_5nrem.csv"
     with path.open(encoding="utf-8") as handle:
         published = [(int(row["No"]), float(row[column])) for row in csv.DictReader(handle)]
@@ -49,13 +78,14 @@ def test_montagna_published_curves_are_reproduced(
     network = network.as_undirected("last")
     if weighting == "Unweighted":
         network = network.as_unweighted()
+    strategy, ties = STRATEGY_OF[column]
     plan = DisruptionPlan(
         strategy=strategy,
         remove=published[-1][0],
         mode="block" if mode == "Block" else "sequential",
         step=5,
         weights="distance",
-        ties="last",
+        ties=ties,  # type: ignore[arg-type]
     )
     mine = {step["removed"]: step["largest_component"] for step in disrupt(network, plan)["steps"]}
     for removed, value in published:
@@ -138,6 +168,18 @@ def test_disrupting_a_detected_line_in_comms_data(demo_world: World, tmp_path: P
     assert "customer reach" in chart.read_text(encoding="utf-8")
 
 
+def test_highest_id_ties_compare_numeric_ids_as_numbers() -> None:
+    """Four leaves of one hub tie on degree; ``highest-id`` takes 10 before 9 (numbers,
+    not text), ``last`` the last in node order, ``first`` the first."""
+    network = build("star", [("1", n, 1.0) for n in ("9", "10", "2", "3")], directed=False,
+                    weighted=False)  # fmt: skip
+    taken = {
+        ties: disrupt(network, DisruptionPlan(strategy="degree", remove=2, ties=ties))["removed"]
+        for ties in ("first", "last", "highest-id")
+    }
+    assert taken == {"first": ["1", "9"], "last": ["1", "3"], "highest-id": ["1", "10"]}
+
+
 def test_bad_disruption_options_fail_clearly(shared_data: Path) -> None:
     source = str(shared_data / EDGES["PhoneCalls"])
     for args, message in [
@@ -146,6 +188,7 @@ def test_bad_disruption_options_fail_clearly(shared_data: Path) -> None:
         (["--remove", "0"], "--remove must be at least 1"),
         (["--strategy", "line:line-x"], "no deal line 'line-x'"),
         (["--strategy", "role:boss"], "selects no one"),
+        (["--ties", "random"], "--ties must be one of first, last, highest-id"),
     ]:
         result = runner.invoke(app, ["network", "disrupt", source, *args])
         assert result.exit_code == 2, args

@@ -5,6 +5,7 @@ cores, density, components), and to the iteration tolerance where both iterate
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,14 @@ import pytest
 from scipy.stats import spearmanr
 
 from fortress.network.graph import Network
-from fortress.network.measures import MeasureOptions, measure
+from fortress.network.measures import (
+    KATZ_DIRECT_UP_TO,
+    MeasureOptions,
+    NotDefined,
+    collective_influence_scores,
+    katz_scores,
+    measure,
+)
 from fortress.sources.networks import read_networks
 
 REAL_NETWORKS = [
@@ -158,3 +166,50 @@ def test_sampled_closeness_ranks_people_as_exact_closeness_does(shared_data: Pat
     assert spearmanr(exact, sampled).statistic >= 0.95
     reached = exact > 0
     assert np.median(np.abs(sampled[reached] - exact[reached]) / exact[reached]) <= 0.05
+
+
+@pytest.mark.parametrize("relative", REAL_NETWORKS)
+def test_katz_and_collective_influence_agree_with_networkx(
+    shared_data: Path, relative: str
+) -> None:
+    """The two disruption rankings Cavallaro et al. add: Katz as networkx's
+    ``katz_centrality_numpy`` (weighted as read), collective influence at radius 1 by
+    hand from networkx degrees of the undirected view."""
+    for network in read_networks(_real(shared_data, relative)):
+        if network.node_count > KATZ_DIRECT_UP_TO:
+            continue
+        graph = as_networkx(network)
+        weight = "weight" if network.weighted else None
+        theirs = nx.katz_centrality_numpy(graph, weight=weight)
+        close(dict(zip(network.nodes, katz_scores(network), strict=True)), theirs, EXACT)
+        # both directions of a pair become one edge weighing their sum
+        simple = as_networkx(network.as_undirected())
+        k = dict(simple.degree(weight=weight))
+        influence = {
+            node: (k[node] - 1) * sum(k[other] - 1 for other in simple[node]) for node in simple
+        }
+        mine = collective_influence_scores(network)
+        close(dict(zip(network.nodes, mine, strict=True)), influence, EXACT)
+
+
+def test_katz_on_large_networks_iterates_and_refuses_where_undefined() -> None:
+    """Above the direct-solve size the series is iterated: the same figures where it
+    converges; a clear refusal where Katz is not defined (attenuation too high)."""
+    rng = np.random.default_rng(11)
+    size = KATZ_DIRECT_UP_TO + 500
+    pairs = rng.integers(0, size, (2 * size, 2))
+    pairs = np.unique(pairs[pairs[:, 0] != pairs[:, 1]], axis=0)
+    scattered = Network(
+        name="random",
+        directed=True,
+        weighted=False,
+        nodes=[f"p{i}" for i in range(size)],
+        sources=pairs[:, 0],
+        targets=pairs[:, 1],
+        weights=np.ones(len(pairs)),
+    )
+    theirs = nx.katz_centrality(as_networkx(scattered), alpha=0.1, max_iter=1000, tol=1e-12)
+    close(dict(zip(scattered.nodes, katz_scores(scattered), strict=True)), theirs, ITERATED)
+    heavy = replace(scattered, weighted=True, weights=np.full(len(pairs), 50.0))
+    with pytest.raises(NotDefined, match="Katz centrality is not defined"):
+        katz_scores(heavy)

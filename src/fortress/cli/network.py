@@ -194,7 +194,8 @@ def disrupt_command(
     strategy: Annotated[
         str,
         typer.Option(
-            help="degree, weighted-degree, betweenness, pagerank, random, names:A;B, "
+            help="degree, weighted-degree, betweenness, pagerank, katz, collective-influence, "
+            "random, names:A;B, "
             "role:VALUE or line:LINE_ID; several separated by commas are compared.",
         ),
     ] = "degree,betweenness,random",
@@ -207,7 +208,10 @@ def disrupt_command(
         str, typer.Option(help="none, replacement, reconnection or both (see the methods).")
     ] = "none",
     runs: Annotated[int, typer.Option(help="Runs to average for random or recovery.")] = 20,
-    ties: Annotated[str, typer.Option(help="Equal scores: first or last in node order.")] = "first",
+    ties: Annotated[
+        str,
+        typer.Option(help="Equal scores: first or last in node order, or highest-id."),
+    ] = "first",
     weights: WeightsOption = "strength",
     annotate: Annotated[
         Path | None, typer.Option(help="CSV with a `node` column (and `role`, for role:).")

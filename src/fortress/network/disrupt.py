@@ -2,11 +2,12 @@
 step by step, optionally letting the network recover (``recovery.py``).
 
 Strategies rank actors by a measure (``degree``, ``weighted-degree``, ``betweenness``,
-``pagerank``), pick them at random (``random``: the baseline, averaged over runs), or take
-a given set: ``names:A,B,C`` or ``role:VALUE`` (actors whose ``role`` attribute is VALUE,
-e.g. from ``--annotate``). ``sequential`` mode removes the top actor and ranks again;
-``block`` removes the top ``step`` actors at once, then ranks again (Cavallaro et al.
-2020). A block as large as ``remove`` is a one-day strike ranked on the intact network.
+``pagerank``, ``katz``, ``collective-influence``), pick them at random (``random``: the
+baseline, averaged over runs), or take a given set: ``names:A,B,C`` or ``role:VALUE``
+(actors whose ``role`` attribute is VALUE, e.g. from ``--annotate``). ``sequential`` mode
+removes the top actor and ranks again; ``block`` removes the top ``step`` actors at once,
+then ranks again (Cavallaro et al. 2020). A block as large as ``remove`` is a one-day
+strike ranked on the intact network.
 
 Damage per step (Latora and Marchiori 2001; Cavallaro et al. 2020):
 
@@ -31,12 +32,28 @@ from scipy import sparse
 from scipy.sparse import csgraph
 
 from fortress.network.graph import FloatArray, Network
-from fortress.network.measures import MeasureOptions, betweenness_scores, pagerank_scores
+from fortress.network.measures import (
+    MeasureOptions,
+    NotDefined,
+    betweenness_scores,
+    collective_influence_scores,
+    katz_scores,
+    pagerank_scores,
+)
 from fortress.network.nk import WeightMeaning, seed, to_networkit
 from fortress.network.recovery import Recovery, recover
 
 Mode = Literal["sequential", "block"]
-RANKED = ("degree", "weighted-degree", "betweenness", "pagerank")
+Ties = Literal["first", "last", "highest-id"]
+TIES: tuple[Ties, ...] = ("first", "last", "highest-id")
+RANKED = (
+    "degree",
+    "weighted-degree",
+    "betweenness",
+    "pagerank",
+    "katz",
+    "collective-influence",
+)
 EXACT_EFFICIENCY_UP_TO = 5_000
 EFFICIENCY_SOURCES = 16
 LARGE_BETWEENNESS_PIVOTS = 16
@@ -59,7 +76,7 @@ class DisruptionPlan:
     runs: int = 20
     """Repetitions for a random strategy or a recovery model (results are averaged)."""
     seed: int = 1
-    ties: Literal["first", "last"] = "first"
+    ties: Ties = "first"
     customers: frozenset[str] = frozenset()
     line_numbers: frozenset[str] = frozenset()
 
@@ -144,12 +161,27 @@ def _fixed_targets(network: Network, strategy: str) -> list[str] | None:
 
 def _ranking(network: Network, plan: DisruptionPlan, rng: np.random.Generator) -> list[str]:
     """Actors from most to least important by the plan's measure. Scores equal to 12
-    decimal places are ties, broken by node order: the earlier node first, or with
-    ``ties="last"`` the later one (as Cavallaro et al.'s code does)."""
+    decimal places are ties, broken by ``plan.ties``: the earlier node in node order first,
+    the later one (``last``, as Cavallaro et al.'s code does for most measures), or the
+    highest node id (``highest-id``, numbers compared as numbers: as their code does for
+    collective influence)."""
     scores = np.round(_scores(network, plan, rng), 12)
-    position = np.arange(len(scores))
-    order = np.lexsort((position if plan.ties == "first" else -position, -scores))
+    order = np.lexsort((_tie_breaks(network, plan.ties), -scores))
     return [network.nodes[i] for i in order]
+
+
+def _tie_breaks(network: Network, ties: Ties) -> npt.NDArray[np.int64]:
+    """Per node, a key whose smallest value wins a tie."""
+    position = np.arange(network.node_count)
+    if ties == "first":
+        return position
+    if ties == "last":
+        return -position
+    numeric = all(node.lstrip("-").isdigit() for node in network.nodes)
+    by_id = sorted(position, key=lambda i: int(network.nodes[i]) if numeric else network.nodes[i])
+    rank = np.empty_like(position)
+    rank[np.asarray(by_id, dtype=np.int64)] = position
+    return -rank
 
 
 def _scores(network: Network, plan: DisruptionPlan, rng: np.random.Generator) -> FloatArray:
@@ -164,6 +196,13 @@ def _scores(network: Network, plan: DisruptionPlan, rng: np.random.Generator) ->
         return np.asarray(degree + np.bincount(network.targets, weights, minlength=n), float)
     if plan.strategy == "pagerank":
         return pagerank_scores(network)
+    if plan.strategy == "katz":
+        try:
+            return katz_scores(network)
+        except NotDefined as exc:
+            raise StrategyError(str(exc)) from exc
+    if plan.strategy == "collective-influence":
+        return collective_influence_scores(network)
     graph = to_networkit(network, lengths=plan.weights)
     options = MeasureOptions(weights=plan.weights, pivots=LARGE_BETWEENNESS_PIVOTS)
     return betweenness_scores(graph, n <= options.exact_up_to, options)

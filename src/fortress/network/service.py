@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from fortress.network.comms import LineRoles, comms_network, line_roles
-from fortress.network.disrupt import DisruptionPlan, compare
+from fortress.network.disrupt import TIES, DisruptionPlan, compare
 from fortress.network.graph import Network
 from fortress.network.measures import MeasureOptions, Measures, measure
 from fortress.network.phases import read_annotations
@@ -82,8 +82,8 @@ def _check(options: dict[str, Any]) -> None:
         raise DisruptError(f"--recovery must be one of {', '.join(PRESETS)}")
     if options["runs"] < 1:
         raise DisruptError("--runs must be at least 1")
-    if options["ties"] not in ("first", "last"):
-        raise DisruptError(f"--ties must be first or last, not {options['ties']!r}")
+    if options["ties"] not in TIES:
+        raise DisruptError(f"--ties must be one of {', '.join(TIES)}, not {options['ties']!r}")
     if options["weights"] not in ("strength", "distance"):
         raise DisruptError(f"--weights must be strength or distance, not {options['weights']!r}")
 
