@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 import typer
 
 if TYPE_CHECKING:
+    from fortress.ingest.report import IngestSummary
     from fortress.store.workspace import Workspace
 
 DEFAULT_WORKSPACE = Path("fortress-workspace")
@@ -48,3 +49,15 @@ def fail(message: str, code: int = 2) -> NoReturn:
 def print_json(data: Any) -> None:
     """Write ``data`` as indented JSON to standard output."""
     sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+
+
+def report_ingest(summaries: list[IngestSummary], as_json: bool) -> None:
+    """Print the ingest summaries (a table, or JSON); exit 1 if any file was refused."""
+    from fortress.cli.render import render_ingest
+
+    if as_json:
+        print_json([s.to_dict() for s in summaries])
+    else:
+        render_ingest(summaries)
+    if any(not s.ok for s in summaries):
+        raise typer.Exit(1)

@@ -20,10 +20,12 @@ from fortress.cli.common import (
     fail,
     open_workspace,
     print_json,
+    report_ingest,
     settings,
 )
 from fortress.cli.lines import evaluate_command, lines_app, numbers_app, report_app
 from fortress.cli.network import network_app
+from fortress.cli.place import place_app
 
 if TYPE_CHECKING:
     from fortress.ingest.report import IngestSummary
@@ -41,6 +43,7 @@ app.add_typer(lines_app, name="lines")
 app.add_typer(numbers_app, name="numbers")
 app.add_typer(report_app, name="report")
 app.add_typer(network_app, name="network")
+app.add_typer(place_app, name="place")
 app.command("evaluate")(evaluate_command)
 
 
@@ -123,7 +126,7 @@ def ingest_comms_command(
         )
         for path in files
     ]
-    _report_ingest(summaries, as_json)
+    report_ingest(summaries, as_json)
 
 
 @ingest_app.command("cells")
@@ -137,7 +140,7 @@ def ingest_cells_command(
     from fortress.ingest.cells import ingest_cells
 
     summary = ingest_cells(open_workspace(), file)
-    _report_ingest([summary], as_json)
+    report_ingest([summary], as_json)
 
 
 @ingest_app.command("layouts")
@@ -166,17 +169,6 @@ def _with_progress(path: Path, run: Any, *, quiet: bool) -> IngestSummary:
     with Progress(*columns, transient=True) as bar:
         task = bar.add_task(f"ingest {path.name}", total=None)
         return run(lambda done, total: bar.update(task, completed=done, total=total))  # type: ignore[no-any-return]
-
-
-def _report_ingest(summaries: list[IngestSummary], as_json: bool) -> None:
-    from fortress.cli.render import render_ingest
-
-    if as_json:
-        print_json([s.to_dict() for s in summaries])
-    else:
-        render_ingest(summaries)
-    if any(not s.ok for s in summaries):
-        raise typer.Exit(1)
 
 
 @app.command()

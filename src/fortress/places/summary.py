@@ -1,0 +1,62 @@
+"""Monthly counts of street-level crime by type for an area (``fortress place summary``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+
+from fortress.model.sql import literal
+from fortress.places.areas import Area, resolve_area
+from fortress.places.store import CRIMES, current_sql
+from fortress.store.workspace import Workspace, connect_duckdb
+
+
+def lsoa_names(con: duckdb.DuckDBPyConnection, crimes: str) -> dict[str, str]:
+    """LSOA code -> name, as the crime rows give them."""
+    rows = con.execute(
+        f"SELECT DISTINCT lsoa_code, lsoa_name FROM ({crimes}) WHERE lsoa_code IS NOT NULL"
+    ).fetchall()
+    return {code: name or "" for code, name in rows}
+
+
+def area_summary(workspace: Workspace, spec: str) -> dict[str, Any]:
+    """For the area ``spec`` names: counts per month and crime type, with every month in
+    the data and every type listed (zero where nothing was recorded)."""
+    con = connect_duckdb(memory_limit="2GB")
+    try:
+        crimes = current_sql(workspace, CRIMES)
+        area = resolve_area(spec, lsoa_names(con, crimes))
+        return {"area": _describe(area), **monthly_counts(con, crimes, area)}
+    finally:
+        con.close()
+
+
+def _describe(area: Area) -> dict[str, Any]:
+    return {"name": area.name, "lsoas": len(area.codes), "how": area.how}
+
+
+def monthly_counts(con: duckdb.DuckDBPyConnection, crimes: str, area: Area) -> dict[str, Any]:
+    """Counts per (month, crime type) in ``area``, zeros included, and per-type totals."""
+    codes = ", ".join(literal(code) for code in sorted(area.codes))
+    rows = con.execute(
+        f"WITH c AS ({crimes}), "
+        "months AS (SELECT DISTINCT month FROM c), types AS (SELECT DISTINCT crime_type FROM c), "
+        f"mine AS (SELECT month, crime_type, count(*) AS n FROM c WHERE lsoa_code IN ({codes}) "
+        "GROUP BY ALL) "
+        "SELECT strftime(m.month, '%Y-%m'), t.crime_type, coalesce(mine.n, 0) "
+        "FROM months m CROSS JOIN types t LEFT JOIN mine USING (month, crime_type) "
+        "ORDER BY 1, 2"
+    ).fetchall()
+    months = sorted({month for month, _, _ in rows})
+    types = sorted({crime_type for _, crime_type, _ in rows})
+    totals: dict[str, int] = dict.fromkeys(types, 0)
+    for _, crime_type, count in rows:
+        totals[crime_type] += int(count)
+    return {
+        "months": months,
+        "crime_types": types,
+        "counts": [{"month": m, "crime_type": t, "count": int(n)} for m, t, n in rows],
+        "totals": totals,
+        "total": sum(totals.values()),
+    }

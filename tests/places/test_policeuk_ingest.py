@@ -1,0 +1,215 @@
+"""police.uk ingest and area summaries: the real Hampshire files against the counts in their
+PROVENANCE, and every kind of bad input on small synthetic files."""
+
+from __future__ import annotations
+
+import csv
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from fortress.cli.main import app
+from fortress.ingest.policeuk import ingest_policeuk
+from fortress.places.policeuk import LAYOUTS, STREET
+from fortress.places.summary import area_summary
+from fortress.store.workspace import Workspace
+
+runner = CliRunner()
+STREET_HEADER = list(LAYOUTS[STREET].header)
+
+# From policeuk/hampshire_street/PROVENANCE.md: rows, Gosport, Southampton, Havant, force ASB.
+PUBLISHED = {
+    "2024-01": (13_484, 547, 2_827, 911, 1_125),
+    "2024-02": (13_133, 589, 2_776, 899, 1_224),
+    "2024-03": (13_997, 640, 2_805, 889, 1_345),
+    "2024-04": (13_445, 582, 2_598, 871, 1_516),
+    "2025-01": (13_481, 579, 2_851, 921, 1_256),
+    "2025-02": (12_645, 527, 2_619, 876, 1_222),
+    "2025-03": (14_154, 632, 2_952, 877, 1_569),
+    "2025-04": (13_986, 558, 2_802, 833, 1_817),
+    "2025-05": (14_787, 687, 2_970, 893, 1_923),
+    "2025-06": (13_068, 584, 2_777, 849, 1_652),
+    "2025-07": (15_873, 712, 3_145, 1_005, 2_241),
+    "2025-08": (14_544, 621, 2_841, 988, 430),
+    "2025-09": (13_568, 588, 2_744, 918, 1_546),
+    "2025-10": (13_666, 540, 2_873, 975, 1_644),
+    "2025-11": (12_901, 496, 2_619, 792, 1_314),
+    "2025-12": (12_302, 488, 2_417, 836, 1_183),
+}
+STOP_SEARCH_ROWS = {"2024-01": 1_040, "2024-02": 1_886, "2024-03": 1_241, "2024-04": 1_001}
+
+
+@pytest.fixture(scope="module")
+def hampshire(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Workspace:
+    """A workspace holding all 16 street files and the 4 stop-and-search files."""
+    workspace = Workspace.open(tmp_path_factory.mktemp("hampshire") / "ws")
+    folder = shared_data / "policeuk"
+    files = sorted((folder / "hampshire_street").glob("*.csv"))
+    files += sorted((folder / "hampshire_stop_and_search").glob("*.csv"))
+    for path in files:
+        summary = ingest_policeuk(workspace, path)
+        assert summary.ok, summary.error
+    return workspace
+
+
+def test_every_real_row_is_ingested(hampshire: Workspace) -> None:
+    batches = {Path(b.source_path).name: b for b in hampshire.batches()}
+    for month, (rows, *_rest) in PUBLISHED.items():
+        batch = batches[f"{month}-hampshire-street.csv"]
+        assert (batch.rows_read, batch.accepted, batch.rejected) == (rows, rows, 0)
+    for month, rows in STOP_SEARCH_ROWS.items():
+        batch = batches[f"{month}-hampshire-stop-and-search.csv"]
+        assert (batch.table_name, batch.accepted, batch.rejected) == ("stop_searches", rows, 0)
+
+
+@pytest.mark.parametrize(("area", "column"), [("Gosport", 1), ("Southampton", 2), ("Havant", 3)])
+def test_area_counts_per_month_match_the_provenance(
+    hampshire: Workspace, area: str, column: int
+) -> None:
+    result = area_summary(hampshire, area)
+    per_month = {month: 0 for month in result["months"]}
+    for row in result["counts"]:
+        per_month[row["month"]] += row["count"]
+    assert per_month == {month: counts[column] for month, counts in PUBLISHED.items()}
+    if area == "Gosport":
+        assert result["area"]["lsoas"] == 56
+
+
+def test_force_wide_anti_social_behaviour_per_month(hampshire: Workspace, tmp_path: Path) -> None:
+    """The empty prefix is every LSOA: force-wide counts (August 2025's collapse of ASB to
+    430 is in the published file itself). A file of LSOA codes is an area too."""
+    result = area_summary(hampshire, "")
+    asb = {
+        row["month"]: row["count"]
+        for row in result["counts"]
+        if row["crime_type"] == "Anti-social behaviour"
+    }
+    assert asb == {month: counts[4] for month, counts in PUBLISHED.items()}
+    codes = tmp_path / "two.csv"
+    codes.write_text("lsoa_code\nE01022800\nE01022801\n", encoding="utf-8")
+    two = area_summary(hampshire, str(codes))
+    gosport = area_summary(hampshire, "Gosport")["total"]
+    assert two["area"]["lsoas"] == 2 and 0 < two["total"] < gosport
+
+
+def test_the_same_file_twice_adds_nothing(shared_data: Path, workspace: Workspace) -> None:
+    path = shared_data / "policeuk" / "hampshire_street" / "2024-01-hampshire-street.csv"
+    first, again = ingest_policeuk(workspace, path), ingest_policeuk(workspace, path)
+    assert (first.accepted, again.accepted, again.duplicates) == (13_484, 0, 13_484)
+    assert "ingested before" in again.notes[0]
+    assert len(workspace.data_files("crimes")) == 1
+
+
+def _row(month: str = "2025-03", **changes: str) -> list[str]:
+    values = {
+        "Crime ID": "c0ffee",
+        "Month": month,
+        "Reported by": "Test Constabulary",
+        "Falls within": "Test Constabulary",
+        "Longitude": "-1.130000",
+        "Latitude": "50.790000",
+        "Location": "On or near High Street",
+        "LSOA code": "E01022800",
+        "LSOA name": "Gosport 001A",
+        "Crime type": "Drugs",
+        "Last outcome category": "Under investigation",
+        "Context": "",
+    }
+    values.update(changes)
+    return [values[name] for name in STREET_HEADER]
+
+
+def test_bad_rows_are_rejected_with_reasons_and_nothing_is_lost(
+    workspace: Workspace, write_csv: object
+) -> None:
+    rows = [
+        _row(),
+        _row(month="March"),
+        _row(month="2025-04"),
+        _row(Longitude="west"),
+        _row(Latitude="95.0"),
+        _row(**{"Crime type": "Cyber crime"}),
+        _row(**{"LSOA code": "", "LSOA name": "", "Longitude": "", "Latitude": ""}),
+        ["", "", "", "", "", "", "", "", "", "", "", ""],
+        ["too", "few"],
+    ]
+    path = write_csv("2025-03-test-street.csv", STREET_HEADER, rows)  # type: ignore[operator]
+    summary = ingest_policeuk(workspace, path)
+    assert summary.ok
+    assert (summary.read, summary.accepted, summary.rejected, summary.blank) == (9, 3, 5, 1)
+    with open(summary.rejects_file or "", encoding="utf-8") as handle:
+        rejects = {
+            int(r["row"]): (r["column"], r["value"], r["reason"]) for r in csv.DictReader(handle)
+        }
+    assert rejects[3] == ("Month", "March", "is not a month (YYYY-MM)")
+    assert rejects[4] == ("Month", "2025-04", "is not in 2025-03, the month the file is named for")
+    assert rejects[5][:2] == ("Longitude", "west")
+    assert rejects[6][:2] == ("Latitude", "95.0")
+    assert 10 in rejects  # the ragged row, with its text
+    assert any("'Cyber crime'" in note for note in summary.notes)
+    assert any("1 rows have no location" in note for note in summary.notes)
+
+
+def test_a_file_with_another_header_is_refused_with_the_difference(
+    workspace: Workspace, write_csv: object
+) -> None:
+    header = [name for name in STREET_HEADER if name != "Context"] + ["Notes"]
+    path = write_csv("2025-03-test-street.csv", header, [_row()])  # type: ignore[operator]
+    summary = ingest_policeuk(workspace, path)
+    assert not summary.ok
+    assert "missing Context; unexpected Notes" in (summary.error or "")
+    assert workspace.data_files("crimes") == []
+    swapped = [STREET_HEADER[1], STREET_HEADER[0], *STREET_HEADER[2:]]
+    path = write_csv("2025-03-other-street.csv", swapped, [_row()])  # type: ignore[operator]
+    assert "in another order" in (ingest_policeuk(workspace, path).error or "")
+    path = write_csv("notes.csv", ["a", "b"], [["1", "2"]])  # type: ignore[operator]
+    assert "not a police.uk" in (ingest_policeuk(workspace, path).error or "")
+    path = write_csv("2025-03-test-street.csv", STREET_HEADER, [])  # type: ignore[operator]
+    assert "no data rows" in (ingest_policeuk(workspace, path).error or "")
+
+
+def test_a_republished_month_replaces_the_earlier_file(
+    workspace: Workspace, write_csv: object, tmp_path: Path
+) -> None:
+    """police.uk republishes months; analyses count the file ingested last."""
+    first = write_csv("2025-03-test-street.csv", STREET_HEADER, [_row(), _row()])  # type: ignore[operator]
+    assert ingest_policeuk(workspace, first).accepted == 2
+    later = tmp_path / "later"
+    later.mkdir()
+    again = later / "2025-03-test-street.csv"
+    again.write_text(first.read_text(encoding="utf-8") + ",".join(_row()) + "\n", encoding="utf-8")
+    assert ingest_policeuk(workspace, again).accepted == 3
+    assert area_summary(workspace, "Gosport")["total"] == 3
+
+
+def test_cli_reads_folders_and_the_archive_zip(shared_data: Path, tmp_path: Path) -> None:
+    street = shared_data / "policeuk" / "hampshire_street"
+    archive = tmp_path / "police-uk-archive.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        for month in ("2024-01", "2024-02"):
+            zipped.write(
+                street / f"{month}-hampshire-street.csv", f"{month}/{month}-hampshire-street.csv"
+            )
+        zipped.writestr("README.txt", "not data")
+    ws = tmp_path / "ws"
+
+    def place(*args: str) -> Result:
+        return runner.invoke(app, ["--workspace", str(ws), "place", *args])
+
+    result = place("ingest", str(archive), "--json")
+    assert result.exit_code == 0, result.stderr
+    assert [s["accepted"] for s in json.loads(result.stdout)] == [13_484, 13_133]
+    assert (ws / "imports" / archive.name / "2024-01" / "2024-01-hampshire-street.csv").is_file()
+    assert json.loads(place("summary", "--area", "Gosport", "--json").stdout)["total"] == 547 + 589
+    result = place("summary", "--area", "Gosport")
+    assert result.exit_code == 0 and "1,136" in result.stdout
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = place("ingest", str(empty))
+    assert result.exit_code == 2 and "no police.uk files" in result.stderr
+    result = place("summary", "--area", "Atlantis")
+    assert result.exit_code == 2
+    assert "no LSOA name in the data starts with 'Atlantis'" in result.stderr
