@@ -42,19 +42,6 @@ PUBLISHED = {
 STOP_SEARCH_ROWS = {"2024-01": 1_040, "2024-02": 1_886, "2024-03": 1_241, "2024-04": 1_001}
 
 
-@pytest.fixture(scope="module")
-def hampshire(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Workspace:
-    """A workspace holding all 16 street files and the 4 stop-and-search files."""
-    workspace = Workspace.open(tmp_path_factory.mktemp("hampshire") / "ws")
-    folder = shared_data / "policeuk"
-    files = sorted((folder / "hampshire_street").glob("*.csv"))
-    files += sorted((folder / "hampshire_stop_and_search").glob("*.csv"))
-    for path in files:
-        summary = ingest_policeuk(workspace, path)
-        assert summary.ok, summary.error
-    return workspace
-
-
 def test_every_real_row_is_ingested(hampshire: Workspace) -> None:
     batches = {Path(b.source_path).name: b for b in hampshire.batches()}
     for month, (rows, *_rest) in PUBLISHED.items():

@@ -63,6 +63,28 @@ def summary_command(
         _render_summary(result)
 
 
+@place_app.command("quality")
+def quality_command(as_json: JsonOption = False) -> None:
+    """Months and categories whose counts depart sharply from their history."""
+    from fortress.places.quality import quality
+    from fortress.places.store import NoPlaceData
+
+    try:
+        result = quality(open_workspace())
+    except NoPlaceData as exc:
+        fail(str(exc))
+    if as_json:
+        print_json(result)
+        return
+    from fortress.cli.render import console
+
+    console.print(f"Method: {result['method']}.", highlight=False)
+    if not result["flags"]:
+        console.print("No month is flagged.")
+    for flag in result["flags"]:
+        console.print(f"[yellow]flag[/] {flag['text']}", highlight=False)
+
+
 SHORT_TYPES = {
     "Anti-social behaviour": "ASB",
     "Criminal damage and arson": "Damage & arson",
@@ -100,3 +122,5 @@ def _render_summary(result: dict[str, Any]) -> None:
     table.add_row("all", *(f"{n:,}" for n in month_totals), f"{result['total']:,}", style="bold")
     needed = 24 + 8 * (len(months) + 1)
     (console if console.width >= needed else Console(width=needed)).print(table)
+    for warning in result["warnings"]:
+        console.print(f"[yellow]warning[/] {warning}", highlight=False)

@@ -8,6 +8,7 @@ import duckdb
 
 from fortress.model.sql import literal
 from fortress.places.areas import Area, resolve_area
+from fortress.places.quality import force_flags
 from fortress.places.store import CRIMES, current_sql
 from fortress.store.workspace import Workspace, connect_duckdb
 
@@ -27,9 +28,16 @@ def area_summary(workspace: Workspace, spec: str) -> dict[str, Any]:
     try:
         crimes = current_sql(workspace, CRIMES)
         area = resolve_area(spec, lsoa_names(con, crimes))
-        return {"area": _describe(area), **monthly_counts(con, crimes, area)}
+        counts = monthly_counts(con, crimes, area)
+        flagged = sorted({flag.month for flag in force_flags(con, crimes)})
     finally:
         con.close()
+    warnings = [
+        f"{month} is flagged by the data-quality check (`fortress place quality`): its "
+        "counts depart sharply from the other months; treat it with care"
+        for month in flagged
+    ]
+    return {"area": _describe(area), **counts, "flagged_months": flagged, "warnings": warnings}
 
 
 def _describe(area: Area) -> dict[str, Any]:

@@ -1,0 +1,135 @@
+"""Data quality of the police.uk crime table (``fortress place quality``): months and
+categories whose counts depart sharply from their own history, and districts whose share
+of the force departs from theirs, so that no evaluation silently uses a broken month.
+
+A cell (a count for one month) is flagged when it is at most half or at least twice the
+median of the same series over the *other* months, and also at least ``NOISE_SIGMAS``
+Poisson standard deviations from it (so small counts are not flagged for noise). At force
+level, seasonal swings in a category stay well inside a factor of two; a file with
+missing rows or a mislabelled category does not. Method and thresholds:
+``docs/methods/place.md``.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections import defaultdict
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import duckdb
+
+from fortress.places.store import CRIMES, current_sql
+from fortress.store.workspace import Workspace, connect_duckdb
+
+FACTOR = 2.0
+NOISE_SIGMAS = 4.0
+MIN_MONTHS = 4
+"""A series needs this many months before any of them can be judged."""
+ALL = "all crime types"
+
+
+@dataclass(frozen=True, slots=True)
+class Flag:
+    """One count that departs from its history."""
+
+    scope: str
+    """``force`` (a crime type, or all types, force-wide) or ``district`` (a district's
+    share of the force's crimes)."""
+    name: str
+    """The crime type, ``all crime types``, or the district."""
+    month: str
+    count: float
+    expected: float
+    """The median of the other months."""
+    ratio: float
+    text: str
+
+
+def quality(workspace: Workspace) -> dict[str, Any]:
+    """Every flagged cell of the crime table, with the method."""
+    con = connect_duckdb(memory_limit="2GB")
+    try:
+        crimes = current_sql(workspace, CRIMES)
+        flags = force_flags(con, crimes) + district_flags(con, crimes)
+    finally:
+        con.close()
+    return {
+        "method": (
+            f"a count is flagged when it is at most 1/{FACTOR:g} or at least {FACTOR:g} times "
+            f"the median of the other months of its series and {NOISE_SIGMAS:g} Poisson "
+            f"standard deviations from it; series of fewer than {MIN_MONTHS} months are not "
+            "judged"
+        ),
+        "flags": [asdict(flag) for flag in flags],
+        "flagged_months": sorted({flag.month for flag in flags}),
+    }
+
+
+def force_flags(con: duckdb.DuckDBPyConnection, crimes: str) -> list[Flag]:
+    """Force-wide counts per crime type and month, and all types per month."""
+    rows = con.execute(
+        f"SELECT crime_type, strftime(month, '%Y-%m'), count(*) FROM ({crimes}) GROUP BY ALL"
+    ).fetchall()
+    months = sorted({month for _, month, _ in rows})
+    series: dict[str, dict[str, float]] = defaultdict(lambda: dict.fromkeys(months, 0.0))
+    for crime_type, month, count in rows:
+        series[crime_type][month] += count
+        series[ALL][month] += count
+    flags = []
+    for name, counts in sorted(series.items()):
+        for month, count, expected in _departures(counts):
+            text = (
+                f"{month}: {name}: {count:,.0f} force-wide against a median of "
+                f"{expected:,.0f} in the other months"
+            )
+            flags.append(Flag("force", name, month, count, expected, count / expected, text))
+    return flags
+
+
+def district_flags(con: duckdb.DuckDBPyConnection, crimes: str) -> list[Flag]:
+    """Each district's (local authority's: the LSOA name without its code) count per month,
+    judged as a share of the force's month, so that force-wide swings cancel out."""
+    rows = con.execute(
+        "SELECT regexp_replace(lsoa_name, ' [0-9]{3}[A-Z]$', ''), strftime(month, '%Y-%m'), "
+        f"count(*) FROM ({crimes}) WHERE lsoa_name IS NOT NULL GROUP BY ALL"
+    ).fetchall()
+    months = sorted({month for _, month, _ in rows})
+    totals = dict.fromkeys(months, 0.0)
+    counts: dict[str, dict[str, float]] = defaultdict(lambda: dict.fromkeys(months, 0.0))
+    for district, month, count in rows:
+        counts[district][month] += count
+        totals[month] += count
+    flags = []
+    for district, series in sorted(counts.items()):
+        # scaled to the force's median month, so the Poisson guard reads as counts
+        typical = statistics.median(totals.values())
+        scaled = {m: series[m] / totals[m] * typical for m in months if totals[m]}
+        for month, share, expected in _departures(scaled):
+            text = (
+                f"{month}: {district} has {series[month]:,.0f} crimes, {share / typical:.1%} "
+                f"of the force's, against a median share of {expected / typical:.1%} in the "
+                "other months"
+            )
+            usual = expected / typical * totals[month]
+            flags.append(
+                Flag("district", district, month, series[month], usual, share / expected, text)
+            )
+    return flags
+
+
+def _departures(series: dict[str, float]) -> list[tuple[str, float, float]]:
+    """(month, value, median of the other months) for each value that departs sharply."""
+    if len(series) < MIN_MONTHS:
+        return []
+    found = []
+    for month, value in sorted(series.items()):
+        expected = statistics.median(v for m, v in series.items() if m != month)
+        if expected <= 0:
+            continue
+        ratio = value / expected
+        sharp = ratio <= 1 / FACTOR or ratio >= FACTOR
+        if sharp and abs(value - expected) >= NOISE_SIGMAS * math.sqrt(expected):
+            found.append((month, value, expected))
+    return found
