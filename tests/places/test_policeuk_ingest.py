@@ -13,6 +13,7 @@ from typer.testing import CliRunner, Result
 
 from fortress.cli.main import app
 from fortress.ingest.policeuk import ingest_policeuk
+from fortress.places.areas import AreaProblem
 from fortress.places.policeuk import LAYOUTS, STREET
 from fortress.places.summary import area_summary
 from fortress.store.workspace import Workspace
@@ -80,6 +81,35 @@ def test_force_wide_anti_social_behaviour_per_month(hampshire: Workspace, tmp_pa
     two = area_summary(hampshire, str(codes))
     gosport = area_summary(hampshire, "Gosport")["total"]
     assert two["area"]["lsoas"] == 2 and 0 < two["total"] < gosport
+
+
+@pytest.mark.parametrize("polygons", ["LAD23_E07000088_Gosport.geojsonl", "gosport_lsoa21.geojson"])
+def test_a_polygon_area_counts_the_crimes_inside_it(
+    hampshire: Workspace, shared_data: Path, polygons: str
+) -> None:
+    """The Gosport district polygon, or the union of its 56 LSOA polygons: every month's
+    count equals the LSOA-name prefix's (the boundaries' PROVENANCE checked April 2024)."""
+    path = shared_data / "policeuk" / "boundaries" / polygons
+    result = area_summary(hampshire, str(path))
+    assert "polygon" in result["area"]["how"] and "lsoas" not in result["area"]
+    per_month = {month: 0 for month in result["months"]}
+    for row in result["counts"]:
+        per_month[row["month"]] += row["count"]
+    assert per_month == {month: counts[1] for month, counts in PUBLISHED.items()}
+
+
+def test_bad_geojson_areas_are_explained(hampshire: Workspace, tmp_path: Path) -> None:
+    for name, text, message in [
+        ("points.geojson", '{"type": "Point", "coordinates": [-1.1, 50.8]}', "made of polygons"),
+        ("broken.geojson", "{not json", "cannot read it as GeoJSON"),
+        ("grid.geojson", '{"type": "Polygon", "coordinates": [[[450000, 100000], [451000, '
+         '100000], [451000, 101000], [450000, 100000]]]}', "not longitude and latitude"),
+        ("empty.geojson", '{"type": "FeatureCollection", "features": []}', "no polygon"),
+    ]:  # fmt: skip
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        with pytest.raises(AreaProblem, match=message):
+            area_summary(hampshire, str(path))
 
 
 def test_the_same_file_twice_adds_nothing(shared_data: Path, workspace: Workspace) -> None:

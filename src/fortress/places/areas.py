@@ -2,16 +2,23 @@
 
 * an LSOA-name prefix: ``Gosport`` is every LSOA whose police.uk name starts with
   "Gosport" (names are "<local authority> <3 digits><letter>");
-* a file of LSOA codes: one per line, or the first column of a CSV (a header is skipped).
-
-GeoJSON polygons are not read yet (see ``docs/methods/place.md``).
+* a file of LSOA codes: one per line, or the first column of a CSV (a header is skipped);
+* a GeoJSON file of polygons (a FeatureCollection, one Feature or Geometry, or GeoJSON
+  lines: one Feature per line), in WGS84 longitude and latitude as police.uk's
+  coordinates are: the area is their union, and a crime is in it when its point is.
 """
 
 from __future__ import annotations
 
 import csv
+import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import shapely
+import shapely.geometry
+from shapely.geometry.base import BaseGeometry
 
 from fortress.places.policeuk import LSOA_CODE
 
@@ -27,17 +34,16 @@ class Area:
     name: str
     codes: frozenset[str]
     how: str
-    """How the LSOAs were chosen, in words."""
+    """How the LSOAs (or the polygon) were chosen, in words."""
+    polygon: BaseGeometry | None = None
+    """For a GeoJSON area: the union of its polygons (``codes`` is then empty)."""
 
 
 def resolve_area(spec: str, names: dict[str, str]) -> Area:
     """The area ``spec`` names, given the LSOA codes and names the data holds."""
     path = Path(spec)
-    if path.suffix.lower() in (".geojson", ".geojsonl", ".json"):
-        raise AreaProblem(
-            f"{spec}: GeoJSON areas are not read yet; give an LSOA-name prefix or a file of "
-            "LSOA codes"
-        )
+    if path.is_file() and path.suffix.lower() in GEOJSON_SUFFIXES:
+        return _from_geojson(path)
     if path.is_file():
         return _from_file(path, names)
     codes = frozenset(code for code, name in names.items() if name.startswith(spec))
@@ -69,3 +75,45 @@ def _from_file(path: Path, names: dict[str, str]) -> Area:
     if unseen:
         how += f" ({unseen} with no rows in the data)"
     return Area(path.stem, codes, how)
+
+
+GEOJSON_SUFFIXES = (".geojson", ".geojsonl", ".json")
+
+
+def _from_geojson(path: Path) -> Area:
+    """The union of the polygons in a GeoJSON (or GeoJSON lines) file."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+        if path.suffix.lower() == ".geojsonl":
+            documents = [json.loads(line) for line in text.splitlines() if line.strip()]
+        else:
+            documents = [json.loads(text)]
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise AreaProblem(f"{path}: cannot read it as GeoJSON: {exc}") from exc
+    geometries = [g for document in documents for g in _geometries(path, document)]
+    if not geometries:
+        raise AreaProblem(f"{path}: no polygon in the file")
+    polygon = shapely.union_all([shapely.geometry.shape(g) for g in geometries])
+    if polygon.is_empty or not polygon.is_valid:
+        polygon = shapely.make_valid(polygon)
+    west, south, east, north = polygon.bounds
+    if not (-180 <= west <= east <= 180 and -90 <= south <= north <= 90):
+        raise AreaProblem(
+            f"{path}: the coordinates are not longitude and latitude (WGS84), as police.uk's are"
+        )
+    return Area(path.stem, frozenset(), f"inside the {len(geometries)} polygon(s) of {path.name}",
+                polygon)  # fmt: skip
+
+
+def _geometries(path: Path, document: Any) -> list[dict[str, Any]]:
+    """The polygon geometries of one GeoJSON object."""
+    if not isinstance(document, dict):
+        raise AreaProblem(f"{path}: not a GeoJSON object")
+    kind = document.get("type")
+    if kind == "FeatureCollection":
+        return [g for feature in document.get("features", []) for g in _geometries(path, feature)]
+    if kind == "Feature":
+        return _geometries(path, document.get("geometry") or {})
+    if kind in ("Polygon", "MultiPolygon"):
+        return [document]
+    raise AreaProblem(f"{path}: an area is made of polygons, not {kind or 'untyped'} geometry")

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import duckdb
+import pyarrow as pa
+import shapely
 
 from fortress.model.sql import literal
 from fortress.places.areas import Area, resolve_area
@@ -41,16 +43,35 @@ def area_summary(workspace: Workspace, spec: str) -> dict[str, Any]:
 
 
 def _describe(area: Area) -> dict[str, Any]:
-    return {"name": area.name, "lsoas": len(area.codes), "how": area.how}
+    found: dict[str, Any] = {"name": area.name, "how": area.how}
+    if area.polygon is None:
+        found["lsoas"] = len(area.codes)
+    return found
+
+
+def in_area(con: duckdb.DuckDBPyConnection, crimes: str, area: Area) -> str:
+    """SQL for the crime rows in ``area``: by LSOA code, or by point in polygon."""
+    if area.polygon is None:
+        codes = ", ".join(literal(code) for code in sorted(area.codes))
+        return f"SELECT * FROM ({crimes}) WHERE lsoa_code IN ({codes})"
+    west, south, east, north = area.polygon.bounds
+    near = con.sql(
+        f"SELECT source, source_row, longitude, latitude FROM ({crimes}) "
+        f"WHERE longitude BETWEEN {west} AND {east} AND latitude BETWEEN {south} AND {north}"
+    ).to_arrow_table()
+    inside = shapely.contains_xy(
+        area.polygon, near["longitude"].to_numpy(), near["latitude"].to_numpy()
+    )
+    con.register("area_rows", near.filter(pa.array(inside)).select(["source", "source_row"]))
+    return f"SELECT c.* FROM ({crimes}) c SEMI JOIN area_rows USING (source, source_row)"
 
 
 def monthly_counts(con: duckdb.DuckDBPyConnection, crimes: str, area: Area) -> dict[str, Any]:
     """Counts per (month, crime type) in ``area``, zeros included, and per-type totals."""
-    codes = ", ".join(literal(code) for code in sorted(area.codes))
     rows = con.execute(
         f"WITH c AS ({crimes}), "
         "months AS (SELECT DISTINCT month FROM c), types AS (SELECT DISTINCT crime_type FROM c), "
-        f"mine AS (SELECT month, crime_type, count(*) AS n FROM c WHERE lsoa_code IN ({codes}) "
+        f"mine AS (SELECT month, crime_type, count(*) AS n FROM ({in_area(con, crimes, area)}) "
         "GROUP BY ALL) "
         "SELECT strftime(m.month, '%Y-%m'), t.crime_type, coalesce(mine.n, 0) "
         "FROM months m CROSS JOIN types t LEFT JOIN mine USING (month, crime_type) "
