@@ -85,6 +85,67 @@ def quality_command(as_json: JsonOption = False) -> None:
         console.print(f"[yellow]flag[/] {flag['text']}", highlight=False)
 
 
+@place_app.command("hotspots")
+def hotspots_command(
+    area: Annotated[str, typer.Option(help="An LSOA-name prefix, a codes file or GeoJSON.")],
+    period: Annotated[
+        list[str],
+        typer.Option(help="Months FROM..TO (YYYY-MM..YYYY-MM); give two to see the change."),
+    ],
+    crime_type: Annotated[
+        str | None, typer.Option("--type", help="One crime type (default: all).")
+    ] = None,
+    cell_m: Annotated[float, typer.Option(help="Grid cell side in metres.")] = 250,
+    map_file: Annotated[
+        Path | None, typer.Option("--map", help="Write the map as an SVG file.")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Getis-Ord Gi* hot spots on a grid, and emerging, persistent and fading ones."""
+    from fortress.places.areas import AreaProblem
+    from fortress.places.hotspot_map import find_hotspots, hotspot_svg
+    from fortress.places.hotspots import Period
+    from fortress.places.store import NoPlaceData
+
+    if not 1 <= len(period) <= 2:
+        fail("give --period once, or twice to compare two periods")
+    if not 25 <= cell_m <= 5_000:
+        fail("--cell-m must be between 25 and 5000 metres")
+    try:
+        periods = [Period.parse(p) for p in period]
+        result = find_hotspots(
+            open_workspace(), area, periods, cell_m=cell_m, crime_type=crime_type
+        )
+    except (AreaProblem, NoPlaceData, ValueError) as exc:
+        fail(str(exc))
+    if map_file is not None:
+        map_file.write_text(hotspot_svg(result), encoding="utf-8")
+    if as_json:
+        print_json(result)
+        return
+    _render_hotspots(result)
+
+
+def _render_hotspots(result: dict[str, Any]) -> None:
+    from fortress.cli.render import console
+
+    console.print(f"{result['area']['name']} ({result['area']['how']})", highlight=False)
+    console.print(f"Method: {result['method']}.", highlight=False)
+    for p in result["periods"]:
+        console.print(
+            f"{p['period']}: {p['crimes']:,} located crimes; {p['hot_cells']} hot cells, "
+            f"{p['cold_cells']} cold cells",
+            highlight=False,
+        )
+    if "change" in result:
+        change = result["change"]
+        console.print(
+            f"Change: {change['emerging']} emerging, {change['persistent']} persistent, "
+            f"{change['fading']} fading hot-spot cells",
+            highlight=False,
+        )
+
+
 SHORT_TYPES = {
     "Anti-social behaviour": "ASB",
     "Criminal damage and arson": "Damage & arson",
