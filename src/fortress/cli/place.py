@@ -146,6 +146,72 @@ def _render_hotspots(result: dict[str, Any]) -> None:
         )
 
 
+@place_app.command("evaluate")
+def evaluate_command(
+    area: Annotated[str, typer.Option(help="The campaign area (prefix, codes file, GeoJSON).")],
+    before: Annotated[str, typer.Option(help="Months before: FROM..TO (YYYY-MM..YYYY-MM).")],
+    after: Annotated[str, typer.Option(help="Months after: FROM..TO.")],
+    compare: Annotated[
+        str | None, typer.Option(help="Comparison areas, comma-separated (e.g. Havant,Fareham).")
+    ] = None,
+    auto_compare: Annotated[
+        bool,
+        typer.Option("--auto-compare", help="Match comparison districts on the before period."),
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Before and after, against comparison areas, with an interval and a displacement check."""
+    from fortress.places.areas import AreaProblem
+    from fortress.places.evaluate import EvaluationProblem, evaluate
+    from fortress.places.hotspots import Period
+    from fortress.places.store import NoPlaceData
+
+    try:
+        result = evaluate(
+            open_workspace(),
+            area,
+            Period.parse(before),
+            Period.parse(after),
+            compare=[c.strip() for c in compare.split(",") if c.strip()] if compare else None,
+            auto_compare=auto_compare,
+        )
+    except (AreaProblem, EvaluationProblem, NoPlaceData, ValueError) as exc:
+        fail(str(exc))
+    if as_json:
+        print_json(result)
+        return
+    _render_evaluation(result)
+
+
+def _render_evaluation(result: dict[str, Any]) -> None:
+    from rich.table import Table
+
+    from fortress.cli.render import console
+
+    against = ", ".join(c["name"] for c in result["comparisons"])
+    table = Table(
+        title=f"{result['area']['name']}: {result['before']} against {result['after']}, "
+        f"relative to {against}",
+        title_justify="left",
+    )
+    for name in ("crime type", "before", "after", "raw change", "estimate (95% CI)"):
+        table.add_column(name, justify="left" if name == "crime type" else "right")
+    for row in result["results"]:
+        estimate = (
+            "too few"
+            if row["estimate"] is None
+            else f"{row['estimate']:+.1%} ({row['low']:+.1%} to {row['high']:+.1%})"
+        )
+        raw = "" if row["naive_change"] is None else f"{row['naive_change']:+.1%}"
+        table.add_row(row["crime_type"], f"{row['before']:,}", f"{row['after']:,}", raw, estimate)
+    console.print(table)
+    for row in [*result["results"], *result["displacement"]]:
+        console.print(row["text"], highlight=False)
+    console.print(f"Method: {result['method']}.", highlight=False)
+    for warning in result["warnings"]:
+        console.print(f"[yellow]warning[/] {warning}", highlight=False)
+
+
 SHORT_TYPES = {
     "Anti-social behaviour": "ASB",
     "Criminal damage and arson": "Damage & arson",
