@@ -149,7 +149,7 @@ def machine() -> dict[str, str]:
     }
 
 
-SECTIONS = ("lines", "network")
+SECTIONS = ("lines", "network", "places")
 """Parts of ``docs/benchmarks.md`` that their own scripts write between markers."""
 
 
