@@ -221,8 +221,11 @@ def test_cli_reads_folders_and_the_archive_zip(shared_data: Path, tmp_path: Path
     assert [s["accepted"] for s in json.loads(result.stdout)] == [13_484, 13_133]
     assert (ws / "imports" / archive.name / "2024-01" / "2024-01-hampshire-street.csv").is_file()
     assert json.loads(place("summary", "--area", "Gosport", "--json").stdout)["total"] == 547 + 589
-    result = place("summary", "--area", "Gosport")
+    chart = tmp_path / "gosport.svg"
+    result = place("summary", "--area", "Gosport", "--chart", str(chart))
     assert result.exit_code == 0 and "1,136" in result.stdout
+    drawn = chart.read_text(encoding="utf-8")
+    assert drawn.startswith("<svg") and drawn.count("<polyline") >= 2 and ">24-02<" in drawn
     empty = tmp_path / "empty"
     empty.mkdir()
     result = place("ingest", str(empty))

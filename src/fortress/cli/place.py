@@ -44,19 +44,24 @@ def ingest_command(
 def summary_command(
     area: Annotated[
         str,
-        typer.Option(help="An LSOA-name prefix (e.g. Gosport) or a file of LSOA codes."),
+        typer.Option(help="An LSOA-name prefix (e.g. Gosport), a codes file or GeoJSON."),
     ],
+    chart: Annotated[
+        Path | None, typer.Option(help="Write charts of the monthly counts as an SVG file.")
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Street-level crime per month and type in an area."""
     from fortress.places.areas import AreaProblem
     from fortress.places.store import NoPlaceData
-    from fortress.places.summary import area_summary
+    from fortress.places.summary import area_summary, summary_chart
 
     try:
         result = area_summary(open_workspace(), area)
     except (AreaProblem, NoPlaceData) as exc:
         fail(str(exc))
+    if chart is not None:
+        chart.write_text(summary_chart(result), encoding="utf-8")
     if as_json:
         print_json(result)
     else:

@@ -199,7 +199,8 @@ def line_chart(
     body = [
         _legend(list(series), right),
         f'<line x1="{left}" y1="{bottom}" x2="{right}" y2="{bottom}" class="grid"/>',
-        f'<text x="{left - 6}" y="{top + 4}" text-anchor="end" class="axis">{peak:.2f}</text>',
+        f'<text x="{left - 6}" y="{top + 4}" text-anchor="end" class="axis">'
+        f"{f'{peak:,.0f}' if float(peak).is_integer() else f'{peak:.2f}'}</text>",
         f'<text x="{left - 6}" y="{bottom}" text-anchor="end" class="axis">0</text>',
     ]
     for i, label in enumerate(labels):
