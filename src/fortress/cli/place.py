@@ -40,6 +40,30 @@ def ingest_command(
     report_ingest([ingest_policeuk(workspace, file) for file in files], as_json)
 
 
+@place_app.command("fetch")
+def fetch_command(
+    force: Annotated[str, typer.Option(help="The force as police.uk names it, e.g. hampshire.")],
+    first: Annotated[str, typer.Option("--from", help="First month, YYYY-MM.")],
+    last: Annotated[str, typer.Option("--to", help="Last month, YYYY-MM.")],
+    base_url: Annotated[str, typer.Option(help="Where police.uk's archives are.")] = (
+        "https://data.police.uk"
+    ),
+    as_json: JsonOption = False,
+) -> None:
+    """Download a force's months from police.uk's archives and ingest them (needs network)."""
+    from fortress.ingest.policeuk import ingest_policeuk
+    from fortress.places.fetch import FetchProblem, fetch
+    from fortress.places.hotspots import Period
+
+    try:
+        period = Period.parse(f"{first}..{last}")
+        workspace = open_workspace()
+        files = fetch(workspace, force, period.first, period.last, base_url=base_url)
+    except (FetchProblem, ValueError) as exc:
+        fail(str(exc))
+    report_ingest([ingest_policeuk(workspace, file) for file in files], as_json)
+
+
 @place_app.command("summary")
 def summary_command(
     area: Annotated[
