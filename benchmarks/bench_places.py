@@ -28,7 +28,7 @@ from common import REPO, machine, table, write_section
 from fortress.ingest.policeuk import ingest_policeuk
 from fortress.places.evaluate import evaluate
 from fortress.places.hotspot_map import find_hotspots
-from fortress.places.hotspots import Period
+from fortress.places.periods import Period
 from fortress.places.summary import area_summary
 from fortress.store.workspace import Workspace
 

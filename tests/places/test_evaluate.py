@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from fortress.cli.main import app
 from fortress.ingest.policeuk import ingest_policeuk
 from fortress.places.evaluate import ALL, EvaluationProblem, evaluate
-from fortress.places.hotspots import Period
+from fortress.places.periods import Period
 from fortress.places.policeuk import LAYOUTS, STREET
 from fortress.store.workspace import Workspace
 

@@ -14,7 +14,8 @@ from typer.testing import CliRunner
 from fortress.cli.main import app
 from fortress.ingest.policeuk import ingest_policeuk
 from fortress.places.hotspot_map import find_hotspots, hotspot_svg
-from fortress.places.hotspots import Period, gi_star, significant
+from fortress.places.hotspots import gi_star, significant
+from fortress.places.periods import Period
 from fortress.places.policeuk import LAYOUTS, STREET
 from fortress.store.workspace import Workspace
 

@@ -14,6 +14,56 @@ place_app = typer.Typer(
 )
 
 
+area_app = typer.Typer(help="Named campaign areas saved in the workspace.", no_args_is_help=True)
+place_app.add_typer(area_app, name="area")
+PhaseOption = Annotated[str | None, typer.Option(help="Months FROM..TO of this phase.")]
+
+
+@area_app.command("save")
+def area_save_command(
+    name: Annotated[str, typer.Argument(help="The name to save it under.")],
+    area: Annotated[str, typer.Option(help="An LSOA-name prefix, a codes file or GeoJSON.")],
+    clear: PhaseOption = None,
+    hold: PhaseOption = None,
+    build: PhaseOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Save an area (and its campaign's Clear, Hold and Build phases) under a name."""
+    from fortress.places.areas import AreaProblem
+    from fortress.places.campaigns import save_area
+    from fortress.places.periods import Period
+    from fortress.places.store import NoPlaceData
+    from fortress.places.summary import resolve_for_saving
+
+    workspace = open_workspace()
+    given = {"clear": clear, "hold": hold, "build": build}
+    try:
+        phases = {phase: Period.parse(text) for phase, text in given.items() if text}
+        saved = save_area(workspace, name, resolve_for_saving(workspace, area), phases)
+    except (AreaProblem, NoPlaceData, ValueError) as exc:
+        fail(str(exc))
+    if as_json:
+        print_json(saved)
+    else:
+        typer.echo(f"saved {saved['name']!r}: {saved['how']}")
+
+
+@area_app.command("list")
+def area_list_command(as_json: JsonOption = False) -> None:
+    """The saved areas and their phases."""
+    from fortress.places.campaigns import saved_areas
+
+    found = saved_areas(open_workspace())
+    if as_json:
+        print_json(found)
+        return
+    if not found:
+        typer.echo("no saved areas")
+    for item in found:
+        phases = ", ".join(f"{p} {a}..{b}" for p, (a, b) in item["phases"].items())
+        typer.echo(f"{item['name']}: {item['how']}" + (f"; {phases}" if phases else ""))
+
+
 @place_app.command("ingest")
 def ingest_command(
     paths: Annotated[
@@ -53,7 +103,7 @@ def fetch_command(
     """Download a force's months from police.uk's archives and ingest them (needs network)."""
     from fortress.ingest.policeuk import ingest_policeuk
     from fortress.places.fetch import FetchProblem, fetch
-    from fortress.places.hotspots import Period
+    from fortress.places.periods import Period
 
     try:
         period = Period.parse(f"{first}..{last}")
@@ -133,7 +183,7 @@ def hotspots_command(
     """Getis-Ord Gi* hot spots on a grid, and emerging, persistent and fading ones."""
     from fortress.places.areas import AreaProblem
     from fortress.places.hotspot_map import find_hotspots, hotspot_svg
-    from fortress.places.hotspots import Period
+    from fortress.places.periods import Period
     from fortress.places.store import NoPlaceData
 
     if not 1 <= len(period) <= 2:
@@ -192,7 +242,7 @@ def evaluate_command(
     """Before and after, against comparison areas, with an interval and a displacement check."""
     from fortress.places.areas import AreaProblem
     from fortress.places.evaluate import EvaluationProblem, evaluate
-    from fortress.places.hotspots import Period
+    from fortress.places.periods import Period
     from fortress.places.store import NoPlaceData
 
     try:

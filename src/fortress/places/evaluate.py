@@ -24,8 +24,10 @@ import shapely
 import statsmodels.api as sm
 
 from fortress.model.sql import literal
-from fortress.places.areas import Area, resolve_area
-from fortress.places.hotspots import EARTH_RADIUS_M, Period
+from fortress.places.areas import Area
+from fortress.places.campaigns import area_for
+from fortress.places.hotspots import EARTH_RADIUS_M
+from fortress.places.periods import Period
 from fortress.places.quality import force_flags
 from fortress.places.store import CRIMES, current_sql
 from fortress.places.summary import in_area, lsoa_names
@@ -69,10 +71,11 @@ def evaluate(
     try:
         crimes = current_sql(workspace, CRIMES)
         names = lsoa_names(con, crimes)
-        area = resolve_area(spec, names)
+        area = area_for(workspace, spec, names)
         months = _months(con, crimes)
         _check_periods(months, before, after)
-        comparisons = _comparisons(con, crimes, names, area, before, compare, auto_compare)
+        chosen = [area_for(workspace, c, names) for c in compare] if compare else None
+        comparisons = _comparisons(con, crimes, names, area, before, chosen, auto_compare)
         design = Design(area, comparisons, before, after)
         series = {a.name: _monthly(con, crimes, a, before, after) for a in [area, *comparisons]}
         ring = _displacement_ring(con, crimes, design)
@@ -102,13 +105,12 @@ def _comparisons(
     names: dict[str, str],
     area: Area,
     before: Period,
-    compare: list[str] | None,
+    chosen: list[Area] | None,
     auto: bool,
 ) -> list[Area]:
-    if compare and auto:
+    if chosen and auto:
         raise EvaluationProblem("give --compare or --auto-compare, not both")
-    if compare:
-        chosen = [resolve_area(spec, names) for spec in compare]
+    if chosen:
         overlap = [c.name for c in chosen if c.codes & area.codes]
         if overlap:
             raise EvaluationProblem(f"comparison areas overlap the area: {', '.join(overlap)}")

@@ -10,15 +10,16 @@ import numpy as np
 import shapely
 
 from fortress.model.sql import literal
-from fortress.places.areas import Area, resolve_area
+from fortress.places.areas import Area
+from fortress.places.campaigns import area_for
 from fortress.places.hotspots import (
     DEFAULT_CELL_M,
     FDR,
     Grid,
-    Period,
     hot_cells,
     region_of,
 )
+from fortress.places.periods import Period
 from fortress.places.store import CRIMES, current_sql
 from fortress.places.summary import in_area, lsoa_names
 from fortress.store.workspace import Workspace, connect_duckdb
@@ -44,7 +45,7 @@ def find_hotspots(
     con = connect_duckdb(memory_limit="2GB")
     try:
         crimes = current_sql(workspace, CRIMES)
-        area = resolve_area(spec, lsoa_names(con, crimes))
+        area = area_for(workspace, spec, lsoa_names(con, crimes))
         rows = in_area(con, crimes, area)
         if crime_type is not None:
             rows = f"SELECT * FROM ({rows}) WHERE crime_type = {literal(crime_type)}"

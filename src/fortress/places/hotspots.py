@@ -24,6 +24,7 @@ from scipy import ndimage
 from scipy.stats import norm
 
 from fortress.places.areas import Area
+from fortress.places.periods import Period
 
 EARTH_RADIUS_M = 6_371_008.8
 FDR = 0.05
@@ -150,34 +151,6 @@ def classify(before: npt.NDArray[np.bool_], after: npt.NDArray[np.bool_]) -> npt
     labels[~before & after] = "emerging"
     labels[before & ~after] = "fading"
     return labels
-
-
-@dataclass(frozen=True, slots=True)
-class Period:
-    """Months FROM..TO inclusive (YYYY-MM)."""
-
-    first: str
-    last: str
-
-    @classmethod
-    def parse(cls, text: str) -> Period:
-        """``2025-01..2025-06`` (or one month)."""
-        first, _, last = text.partition("..")
-        last = last or first
-        for month in (first, last):
-            if not _is_month(month):
-                raise ValueError(f"{text!r} is not a period of months: write YYYY-MM..YYYY-MM")
-        if last < first:
-            raise ValueError(f"{text!r} ends before it starts")
-        return cls(first, last)
-
-    def __str__(self) -> str:
-        return f"{self.first}..{self.last}"
-
-
-def _is_month(text: str) -> bool:
-    year, _, month = text.partition("-")
-    return len(year) == 4 and year.isdigit() and month.isdigit() and 1 <= int(month) <= 12
 
 
 def hot_cells(

@@ -9,7 +9,8 @@ import pyarrow as pa
 import shapely
 
 from fortress.model.sql import literal
-from fortress.places.areas import Area, resolve_area
+from fortress.places.areas import Area
+from fortress.places.campaigns import area_for
 from fortress.places.quality import force_flags
 from fortress.places.store import CRIMES, current_sql
 from fortress.store.workspace import Workspace, connect_duckdb
@@ -29,7 +30,7 @@ def area_summary(workspace: Workspace, spec: str) -> dict[str, Any]:
     con = connect_duckdb(memory_limit="2GB")
     try:
         crimes = current_sql(workspace, CRIMES)
-        area = resolve_area(spec, lsoa_names(con, crimes))
+        area = area_for(workspace, spec, lsoa_names(con, crimes))
         counts = monthly_counts(con, crimes, area)
         flagged = sorted({flag.month for flag in force_flags(con, crimes)})
     finally:
@@ -40,6 +41,15 @@ def area_summary(workspace: Workspace, spec: str) -> dict[str, Any]:
         for month in flagged
     ]
     return {"area": _describe(area), **counts, "flagged_months": flagged, "warnings": warnings}
+
+
+def resolve_for_saving(workspace: Workspace, spec: str) -> Area:
+    """The area ``spec`` names, resolved against the workspace's crimes (to be saved)."""
+    con = connect_duckdb(memory_limit="2GB")
+    try:
+        return area_for(workspace, spec, lsoa_names(con, current_sql(workspace, CRIMES)))
+    finally:
+        con.close()
 
 
 def _describe(area: Area) -> dict[str, Any]:

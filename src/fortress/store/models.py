@@ -126,3 +126,19 @@ class LinkJudgement(Base):
     verdict: Mapped[str] = mapped_column(String(16))
     note: Mapped[str | None] = mapped_column(Text)
     judged_at: Mapped[datetime]
+
+
+class CampaignArea(Base):
+    """A named place area saved in the workspace (``fortress place area save``), with the
+    phases of a campaign in it. The definition is stored whole (the LSOA codes a prefix or
+    file named when it was saved, or the polygons as GeoJSON), so it does not depend on the
+    file it came from."""
+
+    __tablename__ = "campaign_areas"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # codes | polygon
+    definition: Mapped[str] = mapped_column(Text)  # JSON list of LSOA codes, or GeoJSON
+    how: Mapped[str] = mapped_column(Text)
+    phases: Mapped[str] = mapped_column(Text, default="{}")  # JSON {phase: [from, to]}
+    saved_at: Mapped[datetime]
