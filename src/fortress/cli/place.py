@@ -291,6 +291,33 @@ def _render_evaluation(result: dict[str, Any]) -> None:
         console.print(f"[yellow]warning[/] {warning}", highlight=False)
 
 
+@place_app.command("drug-market")
+def drug_market_command(
+    lag: Annotated[int, typer.Option(help="Months between the indicator and violence.")] = 1,
+    as_json: JsonOption = False,
+) -> None:
+    """The lagged association of drug-market indicators with violence, by district."""
+    from fortress.places.market import drug_market
+    from fortress.places.store import NoPlaceData
+
+    try:
+        result = drug_market(open_workspace(), lag)
+    except (NoPlaceData, ValueError) as exc:
+        fail(str(exc))
+    if as_json:
+        print_json(result)
+        return
+    from fortress.cli.render import console
+
+    for item in result["results"]:
+        console.print(item["text"], highlight=False)
+    if result["left_out_months"]:
+        left_out = ", ".join(result["left_out_months"])
+        console.print(f"Left out (flagged by the data-quality check): {left_out}.")
+    console.print(f"Method: {result['method']}.", highlight=False)
+    console.print(f"[yellow]Caveats[/]: {result['caveats']}", highlight=False)
+
+
 SHORT_TYPES = {
     "Anti-social behaviour": "ASB",
     "Criminal damage and arson": "Damage & arson",

@@ -1,0 +1,73 @@
+"""Drug market and violence: a planted lagged association recovered, none claimed where
+there is none, the flagged month left out of the real data, and the CLI."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from fortress.cli.main import app
+from fortress.ingest.policeuk import ingest_policeuk
+from fortress.places.market import drug_market
+from fortress.places.policeuk import LAYOUTS, STREET
+from fortress.store.workspace import Workspace
+
+runner = CliRunner()
+DISTRICTS = {"Ashby": 300, "Brookton": 200, "Carford": 450, "Dunmere": 250, "Eastwick": 350}
+DRUGS = {  # per district, months 1..6: varied so that the association is identifiable
+    "Ashby": [5, 40, 12, 30, 8, 22],
+    "Brookton": [25, 6, 35, 10, 28, 4],
+    "Carford": [15, 18, 50, 9, 33, 12],
+    "Dunmere": [3, 27, 7, 44, 16, 20],
+    "Eastwick": [30, 11, 19, 5, 42, 26],
+}
+
+
+def _write(folder: Path, month: int, power: float) -> Path:
+    header = list(LAYOUTS[STREET].header)
+    lines = [",".join(header)]
+    for number, (district, base) in enumerate(DISTRICTS.items()):
+        drugs = DRUGS[district][month - 1]
+        previous = DRUGS[district][month - 2] if month > 1 else 10
+        noise = (number * 7 + month * 3) % 5 - 2  # small, and unrelated to drugs
+        violence = round(base * (1 + 0.1 * month) * (1 + previous) ** power) + noise
+        for crime_type, count in (("Drugs", drugs), ("Violence and sexual offences", violence)):
+            for k in range(count):
+                lines.append(
+                    f"id{k},2025-0{month},Test,Test,,,On or near A Road,E010900{number:02d},"
+                    f"{district} 001A,{crime_type},Under investigation,"
+                )
+    path = folder / f"2025-0{month}-test-street.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("power", [0.3, 0.0])
+def test_a_planted_association_is_recovered_and_none_is_not_claimed(
+    workspace: Workspace, tmp_path: Path, power: float
+) -> None:
+    for month in range(1, 7):
+        assert ingest_policeuk(workspace, _write(tmp_path, month, power)).ok
+    [offences] = drug_market(workspace)["results"]  # no stop-search files: one indicator
+    assert offences["district_months"] == 5 * 5  # month 1 has no earlier month
+    assert offences["factor"] == pytest.approx(math.exp(power), rel=0.01)
+    assert ("no association the data can show" in offences["text"]) == (power == 0.0)
+
+
+def test_real_data_leaves_the_flagged_month_out(hampshire: Workspace) -> None:
+    result = drug_market(hampshire)
+    assert result["left_out_months"] == ["2025-08"]
+    offences, searches = result["results"]
+    assert "2025-08" not in offences["months"] and "2025-09" not in offences["months"]
+    assert searches["months"] == ["2024-02", "2024-03", "2024-04"]
+    assert offences["low"] < offences["factor"] < offences["high"]
+    code = runner.invoke(app, ["--workspace", str(hampshire.root), "place", "drug-market",
+                               "--json"])  # fmt: skip
+    assert code.exit_code == 0 and json.loads(code.stdout)["caveats"].startswith("An association")
+    bad = runner.invoke(app, ["--workspace", str(hampshire.root), "place", "drug-market",
+                              "--lag", "0"])  # fmt: skip
+    assert bad.exit_code == 2 and "--lag" in bad.stderr
