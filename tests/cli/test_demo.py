@@ -31,6 +31,13 @@ def test_demo_ingests_the_whole_world_and_recognises_a_second_ingest(tmp_path: P
     assert report["evaluation"]["measures"]["lines"]["f1"] == 1.0
     assert report["evaluation"]["legitimate_bulk_senders_flagged"] == []
     assert Path(report["report"]["file"]).is_file() and report["report"]["lines"] == 3
+    places = report["places"]
+    assert places["files"] == 24 and places["ingested_rows"] > 50_000
+    asb = {r["crime_type"]: r for r in places["evaluation"]["results"]}["Anti-social behaviour"]
+    built = places["campaign"]["asb_factor_from_hold"] - 1  # the synthetic campaign's effect
+    assert asb["low"] < built < asb["high"]  # recovered by the evaluation
+    page = Path(report["report"]["file"]).read_text(encoding="utf-8")
+    assert 'id="places"' in page and "Anti-social behaviour in" in page
 
 
 def test_demo_replaces_its_own_folder_but_never_someone_elses(tmp_path: Path) -> None:

@@ -4,11 +4,13 @@ Simulates a world as CSV files (the shape an analyst brings), ingests the cell s
 comms events into a fresh workspace, shows that a second ingest of the same file adds
 nothing, prints what the workspace holds, then detects deal lines, scores them against
 the world's ground truth, measures the comms network, compares disruption strategies by
-the lines' reach of their customers, and writes the report.
+the lines' reach of their customers, ingests the world's synthetic police.uk crime files,
+evaluates the campaign in the first line's town, and writes the report.
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 from typing import Any
@@ -21,10 +23,16 @@ from fortress.comms.evaluate import evaluate_workspace
 from fortress.comms.lines import run_detection
 from fortress.ingest.cells import ingest_cells
 from fortress.ingest.comms import ingest_comms
+from fortress.ingest.policeuk import ingest_policeuk
 from fortress.ingest.report import IngestSummary
 from fortress.network.measures import Measures
 from fortress.network.service import comms_overview
+from fortress.places.campaigns import save_area
+from fortress.places.evaluate import evaluate
+from fortress.places.periods import Period
+from fortress.places.summary import resolve_for_saving
 from fortress.reports.lines_report import write_lines_report
+from fortress.reports.places_section import year_before
 from fortress.simulate import simulate
 from fortress.sources.mapping import preset
 from fortress.store import events
@@ -40,7 +48,7 @@ class DemoError(Exception):
 def run_demo(folder: Path, *, seed: int = 1, as_json: bool = False) -> dict[str, Any]:
     """Run the demo in ``folder`` (replacing an earlier demo there) and print it."""
     _fresh_folder(folder)
-    world = simulate(folder / "world", seed=seed, scale="demo", fmt="csv")
+    world = simulate(folder / "world", seed=seed, scale="demo", fmt="csv", crime=True)
     workspace = Workspace.open(folder / "workspace")
     cells_file = folder / "world" / "cells.csv"
     summaries = [ingest_cells(workspace, cells_file)]
@@ -60,8 +68,9 @@ def run_demo(folder: Path, *, seed: int = 1, as_json: bool = False) -> dict[str,
     report |= {
         "network": {"network": measures.network, "most_central": _most_central(measures)},
         "disruption": disruption,
-        "report": write_lines_report(workspace, folder / "lines.html"),
+        "places": _places(workspace, world.crime_files),
     }
+    report["report"] = write_lines_report(workspace, folder / "lines.html")
     if as_json:
         print_json(report)
     else:
@@ -78,6 +87,25 @@ def _fresh_folder(folder: Path) -> None:
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
     (folder / MARKER).write_text("made by fortress demo; safe to delete\n", encoding="utf-8")
+
+
+def _places(workspace: Workspace, files: list[Path]) -> dict[str, Any]:
+    """Ingest the world's crime files, save its campaign area and evaluate the Hold phase
+    against the same months a year earlier, relative to matched towns."""
+    ingested = [ingest_policeuk(workspace, path) for path in files]
+    campaign = json.loads((files[0].parent / "campaign.json").read_text(encoding="utf-8"))
+    phases = {phase: Period(*campaign[phase]) for phase in ("clear", "hold")}
+    town = campaign["town"]
+    area = resolve_for_saving(workspace, town)
+    save_area(workspace, f"{town} campaign", area, phases)
+    hold = phases["hold"]
+    result = evaluate(workspace, f"{town} campaign", year_before(hold), hold, auto_compare=True)
+    return {
+        "ingested_rows": sum(s.accepted for s in ingested),
+        "files": len(ingested),
+        "campaign": campaign,
+        "evaluation": result,
+    }
 
 
 def _most_central(measures: Measures, top: int = 10) -> list[dict[str, Any]]:
@@ -103,6 +131,16 @@ def _render(
     render_measures([measures], top=8)
     console.print("[bold]Disruption what-if[/] (fortress network disrupt comms)")
     render_disruption(report["disruption"])
+    places = report["places"]
+    console.print(
+        f"[bold]Places[/] (fortress place ingest, evaluate): {places['ingested_rows']:,} "
+        f"synthetic police.uk crimes in {places['files']} monthly files; the campaign in "
+        f"{places['campaign']['town']} (Hold from {places['campaign']['hold'][0]}; built to "
+        f"cut anti-social behaviour by {1 - places['campaign']['asb_factor_from_hold']:.0%}):",
+        highlight=False,
+    )
+    for row in places["evaluation"]["results"][:2]:
+        console.print(f"  {row['text']}", highlight=False)
     console.print(
         f"Line report (open in a browser; works offline): {report['report']['file']}",
         highlight=False,

@@ -24,6 +24,7 @@ from fortress.comms.lines import (
 )
 from fortress.reports import svg
 from fortress.reports.network_section import ROLE_COLOURS, network_section
+from fortress.reports.places_section import places_section
 from fortress.store.workspace import Workspace, now_utc
 
 
@@ -38,6 +39,7 @@ def render_lines_report(workspace: Workspace) -> str:
         for key in ("chart", "disruption_svg"):
             network[key] = Markup(network[key])
     return template.render(
+        places=places_section(workspace),
         network=network,
         roles=ROLE_COLOURS,
         generated=now_utc().strftime("%Y-%m-%d %H:%M UTC"),

@@ -8,11 +8,12 @@ legitimate bulk sender. See docs/synthetic-world.md.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from fortress.simulate.crime import write_crime
 from fortress.simulate.truth import build_truth, write_truth
 from fortress.simulate.world import (
     PRESETS,
@@ -43,6 +44,8 @@ class SimulationSummary:
     start_date: date
     end_date: date
     fmt: str
+    crime_files: list[Path] = field(default_factory=list)
+    """With ``crime=True``: the synthetic police.uk street-crime files (``crime.py``)."""
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready view (paths and dates as strings)."""
@@ -58,6 +61,7 @@ class SimulationSummary:
             "start_date": self.start_date.isoformat(),
             "end_date": self.end_date.isoformat(),
             "format": self.fmt,
+            "crime_files": [str(p) for p in self.crime_files],
         }
 
 
@@ -71,6 +75,7 @@ def simulate(
     days: int | None = None,
     progress: Callable[[int], None] | None = None,
     variant: str = "default",
+    crime: bool = False,
 ) -> SimulationSummary:
     """Generate a synthetic world into ``out_dir`` and return a summary.
 
@@ -86,6 +91,8 @@ def simulate(
         progress: called after each day with the number of events generated so far.
         variant: ``"default"`` or ``"hard"`` (smaller lines, three times the legitimate
             bulk senders, rival lines sharing half their customers).
+        crime: also write two years of synthetic police.uk street-crime files for the
+            world's towns, with a campaign in the first line's town (``crime.py``).
 
     Returns:
         A ``SimulationSummary`` of the files written and the world's size.
@@ -114,6 +121,10 @@ def simulate(
     finally:
         files = writer.close()
     cells_path = write_cells(out_dir, world.cells)
+    crime_files: list[Path] = []
+    if crime:
+        towns = sorted({line.town for line in world.lines})
+        crime_files, _campaign = write_crime(out_dir, world.cells, towns, world.cal.start, seed)
     truth_path = write_truth(out_dir, build_truth(world, scale, tally, files, out_dir))
     return SimulationSummary(
         out_dir=out_dir,
@@ -127,4 +138,5 @@ def simulate(
         start_date=world.cal.start,
         end_date=world.cal.end,
         fmt=fmt,
+        crime_files=crime_files,
     )

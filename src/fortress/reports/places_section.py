@@ -1,0 +1,62 @@
+"""The places section of the workspace report: data-quality flags, and for each saved
+campaign area with a Hold phase, its monthly chart, its hot spots before and during Hold,
+and the evaluation of Hold against the same months a year earlier."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from markupsafe import Markup
+
+from fortress.places.campaigns import saved_areas
+from fortress.places.evaluate import EvaluationProblem, evaluate
+from fortress.places.hotspot_map import find_hotspots, hotspot_svg
+from fortress.places.periods import Period
+from fortress.places.quality import quality
+from fortress.places.store import CRIMES
+from fortress.places.summary import area_summary, summary_chart
+from fortress.store.workspace import Workspace
+
+
+def places_section(workspace: Workspace) -> dict[str, Any] | None:
+    """What the report shows about places, or None when no crime data is ingested."""
+    if not workspace.data_files(CRIMES):
+        return None
+    return {
+        "quality": quality(workspace),
+        "areas": [
+            _area(workspace, area) for area in saved_areas(workspace) if "hold" in area["phases"]
+        ],
+    }
+
+
+def year_before(period: Period) -> Period:
+    """The same months one year earlier."""
+
+    def back(month: str) -> str:
+        return f"{int(month[:4]) - 1:04d}{month[4:]}"
+
+    return Period(back(period.first), back(period.last))
+
+
+def _area(workspace: Workspace, saved: dict[str, Any]) -> dict[str, Any]:
+    name = saved["name"]
+    hold = Period(*saved["phases"]["hold"])
+    before = year_before(hold)
+    shown: dict[str, Any] = {
+        "name": name,
+        "how": saved["how"],
+        "phases": saved["phases"],
+        "before": str(before),
+        "hold": str(hold),
+    }
+    summary = area_summary(workspace, name)
+    shown["chart"] = Markup(summary_chart(summary))
+    try:
+        shown["evaluation"] = evaluate(workspace, name, before, hold, auto_compare=True)
+        hot = find_hotspots(workspace, name, [before, hold])
+        shown["hotspots"] = hot
+        shown["hotspot_map"] = Markup(hotspot_svg(hot))
+    except (EvaluationProblem, ValueError) as exc:
+        shown["problem"] = str(exc)
+    return shown
