@@ -179,6 +179,25 @@ def judge_command(
     )
 
 
+@report_app.command("places")
+def report_places_command(
+    out: Annotated[Path, typer.Option(help="The HTML file to write.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Write one HTML page of the places section alone (works offline)."""
+    from fortress.places.store import NoPlaceData
+    from fortress.reports.places_section import write_places_report
+
+    try:
+        written = write_places_report(open_workspace(), out)
+    except NoPlaceData as exc:
+        fail(str(exc))
+    if as_json:
+        print_json(written)
+    else:
+        typer.echo(f"wrote {written['file']} ({written['areas']} saved areas)")
+
+
 @report_app.command("lines")
 def report_lines_command(
     out: Annotated[Path, typer.Option(help="The HTML file to write.")],

@@ -15,7 +15,7 @@ interval. Method and its limits: ``docs/methods/place.md``.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import duckdb
@@ -71,7 +71,7 @@ def evaluate(
     try:
         crimes = current_sql(workspace, CRIMES)
         names = lsoa_names(con, crimes)
-        area = area_for(workspace, spec, names)
+        area = _with_codes(con, crimes, area_for(workspace, spec, names))
         months = _months(con, crimes)
         _check_periods(months, before, after)
         chosen = [area_for(workspace, c, names) for c in compare] if compare else None
@@ -88,6 +88,23 @@ def evaluate(
 def _months(con: duckdb.DuckDBPyConnection, crimes: str) -> list[str]:
     rows = con.execute(f"SELECT DISTINCT strftime(month, '%Y-%m') FROM ({crimes}) ORDER BY 1")
     return [month for (month,) in rows.fetchall()]
+
+
+def _with_codes(con: duckdb.DuckDBPyConnection, crimes: str, area: Area) -> Area:
+    """A polygon area with the LSOAs of its crimes as codes too, so that comparison areas
+    can be checked for overlap and matching leaves out the districts it covers."""
+    if area.polygon is None:
+        return area
+    rows = con.execute(
+        f"SELECT DISTINCT lsoa_code FROM ({in_area(con, crimes, area)}) WHERE lsoa_code IS NOT NULL"
+    ).fetchall()
+    return replace(area, codes=frozenset(code for (code,) in rows))
+
+
+def _coverage(months: list[str], period: Period) -> tuple[int, int]:
+    """(months of ``period`` in the data, months in ``period``)."""
+    first, last = (int(m[:4]) * 12 + int(m[5:]) for m in (period.first, period.last))
+    return sum(1 for m in months if period.first <= m <= period.last), last - first + 1
 
 
 def _check_periods(months: list[str], before: Period, after: Period) -> None:
@@ -251,6 +268,13 @@ def _report(
         "the figures that use it may be wrong (see `fortress place quality`)"
         for m in used
     ]
+    for name, period in (("before", design.before), ("after", design.after)):
+        held, wanted = _coverage(months, period)
+        if held < wanted:
+            warnings.append(
+                f"the {name} period {period} has data for {held} of its {wanted} months; the "
+                "model compares the months there are, but the periods are not what was asked"
+            )
     return {
         "area": {"name": design.area.name, "how": design.area.how},
         "comparisons": [{"name": c.name, "how": c.how} for c in design.comparisons],

@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from fortress.comms.lines import (
@@ -24,6 +23,7 @@ from fortress.comms.lines import (
 )
 from fortress.reports import svg
 from fortress.reports.network_section import ROLE_COLOURS, network_section
+from fortress.reports.pages import environment, write_atomically
 from fortress.reports.places_section import places_section
 from fortress.store.workspace import Workspace, now_utc
 
@@ -48,22 +48,6 @@ def render_lines_report(workspace: Workspace) -> str:
         lines=lines,
         sites=sites,
     )
-
-
-def environment() -> Environment:
-    """The reports' templates, HTML-escaped."""
-    return Environment(
-        loader=PackageLoader("fortress.reports", "templates"),
-        autoescape=select_autoescape(["html"]),
-    )
-
-
-def write_atomically(out: Path, html: str) -> None:
-    """Write ``html`` to ``out`` so that a reader sees the old file or the whole new one."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    partial = out.with_name(out.name + ".partial")
-    partial.write_text(html, encoding="utf-8")
-    partial.replace(out)
 
 
 def write_lines_report(workspace: Workspace, out: Path) -> dict[str, Any]:

@@ -18,8 +18,8 @@ from fortress.network.disrupt import DisruptionPlan, compare, disruption_chart
 from fortress.network.graph import Network
 from fortress.network.measures import Measures, measure
 from fortress.network.phases import phase_chart, phases
-from fortress.reports.lines_report import environment, write_atomically
 from fortress.reports.network_chart import MAX_CHART_NODES, most_connected, node_chart
+from fortress.reports.pages import environment, write_atomically
 from fortress.reports.svg import PALETTE
 from fortress.store.workspace import now_utc
 

@@ -4,6 +4,7 @@ and the evaluation of Hold against the same months a year earlier."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from markupsafe import Markup
@@ -13,9 +14,10 @@ from fortress.places.evaluate import EvaluationProblem, evaluate
 from fortress.places.hotspot_map import find_hotspots, hotspot_svg
 from fortress.places.periods import Period
 from fortress.places.quality import quality
-from fortress.places.store import CRIMES
+from fortress.places.store import CRIMES, NoPlaceData
 from fortress.places.summary import area_summary, summary_chart
-from fortress.store.workspace import Workspace
+from fortress.reports.pages import environment, write_atomically
+from fortress.store.workspace import Workspace, now_utc
 
 
 def places_section(workspace: Workspace) -> dict[str, Any] | None:
@@ -60,3 +62,21 @@ def _area(workspace: Workspace, saved: dict[str, Any]) -> dict[str, Any]:
     except (EvaluationProblem, ValueError) as exc:
         shown["problem"] = str(exc)
     return shown
+
+
+def write_places_report(workspace: Workspace, out: Path) -> dict[str, Any]:
+    """The places section as a page of its own (for a workspace without comms data)."""
+    places = places_section(workspace)
+    if places is None:
+        raise NoPlaceData("the workspace holds no police.uk crimes: run `fortress place ingest`")
+    html = (
+        environment()
+        .get_template("places.html")
+        .render(
+            places=places,
+            workspace=str(workspace.root),
+            generated=now_utc().strftime("%Y-%m-%d %H:%M UTC"),
+        )
+    )
+    write_atomically(out, html)
+    return {"file": str(out), "bytes": len(html.encode("utf-8")), "areas": len(places["areas"])}
