@@ -61,3 +61,23 @@ def test_bad_saved_areas_are_refused(hampshire: Workspace) -> None:
     nowhere = _place(hampshire, "area", "save", "Y", "--area", "Atlantis")
     assert nowhere.exit_code == 2 and "Atlantis" in nowhere.stderr
     assert "X" not in _place(hampshire, "area", "list").stdout
+
+
+def test_the_places_report_page_stands_alone(hampshire: Workspace, tmp_path: Path) -> None:
+    """A workspace of police.uk files alone gets its page; one without any is refused."""
+    saved = _place(hampshire, "area", "save", "Report area", "--area", "Gosport",
+                   "--hold", "2025-01..2025-04")  # fmt: skip
+    assert saved.exit_code == 0, saved.stderr
+    out = tmp_path / "places.html"
+    written = runner.invoke(
+        app, ["--workspace", str(hampshire.root), "report", "places", "--out", str(out), "--json"]
+    )
+    assert written.exit_code == 0, written.stderr
+    page = out.read_text(encoding="utf-8")
+    assert "2025-08: Anti-social behaviour: 430" in page  # the quality flags
+    assert "<h3>Report area</h3>" in page and "Hold (2025-01..2025-04)" in page
+    assert "http://" not in page.replace("http://www.w3.org/2000/svg", "")  # nothing fetched
+    empty = runner.invoke(
+        app, ["--workspace", str(tmp_path / "none"), "report", "places", "--out", str(out)]
+    )
+    assert empty.exit_code == 2 and "no police.uk crimes" in empty.stderr
