@@ -16,8 +16,8 @@ from fortress.cli.main import app
 from fortress.ingest.policeuk import ingest_policeuk
 from fortress.places.evaluate import ALL, EvaluationProblem, evaluate
 from fortress.places.periods import Period
-from fortress.places.policeuk import LAYOUTS, STREET
 from fortress.store.workspace import Workspace
+from helpers.policeuk import Crime, write_street
 
 runner = CliRunner()
 BEFORE, AFTER = Period.parse("2024-01..2024-04"), Period.parse("2025-01..2025-04")
@@ -67,17 +67,12 @@ def test_a_flagged_month_in_the_periods_is_warned_about(hampshire: Workspace) ->
 
 
 def _write_areas(folder: Path, month: str, counts: dict[str, int]) -> Path:
-    header = list(LAYOUTS[STREET].header)
-    lines = [",".join(header)]
-    for number, (district, count) in enumerate(counts.items()):
-        for k in range(count):
-            lines.append(
-                f"id{k},{month},Test,Test,,,On or near A Road,E010900{number:02d},"
-                f"{district} 001A,Burglary,Under investigation,"
-            )
-    path = folder / f"{month}-test-street.csv"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
+    crimes = [
+        Crime(f"E010900{number:02d}", f"{district} 001A")
+        for number, (district, count) in enumerate(counts.items())
+        for _ in range(count)
+    ]
+    return write_street(folder, month, crimes)
 
 
 @pytest.mark.parametrize("effect", [0.6, 1.0])

@@ -16,8 +16,8 @@ from fortress.ingest.policeuk import ingest_policeuk
 from fortress.places.hotspot_map import find_hotspots, hotspot_svg
 from fortress.places.hotspots import gi_star, significant
 from fortress.places.periods import Period
-from fortress.places.policeuk import LAYOUTS, STREET
 from fortress.store.workspace import Workspace
+from helpers.policeuk import Crime, write_street
 
 runner = CliRunner()
 SQUARE = (-1.20, 50.78, -1.14, 50.82)  # west, south, east, north: about 4.2 x 4.4 km
@@ -64,16 +64,8 @@ def test_uniform_noise_has_no_hot_spots_and_a_planted_cluster_is_found() -> None
 
 
 def _write_month(folder: Path, month: str, points: list[tuple[float, float]]) -> Path:
-    header = list(LAYOUTS[STREET].header)
-    lines = [",".join(header)]
-    for k, (lon, lat) in enumerate(points):
-        lines.append(
-            f"id{k},{month},Test,Test,{lon:.6f},{lat:.6f},On or near A Road,E01099999,"
-            f"Testham 001A,Burglary,Under investigation,"
-        )
-    path = folder / f"{month}-test-street.csv"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
+    crimes = [Crime("E01099999", "Testham 001A", lon=lon, lat=lat) for lon, lat in points]
+    return write_street(folder, month, crimes)
 
 
 def _scatter(rng: np.random.Generator, count: int) -> list[tuple[float, float]]:

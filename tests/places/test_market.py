@@ -13,8 +13,8 @@ from typer.testing import CliRunner
 from fortress.cli.main import app
 from fortress.ingest.policeuk import ingest_policeuk
 from fortress.places.market import drug_market
-from fortress.places.policeuk import LAYOUTS, STREET
 from fortress.store.workspace import Workspace
+from helpers.policeuk import Crime, write_street
 
 runner = CliRunner()
 DISTRICTS = {"Ashby": 300, "Brookton": 200, "Carford": 450, "Dunmere": 250, "Eastwick": 350}
@@ -28,22 +28,16 @@ DRUGS = {  # per district, months 1..6: varied so that the association is identi
 
 
 def _write(folder: Path, month: int, power: float) -> Path:
-    header = list(LAYOUTS[STREET].header)
-    lines = [",".join(header)]
+    crimes = []
     for number, (district, base) in enumerate(DISTRICTS.items()):
         drugs = DRUGS[district][month - 1]
         previous = DRUGS[district][month - 2] if month > 1 else 10
         noise = (number * 7 + month * 3) % 5 - 2  # small, and unrelated to drugs
         violence = round(base * (1 + 0.1 * month) * (1 + previous) ** power) + noise
-        for crime_type, count in (("Drugs", drugs), ("Violence and sexual offences", violence)):
-            for k in range(count):
-                lines.append(
-                    f"id{k},2025-0{month},Test,Test,,,On or near A Road,E010900{number:02d},"
-                    f"{district} 001A,{crime_type},Under investigation,"
-                )
-    path = folder / f"2025-0{month}-test-street.csv"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
+        place = (f"E010900{number:02d}", f"{district} 001A")
+        crimes += [Crime(*place, "Drugs")] * drugs
+        crimes += [Crime(*place, "Violence and sexual offences")] * violence
+    return write_street(folder, f"2025-0{month}", crimes)
 
 
 @pytest.mark.parametrize("power", [0.3, 0.0])

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from fortress.ingest.policeuk import ingest_policeuk
-from fortress.places.policeuk import LAYOUTS, STREET
 from fortress.places.quality import quality
 from fortress.places.summary import area_summary
 from fortress.store.workspace import Workspace
+from helpers.policeuk import Crime, write_street
 
 
 def test_august_2025_is_the_only_flagged_month(hampshire: Workspace) -> None:
@@ -26,17 +26,12 @@ def test_august_2025_is_the_only_flagged_month(hampshire: Workspace) -> None:
 
 
 def _month_file(folder: Path, month: str, districts: dict[str, int]) -> Path:
-    header = list(LAYOUTS[STREET].header)
-    lines = [",".join(header)]
-    for district, count in districts.items():
-        for k in range(count):
-            lines.append(
-                f"id{k},{month},Test,Test,-1.1,50.8,On or near A Road,E0102{k % 10:04d},"
-                f"{district} 00{k % 10}A,Burglary,Under investigation,"
-            )
-    path = folder / f"{month}-test-street.csv"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
+    crimes = [
+        Crime(f"E0102{k % 10:04d}", f"{district} 00{k % 10}A", lon=-1.1, lat=50.8)
+        for district, count in districts.items()
+        for k in range(count)
+    ]
+    return write_street(folder, month, crimes)
 
 
 def test_a_district_missing_from_one_month_is_flagged_and_noise_is_not(

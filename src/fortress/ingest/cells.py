@@ -10,7 +10,6 @@ whole rather than streamed.
 
 from __future__ import annotations
 
-import json
 import time
 from datetime import datetime
 from pathlib import Path
@@ -20,7 +19,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from fortress.ingest.report import IngestSummary, record_batch, save_rejects
+from fortress.ingest.report import IngestSummary, read_whole, record_batch, save_rejects
 from fortress.model import columns as c
 from fortress.model.sql import literal, path_list, quote
 from fortress.sources.comms import Reject
@@ -29,7 +28,6 @@ from fortress.sources.tabular import (
     FileProblem,
     FileShape,
     fingerprint,
-    iter_batches,
     sniff,
 )
 from fortress.store.workspace import CELLS, Workspace, connect_duckdb, now_utc
@@ -77,7 +75,7 @@ def _ingest(workspace: Workspace, path: Path, summary: IngestSummary, started: d
     with workspace.staging(summary.batch_id) as stage:
         con = connect_duckdb(spill_to=stage / "spill")
         try:
-            raw, rejects = _read_all(shape, summary)
+            raw, rejects = read_whole(shape, summary)
             with workspace.write_lock():
                 workspace.sweep()
                 cells = _judge(con, raw, workspace.data_files(CELLS), rejects, summary)
@@ -106,22 +104,6 @@ def _check_columns(shape: FileShape) -> None:
             f"unknown: {', '.join(unknown) or 'none'}",
             row=1,
         )
-
-
-def _read_all(shape: FileShape, summary: IngestSummary) -> tuple[pa.Table, list[Reject]]:
-    """The whole file as text columns, and its ragged rows as rejects."""
-    tables, rejects = [], []
-    for _done, table, skipped in iter_batches(shape):
-        for item in skipped:
-            if item.reason == "blank line":
-                summary.blank += 1
-            else:
-                rejects.append(Reject(item.row, None, None, item.reason, json.dumps(item.text)))
-        summary.read += table.num_rows + len(skipped)
-        tables.append(table)
-    if summary.read == 0:
-        raise FileProblem(shape.path, "the file has a header but no data rows")
-    return pa.concat_tables(tables, promote_options="permissive"), rejects
 
 
 def _judge(

@@ -13,7 +13,6 @@ the one ingested last (``places.store.current``); both stay in the workspace.
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,7 +24,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from sqlalchemy import select
 
-from fortress.ingest.report import IngestSummary, record_batch, save_rejects
+from fortress.ingest.report import IngestSummary, read_whole, record_batch, save_rejects
 from fortress.model.sql import literal, quote
 from fortress.places.policeuk import (
     CRIME_TYPES,
@@ -39,9 +38,7 @@ from fortress.sources.comms import Reject
 from fortress.sources.tabular import (
     SOURCE_ROW_COLUMN,
     FileProblem,
-    FileShape,
     fingerprint,
-    iter_batches,
     sniff,
 )
 from fortress.store.models import IngestBatch
@@ -84,7 +81,7 @@ def _ingest(workspace: Workspace, path: Path, summary: IngestSummary, started: d
         shape.encoding = "mixed"
     layout = _layout(path, shape.header)
     summary.table, summary.layout = layout.table, f"{LAYOUT_PREFIX} {layout.kind}"
-    raw, rejects = _read_all(path, shape, summary)
+    raw, rejects = read_whole(shape, summary)
     earlier = _same_file_before(workspace, layout.table, print_.sha256)
     with workspace.staging(summary.batch_id) as stage:
         con = connect_duckdb(spill_to=stage / "spill")
@@ -145,24 +142,6 @@ def _same_file_before(workspace: Workspace, table: str, sha256: str) -> str | No
     if batch is None:
         return None
     return f"batch {batch.id} on {batch.started_at:%Y-%m-%d %H:%M} UTC"
-
-
-def _read_all(
-    path: Path, shape: FileShape, summary: IngestSummary
-) -> tuple[pa.Table, list[Reject]]:
-    """The whole file as text columns, and its ragged rows as rejects."""
-    tables, rejects = [], []
-    for _done, table, skipped in iter_batches(shape):
-        for item in skipped:
-            if item.reason == "blank line":
-                summary.blank += 1
-            else:
-                rejects.append(Reject(item.row, None, None, item.reason, json.dumps(item.text)))
-        summary.read += table.num_rows + len(skipped)
-        tables.append(table)
-    if summary.read == 0:
-        raise FileProblem(path, "the file has a header but no data rows")
-    return pa.concat_tables(tables, promote_options="permissive"), rejects
 
 
 def _judge(

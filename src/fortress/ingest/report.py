@@ -11,8 +11,11 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+import pyarrow as pa
+
 from fortress.model.values import looks_like_formula
 from fortress.sources.comms import Reject
+from fortress.sources.tabular import FileProblem, FileShape, iter_batches
 from fortress.store.models import DataFile, IngestBatch
 from fortress.store.workspace import Workspace, now_utc
 
@@ -176,3 +179,20 @@ def record_batch(
                     created_at=now_utc(),
                 )
             )
+
+
+def read_whole(shape: FileShape, summary: IngestSummary) -> tuple[pa.Table, list[Reject]]:
+    """A small file read whole as text columns, and its ragged rows as rejects (blank
+    rows counted in ``summary``); refuses a file with no data rows."""
+    tables, rejects = [], []
+    for _done, table, skipped in iter_batches(shape):
+        for item in skipped:
+            if item.reason == "blank line":
+                summary.blank += 1
+            else:
+                rejects.append(Reject(item.row, None, None, item.reason, json.dumps(item.text)))
+        summary.read += table.num_rows + len(skipped)
+        tables.append(table)
+    if summary.read == 0:
+        raise FileProblem(shape.path, "the file has a header but no data rows")
+    return pa.concat_tables(tables, promote_options="permissive"), rejects
