@@ -11,8 +11,14 @@ import pytest
 from typer.testing import CliRunner
 
 from fortress.cli.main import app
+from fortress.comms.lines import line_activity, list_lines, run_detection
+from fortress.ingest.cells import ingest_cells
+from fortress.ingest.comms import ingest_comms
 from fortress.ingest.policeuk import ingest_policeuk
+from fortress.places.line_market import line_indicators
 from fortress.places.market import drug_market
+from fortress.simulate import simulate
+from fortress.sources.mapping import preset
 from fortress.store.workspace import Workspace
 from helpers.policeuk import Crime, write_street
 
@@ -65,3 +71,33 @@ def test_real_data_leaves_the_flagged_month_out(hampshire: Workspace) -> None:
     bad = runner.invoke(app, ["--workspace", str(hampshire.root), "place", "drug-market",
                               "--lag", "0"])  # fmt: skip
     assert bad.exit_code == 2 and "--lag" in bad.stderr
+
+
+def test_comms_indicators_join_the_districts_their_customers_live_in(tmp_path: Path) -> None:
+    """A world of ten weeks with its crime files: each detected line counts in its
+    customers' town, month by month, with its confirmed transactions."""
+    world = tmp_path / "world"
+    simulate(world, seed=2, scale=150_000, days=70, fmt="parquet", crime=True)
+    workspace = Workspace.open(tmp_path / "ws")
+    for path in sorted((world / "comms").glob("*.parquet")):
+        assert ingest_comms(workspace, path, spec=preset("canonical")).ok
+    assert ingest_cells(workspace, world / "cells.csv").ok
+    for path in sorted((world / "crime").glob("*.csv")):
+        assert ingest_policeuk(workspace, path).ok
+    assert drug_market(workspace)["results"][0]["indicator"] == "drug offences"
+    run_detection(workspace)
+    indicators = line_indicators(workspace)
+    assert indicators is not None
+    towns = {town for town, _ in indicators["confirmed transactions"]}
+    truth = json.loads((world / "ground_truth.json").read_text(encoding="utf-8"))
+    assert towns and towns <= {line["town"] for line in truth["lines"]}  # where they sell
+    total = sum(
+        day["confirmed"]
+        for line in list_lines(workspace)
+        for day in line_activity(workspace, line["line_id"])["days"]
+    )
+    assert sum(indicators["confirmed transactions"].values()) == total > 0
+    months = {month for _, month in indicators["active deal lines"]}
+    assert months == {"2025-01", "2025-02", "2025-03"}
+    names = [r["indicator"] for r in drug_market(workspace)["results"]]
+    assert names == ["drug offences", "active deal lines", "confirmed transactions"]

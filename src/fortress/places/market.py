@@ -8,7 +8,9 @@ the Misuse of Drugs Act, as most Hampshire rows give it with no object) that fou
 they looked for ("Outcome linked to object of search" true). Stop-and-search rows carry a
 point, not an LSOA; police.uk snaps crimes and searches to the same anonymous map points,
 so a search takes the district of the nearest crime point within ``SNAP_M`` metres (or
-none).
+none). Where the workspace holds comms data with a deal-line detection, two more: the lines
+active in a district (where their customers are) and their confirmed transactions, per
+month (``line_market.py``).
 
 The model: violence in district a, month m is Poisson (quasi-Poisson standard errors) with
 an effect for each district and each month, and b per unit of log(1 + indicator) in the
@@ -28,6 +30,7 @@ import statsmodels.api as sm
 from scipy.spatial import cKDTree
 
 from fortress.places.hotspots import EARTH_RADIUS_M
+from fortress.places.line_market import line_indicators
 from fortress.places.quality import force_flags
 from fortress.places.store import CRIMES, STOP_SEARCHES, NoPlaceData, current_sql
 from fortress.store.workspace import Workspace, connect_duckdb
@@ -61,6 +64,7 @@ def drug_market(workspace: Workspace, lag: int = 1) -> dict[str, Any]:
             indicators["drug searches that found drugs"] = finds
     finally:
         con.close()
+    indicators |= line_indicators(workspace) or {}
     violence = {k: v.get(VIOLENCE, 0) for k, v in cells.items()}
     results = [
         _association(name, series, violence, lag, flagged) for name, series in indicators.items()
