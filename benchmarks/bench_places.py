@@ -128,7 +128,7 @@ def markdown(
             "## Places",
             "",
             f"Measured by `benchmarks/bench_places.py` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC "
-            f"in {seconds / 60:.0f} minutes ({info['CPU']}, {info['cores available']} cores); "
+            f"in {seconds:.0f} s ({info['CPU']}, {info['cores available']} cores); "
             f"median of {runs} runs in one process, alternating with the pandas baseline. Data: "
             "the 16 real Hampshire street-crime months (219,034 rows) and 4 stop-and-search "
             "months (5,168 rows). Fortress ingests into a fresh workspace each run (header "
