@@ -164,6 +164,12 @@ def _association(
         if months.index(month):
             x[i, len(districts) + months.index(month) - 1] = 1.0
         x[i, -1] = level
+    if np.linalg.matrix_rank(x) < x.shape[1]:
+        found["text"] = (
+            f"{name}: it does not vary beyond what the district and month effects explain "
+            f"over these {len(rows)} district-months, so no association can be estimated."
+        )
+        return found
     fitted = sm.GLM(y, x, family=sm.families.Poisson()).fit(scale="X2")
     b, se = float(fitted.params[-1]), float(fitted.bse[-1])
     factor, low, high = math.exp(b), math.exp(b - Z95 * se), math.exp(b + Z95 * se)

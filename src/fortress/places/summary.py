@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from uuid import uuid4
 
 import duckdb
 import pyarrow as pa
@@ -72,8 +73,10 @@ def in_area(con: duckdb.DuckDBPyConnection, crimes: str, area: Area) -> str:
     inside = shapely.contains_xy(
         area.polygon, near["longitude"].to_numpy(), near["latitude"].to_numpy()
     )
-    con.register("area_rows", near.filter(pa.array(inside)).select(["source", "source_row"]))
-    return f"SELECT c.* FROM ({crimes}) c SEMI JOIN area_rows USING (source, source_row)"
+    # a name of its own: an earlier area's rows may still be named in a query not yet run
+    name = f"area_rows_{uuid4().hex}"
+    con.register(name, near.filter(pa.array(inside)).select(["source", "source_row"]))
+    return f"SELECT c.* FROM ({crimes}) c SEMI JOIN {name} USING (source, source_row)"
 
 
 def monthly_counts(con: duckdb.DuckDBPyConnection, crimes: str, area: Area) -> dict[str, Any]:
