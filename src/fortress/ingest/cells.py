@@ -19,7 +19,13 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from fortress.ingest.report import IngestSummary, read_whole, record_batch, save_rejects
+from fortress.ingest.report import (
+    IngestSummary,
+    open_small_file,
+    read_whole,
+    record_batch,
+    save_rejects,
+)
 from fortress.model import columns as c
 from fortress.model.sql import literal, path_list, quote
 from fortress.sources.comms import Reject
@@ -27,8 +33,6 @@ from fortress.sources.tabular import (
     SOURCE_ROW_COLUMN,
     FileProblem,
     FileShape,
-    fingerprint,
-    sniff,
 )
 from fortress.store.workspace import CELLS, Workspace, connect_duckdb, now_utc
 
@@ -64,13 +68,7 @@ def ingest_cells(workspace: Workspace, path: Path) -> IngestSummary:
 
 
 def _ingest(workspace: Workspace, path: Path, summary: IngestSummary, started: datetime) -> None:
-    if not path.is_file():
-        raise FileProblem(path, "no such file")
-    print_ = fingerprint(path)
-    summary.sha256 = print_.sha256
-    shape = sniff(path)
-    if not print_.utf8 and shape.encoding == "utf-8":
-        shape.encoding = "mixed"  # small files: decided up front rather than by restart
+    shape = open_small_file(path, summary)
     _check_columns(shape)
     with workspace.staging(summary.batch_id) as stage:
         con = connect_duckdb(spill_to=stage / "spill")

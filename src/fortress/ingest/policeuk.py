@@ -24,7 +24,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from sqlalchemy import select
 
-from fortress.ingest.report import IngestSummary, read_whole, record_batch, save_rejects
+from fortress.ingest.report import (
+    IngestSummary,
+    open_small_file,
+    read_whole,
+    record_batch,
+    save_rejects,
+)
 from fortress.model.sql import literal, quote
 from fortress.places.policeuk import (
     CRIME_TYPES,
@@ -38,8 +44,6 @@ from fortress.sources.comms import Reject
 from fortress.sources.tabular import (
     SOURCE_ROW_COLUMN,
     FileProblem,
-    fingerprint,
-    sniff,
 )
 from fortress.store.models import IngestBatch
 from fortress.store.workspace import Workspace, connect_duckdb, now_utc
@@ -72,17 +76,11 @@ def ingest_policeuk(workspace: Workspace, path: Path) -> IngestSummary:
 
 
 def _ingest(workspace: Workspace, path: Path, summary: IngestSummary, started: datetime) -> None:
-    if not path.is_file():
-        raise FileProblem(path, "no such file")
-    print_ = fingerprint(path)
-    summary.sha256 = print_.sha256
-    shape = sniff(path, file_type="csv")
-    if not print_.utf8 and shape.encoding == "utf-8":
-        shape.encoding = "mixed"
+    shape = open_small_file(path, summary, file_type="csv")
     layout = _layout(path, shape.header)
     summary.table, summary.layout = layout.table, f"{LAYOUT_PREFIX} {layout.kind}"
     raw, rejects = read_whole(shape, summary)
-    earlier = _same_file_before(workspace, layout.table, print_.sha256)
+    earlier = _same_file_before(workspace, layout.table, summary.sha256 or "")
     with workspace.staging(summary.batch_id) as stage:
         con = connect_duckdb(spill_to=stage / "spill")
         try:

@@ -15,7 +15,7 @@ import pyarrow as pa
 
 from fortress.model.values import looks_like_formula
 from fortress.sources.comms import Reject
-from fortress.sources.tabular import FileProblem, FileShape, iter_batches
+from fortress.sources.tabular import FileProblem, FileShape, fingerprint, iter_batches, sniff
 from fortress.store.models import DataFile, IngestBatch
 from fortress.store.workspace import Workspace, now_utc
 
@@ -196,3 +196,17 @@ def read_whole(shape: FileShape, summary: IngestSummary) -> tuple[pa.Table, list
     if summary.read == 0:
         raise FileProblem(shape.path, "the file has a header but no data rows")
     return pa.concat_tables(tables, promote_options="permissive"), rejects
+
+
+def open_small_file(path: Path, summary: IngestSummary, *, file_type: str = "auto") -> FileShape:
+    """A small file, checked to exist, fingerprinted into ``summary`` and sniffed; one that
+    is not UTF-8 throughout is read as mixed UTF-8 and cp1252 (decided up front rather than
+    by a restart, as the file is read whole)."""
+    if not path.is_file():
+        raise FileProblem(path, "no such file")
+    fingerprinted = fingerprint(path)
+    summary.sha256 = fingerprinted.sha256
+    shape = sniff(path, file_type=file_type)
+    if not fingerprinted.utf8 and shape.encoding == "utf-8":
+        shape.encoding = "mixed"
+    return shape
