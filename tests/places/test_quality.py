@@ -11,16 +11,24 @@ from fortress.store.workspace import Workspace
 from helpers.policeuk import Crime, write_street
 
 
-def test_august_2025_is_the_only_flagged_month(hampshire: Workspace) -> None:
-    """The August 2025 file files most crimes as violence: ASB, burglary, shoplifting and
-    the rest collapse while violence doubles. Nothing else in the 16 months is flagged."""
+def test_the_known_problems_of_the_real_files_are_flagged(hampshire: Workspace) -> None:
+    """The August 2025 street file files most crimes as violence: ASB, burglary, shoplifting
+    and the rest collapse while violence doubles. Half the February 2024 stop-and-search
+    rows repeat another row exactly (970 extra copies against about 30 in other months).
+    Nothing else is flagged."""
     result = quality(hampshire)
-    assert result["flagged_months"] == ["2025-08"]
-    flagged = {flag["name"]: flag for flag in result["flags"]}
+    assert result["flagged_months"] == ["2024-02", "2025-08"]
+    [repeats] = [flag for flag in result["flags"] if flag["scope"] == "repeats"]
+    assert (repeats["name"], repeats["month"], repeats["count"]) == (
+        "stop-and-search",
+        "2024-02",
+        970,
+    )
+    flagged = {flag["name"]: flag for flag in result["flags"] if flag["scope"] == "force"}
     assert flagged["Anti-social behaviour"]["count"] == 430
     assert flagged["Violence and sexual offences"]["ratio"] > 2
     assert "Public order" not in flagged  # 705 against its usual: not a factor of two
-    assert {flag["scope"] for flag in result["flags"]} == {"force"}
+    assert {flag["scope"] for flag in result["flags"]} == {"force", "repeats"}
     summary = area_summary(hampshire, "Gosport")
     assert summary["flagged_months"] == ["2025-08"] and "2025-08" in summary["warnings"][0]
 

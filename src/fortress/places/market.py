@@ -16,7 +16,8 @@ The model: violence in district a, month m is Poisson (quasi-Poisson standard er
 an effect for each district and each month, and b per unit of log(1 + indicator) in the
 same district ``lag`` months earlier. exp(b) is the factor on violence when the indicator
 is e times higher. Months the data-quality check flags are left out (their violence is
-mislabelled), and so are pairs whose earlier month is not in the data.
+mislabelled; a stop-and-search month full of repeated rows is left out of the finds), and
+so are pairs whose earlier month is not in the data.
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ from scipy.spatial import cKDTree
 
 from fortress.places.hotspots import EARTH_RADIUS_M
 from fortress.places.line_market import line_indicators
-from fortress.places.quality import force_flags
+from fortress.places.policeuk import STOP_AND_SEARCH
+from fortress.places.quality import force_flags, repeat_flags
 from fortress.places.store import CRIMES, STOP_SEARCHES, NoPlaceData, current_sql
 from fortress.store.workspace import Workspace, connect_duckdb
 
@@ -61,7 +63,15 @@ def drug_market(workspace: Workspace, lag: int = 1) -> dict[str, Any]:
         indicators = {"drug offences": {k: v.get(DRUGS, 0) for k, v in cells.items()}}
         finds = _search_finds(con, workspace, crimes)
         if finds is not None:
-            indicators["drug searches that found drugs"] = finds
+            broken = {
+                flag.month
+                for flag in repeat_flags(
+                    con, current_sql(workspace, STOP_SEARCHES), STOP_AND_SEARCH
+                )
+            }
+            indicators["drug searches that found drugs"] = {
+                key: n for key, n in finds.items() if key[1] not in broken
+            }
     finally:
         con.close()
     indicators |= line_indicators(workspace) or {}

@@ -20,7 +20,9 @@ from typing import Any
 
 import duckdb
 
-from fortress.places.store import CRIMES, current_sql
+from fortress.model.sql import quote
+from fortress.places.policeuk import LAYOUTS, STOP_AND_SEARCH, STREET
+from fortress.places.store import CRIMES, STOP_SEARCHES, current_sql
 from fortress.store.workspace import Workspace, connect_duckdb
 
 FACTOR = 2.0
@@ -35,8 +37,8 @@ class Flag:
     """One count that departs from its history."""
 
     scope: str
-    """``force`` (a crime type, or all types, force-wide) or ``district`` (a district's
-    share of the force's crimes)."""
+    """``force`` (a crime type, or all types, force-wide), ``district`` (a district's
+    share of the force's crimes) or ``repeats`` (rows repeating another exactly)."""
     name: str
     """The crime type, ``all crime types``, or the district."""
     month: str
@@ -53,6 +55,9 @@ def quality(workspace: Workspace) -> dict[str, Any]:
     try:
         crimes = current_sql(workspace, CRIMES)
         flags = force_flags(con, crimes) + district_flags(con, crimes)
+        flags += repeat_flags(con, crimes, STREET)
+        if workspace.data_files(STOP_SEARCHES):
+            flags += repeat_flags(con, current_sql(workspace, STOP_SEARCHES), STOP_AND_SEARCH)
     finally:
         con.close()
     return {
@@ -116,6 +121,37 @@ def district_flags(con: duckdb.DuckDBPyConnection, crimes: str) -> list[Flag]:
             flags.append(
                 Flag("district", district, month, series[month], usual, share / expected, text)
             )
+    return flags
+
+
+def repeat_flags(con: duckdb.DuckDBPyConnection, table: str, kind: str) -> list[Flag]:
+    """Rows that repeat another row of their month exactly, in every published column.
+
+    Some repeats are real (several people searched together; ASB rows carry no id), so a
+    month is judged against the other months' repeats, like any count: a file published
+    or copied twice over shows as a month of many more repeats than usual.
+    """
+    columns = [LAYOUTS[kind].column(name) for name in LAYOUTS[kind].header]
+    columns = [c for c in columns if c not in ("month", "date")] + (
+        ["date_utc"] if kind == STOP_AND_SEARCH else []
+    )
+    row = ", ".join(quote(c) for c in columns)
+    found = con.execute(
+        f"SELECT strftime(month, '%Y-%m'), count(*), count(*) - count(DISTINCT ({row})) "
+        f"FROM ({table}) GROUP BY 1"
+    ).fetchall()
+    rows = {month: int(n) for month, n, _ in found}
+    repeats = {month: float(extra) for month, _, extra in found}
+    flags = []
+    for month, count, expected in _departures(repeats):
+        if count < expected:
+            continue  # fewer repeats than usual is no sign of a broken file
+        text = (
+            f"{month}: {count:,.0f} of the {rows[month]:,} {kind} rows repeat another row of the "
+            f"month exactly, against a median of {expected:,.0f} in the other months (rows "
+            "published or copied twice?)"
+        )
+        flags.append(Flag("repeats", kind, month, count, expected, count / expected, text))
     return flags
 
 
