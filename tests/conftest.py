@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import csv
 import os
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+import sqlalchemy as sa
 
 from fortress.ingest.report import IngestSummary
 from fortress.model.columns import EVENT_SCHEMA
@@ -101,3 +103,39 @@ def shared_data() -> Path:
 def demo_world(tmp_path_factory: pytest.TempPathFactory) -> World:
     """The demo world of seed 1, simulated and ingested once per test session."""
     return ingest_world(tmp_path_factory.mktemp("demo-world"), seed=1)
+
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "FORTRESS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+def _postgres_schema_url() -> Iterator[str]:
+    """A PostgreSQL URL whose search_path is a fresh schema, dropped afterwards."""
+    engine = sa.create_engine(POSTGRES_ADMIN_URL)
+    try:
+        with engine.connect():
+            pass
+    except sa.exc.OperationalError as exc:
+        message = f"PostgreSQL is not reachable at {POSTGRES_ADMIN_URL}: {exc.orig}"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    schema = f"fortress_test_{uuid.uuid4().hex[:12]}"
+    with engine.begin() as connection:
+        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield f"{POSTGRES_ADMIN_URL}?options=-csearch_path%3D{schema}"
+    finally:
+        with engine.begin() as connection:
+            connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest) -> Iterator[str | None]:
+    """``None`` (the workspace's own SQLite) or a PostgreSQL URL in a private schema."""
+    if request.param == "sqlite":
+        yield None
+    else:
+        yield from _postgres_schema_url()

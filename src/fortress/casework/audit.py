@@ -1,0 +1,125 @@
+"""The audit log the Data Protection Act 2018 requires of law-enforcement processing
+(Part 3, s.62): every collection, alteration, consultation, disclosure, combination and
+erasure, with who, when and which records (ids, never content).
+
+Append-only and hash-chained: each entry's SHA-256 covers its own fields and the previous
+entry's hash, and a head row (the last sequence number and hash) is updated in the same
+transaction. ``verify`` recomputes the chain: a modified entry breaks its own hash, a
+deleted or inserted one breaks the sequence or the link, a reordering breaks the links,
+and a truncated tail leaves the head pointing past the last entry. An act whose audit entry
+cannot be written fails with it (same transaction).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from fortress.casework.models import AuditEntry, AuditHead
+from fortress.store.workspace import now_utc
+
+Action = Literal["collection", "alteration", "consultation", "disclosure", "combination", "erasure"]
+ACTIONS: tuple[Action, ...] = (
+    "collection", "alteration", "consultation", "disclosure", "combination", "erasure",
+)  # fmt: skip
+GENESIS = "0" * 64
+
+
+def entry_hash(
+    seq: int,
+    at: datetime,
+    actor: str,
+    action: str,
+    record_type: str,
+    record_ids: str,
+    recipient: str | None,
+    previous_hash: str,
+) -> str:
+    """The SHA-256 of an entry's fields and the previous entry's hash."""
+    fields = [seq, at.isoformat(), actor, action, record_type, record_ids, recipient, previous_hash]
+    return hashlib.sha256(json.dumps(fields, separators=(",", ":")).encode()).hexdigest()
+
+
+def record(
+    session: Session,
+    actor: str,
+    action: Action,
+    record_type: str,
+    record_ids: Iterable[str | int],
+    *,
+    recipient: str | None = None,
+) -> AuditEntry:
+    """Append one entry (in the caller's transaction)."""
+    if action not in ACTIONS:
+        raise ValueError(f"unknown audit action {action!r}")
+    if action == "disclosure" and not recipient:
+        raise ValueError("a disclosure is audited with its recipient")
+    head = session.get(AuditHead, 1) or AuditHead(id=1, seq=0, hash=GENESIS)
+    ids = json.dumps(sorted(str(i) for i in record_ids))
+    at = now_utc().replace(tzinfo=None)
+    seq = head.seq + 1
+    digest = entry_hash(seq, at, actor, action, record_type, ids, recipient, head.hash)
+    entry = AuditEntry(
+        seq=seq, at=at, actor=actor, action=action, record_type=record_type, record_ids=ids,
+        recipient=recipient, previous_hash=head.hash, hash=digest,
+    )  # fmt: skip
+    session.add(entry)
+    head.seq, head.hash = seq, digest
+    session.merge(head)
+    return entry
+
+
+@dataclass
+class Verification:
+    """What ``verify`` found."""
+
+    entries: int
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when the chain is whole."""
+        return not self.problems
+
+
+def verify(session: Session) -> Verification:
+    """Recompute the chain and compare it with the head (see the module docstring)."""
+    entries = session.scalars(select(AuditEntry).order_by(AuditEntry.seq)).all()
+    found = Verification(len(entries))
+    previous, expected_seq = GENESIS, 1
+    for entry in entries:
+        if entry.seq != expected_seq:
+            found.problems.append(
+                f"entry {expected_seq} is missing (the next is {entry.seq}): deleted"
+                if entry.seq > expected_seq
+                else f"entry {entry.seq} appears twice or out of order"
+            )
+        if entry.previous_hash != previous:
+            found.problems.append(
+                f"entry {entry.seq} does not follow the entry before it: inserted, deleted or "
+                "reordered"
+            )
+        recomputed = entry_hash(
+            entry.seq, entry.at, entry.actor, entry.action, entry.record_type,
+            entry.record_ids, entry.recipient, entry.previous_hash,
+        )  # fmt: skip
+        if recomputed != entry.hash:
+            found.problems.append(f"entry {entry.seq} was changed after it was written")
+        previous, expected_seq = entry.hash, entry.seq + 1
+    head = session.get(AuditHead, 1)
+    last_seq = entries[-1].seq if entries else 0
+    if head is None and entries:
+        found.problems.append("the head record is missing")
+    elif head is not None and (head.seq != last_seq or head.hash != previous):
+        found.problems.append(
+            f"the log ends at entry {last_seq} but its head says {head.seq}: the tail was "
+            "truncated or the head was altered"
+        )
+    return found

@@ -1,0 +1,89 @@
+"""Users, roles and sign-in: argon2 password hashes, bearer tokens stored as hashes."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from fortress.casework import audit
+from fortress.casework.models import ApiToken, User
+from fortress.store.workspace import now_utc
+
+ROLES = ("analyst", "officer", "supervisor", "safeguarding_partner", "auditor", "administrator")
+TOKEN_HOURS = 8
+MIN_PASSWORD = 12
+_HASHER = PasswordHasher()
+_DUMMY = _HASHER.hash("a password that nobody has")
+
+
+class UserProblem(ValueError):
+    """A user that cannot be added as asked; the message says why."""
+
+
+def add_user(
+    session: Session, name: str, role: str, password: str, *, agency: str | None, actor: str
+) -> User:
+    """A new user (audited as a collection)."""
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise UserProblem("a user name is 1 to 100 characters")
+    if role not in ROLES:
+        raise UserProblem(f"unknown role {role!r}: use one of {', '.join(ROLES)}")
+    if (role == "safeguarding_partner") != bool(agency):
+        raise UserProblem("a safeguarding partner, and only a partner, belongs to an --agency")
+    if len(password) < MIN_PASSWORD:
+        raise UserProblem(f"a password has at least {MIN_PASSWORD} characters")
+    if session.scalar(select(User).where(User.name == name)) is not None:
+        raise UserProblem(f"there is already a user {name!r}")
+    user = User(
+        name=name, role=role, agency=agency, password_hash=_HASHER.hash(password),
+        created_at=now_utc().replace(tzinfo=None),
+    )  # fmt: skip
+    session.add(user)
+    session.flush()
+    audit.record(session, actor, "collection", "user", [user.id])
+    return user
+
+
+def authenticate(session: Session, name: str, password: str) -> User | None:
+    """The user whose name and password these are, or None (same work either way)."""
+    user = session.scalar(select(User).where(User.name == name))
+    try:
+        _HASHER.verify(user.password_hash if user else _DUMMY, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    return user if user is not None and not user.disabled else None
+
+
+def issue_token(session: Session, user: User) -> str:
+    """A new bearer token for ``user`` (only its hash is stored)."""
+    token = secrets.token_urlsafe(32)
+    now = now_utc().replace(tzinfo=None)
+    session.add(
+        ApiToken(
+            token_sha256=_digest(token),
+            user_id=user.id,
+            created_at=now,
+            expires_at=now + timedelta(hours=TOKEN_HOURS),
+        )
+    )
+    return token
+
+
+def user_for_token(session: Session, token: str) -> User | None:
+    """The user a live token belongs to, or None."""
+    found = session.get(ApiToken, _digest(token))
+    if found is None or found.expires_at <= now_utc().replace(tzinfo=None):
+        return None
+    user = session.get(User, found.user_id)
+    return user if user is not None and not user.disabled else None
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()

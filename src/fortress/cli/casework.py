@@ -1,0 +1,98 @@
+"""``fortress casework``, ``fortress users``, ``fortress audit`` and ``fortress serve``: the
+casework server and what administers it."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from fortress.cli.common import JsonOption, fail, open_workspace, print_json
+
+casework_app = typer.Typer(help="The casework database.", no_args_is_help=True)
+users_app = typer.Typer(help="Casework users and roles.", no_args_is_help=True)
+audit_app = typer.Typer(help="The casework audit log (DPA 2018 s.62).", no_args_is_help=True)
+
+
+@casework_app.command("migrate")
+def migrate_command() -> None:
+    """Create or upgrade the casework tables to this Fortress's revision."""
+    from fortress.casework.db import migrate
+
+    workspace = open_workspace()
+    typer.echo(f"casework tables at revision {migrate(workspace.engine)}")
+
+
+@users_app.command("add")
+def users_add_command(
+    name: Annotated[str, typer.Argument(help="The user's sign-in name.")],
+    role: Annotated[
+        str,
+        typer.Option(
+            help="analyst, officer, supervisor, safeguarding_partner, auditor or administrator."
+        ),
+    ],
+    agency: Annotated[str | None, typer.Option(help="A safeguarding partner's agency.")] = None,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
+) -> None:
+    """Add a user (the password is asked for twice, or read from standard input)."""
+    from fortress.casework.db import CaseworkDatabaseError, check_ready
+    from fortress.casework.users import UserProblem, add_user
+
+    workspace = open_workspace()
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        check_ready(workspace.engine)
+        with workspace.sessions.begin() as session:
+            user = add_user(session, name, role, password, agency=agency, actor="cli")
+            typer.echo(f"added {user.name} ({user.role})")
+    except (CaseworkDatabaseError, UserProblem) as exc:
+        fail(str(exc))
+
+
+@audit_app.command("verify")
+def audit_verify_command(as_json: JsonOption = False) -> None:
+    """Check the audit log's hash chain; exit 1 if it was tampered with."""
+    from fortress.casework import audit
+    from fortress.casework.db import CaseworkDatabaseError, check_ready
+
+    workspace = open_workspace()
+    try:
+        check_ready(workspace.engine)
+    except CaseworkDatabaseError as exc:
+        fail(str(exc))
+    with workspace.sessions() as session:
+        found = audit.verify(session)
+    if as_json:
+        print_json({"ok": found.ok, "entries": found.entries, "problems": found.problems})
+    elif found.ok:
+        typer.echo(f"audit log intact: {found.entries:,} entries, chain and head agree")
+    else:
+        for problem in found.problems:
+            typer.echo(f"TAMPERED: {problem}", err=True)
+    if not found.ok:
+        raise typer.Exit(1)
+
+
+def serve_command(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Run the casework server (REST API under /api/v1, OpenAPI at /openapi.json)."""
+    import uvicorn
+
+    from fortress.casework.db import CaseworkDatabaseError
+    from fortress.server.app import create_app
+
+    try:
+        app = create_app(open_workspace().engine)
+    except CaseworkDatabaseError as exc:
+        fail(str(exc))
+    # no access log: it would hold client addresses (the public report page must not)
+    uvicorn.run(app, host=host, port=port, access_log=False, server_header=False)

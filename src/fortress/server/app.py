@@ -1,0 +1,183 @@
+"""The casework server (``fortress serve``): a REST API under ``/api/v1`` with its OpenAPI
+document at ``/openapi.json``.
+
+Every endpoint is named in the access policy (``casework/policy.py``) and checked against
+it before it runs; a refusal is 401 (not signed in) or 403 (not allowed) with no record data
+in the body. Malformed input is a 4xx with a clear message; no stack trace ever reaches a
+client.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from fortress.casework import audit
+from fortress.casework.db import check_ready
+from fortress.casework.models import AuditEntry, User
+from fortress.casework.policy import allowed
+from fortress.casework.users import authenticate, issue_token, user_for_token
+
+API = "/api/v1"
+
+
+class Credentials(BaseModel):
+    """A sign-in."""
+
+    name: str = Field(min_length=1, max_length=100)
+    password: str = Field(min_length=1, max_length=1_000)
+
+
+class TokenOut(BaseModel):
+    """A bearer token for the ``Authorization`` header."""
+
+    token: str
+    token_type: str = "bearer"
+    role: str
+
+
+class Me(BaseModel):
+    """The signed-in user."""
+
+    name: str
+    role: str
+    agency: str | None
+
+
+class UserOut(BaseModel):
+    """A user as administrators see them (no password hash)."""
+
+    id: int
+    name: str
+    role: str
+    agency: str | None
+    disabled: bool
+
+
+class AuditOut(BaseModel):
+    """An audit entry (ids, never content)."""
+
+    seq: int
+    at: str
+    actor: str
+    action: str
+    record_type: str
+    record_ids: str
+    recipient: str | None
+
+
+def _session(request: Request) -> Iterator[Session]:
+    """A transaction for one request: committed if the request succeeds."""
+    with request.app.state.sessions.begin() as opened:
+        yield opened
+
+
+Db = Annotated[Session, Depends(_session)]
+
+
+def _signed_in(request: Request, db: Db) -> User | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        return None
+    return user_for_token(db, token.strip())
+
+
+def requires(endpoint: str) -> Callable[..., User | None]:
+    """A dependency that lets the request through only if the policy allows ``endpoint``
+    to the signed-in user's role (or to the public)."""
+
+    def check(user: Annotated[User | None, Depends(_signed_in)]) -> User | None:
+        if allowed(endpoint, user.role if user else None):
+            return user
+        if user is None:
+            raise HTTPException(401, "sign in first", headers={"WWW-Authenticate": "Bearer"})
+        raise HTTPException(403, "your role may not do this")
+
+    return check
+
+
+def create_app(engine: Engine) -> FastAPI:
+    """The application over ``engine``'s casework tables (refused if not migrated)."""
+    check_ready(engine)
+    app = FastAPI(
+        title="Fortress casework",
+        version="1",
+        openapi_url="/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.sessions = sessionmaker(engine, expire_on_commit=False)
+    _error_handlers(app)
+
+    @app.post(f"{API}/session", response_model=TokenOut, tags=["session"])
+    def sign_in(
+        credentials: Credentials, db: Db, _: Annotated[Any, Depends(requires("session.create"))]
+    ) -> TokenOut:
+        """Sign in with a name and password; answers a bearer token."""
+        user = authenticate(db, credentials.name, credentials.password)
+        if user is None:
+            raise HTTPException(401, "wrong name or password")
+        return TokenOut(token=issue_token(db, user), role=user.role)
+
+    @app.get(f"{API}/me", response_model=Me, tags=["session"])
+    def me(user: Annotated[User, Depends(requires("me.read"))]) -> Me:
+        """Who is signed in."""
+        return Me(name=user.name, role=user.role, agency=user.agency)
+
+    @app.get(f"{API}/users", response_model=list[UserOut], tags=["users"])
+    def users(db: Db, user: Annotated[User, Depends(requires("users.list"))]) -> list[UserOut]:
+        """Every user (administrators)."""
+        found = db.scalars(select(User).order_by(User.id)).all()
+        audit.record(db, user.name, "consultation", "user", [u.id for u in found])
+        return [
+            UserOut(id=u.id, name=u.name, role=u.role, agency=u.agency, disabled=u.disabled)
+            for u in found
+        ]
+
+    @app.get(f"{API}/audit", response_model=list[AuditOut], tags=["audit"])
+    def audit_log(
+        db: Db, user: Annotated[User, Depends(requires("audit.read"))], after: int = 0
+    ) -> list[AuditOut]:
+        """Audit entries after sequence number ``after`` (auditors; this read is audited)."""
+        if after < 0:
+            raise HTTPException(422, "after is a sequence number, 0 or more")
+        found = db.scalars(
+            select(AuditEntry).where(AuditEntry.seq > after).order_by(AuditEntry.seq).limit(1000)
+        ).all()
+        audit.record(db, user.name, "consultation", "audit", [e.seq for e in found])
+        return [
+            AuditOut(
+                seq=e.seq,
+                at=e.at.isoformat(),
+                actor=e.actor,
+                action=e.action,
+                record_type=e.record_type,
+                record_ids=e.record_ids,
+                recipient=e.recipient,
+            )
+            for e in found
+        ]
+
+    return app
+
+
+def _error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = [
+            f"{'.'.join(str(p) for p in error.get('loc', ()) if p != 'body')}: {error.get('msg')}"
+            for error in exc.errors()
+        ]
+        return JSONResponse({"detail": "invalid request", "problems": problems}, status_code=422)
+
+    @app.exception_handler(Exception)
+    async def unexpected(_: Request, exc: Exception) -> JSONResponse:
+        return JSONResponse({"detail": "the server could not do this"}, status_code=500)

@@ -1,0 +1,34 @@
+"""A migrated casework database with one user per role, and a client for its server."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from fortress.casework.db import migrate
+from fortress.casework.users import ROLES, add_user
+from fortress.server.app import create_app
+from fortress.store.workspace import Workspace
+from helpers.casework import PASSWORD
+
+
+@pytest.fixture
+def casework(tmp_path: Path, database_url: str | None) -> Workspace:
+    """A migrated casework database (SQLite, and PostgreSQL) with one user per role, each
+    named after their role."""
+    workspace = Workspace.open(tmp_path / "ws", database_url=database_url)
+    migrate(workspace.engine)
+    with workspace.sessions.begin() as session:
+        for role in ROLES:
+            agency = "Children's Services" if role == "safeguarding_partner" else None
+            add_user(session, role, role, PASSWORD, agency=agency, actor="test")
+    return workspace
+
+
+@pytest.fixture
+def client(casework: Workspace) -> Iterator[TestClient]:
+    with TestClient(create_app(casework.engine), raise_server_exceptions=False) as opened:
+        yield opened

@@ -1,0 +1,100 @@
+"""The audit log: every kind of tampering is found, the auditor's own reads are audited,
+and a database not at the head revision is refused with the reason."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+from typer.testing import CliRunner
+
+from fortress.casework import audit
+from fortress.casework.db import CaseworkDatabaseError, check_ready, migrate
+from fortress.cli.main import app
+from fortress.server.app import create_app
+from fortress.store.workspace import Workspace
+from helpers.casework import sign_in
+
+runner = CliRunner()
+
+
+def _filled(casework: Workspace) -> None:
+    """Ten more entries of every kind of act (with the six users' collections: 16)."""
+    with casework.sessions.begin() as session:
+        for k, action in enumerate((audit.ACTIONS * 2)[:10]):
+            recipient = "CPS" if action == "disclosure" else None
+            audit.record(session, "analyst", action, "intelligence", [k], recipient=recipient)
+
+
+TAMPERING: dict[str, tuple[str, str]] = {  # what is done -> (SQL, what verify must say)
+    "modified": ("UPDATE casework_audit SET actor = 'someone else' WHERE seq = 5", "changed"),
+    "deleted": ("DELETE FROM casework_audit WHERE seq = 7", "missing"),
+    "reordered": (  # entries 3 and 4 swap places
+        "UPDATE casework_audit SET seq = -3 WHERE seq = 3; "
+        "UPDATE casework_audit SET seq = 3 WHERE seq = 4; "
+        "UPDATE casework_audit SET seq = 4 WHERE seq = -3",
+        "does not follow",
+    ),
+    "inserted": (
+        "INSERT INTO casework_audit SELECT 100, at, actor, action, record_type, record_ids, "
+        "recipient, hash, hash FROM casework_audit WHERE seq = 16",
+        "truncated or the head was altered",
+    ),
+    "truncated": ("DELETE FROM casework_audit WHERE seq >= 15", "truncated"),
+}
+
+
+@pytest.mark.parametrize("tampering", sorted(TAMPERING))
+def test_verify_finds_every_kind_of_tampering(casework: Workspace, tampering: str) -> None:
+    _filled(casework)
+    with casework.sessions() as session:
+        before = audit.verify(session)
+    assert before.ok and before.entries == 16
+    sql, says = TAMPERING[tampering]
+    with casework.engine.begin() as connection:
+        for statement in sql.split(";"):
+            connection.execute(text(statement))
+    with casework.sessions() as session:
+        after = audit.verify(session)
+    assert not after.ok
+    assert any(says in problem for problem in after.problems), after.problems
+    url = casework.engine.url.render_as_string(hide_password=False)
+    where = ["--workspace", str(casework.root), "--database-url", url]
+    result = runner.invoke(app, [*where, "audit", "verify"])
+    assert result.exit_code == 1 and "TAMPERED" in result.stderr
+
+
+def test_the_auditors_reads_are_audited_and_disclosures_need_a_recipient(
+    casework: Workspace, client: TestClient
+) -> None:
+    headers = sign_in(client, "auditor")
+    first = client.get("/api/v1/audit", headers=headers).json()
+    assert [e["action"] for e in first] == ["collection"] * 6  # the six users
+    second = client.get("/api/v1/audit?after=6", headers=headers).json()
+    assert [(e["actor"], e["action"], e["record_type"]) for e in second] == [
+        ("auditor", "consultation", "audit")
+    ]
+    with casework.sessions() as session:
+        assert audit.verify(session).ok
+        with pytest.raises(ValueError, match="recipient"):
+            audit.record(session, "analyst", "disclosure", "intelligence", [1])
+
+
+def test_a_database_not_at_the_head_revision_is_refused(tmp_path: Path) -> None:
+    engine = create_engine(f"sqlite:///{tmp_path / 'half.db'}")
+    with pytest.raises(CaseworkDatabaseError, match="no casework tables yet"):
+        create_app(engine)
+    migrate(engine)
+    check_ready(engine)
+    with engine.begin() as connection:
+        connection.execute(text("DELETE FROM casework_alembic_version"))
+    with pytest.raises(CaseworkDatabaseError, match="half-migrated"):
+        create_app(engine)
+    with engine.begin() as connection:
+        connection.execute(text("INSERT INTO casework_alembic_version VALUES ('0000')"))
+    with pytest.raises(CaseworkDatabaseError, match="revision 0000, this Fortress needs 0001"):
+        check_ready(engine)
+    served = runner.invoke(app, ["--workspace", str(tmp_path / "ws"), "serve", "--port", "9"])
+    assert served.exit_code == 2 and "casework migrate" in served.stderr
