@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from fortress.casework.db import migrate
+from fortress.casework.operations import create_operation
 from fortress.casework.users import ROLES, add_user
 from fortress.server.app import create_app
 from fortress.store.workspace import Workspace
@@ -25,6 +27,8 @@ def casework(tmp_path: Path, database_url: str | None) -> Workspace:
         for role in ROLES:
             agency = "Children's Services" if role == "safeguarding_partner" else None
             add_user(session, role, role, PASSWORD, agency=agency, actor="test")
+        create_operation(session, "Week of action", date(2025, 3, 4), date(2025, 3, 10),
+                         actor="supervisor")  # fmt: skip
     return workspace
 
 

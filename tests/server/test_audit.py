@@ -11,7 +11,8 @@ from sqlalchemy import create_engine, text
 from typer.testing import CliRunner
 
 from fortress.casework import audit
-from fortress.casework.db import CaseworkDatabaseError, check_ready, migrate
+from fortress.casework.db import CaseworkDatabaseError, check_ready, head_revision, migrate
+from fortress.casework.users import add_user
 from fortress.cli.main import app
 from fortress.server.app import create_app
 from fortress.store.workspace import Workspace
@@ -21,7 +22,8 @@ runner = CliRunner()
 
 
 def _filled(casework: Workspace) -> None:
-    """Ten more entries of every kind of act (with the six users' collections: 16)."""
+    """Ten more entries of every kind of act (after the six users' and the operation's
+    collections: 17 in all)."""
     with casework.sessions.begin() as session:
         for k, action in enumerate((audit.ACTIONS * 2)[:10]):
             recipient = "CPS" if action == "disclosure" else None
@@ -51,7 +53,7 @@ def test_verify_finds_every_kind_of_tampering(casework: Workspace, tampering: st
     _filled(casework)
     with casework.sessions() as session:
         before = audit.verify(session)
-    assert before.ok and before.entries == 16
+    assert before.ok and before.entries == 17
     sql, says = TAMPERING[tampering]
     with casework.engine.begin() as connection:
         for statement in sql.split(";"):
@@ -71,8 +73,8 @@ def test_the_auditors_reads_are_audited_and_disclosures_need_a_recipient(
 ) -> None:
     headers = sign_in(client, "auditor")
     first = client.get("/api/v1/audit", headers=headers).json()
-    assert [e["action"] for e in first] == ["collection"] * 6  # the six users
-    second = client.get("/api/v1/audit?after=6", headers=headers).json()
+    assert [e["action"] for e in first] == ["collection"] * 7  # six users, one operation
+    second = client.get("/api/v1/audit?after=7", headers=headers).json()
     assert [(e["actor"], e["action"], e["record_type"]) for e in second] == [
         ("auditor", "consultation", "audit")
     ]
@@ -94,7 +96,21 @@ def test_a_database_not_at_the_head_revision_is_refused(tmp_path: Path) -> None:
         create_app(engine)
     with engine.begin() as connection:
         connection.execute(text("INSERT INTO casework_alembic_version VALUES ('0000')"))
-    with pytest.raises(CaseworkDatabaseError, match="revision 0000, this Fortress needs 0001"):
+    needs = f"revision 0000, this Fortress needs {head_revision()}"
+    with pytest.raises(CaseworkDatabaseError, match=needs):
         check_ready(engine)
     served = runner.invoke(app, ["--workspace", str(tmp_path / "ws"), "serve", "--port", "9"])
     assert served.exit_code == 2 and "casework migrate" in served.stderr
+
+
+def test_an_older_database_is_upgraded_keeping_its_records(tmp_path: Path) -> None:
+    workspace = Workspace.open(tmp_path / "ws")
+    assert migrate(workspace.engine, "0001") == "0001"
+    with workspace.sessions.begin() as session:
+        add_user(session, "ann", "analyst", "a long enough password", agency=None, actor="t")
+    with pytest.raises(CaseworkDatabaseError, match="casework migrate"):
+        check_ready(workspace.engine)
+    assert migrate(workspace.engine) == head_revision()
+    check_ready(workspace.engine)
+    with workspace.sessions() as session:
+        assert audit.verify(session).ok and audit.verify(session).entries == 1

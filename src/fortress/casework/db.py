@@ -40,13 +40,13 @@ def current_revision(engine: Engine) -> str | None:
         return context.get_current_revision()
 
 
-def migrate(engine: Engine) -> str:
-    """Bring the database to the head revision; returns it."""
+def migrate(engine: Engine, revision: str = "head") -> str:
+    """Bring the database to ``revision`` (the head by default); returns where it is."""
     config = _config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, "head")
-    return head_revision()
+        command.upgrade(config, revision)
+    return current_revision(engine) or ""
 
 
 def check_ready(engine: Engine) -> None:

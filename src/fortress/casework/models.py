@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -65,3 +65,37 @@ class AuditHead(CaseworkBase):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     seq: Mapped[int] = mapped_column(Integer)
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class Operation(CaseworkBase):
+    """An operation (a week of action, a named operation) whose results are recorded."""
+
+    __tablename__ = "casework_operations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(200))
+    starts_on: Mapped[date]
+    ends_on: Mapped[date]
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime]
+
+
+class OperationResult(CaseworkBase):
+    """One recorded action or result of an operation: an arrest (or several), a seizure, a
+    stop-search, an order, a person safeguarded... Amounts are exact: grams to the
+    milligram, cash in pence."""
+
+    __tablename__ = "casework_operation_results"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    operation_id: Mapped[int] = mapped_column(ForeignKey("casework_operations.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    count: Mapped[int] = mapped_column(Integer, default=1)
+    label: Mapped[str | None] = mapped_column(String(100))
+    """Drug, weapon type, order type, partner agency, outcome, or referral destination."""
+    milligrams: Mapped[int | None] = mapped_column(BigInteger)
+    pence: Mapped[int | None] = mapped_column(BigInteger)
+    imei: Mapped[str | None] = mapped_column(String(20))
+    number: Mapped[str | None] = mapped_column(String(32))
+    recorded_on: Mapped[date]
+    recorded_by: Mapped[str] = mapped_column(String(100))

@@ -16,6 +16,10 @@ POLICY: Final[dict[str, frozenset[str]]] = {
     "me.read": frozenset(ROLES),
     "users.list": frozenset({"administrator"}),
     "audit.read": frozenset({"auditor"}),
+    "operations.create": frozenset({"officer", "supervisor"}),
+    "operations.read": frozenset({"analyst", "officer", "supervisor"}),
+    "operations.record": frozenset({"officer", "supervisor"}),
+    "operations.summary": frozenset({"analyst", "officer", "supervisor"}),
 }
 """Endpoint name -> the roles allowed (``public``: no sign-in needed). Administrators
 manage users and see no casework content by default."""

@@ -13,6 +13,7 @@ from fortress.cli.common import JsonOption, fail, open_workspace, print_json
 casework_app = typer.Typer(help="The casework database.", no_args_is_help=True)
 users_app = typer.Typer(help="Casework users and roles.", no_args_is_help=True)
 audit_app = typer.Typer(help="The casework audit log (DPA 2018 s.62).", no_args_is_help=True)
+operations_app = typer.Typer(help="Operations and their results.", no_args_is_help=True)
 
 
 @casework_app.command("migrate")
@@ -78,6 +79,34 @@ def audit_verify_command(as_json: JsonOption = False) -> None:
             typer.echo(f"TAMPERED: {problem}", err=True)
     if not found.ok:
         raise typer.Exit(1)
+
+
+@operations_app.command("summary")
+def operations_summary_command(
+    operation_id: Annotated[int, typer.Argument(help="The operation's id.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Totals and a press-ready paragraph for an operation, from its recorded results."""
+    from fortress.casework.db import CaseworkDatabaseError, check_ready
+    from fortress.casework.operations import get_operation, summary
+
+    workspace = open_workspace()
+    try:
+        check_ready(workspace.engine)
+        with workspace.sessions.begin() as session:
+            found = summary(session, get_operation(session, operation_id, actor="cli"), actor="cli")
+    except (CaseworkDatabaseError, LookupError) as exc:
+        fail(str(exc).strip("'\""))
+    if as_json:
+        print_json(found)
+        return
+    for kind, total in sorted(found["totals"].items()):
+        typer.echo(f"{kind:<20} {total:>8,}")
+    for drug, grams in found["drugs_grams"].items():
+        typer.echo(f"{drug:<20} {grams:>8} g")
+    typer.echo(f"{'cash':<20} {found['cash']:>8}")
+    typer.echo("")
+    typer.echo(found["paragraph"])
 
 
 def serve_command(

@@ -12,7 +12,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from fortress.cli.casework import audit_app, casework_app, serve_command, users_app
+from fortress.cli.casework import (
+    audit_app,
+    casework_app,
+    operations_app,
+    serve_command,
+    users_app,
+)
 from fortress.cli.common import (
     DATABASE_ENV,
     DEFAULT_WORKSPACE,
@@ -48,6 +54,7 @@ app.add_typer(place_app, name="place")
 app.add_typer(casework_app, name="casework")
 app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")
+app.add_typer(operations_app, name="operations")
 app.command("serve")(serve_command)
 app.command("evaluate")(evaluate_command)
 

@@ -10,6 +10,7 @@ client.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Request
@@ -21,7 +22,15 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fortress.casework import audit
 from fortress.casework.db import check_ready
-from fortress.casework.models import AuditEntry, User
+from fortress.casework.models import AuditEntry, Operation, User
+from fortress.casework.operations import (
+    OperationProblem,
+    ResultInput,
+    create_operation,
+    get_operation,
+    record_result,
+    summary,
+)
 from fortress.casework.policy import allowed
 from fortress.casework.users import authenticate, issue_token, user_for_token
 
@@ -71,6 +80,45 @@ class AuditOut(BaseModel):
     record_type: str
     record_ids: str
     recipient: str | None
+
+
+class OperationIn(BaseModel):
+    """A new operation."""
+
+    name: str = Field(min_length=1, max_length=200)
+    starts_on: date
+    ends_on: date
+
+
+class OperationOut(BaseModel):
+    """An operation."""
+
+    id: int
+    name: str
+    starts_on: date
+    ends_on: date
+    created_by: str
+
+
+class ResultIn(BaseModel):
+    """One result of an operation (see ``casework/operations.py`` for the kinds)."""
+
+    kind: str = Field(max_length=32)
+    count: int = Field(default=1, ge=1, le=100_000)
+    label: str | None = Field(default=None, max_length=100)
+    grams: str | None = Field(default=None, max_length=20, description="e.g. 12.5")
+    pounds: str | None = Field(default=None, max_length=20, description="e.g. 1,240.50")
+    imei: str | None = Field(default=None, pattern=r"^\d{14,16}$")
+    number: str | None = Field(default=None, max_length=32)
+    on: date | None = None
+
+
+class ResultOut(BaseModel):
+    """A recorded result."""
+
+    id: int
+    kind: str
+    count: int
 
 
 def _session(request: Request) -> Iterator[Session]:
@@ -166,7 +214,68 @@ def create_app(engine: Engine) -> FastAPI:
             for e in found
         ]
 
+    @app.post(
+        f"{API}/operations", response_model=OperationOut, status_code=201, tags=["operations"]
+    )
+    def new_operation(
+        body: OperationIn, db: Db, user: Annotated[User, Depends(requires("operations.create"))]
+    ) -> OperationOut:
+        """Open an operation."""
+        try:
+            made = create_operation(db, body.name, body.starts_on, body.ends_on, actor=user.name)
+        except OperationProblem as exc:
+            raise HTTPException(422, str(exc)) from exc
+        return _operation_out(made)
+
+    @app.get(f"{API}/operations/{{operation_id}}", response_model=OperationOut, tags=["operations"])
+    def read_operation(
+        operation_id: int, db: Db, user: Annotated[User, Depends(requires("operations.read"))]
+    ) -> OperationOut:
+        """One operation."""
+        return _operation_out(_found(db, operation_id, user))
+
+    @app.post(
+        f"{API}/operations/{{operation_id}}/results", response_model=ResultOut, status_code=201,
+        tags=["operations"],
+    )  # fmt: skip
+    def new_result(
+        operation_id: int,
+        body: ResultIn,
+        db: Db,
+        user: Annotated[User, Depends(requires("operations.record"))],
+    ) -> ResultOut:
+        """Record one action or result of the operation."""
+        operation = _found(db, operation_id, user)
+        try:
+            made = record_result(db, operation, ResultInput(**body.model_dump()), actor=user.name)
+        except OperationProblem as exc:
+            raise HTTPException(422, str(exc)) from exc
+        return ResultOut(id=made.id, kind=made.kind, count=made.count)
+
+    @app.get(f"{API}/operations/{{operation_id}}/summary", tags=["operations"])
+    def operation_summary(
+        operation_id: int, db: Db, user: Annotated[User, Depends(requires("operations.summary"))]
+    ) -> dict[str, Any]:
+        """Totals and a press-ready paragraph, from the recorded results only."""
+        return summary(db, _found(db, operation_id, user), actor=user.name)
+
     return app
+
+
+def _found(db: Session, operation_id: int, user: User) -> Operation:
+    if not 1 <= operation_id <= 2**31 - 1:
+        raise HTTPException(404, "no such operation")
+    try:
+        return get_operation(db, operation_id, actor=user.name)
+    except LookupError as exc:
+        raise HTTPException(404, "no such operation") from exc
+
+
+def _operation_out(operation: Operation) -> OperationOut:
+    return OperationOut(
+        id=operation.id, name=operation.name, starts_on=operation.starts_on,
+        ends_on=operation.ends_on, created_by=operation.created_by,
+    )  # fmt: skip
 
 
 def _error_handlers(app: FastAPI) -> None:
