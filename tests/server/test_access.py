@@ -11,6 +11,7 @@ from fortress.casework.users import ROLES
 from helpers.casework import PASSWORD, sign_in
 
 OPERATION = "/api/v1/operations/{operation_id}"
+FORM = {"category": "cuckooing", "description": "Strangers at number 4 every night."}
 CALLS = {  # endpoint name -> (method, path, JSON body); operation 1 exists
     "session.create": ("POST", "/api/v1/session", {"name": "analyst", "password": PASSWORD}),
     "me.read": ("GET", "/api/v1/me", None),
@@ -23,6 +24,9 @@ CALLS = {  # endpoint name -> (method, path, JSON body); operation 1 exists
     "operations.read": ("GET", OPERATION, None),
     "operations.record": ("POST", OPERATION + "/results", {"kind": "arrest"}),
     "operations.summary": ("GET", OPERATION + "/summary", None),
+    "report.form": ("GET", "/report", None),
+    "report.submit": ("POST", "/report", FORM),
+    "reports.triage": ("GET", "/triage", None),
 }  # fmt: skip
 
 
@@ -32,7 +36,7 @@ def test_every_endpoint_is_in_the_policy_and_in_these_tests(client: TestClient) 
         (method, route.path)
         for route in client.app.routes  # type: ignore[attr-defined]
         for method in getattr(route, "methods", set())
-        if route.path.startswith("/api/")
+        if route.path.startswith(("/api/", "/report", "/triage"))
     }
     assert served == {(method, path) for method, path, _ in CALLS.values()}
 
@@ -42,7 +46,11 @@ def test_every_endpoint_is_in_the_policy_and_in_these_tests(client: TestClient) 
 def test_role_against_endpoint(client: TestClient, endpoint: str, role: str | None) -> None:
     method, path, body = CALLS[endpoint]
     headers = sign_in(client, role) if role else {}
-    answer = client.request(method, path.format(operation_id=1), json=body, headers=headers)
+    form = body if body is FORM else None
+    answer = client.request(
+        method, path.format(operation_id=1), json=None if form else body, data=form,
+        headers=headers,
+    )  # fmt: skip
     if PUBLIC in POLICY[endpoint] or role in POLICY[endpoint]:
         assert answer.status_code in (200, 201), answer.text
     else:

@@ -99,3 +99,20 @@ class OperationResult(CaseworkBase):
     number: Mapped[str | None] = mapped_column(String(32))
     recorded_on: Mapped[date]
     recorded_by: Mapped[str] = mapped_column(String(100))
+
+
+class PublicReport(CaseworkBase):
+    """A report from the public (``/report``). Nothing that identifies the sender's device
+    or connection is kept: no address, no browser string, no time finer than the day."""
+
+    __tablename__ = "casework_public_reports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    category: Mapped[str] = mapped_column(String(40))
+    description: Mapped[str] = mapped_column(Text)
+    location: Mapped[str | None] = mapped_column(String(500))
+    contact_name: Mapped[str | None] = mapped_column(String(200))
+    contact_phone: Mapped[str | None] = mapped_column(String(40))
+    contact_email: Mapped[str | None] = mapped_column(String(200))
+    received_on: Mapped[date]
+    status: Mapped[str] = mapped_column(String(20), default="new")

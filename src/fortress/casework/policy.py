@@ -20,6 +20,9 @@ POLICY: Final[dict[str, frozenset[str]]] = {
     "operations.read": frozenset({"analyst", "officer", "supervisor"}),
     "operations.record": frozenset({"officer", "supervisor"}),
     "operations.summary": frozenset({"analyst", "officer", "supervisor"}),
+    "report.form": frozenset({PUBLIC}),
+    "report.submit": frozenset({PUBLIC}),
+    "reports.triage": frozenset({"analyst", "supervisor"}),
 }
 """Endpoint name -> the roles allowed (``public``: no sign-in needed). Administrators
 manage users and see no casework content by default."""

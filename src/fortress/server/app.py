@@ -13,16 +13,17 @@ from collections.abc import Callable, Iterator
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi import Depends, FastAPI, Form, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
+from jinja2 import Environment, PackageLoader, select_autoescape
 from pydantic import BaseModel, Field
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from fortress.casework import audit
 from fortress.casework.db import check_ready
-from fortress.casework.models import AuditEntry, Operation, User
+from fortress.casework.models import AuditEntry, Operation, PublicReport, User
 from fortress.casework.operations import (
     OperationProblem,
     ResultInput,
@@ -32,6 +33,13 @@ from fortress.casework.operations import (
     summary,
 )
 from fortress.casework.policy import allowed
+from fortress.casework.public_reports import (
+    CATEGORIES,
+    RateLimit,
+    ReportForm,
+    problems,
+    receive,
+)
 from fortress.casework.users import authenticate, issue_token, user_for_token
 
 API = "/api/v1"
@@ -259,7 +267,60 @@ def create_app(engine: Engine) -> FastAPI:
         """Totals and a press-ready paragraph, from the recorded results only."""
         return summary(db, _found(db, operation_id, user), actor=user.name)
 
+    limit = RateLimit()
+    pages = Environment(
+        loader=PackageLoader("fortress.server", "templates"), autoescape=select_autoescape()
+    )
+
+    def page(name: str, status: int = 200, **values: Any) -> HTMLResponse:
+        return HTMLResponse(pages.get_template(name).render(**values), status_code=status)
+
+    @app.get("/report", response_class=HTMLResponse, tags=["public"])
+    def report_form(_: Annotated[Any, Depends(requires("report.form"))]) -> HTMLResponse:
+        """The public's form (plain HTML: no script, no third-party assets)."""
+        return page("report.html", categories=CATEGORIES, form=ReportForm("", ""), errors=[])
+
+    @app.post("/report", response_class=HTMLResponse, tags=["public"])
+    def report_submit(
+        request: Request,
+        db: Db,
+        _: Annotated[Any, Depends(requires("report.submit"))],
+        category: Annotated[str, Form(max_length=40)] = "",
+        description: Annotated[str, Form(max_length=20_000)] = "",
+        location: Annotated[str, Form(max_length=2_000)] = "",
+        contact_name: Annotated[str, Form(max_length=1_000)] = "",
+        contact_phone: Annotated[str, Form(max_length=1_000)] = "",
+        contact_email: Annotated[str, Form(max_length=1_000)] = "",
+    ) -> HTMLResponse:
+        """Receive a report; the sender's address is used for the rate limit in memory and
+        is never stored or logged."""
+        form = ReportForm(category, description, location, contact_name, contact_phone,
+                          contact_email)  # fmt: skip
+        if not limit.allow(_sender(request)):
+            return page("report_limited.html", 429)
+        errors = problems(form)
+        if errors:
+            return page("report.html", 422, categories=CATEGORIES, form=form, errors=errors)
+        receive(db, form)
+        return page("report_done.html")
+
+    @app.get("/triage", response_class=HTMLResponse, tags=["public"])
+    def triage(db: Db, user: Annotated[User, Depends(requires("reports.triage"))]) -> HTMLResponse:
+        """The public's reports awaiting triage (every value escaped)."""
+        waiting = db.scalars(
+            select(PublicReport).where(PublicReport.status == "new").order_by(PublicReport.id)
+        ).all()
+        audit.record(db, user.name, "consultation", "public_report", [r.id for r in waiting])
+        return page("triage.html", reports=waiting)
+
     return app
+
+
+def _sender(request: Request) -> str:
+    """Who is sending, for the in-memory rate limit only: the first forwarded address
+    behind a proxy, else the connection's."""
+    forwarded = request.headers.get("x-forwarded-for", "").split(",")[0].strip()
+    return forwarded or (request.client.host if request.client else "")
 
 
 def _found(db: Session, operation_id: int, user: User) -> Operation:

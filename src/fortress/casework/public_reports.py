@@ -1,0 +1,102 @@
+"""Reports from the public: what may be reported, checks that say what is wrong, and a
+rate limit that keeps no addresses.
+
+The rate limit counts reports per sender in memory only, keyed by an HMAC of the
+connection's address under a random key that is never written anywhere and is replaced
+every hour (so yesterday's keys cannot be recomputed): nothing on disk or in a log can tie
+a report to an address.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import threading
+import time
+from dataclasses import dataclass
+from typing import Final
+
+from sqlalchemy.orm import Session
+
+from fortress.casework import audit
+from fortress.casework.models import PublicReport
+from fortress.store.workspace import now_utc
+
+CATEGORIES: Final = {
+    "cuckooing": "Someone's home taken over by dealers (cuckooing)",
+    "county_lines": "Drug dealing, or a county line",
+    "child_exploitation": "A child being exploited or trafficked",
+    "adult_exploitation": "An adult being exploited or trafficked",
+    "cannabis_factory": "A cannabis factory",
+    "card_skimming": "Card skimming",
+    "cyber_crime": "Cyber crime",
+}
+LIMITS: Final = {"description": (10, 5_000), "location": (0, 500), "contact_name": (0, 200),
+                 "contact_phone": (0, 40), "contact_email": (0, 200)}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class ReportForm:
+    """What the form sends."""
+
+    category: str
+    description: str
+    location: str = ""
+    contact_name: str = ""
+    contact_phone: str = ""
+    contact_email: str = ""
+
+
+def problems(form: ReportForm) -> list[str]:
+    """What is wrong with the form, in words for the person filling it in (empty: fine)."""
+    found = []
+    if form.category not in CATEGORIES:
+        found.append("Choose what you are reporting from the list.")
+    for field, (low, high) in LIMITS.items():
+        value = getattr(form, field).strip()
+        label = field.replace("_", " ")
+        if len(value) < low:
+            found.append(f"Please describe what you saw in at least {low} characters.")
+        elif len(value) > high:
+            found.append(f"The {label} can be at most {high:,} characters.")
+    return found
+
+
+def receive(session: Session, form: ReportForm) -> PublicReport:
+    """Store a report for triage (audited as a collection by the public)."""
+    report = PublicReport(
+        category=form.category,
+        description=form.description.strip(),
+        location=form.location.strip() or None,
+        contact_name=form.contact_name.strip() or None,
+        contact_phone=form.contact_phone.strip() or None,
+        contact_email=form.contact_email.strip() or None,
+        received_on=now_utc().date(),
+        status="new",
+    )
+    session.add(report)
+    session.flush()
+    audit.record(session, "public", "collection", "public_report", [report.id])
+    return report
+
+
+class RateLimit:
+    """At most ``per_hour`` reports per sender per hour, remembered in memory only."""
+
+    def __init__(self, per_hour: int = 10) -> None:
+        self.per_hour = per_hour
+        self._lock = threading.Lock()
+        self._hour = -1
+        self._key = b""
+        self._counts: dict[str, int] = {}
+
+    def allow(self, address: str) -> bool:
+        """Count one report from ``address``; False when over the limit."""
+        hour = int(time.time() // 3600)
+        with self._lock:
+            if hour != self._hour:  # a new hour: new key, counts forgotten
+                self._hour, self._key, self._counts = hour, secrets.token_bytes(32), {}
+            tag = hmac.new(self._key, address.encode(), hashlib.sha256).hexdigest()
+            self._counts[tag] = self._counts.get(tag, 0) + 1
+            return self._counts[tag] <= self.per_hour

@@ -1,0 +1,77 @@
+"""The public report page: plain HTML, reports reach triage escaped, no identifier of the
+sender is kept anywhere, and too many reports from one sender are refused."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+
+from fortress.casework import audit
+from fortress.store.workspace import Workspace
+from helpers.casework import sign_in
+
+PAYLOAD = "<script>alert(1)</script><img src=x onerror=alert(2)> at the back door"
+SENDER = {"X-Forwarded-For": "203.0.113.77, 10.0.0.1", "User-Agent": "FortressTestAgent/9.9"}
+
+
+def _report(client: TestClient, headers: dict[str, str] | None = None, **fields: str):  # type: ignore[no-untyped-def]
+    form = {"category": "cuckooing", "description": "Strangers at number 4 every night."}
+    return client.post("/report", data=form | fields, headers=headers or {})
+
+
+def test_the_form_is_plain_html(client: TestClient) -> None:
+    page = client.get("/report")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "<script" not in page.text and "http://" not in page.text and "https://" not in page.text
+    assert (
+        'method="post" action="/report"' in page.text and "Cuckooing" not in page.text.upper()[:0]
+    )
+    for category in ("cuckooing", "county_lines", "child_exploitation", "cannabis_factory",
+                     "card_skimming", "cyber_crime", "adult_exploitation"):  # fmt: skip
+        assert f'value="{category}"' in page.text
+
+
+def test_a_report_reaches_triage_escaped(client: TestClient, casework: Workspace) -> None:
+    sent = _report(client, description=PAYLOAD, location='"><script>alert(3)</script>')
+    assert sent.status_code == 200 and "Thank you" in sent.text
+    view = client.get("/triage", headers=sign_in(client, "analyst"))
+    assert view.status_code == 200
+    assert "<script" not in view.text and "<img" not in view.text  # shown, never run
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt;" in view.text
+    with casework.sessions() as session:
+        assert audit.verify(session).ok
+
+
+def test_mistakes_are_explained_and_the_values_kept(client: TestClient) -> None:
+    answer = _report(client, category="parking", description="short")
+    assert answer.status_code == 422
+    assert "Choose what you are reporting" in answer.text
+    assert "at least 10 characters" in answer.text
+    assert ">short</textarea>" in answer.text
+    answer = _report(client, description='"><script>x</script> long enough text')
+    assert answer.status_code == 200
+    answer = _report(client, category="x", description='"><script>x</script> long enough text')
+    assert answer.status_code == 422 and "<script>x</script>" not in answer.text
+
+
+def test_no_identifier_of_the_sender_is_kept(client: TestClient, casework: Workspace) -> None:
+    assert _report(client, headers=SENDER).status_code == 200
+    with casework.engine.connect() as connection:
+        for table in ("casework_public_reports", "casework_audit"):
+            rows = connection.execute(text(f"SELECT * FROM {table}")).fetchall()
+            assert "203.0.113.77" not in str(rows) and "FortressTestAgent" not in str(rows)
+    for path in Path(casework.root).rglob("*"):
+        if path.is_file():
+            data = path.read_bytes()
+            assert b"203.0.113.77" not in data and b"FortressTestAgent" not in data, path
+
+
+def test_too_many_reports_from_one_sender_are_refused(client: TestClient) -> None:
+    for _ in range(10):
+        assert _report(client, headers=SENDER).status_code == 200
+    refused = _report(client, headers=SENDER)
+    assert refused.status_code == 429 and "Too many reports" in refused.text
+    other = {"X-Forwarded-For": "198.51.100.9"}
+    assert _report(client, headers=other).status_code == 200
