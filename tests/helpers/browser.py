@@ -15,8 +15,9 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
 @contextmanager
-def offline_page() -> Iterator[tuple[Any, list[str]]]:
-    """A chromium page that may load local files only, and the list of every URL it asked
+def offline_page(allowed: str = "file://") -> Iterator[tuple[Any, list[str]]]:
+    """A chromium page that may load only URLs starting with ``allowed`` (local files by
+    default; a loopback server for the casework tests), and the list of every URL it asked
     for. Without chromium: skipped, except in CI (where ``scripts/test`` installs it)."""
     if not Path(CHROMIUM).exists():
         if os.environ.get("CI"):
@@ -28,14 +29,14 @@ def offline_page() -> Iterator[tuple[Any, list[str]]]:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         page = browser.new_page()
-        page.route("**/*", lambda route: _only_the_file(route, requested))
+        page.route("**/*", lambda route: _only(route, allowed, requested))
         yield page, requested
         browser.close()
 
 
-def _only_the_file(route: Any, requested: list[str]) -> None:
+def _only(route: Any, allowed: str, requested: list[str]) -> None:
     requested.append(route.request.url)
-    if route.request.url.startswith("file://"):
+    if route.request.url.startswith(allowed):
         route.continue_()
     else:
         route.abort()
