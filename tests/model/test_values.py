@@ -126,6 +126,12 @@ def test_clean_is_idempotent(raw: str) -> None:
         assert msisdn.validate(first.value)
 
 
+def test_a_number_that_does_not_survive_its_own_e164_form_is_flagged() -> None:
+    """Found by the idempotence property: the library turns "+310000000" into "+31000000",
+    then "+3100000"; such a number is kept as given and flagged, not shortened each pass."""
+    assert msisdn.clean("+310000000") == Cleaned("+310000000", flags.UNPARSEABLE)
+
+
 @settings(max_examples=200)
 @given(st.text(min_size=1, max_size=30).filter(lambda s: s.strip()))
 def test_non_empty_input_is_never_lost(raw: str) -> None:

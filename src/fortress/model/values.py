@@ -123,7 +123,19 @@ class Msisdn:
         parsed = self._parse(compact)
         if parsed is None or not phonenumbers.is_possible_number(parsed):
             return Cleaned(raw.strip(), flags.UNPARSEABLE)
-        return Cleaned(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164))
+        e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+        if self._round_trip(e164) != e164:
+            # e.g. "+310000000": the library reads runs of leading zeros as Italian-style
+            # and loses one each time; a number that does not survive its own E.164 form
+            # is kept as given and flagged rather than changed further on every pass
+            return Cleaned(raw.strip(), flags.UNPARSEABLE)
+        return Cleaned(e164)
+
+    def _round_trip(self, e164: str) -> str | None:
+        parsed = self._parse(e164)
+        if parsed is None:
+            return None
+        return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
     def _parse(self, compact: str) -> phonenumbers.PhoneNumber | None:
         if not compact or not compact.lstrip("+").isdigit():
