@@ -32,7 +32,6 @@ from fortress.places.evaluate import evaluate
 from fortress.places.periods import Period
 from fortress.places.summary import resolve_for_saving
 from fortress.reports.lines_report import write_lines_report
-from fortress.reports.places_section import year_before
 from fortress.simulate import simulate
 from fortress.sources.mapping import preset
 from fortress.store import events
@@ -99,7 +98,7 @@ def _places(workspace: Workspace, files: list[Path]) -> dict[str, Any]:
     area = resolve_for_saving(workspace, town)
     save_area(workspace, f"{town} campaign", area, phases)
     hold = phases["hold"]
-    result = evaluate(workspace, f"{town} campaign", year_before(hold), hold, auto_compare=True)
+    result = evaluate(workspace, f"{town} campaign", hold.shifted(-12), hold, auto_compare=True)
     return {
         "ingested_rows": sum(s.accepted for s in ingested),
         "files": len(ingested),

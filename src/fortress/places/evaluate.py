@@ -21,13 +21,14 @@ from typing import Any
 import duckdb
 import numpy as np
 import shapely
-import statsmodels.api as sm
 
 from fortress.model.sql import literal
 from fortress.places.areas import Area
 from fortress.places.campaigns import area_for
-from fortress.places.hotspots import EARTH_RADIUS_M
+from fortress.places.countmodel import regressor_effect
+from fortress.places.hotspots import METRES_PER_DEGREE_LAT
 from fortress.places.periods import Period
+from fortress.places.policeuk import district_of
 from fortress.places.quality import force_flags
 from fortress.places.store import CRIMES, current_sql
 from fortress.places.summary import in_area, lsoa_names
@@ -38,7 +39,6 @@ MIN_COUNT = 20
 """Fewer crimes than this before or after in the area: no estimate is claimed."""
 AUTO_COMPARE = 3
 BUFFER_M = 1_000
-Z95 = 1.959963984540054
 
 
 class EvaluationProblem(ValueError):
@@ -103,8 +103,7 @@ def _with_codes(con: duckdb.DuckDBPyConnection, crimes: str, area: Area) -> Area
 
 def _coverage(months: list[str], period: Period) -> tuple[int, int]:
     """(months of ``period`` in the data, months in ``period``)."""
-    first, last = (int(m[:4]) * 12 + int(m[5:]) for m in (period.first, period.last))
-    return sum(1 for m in months if period.first <= m <= period.last), last - first + 1
+    return sum(1 for m in months if m in period), len(period.months())
 
 
 def _check_periods(months: list[str], before: Period, after: Period) -> None:
@@ -141,10 +140,6 @@ def _comparisons(
     )
 
 
-def _district(name: str) -> str:
-    return name.rsplit(" ", 1)[0] if name[-4:-1].isdigit() else name
-
-
 def _matched(
     con: duckdb.DuckDBPyConnection,
     crimes: str,
@@ -157,7 +152,7 @@ def _matched(
     districts: dict[str, set[str]] = {}
     for code, name in names.items():
         if code not in area.codes:
-            districts.setdefault(_district(name), set()).add(code)
+            districts.setdefault(district_of(name), set()).add(code)
     candidates = [
         Area(d, frozenset(codes), f"matched: LSOA names starting {d!r}")
         for d, codes in sorted(districts.items())
@@ -234,7 +229,7 @@ def _displacement_ring(
         if len(points) < 3:
             return None
         shape = shapely.MultiPoint(points).convex_hull
-    per_lon = math.pi * EARTH_RADIUS_M / 180 * max(math.cos(math.radians(shape.centroid.y)), 0.1)
+    per_lon = METRES_PER_DEGREE_LAT * max(math.cos(math.radians(shape.centroid.y)), 0.1)
     ring_shape = shape.buffer(BUFFER_M / per_lon).difference(shape)
     ring = Area(f"{BUFFER_M:,} m around {area.name}", frozenset(), "displacement ring", ring_shape)
     taken = area.codes.union(*(c.codes for c in design.comparisons))
@@ -317,7 +312,15 @@ def _one_type(
             f"(under {MIN_COUNT} in a period) to estimate a change."
         )
         return found
-    estimate, low, high = _did(table, area)
+    fitted = _did(table, area)
+    if fitted is None:
+        found |= {"estimate": None, "low": None, "high": None}
+        found["text"] = (
+            f"{crime_type}: the campaign's months cannot be told apart from the area and month "
+            f"effects in {area}, so no change can be estimated."
+        )
+        return found
+    estimate, low, high = fitted
     found |= {"estimate": _round(estimate), "low": _round(low), "high": _round(high)}
     found["text"] = _words(crime_type, design, naive, estimate, low, high)
     return found
@@ -338,23 +341,22 @@ def _table(
     return rows
 
 
-def _did(table: list[dict[str, Any]], treated: str) -> tuple[float, float, float]:
-    areas = sorted({r["area"] for r in table})
-    months = sorted({r["month"] for r in table})
-    x = np.zeros((len(table), 1 + (len(areas) - 1) + (len(months) - 1) + 1))
-    y = np.zeros(len(table))
-    for i, r in enumerate(table):
-        x[i, 0] = 1.0
-        a, m = areas.index(r["area"]), months.index(r["month"])
-        if a:
-            x[i, a] = 1.0
-        if m:
-            x[i, len(areas) - 1 + m] = 1.0
-        x[i, -1] = 1.0 if r["area"] == treated and r["post"] else 0.0
-        y[i] = r["count"]
-    fitted = sm.GLM(y, x, family=sm.families.Poisson()).fit(scale="X2")
-    b, se = float(fitted.params[-1]), float(fitted.bse[-1])
-    return math.expm1(b), math.expm1(b - Z95 * se), math.expm1(b + Z95 * se)
+def _did(table: list[dict[str, Any]], treated: str) -> tuple[float, float, float] | None:
+    """The change in the campaign area after its start, beyond the area and month effects,
+    as (estimate, low, high); None when the design cannot separate it."""
+    rows = [
+        (
+            r["area"],
+            r["month"],
+            float(r["count"]),
+            1.0 if r["area"] == treated and r["post"] else 0.0,
+        )
+        for r in table
+    ]
+    effect = regressor_effect(rows)
+    if effect is None:
+        return None
+    return effect.factor - 1, effect.low - 1, effect.high - 1
 
 
 def _words(

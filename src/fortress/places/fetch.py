@@ -17,6 +17,7 @@ import urllib.request
 import zipfile
 from pathlib import Path
 
+from fortress.places.periods import month_index, month_name
 from fortress.places.policeuk import parse_file_name
 from fortress.store.workspace import Workspace
 
@@ -27,17 +28,6 @@ TIMEOUT_S = 60
 
 class FetchProblem(RuntimeError):
     """A download that cannot be made or used; the message says why."""
-
-
-def month_index(month: str) -> int:
-    """Months since year 0 (YYYY-MM), for arithmetic."""
-    year, number = month.split("-")
-    return int(year) * 12 + int(number) - 1
-
-
-def month_name(index: int) -> str:
-    """The YYYY-MM of a month index."""
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
 
 def archives_for(first: str, last: str) -> list[str]:

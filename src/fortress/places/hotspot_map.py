@@ -50,7 +50,7 @@ def find_hotspots(
         if crime_type is not None:
             rows = f"SELECT * FROM ({rows}) WHERE crime_type = {literal(crime_type)}"
         points = {str(p): _points(con, rows, p) for p in periods}
-        ever = _points(con, rows, Period("0000-01", "9999-12"))
+        ever = _points(con, rows, None)
     finally:
         con.close()
     if sum(len(lon) for lon, _ in points.values()) == 0:
@@ -73,10 +73,15 @@ def find_hotspots(
     }
 
 
-def _points(con: Any, rows: str, period: Period) -> tuple[np.ndarray, np.ndarray]:
+def _points(con: Any, rows: str, period: Period | None) -> tuple[np.ndarray, np.ndarray]:
+    """Longitude and latitude of the located rows in ``period`` (None: every month)."""
+    within = (
+        f"AND strftime(month, '%Y-%m') BETWEEN {literal(period.first)} AND {literal(period.last)}"
+        if period
+        else ""
+    )
     located = con.sql(
-        f"SELECT longitude, latitude FROM ({rows}) WHERE longitude IS NOT NULL AND "
-        f"strftime(month, '%Y-%m') BETWEEN {literal(period.first)} AND {literal(period.last)}"
+        f"SELECT longitude, latitude FROM ({rows}) WHERE longitude IS NOT NULL {within}"
     ).to_arrow_table()
     return located["longitude"].to_numpy(), located["latitude"].to_numpy()
 

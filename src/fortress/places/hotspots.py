@@ -27,6 +27,7 @@ from fortress.places.areas import Area
 from fortress.places.periods import Period
 
 EARTH_RADIUS_M = 6_371_008.8
+METRES_PER_DEGREE_LAT = math.pi * EARTH_RADIUS_M / 180
 FDR = 0.05
 DEFAULT_CELL_M = 250
 FloatGrid = npt.NDArray[np.float64]
@@ -48,7 +49,7 @@ class Grid:
     @classmethod
     def around(cls, west: float, south: float, east: float, north: float, cell_m: float) -> Grid:
         """The grid covering a longitude-latitude box."""
-        per_lat = math.pi * EARTH_RADIUS_M / 180
+        per_lat = METRES_PER_DEGREE_LAT
         per_lon = per_lat * math.cos(math.radians((south + north) / 2))
         columns = max(1, math.ceil((east - west) * per_lon / cell_m))
         rows = max(1, math.ceil((north - south) * per_lat / cell_m))
@@ -58,7 +59,7 @@ class Grid:
         self, lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64]
     ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
         """(row, column) of each point (outside the grid: -1)."""
-        per_lat = math.pi * EARTH_RADIUS_M / 180
+        per_lat = METRES_PER_DEGREE_LAT
         column = np.floor((lon - self.west) * self.metres_per_degree_lon / self.cell_m)
         row = np.floor((lat - self.south) * per_lat / self.cell_m)
         outside = (column < 0) | (column >= self.columns) | (row < 0) | (row >= self.rows)
@@ -68,7 +69,7 @@ class Grid:
 
     def centres(self) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
         """Longitude and latitude of every cell's centre, as (rows, columns) arrays."""
-        per_lat = math.pi * EARTH_RADIUS_M / 180
+        per_lat = METRES_PER_DEGREE_LAT
         column, row = np.meshgrid(np.arange(self.columns), np.arange(self.rows))
         lon = self.west + (column + 0.5) * self.cell_m / self.metres_per_degree_lon
         lat = self.south + (row + 0.5) * self.cell_m / per_lat
@@ -197,7 +198,7 @@ def hot_cells(
 
 
 def _cell(grid: Grid, row: int, column: int) -> dict[str, Any]:
-    per_lat = math.pi * EARTH_RADIUS_M / 180
+    per_lat = METRES_PER_DEGREE_LAT
     west = grid.west + column * grid.cell_m / grid.metres_per_degree_lon
     south = grid.south + row * grid.cell_m / per_lat
     return {

@@ -27,12 +27,13 @@ from typing import Any
 
 import duckdb
 import numpy as np
-import statsmodels.api as sm
 from scipy.spatial import cKDTree
 
-from fortress.places.hotspots import EARTH_RADIUS_M
+from fortress.places.countmodel import regressor_effect
+from fortress.places.hotspots import METRES_PER_DEGREE_LAT
 from fortress.places.line_market import line_indicators
-from fortress.places.policeuk import STOP_AND_SEARCH
+from fortress.places.periods import shift
+from fortress.places.policeuk import DISTRICT_SQL, STOP_AND_SEARCH
 from fortress.places.quality import force_flags, repeat_flags
 from fortress.places.store import CRIMES, STOP_SEARCHES, NoPlaceData, current_sql
 from fortress.store.workspace import Workspace, connect_duckdb
@@ -40,8 +41,6 @@ from fortress.store.workspace import Workspace, connect_duckdb
 VIOLENCE = "Violence and sexual offences"
 DRUGS = "Drugs"
 SNAP_M = 250
-Z95 = 1.959963984540054
-DISTRICT_SQL = "regexp_replace(lsoa_name, ' [0-9]{3}[A-Z]$', '')"
 CAVEATS = (
     "An association, not an effect: drug offences are mostly found by police activity, so "
     "they measure enforcement as much as the market; violence and enforcement can both "
@@ -126,7 +125,7 @@ def _search_finds(
     if not points or not found:
         return {}
     lat0 = math.radians(float(np.mean([p[1] for p in points])))
-    per_degree = math.pi * EARTH_RADIUS_M / 180
+    per_degree = METRES_PER_DEGREE_LAT
 
     def metres(rows: list[Any]) -> np.ndarray:
         return np.array([(r[0] * per_degree * math.cos(lat0), r[1] * per_degree) for r in rows])
@@ -140,12 +139,6 @@ def _search_finds(
     return counts
 
 
-def _shift(month: str, months: int) -> str:
-    year, number = map(int, month.split("-"))
-    index = year * 12 + number - 1 - months
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
-
-
 def _association(
     name: str, indicator: dict[Key, int], violence: dict[Key, int], lag: int, flagged: list[str]
 ) -> dict[str, Any]:
@@ -153,10 +146,12 @@ def _association(
     months_with_indicator = {month for _, month in indicator}
     rows = []
     for (district, month), count in violence.items():
-        earlier = _shift(month, lag)
+        earlier = shift(month, -lag)
         if month in flagged or earlier in flagged or earlier not in months_with_indicator:
             continue
-        rows.append((district, month, count, math.log1p(indicator.get((district, earlier), 0))))
+        rows.append(
+            (district, month, float(count), math.log1p(indicator.get((district, earlier), 0)))
+        )
     districts = sorted({r[0] for r in rows})
     months = sorted({r[1] for r in rows})
     found: dict[str, Any] = {"indicator": name, "district_months": len(rows),
@@ -167,22 +162,14 @@ def _association(
             f"({len(rows)}) to estimate an association."
         )
         return found
-    x = np.zeros((len(rows), len(districts) + len(months) - 1 + 1))
-    y = np.array([r[2] for r in rows], dtype=float)
-    for i, (district, month, _, level) in enumerate(rows):
-        x[i, districts.index(district)] = 1.0
-        if months.index(month):
-            x[i, len(districts) + months.index(month) - 1] = 1.0
-        x[i, -1] = level
-    if np.linalg.matrix_rank(x) < x.shape[1]:
+    effect = regressor_effect(rows)
+    if effect is None:
         found["text"] = (
             f"{name}: it does not vary beyond what the district and month effects explain "
             f"over these {len(rows)} district-months, so no association can be estimated."
         )
         return found
-    fitted = sm.GLM(y, x, family=sm.families.Poisson()).fit(scale="X2")
-    b, se = float(fitted.params[-1]), float(fitted.bse[-1])
-    factor, low, high = math.exp(b), math.exp(b - Z95 * se), math.exp(b + Z95 * se)
+    factor, low, high = effect.factor, effect.low, effect.high
     found |= {"factor": round(factor, 4), "low": round(low, 4), "high": round(high, 4)}
     verdict = (
         "no association the data can show"

@@ -40,6 +40,16 @@ CRIME_TYPES: Final = (
 LSOA_CODE = re.compile(r"^[EW]0\d{7}$")
 """England and Wales LSOA codes (2011 and 2021 both use this form)."""
 
+DISTRICT_SQL: Final = "regexp_replace(lsoa_name, ' [0-9]{3}[A-Z]$', '')"
+"""An LSOA's district (local authority) in SQL: its police.uk name without the code part
+("Gosport 012B" is in Gosport)."""
+_DISTRICT_SUFFIX = re.compile(r" [0-9]{3}[A-Z]$")
+
+
+def district_of(lsoa_name: str) -> str:
+    """``DISTRICT_SQL`` in Python."""
+    return _DISTRICT_SUFFIX.sub("", lsoa_name)
+
 
 @dataclass(frozen=True, slots=True)
 class Layout:

@@ -21,7 +21,7 @@ from typing import Any
 import duckdb
 
 from fortress.model.sql import quote
-from fortress.places.policeuk import LAYOUTS, STOP_AND_SEARCH, STREET
+from fortress.places.policeuk import DISTRICT_SQL, LAYOUTS, STOP_AND_SEARCH, STREET
 from fortress.places.store import CRIMES, STOP_SEARCHES, current_sql
 from fortress.store.workspace import Workspace, connect_duckdb
 
@@ -97,7 +97,7 @@ def district_flags(con: duckdb.DuckDBPyConnection, crimes: str) -> list[Flag]:
     """Each district's (local authority's: the LSOA name without its code) count per month,
     judged as a share of the force's month, so that force-wide swings cancel out."""
     rows = con.execute(
-        "SELECT regexp_replace(lsoa_name, ' [0-9]{3}[A-Z]$', ''), strftime(month, '%Y-%m'), "
+        f"SELECT {DISTRICT_SQL}, strftime(month, '%Y-%m'), "
         f"count(*) FROM ({crimes}) WHERE lsoa_name IS NOT NULL GROUP BY ALL"
     ).fetchall()
     months = sorted({month for _, month, _ in rows})

@@ -12,6 +12,7 @@ import shapely
 from fortress.model.sql import literal
 from fortress.places.areas import Area
 from fortress.places.campaigns import area_for
+from fortress.places.periods import Period
 from fortress.places.quality import force_flags
 from fortress.places.store import CRIMES, current_sql
 from fortress.store.workspace import Workspace, connect_duckdb
@@ -109,7 +110,7 @@ def summary_chart(result: dict[str, Any], top: int = 6) -> str:
     missing from the data are gaps, not joined across."""
     from fortress.reports.svg import line_chart, standalone
 
-    months = _every_month(result["months"])
+    months = Period(result["months"][0], result["months"][-1]).months() if result["months"] else []
     counts = {(row["month"], row["crime_type"]): row["count"] for row in result["counts"]}
     held = set(result["months"])
     totals = {m: sum(counts[(m, t)] for t in result["crime_types"]) for m in result["months"]}
@@ -126,16 +127,3 @@ def summary_chart(result: dict[str, Any], top: int = 6) -> str:
             line_chart(f"The {len(leading)} most common crime types, {name}", labels, by_type),
         ]
     )
-
-
-def _every_month(months: list[str]) -> list[str]:
-    """Every month from the first to the last of ``months`` (YYYY-MM)."""
-    if not months:
-        return []
-    year, month = map(int, months[0].split("-"))
-    last = months[-1]
-    found = []
-    while f"{year:04d}-{month:02d}" <= last:
-        found.append(f"{year:04d}-{month:02d}")
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return found

@@ -32,19 +32,10 @@ def places_section(workspace: Workspace) -> dict[str, Any] | None:
     }
 
 
-def year_before(period: Period) -> Period:
-    """The same months one year earlier."""
-
-    def back(month: str) -> str:
-        return f"{int(month[:4]) - 1:04d}{month[4:]}"
-
-    return Period(back(period.first), back(period.last))
-
-
 def _area(workspace: Workspace, saved: dict[str, Any]) -> dict[str, Any]:
     name = saved["name"]
     hold = Period(*saved["phases"]["hold"])
-    before = year_before(hold)
+    before = hold.shifted(-12)
     shown: dict[str, Any] = {
         "name": name,
         "how": saved["how"],
