@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Integer, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -116,3 +116,117 @@ class PublicReport(CaseworkBase):
     contact_email: Mapped[str | None] = mapped_column(String(200))
     received_on: Mapped[date]
     status: Mapped[str] = mapped_column(String(20), default="new")
+    intelligence_id: Mapped[int | None] = mapped_column(Integer)
+    """The graded intelligence this report became, once triaged."""
+
+
+class Intelligence(CaseworkBase):
+    """A graded intelligence report. The grade is kept in the model it was given in: 3x5x2
+    (source 1-3, assessment A-E, handling P or C with conditions) or the legacy 5x5x5
+    (source A-E, intelligence 1-5, handling 1-5); one is never converted into the other."""
+
+    __tablename__ = "casework_intelligence"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    text: Mapped[str] = mapped_column(Text)
+    grading_model: Mapped[str] = mapped_column(String(8))
+    source_evaluation: Mapped[str] = mapped_column(String(1))
+    assessment: Mapped[str] = mapped_column(String(1))
+    handling_code: Mapped[str] = mapped_column(String(1))
+    handling_conditions: Mapped[str | None] = mapped_column(Text)
+    public_report_id: Mapped[int | None] = mapped_column(Integer)
+    recorded_by: Mapped[str] = mapped_column(String(100))
+    recorded_at: Mapped[datetime]
+
+
+class IntelligenceLink(CaseworkBase):
+    """What an intelligence report is about: a phone, an IMEI, a person (a casework person's
+    id), an address, a vehicle or a deal line, in a normalised form so that searches meet."""
+
+    __tablename__ = "casework_intelligence_links"
+    __table_args__ = (Index("ix_casework_intelligence_links_value", "entity_type", "value"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    intelligence_id: Mapped[int] = mapped_column(ForeignKey("casework_intelligence.id"), index=True)
+    entity_type: Mapped[str] = mapped_column(String(16))
+    value: Mapped[str] = mapped_column(String(300))
+
+
+class Disclosure(CaseworkBase):
+    """A request to disclose an intelligence report outside the force, and its decision."""
+
+    __tablename__ = "casework_disclosures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    intelligence_id: Mapped[int] = mapped_column(ForeignKey("casework_intelligence.id"), index=True)
+    recipient: Mapped[str] = mapped_column(String(200))
+    purpose: Mapped[str] = mapped_column(Text)
+    requested_by: Mapped[str] = mapped_column(String(100))
+    requested_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(20))
+    """approved, refused, or awaiting (a supervisor's decision)."""
+    decided_by: Mapped[str | None] = mapped_column(String(100))
+    decided_at: Mapped[datetime | None]
+    reason: Mapped[str | None] = mapped_column(Text)
+
+
+class Person(CaseworkBase):
+    """A person in casework: flagged as a victim (a child, an exploited adult, a cuckooed
+    resident) independently of being a suspect."""
+
+    __tablename__ = "casework_people"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(200))
+    born_on: Mapped[date | None]
+    victim: Mapped[str | None] = mapped_column(String(32))
+    suspect: Mapped[bool] = mapped_column(default=False)
+    recorded_by: Mapped[str] = mapped_column(String(100))
+    recorded_at: Mapped[datetime]
+
+
+class Referral(CaseworkBase):
+    """A safeguarding referral of a person to an agency, with its status and outcome."""
+
+    __tablename__ = "casework_referrals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("casework_people.id"), index=True)
+    agency: Mapped[str] = mapped_column(String(100), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20))
+    outcome: Mapped[str | None] = mapped_column(Text)
+    made_by: Mapped[str] = mapped_column(String(100))
+    made_on: Mapped[date]
+
+
+class ReferralPerson(CaseworkBase):
+    """Another person a referral names (who exploits the child, a relative...); partners
+    see them under a pseudonym."""
+
+    __tablename__ = "casework_referral_people"
+
+    referral_id: Mapped[int] = mapped_column(ForeignKey("casework_referrals.id"), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("casework_people.id"), primary_key=True)
+    relation: Mapped[str] = mapped_column(String(100))
+
+
+class RetentionEntry(CaseworkBase):
+    """When a record is next reviewed (MoPI), and any legal hold that stops its disposal."""
+
+    __tablename__ = "casework_retention"
+
+    record_type: Mapped[str] = mapped_column(String(32), primary_key=True)
+    record_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    review_on: Mapped[date] = mapped_column(index=True)
+    hold_reason: Mapped[str | None] = mapped_column(Text)
+    held_by: Mapped[str | None] = mapped_column(String(100))
+
+
+class CaseworkKey(CaseworkBase):
+    """A secret made when the database was migrated (the pseudonym key): never shown."""
+
+    __tablename__ = "casework_keys"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    secret: Mapped[str] = mapped_column(String(128))

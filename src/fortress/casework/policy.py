@@ -23,9 +23,37 @@ POLICY: Final[dict[str, frozenset[str]]] = {
     "report.form": frozenset({PUBLIC}),
     "report.submit": frozenset({PUBLIC}),
     "reports.triage": frozenset({"analyst", "supervisor"}),
+    "reports.list": frozenset({"analyst", "supervisor"}),
+    "reports.grade": frozenset({"analyst", "supervisor"}),
+    "intelligence.create": frozenset({"analyst", "officer", "supervisor"}),
+    "intelligence.search": frozenset({"analyst", "officer", "supervisor"}),
+    "intelligence.read": frozenset({"analyst", "officer", "supervisor"}),
+    "intelligence.export": frozenset({"analyst", "supervisor"}),
+    "disclosures.request": frozenset({"analyst", "officer", "supervisor"}),
+    "disclosures.list": frozenset({"supervisor"}),
+    "disclosures.decide": frozenset({"supervisor"}),
+    "disclosures.send": frozenset({"analyst", "officer", "supervisor"}),
+    "people.create": frozenset({"analyst", "officer", "supervisor"}),
+    "people.read": frozenset({"analyst", "officer", "supervisor"}),
+    "referrals.create": frozenset({"officer", "supervisor"}),
+    "referrals.list": frozenset({"officer", "supervisor", "safeguarding_partner"}),
+    "referrals.read": frozenset({"officer", "supervisor", "safeguarding_partner"}),
+    "referrals.update": frozenset({"officer", "supervisor", "safeguarding_partner"}),
+    "referrals.export": frozenset({"officer", "supervisor", "safeguarding_partner"}),
+    "retention.queue": frozenset({"supervisor"}),
+    "retention.review": frozenset({"supervisor"}),
+    "retention.hold": frozenset({"supervisor"}),
+    "retention.release": frozenset({"supervisor"}),
 }
 """Endpoint name -> the roles allowed (``public``: no sign-in needed). Administrators
-manage users and see no casework content by default."""
+manage users and see no casework content by default; auditors read only the audit log;
+safeguarding partners only referrals, and only within ``AGENCY_SCOPED``."""
+
+AGENCY_SCOPED: Final = frozenset(
+    {"referrals.list", "referrals.read", "referrals.update", "referrals.export"}
+)
+"""Endpoints where a safeguarding partner sees only their own agency's records (another
+agency's record answers 404, as if it did not exist) and other people as pseudonyms."""
 
 
 def allowed(endpoint: str, role: str | None) -> bool:

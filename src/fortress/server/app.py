@@ -9,7 +9,6 @@ client.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from datetime import date
 from typing import Annotated, Any
 
@@ -32,7 +31,6 @@ from fortress.casework.operations import (
     record_result,
     summary,
 )
-from fortress.casework.policy import allowed
 from fortress.casework.public_reports import (
     CATEGORIES,
     RateLimit,
@@ -40,9 +38,9 @@ from fortress.casework.public_reports import (
     problems,
     receive,
 )
-from fortress.casework.users import authenticate, issue_token, user_for_token
-
-API = "/api/v1"
+from fortress.casework.users import authenticate, issue_token
+from fortress.server import intelligence_api, retention_api, safeguarding_api
+from fortress.server.deps import API, Db, check_id, requires
 
 
 class Credentials(BaseModel):
@@ -129,37 +127,6 @@ class ResultOut(BaseModel):
     count: int
 
 
-def _session(request: Request) -> Iterator[Session]:
-    """A transaction for one request: committed if the request succeeds."""
-    with request.app.state.sessions.begin() as opened:
-        yield opened
-
-
-Db = Annotated[Session, Depends(_session)]
-
-
-def _signed_in(request: Request, db: Db) -> User | None:
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token:
-        return None
-    return user_for_token(db, token.strip())
-
-
-def requires(endpoint: str) -> Callable[..., User | None]:
-    """A dependency that lets the request through only if the policy allows ``endpoint``
-    to the signed-in user's role (or to the public)."""
-
-    def check(user: Annotated[User | None, Depends(_signed_in)]) -> User | None:
-        if allowed(endpoint, user.role if user else None):
-            return user
-        if user is None:
-            raise HTTPException(401, "sign in first", headers={"WWW-Authenticate": "Bearer"})
-        raise HTTPException(403, "your role may not do this")
-
-    return check
-
-
 def create_app(engine: Engine) -> FastAPI:
     """The application over ``engine``'s casework tables (refused if not migrated)."""
     check_ready(engine)
@@ -170,8 +137,11 @@ def create_app(engine: Engine) -> FastAPI:
         docs_url=None,
         redoc_url=None,
     )
+    app.state.engine = engine
     app.state.sessions = sessionmaker(engine, expire_on_commit=False)
     _error_handlers(app)
+    for router in (intelligence_api.router, safeguarding_api.router, retention_api.router):
+        app.include_router(router)
 
     @app.post(f"{API}/session", response_model=TokenOut, tags=["session"])
     def sign_in(
@@ -324,10 +294,8 @@ def _sender(request: Request) -> str:
 
 
 def _found(db: Session, operation_id: int, user: User) -> Operation:
-    if not 1 <= operation_id <= 2**31 - 1:
-        raise HTTPException(404, "no such operation")
     try:
-        return get_operation(db, operation_id, actor=user.name)
+        return get_operation(db, check_id("operation", operation_id), actor=user.name)
     except LookupError as exc:
         raise HTTPException(404, "no such operation") from exc
 

@@ -1,0 +1,69 @@
+"""Exports to CSV and XLSX that a spreadsheet cannot be tricked into running: any text cell
+that a spreadsheet would read as a formula (it starts with ``=``, ``+``, ``-``, ``@``, a
+tab or a carriage return and is not simply a number) is written with a leading apostrophe,
+the OWASP advice against CSV injection. XLSX cells are written as text, never formulas.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Sequence
+from typing import Final
+
+from openpyxl import Workbook
+from openpyxl.cell.cell import TYPE_STRING
+
+FORMATS: Final = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+_TRIGGERS: Final = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER: Final = re.compile(r"^[+-]?\d+(\.\d+)?$")
+
+Cell = str | int | None
+
+
+def neutralise(value: Cell) -> str:
+    """A cell's text, made inert if a spreadsheet would evaluate it."""
+    if value is None:
+        return ""
+    text = str(value)
+    if text.startswith(_TRIGGERS) and not _PLAIN_NUMBER.match(text):
+        return "'" + text
+    return text
+
+
+def to_csv(header: Sequence[str], rows: Sequence[Sequence[Cell]]) -> bytes:
+    """UTF-8 CSV (with a byte-order mark, so that Excel reads the accents) of safe cells."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([neutralise(h) for h in header])
+    writer.writerows([neutralise(cell) for cell in row] for row in rows)
+    return ("\ufeff" + out.getvalue()).encode()
+
+
+def to_xlsx(sheet: str, header: Sequence[str], rows: Sequence[Sequence[Cell]]) -> bytes:
+    """An XLSX workbook of one sheet whose every cell is text (never a formula)."""
+    book = Workbook(write_only=False)
+    page = book.active
+    assert page is not None
+    page.title = sheet[:31]
+    for r, row in enumerate([header, *rows], start=1):
+        for c, value in enumerate(row, start=1):
+            cell = page.cell(row=r, column=c)
+            cell.value = neutralise(value)
+            cell.data_type = TYPE_STRING  # openpyxl would otherwise take "=..." for a formula
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def export(fmt: str, sheet: str, header: Sequence[str], rows: Sequence[Sequence[Cell]]) -> bytes:
+    """The rows in ``fmt`` (csv or xlsx)."""
+    if fmt == "csv":
+        return to_csv(header, rows)
+    if fmt == "xlsx":
+        return to_xlsx(sheet, header, rows)
+    raise ValueError(f"unknown export format {fmt!r}: use csv or xlsx")

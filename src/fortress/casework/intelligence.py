@@ -1,0 +1,319 @@
+"""Graded intelligence: reports graded on the 3x5x2 model (or kept in the legacy 5x5x5
+grade they were given, never converted), linked to phones, IMEIs, people, addresses,
+vehicles and deal lines; public reports turned into intelligence; and disclosures outside
+the force, which for handling code C (and legacy codes 2-5) wait for a supervisor.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from fortress.casework import audit, retention
+from fortress.casework.models import (
+    Disclosure,
+    Intelligence,
+    IntelligenceLink,
+    Person,
+    PublicReport,
+)
+from fortress.model.values import Msisdn
+from fortress.store.workspace import now_utc
+
+GRADES: Final = {
+    "3x5x2": {"source_evaluation": "123", "assessment": "ABCDE", "handling_code": "PC"},
+    "5x5x5": {"source_evaluation": "ABCDE", "assessment": "12345", "handling_code": "12345"},
+}
+"""The values each part of a grade may take, by grading model. 3x5x2 (College of Policing
+APP, 2021): source 1 reliable, 2 untested, 3 not reliable; assessment A known directly, B
+known indirectly but corroborated, C known indirectly, D not known, E suspected false;
+handling P (lawful sharing permitted) or C (permitted with conditions, which are kept).
+5x5x5 (legacy NIM): source A-E, intelligence 1-5, handling 1-5."""
+
+ENTITY_TYPES: Final = ("phone", "imei", "person", "address", "vehicle", "line")
+MAX_TEXT: Final = 20_000
+_IMEI = re.compile(r"^\d{14,16}$")
+_VEHICLE = re.compile(r"^[A-Z0-9]{1,8}$")
+
+
+class IntelligenceProblem(ValueError):
+    """Intelligence that cannot be recorded or disclosed as asked; the message says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class Grade:
+    """A grade as given."""
+
+    model: str
+    source_evaluation: str
+    assessment: str
+    handling_code: str
+    conditions: str | None = None
+
+
+def check_grade(grade: Grade) -> None:
+    """Refuse a grade that its model does not allow, saying which part and what it may be."""
+    allowed = GRADES.get(grade.model)
+    if allowed is None:
+        raise IntelligenceProblem(f"unknown grading model {grade.model!r}: use 3x5x2 or 5x5x5")
+    for part, values in allowed.items():
+        given = getattr(grade, part)
+        if given not in tuple(values):
+            raise IntelligenceProblem(
+                f"{part.replace('_', ' ')} {given!r} is not a {grade.model} grade: use one of "
+                f"{', '.join(values)}"
+            )
+    conditional = grade.model == "3x5x2" and grade.handling_code == "C"
+    if conditional and not (grade.conditions or "").strip():
+        raise IntelligenceProblem("handling code C needs its conditions (who may receive it, how)")
+
+
+def needs_supervisor(item: Intelligence) -> bool:
+    """Whether disclosing ``item`` outside the force needs a supervisor's recorded decision:
+    handling code C, and every legacy code but 1 (which allowed other law enforcement)."""
+    if item.grading_model == "3x5x2":
+        return item.handling_code == "C"
+    return item.handling_code != "1"
+
+
+def normalise_link(session: Session, entity_type: str, value: str) -> str:
+    """A link's value in the form searches compare: phone numbers and lines in E.164,
+    vehicles without spaces in capitals, addresses single-spaced in capitals, people as a
+    casework person's id."""
+    raw = " ".join(str(value).split())
+    if entity_type in ("phone", "line"):
+        cleaned = Msisdn().clean(raw)
+        if cleaned.flag or not cleaned.value:
+            raise IntelligenceProblem(f"{raw!r} is not a phone number ({cleaned.flag})")
+        return cleaned.value
+    if entity_type == "imei":
+        if not _IMEI.match(raw):
+            raise IntelligenceProblem(f"an IMEI is 14 to 16 digits, not {raw!r}")
+        return raw
+    if entity_type == "vehicle":
+        plate = raw.replace(" ", "").upper()
+        if not _VEHICLE.match(plate):
+            raise IntelligenceProblem(f"{raw!r} is not a vehicle registration")
+        return plate
+    if entity_type == "address":
+        if not 3 <= len(raw) <= 300:
+            raise IntelligenceProblem("an address is 3 to 300 characters")
+        return raw.upper()
+    if entity_type == "person":
+        if not raw.isdigit() or session.get(Person, int(raw)) is None:
+            raise IntelligenceProblem(f"no casework person {raw!r} (link people by their id)")
+        return str(int(raw))
+    raise IntelligenceProblem(f"unknown link type {entity_type!r}: use {', '.join(ENTITY_TYPES)}")
+
+
+def create(
+    session: Session,
+    text: str,
+    grade: Grade,
+    links: Iterable[tuple[str, str]],
+    *,
+    actor: str,
+    public_report_id: int | None = None,
+) -> Intelligence:
+    """Record a graded report with its links (audited as a collection)."""
+    text = text.strip()
+    if not 1 <= len(text) <= MAX_TEXT:
+        raise IntelligenceProblem(f"the report's text is 1 to {MAX_TEXT:,} characters")
+    check_grade(grade)
+    normalised = sorted({(kind, normalise_link(session, kind, value)) for kind, value in links})
+    conditions = (grade.conditions or "").strip() or None
+    item = Intelligence(
+        text=text, grading_model=grade.model, source_evaluation=grade.source_evaluation,
+        assessment=grade.assessment, handling_code=grade.handling_code,
+        handling_conditions=conditions, public_report_id=public_report_id,
+        recorded_by=actor, recorded_at=now_utc().replace(tzinfo=None),
+    )  # fmt: skip
+    session.add(item)
+    session.flush()
+    session.add_all(
+        IntelligenceLink(intelligence_id=item.id, entity_type=kind, value=value)
+        for kind, value in normalised
+    )
+    retention.schedule(session, "intelligence", item.id, item.recorded_at.date())
+    audit.record(session, actor, "collection", "intelligence", [item.id])
+    return item
+
+
+def get(session: Session, item_id: int, *, actor: str) -> Intelligence:
+    """One report (audited as a consultation), or ``LookupError``."""
+    item = session.get(Intelligence, item_id)
+    if item is None:
+        raise LookupError(f"no intelligence {item_id}")
+    audit.record(session, actor, "consultation", "intelligence", [item_id])
+    return item
+
+
+def search(
+    session: Session,
+    linked: Mapping[str, str],
+    *,
+    text: str | None = None,
+    limit: int = 100,
+    actor: str,
+) -> list[Intelligence]:
+    """Reports linked to every given entity (and containing ``text``), newest first
+    (audited as a consultation of the ids shown)."""
+    query = select(Intelligence)
+    for kind, value in linked.items():
+        wanted = normalise_link(session, kind, value)
+        query = query.where(
+            Intelligence.id.in_(
+                select(IntelligenceLink.intelligence_id).where(
+                    IntelligenceLink.entity_type == kind, IntelligenceLink.value == wanted
+                )
+            )
+        )
+    if text:
+        query = query.where(Intelligence.text.icontains(text, autoescape=True))
+    found = list(session.scalars(query.order_by(Intelligence.id.desc()).limit(limit)))
+    audit.record(session, actor, "consultation", "intelligence", [i.id for i in found])
+    return found
+
+
+def links_of(session: Session, ids: Iterable[int]) -> dict[int, list[dict[str, str]]]:
+    """Each report's links, by report id."""
+    found: dict[int, list[dict[str, str]]] = defaultdict(list)
+    wanted = list(ids)
+    if wanted:
+        rows = session.scalars(
+            select(IntelligenceLink)
+            .where(IntelligenceLink.intelligence_id.in_(wanted))
+            .order_by(IntelligenceLink.id)
+        )
+        for link in rows:
+            found[link.intelligence_id].append({"type": link.entity_type, "value": link.value})
+    return found
+
+
+def as_dict(item: Intelligence, links: list[dict[str, str]]) -> dict[str, Any]:
+    """A report as the API shows it."""
+    return {
+        "id": item.id,
+        "text": item.text,
+        "grade": {
+            "model": item.grading_model,
+            "source_evaluation": item.source_evaluation,
+            "assessment": item.assessment,
+            "handling_code": item.handling_code,
+            "conditions": item.handling_conditions,
+        },
+        "grade_label": grade_label(item),
+        "links": links,
+        "public_report_id": item.public_report_id,
+        "recorded_by": item.recorded_by,
+        "recorded_at": item.recorded_at.isoformat(timespec="seconds"),
+    }
+
+
+def grade_label(item: Intelligence) -> str:
+    """The grade as analysts write it: ``1/B/P`` (3x5x2) or ``B/2/1 (5x5x5)``."""
+    label = f"{item.source_evaluation}/{item.assessment}/{item.handling_code}"
+    return label if item.grading_model == "3x5x2" else f"{label} (5x5x5)"
+
+
+def grade_public_report(
+    session: Session,
+    report_id: int,
+    grade: Grade,
+    links: Iterable[tuple[str, str]],
+    *,
+    actor: str,
+) -> Intelligence:
+    """Turn a public report awaiting triage into graded intelligence (its text, with the
+    place given, becomes the report's text; the contact details stay with the report)."""
+    report = session.get(PublicReport, report_id)
+    if report is None:
+        raise LookupError(f"no public report {report_id}")
+    if report.intelligence_id is not None:
+        raise IntelligenceProblem(
+            f"public report {report_id} is already intelligence {report.intelligence_id}"
+        )
+    text = report.description + (f"\n\nPlace given: {report.location}" if report.location else "")
+    item = create(session, text, grade, links, actor=actor, public_report_id=report.id)
+    report.status, report.intelligence_id = "graded", item.id
+    audit.record(
+        session, actor, "combination", "public_report", [report.id, f"intelligence:{item.id}"]
+    )
+    return item
+
+
+def request_disclosure(
+    session: Session, item: Intelligence, recipient: str, purpose: str, *, actor: str
+) -> Disclosure:
+    """Ask to disclose ``item`` to ``recipient`` outside the force: approved at once for
+    handling code P (and legacy 1), otherwise awaiting a supervisor's decision."""
+    recipient, purpose = " ".join(recipient.split()), purpose.strip()
+    if not 2 <= len(recipient) <= 200:
+        raise IntelligenceProblem("name the recipient (2 to 200 characters)")
+    if not purpose:
+        raise IntelligenceProblem("say why it is disclosed (the purpose)")
+    awaits = needs_supervisor(item)
+    disclosure = Disclosure(
+        intelligence_id=item.id, recipient=recipient, purpose=purpose, requested_by=actor,
+        requested_at=now_utc().replace(tzinfo=None),
+        status="awaiting" if awaits else "approved",
+        reason=None if awaits else f"handling code {item.handling_code} permits sharing",
+    )  # fmt: skip
+    session.add(disclosure)
+    session.flush()
+    audit.record(session, actor, "collection", "disclosure", [disclosure.id])
+    return disclosure
+
+
+def decide(
+    session: Session, disclosure: Disclosure, approve: bool, reason: str, *, actor: str
+) -> Disclosure:
+    """A supervisor's recorded decision on a disclosure awaiting one (not their own)."""
+    if disclosure.status != "awaiting":
+        raise IntelligenceProblem(f"disclosure {disclosure.id} was already {disclosure.status}")
+    if disclosure.requested_by == actor:
+        raise IntelligenceProblem("a supervisor does not decide their own request")
+    if not reason.strip():
+        raise IntelligenceProblem("record the reason for the decision")
+    disclosure.status = "approved" if approve else "refused"
+    disclosure.decided_by, disclosure.reason = actor, reason.strip()
+    disclosure.decided_at = now_utc().replace(tzinfo=None)
+    audit.record(session, actor, "alteration", "disclosure", [disclosure.id])
+    return disclosure
+
+
+def disclosure_as_dict(disclosure: Disclosure) -> dict[str, Any]:
+    """A disclosure's request and decision (without the report's content)."""
+    return {
+        "id": disclosure.id,
+        "intelligence_id": disclosure.intelligence_id,
+        "recipient": disclosure.recipient,
+        "purpose": disclosure.purpose,
+        "requested_by": disclosure.requested_by,
+        "status": disclosure.status,
+        "decided_by": disclosure.decided_by,
+        "reason": disclosure.reason,
+    }
+
+
+def package(session: Session, disclosure: Disclosure, *, actor: str) -> dict[str, Any]:
+    """What goes to the recipient of an approved disclosure: the report with its grade and
+    handling conditions (audited as a disclosure, with the recipient)."""
+    if disclosure.status != "approved":
+        raise IntelligenceProblem(
+            f"disclosure {disclosure.id} is {disclosure.status}: nothing may be sent"
+        )
+    item = session.get(Intelligence, disclosure.intelligence_id)
+    if item is None:
+        raise LookupError(f"intelligence {disclosure.intelligence_id} was disposed of")
+    audit.record(session, actor, "disclosure", "intelligence", [item.id],
+                 recipient=disclosure.recipient)  # fmt: skip
+    found = disclosure_as_dict(disclosure)
+    found["intelligence"] = as_dict(item, links_of(session, [item.id])[item.id])
+    return found

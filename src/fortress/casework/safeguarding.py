@@ -1,0 +1,227 @@
+"""Safeguarding: people flagged as victims (a child, an exploited adult, a cuckooed
+resident) whether or not they are also suspects, and referrals to partner agencies with
+their status and outcome.
+
+A safeguarding partner sees only the referrals made to their own agency, and every other
+person a referral names under a pseudonym: an HMAC of the agency and the person's id under
+a key made when the database was migrated, so it is the same across that agency's
+referrals and cannot be matched with another agency's. What a partner reads is audited as
+a disclosure to their agency.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Iterable
+from datetime import date
+from typing import Any, Final
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from fortress.casework import audit, retention
+from fortress.casework.models import CaseworkKey, Person, Referral, ReferralPerson, User
+from fortress.store.workspace import now_utc
+
+VICTIMS: Final = {
+    "child": "a child (under 18) being exploited",
+    "exploited_adult": "an exploited adult",
+    "cuckooed_resident": "a resident whose home was taken over (cuckooed)",
+}
+STATUSES: Final = ("made", "accepted", "declined", "closed")
+AGENCIES: Final = (
+    "Children's Services", "National Referral Mechanism", "Treatment service", "Housing",
+)  # fmt: skip
+"""The usual destinations; any agency name may be used, matched without regard to case."""
+PARTNER: Final = "safeguarding_partner"
+
+
+class SafeguardingProblem(ValueError):
+    """A person or referral that cannot be recorded as asked; the message says why."""
+
+
+def add_person(
+    session: Session,
+    name: str,
+    *,
+    born_on: date | None,
+    victim: str | None,
+    suspect: bool,
+    actor: str,
+) -> Person:
+    """A new person (audited as a collection, scheduled for review)."""
+    name = " ".join(name.split())
+    if not 1 <= len(name) <= 200:
+        raise SafeguardingProblem("a person's name is 1 to 200 characters")
+    if victim is not None and victim not in VICTIMS:
+        raise SafeguardingProblem(f"unknown victim flag {victim!r}: use {', '.join(VICTIMS)}")
+    today = now_utc().date()
+    if born_on is not None and not date(1900, 1, 1) <= born_on <= today:
+        raise SafeguardingProblem(f"date of birth {born_on} is not a possible one")
+    person = Person(
+        name=name, born_on=born_on, victim=victim, suspect=suspect, recorded_by=actor,
+        recorded_at=now_utc().replace(tzinfo=None),
+    )  # fmt: skip
+    session.add(person)
+    session.flush()
+    retention.schedule(session, "person", person.id, today)
+    audit.record(session, actor, "collection", "person", [person.id])
+    return person
+
+
+def get_person(session: Session, person_id: int, *, actor: str) -> Person:
+    """One person (audited as a consultation), or ``LookupError``."""
+    person = session.get(Person, person_id)
+    if person is None:
+        raise LookupError(f"no person {person_id}")
+    audit.record(session, actor, "consultation", "person", [person_id])
+    return person
+
+
+def person_as_dict(person: Person) -> dict[str, Any]:
+    """A person as officers see them."""
+    return {
+        "id": person.id,
+        "name": person.name,
+        "born_on": person.born_on.isoformat() if person.born_on else None,
+        "victim": person.victim,
+        "suspect": person.suspect,
+    }
+
+
+def make_referral(
+    session: Session,
+    person_id: int,
+    agency: str,
+    reason: str,
+    related: Iterable[tuple[int, str]] = (),
+    *,
+    actor: str,
+) -> Referral:
+    """Refer a person to an agency, naming any other people involved (audited)."""
+    agency, reason = " ".join(agency.split()), reason.strip()
+    if not 2 <= len(agency) <= 100:
+        raise SafeguardingProblem("name the agency (2 to 100 characters)")
+    if not reason:
+        raise SafeguardingProblem("say why the person is referred")
+    named = dict(related)
+    for someone in {person_id, *named}:
+        if session.get(Person, someone) is None:
+            raise SafeguardingProblem(f"no person {someone}")
+    if person_id in named:
+        raise SafeguardingProblem("the person referred is not also one of the others named")
+    referral = Referral(
+        person_id=person_id, agency=agency, reason=reason, status="made", made_by=actor,
+        made_on=now_utc().date(),
+    )  # fmt: skip
+    session.add(referral)
+    session.flush()
+    session.add_all(
+        ReferralPerson(referral_id=referral.id, person_id=someone, relation=relation.strip()[:100])
+        for someone, relation in named.items()
+    )
+    retention.schedule(session, "referral", referral.id, referral.made_on)
+    audit.record(session, actor, "collection", "referral", [referral.id])
+    return referral
+
+
+def _scope(user: User) -> str | None:
+    """The agency a user is confined to (partners), or None (officers see every agency)."""
+    return (user.agency or "").casefold() if user.role == PARTNER else None
+
+
+def visible_referral(session: Session, referral_id: int, user: User) -> Referral:
+    """A referral ``user`` may see, or ``LookupError`` (another agency's referral is
+    indistinguishable from one that does not exist)."""
+    referral = session.get(Referral, referral_id)
+    scope = _scope(user)
+    if referral is None or (scope is not None and referral.agency.casefold() != scope):
+        raise LookupError(f"no referral {referral_id}")
+    return referral
+
+
+def referrals_for(session: Session, user: User, *, limit: int = 500) -> list[Referral]:
+    """The referrals ``user`` may see, newest first."""
+    query = select(Referral).order_by(Referral.id.desc()).limit(limit)
+    scope = _scope(user)
+    if scope is not None:
+        query = query.where(func.lower(Referral.agency) == scope)
+    return list(session.scalars(query))
+
+
+def update_referral(
+    session: Session, referral: Referral, status: str, outcome: str | None, *, actor: str
+) -> Referral:
+    """Move a referral on (made, accepted, declined, closed) and record its outcome."""
+    if status not in STATUSES:
+        raise SafeguardingProblem(f"unknown status {status!r}: use {', '.join(STATUSES)}")
+    if status in ("declined", "closed") and not (outcome or referral.outcome):
+        raise SafeguardingProblem(f"a {status} referral records its outcome")
+    referral.status = status
+    if outcome is not None:
+        referral.outcome = outcome.strip() or None
+    audit.record(session, actor, "alteration", "referral", [referral.id])
+    return referral
+
+
+def show_referrals(session: Session, referrals: list[Referral], user: User) -> list[dict[str, Any]]:
+    """The referrals as ``user`` may see them: partners get other people as pseudonyms.
+    Audited as a consultation, or for a partner a disclosure to their agency."""
+    ids = [r.id for r in referrals]
+    if user.role == PARTNER:
+        audit.record(session, user.name, "disclosure", "referral", ids, recipient=user.agency)
+    else:
+        audit.record(session, user.name, "consultation", "referral", ids)
+    named: dict[int, list[ReferralPerson]] = {i: [] for i in ids}
+    if ids:
+        for row in session.scalars(
+            select(ReferralPerson).where(ReferralPerson.referral_id.in_(ids))
+            .order_by(ReferralPerson.person_id)
+        ):  # fmt: skip
+            named[row.referral_id].append(row)
+    return [_referral_view(session, r, named[r.id], user) for r in referrals]
+
+
+def _referral_view(
+    session: Session, referral: Referral, named: list[ReferralPerson], user: User
+) -> dict[str, Any]:
+    subject = session.get(Person, referral.person_id)
+    assert subject is not None  # a referral's person cannot be disposed of before it
+    view: dict[str, Any] = {
+        "id": referral.id,
+        "agency": referral.agency,
+        "reason": referral.reason,
+        "status": referral.status,
+        "outcome": referral.outcome,
+        "made_on": referral.made_on.isoformat(),
+    }
+    if user.role == PARTNER:
+        key = _key(session)
+        view["person"] = {
+            "name": subject.name,
+            "born_on": subject.born_on.isoformat() if subject.born_on else None,
+            "victim": subject.victim,
+        }
+        view["others"] = [
+            {"pseudonym": pseudonym(key, referral.agency, row.person_id), "relation": row.relation}
+            for row in named
+        ]
+    else:
+        view["person"] = person_as_dict(subject)
+        view["others"] = [{"person_id": row.person_id, "relation": row.relation} for row in named]
+        view["made_by"] = referral.made_by
+    return view
+
+
+def _key(session: Session) -> bytes:
+    found = session.get(CaseworkKey, "pseudonym")
+    if found is None:
+        raise RuntimeError("the casework database has no pseudonym key: run migrations")
+    return bytes.fromhex(found.secret)
+
+
+def pseudonym(key: bytes, agency: str, person_id: int) -> str:
+    """A person's pseudonym for one agency: stable for it, unlinkable across agencies."""
+    message = f"{agency.casefold()}\x00{person_id}".encode()
+    return "Person-" + hmac.new(key, message, hashlib.sha256).hexdigest()[:10].upper()

@@ -1,0 +1,279 @@
+"""Graded intelligence, public reports turned into intelligence, disclosures outside the
+force, and intelligence exports (``/api/v1``)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from fortress.casework import intelligence
+from fortress.casework.exports import FORMATS, export
+from fortress.casework.intelligence import Grade, IntelligenceProblem
+from fortress.casework.models import Disclosure, PublicReport, User
+from fortress.server.deps import API, Db, check_id, not_found, requires
+
+router = APIRouter(prefix=API, tags=["intelligence"])
+EntityType = Literal["phone", "imei", "person", "address", "vehicle", "line"]
+
+
+class GradeIn(BaseModel):
+    """A grade: 3x5x2 (source 1-3, assessment A-E, handling P or C with conditions) or the
+    legacy 5x5x5 (source A-E, intelligence 1-5, handling 1-5), stored as given."""
+
+    model: Literal["3x5x2", "5x5x5"] = "3x5x2"
+    source_evaluation: str = Field(min_length=1, max_length=1)
+    assessment: str = Field(min_length=1, max_length=1)
+    handling_code: str = Field(min_length=1, max_length=1)
+    conditions: str | None = Field(default=None, max_length=2_000)
+
+    def grade(self) -> Grade:
+        """The casework grade."""
+        return Grade(self.model, self.source_evaluation, self.assessment, self.handling_code,
+                     self.conditions)  # fmt: skip
+
+
+class LinkIn(BaseModel):
+    """What the report is about."""
+
+    type: EntityType
+    value: str = Field(min_length=1, max_length=300)
+
+
+class IntelligenceIn(BaseModel):
+    """A new intelligence report."""
+
+    text: str = Field(min_length=1, max_length=intelligence.MAX_TEXT)
+    grade: GradeIn
+    links: list[LinkIn] = Field(default_factory=list, max_length=100)
+
+
+class GradeReportIn(BaseModel):
+    """A public report's grade and links."""
+
+    grade: GradeIn
+    links: list[LinkIn] = Field(default_factory=list, max_length=100)
+
+
+class DisclosureIn(BaseModel):
+    """A request to disclose a report outside the force."""
+
+    recipient: str = Field(min_length=2, max_length=200)
+    purpose: str = Field(min_length=1, max_length=2_000)
+
+
+class DecisionIn(BaseModel):
+    """A supervisor's decision on a disclosure."""
+
+    approve: bool
+    reason: str = Field(min_length=1, max_length=2_000)
+
+
+def _problem(exc: IntelligenceProblem) -> HTTPException:
+    return HTTPException(422, str(exc))
+
+
+def _shown(db: Db, items: list[Any]) -> list[dict[str, Any]]:
+    links = intelligence.links_of(db, [i.id for i in items])
+    return [intelligence.as_dict(i, links.get(i.id, [])) for i in items]
+
+
+Filters = dict[str, str]
+
+
+def _filters(
+    phone: str | None = Query(None, max_length=40),
+    imei: str | None = Query(None, max_length=20),
+    person: str | None = Query(None, max_length=12),
+    address: str | None = Query(None, max_length=300),
+    vehicle: str | None = Query(None, max_length=20),
+    line: str | None = Query(None, max_length=40),
+) -> Filters:
+    given = {"phone": phone, "imei": imei, "person": person, "address": address,
+             "vehicle": vehicle, "line": line}  # fmt: skip
+    return {kind: value for kind, value in given.items() if value}
+
+
+def _search(db: Db, user: User, linked: Filters, q: str | None, limit: int) -> list[Any]:
+    try:
+        return intelligence.search(db, linked, text=q, limit=limit, actor=user.name)
+    except IntelligenceProblem as exc:
+        raise _problem(exc) from exc
+
+
+@router.post("/intelligence", status_code=201)
+def new_intelligence(
+    body: IntelligenceIn, db: Db, user: Annotated[User, Depends(requires("intelligence.create"))]
+) -> dict[str, Any]:
+    """Record a graded intelligence report with its links."""
+    try:
+        item = intelligence.create(db, body.text, body.grade.grade(),
+                                   [(link.type, link.value) for link in body.links],
+                                   actor=user.name)  # fmt: skip
+    except IntelligenceProblem as exc:
+        raise _problem(exc) from exc
+    return _shown(db, [item])[0]
+
+
+@router.get("/intelligence")
+def search_intelligence(
+    db: Db,
+    user: Annotated[User, Depends(requires("intelligence.search"))],
+    linked: Annotated[Filters, Depends(_filters)],
+    q: Annotated[str | None, Query(max_length=200, description="text the report contains")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[dict[str, Any]]:
+    """Reports linked to every entity given (phone, imei, person, address, vehicle, line)
+    and containing ``q``, newest first."""
+    return _shown(db, _search(db, user, linked, q, limit))
+
+
+@router.get("/intelligence/{item_id}")
+def read_intelligence(
+    item_id: int, db: Db, user: Annotated[User, Depends(requires("intelligence.read"))]
+) -> dict[str, Any]:
+    """One report with its grade and links."""
+    try:
+        item = intelligence.get(db, check_id("intelligence", item_id), actor=user.name)
+    except LookupError as exc:
+        raise not_found("intelligence", item_id) from exc
+    return _shown(db, [item])[0]
+
+
+@router.get("/exports/intelligence")
+def export_intelligence(
+    db: Db,
+    user: Annotated[User, Depends(requires("intelligence.export"))],
+    linked: Annotated[Filters, Depends(_filters)],
+    format: Annotated[Literal["csv", "xlsx"], Query()] = "csv",
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 1_000,
+) -> Response:
+    """The search's reports as CSV or XLSX (spreadsheet formulas neutralised)."""
+    found = _shown(db, _search(db, user, linked, q, limit))
+    header = ["id", "grade", "handling conditions", "text", "links", "recorded by", "recorded at"]
+    rows = [
+        [i["id"], i["grade_label"], i["grade"]["conditions"], i["text"],
+         "; ".join(f"{link['type']}: {link['value']}" for link in i["links"]),
+         i["recorded_by"], i["recorded_at"]]
+        for i in found
+    ]  # fmt: skip
+    return Response(
+        export(format, "Intelligence", header, rows),
+        media_type=FORMATS[format],
+        headers={"Content-Disposition": f'attachment; filename="intelligence.{format}"'},
+    )
+
+
+@router.get("/reports")
+def triage_queue(
+    db: Db, user: Annotated[User, Depends(requires("reports.list"))]
+) -> list[dict[str, Any]]:
+    """The public's reports awaiting triage, oldest first."""
+    from fortress.casework import audit
+
+    waiting = db.scalars(
+        select(PublicReport).where(PublicReport.status == "new").order_by(PublicReport.id)
+    ).all()
+    audit.record(db, user.name, "consultation", "public_report", [r.id for r in waiting])
+    return [
+        {"id": r.id, "category": r.category, "description": r.description,
+         "location": r.location, "contact_name": r.contact_name,
+         "contact_phone": r.contact_phone, "contact_email": r.contact_email,
+         "received_on": r.received_on.isoformat()}
+        for r in waiting
+    ]  # fmt: skip
+
+
+@router.post("/reports/{report_id}/intelligence", status_code=201)
+def grade_report(
+    report_id: int,
+    body: GradeReportIn,
+    db: Db,
+    user: Annotated[User, Depends(requires("reports.grade"))],
+) -> dict[str, Any]:
+    """Turn a public report into graded intelligence."""
+    try:
+        item = intelligence.grade_public_report(
+            db, check_id("public report", report_id), body.grade.grade(),
+            [(link.type, link.value) for link in body.links], actor=user.name,
+        )  # fmt: skip
+    except LookupError as exc:
+        raise not_found("public report", report_id) from exc
+    except IntelligenceProblem as exc:
+        raise _problem(exc) from exc
+    return _shown(db, [item])[0]
+
+
+@router.post("/intelligence/{item_id}/disclosures", status_code=201)
+def request_disclosure(
+    item_id: int,
+    body: DisclosureIn,
+    db: Db,
+    user: Annotated[User, Depends(requires("disclosures.request"))],
+) -> dict[str, Any]:
+    """Ask to disclose a report outside the force (handling code C: a supervisor decides)."""
+    try:
+        item = intelligence.get(db, check_id("intelligence", item_id), actor=user.name)
+        made = intelligence.request_disclosure(db, item, body.recipient, body.purpose,
+                                               actor=user.name)  # fmt: skip
+    except LookupError as exc:
+        raise not_found("intelligence", item_id) from exc
+    except IntelligenceProblem as exc:
+        raise _problem(exc) from exc
+    return intelligence.disclosure_as_dict(made)
+
+
+def _disclosure(db: Db, disclosure_id: int) -> Disclosure:
+    found = db.get(Disclosure, check_id("disclosure", disclosure_id))
+    if found is None:
+        raise not_found("disclosure", disclosure_id)
+    return found
+
+
+@router.get("/disclosures")
+def awaiting_disclosures(
+    db: Db, user: Annotated[User, Depends(requires("disclosures.list"))]
+) -> list[dict[str, Any]]:
+    """Disclosures awaiting a supervisor's decision, oldest first."""
+    from fortress.casework import audit
+
+    found = db.scalars(
+        select(Disclosure).where(Disclosure.status == "awaiting").order_by(Disclosure.id)
+    ).all()
+    audit.record(db, user.name, "consultation", "disclosure", [d.id for d in found])
+    return [intelligence.disclosure_as_dict(d) for d in found]
+
+
+@router.post("/disclosures/{disclosure_id}/decision")
+def decide_disclosure(
+    disclosure_id: int,
+    body: DecisionIn,
+    db: Db,
+    user: Annotated[User, Depends(requires("disclosures.decide"))],
+) -> dict[str, Any]:
+    """A supervisor approves or refuses a disclosure, with the reason."""
+    found = _disclosure(db, disclosure_id)
+    try:
+        intelligence.decide(db, found, body.approve, body.reason, actor=user.name)
+    except IntelligenceProblem as exc:
+        raise HTTPException(409, str(exc)) from exc
+    return intelligence.disclosure_as_dict(found)
+
+
+@router.get("/disclosures/{disclosure_id}")
+def disclosure_package(
+    disclosure_id: int, db: Db, user: Annotated[User, Depends(requires("disclosures.send"))]
+) -> dict[str, Any]:
+    """What to send for an approved disclosure (audited with its recipient); 409 until a
+    supervisor has approved one that needs it."""
+    found = _disclosure(db, disclosure_id)
+    try:
+        return intelligence.package(db, found, actor=user.name)
+    except IntelligenceProblem as exc:
+        raise HTTPException(409, str(exc)) from exc
+    except LookupError as exc:
+        raise HTTPException(410, str(exc)) from exc

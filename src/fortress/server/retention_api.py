@@ -1,0 +1,110 @@
+"""Retention (MoPI): the review queue, reviews that retain or dispose, and legal holds
+(``/api/v1/retention``)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from pydantic import BaseModel, Field
+
+from fortress.casework import retention
+from fortress.casework.models import User
+from fortress.casework.retention import RetentionProblem
+from fortress.server.deps import API, Db, check_id, not_found, requires
+from fortress.store.workspace import now_utc
+
+router = APIRouter(prefix=f"{API}/retention", tags=["retention"])
+RecordType = Literal["intelligence", "person", "referral", "public_report"]
+
+
+class ReviewIn(BaseModel):
+    """A review's decision."""
+
+    decision: Literal["retain", "dispose"]
+    reason: str = Field(min_length=1, max_length=2_000)
+
+
+class HoldIn(BaseModel):
+    """A legal hold."""
+
+    reason: str = Field(min_length=1, max_length=2_000)
+
+
+@router.get("/due")
+def review_queue(
+    db: Db,
+    user: Annotated[User, Depends(requires("retention.queue"))],
+    on: Annotated[date | None, Query(description="review date (default today)")] = None,
+) -> list[dict[str, Any]]:
+    """Records due for review on ``on`` or before, oldest first."""
+    found = retention.due(db, on or now_utc().date(), actor=user.name)
+    return [
+        {"record_type": e.record_type, "record_id": e.record_id,
+         "review_on": e.review_on.isoformat(), "hold": e.hold_reason}
+        for e in found
+    ]  # fmt: skip
+
+
+@router.post("/{record_type}/{record_id}/review")
+def review(
+    record_type: RecordType,
+    record_id: int,
+    body: ReviewIn,
+    request: Request,
+    user: Annotated[User, Depends(requires("retention.review"))],
+) -> dict[str, Any]:
+    """Retain a record (next review in a full period) or dispose of it for good."""
+    check_id(record_type, record_id)
+    # its own transaction, so that the disposal is committed before the files are wiped
+    try:
+        with request.app.state.sessions.begin() as session:
+            if body.decision == "retain":
+                next_review = retention.retain(session, record_type, record_id,
+                                               on=now_utc().date(), actor=user.name)  # fmt: skip
+                return {"record_type": record_type, "record_id": record_id,
+                        "decision": "retain", "review_on": next_review.isoformat()}  # fmt: skip
+            retention.dispose(session, record_type, record_id, actor=user.name)
+    except LookupError as exc:
+        raise not_found(record_type.replace("_", " "), record_id) from exc
+    except RetentionProblem as exc:
+        raise HTTPException(409, str(exc)) from exc
+    retention.wipe_traces(request.app.state.engine)
+    return {"record_type": record_type, "record_id": record_id, "decision": "dispose"}
+
+
+@router.put("/{record_type}/{record_id}/hold")
+def place_hold(
+    record_type: RecordType,
+    record_id: int,
+    body: HoldIn,
+    db: Db,
+    user: Annotated[User, Depends(requires("retention.hold"))],
+) -> dict[str, Any]:
+    """Put a legal hold on a record."""
+    try:
+        retention.hold(db, record_type, check_id(record_type, record_id), body.reason,
+                       actor=user.name)  # fmt: skip
+    except LookupError as exc:
+        raise not_found(record_type.replace("_", " "), record_id) from exc
+    except RetentionProblem as exc:
+        raise HTTPException(422, str(exc)) from exc
+    return {"record_type": record_type, "record_id": record_id, "hold": body.reason.strip()}
+
+
+@router.delete("/{record_type}/{record_id}/hold")
+def lift_hold(
+    record_type: RecordType,
+    record_id: int,
+    db: Db,
+    user: Annotated[User, Depends(requires("retention.release"))],
+) -> dict[str, Any]:
+    """Release a record's legal hold."""
+    try:
+        retention.release(db, record_type, check_id(record_type, record_id), actor=user.name)
+    except LookupError as exc:
+        raise not_found(record_type.replace("_", " "), record_id) from exc
+    except RetentionProblem as exc:
+        raise HTTPException(409, str(exc)) from exc
+    return {"record_type": record_type, "record_id": record_id, "hold": None}
