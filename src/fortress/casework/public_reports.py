@@ -19,7 +19,7 @@ from typing import Final
 
 from sqlalchemy.orm import Session
 
-from fortress.casework import audit
+from fortress.casework import audit, retention
 from fortress.casework.models import PublicReport
 from fortress.store.workspace import now_utc
 
@@ -77,6 +77,7 @@ def receive(session: Session, form: ReportForm) -> PublicReport:
     )
     session.add(report)
     session.flush()
+    retention.schedule(session, "public_report", report.id, report.received_on)
     audit.record(session, "public", "collection", "public_report", [report.id])
     return report
 

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any, Final
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fortress.casework import audit, retention
@@ -33,7 +33,8 @@ STATUSES: Final = ("made", "accepted", "declined", "closed")
 AGENCIES: Final = (
     "Children's Services", "National Referral Mechanism", "Treatment service", "Housing",
 )  # fmt: skip
-"""The usual destinations; any agency name may be used, matched without regard to case."""
+"""The usual destinations. Any agency may be named; a name that matches a partner user's
+agency regardless of case is stored as that user's spelling."""
 PARTNER: Final = "safeguarding_partner"
 
 
@@ -112,8 +113,8 @@ def make_referral(
     if person_id in named:
         raise SafeguardingProblem("the person referred is not also one of the others named")
     referral = Referral(
-        person_id=person_id, agency=agency, reason=reason, status="made", made_by=actor,
-        made_on=now_utc().date(),
+        person_id=person_id, agency=_canonical_agency(session, agency), reason=reason,
+        status="made", made_by=actor, made_on=now_utc().date(),
     )  # fmt: skip
     session.add(referral)
     session.flush()
@@ -126,9 +127,17 @@ def make_referral(
     return referral
 
 
+def _canonical_agency(session: Session, agency: str) -> str:
+    """The agency as its partner users spell it (if one matches regardless of case), so
+    that a partner's scope is an exact comparison in SQL and in Python alike."""
+    spellings = session.scalars(select(User.agency).where(User.agency.is_not(None)).distinct())
+    return next((known for known in spellings if known and known.casefold() == agency.casefold()),
+                agency)  # fmt: skip
+
+
 def _scope(user: User) -> str | None:
     """The agency a user is confined to (partners), or None (officers see every agency)."""
-    return (user.agency or "").casefold() if user.role == PARTNER else None
+    return user.agency or "" if user.role == PARTNER else None
 
 
 def visible_referral(session: Session, referral_id: int, user: User) -> Referral:
@@ -136,7 +145,7 @@ def visible_referral(session: Session, referral_id: int, user: User) -> Referral
     indistinguishable from one that does not exist)."""
     referral = session.get(Referral, referral_id)
     scope = _scope(user)
-    if referral is None or (scope is not None and referral.agency.casefold() != scope):
+    if referral is None or (scope is not None and referral.agency != scope):
         raise LookupError(f"no referral {referral_id}")
     return referral
 
@@ -146,7 +155,7 @@ def referrals_for(session: Session, user: User, *, limit: int = 500) -> list[Ref
     query = select(Referral).order_by(Referral.id.desc()).limit(limit)
     scope = _scope(user)
     if scope is not None:
-        query = query.where(func.lower(Referral.agency) == scope)
+        query = query.where(Referral.agency == scope)
     return list(session.scalars(query))
 
 

@@ -31,6 +31,7 @@ def add_user(
 ) -> User:
     """A new user (audited as a collection)."""
     name = name.strip()
+    agency = " ".join(agency.split()) if agency else None
     if not name or len(name) > 100:
         raise UserProblem("a user name is 1 to 100 characters")
     if role not in ROLES:

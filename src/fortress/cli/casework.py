@@ -111,14 +111,25 @@ def operations_summary_command(
 
 def serve_command(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8000,
+    database_url: Annotated[
+        str | None,
+        typer.Option(
+            "--database-url",
+            help="PostgreSQL (or other) database for the records instead of the workspace's "
+            "SQLite; the same as fortress --database-url.",
+        ),
+    ] = None,
 ) -> None:
     """Run the casework server (REST API under /api/v1, OpenAPI at /openapi.json)."""
     import uvicorn
 
     from fortress.casework.db import CaseworkDatabaseError
+    from fortress.cli.common import settings
     from fortress.server.app import create_app
 
+    if database_url:
+        settings.database_url = database_url
     try:
         app = create_app(open_workspace().engine)
     except CaseworkDatabaseError as exc:

@@ -29,6 +29,7 @@ from typing import Final
 
 import duckdb
 from sqlalchemy import Engine, create_engine, event, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import sessionmaker
 
 from fortress.model.sql import literal
@@ -65,9 +66,14 @@ class Workspace:
         for sub in ("events", "rejects", "tmp"):
             (root / sub).mkdir(parents=True, exist_ok=True)
         engine = _engine(database_url or f"sqlite:///{root / 'records.db'}")
-        Base.metadata.create_all(engine)
-        workspace = cls(root, engine)
-        workspace._check_schema_version()
+        try:
+            Base.metadata.create_all(engine)
+            workspace = cls(root, engine)
+            workspace._check_schema_version()
+        except SQLAlchemyError as exc:  # unreachable server, no schema, no rights...
+            reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+            url = engine.url.render_as_string(hide_password=True)
+            raise WorkspaceError(f"cannot use the database {url}: {reason}") from exc
         return workspace
 
     def _check_schema_version(self) -> None:

