@@ -115,3 +115,32 @@ def test_an_older_database_is_upgraded_keeping_its_records(tmp_path: Path) -> No
     check_ready(workspace.engine)
     with workspace.sessions() as session:
         assert audit.verify(session).ok and audit.verify(session).entries == 1
+
+
+def test_an_anchor_outside_the_database_finds_a_consistent_rewrite(casework: Workspace) -> None:
+    _filled(casework)
+    where = ["--workspace", str(casework.root), "--database-url",
+             casework.engine.url.render_as_string(hide_password=False)]  # fmt: skip
+    assert runner.invoke(app, [*where, "audit", "anchor"]).exit_code == 0
+    intact = runner.invoke(app, [*where, "audit", "verify"])
+    assert intact.exit_code == 0 and "and 1 anchors" in intact.stdout
+    # the tail cut off and the head moved back to match: the chain alone looks whole
+    with casework.engine.begin() as connection:
+        connection.execute(text("DELETE FROM casework_audit WHERE seq > 20"))
+        connection.execute(text(
+            "UPDATE casework_audit_head SET seq = 20, "
+            "hash = (SELECT hash FROM casework_audit WHERE seq = 20)"
+        ))  # fmt: skip
+    with casework.sessions() as session:
+        assert audit.verify(session).ok
+    found = runner.invoke(app, [*where, "audit", "verify", "--json"])
+    assert found.exit_code == 1 and "anchored entry 26 is gone" in found.stdout
+
+
+def test_a_damaged_anchors_file_is_named(casework: Workspace, tmp_path: Path) -> None:
+    anchors = tmp_path / "anchors.jsonl"
+    anchors.write_text('{"seq": 1, "hash": "x"}\nnot json\n')
+    where = ["--workspace", str(casework.root), "--database-url",
+             casework.engine.url.render_as_string(hide_password=False)]  # fmt: skip
+    result = runner.invoke(app, [*where, "audit", "verify", "--anchors", str(anchors)])
+    assert result.exit_code == 2 and "line 2 is not an anchor" in result.output

@@ -8,6 +8,11 @@ transaction. ``verify`` recomputes the chain: a modified entry breaks its own ha
 deleted or inserted one breaks the sequence or the link, a reordering breaks the links,
 and a truncated tail leaves the head pointing past the last entry. An act whose audit entry
 cannot be written fails with it (same transaction).
+
+Someone who can rewrite the whole database could rebuild a consistent chain and head. The
+answer is an anchor kept elsewhere: ``anchor`` gives the head's sequence number and hash,
+which ``fortress audit anchor`` appends to a file (to be copied off the machine, or kept on
+write-once storage), and ``verify`` checks every anchored entry is still there unchanged.
 """
 
 from __future__ import annotations
@@ -89,8 +94,23 @@ class Verification:
         return not self.problems
 
 
-def verify(session: Session) -> Verification:
-    """Recompute the chain and compare it with the head (see the module docstring)."""
+@dataclass(frozen=True)
+class Anchor:
+    """A chain position recorded outside the database."""
+
+    seq: int
+    hash: str
+
+
+def anchor(session: Session) -> Anchor:
+    """The chain's current head, to be kept outside the database."""
+    head = session.get(AuditHead, 1)
+    return Anchor(head.seq, head.hash) if head else Anchor(0, GENESIS)
+
+
+def verify(session: Session, anchors: Iterable[Anchor] = ()) -> Verification:
+    """Recompute the chain and compare it with the head and with any anchors kept
+    outside the database (see the module docstring)."""
     entries = session.scalars(select(AuditEntry).order_by(AuditEntry.seq)).all()
     found = Verification(len(entries))
     previous, expected_seq = GENESIS, 1
@@ -122,4 +142,16 @@ def verify(session: Session) -> Verification:
             f"the log ends at entry {last_seq} but its head says {head.seq}: the tail was "
             "truncated or the head was altered"
         )
+    hashes = {entry.seq: entry.hash for entry in entries}
+    for kept in anchors:
+        if kept.seq == 0:
+            continue
+        if kept.seq not in hashes:
+            found.problems.append(
+                f"anchored entry {kept.seq} is gone (the log ends at {last_seq}): truncated"
+            )
+        elif hashes[kept.seq] != kept.hash:
+            found.problems.append(
+                f"entry {kept.seq} differs from its anchor: the chain was rewritten up to it"
+            )
     return found

@@ -3,12 +3,17 @@ casework server and what administers it."""
 
 from __future__ import annotations
 
+import json
 import sys
-from typing import Annotated
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from fortress.cli.common import JsonOption, fail, open_workspace, print_json
+
+if TYPE_CHECKING:
+    from fortress.store.workspace import Workspace
 
 casework_app = typer.Typer(help="The casework database.", no_args_is_help=True)
 users_app = typer.Typer(help="Casework users and roles.", no_args_is_help=True)
@@ -57,10 +62,48 @@ def users_add_command(
         fail(str(exc))
 
 
-@audit_app.command("verify")
-def audit_verify_command(as_json: JsonOption = False) -> None:
-    """Check the audit log's hash chain; exit 1 if it was tampered with."""
+ANCHORS = "audit-anchors.jsonl"
+AnchorsOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--anchors",
+        help=f"File of anchored chain heads (default: {ANCHORS} in the workspace). Copy it "
+        "off the machine: an anchor kept beside the database proves less.",
+    ),
+]
+
+
+@audit_app.command("anchor")
+def audit_anchor_command(anchors: AnchorsOption = None) -> None:
+    """Append the audit chain's current head (sequence number and hash) to the anchors file,
+    so that a later rewrite or truncation of the log is found by `audit verify`."""
     from fortress.casework import audit
+    from fortress.store.workspace import now_utc
+
+    workspace = _ready_workspace()
+    with workspace.sessions() as session:
+        head = audit.anchor(session)
+    path = anchors or workspace.root / ANCHORS
+    line = {"at": now_utc().isoformat(timespec="seconds"), "seq": head.seq, "hash": head.hash}
+    with path.open("a", encoding="utf-8") as out:
+        out.write(json.dumps(line) + "\n")
+    typer.echo(f"anchored entry {head.seq:,} ({head.hash[:12]}...) in {path}")
+
+
+def _read_anchors(path: Path) -> list[Any]:
+    from fortress.casework.audit import Anchor
+
+    kept = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        try:
+            fields = json.loads(line)
+            kept.append(Anchor(int(fields["seq"]), str(fields["hash"])))
+        except (ValueError, KeyError, TypeError):
+            fail(f"{path} line {number} is not an anchor: {line[:80]!r}")
+    return kept
+
+
+def _ready_workspace() -> Workspace:
     from fortress.casework.db import CaseworkDatabaseError, check_ready
 
     workspace = open_workspace()
@@ -68,12 +111,29 @@ def audit_verify_command(as_json: JsonOption = False) -> None:
         check_ready(workspace.engine)
     except CaseworkDatabaseError as exc:
         fail(str(exc))
+    return workspace
+
+
+@audit_app.command("verify")
+def audit_verify_command(anchors: AnchorsOption = None, as_json: JsonOption = False) -> None:
+    """Check the audit log's hash chain and its anchors; exit 1 if it was tampered with."""
+    from fortress.casework import audit
+
+    workspace = _ready_workspace()
+    path = anchors or workspace.root / ANCHORS
+    if anchors is not None and not path.is_file():
+        fail(f"no anchors file {path}")
+    kept = _read_anchors(path) if path.is_file() else []
     with workspace.sessions() as session:
-        found = audit.verify(session)
+        found = audit.verify(session, kept)
     if as_json:
-        print_json({"ok": found.ok, "entries": found.entries, "problems": found.problems})
+        print_json({"ok": found.ok, "entries": found.entries, "anchors": len(kept),
+                    "problems": found.problems})  # fmt: skip
     elif found.ok:
-        typer.echo(f"audit log intact: {found.entries:,} entries, chain and head agree")
+        typer.echo(
+            f"audit log intact: {found.entries:,} entries, chain and head agree"
+            + (f", and {len(kept):,} anchors" if kept else " (no anchors kept: run `audit anchor`)")
+        )
     else:
         for problem in found.problems:
             typer.echo(f"TAMPERED: {problem}", err=True)
