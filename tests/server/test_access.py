@@ -3,12 +3,17 @@ every endpoint; a refusal carries no record data."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from fastapi.testclient import TestClient
 from httpx2 import Response
+from typer.testing import CliRunner
 
 from fortress.casework.policy import POLICY, PUBLIC
 from fortress.casework.users import ROLES
+from fortress.cli.main import app
+from fortress.store.workspace import Workspace
 from helpers.casework import PASSWORD, sign_in
 
 OPERATION = "/api/v1/operations/1"
@@ -161,3 +166,41 @@ def test_bad_query_values_are_4xx(client: TestClient) -> None:
     for after in ("-1", "ten", "1e99"):
         answer = client.get(f"/api/v1/audit?after={after}", headers=headers)
         assert answer.status_code == 422, (after, answer.text)
+
+
+def test_guessing_a_password_is_slowed(client: TestClient) -> None:
+    for _ in range(10):
+        wrong = {"name": "officer", "password": "guess guess guess"}
+        assert client.post("/api/v1/session", json=wrong).status_code == 401
+    right = client.post("/api/v1/session", json={"name": "Officer", "password": PASSWORD})
+    assert right.status_code == 429 and "too many" in right.json()["detail"]
+    assert client.post("/api/v1/session", json={"name": "analyst", "password": PASSWORD}).is_success
+
+
+def test_pages_and_answers_carry_protective_headers(client: TestClient) -> None:
+    for answer in (
+        client.get("/report"),
+        client.get("/api/v1/me", headers=sign_in(client, "analyst")),
+    ):
+        assert answer.headers["cache-control"] == "no-store"
+        assert "script-src" not in answer.headers["content-security-policy"]  # none allowed
+        assert answer.headers["content-security-policy"].startswith("default-src 'none'")
+        assert answer.headers["x-content-type-options"] == "nosniff"
+
+
+def test_a_disabled_user_is_signed_out_at_once(client: TestClient, casework: Workspace) -> None:
+    headers = sign_in(client, "officer")
+    where = ["--workspace", str(casework.root), "--database-url",
+             casework.engine.url.render_as_string(hide_password=False)]  # fmt: skip
+    assert CliRunner().invoke(app, [*where, "users", "disable", "officer"]).exit_code == 0
+    assert client.get("/api/v1/me", headers=headers).status_code == 401
+    signed = client.post("/api/v1/session", json={"name": "officer", "password": PASSWORD})
+    assert signed.status_code == 401
+    listed = CliRunner().invoke(app, [*where, "users", "list", "--json"])
+    assert {"name": "officer", "role": "officer", "agency": None, "disabled": True} in (
+        json.loads(listed.stdout)
+    )
+    assert CliRunner().invoke(app, [*where, "users", "enable", "officer"]).exit_code == 0
+    assert client.get("/api/v1/me", headers=sign_in(client, "officer")).is_success
+    nobody = CliRunner().invoke(app, [*where, "users", "disable", "nobody"])
+    assert nobody.exit_code == 2 and "no user 'nobody'" in nobody.output

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
+import time
+from collections import defaultdict, deque
 from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from fortress.casework import audit
@@ -84,6 +87,45 @@ def user_for_token(session: Session, token: str) -> User | None:
         return None
     user = session.get(User, found.user_id)
     return user if user is not None and not user.disabled else None
+
+
+class SignInThrottle:
+    """Failed sign-ins per name in memory: after ``limit`` within ``window`` seconds, the
+    name is refused until the oldest failure leaves the window (slows password guessing;
+    keeps no addresses)."""
+
+    def __init__(self, limit: int = 10, window: float = 900.0) -> None:
+        self.limit, self.window = limit, window
+        self._lock = threading.Lock()
+        self._failures: dict[str, deque[float]] = defaultdict(deque)
+
+    def _recent(self, name: str) -> deque[float]:
+        times, now = self._failures[name.casefold()], time.monotonic()
+        while times and times[0] <= now - self.window:
+            times.popleft()
+        return times
+
+    def blocked(self, name: str) -> bool:
+        """Whether ``name`` has failed too often lately."""
+        with self._lock:
+            return len(self._recent(name)) >= self.limit
+
+    def failed(self, name: str) -> None:
+        """Count a failure for ``name``."""
+        with self._lock:
+            self._recent(name).append(time.monotonic())
+
+
+def set_disabled(session: Session, name: str, disabled: bool, *, actor: str) -> User:
+    """Disable a user (their tokens stop working at once) or enable them again."""
+    user = session.scalar(select(User).where(User.name == name))
+    if user is None:
+        raise UserProblem(f"there is no user {name!r}")
+    user.disabled = disabled
+    if disabled:
+        session.execute(delete(ApiToken).where(ApiToken.user_id == user.id))
+    audit.record(session, actor, "alteration", "user", [user.id])
+    return user
 
 
 def _digest(token: str) -> str:

@@ -114,6 +114,52 @@ def _ready_workspace() -> Workspace:
     return workspace
 
 
+@users_app.command("list")
+def users_list_command(as_json: JsonOption = False) -> None:
+    """Every user: name, role, agency, whether disabled (no passwords or tokens)."""
+    from sqlalchemy import select
+
+    from fortress.casework import audit
+    from fortress.casework.models import User
+
+    workspace = _ready_workspace()
+    with workspace.sessions.begin() as session:
+        found = session.scalars(select(User).order_by(User.id)).all()
+        audit.record(session, "cli", "consultation", "user", [u.id for u in found])
+        rows = [{"name": u.name, "role": u.role, "agency": u.agency, "disabled": u.disabled}
+                for u in found]  # fmt: skip
+    if as_json:
+        print_json(rows)
+        return
+    for row in rows:
+        flag = "  (disabled)" if row["disabled"] else ""
+        typer.echo(f"{row['name']:<24} {row['role']:<22} {row['agency'] or ''}{flag}")
+
+
+def _set_disabled(name: str, disabled: bool) -> None:
+    from fortress.casework.users import UserProblem, set_disabled
+
+    workspace = _ready_workspace()
+    try:
+        with workspace.sessions.begin() as session:
+            set_disabled(session, name, disabled, actor="cli")
+    except UserProblem as exc:
+        fail(str(exc))
+    typer.echo(f"{name} {'disabled: signed out everywhere' if disabled else 'enabled'}")
+
+
+@users_app.command("disable")
+def users_disable_command(name: Annotated[str, typer.Argument(help="The user.")]) -> None:
+    """Stop a user signing in; their tokens stop working at once."""
+    _set_disabled(name, True)
+
+
+@users_app.command("enable")
+def users_enable_command(name: Annotated[str, typer.Argument(help="The user.")]) -> None:
+    """Let a disabled user sign in again."""
+    _set_disabled(name, False)
+
+
 @audit_app.command("verify")
 def audit_verify_command(anchors: AnchorsOption = None, as_json: JsonOption = False) -> None:
     """Check the audit log's hash chain and its anchors; exit 1 if it was tampered with."""

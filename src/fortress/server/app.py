@@ -38,7 +38,7 @@ from fortress.casework.public_reports import (
     problems,
     receive,
 )
-from fortress.casework.users import authenticate, issue_token
+from fortress.casework.users import SignInThrottle, authenticate, issue_token
 from fortress.server import intelligence_api, retention_api, safeguarding_api
 from fortress.server.deps import API, Db, check_id, requires
 
@@ -140,16 +140,23 @@ def create_app(engine: Engine) -> FastAPI:
     app.state.engine = engine
     app.state.sessions = sessionmaker(engine, expire_on_commit=False)
     _error_handlers(app)
+    _security_headers(app)
     for router in (intelligence_api.router, safeguarding_api.router, retention_api.router):
         app.include_router(router)
+
+    failures = SignInThrottle()
 
     @app.post(f"{API}/session", response_model=TokenOut, tags=["session"])
     def sign_in(
         credentials: Credentials, db: Db, _: Annotated[Any, Depends(requires("session.create"))]
     ) -> TokenOut:
-        """Sign in with a name and password; answers a bearer token."""
+        """Sign in with a name and password; answers a bearer token. After 10 failures
+        for one name within 15 minutes, that name is refused until the window passes."""
+        if failures.blocked(credentials.name):
+            raise HTTPException(429, "too many failed sign-ins for this name: try again later")
         user = authenticate(db, credentials.name, credentials.password)
         if user is None:
+            failures.failed(credentials.name)
             raise HTTPException(401, "wrong name or password")
         return TokenOut(token=issue_token(db, user), role=user.role)
 
@@ -305,6 +312,24 @@ def _operation_out(operation: Operation) -> OperationOut:
         id=operation.id, name=operation.name, starts_on=operation.starts_on,
         ends_on=operation.ends_on, created_by=operation.created_by,
     )  # fmt: skip
+
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'"
+)
+"""Pages run no script and load nothing: even text that escaped escaping could not."""
+
+
+def _security_headers(app: FastAPI) -> None:
+    @app.middleware("http")
+    async def headers(request: Request, call_next: Any) -> Any:
+        response = await call_next(request)
+        response.headers["Cache-Control"] = "no-store"  # personal data: no copies in caches
+        response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        return response
 
 
 def _error_handlers(app: FastAPI) -> None:
