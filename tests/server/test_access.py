@@ -36,6 +36,7 @@ CALLS = {  # endpoint name -> (method, path, JSON body); the records of seed_rec
     "operations.read": ("GET", OPERATION, None),
     "operations.record": ("POST", OPERATION + "/results", {"kind": "arrest"}),
     "operations.summary": ("GET", OPERATION + "/summary", None),
+    "operations.phones": ("GET", OPERATION + "/phones", None),
     "report.form": ("GET", "/report", None),
     "report.submit": ("POST", "/report", FORM),
     "reports.triage": ("GET", "/triage", None),

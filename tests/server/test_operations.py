@@ -10,8 +10,11 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from fortress.cli.main import app
+from fortress.comms.lines import NoDetection, latest_run, list_lines, run_detection
+from fortress.server.app import create_app
 from fortress.store.workspace import Workspace
 from helpers.casework import sign_in
+from helpers.worlds import World
 
 runner = CliRunner()
 
@@ -112,3 +115,38 @@ def test_unknown_operations_and_bad_dates(client: TestClient) -> None:
     assert answer.status_code == 422 and "before it starts" in answer.text
     nonsense = {"name": "Op", "starts_on": "the tenth", "ends_on": "2025-03-04"}
     assert client.post("/api/v1/operations", json=nonsense, headers=headers).status_code == 422
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_seized_phones_are_found_in_the_comms_data(casework: Workspace, demo_world: World) -> None:
+    try:
+        latest_run(demo_world.workspace)
+    except NoDetection:
+        run_detection(demo_world.workspace)
+    line = list_lines(demo_world.workspace)[0]
+    number = line["numbers"][0]
+    with TestClient(create_app(casework.engine, comms=demo_world.workspace)) as client:
+        officer = sign_in(client, "officer")
+        for seized in ({"kind": "phone_seizure", "number": number},
+                       {"kind": "phone_seizure", "number": "01632 960001"},
+                       {"kind": "phone_seizure", "count": 3}):  # fmt: skip
+            answer = client.post("/api/v1/operations/1/results", json=seized, headers=officer)
+            assert answer.status_code == 201
+        found = client.get("/api/v1/operations/1/phones", headers=officer).json()
+    assert found["phones"] == 5 and found["identified"] == 2
+    on_line, unknown = found["seized"]
+    assert on_line["number"] == number and on_line["line_id"] == line["line_id"]
+    assert on_line["handsets"] and all(h["number"] == number for h in on_line["handsets"])
+    assert unknown["number"] == "+441632960001"  # kept as ingest keeps numbers (drama range)
+    assert unknown["line_id"] is None and unknown["handsets"] == []
+
+
+def test_without_comms_data_the_phones_are_listed_as_recorded(client: TestClient) -> None:
+    officer = sign_in(client, "officer")
+    client.post("/api/v1/operations/1/results", json={"kind": "phone_seizure",
+                "imei": "353456789012345"}, headers=officer)  # fmt: skip
+    found = client.get("/api/v1/operations/1/phones", headers=officer).json()
+    assert found["comms"] == "not available"
+    assert [(p["imei"], p["line_id"], p["handsets"]) for p in found["seized"]] == [
+        ("353456789012345", None, None)
+    ]

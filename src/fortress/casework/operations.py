@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from fortress.casework import audit
 from fortress.casework.models import Operation, OperationResult
+from fortress.comms.lines import as_number
 from fortress.store.workspace import now_utc
 
 KINDS: Final = {  # kind -> (what it needs beyond a count, verb, one, many)
@@ -114,7 +115,8 @@ def record_result(
         label=(given.label or "").strip()[:100] or None,
         milligrams=_exact(given.grams, 1000, "grams") if given.grams else None,
         pence=_exact(given.pounds, 100, "pounds") if given.pounds else None,
-        imei=given.imei, number=given.number, recorded_on=on, recorded_by=actor,
+        imei=given.imei, number=as_number(given.number) if given.number else None,
+        recorded_on=on, recorded_by=actor,
     )  # fmt: skip
     session.add(result)
     session.flush()

@@ -20,6 +20,7 @@ POLICY: Final[dict[str, frozenset[str]]] = {
     "operations.read": frozenset({"analyst", "officer", "supervisor"}),
     "operations.record": frozenset({"officer", "supervisor"}),
     "operations.summary": frozenset({"analyst", "officer", "supervisor"}),
+    "operations.phones": frozenset({"analyst", "officer", "supervisor"}),
     "report.form": frozenset({PUBLIC}),
     "report.submit": frozenset({PUBLIC}),
     "reports.triage": frozenset({"analyst", "supervisor"}),

@@ -237,7 +237,8 @@ def serve_command(
     if database_url:
         settings.database_url = database_url
     try:
-        app = create_app(open_workspace().engine)
+        workspace = open_workspace()
+        app = create_app(workspace.engine, comms=workspace)
     except CaseworkDatabaseError as exc:
         fail(str(exc))
     # no access log: it would hold client addresses (the public report page must not)

@@ -31,6 +31,7 @@ from fortress.casework.operations import (
     record_result,
     summary,
 )
+from fortress.casework.phones import seized_phones
 from fortress.casework.public_reports import (
     CATEGORIES,
     RateLimit,
@@ -41,6 +42,7 @@ from fortress.casework.public_reports import (
 from fortress.casework.users import SignInThrottle, authenticate, issue_token
 from fortress.server import intelligence_api, retention_api, safeguarding_api
 from fortress.server.deps import API, Db, check_id, requires
+from fortress.store.workspace import Workspace
 
 
 class Credentials(BaseModel):
@@ -127,8 +129,9 @@ class ResultOut(BaseModel):
     count: int
 
 
-def create_app(engine: Engine) -> FastAPI:
-    """The application over ``engine``'s casework tables (refused if not migrated)."""
+def create_app(engine: Engine, comms: Workspace | None = None) -> FastAPI:
+    """The application over ``engine``'s casework tables (refused if not migrated);
+    ``comms``: the workspace whose comms data seized phones are looked up in."""
     check_ready(engine)
     app = FastAPI(
         title="Fortress casework",
@@ -243,6 +246,14 @@ def create_app(engine: Engine) -> FastAPI:
     ) -> dict[str, Any]:
         """Totals and a press-ready paragraph, from the recorded results only."""
         return summary(db, _found(db, operation_id, user), actor=user.name)
+
+    @app.get(f"{API}/operations/{{operation_id}}/phones", tags=["operations"])
+    def operation_phones(
+        operation_id: int, db: Db, user: Annotated[User, Depends(requires("operations.phones"))]
+    ) -> dict[str, Any]:
+        """The phones the operation seized, against the workspace's comms data: the deal
+        line a number belongs to (latest detection run) and its handsets with dates."""
+        return seized_phones(db, _found(db, operation_id, user), comms, actor=user.name)
 
     limit = RateLimit()
     pages = Environment(

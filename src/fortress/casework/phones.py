@@ -1,0 +1,78 @@
+"""Seized phones against the workspace's comms data: for each phone an operation seized,
+whether its number is on a deal line of the latest detection run, and its handsets (or,
+for an IMEI, its numbers) with first and last sighting. Bringing casework and comms data
+together is audited as a combination."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from fortress.casework import audit
+from fortress.casework.models import Operation, OperationResult
+from fortress.comms.lines import NoDetection, identity_history, latest_run
+from fortress.store.models import ScoredNumber
+from fortress.store.workspace import Workspace
+
+
+def seized_phones(
+    session: Session, operation: Operation, comms: Workspace | None, *, actor: str
+) -> dict[str, Any]:
+    """The operation's seized phones, each with what the comms data says about it."""
+    seized = list(
+        session.scalars(
+            select(OperationResult)
+            .where(OperationResult.operation_id == operation.id)
+            .where(OperationResult.kind == "phone_seizure")
+            .order_by(OperationResult.id)
+        )
+    )
+    identified = [r for r in seized if r.number or r.imei]
+    found: dict[str, Any] = {
+        "operation_id": operation.id,
+        "phones": sum(r.count for r in seized),
+        "identified": len(identified),
+        "comms": "not available" if comms is None else "workspace",
+        "run_id": None,
+        "seized": [],
+    }
+    lines = _lines_of(comms, [r.number for r in identified if r.number], found)
+    for result in identified:
+        found["seized"].append({
+            "result_id": result.id, "number": result.number, "imei": result.imei,
+            "line_id": lines.get(result.number or ""),
+            "handsets": _history(comms, result.number),
+            "numbers_in_handset": _history(comms, result.imei),
+        })  # fmt: skip
+    audit.record(session, actor, "combination", "operation_result", [r.id for r in identified])
+    return found
+
+
+def _lines_of(comms: Workspace | None, numbers: list[str], found: dict[str, Any]) -> dict[str, str]:
+    if comms is None or not numbers:
+        return {}
+    try:
+        run = latest_run(comms)
+    except NoDetection:
+        found["comms"] = "no deal-line detection has been run"
+        return {}
+    found["run_id"] = run.id
+    with comms.sessions() as records:
+        rows = records.scalars(
+            select(ScoredNumber)
+            .where(ScoredNumber.run_id == run.id)
+            .where(ScoredNumber.number.in_(numbers))
+        )
+        return {row.number: row.line_id for row in rows if row.line_id}
+
+
+def _history(comms: Workspace | None, value: str | None) -> list[dict[str, Any]] | None:
+    if comms is None or not value:
+        return None
+    try:
+        shown = identity_history(comms, value)
+    except NoDetection:  # no comms events in the workspace
+        return None
+    return list(shown.get("handsets", shown.get("numbers", [])))
