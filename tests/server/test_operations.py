@@ -30,8 +30,9 @@ WEEK = [  # the seed's week of action, as officers would record it over the week
     {"kind": "weapon_seizure", "label": "firearm", "count": 3},
     {"kind": "phone_seizure", "count": 93},
     {"kind": "phone_seizure", "imei": "353456789012345", "number": "+447700900123"},
-    {"kind": "stop_search", "label": "arrest", "count": 44},
-    {"kind": "stop_search", "label": "no further action", "count": 200},
+    {"kind": "stop_search", "label": "arrest", "count": 44, "age_band": "18-24"},
+    {"kind": "stop_search", "label": "no further action", "count": 190, "age_band": "10-17"},
+    {"kind": "stop_search", "label": "no further action", "count": 10},
     {"kind": "person_safeguarded", "count": 58},
 ]
 SEED = (
@@ -64,6 +65,8 @@ def test_the_seed_week_adds_up_to_its_published_figures(
     assert found["paragraph"] == SEED
     assert found["cash"] == "£30,240.89" and found["drugs_grams"] == {"cocaine": "460.5"}
     assert found["totals"]["arrest"] == 64 and found["totals"]["stop_search"] == 244
+    assert found["by_label"]["stop_search"] == {"arrest": 44, "no further action": 200}
+    assert found["by_label"]["stop_search_age_band"] == {"10-17": 190, "18-24": 44}
     url = casework.engine.url.render_as_string(hide_password=False)
     cli = runner.invoke(app, ["--workspace", str(casework.root), "--database-url", url,
                               "operations", "summary", str(operation), "--json"])  # fmt: skip
@@ -94,6 +97,8 @@ def test_an_operation_without_results_says_so(client: TestClient) -> None:
         ({"kind": "arrest", "on": "2025-04-01"}, "outside the operation"),
         ({"kind": "arrest", "count": 0}, "count"),
         ({"kind": "phone_seizure", "imei": "12ab"}, "imei"),
+        ({"kind": "stop_search", "label": "arrest", "age_band": "teen"}, "age band"),
+        ({"kind": "arrest", "age_band": "18-24"}, "age band belongs to a stop-search"),
     ],
 )
 def test_bad_results_are_refused_with_the_reason(

@@ -22,7 +22,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import Literal, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -35,6 +35,7 @@ ACTIONS: tuple[Action, ...] = (
     "collection", "alteration", "consultation", "disclosure", "combination", "erasure",
 )  # fmt: skip
 GENESIS = "0" * 64
+R = TypeVar("R")
 
 
 def entry_hash(
@@ -79,6 +80,18 @@ def record(
     head.seq, head.hash = seq, digest
     session.merge(head)
     return entry
+
+
+def consulted(
+    session: Session, model: type[R], record_id: int, *, actor: str, record_type: str
+) -> R:
+    """The record of ``model`` with ``record_id`` (audited as a consultation), or
+    ``LookupError`` naming what is missing."""
+    found = session.get(model, record_id)
+    if found is None:
+        raise LookupError(f"no {record_type.replace('_', ' ')} {record_id}")
+    record(session, actor, "consultation", record_type, [record_id])
+    return found
 
 
 @dataclass

@@ -147,11 +147,7 @@ def create(
 
 def get(session: Session, item_id: int, *, actor: str) -> Intelligence:
     """One report (audited as a consultation), or ``LookupError``."""
-    item = session.get(Intelligence, item_id)
-    if item is None:
-        raise LookupError(f"no intelligence {item_id}")
-    audit.record(session, actor, "consultation", "intelligence", [item_id])
-    return item
+    return audit.consulted(session, Intelligence, item_id, actor=actor, record_type="intelligence")
 
 
 def search(

@@ -97,6 +97,8 @@ class OperationResult(CaseworkBase):
     pence: Mapped[int | None] = mapped_column(BigInteger)
     imei: Mapped[str | None] = mapped_column(String(20))
     number: Mapped[str | None] = mapped_column(String(32))
+    age_band: Mapped[str | None] = mapped_column(String(16))
+    """A stop-search's subject's age band (police.uk's bands)."""
     recorded_on: Mapped[date]
     recorded_by: Mapped[str] = mapped_column(String(100))
 

@@ -48,6 +48,10 @@ criminal behaviour order), for a joint action the partner, for a seizure the dru
 type, for a referral where to. ``imei`` and ``number`` may come with a phone seizure."""
 
 
+AGE_BANDS: Final = ("under 10", "10-17", "18-24", "25-34", "over 34")
+"""A stop-search's age band, in police.uk's ranges."""
+
+
 class OperationProblem(ValueError):
     """A record that cannot be made as asked; the message says why."""
 
@@ -63,6 +67,7 @@ class ResultInput:
     pounds: str | None = None
     imei: str | None = None
     number: str | None = None
+    age_band: str | None = None
     on: date | None = None
 
 
@@ -86,11 +91,7 @@ def create_operation(
 
 def get_operation(session: Session, operation_id: int, *, actor: str) -> Operation:
     """The operation (audited as a consultation), or ``LookupError``."""
-    operation = session.get(Operation, operation_id)
-    if operation is None:
-        raise LookupError(f"no operation {operation_id}")
-    audit.record(session, actor, "consultation", "operation", [operation_id])
-    return operation
+    return audit.consulted(session, Operation, operation_id, actor=actor, record_type="operation")
 
 
 def record_result(
@@ -103,6 +104,11 @@ def record_result(
     missing = [name for name in needs if not getattr(given, name)]
     if missing:
         raise OperationProblem(f"a {given.kind} needs {', '.join(missing)}")
+    wrong_band = given.kind != "stop_search" or given.age_band not in AGE_BANDS
+    if given.age_band is not None and wrong_band:
+        raise OperationProblem(
+            f"an age band belongs to a stop-search and is one of {', '.join(AGE_BANDS)}"
+        )
     if not 1 <= given.count <= 100_000:
         raise OperationProblem("count is a whole number from 1 to 100,000")
     on = given.on or operation.starts_on
@@ -116,7 +122,7 @@ def record_result(
         milligrams=_exact(given.grams, 1000, "grams") if given.grams else None,
         pence=_exact(given.pounds, 100, "pounds") if given.pounds else None,
         imei=given.imei, number=as_number(given.number) if given.number else None,
-        recorded_on=on, recorded_by=actor,
+        age_band=given.age_band, recorded_on=on, recorded_by=actor,
     )  # fmt: skip
     session.add(result)
     session.flush()
@@ -140,7 +146,9 @@ def _exact(text: str, scale: int, unit: str) -> int:
 
 
 def summary(session: Session, operation: Operation, *, actor: str) -> dict[str, Any]:
-    """Totals by kind, drug weights by drug, cash to the penny, and the paragraph."""
+    """Totals by kind, drug weights by drug, cash to the penny, counts by label within a
+    kind (stop-search outcomes and age bands, order types, weapon types, partners,
+    referral destinations), and the paragraph."""
     results = session.scalars(
         select(OperationResult).where(OperationResult.operation_id == operation.id)
     ).all()
@@ -148,8 +156,13 @@ def summary(session: Session, operation: Operation, *, actor: str) -> dict[str, 
     totals: dict[str, int] = defaultdict(int)
     drugs: dict[str, int] = defaultdict(int)
     pence = 0
+    details: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for r in results:
         totals[r.kind] += r.count
+        if r.label and r.kind not in ("drug_seizure", "cash_seizure"):
+            details[r.kind][r.label.lower()] += r.count
+        if r.age_band:
+            details["stop_search_age_band"][r.age_band] += r.count
         if r.kind == "drug_seizure" and r.milligrams:
             drugs[(r.label or "unknown drug").lower()] += r.milligrams * r.count
         if r.kind == "cash_seizure" and r.pence:
@@ -165,6 +178,9 @@ def summary(session: Session, operation: Operation, *, actor: str) -> dict[str, 
         "drugs_grams": {drug: _grams(mg) for drug, mg in sorted(drugs.items())},
         "cash": f"£{pence // 100:,}.{pence % 100:02d}",
         "records": len(results),
+        "by_label": {
+            kind: dict(sorted(counts.items())) for kind, counts in sorted(details.items())
+        },
     }
     found["paragraph"] = _paragraph(operation, totals, drugs, pence)
     return found

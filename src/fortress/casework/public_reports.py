@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass
 from typing import Final
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fortress.casework import audit, retention
@@ -80,6 +81,17 @@ def receive(session: Session, form: ReportForm) -> PublicReport:
     retention.schedule(session, "public_report", report.id, report.received_on)
     audit.record(session, "public", "collection", "public_report", [report.id])
     return report
+
+
+def awaiting_triage(session: Session, *, actor: str) -> list[PublicReport]:
+    """Reports not yet triaged, oldest first (audited as a consultation of their ids)."""
+    waiting = list(
+        session.scalars(
+            select(PublicReport).where(PublicReport.status == "new").order_by(PublicReport.id)
+        )
+    )
+    audit.record(session, actor, "consultation", "public_report", [r.id for r in waiting])
+    return waiting
 
 
 class RateLimit:

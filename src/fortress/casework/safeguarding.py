@@ -73,11 +73,7 @@ def add_person(
 
 def get_person(session: Session, person_id: int, *, actor: str) -> Person:
     """One person (audited as a consultation), or ``LookupError``."""
-    person = session.get(Person, person_id)
-    if person is None:
-        raise LookupError(f"no person {person_id}")
-    audit.record(session, actor, "consultation", "person", [person_id])
-    return person
+    return audit.consulted(session, Person, person_id, actor=actor, record_type="person")
 
 
 def person_as_dict(person: Person) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fortress.casework import audit
 from fortress.casework.db import check_ready
-from fortress.casework.models import AuditEntry, Operation, PublicReport, User
+from fortress.casework.models import AuditEntry, Operation, User
 from fortress.casework.operations import (
     OperationProblem,
     ResultInput,
@@ -36,6 +36,7 @@ from fortress.casework.public_reports import (
     CATEGORIES,
     RateLimit,
     ReportForm,
+    awaiting_triage,
     problems,
     receive,
 )
@@ -118,6 +119,7 @@ class ResultIn(BaseModel):
     pounds: str | None = Field(default=None, max_length=20, description="e.g. 1,240.50")
     imei: str | None = Field(default=None, pattern=r"^\d{14,16}$")
     number: str | None = Field(default=None, max_length=32)
+    age_band: str | None = Field(default=None, max_length=16, description="a stop-search's")
     on: date | None = None
 
 
@@ -295,11 +297,7 @@ def create_app(engine: Engine, comms: Workspace | None = None) -> FastAPI:
     @app.get("/triage", response_class=HTMLResponse, tags=["public"])
     def triage(db: Db, user: Annotated[User, Depends(requires("reports.triage"))]) -> HTMLResponse:
         """The public's reports awaiting triage (every value escaped)."""
-        waiting = db.scalars(
-            select(PublicReport).where(PublicReport.status == "new").order_by(PublicReport.id)
-        ).all()
-        audit.record(db, user.name, "consultation", "public_report", [r.id for r in waiting])
-        return page("triage.html", reports=waiting)
+        return page("triage.html", reports=awaiting_triage(db, actor=user.name))
 
     return app
 

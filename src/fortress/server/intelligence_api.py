@@ -10,10 +10,11 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from fortress.casework import intelligence
+from fortress.casework import audit, intelligence
 from fortress.casework.exports import FORMATS, export
 from fortress.casework.intelligence import Grade, IntelligenceProblem
-from fortress.casework.models import Disclosure, PublicReport, User
+from fortress.casework.models import Disclosure, User
+from fortress.casework.public_reports import awaiting_triage
 from fortress.server.deps import API, Db, check_id, not_found, requires
 
 router = APIRouter(prefix=API, tags=["intelligence"])
@@ -173,18 +174,12 @@ def triage_queue(
     db: Db, user: Annotated[User, Depends(requires("reports.list"))]
 ) -> list[dict[str, Any]]:
     """The public's reports awaiting triage, oldest first."""
-    from fortress.casework import audit
-
-    waiting = db.scalars(
-        select(PublicReport).where(PublicReport.status == "new").order_by(PublicReport.id)
-    ).all()
-    audit.record(db, user.name, "consultation", "public_report", [r.id for r in waiting])
     return [
         {"id": r.id, "category": r.category, "description": r.description,
          "location": r.location, "contact_name": r.contact_name,
          "contact_phone": r.contact_phone, "contact_email": r.contact_email,
          "received_on": r.received_on.isoformat()}
-        for r in waiting
+        for r in awaiting_triage(db, actor=user.name)
     ]  # fmt: skip
 
 
@@ -239,8 +234,6 @@ def awaiting_disclosures(
     db: Db, user: Annotated[User, Depends(requires("disclosures.list"))]
 ) -> list[dict[str, Any]]:
     """Disclosures awaiting a supervisor's decision, oldest first."""
-    from fortress.casework import audit
-
     found = db.scalars(
         select(Disclosure).where(Disclosure.status == "awaiting").order_by(Disclosure.id)
     ).all()

@@ -1,5 +1,5 @@
-"""Graded intelligence and its disclosures, people and safeguarding referrals, retention
-reviews and legal holds, and the pseudonym key.
+"""A stop-search's age band; graded intelligence and its disclosures, people and
+safeguarding referrals, retention reviews and legal holds, and the pseudonym key.
 
 Revision ID: 0004
 Revises: 0003
@@ -21,6 +21,7 @@ depends_on = None
 def upgrade() -> None:
     """Create the tables, and a random pseudonym key that never leaves the database."""
     op.add_column("casework_public_reports", sa.Column("intelligence_id", sa.Integer))
+    op.add_column("casework_operation_results", sa.Column("age_band", sa.String(16)))
     op.create_table(
         "casework_intelligence",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
@@ -133,3 +134,5 @@ def downgrade() -> None:
         op.drop_table(table)
     with op.batch_alter_table("casework_public_reports") as batch:  # SQLite rebuilds it
         batch.drop_column("intelligence_id")
+    with op.batch_alter_table("casework_operation_results") as batch:
+        batch.drop_column("age_band")
