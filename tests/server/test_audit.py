@@ -144,3 +144,36 @@ def test_a_damaged_anchors_file_is_named(casework: Workspace, tmp_path: Path) ->
              casework.engine.url.render_as_string(hide_password=False)]  # fmt: skip
     result = runner.invoke(app, [*where, "audit", "verify", "--anchors", str(anchors)])
     assert result.exit_code == 2 and "line 2 is not an anchor" in result.output
+
+
+REFUSE_AUDIT = {  # a trigger that makes every audit insert fail, as a full disk would
+    "sqlite": [
+        "CREATE TRIGGER refuse_audit BEFORE INSERT ON casework_audit "
+        "BEGIN SELECT RAISE(ABORT, 'audit store unavailable'); END"
+    ],
+    "postgresql": [
+        "CREATE FUNCTION refuse_audit() RETURNS trigger AS $$ BEGIN "
+        "RAISE EXCEPTION 'audit store unavailable'; END $$ LANGUAGE plpgsql",
+        "CREATE TRIGGER refuse_audit BEFORE INSERT ON casework_audit "
+        "FOR EACH ROW EXECUTE FUNCTION refuse_audit()",
+    ],
+}
+
+
+def test_an_act_whose_audit_cannot_be_written_is_not_done(
+    casework: Workspace, client: TestClient
+) -> None:
+    headers = sign_in(client, "analyst")
+    with casework.engine.begin() as connection:
+        for statement in REFUSE_AUDIT[casework.engine.dialect.name]:
+            connection.execute(text(statement))
+    body = {"text": "Should not be kept", "grade": {"source_evaluation": "1", "assessment": "A",
+            "handling_code": "P"}}  # fmt: skip
+    answer = client.post("/api/v1/intelligence", json=body, headers=headers)
+    assert answer.status_code == 503 and "nothing was changed" in answer.json()["detail"]
+    assert "audit store unavailable" not in answer.text and "Traceback" not in answer.text
+    reading = client.get("/api/v1/intelligence/1", headers=headers)  # a read is audited too
+    assert reading.status_code == 503 and "Deal line" not in reading.text
+    with casework.engine.connect() as connection:
+        kept = connection.execute(text("SELECT count(*) FROM casework_intelligence")).scalar()
+    assert kept == 2  # the two seeded reports only

@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
 from pydantic import BaseModel, Field
 from sqlalchemy import Engine, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from fortress.casework import audit
@@ -349,6 +350,15 @@ def _error_handlers(app: FastAPI) -> None:
             for error in exc.errors()
         ]
         return JSONResponse({"detail": "invalid request", "problems": problems}, status_code=422)
+
+    @app.exception_handler(SQLAlchemyError)
+    async def unwritable(_: Request, exc: SQLAlchemyError) -> JSONResponse:
+        # the request's transaction (the act and its audit entry together) was rolled back
+        return JSONResponse(
+            {"detail": "the records could not be read or written (audit included); nothing "
+                       "was changed: try again, or tell the administrator"},
+            status_code=503,
+        )  # fmt: skip
 
     @app.exception_handler(Exception)
     async def unexpected(_: Request, exc: Exception) -> JSONResponse:
