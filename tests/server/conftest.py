@@ -27,7 +27,7 @@ def quick_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def casework(tmp_path: Path, database_url: str | None) -> Workspace:
+def casework(tmp_path: Path, database_url: str | None) -> Iterator[Workspace]:
     """A migrated casework database (SQLite, and PostgreSQL) with one user per role, each
     named after their role, and one record of each kind (see ``seed_records``)."""
     workspace = Workspace.open(tmp_path / "ws", database_url=database_url)
@@ -39,7 +39,8 @@ def casework(tmp_path: Path, database_url: str | None) -> Workspace:
         create_operation(session, "Week of action", date(2025, 3, 4), date(2025, 3, 10),
                          actor="supervisor")  # fmt: skip
         seed_records(session)
-    return workspace
+    yield workspace
+    workspace.engine.dispose()  # PostgreSQL allows a hundred connections in all
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@ sender is kept anywhere, and too many reports from one sender are refused."""
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -11,13 +12,14 @@ from pathlib import Path
 
 import uvicorn
 from fastapi.testclient import TestClient
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from fortress.casework import audit
+from fortress.casework.models import Intelligence
 from fortress.server.app import create_app
 from fortress.store.workspace import Workspace
 from helpers.browser import offline_page
-from helpers.casework import sign_in
+from helpers.casework import PASSWORD, sign_in
 
 PAYLOAD = "<script>alert(1)</script><img src=x onerror=alert(2)> at the back door"
 SENDER = {"X-Forwarded-For": "203.0.113.77, 10.0.0.1", "User-Agent": "FortressTestAgent/9.9"}
@@ -121,10 +123,61 @@ def test_in_a_real_browser_a_payload_is_shown_never_run(casework: Workspace) -> 
         page.fill("#location", '"><script>alert(3)</script>')
         page.click("button[type=submit]")
         assert "Thank you" in page.inner_text("h1")
-        token = sign_in(TestClient(create_app(casework.engine)), "analyst")
-        page.set_extra_http_headers(token)
-        page.goto(f"{base}/triage")
+        page.goto(f"{base}/signin")  # an analyst signs in with the page's form
+        page.fill("#name", "analyst")
+        page.fill("#password", PASSWORD)
+        page.click("button[type=submit]")
+        assert page.url == f"{base}/triage"
         shown = page.inner_text("table")
         assert PAYLOAD in shown and "<script>alert(3)</script>" in shown
+        newest = page.locator("form[aria-label^='Grade report']").last  # the payload's
+        newest.locator("select[name=assessment]").select_option("B")
+        newest.locator("select[name=link_type]").select_option("address")
+        newest.locator("input[name=link_value]").fill("4 Example Road")
+        newest.locator("button").click()
+        assert "Graded: intelligence" in page.inner_text("[role=status]")
+        assert PAYLOAD not in page.inner_text("table")  # it left the queue
         assert dialogs == []
         assert all(url.startswith(base) for url in requested)
+    with casework.sessions() as session:
+        graded = session.scalars(select(Intelligence).order_by(Intelligence.id.desc())).first()
+    assert graded is not None and graded.text.startswith(PAYLOAD)
+    assert (graded.source_evaluation, graded.assessment, graded.handling_code) == ("2", "B", "P")
+
+
+def _browser_sign_in(client: TestClient, name: str = "analyst") -> str:
+    answer = client.post("/signin", data={"name": name, "password": PASSWORD},
+                         follow_redirects=False)  # fmt: skip
+    assert answer.status_code == 303 and answer.headers["location"] == "/triage"
+    cookie = answer.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Path=/" in cookie
+    return re.search(r'name="csrf" value="([0-9a-f]+)"', client.get("/triage").text).group(1)  # type: ignore[union-attr]
+
+
+def test_the_browser_session_reaches_only_the_pages(client: TestClient) -> None:
+    csrf = _browser_sign_in(client)
+    assert client.get("/triage").status_code == 200
+    assert client.get("/api/v1/me").status_code == 401  # the API needs the bearer token
+    grade = {"source_evaluation": "2", "assessment": "C", "handling_code": "P"}
+    forged = client.post("/triage/1", data=grade, follow_redirects=False)
+    assert forged.status_code == 403 and "out of date" in forged.json()["detail"]
+    done = client.post("/triage/1", data={**grade, "csrf": csrf}, follow_redirects=False)
+    assert done.status_code == 303 and done.headers["location"].startswith("/triage?graded=")
+    again = client.post("/triage/1", data={**grade, "csrf": csrf})
+    assert again.status_code == 422 and "already intelligence" in again.text
+    out = client.post("/signout", data={"csrf": csrf}, follow_redirects=False)
+    assert out.status_code == 303 and client.get("/triage").status_code == 401
+
+
+def test_a_refused_grade_is_explained_on_the_page(client: TestClient) -> None:
+    csrf = _browser_sign_in(client)
+    answer = client.post("/triage/1", data={"source_evaluation": "2", "assessment": "C",
+                         "handling_code": "C", "csrf": csrf})  # fmt: skip
+    assert answer.status_code == 422 and "needs its conditions" in answer.text
+    assert "Strangers at number 4" in answer.text  # still waiting
+
+
+def test_a_wrong_password_on_the_page_keeps_the_name(client: TestClient) -> None:
+    answer = client.post("/signin", data={"name": "ann<b>", "password": "nope"})
+    assert answer.status_code == 401 and "wrong name or password" in answer.text
+    assert 'value="ann&lt;b&gt;"' in answer.text and "set-cookie" not in answer.headers

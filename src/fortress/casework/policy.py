@@ -24,6 +24,10 @@ POLICY: Final[dict[str, frozenset[str]]] = {
     "report.form": frozenset({PUBLIC}),
     "report.submit": frozenset({PUBLIC}),
     "reports.triage": frozenset({"analyst", "supervisor"}),
+    "reports.grade_form": frozenset({"analyst", "supervisor"}),
+    "signin.form": frozenset({PUBLIC}),
+    "signin.submit": frozenset({PUBLIC}),
+    "signout": frozenset(ROLES),
     "reports.list": frozenset({"analyst", "supervisor"}),
     "reports.grade": frozenset({"analyst", "supervisor"}),
     "intelligence.create": frozenset({"analyst", "officer", "supervisor"}),
@@ -55,6 +59,11 @@ AGENCY_SCOPED: Final = frozenset(
 )
 """Endpoints where a safeguarding partner sees only their own agency's records (another
 agency's record answers 404, as if it did not exist) and other people as pseudonyms."""
+
+
+BROWSER: Final = frozenset({"reports.triage", "reports.grade_form", "signout"})
+"""The HTML pages that also accept the sign-in cookie (forms there carry a CSRF value);
+every other endpoint needs the bearer token."""
 
 
 def allowed(endpoint: str, role: str | None) -> bool:

@@ -71,7 +71,7 @@ def issue_token(session: Session, user: User) -> str:
     now = now_utc().replace(tzinfo=None)
     session.add(
         ApiToken(
-            token_sha256=_digest(token),
+            token_sha256=digest(token),
             user_id=user.id,
             created_at=now,
             expires_at=now + timedelta(hours=TOKEN_HOURS),
@@ -82,7 +82,7 @@ def issue_token(session: Session, user: User) -> str:
 
 def user_for_token(session: Session, token: str) -> User | None:
     """The user a live token belongs to, or None."""
-    found = session.get(ApiToken, _digest(token))
+    found = session.get(ApiToken, digest(token))
     if found is None or found.expires_at <= now_utc().replace(tzinfo=None):
         return None
     user = session.get(User, found.user_id)
@@ -128,5 +128,6 @@ def set_disabled(session: Session, name: str, disabled: bool, *, actor: str) -> 
     return user
 
 
-def _digest(token: str) -> str:
+def digest(token: str) -> str:
+    """How a token is stored: its SHA-256."""
     return hashlib.sha256(token.encode()).hexdigest()

@@ -12,10 +12,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Form, HTTPException, Request
+from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse
-from jinja2 import Environment, PackageLoader, select_autoescape
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import SQLAlchemyError
@@ -34,16 +33,11 @@ from fortress.casework.operations import (
 )
 from fortress.casework.phones import seized_phones
 from fortress.casework.public_reports import (
-    CATEGORIES,
     RateLimit,
-    ReportForm,
-    awaiting_triage,
-    problems,
-    receive,
 )
-from fortress.casework.users import SignInThrottle, authenticate, issue_token
-from fortress.server import intelligence_api, retention_api, safeguarding_api
-from fortress.server.deps import API, Db, check_id, requires
+from fortress.casework.users import SignInThrottle, issue_token
+from fortress.server import intelligence_api, pages, retention_api, safeguarding_api
+from fortress.server.deps import API, Db, check_id, checked_sign_in, requires
 from fortress.store.workspace import Workspace
 
 
@@ -145,12 +139,14 @@ def create_app(engine: Engine, comms: Workspace | None = None) -> FastAPI:
     )
     app.state.engine = engine
     app.state.sessions = sessionmaker(engine, expire_on_commit=False)
+    app.state.sign_in_failures = SignInThrottle()
+    app.state.report_limit = RateLimit()
     _error_handlers(app)
     _security_headers(app)
-    for router in (intelligence_api.router, safeguarding_api.router, retention_api.router):
+    routers = (intelligence_api.router, safeguarding_api.router, retention_api.router,
+               pages.router)  # fmt: skip
+    for router in routers:
         app.include_router(router)
-
-    failures = SignInThrottle()
 
     @app.post(f"{API}/session", response_model=TokenOut, tags=["session"])
     def sign_in(
@@ -158,12 +154,8 @@ def create_app(engine: Engine, comms: Workspace | None = None) -> FastAPI:
     ) -> TokenOut:
         """Sign in with a name and password; answers a bearer token. After 10 failures
         for one name within 15 minutes, that name is refused until the window passes."""
-        if failures.blocked(credentials.name):
-            raise HTTPException(429, "too many failed sign-ins for this name: try again later")
-        user = authenticate(db, credentials.name, credentials.password)
-        if user is None:
-            failures.failed(credentials.name)
-            raise HTTPException(401, "wrong name or password")
+        user = checked_sign_in(db, app.state.sign_in_failures, credentials.name,
+                               credentials.password)  # fmt: skip
         return TokenOut(token=issue_token(db, user), role=user.role)
 
     @app.get(f"{API}/me", response_model=Me, tags=["session"])
@@ -258,56 +250,7 @@ def create_app(engine: Engine, comms: Workspace | None = None) -> FastAPI:
         line a number belongs to (latest detection run) and its handsets with dates."""
         return seized_phones(db, _found(db, operation_id, user), comms, actor=user.name)
 
-    limit = RateLimit()
-    pages = Environment(
-        loader=PackageLoader("fortress.server", "templates"), autoescape=select_autoescape()
-    )
-
-    def page(name: str, status: int = 200, **values: Any) -> HTMLResponse:
-        return HTMLResponse(pages.get_template(name).render(**values), status_code=status)
-
-    @app.get("/report", response_class=HTMLResponse, tags=["public"])
-    def report_form(_: Annotated[Any, Depends(requires("report.form"))]) -> HTMLResponse:
-        """The public's form (plain HTML: no script, no third-party assets)."""
-        return page("report.html", categories=CATEGORIES, form=ReportForm("", ""), errors=[])
-
-    @app.post("/report", response_class=HTMLResponse, tags=["public"])
-    def report_submit(
-        request: Request,
-        db: Db,
-        _: Annotated[Any, Depends(requires("report.submit"))],
-        category: Annotated[str, Form(max_length=40)] = "",
-        description: Annotated[str, Form(max_length=20_000)] = "",
-        location: Annotated[str, Form(max_length=2_000)] = "",
-        contact_name: Annotated[str, Form(max_length=1_000)] = "",
-        contact_phone: Annotated[str, Form(max_length=1_000)] = "",
-        contact_email: Annotated[str, Form(max_length=1_000)] = "",
-    ) -> HTMLResponse:
-        """Receive a report; the sender's address is used for the rate limit in memory and
-        is never stored or logged."""
-        form = ReportForm(category, description, location, contact_name, contact_phone,
-                          contact_email)  # fmt: skip
-        if not limit.allow(_sender(request)):
-            return page("report_limited.html", 429)
-        errors = problems(form)
-        if errors:
-            return page("report.html", 422, categories=CATEGORIES, form=form, errors=errors)
-        receive(db, form)
-        return page("report_done.html")
-
-    @app.get("/triage", response_class=HTMLResponse, tags=["public"])
-    def triage(db: Db, user: Annotated[User, Depends(requires("reports.triage"))]) -> HTMLResponse:
-        """The public's reports awaiting triage (every value escaped)."""
-        return page("triage.html", reports=awaiting_triage(db, actor=user.name))
-
     return app
-
-
-def _sender(request: Request) -> str:
-    """Who is sending, for the in-memory rate limit only: the first forwarded address
-    behind a proxy, else the connection's."""
-    forwarded = request.headers.get("x-forwarded-for", "").split(",")[0].strip()
-    return forwarded or (request.client.host if request.client else "")
 
 
 def _found(db: Session, operation_id: int, user: User) -> Operation:

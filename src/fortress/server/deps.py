@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Callable, Iterator
 from typing import Annotated
 
@@ -9,8 +11,8 @@ from fastapi import Depends, HTTPException, Request
 from sqlalchemy.orm import Session
 
 from fortress.casework.models import User
-from fortress.casework.policy import allowed
-from fortress.casework.users import user_for_token
+from fortress.casework.policy import BROWSER, allowed
+from fortress.casework.users import SignInThrottle, authenticate, user_for_token
 
 API = "/api/v1"
 MAX_ID = 2**31 - 1
@@ -25,19 +27,30 @@ def _session(request: Request) -> Iterator[Session]:
 Db = Annotated[Session, Depends(_session)]
 
 
-def _signed_in(request: Request, db: Db) -> User | None:
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token:
-        return None
-    return user_for_token(db, token.strip())
+SESSION_COOKIE = "fortress_session"
+"""The browser pages' sign-in: the same kind of token as the API's bearer token, in an
+HttpOnly, SameSite=Strict cookie that only the endpoints in ``policy.BROWSER`` accept."""
+
+
+def _token(request: Request, endpoint: str) -> tuple[str | None, bool]:
+    """The request's token and whether it came from the cookie."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return token.strip(), False
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie and endpoint in BROWSER:
+        return cookie, True
+    return None, False
 
 
 def requires(endpoint: str) -> Callable[..., User | None]:
     """A dependency that lets the request through only if the policy allows ``endpoint``
     to the signed-in user's role (or to the public)."""
 
-    def check(user: Annotated[User | None, Depends(_signed_in)]) -> User | None:
+    def check(request: Request, db: Db) -> User | None:
+        token, by_cookie = _token(request, endpoint)
+        user = user_for_token(db, token) if token else None
+        request.state.by_cookie = by_cookie and user is not None
         if allowed(endpoint, user.role if user else None):
             return user
         if user is None:
@@ -45,6 +58,32 @@ def requires(endpoint: str) -> Callable[..., User | None]:
         raise HTTPException(403, "your role may not do this")
 
     return check
+
+
+def csrf_token(session_token: str) -> str:
+    """The value a page's forms carry to prove they came from a page Fortress served to
+    this session (a cross-site form cannot know it)."""
+    return hashlib.sha256(f"csrf:{session_token}".encode()).hexdigest()[:32]
+
+
+def check_csrf(request: Request, given: str) -> None:
+    """Refuse a form sent with the sign-in cookie but without this session's CSRF value."""
+    if not getattr(request.state, "by_cookie", False):
+        return  # a bearer token is never sent by a browser on its own
+    expected = csrf_token(request.cookies.get(SESSION_COOKIE, ""))
+    if not hmac.compare_digest(given, expected):
+        raise HTTPException(403, "this form is out of date: reload the page and try again")
+
+
+def checked_sign_in(db: Session, failures: SignInThrottle, name: str, password: str) -> User:
+    """The user these credentials belong to; 401 if wrong, 429 after too many failures."""
+    if failures.blocked(name):
+        raise HTTPException(429, "too many failed sign-ins for this name: try again later")
+    user = authenticate(db, name, password)
+    if user is None:
+        failures.failed(name)
+        raise HTTPException(401, "wrong name or password")
+    return user
 
 
 def not_found(what: str, record_id: int) -> HTTPException:

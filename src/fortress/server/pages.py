@@ -1,0 +1,174 @@
+"""The HTML pages: the public's report form, and for analysts a sign-in page and the
+triage view where a report is graded into intelligence. Plain HTML, no script, nothing
+loaded from elsewhere; every value escaped."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment, PackageLoader, select_autoescape
+from sqlalchemy import delete
+
+from fortress.casework import intelligence
+from fortress.casework.intelligence import GRADES, Grade, IntelligenceProblem
+from fortress.casework.models import ApiToken, User
+from fortress.casework.public_reports import (
+    CATEGORIES,
+    ReportForm,
+    awaiting_triage,
+    problems,
+    receive,
+)
+from fortress.casework.users import digest, issue_token
+from fortress.server.deps import (
+    SESSION_COOKIE,
+    Db,
+    check_csrf,
+    check_id,
+    checked_sign_in,
+    csrf_token,
+    requires,
+)
+
+router = APIRouter(tags=["pages"])
+_TEMPLATES = Environment(
+    loader=PackageLoader("fortress.server", "templates"), autoescape=select_autoescape()
+)
+Field = Annotated[str, Form(max_length=1_000)]
+
+
+def page(template: str, status: int = 200, **values: Any) -> HTMLResponse:
+    """A rendered template (autoescaped)."""
+    return HTMLResponse(_TEMPLATES.get_template(template).render(**values), status_code=status)
+
+
+@router.get("/report", response_class=HTMLResponse)
+def report_form(_: Annotated[Any, Depends(requires("report.form"))]) -> HTMLResponse:
+    """The public's form (plain HTML: no script, no third-party assets)."""
+    return page("report.html", categories=CATEGORIES, form=ReportForm("", ""), errors=[])
+
+
+@router.post("/report", response_class=HTMLResponse)
+def report_submit(
+    request: Request,
+    db: Db,
+    _: Annotated[Any, Depends(requires("report.submit"))],
+    category: Annotated[str, Form(max_length=40)] = "",
+    description: Annotated[str, Form(max_length=20_000)] = "",
+    location: Annotated[str, Form(max_length=2_000)] = "",
+    contact_name: Field = "",
+    contact_phone: Field = "",
+    contact_email: Field = "",
+) -> HTMLResponse:
+    """Receive a report; the sender's address is used for the rate limit in memory and
+    is never stored or logged."""
+    form = ReportForm(category, description, location, contact_name, contact_phone,
+                      contact_email)  # fmt: skip
+    if not request.app.state.report_limit.allow(_sender(request)):
+        return page("report_limited.html", 429)
+    errors = problems(form)
+    if errors:
+        return page("report.html", 422, categories=CATEGORIES, form=form, errors=errors)
+    receive(db, form)
+    return page("report_done.html")
+
+
+def _sender(request: Request) -> str:
+    """Who is sending, for the in-memory rate limit only: the first forwarded address
+    behind a proxy, else the connection's."""
+    forwarded = request.headers.get("x-forwarded-for", "").split(",")[0].strip()
+    return forwarded or (request.client.host if request.client else "")
+
+
+@router.get("/signin", response_class=HTMLResponse)
+def signin_form(_: Annotated[Any, Depends(requires("signin.form"))]) -> HTMLResponse:
+    """The staff sign-in page."""
+    return page("signin.html", name="", error=None)
+
+
+@router.post("/signin", response_class=HTMLResponse)
+def signin_submit(
+    request: Request,
+    db: Db,
+    _: Annotated[Any, Depends(requires("signin.submit"))],
+    name: Annotated[str, Form(max_length=100)] = "",
+    password: Annotated[str, Form(max_length=1_000)] = "",
+) -> Response:
+    """Sign in from the browser: a session cookie (HttpOnly, SameSite=Strict), then the
+    triage view."""
+    try:
+        user = checked_sign_in(db, request.app.state.sign_in_failures, name, password)
+    except HTTPException as exc:
+        return page("signin.html", exc.status_code, name=name, error=exc.detail)
+    answer = RedirectResponse("/triage", status_code=303)
+    answer.set_cookie(SESSION_COOKIE, issue_token(db, user), httponly=True, samesite="strict",
+                      secure=request.url.scheme == "https", path="/")  # fmt: skip
+    return answer
+
+
+@router.post("/signout")
+def signout(
+    request: Request,
+    db: Db,
+    user: Annotated[User, Depends(requires("signout"))],
+    csrf: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    """End this browser session (its token stops working at once)."""
+    check_csrf(request, csrf)
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        db.execute(delete(ApiToken).where(ApiToken.token_sha256 == digest(token)))
+    answer = RedirectResponse("/signin", status_code=303)
+    answer.delete_cookie(SESSION_COOKIE, path="/")
+    return answer
+
+
+def _triage_page(
+    request: Request, db: Db, user: User, status: int = 200, **notes: Any
+) -> HTMLResponse:
+    session_token = request.cookies.get(SESSION_COOKIE, "")
+    return page(
+        "triage.html", status, reports=awaiting_triage(db, actor=user.name), user=user,
+        csrf=csrf_token(session_token) if session_token else "", grades=GRADES["3x5x2"],
+        link_types=intelligence.ENTITY_TYPES, **notes,
+    )  # fmt: skip
+
+
+@router.get("/triage", response_class=HTMLResponse)
+def triage(
+    request: Request, db: Db, user: Annotated[User, Depends(requires("reports.triage"))]
+) -> HTMLResponse:
+    """The public's reports awaiting triage (every value escaped), each with a form that
+    grades it into intelligence."""
+    graded = request.query_params.get("graded", "")
+    return _triage_page(request, db, user, graded=graded if graded.isdigit() else None)
+
+
+@router.post("/triage/{report_id}", response_class=HTMLResponse)
+def grade_from_triage(
+    report_id: int,
+    request: Request,
+    db: Db,
+    user: Annotated[User, Depends(requires("reports.grade_form"))],
+    source_evaluation: Annotated[str, Form(max_length=1)] = "",
+    assessment: Annotated[str, Form(max_length=1)] = "",
+    handling_code: Annotated[str, Form(max_length=1)] = "",
+    conditions: Annotated[str, Form(max_length=2_000)] = "",
+    link_type: Annotated[str, Form(max_length=16)] = "",
+    link_value: Annotated[str, Form(max_length=300)] = "",
+    csrf: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    """Grade a report (3x5x2) into intelligence from the triage view."""
+    check_csrf(request, csrf)
+    grade = Grade("3x5x2", source_evaluation, assessment, handling_code, conditions or None)
+    links = [(link_type, link_value)] if link_type and link_value.strip() else []
+    try:  # every check comes before anything is written
+        item = intelligence.grade_public_report(db, check_id("public report", report_id), grade,
+                                                links, actor=user.name)  # fmt: skip
+    except LookupError:
+        return _triage_page(request, db, user, 404, error=f"There is no report {report_id}.")
+    except IntelligenceProblem as exc:
+        return _triage_page(request, db, user, 422, error=f"Report {report_id}: {exc}.")
+    return RedirectResponse(f"/triage?graded={item.id}", status_code=303)
