@@ -146,7 +146,8 @@ def test_a_damaged_anchors_file_is_named(casework: Workspace, tmp_path: Path) ->
     assert result.exit_code == 2 and "line 2 is not an anchor" in result.output
 
 
-REFUSE_AUDIT = {  # a trigger that makes every audit insert fail, as a full disk would
+REFUSE_AUDIT = {  # a trigger that makes every audit insert fail, as a full disk would;
+    # on PostgreSQL only when the transaction commits
     "sqlite": [
         "CREATE TRIGGER refuse_audit BEFORE INSERT ON casework_audit "
         "BEGIN SELECT RAISE(ABORT, 'audit store unavailable'); END"
@@ -154,8 +155,9 @@ REFUSE_AUDIT = {  # a trigger that makes every audit insert fail, as a full disk
     "postgresql": [
         "CREATE FUNCTION refuse_audit() RETURNS trigger AS $$ BEGIN "
         "RAISE EXCEPTION 'audit store unavailable'; END $$ LANGUAGE plpgsql",
-        "CREATE TRIGGER refuse_audit BEFORE INSERT ON casework_audit "
-        "FOR EACH ROW EXECUTE FUNCTION refuse_audit()",
+        # deferred: it fires at COMMIT, after the endpoint has done its work
+        "CREATE CONSTRAINT TRIGGER refuse_audit AFTER INSERT ON casework_audit "
+        "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION refuse_audit()",
     ],
 }
 

@@ -37,7 +37,7 @@ from fortress.casework.public_reports import (
 )
 from fortress.casework.users import SignInThrottle, issue_token
 from fortress.server import intelligence_api, pages, retention_api, safeguarding_api
-from fortress.server.deps import API, Db, check_id, checked_sign_in, requires
+from fortress.server.deps import API, CommittingRoute, Db, check_id, checked_sign_in, requires
 from fortress.store.workspace import Workspace
 
 
@@ -137,6 +137,7 @@ def create_app(engine: Engine, comms: Workspace | None = None) -> FastAPI:
         docs_url=None,
         redoc_url=None,
     )
+    app.router.route_class = CommittingRoute
     app.state.engine = engine
     app.state.sessions = sessionmaker(engine, expire_on_commit=False)
     app.state.sign_in_failures = SignInThrottle()

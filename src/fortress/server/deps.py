@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
+import inspect
 from collections.abc import Callable, Iterator
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
+from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
 
 from fortress.casework.models import User
@@ -19,9 +22,40 @@ MAX_ID = 2**31 - 1
 
 
 def _session(request: Request) -> Iterator[Session]:
-    """A transaction for one request: committed if the request succeeds."""
-    with request.app.state.sessions.begin() as opened:
+    """The request's session. ``CommittingRoute`` commits it when the endpoint returns;
+    anything not committed (the endpoint raised) is rolled back when it closes."""
+    with request.app.state.sessions() as opened:
         yield opened
+
+
+class CommittingRoute(APIRoute):
+    """A route whose endpoint commits the request's session itself, in its own thread,
+    before the answer is made.
+
+    Committing in the session dependency's exit instead would (a) happen after the answer
+    was sent, so a failed commit (an audit entry that cannot be written) would still have
+    answered 200; and (b) need a second worker thread while the transaction holds the
+    audit chain's lock: under load every worker can be waiting for that lock, and the
+    holder never gets a thread to commit in.
+    """
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        super().__init__(path, _committing(endpoint), **kwargs)
+
+
+def _committing(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    if inspect.iscoroutinefunction(endpoint):
+        return endpoint
+
+    @functools.wraps(endpoint)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        answer = endpoint(*args, **kwargs)
+        db = kwargs.get("db")
+        if isinstance(db, Session):
+            db.commit()
+        return answer
+
+    return run
 
 
 Db = Annotated[Session, Depends(_session)]

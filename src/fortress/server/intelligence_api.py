@@ -15,9 +15,9 @@ from fortress.casework.exports import FORMATS, export
 from fortress.casework.intelligence import Grade, IntelligenceProblem
 from fortress.casework.models import Disclosure, User
 from fortress.casework.public_reports import awaiting_triage
-from fortress.server.deps import API, Db, check_id, not_found, requires
+from fortress.server.deps import API, CommittingRoute, Db, check_id, not_found, requires
 
-router = APIRouter(prefix=API, tags=["intelligence"])
+router = APIRouter(prefix=API, tags=["intelligence"], route_class=CommittingRoute)
 EntityType = Literal["phone", "imei", "person", "address", "vehicle", "line"]
 
 

@@ -24,6 +24,7 @@ from fortress.casework.public_reports import (
 from fortress.casework.users import digest, issue_token
 from fortress.server.deps import (
     SESSION_COOKIE,
+    CommittingRoute,
     Db,
     check_csrf,
     check_id,
@@ -32,7 +33,7 @@ from fortress.server.deps import (
     requires,
 )
 
-router = APIRouter(tags=["pages"])
+router = APIRouter(tags=["pages"], route_class=CommittingRoute)
 _TEMPLATES = Environment(
     loader=PackageLoader("fortress.server", "templates"), autoescape=select_autoescape()
 )

@@ -12,10 +12,10 @@ from pydantic import BaseModel, Field
 from fortress.casework import retention
 from fortress.casework.models import User
 from fortress.casework.retention import RetentionProblem
-from fortress.server.deps import API, Db, check_id, not_found, requires
+from fortress.server.deps import API, CommittingRoute, Db, check_id, not_found, requires
 from fortress.store.workspace import now_utc
 
-router = APIRouter(prefix=f"{API}/retention", tags=["retention"])
+router = APIRouter(prefix=f"{API}/retention", tags=["retention"], route_class=CommittingRoute)
 RecordType = Literal["intelligence", "person", "referral", "public_report"]
 
 

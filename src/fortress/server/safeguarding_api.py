@@ -14,9 +14,9 @@ from fortress.casework import safeguarding
 from fortress.casework.exports import FORMATS, export
 from fortress.casework.models import User
 from fortress.casework.safeguarding import SafeguardingProblem
-from fortress.server.deps import API, Db, check_id, not_found, requires
+from fortress.server.deps import API, CommittingRoute, Db, check_id, not_found, requires
 
-router = APIRouter(prefix=API, tags=["safeguarding"])
+router = APIRouter(prefix=API, tags=["safeguarding"], route_class=CommittingRoute)
 Victim = Literal["child", "exploited_adult", "cuckooed_resident"]
 Status = Literal["made", "accepted", "declined", "closed"]
 
