@@ -3,6 +3,7 @@ and a database not at the head revision is refused with the reason."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -179,3 +180,21 @@ def test_an_act_whose_audit_cannot_be_written_is_not_done(
     with casework.engine.connect() as connection:
         kept = connection.execute(text("SELECT count(*) FROM casework_intelligence")).scalar()
     assert kept == 2  # the two seeded reports only
+
+
+def test_concurrent_writers_never_share_a_place_in_the_chain(casework: Workspace) -> None:
+    with casework.sessions() as session:
+        before = audit.verify(session).entries
+
+    def write(worker: int) -> None:
+        for k in range(25):
+            with casework.sessions.begin() as session:
+                session.execute(text("SELECT 1"))  # a read first, as every endpoint does
+                audit.record(session, f"worker {worker}", "consultation", "intelligence", [k])
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(write, range(8)))  # re-raises any writer's failure
+    with casework.sessions() as session:
+        found = audit.verify(session)
+    assert found.ok, found.problems
+    assert found.entries == before + 8 * 25

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from fortress.casework.models import AuditEntry, AuditHead
@@ -53,6 +53,21 @@ def entry_hash(
     return hashlib.sha256(json.dumps(fields, separators=(",", ":")).encode()).hexdigest()
 
 
+def _next_position(session: Session) -> tuple[int, str]:
+    """Claim the next sequence number and the previous entry's hash. The head row is
+    written first, so the transaction holds it (PostgreSQL's row lock, SQLite's write
+    lock) until it commits: concurrent writers queue, none reads a stale head."""
+    bumped = session.execute(
+        update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + 1)
+        .returning(AuditHead.seq, AuditHead.hash)
+    ).one_or_none()  # fmt: skip
+    if bumped is not None:
+        return int(bumped[0]), str(bumped[1])
+    session.add(AuditHead(id=1, seq=1, hash=GENESIS))  # the first entry of a new log
+    session.flush()
+    return 1, GENESIS
+
+
 def record(
     session: Session,
     actor: str,
@@ -67,18 +82,16 @@ def record(
         raise ValueError(f"unknown audit action {action!r}")
     if action == "disclosure" and not recipient:
         raise ValueError("a disclosure is audited with its recipient")
-    head = session.get(AuditHead, 1) or AuditHead(id=1, seq=0, hash=GENESIS)
+    seq, previous = _next_position(session)
     ids = json.dumps(sorted(str(i) for i in record_ids))
     at = now_utc().replace(tzinfo=None)
-    seq = head.seq + 1
-    digest = entry_hash(seq, at, actor, action, record_type, ids, recipient, head.hash)
+    digest = entry_hash(seq, at, actor, action, record_type, ids, recipient, previous)
     entry = AuditEntry(
         seq=seq, at=at, actor=actor, action=action, record_type=record_type, record_ids=ids,
-        recipient=recipient, previous_hash=head.hash, hash=digest,
+        recipient=recipient, previous_hash=previous, hash=digest,
     )  # fmt: skip
     session.add(entry)
-    head.seq, head.hash = seq, digest
-    session.merge(head)
+    session.execute(update(AuditHead).where(AuditHead.id == 1).values(hash=digest))
     return entry
 
 

@@ -111,6 +111,11 @@ def upgrade() -> None:
         sa.Column("hold_reason", sa.Text),
         sa.Column("held_by", sa.String(100)),
     )
+    # the audit head exists from the start, so that the first writers queue on its row
+    op.execute(
+        "INSERT INTO casework_audit_head (id, seq, hash) SELECT 1, 0, '" + "0" * 64 + "' "
+        "WHERE NOT EXISTS (SELECT 1 FROM casework_audit_head)"
+    )
     keys = op.create_table(
         "casework_keys",
         sa.Column("name", sa.String(32), primary_key=True),
