@@ -149,7 +149,7 @@ def machine() -> dict[str, str]:
     }
 
 
-SECTIONS = ("lines", "network", "places")
+SECTIONS = ("lines", "network", "places", "casework")
 """Parts of ``docs/benchmarks.md`` that their own scripts write between markers."""
 
 

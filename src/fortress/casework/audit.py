@@ -4,10 +4,11 @@ erasure, with who, when and which records (ids, never content).
 
 Append-only and hash-chained: each entry's SHA-256 covers its own fields and the previous
 entry's hash, and a head row (the last sequence number and hash) is updated in the same
-transaction. ``verify`` recomputes the chain: a modified entry breaks its own hash, a
-deleted or inserted one breaks the sequence or the link, a reordering breaks the links,
-and a truncated tail leaves the head pointing past the last entry. An act whose audit entry
-cannot be written fails with it (same transaction).
+transaction; entries are chained as their transaction commits. ``verify`` recomputes the
+chain: a modified entry breaks its own hash, a deleted or inserted one breaks the sequence
+or the link, a reordering breaks the links, and a truncated tail leaves the head pointing
+past the last entry. An act whose audit entry cannot be written fails with it (same
+transaction).
 
 Someone who can rewrite the whole database could rebuild a consistent chain and head. The
 answer is an anchor kept elsewhere: ``anchor`` gives the head's sequence number and hash,
@@ -24,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal, TypeVar
 
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
 from fortress.casework.models import AuditEntry, AuditHead
@@ -76,23 +77,41 @@ def record(
     record_ids: Iterable[str | int],
     *,
     recipient: str | None = None,
-) -> AuditEntry:
-    """Append one entry (in the caller's transaction)."""
+) -> None:
+    """Append one entry to the caller's transaction: it is chained and written when the
+    transaction commits (and the commit fails if it cannot be written)."""
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
     if action == "disclosure" and not recipient:
         raise ValueError("a disclosure is audited with its recipient")
-    seq, previous = _next_position(session)
     ids = json.dumps(sorted(str(i) for i in record_ids))
     at = now_utc().replace(tzinfo=None)
-    digest = entry_hash(seq, at, actor, action, record_type, ids, recipient, previous)
-    entry = AuditEntry(
-        seq=seq, at=at, actor=actor, action=action, record_type=record_type, record_ids=ids,
-        recipient=recipient, previous_hash=previous, hash=digest,
-    )  # fmt: skip
-    session.add(entry)
-    session.execute(update(AuditHead).where(AuditHead.id == 1).values(hash=digest))
-    return entry
+    session.info.setdefault(_PENDING, []).append((at, actor, action, record_type, ids, recipient))
+
+
+_PENDING = "fortress_audit_pending"
+
+
+@event.listens_for(Session, "before_commit")
+def _write_pending(session: Session) -> None:
+    """Chain and write the transaction's entries at the last moment, so that the head row
+    (which every writer queues on) is held only for the commit itself."""
+    pending = session.info.pop(_PENDING, [])
+    for at, actor, action, record_type, ids, recipient in pending:
+        seq, previous = _next_position(session)
+        digest = entry_hash(seq, at, actor, action, record_type, ids, recipient, previous)
+        session.add(AuditEntry(
+            seq=seq, at=at, actor=actor, action=action, record_type=record_type,
+            record_ids=ids, recipient=recipient, previous_hash=previous, hash=digest,
+        ))  # fmt: skip
+        session.execute(update(AuditHead).where(AuditHead.id == 1).values(hash=digest))
+    if pending:
+        session.flush()
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_pending(session: Session) -> None:
+    session.info.pop(_PENDING, None)  # the acts they recorded did not happen
 
 
 def consulted(

@@ -226,20 +226,41 @@ def serve_command(
             "SQLite; the same as fortress --database-url.",
         ),
     ] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            help="Server processes (one per core uses them all). The public form's rate limit "
+            "and the sign-in throttle are counted per process.",
+            min=1,
+            max=64,
+        ),
+    ] = 1,
 ) -> None:
     """Run the casework server (REST API under /api/v1, OpenAPI at /openapi.json)."""
+    import os
+
     import uvicorn
 
     from fortress.casework.db import CaseworkDatabaseError
-    from fortress.cli.common import settings
+    from fortress.cli.common import DATABASE_ENV, WORKSPACE_ENV, settings
     from fortress.server.app import create_app
 
     if database_url:
         settings.database_url = database_url
     try:
         workspace = open_workspace()
-        app = create_app(workspace.engine, comms=workspace)
+        app = create_app(workspace.engine, comms=workspace)  # checked here, once, with errors
     except CaseworkDatabaseError as exc:
         fail(str(exc))
     # no access log: it would hold client addresses (the public report page must not)
-    uvicorn.run(app, host=host, port=port, access_log=False, server_header=False)
+    options: dict[str, Any] = {"host": host, "port": port, "access_log": False,
+                               "server_header": False}  # fmt: skip
+    if workers == 1:
+        uvicorn.run(app, **options)
+        return
+    # worker processes build their own app from the same workspace and database
+    os.environ[WORKSPACE_ENV] = str(workspace.root)
+    if settings.database_url:
+        os.environ[DATABASE_ENV] = settings.database_url
+    workspace.engine.dispose()
+    uvicorn.run("fortress.server.app:from_environment", factory=True, workers=workers, **options)

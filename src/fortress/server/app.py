@@ -10,6 +10,7 @@ client.
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Request
@@ -252,6 +253,19 @@ def create_app(engine: Engine, comms: Workspace | None = None) -> FastAPI:
         return seized_phones(db, _found(db, operation_id, user), comms, actor=user.name)
 
     return app
+
+
+def from_environment() -> FastAPI:
+    """The app for a worker process of ``fortress serve --workers N``: the workspace and
+    database that ``serve`` checked, passed in its environment."""
+    import os
+
+    from fortress.cli.common import DATABASE_ENV, WORKSPACE_ENV
+
+    workspace = Workspace.open(
+        Path(os.environ[WORKSPACE_ENV]), database_url=os.environ.get(DATABASE_ENV) or None
+    )
+    return create_app(workspace.engine, comms=workspace)
 
 
 def _found(db: Session, operation_id: int, user: User) -> Operation:
