@@ -253,8 +253,10 @@ def serve_command(
     except CaseworkDatabaseError as exc:
         fail(str(exc))
     # no access log: it would hold client addresses (the public report page must not)
+    # keep-alive as long as a proxy's (75 s): a person reading a page for more than
+    # uvicorn's default 5 s would otherwise find the connection closed under them
     options: dict[str, Any] = {"host": host, "port": port, "access_log": False,
-                               "server_header": False}  # fmt: skip
+                               "server_header": False, "timeout_keep_alive": 75}  # fmt: skip
     if workers == 1:
         uvicorn.run(app, **options)
         return
