@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 import schemathesis
-from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
@@ -21,7 +20,7 @@ from fortress.casework import users
 from fortress.casework.db import migrate
 from fortress.server.app import create_app
 from fortress.store.workspace import Workspace
-from helpers.casework import PASSWORD, seed_records, sign_in
+from helpers.casework import QUICK_HASHER, seed_casework, sign_in
 
 
 @pytest.fixture(scope="module")
@@ -29,14 +28,10 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
     """One seeded SQLite casework database for the whole run, its app and a token."""
     workspace = Workspace.open(Path(tmp_path_factory.mktemp("fuzz")) / "ws")
     migrate(workspace.engine)
-    cheap = PasswordHasher(time_cost=1, memory_cost=1024)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(users, "_HASHER", cheap)
+        patch.setattr(users, "_HASHER", QUICK_HASHER)
         with workspace.sessions.begin() as session:
-            for role in users.ROLES:
-                agency = "Children's Services" if role == "safeguarding_partner" else None
-                users.add_user(session, role, role, PASSWORD, agency=agency, actor="test")
-            seed_records(session)
+            seed_casework(session)
         app = create_app(workspace.engine)
         with TestClient(app) as client:
             yield {"app": app, "headers": sign_in(client, "supervisor")}

@@ -2,6 +2,10 @@
 that a spreadsheet would read as a formula (it starts with ``=``, ``+``, ``-``, ``@``, a
 tab or a carriage return and is not simply a number) is written with a leading apostrophe,
 the OWASP advice against CSV injection. XLSX cells are written as text, never formulas.
+
+Stricter than ``fortress.model.values.looks_like_formula``, which judges cells being read
+in (there ``-2+3`` is a signed number to keep); a cell being written for a spreadsheet to
+open must also not start ``-2+3+cmd|...``, which Excel would run.
 """
 
 from __future__ import annotations

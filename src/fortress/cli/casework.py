@@ -45,20 +45,18 @@ def users_add_command(
     ] = False,
 ) -> None:
     """Add a user (the password is asked for twice, or read from standard input)."""
-    from fortress.casework.db import CaseworkDatabaseError, check_ready
     from fortress.casework.users import UserProblem, add_user
 
-    workspace = open_workspace()
+    workspace = _ready_workspace()
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        check_ready(workspace.engine)
         with workspace.sessions.begin() as session:
             user = add_user(session, name, role, password, agency=agency, actor="cli")
             typer.echo(f"added {user.name} ({user.role})")
-    except (CaseworkDatabaseError, UserProblem) as exc:
+    except UserProblem as exc:
         fail(str(exc))
 
 
@@ -193,15 +191,13 @@ def operations_summary_command(
     as_json: JsonOption = False,
 ) -> None:
     """Totals and a press-ready paragraph for an operation, from its recorded results."""
-    from fortress.casework.db import CaseworkDatabaseError, check_ready
     from fortress.casework.operations import get_operation, summary
 
-    workspace = open_workspace()
+    workspace = _ready_workspace()
     try:
-        check_ready(workspace.engine)
         with workspace.sessions.begin() as session:
             found = summary(session, get_operation(session, operation_id, actor="cli"), actor="cli")
-    except (CaseworkDatabaseError, LookupError) as exc:
+    except LookupError as exc:
         fail(str(exc).strip("'\""))
     if as_json:
         print_json(found)

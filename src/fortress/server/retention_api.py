@@ -19,6 +19,10 @@ router = APIRouter(prefix=f"{API}/retention", tags=["retention"], route_class=Co
 RecordType = Literal["intelligence", "person", "referral", "public_report"]
 
 
+def _missing(record_type: str, record_id: int) -> HTTPException:
+    return not_found(record_type.replace("_", " "), record_id)
+
+
 class ReviewIn(BaseModel):
     """A review's decision."""
 
@@ -67,7 +71,7 @@ def review(
                         "decision": "retain", "review_on": next_review.isoformat()}  # fmt: skip
             retention.dispose(session, record_type, record_id, actor=user.name)
     except LookupError as exc:
-        raise not_found(record_type.replace("_", " "), record_id) from exc
+        raise _missing(record_type, record_id) from exc
     except RetentionProblem as exc:
         raise HTTPException(409, str(exc)) from exc
     retention.wipe_traces(request.app.state.engine)
@@ -87,7 +91,7 @@ def place_hold(
         retention.hold(db, record_type, check_id(record_type, record_id), body.reason,
                        actor=user.name)  # fmt: skip
     except LookupError as exc:
-        raise not_found(record_type.replace("_", " "), record_id) from exc
+        raise _missing(record_type, record_id) from exc
     except RetentionProblem as exc:
         raise HTTPException(422, str(exc)) from exc
     return {"record_type": record_type, "record_id": record_id, "hold": body.reason.strip()}
@@ -104,7 +108,7 @@ def lift_hold(
     try:
         retention.release(db, record_type, check_id(record_type, record_id), actor=user.name)
     except LookupError as exc:
-        raise not_found(record_type.replace("_", " "), record_id) from exc
+        raise _missing(record_type, record_id) from exc
     except RetentionProblem as exc:
         raise HTTPException(409, str(exc)) from exc
     return {"record_type": record_type, "record_id": record_id, "hold": None}
