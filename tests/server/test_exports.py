@@ -69,3 +69,15 @@ def test_an_unknown_format_is_a_clear_4xx(client: TestClient) -> None:
     answer = client.get("/api/v1/exports/intelligence?format=ods",
                         headers=sign_in(client, "analyst"))  # fmt: skip
     assert answer.status_code == 422 and "format" in " ".join(answer.json()["problems"])
+
+
+def test_control_characters_do_not_break_the_xlsx_export(client: TestClient) -> None:
+    headers = sign_in(client, "analyst")
+    body = {"text": "bell\x07 and escape\x1b", "grade": {"source_evaluation": "2",
+            "assessment": "B", "handling_code": "P"}}  # fmt: skip
+    assert client.post("/api/v1/intelligence", json=body, headers=headers).status_code == 201
+    answer = client.get("/api/v1/exports/intelligence?format=xlsx", headers=headers)
+    assert answer.status_code == 200
+    sheet = load_workbook(io.BytesIO(answer.content)).active
+    assert sheet is not None
+    assert "bell\ufffd and escape\ufffd" in {c.value for row in sheet.iter_rows() for c in row}

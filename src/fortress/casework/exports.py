@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from typing import Final
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import TYPE_STRING
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, TYPE_STRING
 
 FORMATS: Final = {
     "csv": "text/csv; charset=utf-8",
@@ -57,7 +57,8 @@ def to_xlsx(sheet: str, header: Sequence[str], rows: Sequence[Sequence[Cell]]) -
     for r, row in enumerate([header, *rows], start=1):
         for c, value in enumerate(row, start=1):
             cell = page.cell(row=r, column=c)
-            cell.value = neutralise(value)
+            # control characters XLSX cannot hold are shown as U+FFFD, not dropped
+            cell.value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", neutralise(value))
             cell.data_type = TYPE_STRING  # openpyxl would otherwise take "=..." for a formula
     out = io.BytesIO()
     book.save(out)
