@@ -14,8 +14,8 @@ from typer.testing import CliRunner, Result
 from fortress.cli.main import app
 from fortress.ingest.policeuk import ingest_policeuk
 from fortress.places.areas import AreaProblem
-from fortress.places.policeuk import LAYOUTS, STREET
 from fortress.places.summary import area_summary
+from fortress.sources.policeuk import LAYOUTS, STREET
 from fortress.store.workspace import Workspace
 
 runner = CliRunner()

@@ -32,7 +32,8 @@ from fortress.ingest.report import (
     save_rejects,
 )
 from fortress.model.sql import literal, quote
-from fortress.places.policeuk import (
+from fortress.sources.comms import Reject
+from fortress.sources.policeuk import (
     CRIME_TYPES,
     LSOA_CODE,
     Layout,
@@ -40,7 +41,6 @@ from fortress.places.policeuk import (
     layout_of,
     parse_file_name,
 )
-from fortress.sources.comms import Reject
 from fortress.sources.tabular import (
     SOURCE_ROW_COLUMN,
     FileProblem,

@@ -20,7 +20,7 @@ import shapely
 import shapely.geometry
 from shapely.geometry.base import BaseGeometry
 
-from fortress.places.policeuk import LSOA_CODE
+from fortress.sources.policeuk import LSOA_CODE
 
 
 class AreaProblem(ValueError):

@@ -28,10 +28,10 @@ from fortress.places.campaigns import area_for
 from fortress.places.countmodel import regressor_effect
 from fortress.places.hotspots import METRES_PER_DEGREE_LAT
 from fortress.places.periods import Period
-from fortress.places.policeuk import district_of
 from fortress.places.quality import force_flags
 from fortress.places.store import CRIMES, current_sql
 from fortress.places.summary import in_area, lsoa_names
+from fortress.sources.policeuk import district_of
 from fortress.store.workspace import Workspace, connect_duckdb
 
 ALL = "All crime"

@@ -18,7 +18,7 @@ import zipfile
 from pathlib import Path
 
 from fortress.places.periods import month_index, month_name
-from fortress.places.policeuk import parse_file_name
+from fortress.sources.policeuk import parse_file_name
 from fortress.store.workspace import Workspace
 
 BASE_URL = "https://data.police.uk"

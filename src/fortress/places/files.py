@@ -6,7 +6,7 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
-from fortress.places.policeuk import parse_file_name
+from fortress.sources.policeuk import parse_file_name
 from fortress.store.workspace import Workspace
 
 

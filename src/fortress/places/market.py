@@ -33,9 +33,9 @@ from fortress.places.countmodel import regressor_effect
 from fortress.places.hotspots import METRES_PER_DEGREE_LAT
 from fortress.places.line_market import line_indicators
 from fortress.places.periods import shift
-from fortress.places.policeuk import DISTRICT_SQL, STOP_AND_SEARCH
 from fortress.places.quality import force_flags, repeat_flags
 from fortress.places.store import CRIMES, STOP_SEARCHES, NoPlaceData, current_sql
+from fortress.sources.policeuk import DISTRICT_SQL, STOP_AND_SEARCH
 from fortress.store.workspace import Workspace, connect_duckdb
 
 VIOLENCE = "Violence and sexual offences"

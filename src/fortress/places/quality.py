@@ -21,8 +21,8 @@ from typing import Any
 import duckdb
 
 from fortress.model.sql import quote
-from fortress.places.policeuk import DISTRICT_SQL, LAYOUTS, STOP_AND_SEARCH, STREET
 from fortress.places.store import CRIMES, STOP_SEARCHES, current_sql
+from fortress.sources.policeuk import DISTRICT_SQL, LAYOUTS, STOP_AND_SEARCH, STREET
 from fortress.store.workspace import Workspace, connect_duckdb
 
 FACTOR = 2.0
