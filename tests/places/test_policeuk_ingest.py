@@ -232,4 +232,4 @@ def test_cli_reads_folders_and_the_archive_zip(shared_data: Path, tmp_path: Path
     assert result.exit_code == 2 and "no police.uk files" in result.stderr
     result = place("summary", "--area", "Atlantis")
     assert result.exit_code == 2
-    assert "no LSOA name in the data starts with 'Atlantis'" in result.stderr
+    assert "LSOA name in the data matches 'Atlantis'" in result.stderr

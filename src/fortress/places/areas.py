@@ -1,7 +1,10 @@
 """Areas: which LSOAs a ``--area`` (or ``--compare``) value names.
 
-* an LSOA-name prefix: ``Gosport`` is every LSOA whose police.uk name starts with
-  "Gosport" (names are "<local authority> <3 digits><letter>");
+* a district (local authority) named whole, in any case: ``gosport`` is every LSOA of
+  Gosport (police.uk's LSOA names are "<local authority> <3 digits><letter>"), and ``Hart``
+  is Hart, not Hartlepool as well;
+* otherwise an LSOA-name prefix, in any case: ``Gosport 01`` is every LSOA whose name
+  starts with it;
 * a file of LSOA codes: one per line, or the first column of a CSV (a header is skipped);
 * a GeoJSON file of polygons (a FeatureCollection, one Feature or Geometry, or GeoJSON
   lines: one Feature per line), in WGS84 longitude and latitude as police.uk's
@@ -11,7 +14,9 @@
 from __future__ import annotations
 
 import csv
+import difflib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,7 +25,7 @@ import shapely
 import shapely.geometry
 from shapely.geometry.base import BaseGeometry
 
-from fortress.sources.policeuk import LSOA_CODE
+from fortress.sources.policeuk import LSOA_CODE, district_of
 
 
 class AreaProblem(ValueError):
@@ -39,21 +44,44 @@ class Area:
     """For a GeoJSON area: the union of its polygons (``codes`` is then empty)."""
 
 
-def resolve_area(spec: str, names: dict[str, str]) -> Area:
-    """The area ``spec`` names, given the LSOA codes and names the data holds."""
+def resolve_area(spec: str, names: dict[str, str], *, saved: Iterable[str] = ()) -> Area:
+    """The area ``spec`` names, given the LSOA codes and names the data holds (``saved``:
+    the workspace's saved area names, suggested with the districts when nothing matches)."""
     path = Path(spec)
     if path.is_file() and path.suffix.lower() in GEOJSON_SUFFIXES:
         return _from_geojson(path)
     if path.is_file():
         return _from_file(path, names)
-    codes = frozenset(code for code, name in names.items() if name.startswith(spec))
-    if not codes:
-        example = next(iter(sorted(names.values())), "Gosport 001A")
-        raise AreaProblem(
-            f"no LSOA name in the data starts with {spec!r} (names look like {example!r}), "
-            "and it is not a file"
-        )
-    return Area(spec, codes, f"LSOA names starting {spec!r}: {len(codes)} LSOAs")
+    wanted = spec.strip().casefold()
+    districts = sorted({district_of(name) for name in names.values() if name})
+    whole = [d for d in districts if d.casefold() == wanted]
+    if whole:
+        codes = frozenset(c for c, n in names.items() if n and district_of(n) == whole[0])
+        return Area(whole[0], codes, f"the LSOAs of the district {whole[0]!r}: {len(codes)} LSOAs")
+    matched = sorted(
+        (name, code) for code, name in names.items() if name.casefold().startswith(wanted)
+    )
+    if not matched:
+        raise AreaProblem(_missed(spec, names, [*districts, *saved]))
+    given = matched[0][0][: len(spec.strip())]  # as the data spells it
+    codes = frozenset(code for _, code in matched)
+    return Area(given, codes, f"LSOA names starting {given!r}: {len(codes)} LSOAs")
+
+
+def _missed(spec: str, names: dict[str, str], candidates: list[str]) -> str:
+    """Why ``spec`` names nothing, with the closest names (difflib) when there are any."""
+    example = next(iter(sorted(names.values())), "Gosport 001A")
+    message = (
+        f"no saved area, district or LSOA name in the data matches {spec!r} (names look like "
+        f"{example!r}), and it is not a file"
+    )
+    folded = {name.casefold(): name for name in candidates}
+    close = difflib.get_close_matches(spec.strip().casefold(), list(folded), n=3, cutoff=0.6)
+    if close:
+        quoted = [repr(folded[c]) for c in close]
+        listed = quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} or {quoted[-1]}"
+        message += f"; did you mean {listed}?"
+    return message
 
 
 def _from_file(path: Path, names: dict[str, str]) -> Area:

@@ -69,11 +69,15 @@ def _listed(record: CampaignArea) -> dict[str, Any]:
 
 
 def area_for(workspace: Workspace, spec: str, names: dict[str, str]) -> Area:
-    """The area ``spec`` names: a saved area's name first, then as ``resolve_area``."""
+    """The area ``spec`` names: a saved area's name first (in any case), then as
+    ``resolve_area``."""
+    wanted = spec.strip().casefold()
     with workspace.sessions() as session:
-        record = session.get(CampaignArea, spec)
+        saved = list(session.scalars(select(CampaignArea.name)).all())
+        found = [name for name in saved if name.casefold() == wanted]
+        record = session.get(CampaignArea, found[0]) if found else None
     if record is None:
-        return resolve_area(spec, names)
+        return resolve_area(spec, names, saved=saved)
     how = f"saved area {record.name!r}: {record.how}"
     if record.kind == "polygon":
         return Area(record.name, frozenset(), how, shapely.from_geojson(record.definition))
