@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
+from fortress.cli import render_lines
 from fortress.cli.common import JsonOption, fail, open_workspace, print_json
 
 lines_app = typer.Typer(help="Deal lines: detect, list and show them.", no_args_is_help=True)
@@ -27,10 +28,9 @@ RangeOption = Annotated[
 ]
 
 
-def _deliver(produce: Callable[[], Any], render: str, as_json: bool) -> None:
-    """Run a service; print its result as JSON or with ``render_lines.<render>``; turn the
-    errors a user can cause into a message and exit code 2."""
-    from fortress.cli import render_lines
+def _deliver(produce: Callable[[], Any], render: Callable[[Any], None], as_json: bool) -> None:
+    """Run a service; print its result as JSON or with ``render``; turn the errors a user
+    can cause into a message and exit code 2."""
     from fortress.comms.evaluate import TruthError
     from fortress.comms.judgements import JudgementError
     from fortress.comms.lines import NoDetection
@@ -43,7 +43,7 @@ def _deliver(produce: Callable[[], Any], render: str, as_json: bool) -> None:
     if as_json:
         print_json(result)
     else:
-        getattr(render_lines, render)(result)
+        render(result)
 
 
 @lines_app.command("detect")
@@ -51,7 +51,7 @@ def detect_command(as_json: JsonOption = False) -> None:
     """Score every number for deal-line behaviour and store the result in the workspace."""
     from fortress.comms.lines import run_detection
 
-    _deliver(lambda: run_detection(open_workspace()), "render_detection", as_json)
+    _deliver(lambda: run_detection(open_workspace()), render_lines.render_detection, as_json)
 
 
 @lines_app.command("list")
@@ -64,7 +64,11 @@ def list_command(
     """List the deal lines of the latest detection run, strongest first."""
     from fortress.comms.lines import list_lines
 
-    _deliver(lambda: list_lines(open_workspace(), include_all=include_all), "render_lines", as_json)
+    _deliver(
+        lambda: list_lines(open_workspace(), include_all=include_all),
+        render_lines.render_lines,
+        as_json,
+    )
 
 
 @lines_app.command("show")
@@ -72,7 +76,7 @@ def show_command(line_id: LineId, as_json: JsonOption = False) -> None:
     """Show one line: numbers, evidence, customers, runners, handsets and sites."""
     from fortress.comms.lines import show_line
 
-    _deliver(lambda: show_line(open_workspace(), line_id), "render_line", as_json)
+    _deliver(lambda: show_line(open_workspace(), line_id), render_lines.render_line, as_json)
 
 
 @lines_app.command("activity")
@@ -80,7 +84,9 @@ def activity_command(line_id: LineId, as_json: JsonOption = False) -> None:
     """Per day: customer base, potential and confirmed transactions, active hours."""
     from fortress.comms.lines import line_activity
 
-    _deliver(lambda: line_activity(open_workspace(), line_id), "render_activity", as_json)
+    _deliver(
+        lambda: line_activity(open_workspace(), line_id), render_lines.render_activity, as_json
+    )
 
 
 @lines_app.command("quantum")
@@ -109,7 +115,7 @@ def quantum_command(
         )
         return line_quantum(open_workspace(), line_id, first_day, last_day, params)
 
-    _deliver(produce, "render_quantum", as_json)
+    _deliver(produce, render_lines.render_quantum, as_json)
 
 
 def _given(text: str | None, default: Any) -> Any:
@@ -123,7 +129,7 @@ def safeguarding_command(as_json: JsonOption = False) -> None:
     """Possible cuckooed addresses and runner bases, ranked for safeguarding visits."""
     from fortress.comms.lines import safeguarding
 
-    _deliver(lambda: safeguarding(open_workspace()), "render_safeguarding", as_json)
+    _deliver(lambda: safeguarding(open_workspace()), render_lines.render_safeguarding, as_json)
 
 
 def evaluate_command(
@@ -133,7 +139,9 @@ def evaluate_command(
     """Score the latest detection run against a simulated world's ground truth."""
     from fortress.comms.evaluate import evaluate_workspace
 
-    _deliver(lambda: evaluate_workspace(open_workspace(), truth), "render_evaluation", as_json)
+    _deliver(
+        lambda: evaluate_workspace(open_workspace(), truth), render_lines.render_evaluation, as_json
+    )
 
 
 @numbers_app.command("successors")
@@ -146,7 +154,7 @@ def successors_command(
     """Rank the numbers that take up the contacts of numbers that fall silent."""
     from fortress.comms.lines import successors
 
-    _deliver(lambda: successors(open_workspace(), number), "render_successors", as_json)
+    _deliver(lambda: successors(open_workspace(), number), render_lines.render_successors, as_json)
 
 
 @numbers_app.command("history")
@@ -157,7 +165,9 @@ def history_command(
     """A number's handsets (IMEI changes), or a handset's numbers (SIM swaps), with dates."""
     from fortress.comms.lines import identity_history
 
-    _deliver(lambda: identity_history(open_workspace(), value), "render_history", as_json)
+    _deliver(
+        lambda: identity_history(open_workspace(), value), render_lines.render_history, as_json
+    )
 
 
 @numbers_app.command("judge")
@@ -174,7 +184,7 @@ def judge_command(
 
     _deliver(
         lambda: judge_link(open_workspace(), as_number(old), as_number(new), verdict, note),
-        "render_judgement",
+        render_lines.render_judgement,
         as_json,
     )
 
@@ -206,4 +216,6 @@ def report_lines_command(
     """Write one HTML page with every line of the latest detection run (works offline)."""
     from fortress.reports.lines_report import write_lines_report
 
-    _deliver(lambda: write_lines_report(open_workspace(), out), "render_written", as_json)
+    _deliver(
+        lambda: write_lines_report(open_workspace(), out), render_lines.render_written, as_json
+    )

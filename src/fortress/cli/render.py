@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -11,7 +12,11 @@ from rich.table import Table
 if TYPE_CHECKING:
     from fortress.ingest.report import IngestSummary
 
-console = Console(width=None if Console().is_terminal else 110)
+TABLE_WIDTH = 100
+"""Columns that output fits when it is not going to a terminal and COLUMNS is not set
+(every table is designed to be read whole in a 100-column terminal)."""
+
+console = Console(width=None if Console().is_terminal or os.environ.get("COLUMNS") else TABLE_WIDTH)
 
 
 def render_ingest(summaries: list[IngestSummary]) -> None:
@@ -71,8 +76,8 @@ def render_status(report: dict[str, Any]) -> None:
 def render_simulation(summary: dict[str, Any]) -> None:
     """What a simulated world contains and where it was written."""
     table = Table(show_header=False, box=None, title="Synthetic world", title_justify="left")
-    table.add_column(style="bold")
-    table.add_column()
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column(overflow="fold")  # paths break across lines rather than lose their ends
     for key, value in summary.items():
         if key == "files":
             value = f"{len(value)} files"

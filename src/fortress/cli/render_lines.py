@@ -31,7 +31,7 @@ def render_lines(lines: list[dict[str, Any]]) -> None:
         table.add_column(name, justify="right" if name == "score" else "left")
     for line in lines:
         headline = [e for e in line.get("evidence", []) if e["kind"] in HEADLINE_KINDS]
-        reasons = "; ".join(_short(e["text"].split(": ", 1)[-1]) for e in headline)
+        reasons = "; ".join(e["text"].split(": ", 1)[-1] for e in headline)
         table.add_row(
             line["line_id"] or "[dim]not a line[/]",
             f"{line['score']:.2f}",
@@ -111,10 +111,6 @@ def _ratio(value: float | None) -> str:
     return "-" if value is None else f"{value:.3f}"
 
 
-def _short(text: str, limit: int = 90) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def render_successors(found: list[dict[str, Any]]) -> None:
     """Each silent number with its ranked candidates and the strongest reason."""
     if not found:
@@ -132,9 +128,62 @@ def render_successors(found: list[dict[str, Any]]) -> None:
                 cand["number"] if cand else "[dim]none[/]",
                 f"{cand['score']:.2f}" if cand else "",
                 (cand.get("judgement") or "") if cand else "",
-                _short(cand["evidence"][0]["text"]) if cand else "",
+                cand["evidence"][0]["text"] if cand else "",
             )
     console.print(table)
+
+
+def render_quantum(quantum: dict[str, Any]) -> None:
+    """Both estimates side by side with their intervals, then what moves them most."""
+    console.print(
+        f"[bold]Quantum of {quantum['line_id']}[/] ({', '.join(quantum['numbers'])}), "
+        f"{quantum['first_day']} to {quantum['last_day']} ({quantum['days']} days of activity)",
+        highlight=False,
+    )
+    table = Table(title="Drugs supplied, grams", title_justify="left")
+    for name in ("method", "counts", "central", "median", "95% interval"):
+        table.add_column(name, justify="left" if name in ("method", "counts") else "right")
+    methods = (
+        ("Crown: base x mean daily use", f"{quantum['customer_days']:,} customer-days", "crown_g"),
+        (
+            "Defence: transactions x deals x weight",
+            f"{quantum['confirmed_transactions']:,} confirmed transactions",
+            "defence_g",
+        ),
+    )
+    for label, counts, key in methods:
+        grams = quantum[key]
+        table.add_row(
+            label,
+            counts,
+            f"{grams['central']:,.1f}",
+            f"{grams['median']:,.1f}",
+            f"{grams['low_95']:,.1f} to {grams['high_95']:,.1f}",
+        )
+    console.print(table)
+    sensitivity = Table(
+        title="Sensitivity: each parameter at its low and high", title_justify="left"
+    )
+    for name in ("method", "parameter", "low", "central", "high"):
+        sensitivity.add_column(name, justify="left" if name in ("method", "parameter") else "right")
+    params = quantum["params"]
+    for row in quantum["sensitivity"]:
+        given = params[row["parameter"]]
+        sensitivity.add_row(
+            row["method"],
+            f"{row['parameter']} ({given['low']:g}, {given['central']:g}, {given['high']:g})",
+            f"{row['at_low_g']:,.1f}",
+            f"{row['central_g']:,.1f}",
+            f"{row['at_high_g']:,.1f}",
+        )
+    console.print(sensitivity)
+    console.print(
+        f"Central: every parameter at its central value; median and interval: "
+        f"{params['draws']:,} draws (seed {params['seed']}) from each parameter's range. "
+        "The defaults are illustrative (docs/methods/quantum.md): replace them with the "
+        "figures an expert will defend (--daily-use, --deals, --grams-per-deal).",
+        highlight=False,
+    )
 
 
 def render_activity(activity: dict[str, Any]) -> None:
@@ -165,7 +214,11 @@ def render_safeguarding(sites: list[dict[str, Any]]) -> None:
     else:
         table = Table(title="Possible cuckooed addresses", title_justify="left")
         for name in ("cell", "area", "line", "kind", "runner nights", "resident(s)", "shared"):
-            table.add_column(name)
+            table.add_column(
+                name,
+                no_wrap=name in ("line", "resident(s)"),
+                justify="right" if name in ("runner nights", "shared") else "left",
+            )
         for site in places:
             table.add_row(
                 site["cell_id"],
@@ -173,7 +226,7 @@ def render_safeguarding(sites: list[dict[str, Any]]) -> None:
                 site["line_id"],
                 site["kind"].replace("_", " "),
                 str(site["runner_nights"]),
-                ", ".join(site["residents"][:2]) or "-",
+                _first_of(site["residents"], 2),
                 str(site["shared_nights"]),
             )
         console.print(table)
@@ -183,6 +236,12 @@ def render_safeguarding(sites: list[dict[str, Any]]) -> None:
             f"{child['evidence'][0]['text']}",
             highlight=False,
         )
+
+
+def _first_of(numbers: list[str], shown: int) -> str:
+    """Up to ``shown`` numbers one per line, then how many more there are."""
+    more = len(numbers) - shown
+    return "\n".join(numbers[:shown] + ([f"and {more} more"] if more > 0 else [])) or "-"
 
 
 def render_judgement(recorded: dict[str, Any]) -> None:
