@@ -50,3 +50,21 @@ def test_demo_replaces_its_own_folder_but_never_someone_elses(tmp_path: Path) ->
     assert refused.returncode == 2
     assert "not an earlier demo" in refused.stderr
     assert (precious / "notes.txt").read_text(encoding="utf-8") == "keep me"
+
+
+def test_what_the_default_commands_write_is_ignored_by_git() -> None:
+    """`fortress demo` and a workspace left at its default are written where a user runs
+    them, often the repository's root: git must not offer them for a commit."""
+    import typer.main
+
+    from fortress.cli.common import DEFAULT_WORKSPACE
+    from fortress.cli.main import app
+
+    demo = typer.main.get_command(app).commands["demo"]  # type: ignore[attr-defined]
+    default_dir = next(p.default for p in demo.params if p.name == "folder")
+    root = Path(__file__).resolve().parents[2]
+    for folder in (Path(default_dir), DEFAULT_WORKSPACE):
+        checked = subprocess.run(
+            ["git", "check-ignore", "--quiet", f"{folder}/records.db"], cwd=root, check=False
+        )
+        assert checked.returncode == 0, f"{folder}/ is not in .gitignore"
