@@ -84,7 +84,7 @@ def test_reopening_keeps_everything(
     again = open_workspace(tmp_path, database_url)
     assert len(again.data_files(COMMS)) == 1
     assert again.data_files(CELLS) == []
-    assert again.info("schema_version") == "1"
+    assert again.info("schema_version") == "2"
 
 
 def test_sweep_removes_only_what_no_manifest_row_names(

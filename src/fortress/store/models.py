@@ -1,5 +1,8 @@
 """Record tables of the workspace (SQLAlchemy 2): ingest batches and the files they published.
 
+Changing a table needs a revision in ``store/migrations/versions`` too (``store/schema.py``
+runs them; a test fails when the models and the revisions disagree).
+
 The manifest (``data_files``) is the source of truth for which Parquet files are part of
 the workspace: a file on disk that no row names is invisible and is swept away.
 """
@@ -38,6 +41,9 @@ class IngestBatch(Base):
     duplicates: Mapped[int] = mapped_column(Integer, default=0)
     blank: Mapped[int] = mapped_column(Integer, default=0)
     rejects_path: Mapped[str | None] = mapped_column(Text)
+    reject_reasons: Mapped[str] = mapped_column(  # JSON {reason: rows}
+        Text, default="{}", server_default="{}"
+    )
     notes: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of strings
     error: Mapped[str | None] = mapped_column(Text)
 

@@ -7,7 +7,7 @@ Layout::
       events/<table>/*.parquet  immutable event files, listed in the manifest
       rejects/*.csv         rejected rows of each ingest, with row numbers and reasons
       tmp/                  staging of ingests in progress (swept when abandoned)
-      .write.lock           held by the single writer while it publishes
+      .write.lock           held by the single writer while it publishes or migrates
 
 Parquet files are immutable. An ingest stages its rows, writes the final file under a
 temporary name, fsyncs it, renames it into place and only then records it in the manifest,
@@ -24,6 +24,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Final
 
@@ -33,15 +34,63 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import sessionmaker
 
 from fortress.model.sql import literal
-from fortress.store.models import Base, DataFile, IngestBatch, WorkspaceInfo
+from fortress.store import schema
+from fortress.store.models import DataFile, IngestBatch, WorkspaceInfo
 
-SCHEMA_VERSION: Final = "1"
 COMMS: Final = "comms"
 CELLS: Final = "cells"
+RECORDS: Final = "records.db"
+"""The workspace's own SQLite record database (unless a database URL is given)."""
 
 
 class WorkspaceError(Exception):
     """The workspace cannot be opened or used; the message says why."""
+
+
+class NotAWorkspace(WorkspaceError):
+    """The folder is not a workspace (and the caller did not ask to create one)."""
+
+    def __init__(self, root: Path, nearest: Path | None, reason: str) -> None:
+        self.root, self.nearest = root, nearest
+        hint = f"; the nearest workspace is {nearest}" if nearest is not None else ""
+        super().__init__(f"{root} {reason}{hint}")
+
+
+def is_workspace(folder: Path) -> bool:
+    """Whether ``folder`` holds a workspace: its record database, or (when the records are
+    in a database server) its event tables' folder."""
+    return (folder / RECORDS).is_file() or (folder / "events").is_dir()
+
+
+def nearest_workspace(root: Path) -> Path | None:
+    """The workspace beside ``root`` (in its parent folder) whose name is closest to
+    ``root``'s, as a person mistyping it would have meant; None when there is none."""
+    parent = root.parent
+    if not parent.is_dir():
+        return None
+    try:
+        found = {
+            p.name: p for p in parent.iterdir() if p != root and p.is_dir() and is_workspace(p)
+        }
+    except OSError:  # an unreadable folder: no suggestion rather than no message
+        return None
+    if not found:
+        return None
+    ratio = {name: SequenceMatcher(None, root.name, name).ratio() for name in found}
+    return found[max(sorted(found), key=lambda name: ratio[name])]
+
+
+def _check_exists(root: Path, *, own_database: bool) -> None:
+    """Refuse, creating nothing, a folder that is not a workspace."""
+    if not root.exists():
+        raise NotAWorkspace(root, nearest_workspace(root), "does not exist")
+    if not is_workspace(root):
+        raise NotAWorkspace(root, nearest_workspace(root), "is not a workspace")
+    if own_database and not (root / RECORDS).is_file():
+        raise WorkspaceError(
+            f"{root} has no {RECORDS}: if its records are in a database server, give that "
+            "database's URL"
+        )
 
 
 def now_utc() -> datetime:
@@ -58,35 +107,36 @@ class Workspace:
         self.sessions = sessionmaker(engine, expire_on_commit=False)
 
     @classmethod
-    def open(cls, root: Path, *, database_url: str | None = None) -> Workspace:
-        """Open (creating if needed) the workspace at ``root``."""
+    def open(cls, root: Path, *, database_url: str | None = None, create: bool = True) -> Workspace:
+        """Open the workspace at ``root``, bringing its record tables to this Fortress's
+        revision (``store/schema.py``).
+
+        With ``create`` (what commands that write ask for) a missing workspace is made;
+        without it, a folder that is not a workspace raises :class:`NotAWorkspace`, naming
+        the nearest one beside it, and nothing is created on disk or in the database.
+        """
         root = root.expanduser().resolve()
         if root.exists() and not root.is_dir():
             raise WorkspaceError(f"{root} exists and is not a directory")
+        if not create:
+            _check_exists(root, own_database=database_url is None)
         for sub in ("events", "rejects", "tmp"):
             (root / sub).mkdir(parents=True, exist_ok=True)
-        engine = _engine(database_url or f"sqlite:///{root / 'records.db'}")
+        engine = _engine(database_url or f"sqlite:///{root / RECORDS}")
+        workspace = cls(root, engine)
         try:
-            Base.metadata.create_all(engine)
-            workspace = cls(root, engine)
-            workspace._check_schema_version()
+            schema.bring_to_head(engine, create=create, lock=workspace.write_lock)
+        except schema.NoRecords as exc:
+            raise WorkspaceError(
+                f"{root}: {exc} (is it the database this workspace was made with?)"
+            ) from exc
+        except schema.SchemaError as exc:
+            raise WorkspaceError(f"{root}: {exc}") from exc
         except SQLAlchemyError as exc:  # unreachable server, no schema, no rights...
             reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
             url = engine.url.render_as_string(hide_password=True)
             raise WorkspaceError(f"cannot use the database {url}: {reason}") from exc
         return workspace
-
-    def _check_schema_version(self) -> None:
-        with self.sessions.begin() as session:
-            info = session.get(WorkspaceInfo, "schema_version")
-            if info is None:
-                session.add(WorkspaceInfo(key="schema_version", value=SCHEMA_VERSION))
-                session.add(WorkspaceInfo(key="created_at", value=now_utc().isoformat()))
-            elif info.value != SCHEMA_VERSION:
-                raise WorkspaceError(
-                    f"{self.root}: workspace schema version {info.value}, this Fortress "
-                    f"reads version {SCHEMA_VERSION}"
-                )
 
     @property
     def database_url(self) -> str:

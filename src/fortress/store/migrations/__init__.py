@@ -1,0 +1,1 @@
+"""Alembic migrations of the workspace's record tables (``fortress.store.schema`` runs them)."""

@@ -1,0 +1,1 @@
+"""The workspace's revisions, oldest first: ``ws0001`` is release 1's schema."""
