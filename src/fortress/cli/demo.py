@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from fortress.cli.common import print_json
+from fortress.cli.progress import working
 from fortress.cli.render import console, render_ingest, render_simulation, render_status
 from fortress.cli.render_lines import render_detection, render_evaluation
 from fortress.cli.render_network import render_disruption, render_measures
@@ -25,6 +26,7 @@ from fortress.ingest.cells import ingest_cells
 from fortress.ingest.comms import ingest_comms
 from fortress.ingest.policeuk import ingest_policeuk
 from fortress.ingest.report import IngestSummary
+from fortress.network.disrupt import Comparison
 from fortress.network.measures import Measures
 from fortress.network.service import comms_overview
 from fortress.places.campaigns import save_area
@@ -38,6 +40,7 @@ from fortress.store import events
 from fortress.store.workspace import Workspace
 
 MARKER = ".fortress-demo"
+DEMO_STEPS = 7
 
 
 class DemoError(Exception):
@@ -47,33 +50,40 @@ class DemoError(Exception):
 def run_demo(folder: Path, *, seed: int = 1, as_json: bool = False) -> dict[str, Any]:
     """Run the demo in ``folder`` (replacing an earlier demo there) and print it."""
     _fresh_folder(folder)
-    world = simulate(folder / "world", seed=seed, scale="demo", fmt="csv", crime=True)
-    workspace = Workspace.open(folder / "workspace")
-    cells_file = folder / "world" / "cells.csv"
-    summaries = [ingest_cells(workspace, cells_file)]
-    comms_files = sorted((folder / "world" / "comms").glob("*.csv"))
-    spec = preset("canonical")
-    summaries += [ingest_comms(workspace, path, spec=spec) for path in comms_files]
-    again = ingest_comms(workspace, comms_files[0], spec=spec)
-    report = {
-        "world": world.to_dict(),
-        "ingest": [s.to_dict() for s in summaries],
-        "reingest_of_first_file": again.to_dict(),
-        "status": events.workspace_status(workspace),
-        "deal_lines": run_detection(workspace),
-        "evaluation": evaluate_workspace(workspace, world.ground_truth),
-    }
-    measures, disruption = comms_overview(workspace)
-    report |= {
-        "network": {"network": measures.network, "most_central": _most_central(measures)},
-        "disruption": disruption,
-        "places": _places(workspace, world.crime_files),
-    }
-    report["report"] = write_lines_report(workspace, folder / "lines.html")
+    with working("Simulating a small county-lines world", steps=DEMO_STEPS) as shown:
+        world = simulate(folder / "world", seed=seed, scale="demo", fmt="csv", crime=True)
+        shown.step("Ingesting its cell sites and comms events")
+        workspace = Workspace.open(folder / "workspace")
+        cells_file = folder / "world" / "cells.csv"
+        summaries = [ingest_cells(workspace, cells_file)]
+        comms_files = sorted((folder / "world" / "comms").glob("*.csv"))
+        spec = preset("canonical")
+        summaries += [ingest_comms(workspace, path, spec=spec) for path in comms_files]
+        again = ingest_comms(workspace, comms_files[0], spec=spec)
+        report: dict[str, Any] = {
+            "world": world.to_dict(),
+            "ingest": [s.to_dict() for s in summaries],
+            "reingest_of_first_file": again.to_dict(),
+            "status": events.workspace_status(workspace),
+        }
+        shown.step("Detecting deal lines")
+        report["deal_lines"] = run_detection(workspace)
+        shown.step("Scoring them against the world's ground truth")
+        report["evaluation"] = evaluate_workspace(workspace, world.ground_truth)
+        shown.step("Measuring the comms network and comparing disruption strategies")
+        measures, disruption = comms_overview(workspace)
+        report |= {
+            "network": {"network": measures.network, "most_central": _most_central(measures)},
+            "disruption": disruption.to_dict(),
+        }
+        shown.step("Ingesting police.uk crime files and evaluating the campaign")
+        report["places"] = _places(workspace, world.crime_files)
+        shown.step("Writing the line report")
+        report["report"] = write_lines_report(workspace, folder / "lines.html")
     if as_json:
         print_json(report)
     else:
-        _render(report, summaries, again, measures)
+        _render(report, summaries, again, measures, disruption)
     return report
 
 
@@ -116,6 +126,7 @@ def _render(
     summaries: list[IngestSummary],
     again: IngestSummary,
     measures: Measures,
+    disruption: Comparison,
 ) -> None:
     render_simulation(report["world"])
     render_ingest(summaries)
@@ -129,7 +140,7 @@ def _render(
     console.print("[bold]The comms network[/] (fortress network measures comms)")
     render_measures([measures], top=8)
     console.print("[bold]Disruption what-if[/] (fortress network disrupt comms)")
-    render_disruption(report["disruption"])
+    render_disruption(disruption)
     places = report["places"]
     console.print(
         f"[bold]Places[/] (fortress place ingest, evaluate): {places['ingested_rows']:,} "

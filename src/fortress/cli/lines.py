@@ -14,6 +14,7 @@ import typer
 
 from fortress.cli import render_lines
 from fortress.cli.common import JsonOption, fail, open_workspace, print_json
+from fortress.cli.progress import working
 
 lines_app = typer.Typer(help="Deal lines: detect, list and show them.", no_args_is_help=True)
 numbers_app = typer.Typer(
@@ -28,16 +29,19 @@ RangeOption = Annotated[
 ]
 
 
-def _deliver(produce: Callable[[], Any], render: Callable[[Any], None], as_json: bool) -> None:
-    """Run a service; print its result as JSON or with ``render``; turn the errors a user
-    can cause into a message and exit code 2."""
+def _deliver(
+    produce: Callable[[], Any], render: Callable[[Any], None], as_json: bool, *, doing: str
+) -> None:
+    """Run a service (saying what it is ``doing`` on a terminal); print its result as JSON
+    or with ``render``; turn the errors a user can cause into a message and exit code 2."""
     from fortress.comms.evaluate import TruthError
     from fortress.comms.judgements import JudgementError
     from fortress.comms.lines import NoDetection
     from fortress.store.events import EngineError
 
     try:
-        result = produce()
+        with working(doing):
+            result = produce()
     except (NoDetection, EngineError, TruthError, JudgementError, ValueError) as exc:
         fail(str(exc))
     if as_json:
@@ -51,7 +55,12 @@ def detect_command(as_json: JsonOption = False) -> None:
     """Score every number for deal-line behaviour and store the result in the workspace."""
     from fortress.comms.lines import run_detection
 
-    _deliver(lambda: run_detection(open_workspace()), render_lines.render_detection, as_json)
+    _deliver(
+        lambda: run_detection(open_workspace()),
+        render_lines.render_detection,
+        as_json,
+        doing="Detecting deal lines",
+    )
 
 
 @lines_app.command("list")
@@ -68,6 +77,7 @@ def list_command(
         lambda: list_lines(open_workspace(), include_all=include_all),
         render_lines.render_lines,
         as_json,
+        doing="Listing the lines",
     )
 
 
@@ -76,7 +86,12 @@ def show_command(line_id: LineId, as_json: JsonOption = False) -> None:
     """Show one line: numbers, evidence, customers, runners, handsets and sites."""
     from fortress.comms.lines import show_line
 
-    _deliver(lambda: show_line(open_workspace(), line_id), render_lines.render_line, as_json)
+    _deliver(
+        lambda: show_line(open_workspace(), line_id),
+        render_lines.render_line,
+        as_json,
+        doing="Gathering the line",
+    )
 
 
 @lines_app.command("activity")
@@ -85,7 +100,10 @@ def activity_command(line_id: LineId, as_json: JsonOption = False) -> None:
     from fortress.comms.lines import line_activity
 
     _deliver(
-        lambda: line_activity(open_workspace(), line_id), render_lines.render_activity, as_json
+        lambda: line_activity(open_workspace(), line_id),
+        render_lines.render_activity,
+        as_json,
+        doing="Measuring daily activity",
     )
 
 
@@ -115,7 +133,7 @@ def quantum_command(
         )
         return line_quantum(open_workspace(), line_id, first_day, last_day, params)
 
-    _deliver(produce, render_lines.render_quantum, as_json)
+    _deliver(produce, render_lines.render_quantum, as_json, doing="Estimating quantum")
 
 
 def _given(text: str | None, default: Any) -> Any:
@@ -129,7 +147,12 @@ def safeguarding_command(as_json: JsonOption = False) -> None:
     """Possible cuckooed addresses and runner bases, ranked for safeguarding visits."""
     from fortress.comms.lines import safeguarding
 
-    _deliver(lambda: safeguarding(open_workspace()), render_lines.render_safeguarding, as_json)
+    _deliver(
+        lambda: safeguarding(open_workspace()),
+        render_lines.render_safeguarding,
+        as_json,
+        doing="Finding places to safeguard",
+    )
 
 
 def evaluate_command(
@@ -140,7 +163,10 @@ def evaluate_command(
     from fortress.comms.evaluate import evaluate_workspace
 
     _deliver(
-        lambda: evaluate_workspace(open_workspace(), truth), render_lines.render_evaluation, as_json
+        lambda: evaluate_workspace(open_workspace(), truth),
+        render_lines.render_evaluation,
+        as_json,
+        doing="Scoring against the ground truth",
     )
 
 
@@ -154,7 +180,12 @@ def successors_command(
     """Rank the numbers that take up the contacts of numbers that fall silent."""
     from fortress.comms.lines import successors
 
-    _deliver(lambda: successors(open_workspace(), number), render_lines.render_successors, as_json)
+    _deliver(
+        lambda: successors(open_workspace(), number),
+        render_lines.render_successors,
+        as_json,
+        doing="Ranking successor numbers",
+    )
 
 
 @numbers_app.command("history")
@@ -166,7 +197,10 @@ def history_command(
     from fortress.comms.lines import identity_history
 
     _deliver(
-        lambda: identity_history(open_workspace(), value), render_lines.render_history, as_json
+        lambda: identity_history(open_workspace(), value),
+        render_lines.render_history,
+        as_json,
+        doing="Reading handset history",
     )
 
 
@@ -186,6 +220,7 @@ def judge_command(
         lambda: judge_link(open_workspace(), as_number(old), as_number(new), verdict, note),
         render_lines.render_judgement,
         as_json,
+        doing="Recording the judgement",
     )
 
 
@@ -217,5 +252,8 @@ def report_lines_command(
     from fortress.reports.lines_report import write_lines_report
 
     _deliver(
-        lambda: write_lines_report(open_workspace(), out), render_lines.render_written, as_json
+        lambda: write_lines_report(open_workspace(), out),
+        render_lines.render_written,
+        as_json,
+        doing="Writing the line report",
     )
