@@ -26,7 +26,7 @@ def migrate_command() -> None:
     """Create or upgrade the casework tables to this Fortress's revision."""
     from fortress.casework.db import migrate
 
-    workspace = open_workspace()
+    workspace = open_workspace(create=True)
     typer.echo(f"casework tables at revision {migrate(workspace.engine)}")
 
 

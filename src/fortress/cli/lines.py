@@ -56,7 +56,7 @@ def detect_command(as_json: JsonOption = False) -> None:
     from fortress.comms.lines import run_detection
 
     _deliver(
-        lambda: run_detection(open_workspace()),
+        lambda: run_detection(open_workspace(create=True)),
         render_lines.render_detection,
         as_json,
         doing="Detecting deal lines",

@@ -80,7 +80,7 @@ def ingest_command(
     from fortress.ingest.policeuk import ingest_policeuk
     from fortress.places.files import NoFiles, expand
 
-    workspace = open_workspace()
+    workspace = open_workspace(create=True)
     files: list[Path] = []
     for path in paths:
         try:
@@ -107,7 +107,7 @@ def fetch_command(
 
     try:
         period = Period.parse(f"{first}..{last}")
-        workspace = open_workspace()
+        workspace = open_workspace(create=True)
         files = fetch(workspace, force, period.first, period.last, base_url=base_url)
     except (FetchProblem, ValueError) as exc:
         fail(str(exc))
