@@ -15,10 +15,15 @@ from hypothesis import strategies as st
 from fortress.ingest.comms import ingest_comms
 from fortress.model import flags
 from fortress.model.values import (
+    REGISTRY,
+    VRM_UNPARSEABLE,
     Cleaned,
     Imei,
     Imsi,
     Msisdn,
+    ValueProblem,
+    Vrm,
+    checked,
     looks_like_formula,
     luhn_check_digit,
     luhn_valid,
@@ -196,6 +201,84 @@ def test_any_body_with_its_luhn_digit_validates(body: str) -> None:
 def test_a_wrong_check_digit_is_caught(body: str, shift: int) -> None:
     wrong = body + str((int(luhn_check_digit(body)) + shift) % 10)
     assert imei.clean(wrong).flag == flags.IMEI_CHECK_DIGIT
+
+
+# --- Vrm ---------------------------------------------------------------------------------
+
+vrm = Vrm()
+
+
+@pytest.mark.parametrize(
+    ("raw", "value", "shown"),
+    [
+        ("AB12 CDE", "AB12CDE", "AB12 CDE"),  # current, March 2012
+        (" ab12cde ", "AB12CDE", "AB12 CDE"),
+        ("ab 12 c-de", "AB12CDE", "AB12 CDE"),
+        ("LB72 XYZ", "LB72XYZ", "LB72 XYZ"),  # September 2022
+        ('="AB12 CDE"', "AB12CDE", "AB12 CDE"),
+        ("a123 bcd", "A123BCD", "A123 BCD"),  # prefix
+        ("P7ABC", "P7ABC", "P7 ABC"),
+        ("Q123 ABC", "Q123ABC", "Q123 ABC"),  # Q plate
+        ("abc 123d", "ABC123D", "ABC 123D"),  # suffix
+        ("ABC 1", "ABC1", "ABC 1"),  # dateless
+        ("1234 ab", "1234AB", "1234 AB"),
+        ("ABZ 1234", "ABZ1234", "ABZ 1234"),  # Northern Ireland
+    ],
+)
+def test_registrations_in_every_dvla_format_are_cleaned(raw: str, value: str, shown: str) -> None:
+    assert vrm.clean(raw) == Cleaned(value)
+    assert vrm.validate(value) and vrm.format(value) == shown
+    assert vrm.clean(shown) == Cleaned(value)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "AB50 CDE",  # September 2000 was still the prefix system
+        "AB00CDE",
+        "IB12 CDE",  # no I in a memory tag
+        "AB12 CQE",  # no Q in the random letters
+        "O123 ABC",  # no O, I, U or Z year letter
+        "ABC 123Z",
+        "AB12 CD",  # a partial plate
+        "B-MW 12345",  # a foreign one
+        "123 D 456",  # diplomatic
+        "<script>",
+    ],
+)
+def test_registrations_that_fit_no_format_are_kept_as_given_and_flagged(raw: str) -> None:
+    assert vrm.clean(raw) == Cleaned(raw, VRM_UNPARSEABLE)
+    assert not vrm.validate(raw) and vrm.format(raw) == raw
+
+
+def test_a_blank_registration_is_none_without_flag() -> None:
+    assert vrm.clean(" ") == Cleaned(None)
+
+
+@settings(max_examples=300)
+@given(st.text(min_size=1, max_size=12).filter(lambda s: s.strip()))
+def test_a_registration_is_never_lost_and_cleaning_is_idempotent(raw: str) -> None:
+    cleaned = vrm.clean(raw)
+    assert cleaned.value is not None and cleaned.flag in (None, VRM_UNPARSEABLE)
+    if cleaned.flag is None:
+        assert vrm.clean(cleaned.value) == cleaned
+        assert vrm.clean(vrm.format(cleaned.value)) == cleaned
+
+
+def test_the_registry_names_every_type() -> None:
+    assert set(REGISTRY) == {"msisdn", "imei", "imsi", "cell_id", "vrm"}
+
+
+def test_checked_refuses_what_clean_flags_with_the_reason() -> None:
+    good = _imei15("35345678901234")
+    assert checked("imei", f" {good[:2]}-{good[2:]} ") == good
+    with pytest.raises(ValueProblem, match="check digit"):
+        checked("imei", good[:-1] + str((int(good[-1]) + 1) % 10))
+    with pytest.raises(ValueProblem, match="14 to 16 digits"):
+        checked("imei", "12345")
+    assert checked("vrm", "ab12 cde") == "AB12CDE"
+    with pytest.raises(ValueProblem, match="not a UK registration"):
+        checked("vrm", "AB12 CD")
 
 
 # --- Imsi --------------------------------------------------------------------------------

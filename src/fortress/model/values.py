@@ -289,5 +289,104 @@ class CellId:
         return value
 
 
-REGISTRY: Final[dict[str, ValueType]] = {t.name: t for t in (Msisdn(), Imei(), Imsi(), CellId())}
-"""Value types by name, so that mapping specs and reports can name them."""
+VRM_UNPARSEABLE: Final = "vrm_unparseable"
+"""Not a UK vehicle registration in any DVLA format (a foreign, diplomatic, trade or partial
+plate): kept as given. (The registry's own flag; ``fortress.model.flags`` holds the flags
+events carry, and no event carries a registration.)"""
+
+_LETTERS_NO_IQ: Final = "A-HJ-PR-Z"  # DVLA never issues I or Q in these positions
+_YEAR_LETTERS: Final = "A-HJ-NP-TV-Y"  # prefix/suffix year letters: no I, O, U or Z (Q: Q plates)
+_VRM_FORMATS: Final = (
+    # current (September 2001 on): memory tag, age identifier (March: the year's last two
+    # digits, September: plus 50; 00, 01 and 50 were never issued), three random letters
+    ("current", re.compile(rf"^([{_LETTERS_NO_IQ}]{{2}}(?:0[2-9]|[1-4][0-9]|5[1-9]|[6-9][0-9]))"
+                           rf"([{_LETTERS_NO_IQ}]{{3}})$")),
+    # prefix (August 1983 to August 2001, and Q plates): year letter, 1-999, three letters
+    ("prefix", re.compile(rf"^([{_YEAR_LETTERS}][1-9][0-9]{{0,2}})([A-Z]{{3}})$")),
+    # suffix (1963 to 1983): three letters, 1-999, year letter
+    ("suffix", re.compile(rf"^([A-Z]{{3}})([1-9][0-9]{{0,2}}[{_YEAR_LETTERS}])$")),
+    # dateless (before 1963, and Northern Ireland): 1-3 letters and 1-9999, either way round
+    ("dateless", re.compile(r"^([A-Z]{1,3})([1-9][0-9]{0,3})$")),
+    ("dateless", re.compile(r"^([1-9][0-9]{0,3})([A-Z]{1,3})$")),
+)  # fmt: skip
+_VRM_SEPARATORS = re.compile(r"[\s\-.]")
+
+
+class Vrm:
+    """A vehicle registration mark (number plate) in one of the DVLA's formats, normalised
+    to capitals without spaces (``AB12CDE``) and shown with the DVLA's spacing
+    (``AB12 CDE``).
+
+    Formats: current (``AB12 CDE``, from September 2001), prefix (``A123 BCD``, 1983-2001,
+    and Q plates), suffix (``ABC 123D``, 1963-1983) and dateless (``ABC 123``, ``123 AB``;
+    Northern Ireland's ``ABZ 1234``). Anything else (a foreign, diplomatic or partial
+    plate) is kept exactly as given with ``VRM_UNPARSEABLE``: never dropped, never guessed
+    (an ``O`` that might be a ``0`` is not changed).
+    """
+
+    name = "vrm"
+
+    def clean(self, raw: str | None) -> Cleaned:
+        """Fold spacing, separators and case, and check the result is a UK format."""
+        if raw is None or not raw.strip():
+            return Cleaned(None)
+        text = unwrap_spreadsheet_text(raw).strip()
+        plate = _VRM_SEPARATORS.sub("", text).upper()
+        if self._layout(plate) is None:
+            return Cleaned(text, VRM_UNPARSEABLE)
+        return Cleaned(plate)
+
+    def _layout(self, plate: str) -> tuple[str, str] | None:
+        for _name, pattern in _VRM_FORMATS:
+            match = pattern.match(plate)
+            if match:
+                return match.group(1), match.group(2)
+        return None
+
+    def validate(self, value: str) -> bool:
+        """True for a registration in a UK format, in capitals without spaces."""
+        return self._layout(value) is not None
+
+    def format(self, value: str) -> str:
+        """The DVLA's spacing (``AB12 CDE``, ``A123 BCD``, ``ABC 123D``); other values
+        unchanged."""
+        parts = self._layout(value)
+        return f"{parts[0]} {parts[1]}" if parts else value
+
+
+REGISTRY: Final[dict[str, ValueType]] = {
+    t.name: t for t in (Msisdn(), Imei(), Imsi(), CellId(), Vrm())
+}
+"""Value types by name, so that mapping specs, services and reports can name them."""
+
+REASONS: Final = {
+    flags.MISSING: "it is empty",
+    flags.WITHHELD: "it is a withheld-number marker",
+    flags.SHORT_CODE: "it is a short code, not a full number",
+    flags.UNPARSEABLE: "it is not a possible phone number",
+    flags.IMEI_CHECK_DIGIT: "its last digit is not the check digit of the other 14 (Luhn): "
+    "it was probably copied wrongly",
+    flags.IMEI_UNPARSEABLE: "an IMEI is 14 to 16 digits",
+    flags.IMSI_UNPARSEABLE: "an IMSI is 6 to 15 digits",
+    VRM_UNPARSEABLE: "it is not a UK registration (AB12 CDE, A123 BCD, ABC 123D, ABC 123)",
+}
+"""Each flag in words, for the people who typed the value."""
+
+
+class ValueProblem(ValueError):
+    """A value typed by a person that its type refuses; the message says why."""
+
+
+def checked(type_name: str, raw: str) -> str:
+    """``raw`` cleaned by the registry's ``type_name``, or ``ValueProblem`` saying why not.
+
+    For values a person types into a record (an IMEI on a seized phone, an intelligence
+    link), where a flagged value is a slip to correct, not data to keep: every such entry
+    point refuses the same values with the same reason. Ingest keeps them, flagged.
+    """
+    value_type = REGISTRY[type_name]
+    cleaned = value_type.clean(raw)
+    if cleaned.flag is not None or cleaned.value is None:
+        why = REASONS.get(cleaned.flag or flags.MISSING, cleaned.flag or "")
+        raise ValueProblem(f"{raw.strip()!r} is not a valid {type_name.upper()}: {why}")
+    return cleaned.value
