@@ -131,3 +131,27 @@ def test_every_doc_the_readme_links_exists() -> None:
     for name in ("data-formats", "architecture", "synthetic-world", "benchmarks", "cli"):
         assert f"docs/{name}.md" in readme
         assert (ROOT / "docs" / f"{name}.md").exists(), f"docs/{name}.md is missing"
+
+
+def test_a_read_command_refuses_a_misspelt_workspace_and_creates_nothing(
+    tmp_path: Path, events_csv: Path
+) -> None:
+    real = tmp_path / "op-kestrel"
+    assert run(real, "ingest", "comms", str(events_csv))[0] == 0
+    (tmp_path / "op-heron").mkdir()  # a folder that is not a workspace is never suggested
+    before = sorted(tmp_path.iterdir())
+    for command in (["status"], ["status", "--json"], ["lines", "list"]):
+        code, out, err = run(tmp_path / "op-kestrl", *command)
+        assert code == 2 and out == ""
+        assert f"no workspace at {tmp_path / 'op-kestrl'}" in err
+        assert f"Did you mean {real}?" in err and "Nothing was created" in err
+    assert sorted(tmp_path.iterdir()) == before  # no op-kestrl
+    assert list((tmp_path / "op-heron").iterdir()) == []
+
+
+def test_a_read_command_refuses_a_folder_that_is_not_a_workspace(tmp_path: Path) -> None:
+    folder = tmp_path / "documents"
+    folder.mkdir()
+    code, _, err = run(folder, "status")
+    assert code == 2 and "is not a workspace" in err
+    assert list(folder.iterdir()) == []

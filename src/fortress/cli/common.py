@@ -28,12 +28,25 @@ class _Settings:
 settings = _Settings()
 
 
-def open_workspace() -> Workspace:
-    """Open the workspace chosen by ``--workspace`` / ``FORTRESS_WORKSPACE``."""
-    from fortress.store.workspace import Workspace, WorkspaceError
+def open_workspace(*, create: bool = False) -> Workspace:
+    """Open the workspace chosen by ``--workspace`` / ``FORTRESS_WORKSPACE``.
+
+    Commands that only read leave ``create`` off: a folder that is not a workspace (a
+    misspelt ``--workspace``) is then refused, naming the nearest workspace beside it, and
+    nothing is created. Commands that write into the workspace (ingest, lines detect, place
+    ingest and fetch, casework migrate) pass ``create=True``.
+    """
+    from fortress.store.workspace import NotAWorkspace, Workspace, WorkspaceError
 
     try:
-        return Workspace.open(settings.workspace, database_url=settings.database_url)
+        return Workspace.open(settings.workspace, database_url=settings.database_url, create=create)
+    except NotAWorkspace as exc:
+        guess = f" Did you mean {exc.nearest}?" if exc.nearest is not None else ""
+        fail(
+            f"no workspace at {exc.root}: the folder {exc.reason}.{guess} Nothing was created: "
+            "commands that only read need an existing workspace; commands that write "
+            "(fortress ingest comms ..., fortress casework migrate) create one."
+        )
     except WorkspaceError as exc:
         fail(str(exc))
 

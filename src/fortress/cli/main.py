@@ -67,7 +67,10 @@ def main(
             "--workspace",
             "-w",
             envvar=WORKSPACE_ENV,
-            help="Workspace directory (created if missing).",
+            help=(
+                "Workspace directory. Commands that write create it; the others refuse a "
+                "folder that is not a workspace."
+            ),
             show_default=True,
         ),
     ] = DEFAULT_WORKSPACE,
@@ -127,7 +130,7 @@ def ingest_comms_command(
         spec = load_spec(mapping) if mapping else preset(layout or "canonical")
     except SpecError as exc:
         fail(str(exc))
-    workspace = open_workspace()
+    workspace = open_workspace(create=True)
     summaries = [
         _with_progress(
             path,
@@ -151,7 +154,7 @@ def ingest_cells_command(
     """Ingest a cell-site list."""
     from fortress.ingest.cells import ingest_cells
 
-    summary = ingest_cells(open_workspace(), file)
+    summary = ingest_cells(open_workspace(create=True), file)
     report_ingest([summary], as_json)
 
 
