@@ -77,6 +77,7 @@ def test_the_places_report_page_stands_alone(hampshire: Workspace, tmp_path: Pat
     assert "2025-08: Anti-social behaviour: 430" in page  # the quality flags
     assert "<h3>Report area</h3>" in page and "Hold (2025-01..2025-04)" in page
     assert "http://" not in page.replace("http://www.w3.org/2000/svg", "")  # nothing fetched
+    Workspace.open(tmp_path / "none")  # a workspace, but without police.uk files
     empty = runner.invoke(
         app, ["--workspace", str(tmp_path / "none"), "report", "places", "--out", str(out)]
     )

@@ -13,9 +13,10 @@ from typer.testing import CliRunner
 
 from fortress.cli.main import app
 from fortress.ingest.policeuk import ingest_policeuk
-from fortress.places.hotspot_map import find_hotspots, hotspot_svg
+from fortress.places.hotspot_map import find_hotspots
 from fortress.places.hotspots import gi_star, significant
 from fortress.places.periods import Period
+from fortress.reports.place_charts import hotspot_svg
 from fortress.store.workspace import Workspace
 from helpers.policeuk import Crime, write_street
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from fortress.cli.common import JsonOption, fail, open_workspace, print_json, report_ingest
+
+if TYPE_CHECKING:
+    from fortress.places.evaluate import Evaluation
 
 place_app = typer.Typer(
     help="Places: police.uk crime and stop-and-search by area and month.", no_args_is_help=True
@@ -26,9 +29,17 @@ def area_save_command(
     clear: PhaseOption = None,
     hold: PhaseOption = None,
     build: PhaseOption = None,
+    targets: Annotated[
+        str | None,
+        typer.Option(
+            help="Crime types the campaign targets, comma-separated police.uk categories "
+            "(e.g. drugs,possession-of-weapons); the evaluation leads with them."
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Save an area (and its campaign's Clear, Hold and Build phases) under a name."""
+    """Save an area (and its campaign's Clear, Hold and Build phases and targets) under a
+    name."""
     from fortress.places.areas import AreaProblem
     from fortress.places.campaigns import save_area
     from fortress.places.periods import Period
@@ -39,13 +50,17 @@ def area_save_command(
     given = {"clear": clear, "hold": hold, "build": build}
     try:
         phases = {phase: Period.parse(text) for phase, text in given.items() if text}
-        saved = save_area(workspace, name, resolve_for_saving(workspace, area), phases)
+        chosen = targets.split(",") if targets else ()
+        saved = save_area(
+            workspace, name, resolve_for_saving(workspace, area), phases, targets=chosen
+        )
     except (AreaProblem, NoPlaceData, ValueError) as exc:
         fail(str(exc))
     if as_json:
-        print_json(saved)
+        print_json(saved.to_dict())
     else:
-        typer.echo(f"saved {saved['name']!r}: {saved['how']}")
+        aimed = f"; targets {', '.join(saved.targets)}" if saved.targets else ""
+        typer.echo(f"saved {saved.name!r}: {saved.how}{aimed}")
 
 
 @area_app.command("list")
@@ -55,13 +70,14 @@ def area_list_command(as_json: JsonOption = False) -> None:
 
     found = saved_areas(open_workspace())
     if as_json:
-        print_json(found)
+        print_json([item.to_dict() for item in found])
         return
     if not found:
         typer.echo("no saved areas")
     for item in found:
-        phases = ", ".join(f"{p} {a}..{b}" for p, (a, b) in item["phases"].items())
-        typer.echo(f"{item['name']}: {item['how']}" + (f"; {phases}" if phases else ""))
+        phases = ", ".join(f"{p} {span}" for p, span in item.phases.items())
+        aimed = f"; targets {', '.join(item.targets)}" if item.targets else ""
+        typer.echo(f"{item.name}: {item.how}" + (f"; {phases}" if phases else "") + aimed)
 
 
 @place_app.command("ingest")
@@ -128,7 +144,8 @@ def summary_command(
     """Street-level crime per month and type in an area."""
     from fortress.places.areas import AreaProblem
     from fortress.places.store import NoPlaceData
-    from fortress.places.summary import area_summary, summary_chart
+    from fortress.places.summary import area_summary
+    from fortress.reports.place_charts import summary_chart
 
     try:
         result = area_summary(open_workspace(), area)
@@ -182,7 +199,7 @@ def hotspots_command(
 ) -> None:
     """Getis-Ord Gi* hot spots on a grid, and emerging, persistent and fading ones."""
     from fortress.places.areas import AreaProblem
-    from fortress.places.hotspot_map import find_hotspots, hotspot_svg
+    from fortress.places.hotspot_map import find_hotspots
     from fortress.places.periods import Period
     from fortress.places.store import NoPlaceData
 
@@ -198,6 +215,8 @@ def hotspots_command(
     except (AreaProblem, NoPlaceData, ValueError) as exc:
         fail(str(exc))
     if map_file is not None:
+        from fortress.reports.place_charts import hotspot_svg
+
         map_file.write_text(hotspot_svg(result), encoding="utf-8")
     if as_json:
         print_json(result)
@@ -237,57 +256,73 @@ def evaluate_command(
         bool,
         typer.Option("--auto-compare", help="Match comparison districts on the before period."),
     ] = False,
+    targets: Annotated[
+        str | None,
+        typer.Option(
+            help="Crime types the campaign targeted, comma-separated police.uk categories "
+            "(default: those saved with the area)."
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Before and after, against comparison areas, with an interval and a displacement check."""
     from fortress.places.areas import AreaProblem
-    from fortress.places.evaluate import EvaluationProblem, evaluate
+    from fortress.places.evaluate import EvaluationProblem, evaluate_campaign
     from fortress.places.periods import Period
     from fortress.places.store import NoPlaceData
 
     try:
-        result = evaluate(
+        result = evaluate_campaign(
             open_workspace(),
             area,
             Period.parse(before),
             Period.parse(after),
             compare=[c.strip() for c in compare.split(",") if c.strip()] if compare else None,
             auto_compare=auto_compare,
+            targets=targets.split(",") if targets else None,
         )
     except (AreaProblem, EvaluationProblem, NoPlaceData, ValueError) as exc:
         fail(str(exc))
     if as_json:
-        print_json(result)
+        print_json(result.to_dict())
         return
     _render_evaluation(result)
 
 
-def _render_evaluation(result: dict[str, Any]) -> None:
+def _render_evaluation(result: Evaluation) -> None:
     from rich.table import Table
 
     from fortress.cli.render import console
 
-    against = ", ".join(c["name"] for c in result["comparisons"])
+    against = ", ".join(c.name for c in result.comparisons)
+    first = result.results[0]
     table = Table(
-        title=f"{result['area']['name']}: {result['before']} against {result['after']}, "
-        f"relative to {against}",
+        title=f"{result.area.name}: {result.before} against {result.after}, relative to "
+        f"{against}; crimes per month ({first.months_before} and {first.months_after} months "
+        "with data)",
         title_justify="left",
     )
-    for name in ("crime type", "before", "after", "raw change", "estimate (95% CI)"):
+    columns = ("crime type", "before, per month", "after, per month", "raw change",
+               "estimate (95% CI)", "BH p")  # fmt: skip
+    for name in columns:
         table.add_column(name, justify="left" if name == "crime type" else "right")
-    for row in result["results"]:
+    for row in result.results:
         estimate = (
             "too few"
-            if row["estimate"] is None
-            else f"{row['estimate']:+.1%} ({row['low']:+.1%} to {row['high']:+.1%})"
+            if row.estimate is None or row.low is None or row.high is None
+            else f"{row.estimate:+.1%} ({row.low:+.1%} to {row.high:+.1%})"
         )
-        raw = "" if row["naive_change"] is None else f"{row['naive_change']:+.1%}"
-        table.add_row(row["crime_type"], f"{row['before']:,}", f"{row['after']:,}", raw, estimate)
+        raw = "" if row.naive_change is None else f"{row.naive_change:+.1%}"
+        adjusted = "" if row.q_value is None else f"{row.q_value:.3f}"
+        label = row.crime_type + (" (targeted)" if row.targeted else "")
+        table.add_row(label, f"{row.before_per_month:,.1f}", f"{row.after_per_month:,.1f}",
+                      raw, estimate, adjusted)  # fmt: skip
     console.print(table)
-    for row in [*result["results"], *result["displacement"]]:
-        console.print(row["text"], highlight=False)
-    console.print(f"Method: {result['method']}.", highlight=False)
-    for warning in result["warnings"]:
+    console.print(result.headline, highlight=False)
+    for row in [*result.results, *result.displacement]:
+        console.print(row.text, highlight=False)
+    console.print(f"Method: {result.method}.", highlight=False)
+    for warning in result.warnings:
         console.print(f"[yellow]warning[/] {warning}", highlight=False)
 
 

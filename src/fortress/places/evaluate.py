@@ -9,13 +9,22 @@ month effect for each month (shared seasonality and force-wide change) and one e
 scaled by the Pearson dispersion (quasi-Poisson), so extra-Poisson variation widens the
 interval instead of being ignored. The estimate exp(b) - 1 is the change in the area
 relative to what the comparison areas suggest would have happened, with a 95% Wald
-interval. Method and its limits: ``docs/methods/place.md``.
+interval and a Wald p-value.
+
+Before and after are compared as crimes per month with data, so periods holding different
+numbers of months compare like with like. Many crime types are tested at once, so the
+false discovery rate is controlled across them (Benjamini and Hochberg 1995, at ``FDR``):
+a type is called changed only when its adjusted p-value passes. When the saved area names
+the crime types its campaign targeted, those lead and form a family of their own (they
+were chosen before the data was seen); the other types form another. All crime is one
+test on its own. Method and its limits: ``docs/methods/place.md``.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import duckdb
@@ -24,7 +33,7 @@ import shapely
 
 from fortress.model.sql import literal
 from fortress.places.areas import Area
-from fortress.places.campaigns import area_for
+from fortress.places.campaigns import area_for, crime_types, saved_area
 from fortress.places.countmodel import regressor_effect
 from fortress.places.hotspots import METRES_PER_DEGREE_LAT
 from fortress.places.periods import Period
@@ -39,6 +48,8 @@ MIN_COUNT = 20
 """Fewer crimes than this before or after in the area: no estimate is claimed."""
 AUTO_COMPARE = 3
 BUFFER_M = 1_000
+FDR = 0.05
+"""The false discovery rate controlled across crime types (Benjamini-Hochberg)."""
 
 
 class EvaluationProblem(ValueError):
@@ -53,6 +64,105 @@ class Design:
     comparisons: list[Area]
     before: Period
     after: Period
+    targets: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class NamedArea:
+    """An area as the result names it."""
+
+    name: str
+    how: str
+
+
+@dataclass(frozen=True, slots=True)
+class TypeResult:
+    """Before, after and the estimate for one crime type (or all crime) in one area."""
+
+    crime_type: str
+    targeted: bool
+    """A type the saved area's campaign targeted."""
+    before: int
+    after: int
+    months_before: int
+    """Months of the before period that the data holds (the rates' denominators)."""
+    months_after: int
+    before_per_month: float
+    after_per_month: float
+    naive_change: float | None
+    """The change in crimes per month, after against before (None: none before)."""
+    estimate: float | None
+    low: float | None
+    high: float | None
+    p_value: float | None
+    q_value: float | None
+    """The Benjamini-Hochberg adjusted p-value within its family (all crime: its p)."""
+    family: str
+    """``all crime``, ``targeted crime types``, ``other crime types`` or ``crime types``."""
+    family_size: int
+    """How many types of the family had an estimate (the tests the rate is controlled over)."""
+    significant: bool
+    text: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """As ``--json`` prints it."""
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class AreaSeries:
+    """All crime per month in one area over the evaluated months (None: not in the data),
+    and as an index: 100 is the area's mean month before."""
+
+    name: str
+    role: str
+    """``campaign`` or ``comparison``."""
+    months: tuple[str, ...]
+    counts: tuple[int | None, ...]
+    index: tuple[float | None, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """As ``--json`` prints it."""
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    """A campaign evaluation: the design, one result per crime type (all crime, then the
+    targeted types, then the rest), the displacement check and a headline."""
+
+    area: NamedArea
+    comparisons: tuple[NamedArea, ...]
+    before: Period
+    after: Period
+    months_in_data: tuple[str, ...]
+    targets: tuple[str, ...]
+    phases: dict[str, Period]
+    """The saved area's campaign phases (empty for an area that is not saved)."""
+    method: str
+    headline: str
+    results: tuple[TypeResult, ...]
+    displacement: tuple[TypeResult, ...]
+    series: tuple[AreaSeries, ...]
+    warnings: tuple[str, ...] = field(default=())
+
+    def to_dict(self) -> dict[str, Any]:
+        """As ``--json`` prints it (and as ``evaluate`` returns it)."""
+        return {
+            "area": asdict(self.area),
+            "comparisons": [asdict(c) for c in self.comparisons],
+            "before": str(self.before),
+            "after": str(self.after),
+            "months_in_data": list(self.months_in_data),
+            "targets": list(self.targets),
+            "phases": {p: [span.first, span.last] for p, span in self.phases.items()},
+            "method": self.method,
+            "headline": self.headline,
+            "results": [r.to_dict() for r in self.results],
+            "displacement": [r.to_dict() for r in self.displacement],
+            "series": [s.to_dict() for s in self.series],
+            "warnings": list(self.warnings),
+        }
 
 
 def evaluate(
@@ -63,10 +173,34 @@ def evaluate(
     *,
     compare: list[str] | None = None,
     auto_compare: bool = False,
+    targets: Iterable[str] | None = None,
 ) -> dict[str, Any]:
-    """The evaluation of the area ``spec`` (see the module docstring)."""
+    """``evaluate_campaign`` as a plain dictionary (for callers that print JSON)."""
+    return evaluate_campaign(
+        workspace, spec, before, after, compare=compare, auto_compare=auto_compare,
+        targets=targets,
+    ).to_dict()  # fmt: skip
+
+
+def evaluate_campaign(
+    workspace: Workspace,
+    spec: str,
+    before: Period,
+    after: Period,
+    *,
+    compare: list[str] | None = None,
+    auto_compare: bool = False,
+    targets: Iterable[str] | None = None,
+) -> Evaluation:
+    """The evaluation of the area ``spec`` (see the module docstring). ``targets``: the
+    crime types the campaign targeted (police.uk ids or names); by default those saved
+    with the area."""
     if after.first <= before.last:
         raise EvaluationProblem(f"the after period {after} must start after {before} ends")
+    saved = saved_area(workspace, spec)
+    chosen_targets = crime_types(targets) if targets is not None else (
+        saved.targets if saved else ()
+    )  # fmt: skip
     con = connect_duckdb(memory_limit="2GB")
     try:
         crimes = current_sql(workspace, CRIMES)
@@ -76,13 +210,13 @@ def evaluate(
         _check_periods(months, before, after)
         chosen = [area_for(workspace, c, names) for c in compare] if compare else None
         comparisons = _comparisons(con, crimes, names, area, before, chosen, auto_compare)
-        design = Design(area, comparisons, before, after)
+        design = Design(area, comparisons, before, after, chosen_targets)
         series = {a.name: _monthly(con, crimes, a, before, after) for a in [area, *comparisons]}
         ring = _displacement_ring(con, crimes, design)
         flagged = sorted({f.month for f in force_flags(con, crimes)})
     finally:
         con.close()
-    return _report(design, series, ring, flagged, months)
+    return _report(design, series, ring, flagged, months, saved.phases if saved else {})
 
 
 def _months(con: duckdb.DuckDBPyConnection, crimes: str) -> list[str]:
@@ -242,10 +376,24 @@ def _report(
     ring: tuple[Area, list[tuple[str, str, int]]] | None,
     flagged: list[str],
     months: list[str],
-) -> dict[str, Any]:
+    phases: dict[str, Period],
+) -> Evaluation:
     types = sorted({t for rows in series.values() for _, t, _ in rows})
-    results = [_one_type(design, series, crime_type) for crime_type in [ALL, *types]]
-    displacement = []
+    targeted = [t for t in design.targets]
+    others = [t for t in types if t not in targeted]
+    held = (_coverage(months, design.before)[0], _coverage(months, design.after)[0])
+    drafts = {t: _fit(design, series, t, held) for t in [ALL, *targeted, *others]}
+    families: list[tuple[str, list[str]]] = [("all crime", [ALL])]
+    if targeted:
+        families += [("targeted crime types", targeted), ("other crime types", others)]
+    else:
+        families.append(("crime types", others))
+    results = [
+        result
+        for label, members in families
+        for result in _judged(design, [drafts[t] for t in members], label)
+    ]
+    displacement: list[TypeResult] = []
     if ring is not None:
         ring_area, ring_rows = ring
         with_ring = {
@@ -253,77 +401,169 @@ def _report(
             **{c.name: series[c.name] for c in design.comparisons},
         }
         ring_design = Design(ring_area, design.comparisons, design.before, design.after)
-        checked = _one_type(ring_design, with_ring, ALL)
-        checked["text"] = _displacement_words(design, checked)
-        displacement = [checked]
-    used = [m for m in flagged if design.before.first <= m <= design.before.last
-            or design.after.first <= m <= design.after.last]  # fmt: skip
+        (checked,) = _judged(ring_design, [_fit(ring_design, with_ring, ALL, held)], "all crime")
+        displacement = [replace(checked, text=_displacement_words(design, checked))]
+    used = [m for m in flagged if m in design.before or m in design.after]
     warnings = [
         f"{m} is flagged by the data-quality check and is inside the evaluated periods; "
         "the figures that use it may be wrong (see `fortress place quality`)"
         for m in used
     ]
     for name, period in (("before", design.before), ("after", design.after)):
-        held, wanted = _coverage(months, period)
-        if held < wanted:
+        have, wanted = _coverage(months, period)
+        if have < wanted:
             warnings.append(
-                f"the {name} period {period} has data for {held} of its {wanted} months; the "
-                "model compares the months there are, but the periods are not what was asked"
+                f"the {name} period {period} has data for {have} of its {wanted} months; the "
+                "model compares the months there are, and before and after are compared as "
+                "crimes per month, but the periods are not what was asked"
             )
-    return {
-        "area": {"name": design.area.name, "how": design.area.how},
-        "comparisons": [{"name": c.name, "how": c.how} for c in design.comparisons],
-        "before": str(design.before),
-        "after": str(design.after),
-        "months_in_data": months,
-        "method": (
-            "difference in differences from a Poisson model of monthly counts with an effect "
-            "per area and per month, standard errors scaled by the Pearson dispersion "
-            "(quasi-Poisson); 95% Wald interval; change = exp(b) - 1"
+    return Evaluation(
+        area=NamedArea(design.area.name, design.area.how),
+        comparisons=tuple(NamedArea(c.name, c.how) for c in design.comparisons),
+        before=design.before,
+        after=design.after,
+        months_in_data=tuple(months),
+        targets=design.targets,
+        phases=dict(phases),
+        method=(
+            "before and after as crimes per month with data; difference in differences from "
+            "a Poisson model of monthly counts with an effect per area and per month, standard "
+            "errors scaled by the Pearson dispersion (quasi-Poisson); 95% Wald interval; "
+            "change = exp(b) - 1; a crime type is called changed only when its p-value passes "
+            f"Benjamini-Hochberg at a false discovery rate of {FDR:g} across the types "
+            "estimated"
+            + (" (the targeted types a family of their own)" if targeted else "")
+            + "; all crime is one test of its own"
         ),
-        "results": results,
-        "displacement": displacement,
-        "warnings": warnings,
-    }
+        headline=_headline(design, results),
+        results=tuple(results),
+        displacement=tuple(displacement),
+        series=_series(design, series),
+        warnings=tuple(warnings),
+    )
 
 
-def _one_type(
-    design: Design, series: dict[str, list[tuple[str, str, int]]], crime_type: str
-) -> dict[str, Any]:
-    """Before, after, naive change and the estimate for one crime type (or all)."""
+@dataclass(frozen=True, slots=True)
+class _Draft:
+    """One type's figures before its family is judged."""
+
+    crime_type: str
+    before: int
+    after: int
+    months_before: int
+    months_after: int
+    naive: float | None
+    effect: tuple[float, float, float, float] | None
+    """(estimate, low, high, p)."""
+    why_not: str
+    """Why there is no estimate, in words (when there is none)."""
+
+
+def _fit(
+    design: Design,
+    series: dict[str, list[tuple[str, str, int]]],
+    crime_type: str,
+    held: tuple[int, int],
+) -> _Draft:
+    """Before, after, the change in the monthly rate and the model's estimate for one type."""
     table = _table(series, crime_type, design)
     area = design.area.name
     mine = [row for row in table if row["area"] == area]
     before = sum(r["count"] for r in mine if not r["post"])
     after = sum(r["count"] for r in mine if r["post"])
-    months_before = sum(1 for r in mine if not r["post"])
-    months_after = sum(1 for r in mine if r["post"])
-    naive = (after / months_after) / (before / months_before) - 1 if before else None
-    found: dict[str, Any] = {
-        "crime_type": crime_type,
-        "before": before,
-        "after": after,
-        "naive_change": _round(naive),
-    }
+    months_before, months_after = held
+    naive = (
+        (after / months_after) / (before / months_before) - 1
+        if before and months_before and months_after
+        else None
+    )
+    others = [row for row in table if row["area"] != area]
+    theirs = (sum(r["count"] for r in others if not r["post"]),
+              sum(r["count"] for r in others if r["post"]))  # fmt: skip
+    draft = _Draft(crime_type, before, after, months_before, months_after, naive, None, "")
+    rates = (
+        f"{before:,} before ({_rate(before, months_before)} a month) and {after:,} after "
+        f"({_rate(after, months_after)} a month) in {area}"
+    )
     if min(before, after) < MIN_COUNT:
-        found |= {"estimate": None, "low": None, "high": None}
-        found["text"] = (
-            f"{crime_type}: {before} before and {after} after in {area}; too few crimes "
-            f"(under {MIN_COUNT} in a period) to estimate a change."
-        )
-        return found
+        return replace(draft, why_not=(
+            f"{crime_type}: {rates}; too few crimes (under {MIN_COUNT} in a period) to "
+            "estimate a change."
+        ))  # fmt: skip
+    if min(theirs) < MIN_COUNT:
+        return replace(draft, why_not=(
+            f"{crime_type}: {rates}, but {theirs[0]:,} before and {theirs[1]:,} after in the "
+            f"comparison areas together; too few (under {MIN_COUNT} in a period) to say what "
+            "would have happened without the campaign."
+        ))  # fmt: skip
     fitted = _did(table, area)
     if fitted is None:
-        found |= {"estimate": None, "low": None, "high": None}
-        found["text"] = (
+        return replace(draft, why_not=(
             f"{crime_type}: the campaign's months cannot be told apart from the area and month "
             f"effects in {area}, so no change can be estimated."
+        ))  # fmt: skip
+    return replace(draft, effect=fitted)
+
+
+def _judged(design: Design, drafts: list[_Draft], family: str) -> list[TypeResult]:
+    """The family's results: Benjamini-Hochberg adjusted p-values over the types with an
+    estimate, and the words for each."""
+    tested = [d for d in drafts if d.effect is not None]
+    p_values = [d.effect[3] for d in tested if d.effect is not None]
+    adjusted = dict(zip([d.crime_type for d in tested], bh_adjust(p_values), strict=True))
+    results = []
+    for d in drafts:
+        base = TypeResult(
+            crime_type=d.crime_type,
+            targeted=d.crime_type in design.targets,
+            before=d.before,
+            after=d.after,
+            months_before=d.months_before,
+            months_after=d.months_after,
+            before_per_month=round(d.before / d.months_before, 4) if d.months_before else 0.0,
+            after_per_month=round(d.after / d.months_after, 4) if d.months_after else 0.0,
+            naive_change=_round(d.naive),
+            estimate=None,
+            low=None,
+            high=None,
+            p_value=None,
+            q_value=None,
+            family=family,
+            family_size=len(tested),
+            significant=False,
+            text=d.why_not,
         )
-        return found
-    estimate, low, high = fitted
-    found |= {"estimate": _round(estimate), "low": _round(low), "high": _round(high)}
-    found["text"] = _words(crime_type, design, naive, estimate, low, high)
-    return found
+        if d.effect is None:
+            results.append(base)
+            continue
+        estimate, low, high, p = d.effect
+        q = adjusted[d.crime_type]
+        judged = replace(
+            base,
+            estimate=_round(estimate),
+            low=_round(low),
+            high=_round(high),
+            p_value=round(p, 6),
+            q_value=round(q, 6),
+            significant=q <= FDR,
+        )
+        results.append(replace(judged, text=_words(design, judged)))
+    return results
+
+
+def bh_adjust(p_values: Sequence[float]) -> list[float]:
+    """Benjamini-Hochberg adjusted p-values (in the order given): the smallest
+    ``m * p_(k) / k`` over the ranks k at or above each one's, capped at 1. A test passes
+    at false discovery rate q exactly when its adjusted p-value is at most q."""
+    m = len(p_values)
+    order = sorted(range(m), key=lambda i: p_values[i])
+    adjusted = [0.0] * m
+    running = 1.0
+    for rank in range(m, 0, -1):
+        i = order[rank - 1]
+        running = min(running, p_values[i] * m / rank)
+        adjusted[i] = running
+    return adjusted
 
 
 def _table(
@@ -341,9 +581,9 @@ def _table(
     return rows
 
 
-def _did(table: list[dict[str, Any]], treated: str) -> tuple[float, float, float] | None:
+def _did(table: list[dict[str, Any]], treated: str) -> tuple[float, float, float, float] | None:
     """The change in the campaign area after its start, beyond the area and month effects,
-    as (estimate, low, high); None when the design cannot separate it."""
+    as (estimate, low, high, p); None when the design cannot separate it."""
     rows = [
         (
             r["area"],
@@ -356,47 +596,153 @@ def _did(table: list[dict[str, Any]], treated: str) -> tuple[float, float, float
     effect = regressor_effect(rows)
     if effect is None:
         return None
-    return effect.factor - 1, effect.low - 1, effect.high - 1
+    return effect.factor - 1, effect.low - 1, effect.high - 1, effect.p_value
 
 
-def _words(
-    crime_type: str, design: Design, naive: float | None, estimate: float, low: float, high: float
-) -> str:
-    against = ", ".join(c.name for c in design.comparisons)
-    interval = f"95% CI {_pct(low)} to {_pct(high)}"
-    raw = f"; the raw before-and-after change was {_pct(naive)}" if naive is not None else ""
-    if low > 0 or high < 0:
-        direction = "fell" if estimate < 0 else "rose"
-        return (
-            f"{crime_type} in {design.area.name} {direction} {_pct(abs(estimate), sign=False)} "
-            f"({interval}) relative to comparable areas ({against}), {design.before} against "
-            f"{design.after}{raw}."
+def _series(
+    design: Design, series: dict[str, list[tuple[str, str, int]]]
+) -> tuple[AreaSeries, ...]:
+    """All crime per month of the area and each comparison over the evaluated months."""
+    span = Period(design.before.first, design.after.last).months()
+    shown = []
+    for name, monthly in series.items():
+        per_month: dict[str, int] = {}
+        for month, _, n in monthly:
+            per_month[month] = per_month.get(month, 0) + n
+        counts = tuple(
+            per_month.get(m) if (m in design.before or m in design.after) else None for m in span
         )
+        base = [
+            n for m, n in zip(span, counts, strict=True) if n is not None and m in design.before
+        ]
+        mean = sum(base) / len(base) if base else 0.0
+        index = tuple(None if n is None or not mean else round(100 * n / mean, 2) for n in counts)
+        role = "campaign" if name == design.area.name else "comparison"
+        shown.append(AreaSeries(name, role, tuple(span), counts, index))
+    return tuple(shown)
+
+
+def _family_words(family: str, tested: int) -> str:
     return (
-        f"The data cannot show a change in {crime_type.lower()} in {design.area.name} "
-        f"relative to comparable areas ({against}): the estimate is {_pct(estimate)} and the "
-        f"95% interval ({_pct(low)} to {_pct(high)}) includes no change{raw}."
+        f"the false discovery rate controlled at {FDR:.0%} across the {tested} {family} estimated"
     )
 
 
-def _displacement_words(design: Design, ring: dict[str, Any]) -> str:
-    around = f"within {BUFFER_M:,} m of {design.area.name} (outside it and the comparison areas)"
-    if ring["estimate"] is None:
-        return (
-            f"Displacement could not be checked: {around} there were {ring['before']} crimes "
-            f"before and {ring['after']} after, too few to compare."
+def _words(design: Design, r: TypeResult) -> str:
+    """The sentence for one estimated type: a change only when it passes its family's
+    Benjamini-Hochberg test (all crime: its own 95% test)."""
+    assert r.estimate is not None and r.low is not None and r.high is not None
+    against = ", ".join(c.name for c in design.comparisons)
+    interval = f"95% CI {_pct(r.low)} to {_pct(r.high)}"
+    raw = (
+        f"; the raw change in crimes per month was {_pct(r.naive_change)} "
+        f"({_rate(r.before, r.months_before)} to {_rate(r.after, r.months_after)})"
+        if r.naive_change is not None
+        else ""
+    )
+    single = r.family_size == 1 and r.family == "all crime"
+    if single:
+        judged = f"p = {r.p_value:.3f}"
+    else:
+        judged = f"Benjamini-Hochberg adjusted p = {r.q_value:.3f}, with " + _family_words(
+            r.family, r.family_size
         )
-    interval = f"{_pct(ring['estimate'])}, 95% CI {_pct(ring['low'])} to {_pct(ring['high'])}"
-    if ring["low"] > 0:
+    if r.significant:
+        direction = "fell" if r.estimate < 0 else "rose"
+        return (
+            f"{r.crime_type} in {design.area.name} {direction} "
+            f"{_pct(abs(r.estimate), sign=False)} ({interval}) relative to comparable areas "
+            f"({against}), {design.before} against {design.after}{raw}; {judged}."
+        )
+    if r.low > 0 or r.high < 0:
+        return (
+            f"{r.crime_type} in {design.area.name}: the estimate is {_pct(r.estimate)} "
+            f"({interval}) relative to comparable areas ({against}), but not a finding: with "
+            f"{r.family_size} {r.family} tested at once, a result this size is expected by "
+            f"chance ({judged}; it would need at most {FDR:g}){raw}."
+        )
+    return (
+        f"The data cannot show a change in {r.crime_type.lower()} in {design.area.name} "
+        f"relative to comparable areas ({against}): the estimate is {_pct(r.estimate)} and the "
+        f"95% interval ({_pct(r.low)} to {_pct(r.high)}) includes no change ({judged}){raw}."
+    )
+
+
+def _headline(design: Design, results: list[TypeResult]) -> str:
+    """One paragraph a reader can quote: the targeted types first when there are any."""
+    by_family: dict[str, list[TypeResult]] = {}
+    for r in results:
+        by_family.setdefault(r.family, []).append(r)
+    everything = by_family["all crime"][0]
+    if everything.estimate is None:
+        overall = "All crime: no estimate (" + everything.text.rstrip(".") + ")."
+    elif everything.significant:
+        direction = "fell" if everything.estimate < 0 else "rose"
+        overall = (
+            f"All crime {direction} {_pct(abs(everything.estimate), sign=False)} relative to "
+            f"comparable areas (95% CI {_pct(everything.low)} to {_pct(everything.high)})."
+        )
+    else:
+        overall = (
+            f"All crime: no change the data can show (estimate {_pct(everything.estimate)}, "
+            f"95% CI {_pct(everything.low)} to {_pct(everything.high)})."
+        )
+    parts = []
+    for family, label in (("targeted crime types", "Targeted crime types"),
+                          ("crime types", "Crime types"),
+                          ("other crime types", "Other crime types")):  # fmt: skip
+        members = by_family.get(family)
+        if members is None:
+            continue
+        names = f" ({', '.join(r.crime_type for r in members)})" if family.startswith("t") else ""
+        tested = [r for r in members if r.estimate is not None]
+        changed = [r for r in tested if r.significant]
+        if not tested:
+            parts.append(f"{label}{names}: too few crimes to estimate a change in any.")
+        elif not changed:
+            parts.append(
+                f"{label}{names}: no crime type changed detectably relative to comparable "
+                f"areas, with {_family_words(family, len(tested))}."
+            )
+        else:
+            moves = ", ".join(
+                f"{r.crime_type.lower()} {'fell' if (r.estimate or 0) < 0 else 'rose'} "
+                f"{_pct(abs(r.estimate or 0), sign=False)}"
+                for r in changed
+            )
+            parts.append(
+                f"{label}{names}: {len(changed)} of the {len(tested)} estimated changed "
+                f"detectably relative to comparable areas, with "
+                f"{_family_words(family, len(tested))}: {moves}."
+            )
+    if design.targets:
+        return " ".join([parts[0], overall, *parts[1:]])
+    return " ".join([overall, *parts])
+
+
+def _displacement_words(design: Design, ring: TypeResult) -> str:
+    around = f"within {BUFFER_M:,} m of {design.area.name} (outside it and the comparison areas)"
+    if ring.estimate is None or ring.low is None or ring.high is None:
+        return (
+            f"Displacement could not be checked: {around} there were {ring.before:,} crimes "
+            f"before ({_rate(ring.before, ring.months_before)} a month) and {ring.after:,} "
+            f"after ({_rate(ring.after, ring.months_after)} a month), too few to compare."
+        )
+    interval = f"{_pct(ring.estimate)}, 95% CI {_pct(ring.low)} to {_pct(ring.high)}"
+    if ring.low > 0:
         return (
             f"Possible displacement: crime {around} rose relative to comparable areas ({interval})."
         )
-    if ring["high"] < 0:
+    if ring.high < 0:
         return (
             f"No displacement seen: crime {around} fell relative to comparable areas "
             f"({interval}), a diffusion of benefits rather than a move."
         )
     return f"No sign of displacement: crime {around} did not change detectably ({interval})."
+
+
+def _rate(count: int, months: int) -> str:
+    return f"{count / months:,.1f}" if months else "n/a"
 
 
 def _pct(value: float | None, *, sign: bool = True) -> str:

@@ -1,9 +1,8 @@
 """``fortress place hotspots``: Gi* hot spots of an area in one or two periods, as figures
-and as an SVG map that needs nothing from the network."""
+(the reports package draws the map from them)."""
 
 from __future__ import annotations
 
-from html import escape
 from typing import Any
 
 import numpy as np
@@ -23,14 +22,6 @@ from fortress.places.periods import Period
 from fortress.places.store import CRIMES, current_sql
 from fortress.places.summary import in_area, lsoa_names
 from fortress.store.workspace import Workspace, connect_duckdb
-
-COLOURS = {
-    "hot": "#d1495b",
-    "cold": "#1b6ca8",
-    "persistent": "#8b1e3f",
-    "emerging": "#f18f01",
-    "fading": "#9aa5b1",
-}
 
 
 def find_hotspots(
@@ -94,62 +85,6 @@ def _grid(area: Area, ever: tuple[np.ndarray, np.ndarray], cell_m: float) -> Gri
         lon, lat = ever
         west, south, east, north = lon.min(), lat.min(), lon.max(), lat.max()
     return Grid.around(float(west), float(south), float(east), float(north), cell_m)
-
-
-def hotspot_svg(result: dict[str, Any]) -> str:
-    """A map of the cells with crimes (grey by count) and the significant ones (coloured),
-    for the last period, or the change when there are two."""
-    cells = result["cells"]
-    periods = [p["period"] for p in result["periods"]]
-    west: float = min(c["west"] for c in cells)
-    east: float = max(c["east"] for c in cells)
-    south: float = min(c["south"] for c in cells)
-    north: float = max(c["north"] for c in cells)
-    k = float(np.cos(np.radians((south + north) / 2)))
-    width, height = 860, 640
-    scale = min((width - 40) / ((east - west) * k), (height - 80) / (north - south))
-
-    def x(lon: float) -> float:
-        return 20 + (lon - west) * k * scale
-
-    def y(lat: float) -> float:
-        return 50 + (north - lat) * scale
-
-    last = periods[-1]
-    busiest = max((c.get(last, {}).get("crimes", 0) for c in cells), default=1) or 1
-    body = []
-    for c in cells:
-        figures = c.get(last, {})
-        kind = c.get("change") or figures.get("class", "")
-        fill = COLOURS.get(kind, "#000000")
-        opacity = 0.85 if kind else 0.08 + 0.5 * figures.get("crimes", 0) / busiest
-        label = f"{figures.get('crimes', 0)} crimes in {last}; Gi* {figures.get('gi_star', 0)}"
-        body.append(
-            f'<rect x="{x(c["west"]):.1f}" y="{y(c["north"]):.1f}" '
-            f'width="{(c["east"] - c["west"]) * k * scale:.1f}" '
-            f'height="{(c["north"] - c["south"]) * scale:.1f}" fill="{fill}" '
-            f'fill-opacity="{opacity:.2f}"><title>{escape(label + (" — " + kind if kind else ""))}'
-            "</title></rect>"
-        )
-    for ring in result.get("outline", []):
-        path = " ".join(f"{x(lon):.1f},{y(lat):.1f}" for lon, lat in ring)
-        body.append(f'<polygon points="{path}" fill="none" stroke="#333" stroke-width="1"/>')
-    keys = ["persistent", "emerging", "fading"] if len(periods) == 2 else ["hot", "cold"]
-    legend = "".join(
-        f'<rect x="{20 + 130 * i}" y="20" width="12" height="12" fill="{COLOURS[key]}"/>'
-        f'<text x="{36 + 130 * i}" y="31" font-size="12">{key}</text>'
-        for i, key in enumerate(keys)
-    )
-    title = (
-        f"Hot spots of {result['crime_type']} crime, {result['area']['name']}, "
-        f"{' vs '.join(periods)} ({result['cell_m']:g} m cells)"
-    )
-    return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}"><title>{escape(title)}</title>'
-        f'<text x="20" y="14" font-size="13" font-family="sans-serif">{escape(title)}</text>'
-        f'<g font-family="sans-serif">{legend}</g>{"".join(body)}</svg>'
-    )
 
 
 def _rings(polygon: Any) -> list[list[tuple[float, float]]]:

@@ -12,7 +12,6 @@ import shapely
 from fortress.model.sql import literal
 from fortress.places.areas import Area
 from fortress.places.campaigns import area_for
-from fortress.places.periods import Period
 from fortress.places.quality import force_flags
 from fortress.places.store import CRIMES, current_sql
 from fortress.store.workspace import Workspace, connect_duckdb
@@ -103,27 +102,3 @@ def monthly_counts(con: duckdb.DuckDBPyConnection, crimes: str, area: Area) -> d
         "totals": totals,
         "total": sum(totals.values()),
     }
-
-
-def summary_chart(result: dict[str, Any], top: int = 6) -> str:
-    """An SVG file: all crime per month, and the ``top`` crime types per month; months
-    missing from the data are gaps, not joined across."""
-    from fortress.reports.svg import line_chart, standalone
-
-    months = Period(result["months"][0], result["months"][-1]).months() if result["months"] else []
-    counts = {(row["month"], row["crime_type"]): row["count"] for row in result["counts"]}
-    held = set(result["months"])
-    totals = {m: sum(counts[(m, t)] for t in result["crime_types"]) for m in result["months"]}
-    everything = {"all crime": [float(totals[m]) if m in held else None for m in months]}
-    leading = sorted(result["totals"], key=lambda t: -result["totals"][t])[:top]
-    by_type: dict[str, list[float | None]] = {
-        t: [float(counts[(m, t)]) if m in held else None for m in months] for t in leading
-    }
-    name = result["area"]["name"]
-    labels = [m[2:] for m in months]
-    return standalone(
-        [
-            line_chart(f"All street-level crime per month, {name}", labels, everything),
-            line_chart(f"The {len(leading)} most common crime types, {name}", labels, by_type),
-        ]
-    )

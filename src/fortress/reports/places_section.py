@@ -9,14 +9,13 @@ from typing import Any
 
 from markupsafe import Markup
 
-from fortress.places.campaigns import saved_areas
-from fortress.places.evaluate import EvaluationProblem, evaluate
-from fortress.places.hotspot_map import find_hotspots, hotspot_svg
-from fortress.places.periods import Period
+from fortress.places.campaigns import SavedArea, saved_areas
+from fortress.places.evaluate import EvaluationProblem, evaluate_campaign
+from fortress.places.hotspot_map import find_hotspots
 from fortress.places.quality import quality
 from fortress.places.store import CRIMES, NoPlaceData
-from fortress.places.summary import area_summary, summary_chart
 from fortress.reports.pages import environment, write_atomically
+from fortress.reports.place_charts import campaign_chart, hotspot_svg
 from fortress.store.workspace import Workspace, now_utc
 
 
@@ -27,27 +26,27 @@ def places_section(workspace: Workspace) -> dict[str, Any] | None:
     return {
         "quality": quality(workspace),
         "areas": [
-            _area(workspace, area) for area in saved_areas(workspace) if "hold" in area["phases"]
+            _area(workspace, area) for area in saved_areas(workspace) if "hold" in area.phases
         ],
     }
 
 
-def _area(workspace: Workspace, saved: dict[str, Any]) -> dict[str, Any]:
-    name = saved["name"]
-    hold = Period(*saved["phases"]["hold"])
+def _area(workspace: Workspace, saved: SavedArea) -> dict[str, Any]:
+    hold = saved.phases["hold"]
     before = hold.shifted(-12)
     shown: dict[str, Any] = {
-        "name": name,
-        "how": saved["how"],
-        "phases": saved["phases"],
+        "name": saved.name,
+        "how": saved.how,
+        "phases": saved.phases,
+        "targets": saved.targets,
         "before": str(before),
         "hold": str(hold),
     }
-    summary = area_summary(workspace, name)
-    shown["chart"] = Markup(summary_chart(summary))
     try:
-        shown["evaluation"] = evaluate(workspace, name, before, hold, auto_compare=True)
-        hot = find_hotspots(workspace, name, [before, hold])
+        evaluation = evaluate_campaign(workspace, saved.name, before, hold, auto_compare=True)
+        shown["evaluation"] = evaluation
+        shown["chart"] = Markup(campaign_chart(evaluation))
+        hot = find_hotspots(workspace, saved.name, [before, hold])
         shown["hotspots"] = hot
         shown["hotspot_map"] = Markup(hotspot_svg(hot))
     except (EvaluationProblem, ValueError) as exc:

@@ -1,6 +1,11 @@
 """Small inline-SVG charts (no JavaScript, no fonts or files fetched): timelines, daily
-bars, and a map of points. Every chart has a title and a text alternative; the page shows
-the same figures in a table beside it."""
+bars, lines over months or phases, and a map of points. Every chart has a title and a text
+alternative; the page shows the same figures in a table beside it.
+
+Conventions every chart keeps (``tests/reports/test_chart_legends.py`` checks them): each
+colour that marks data has an entry in the chart's legend (``<g class="legend">``), and each
+axis has at least three tick labels (``<text data-axis="x|y">``) at round values
+(``nice_ticks``)."""
 
 from __future__ import annotations
 
@@ -11,6 +16,69 @@ from typing import Any
 
 WIDTH = 860
 PALETTE = ("#1b6ca8", "#d1495b", "#2e933c", "#edae49", "#6a4c93", "#00798c", "#8c564b")
+MARKER = "#555555"
+"""Vertical event lines (a campaign phase starting)."""
+POTENTIAL, CONFIRMED, BASE = "#b9d3e8", "#1b6ca8", "#d1495b"
+CUSTOMER, SITE = "#1b6ca8", "#d1495b"
+
+
+def nice_ticks(
+    high: float, low: float = 0.0, *, count: int = 4, whole: bool = False
+) -> list[float]:
+    """Tick values from ``low`` (rounded down) to at least ``high`` in steps of 1, 2, 2.5 or 5
+    times a power of ten, about ``count`` intervals and never fewer than two (so at least
+    three ticks): 0 to 700 gives 0, 250, 500, 750. ``whole``: steps of at least 1."""
+    if not high > low:
+        high = low + 1
+    raw = (high - low) / count
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw * (1 - 1e-9))
+    if whole:
+        step = max(1.0, float(math.ceil(step)))
+    start = math.floor(low / step + 1e-9) * step
+    ticks = [start]
+    while ticks[-1] < high - 1e-9 * step or len(ticks) < 3:
+        ticks.append(round(start + len(ticks) * step, 10))
+    return ticks
+
+
+def tick_text(value: float) -> str:
+    """A tick value as written on an axis: ``1,250``, ``2.5``."""
+    if float(value).is_integer():
+        return f"{value:,.0f}"
+    return f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
+def _y_axis(ticks: list[float], left: int, right: int, y_of: Any) -> list[str]:
+    parts = []
+    for value in ticks:
+        y = y_of(value)
+        parts.append(
+            f'<line x1="{left}" y1="{y:.1f}" x2="{right}" y2="{y:.1f}" class="grid" '
+            'stroke="#dddddd"/>'
+            f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" class="axis" '
+            f'data-axis="y">{tick_text(value)}</text>'
+        )
+    return parts
+
+
+def legend(entries: list[tuple[str, str, str]], right: int, *, y: int = 6) -> str:
+    """A legend laid out leftwards from ``right``: (name, colour, shape) with shape
+    ``box`` (a filled square), ``line`` (a stroke) or ``dash`` (a dashed stroke)."""
+    parts = []
+    x = right
+    for name, colour, shape in reversed(entries):
+        x -= 22 + 7 * len(name)
+        if shape == "box":
+            swatch = f'<rect x="{x}" y="{y}" width="10" height="10" fill="{colour}"/>'
+        else:
+            dash = ' stroke-dasharray="4 3"' if shape == "dash" else ""
+            swatch = (
+                f'<line x1="{x - 4}" y1="{y + 5}" x2="{x + 10}" y2="{y + 5}" stroke="{colour}" '
+                f'stroke-width="2"{dash}/>'
+            )
+        parts.append(f'{swatch}<text x="{x + 14}" y="{y + 9}" class="axis">{escape(name)}</text>')
+    return f'<g class="legend">{"".join(parts)}</g>'
 
 
 def _svg(height: int, title: str, body: list[str]) -> str:
@@ -54,63 +122,71 @@ def timeline(title: str, rows: list[dict[str, Any]], first: date, last: date) ->
 
 
 def _legend(groups: list[str], right: int) -> str:
-    parts = []
-    x = right
-    for k in range(len(groups) - 1, -1, -1):
-        name = groups[k]
-        x -= 14 + 7 * len(name)
-        colour = PALETTE[k % len(PALETTE)]
-        parts.append(
-            f'<rect x="{x}" y="6" width="10" height="10" fill="{colour}"/>'
-            f'<text x="{x + 14}" y="15" class="axis">{escape(name)}</text>'
-        )
-    return "".join(parts)
+    return legend([(g, PALETTE[k % len(PALETTE)], "box") for k, g in enumerate(groups)], right)
 
 
 def _axis_dates(first: date, last: date, left: int, right: int, y: int) -> str:
-    days = (last - first).days
-    ticks = (
-        [first, last]
-        if days < 2
-        else [first, date.fromordinal((first.toordinal() + last.toordinal()) // 2), last]
-    )
+    """First, last and evenly spaced days between: at least three ticks (a span under two
+    days is widened to three for the axis)."""
+    days = max((last - first).days, 2)
+    count = min(5, days + 1)
+    ticks = [
+        date.fromordinal(first.toordinal() + round(k * days / (count - 1))) for k in range(count)
+    ]
+    end = date.fromordinal(first.toordinal() + days)
     parts = []
     for k, tick in enumerate(ticks):
-        x = _x(tick, first, last, left, right)
+        x = _x(tick, first, end, left, right)
         anchor = "start" if k == 0 else "end" if k == len(ticks) - 1 else "middle"
-        parts.append(f'<text x="{x:.1f}" y="{y}" text-anchor="{anchor}" class="axis">{tick}</text>')
+        parts.append(
+            f'<text x="{x:.1f}" y="{y}" text-anchor="{anchor}" class="axis" data-axis="x">'
+            f"{tick}</text>"
+        )
     return "".join(parts)
 
 
 def daily_bars(title: str, days: list[dict[str, Any]]) -> str:
     """Potential (light) and confirmed (dark) transactions per day, base as a line."""
-    left, right, top, bottom = 50, WIDTH - 20, 20, 200
+    left, right, top, bottom = 50, WIDTH - 20, 24, 200
     if not days:
         return _svg(60, title, ['<text x="10" y="30">No activity.</text>'])
     peak = max(max(d["base"], d["potential"], 1) for d in days)
+    ticks = nice_ticks(peak, whole=True)
     width = (right - left) / len(days)
-    scale = (bottom - top) / peak
+    scale = (bottom - top) / ticks[-1]
     body = [
+        legend(
+            [
+                ("potential", POTENTIAL, "box"),
+                ("confirmed", CONFIRMED, "box"),
+                ("base", BASE, "line"),
+            ],
+            right,
+        ),
+        *_y_axis(ticks, left, right, lambda v: bottom - v * scale),
         f'<line x1="{left}" y1="{bottom}" x2="{right}" y2="{bottom}" class="rule"/>',
-        f'<text x="{left - 6}" y="{top + 4}" text-anchor="end" class="axis">{peak}</text>',
-        f'<text x="{left - 6}" y="{bottom}" text-anchor="end" class="axis">0</text>',
     ]
     points = []
     for k, d in enumerate(days):
         x = left + k * width
-        for key, cls in (("potential", "potential"), ("confirmed", "confirmed")):
+        for key, colour in (("potential", POTENTIAL), ("confirmed", CONFIRMED)):
             h = d[key] * scale
             body.append(
                 f'<rect x="{x + 1:.1f}" y="{bottom - h:.1f}" width="{max(width - 2, 1):.1f}" '
-                f'height="{h:.1f}" class="{cls}"><title>{d["day"]}: {d[key]} {key}</title></rect>'
+                f'height="{h:.1f}" class="{key}" fill="{colour}"><title>{d["day"]}: {d[key]} '
+                f"{key}</title></rect>"
             )
         points.append(f"{x + width / 2:.1f},{bottom - d['base'] * scale:.1f}")
-    body.append(f'<polyline points="{" ".join(points)}" class="base"/>')
-    body.append(
-        f'<text x="{left}" y="{bottom + 18}" class="axis">{days[0]["day"]}</text>'
-        f'<text x="{right}" y="{bottom + 18}" text-anchor="end" class="axis">'
-        f"{days[-1]['day']}</text>"
-    )
+    body.append(f'<polyline points="{" ".join(points)}" class="base" fill="none" stroke="{BASE}"/>')
+    count = min(len(days), 5)
+    for k in range(count):
+        i = round(k * (len(days) - 1) / max(count - 1, 1))
+        x = left + i * width + width / 2
+        anchor = "start" if k == 0 else "end" if k == count - 1 else "middle"
+        body.append(
+            f'<text x="{x:.1f}" y="{bottom + 18}" text-anchor="{anchor}" class="axis" '
+            f'data-axis="x">{days[i]["day"]}</text>'
+        )
     return _svg(bottom + 26, title, body)
 
 
@@ -136,7 +212,12 @@ def point_map(title: str, customers: list[dict[str, Any]], sites: list[dict[str,
 
     inside = [p for p in sites if 0 <= place(p)[0] <= WIDTH and 0 <= place(p)[1] <= height]
     outside = [p for p in sites if p not in inside]
-    body = [_circle(place(p), p) for p in customers] + [_square(place(p), p) for p in inside]
+    body = [
+        legend([("customers per home cell", CUSTOMER, "box"), ("line-phone cell", SITE, "box")],
+               WIDTH - 20),
+        *(_circle(place(p), p) for p in customers),
+        *(_square(place(p), p) for p in inside),
+    ]  # fmt: skip
     for area in sorted({p["area"] for p in customers + inside}):
         members = [place(p) for p in customers + inside if p["area"] == area]
         x = sum(m[0] for m in members) / len(members)
@@ -160,7 +241,8 @@ def point_map(title: str, customers: list[dict[str, Any]], sites: list[dict[str,
 def _circle(at: tuple[float, float], p: dict[str, Any]) -> str:
     r = 3 + 3 * math.sqrt(p["customers"])
     return (
-        f'<circle cx="{at[0]:.1f}" cy="{at[1]:.1f}" r="{r:.1f}" class="customer"><title>'
+        f'<circle cx="{at[0]:.1f}" cy="{at[1]:.1f}" r="{r:.1f}" class="customer" '
+        f'fill="{CUSTOMER}" fill-opacity="0.55"><title>'
         f"{escape(p['cell_id'])} ({escape(p['area'])}): {p['customers']} customers"
         "</title></circle>"
     )
@@ -168,7 +250,8 @@ def _circle(at: tuple[float, float], p: dict[str, Any]) -> str:
 
 def _square(at: tuple[float, float], p: dict[str, Any]) -> str:
     return (
-        f'<rect x="{at[0] - 5:.1f}" y="{at[1] - 5:.1f}" width="10" height="10" class="site">'
+        f'<rect x="{at[0] - 5:.1f}" y="{at[1] - 5:.1f}" width="10" height="10" class="site" '
+        f'fill="{SITE}">'
         f"<title>{escape(p['cell_id'])} ({escape(p['area'])}): line phone, {p['events']} "
         "events</title></rect>"
     )
@@ -184,30 +267,52 @@ def as_date(value: str | datetime | date) -> date:
 
 
 def line_chart(
-    title: str, labels: list[str], series: dict[str, list[float | None]], *, height: int = 260
+    title: str,
+    labels: list[str],
+    series: dict[str, list[float | None]],
+    *,
+    height: int = 260,
+    markers: list[tuple[float, str]] | None = None,
+    y_title: str | None = None,
 ) -> str:
-    """Lines over ordered categories (phases): one per series, broken where a value is
-    missing (an actor absent from a phase), with a legend and a 0-to-max axis."""
+    """Lines over ordered categories (months, phases): one per series, broken where a value
+    is missing (an actor absent from a phase), with a legend, a y-axis of round ticks from 0
+    and, optionally, ``markers``: (position, name) dashed vertical lines at a position
+    between categories (1.5 is halfway between the second and third), named in the legend
+    (a campaign phase starting)."""
     left, right, top, bottom = 60, WIDTH - 20, 28, height - 36
     values = [v for points in series.values() for v in points if v is not None]
-    peak = max(values, default=1.0) or 1.0
+    ticks = nice_ticks(max(values, default=1.0) or 1.0)
     step = (right - left) / max(len(labels) - 1, 1)
 
-    def at(i: int, v: float) -> tuple[float, float]:
-        return left + i * step, bottom - (bottom - top) * v / peak
+    def y_of(v: float) -> float:
+        return bottom - (bottom - top) * v / ticks[-1]
 
-    body = [
-        _legend(list(series), right),
-        f'<line x1="{left}" y1="{bottom}" x2="{right}" y2="{bottom}" class="grid"/>',
-        f'<text x="{left - 6}" y="{top + 4}" text-anchor="end" class="axis">'
-        f"{f'{peak:,.0f}' if float(peak).is_integer() else f'{peak:.2f}'}</text>",
-        f'<text x="{left - 6}" y="{bottom}" text-anchor="end" class="axis">0</text>',
-    ]
-    for i, label in enumerate(labels):
-        x = left + i * step
+    def at(i: float, v: float) -> tuple[float, float]:
+        return left + i * step, y_of(v)
+
+    entries = [(name, PALETTE[k % len(PALETTE)], "line") for k, name in enumerate(series)]
+    entries += [(name, MARKER, "dash") for _, name in markers or []]
+    body = [legend(entries, right), *_y_axis(ticks, left, right, y_of)]
+    if y_title:
         body.append(
-            f'<text x="{x:.1f}" y="{bottom + 16}" text-anchor="middle" class="axis">'
-            f"{escape(label)}</text>"
+            f'<text x="12" y="{(top + bottom) / 2:.1f}" class="axis" '
+            f'transform="rotate(-90 12 {(top + bottom) / 2:.1f})" text-anchor="middle">'
+            f"{escape(y_title)}</text>"
+        )
+    every = max(1, math.ceil(len(labels) / 24))
+    for i, label in enumerate(labels):
+        if i % every and i != len(labels) - 1:
+            continue
+        body.append(
+            f'<text x="{left + i * step:.1f}" y="{bottom + 16}" text-anchor="middle" '
+            f'class="axis" data-axis="x">{escape(label)}</text>'
+        )
+    for position, name in markers or []:
+        x = left + position * step
+        body.append(
+            f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{bottom}" stroke="{MARKER}" '
+            f'stroke-width="1.5" stroke-dasharray="4 3"><title>{escape(name)}</title></line>'
         )
     for k, (name, points) in enumerate(series.items()):
         colour = PALETTE[k % len(PALETTE)]
