@@ -41,6 +41,8 @@ def regressor_effect(rows: list[tuple[str, str, float, float]]) -> Effect | None
     if np.linalg.matrix_rank(x) < x.shape[1]:
         return None
     y = np.array([r[2] for r in rows], dtype=float)
+    if not y.any():
+        return None  # no counts at all: the Poisson fit has no finite estimate
     fitted = sm.GLM(y, x, family=sm.families.Poisson()).fit(scale="X2")
     b, se = float(fitted.params[-1]), float(fitted.bse[-1])
     if not (math.isfinite(b) and math.isfinite(se)) or se <= 0 or abs(b) + Z95 * se > 700:

@@ -162,6 +162,12 @@ def _association(
             f"({len(rows)}) to estimate an association."
         )
         return found
+    if not any(r[2] for r in rows):
+        found["text"] = (
+            f"{name}: no violence and sexual offences are recorded in these {len(rows)} "
+            "district-months, so no association can be estimated."
+        )
+        return found
     effect = regressor_effect(rows)
     if effect is None:
         found["text"] = (
