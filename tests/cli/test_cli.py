@@ -155,3 +155,72 @@ def test_a_read_command_refuses_a_folder_that_is_not_a_workspace(tmp_path: Path)
     code, _, err = run(folder, "status")
     assert code == 2 and "is not a workspace" in err
     assert list(folder.iterdir()) == []
+
+
+BAD_ROWS_CSV = """start,kind,a_number,b_number,duration_s
+2025-01-06T08:00:00Z,call,07700 900001,07700 900002,-1
+2025-01-06T08:01:00Z,call,07700 900002,07700 900001,-1
+2025-01-06T08:02:00Z,call,07700 900002,07700 900001,12
+2025-13-06T08:03:00Z,sms,07700 900002,07700 900001,0
+"""
+
+
+def test_ingest_says_why_rows_were_rejected_with_counts(tmp_path: Path) -> None:
+    path = tmp_path / "calls.csv"
+    path.write_text(BAD_ROWS_CSV, encoding="utf-8")
+    code, out, _ = run(tmp_path / "ws", "ingest", "comms", str(path))
+    assert code == 0
+    flat = " ".join(out.split())  # the terminal may wrap it
+    assert "calls.csv: 3 rejected: negative duration (2); " in flat
+    reasons = flat.split("negative duration (2); ")[1]
+    assert reasons.startswith("not a date") or reasons.startswith("not a time"), reasons
+    code, out, _ = run(tmp_path / "ws2", "ingest", "comms", str(path), "--json")
+    [summary] = json.loads(out)
+    assert list(summary["reject_reasons"].values()) == [2, 1]
+    assert next(iter(summary["reject_reasons"])) == "negative duration"
+
+
+FLAGGED_CSV = """start,kind,a_number,b_number,duration_s
+2025-01-06T08:00:00Z,call,Withheld,07700 900002,30
+2025-01-06T08:01:00Z,call,Private,999,12
+2025-01-06T08:02:00Z,sms,07700 900002,07700 900001,0
+2025-01-06T08:03:00Z,call,07700 900002,07700 900001,-4
+"""
+
+
+def test_status_counts_events_per_flag_and_rows_per_reject_reason(tmp_path: Path) -> None:
+    path = tmp_path / "flagged.csv"
+    path.write_text(FLAGGED_CSV, encoding="utf-8")
+    assert run(tmp_path / "ws", "ingest", "comms", str(path))[0] == 0
+    code, out, _ = run(tmp_path / "ws", "status", "--json")
+    assert code == 0
+    report = json.loads(out)
+    assert report["comms"]["events_with_flags"] == 2
+    assert report["comms"]["events_by_flag"] == {"a_withheld": 2, "b_short_code": 1}
+    assert report["ingests"]["rejected_by_reason"] == {"negative duration": 1}
+    assert report["files"][0]["reject_reasons"] == {"negative duration": 1}
+    code, out, _ = run(tmp_path / "ws", "status")
+    lines = [" ".join(line.split()) for line in out.splitlines()]
+    flagged = lines.index("events with data-quality flags 2")
+    assert lines[flagged + 1 : flagged + 3] == ["a_withheld 2", "b_short_code 1"]
+    rejected = lines.index("rows rejected 1")
+    assert lines[rejected + 1] == "negative duration 1"
+
+
+@pytest.mark.shared_data
+def test_copenhagen_missed_calls_are_explained_after_ingest(
+    tmp_path: Path, shared_data: Path
+) -> None:
+    spec = tmp_path / "cns.yaml"  # a duration read as given: -1 (missed) is negative
+    spec.write_text(
+        "name: cns\nparties: direct\n"
+        "start: {columns: [timestamp], format: epoch_seconds}\n"
+        "kind: {value: call}\nduration_s: {column: duration}\n"
+        "a: {number: {column: from, scheme: identifier}}\n"
+        "b: {number: {column: to, scheme: identifier}}\n",
+        encoding="utf-8",
+    )
+    calls = shared_data / "copenhagen_networks_study" / "calls.csv"
+    code, out, _ = run(tmp_path / "ws", "ingest", "comms", str(calls), "--mapping", str(spec))
+    assert code == 0
+    assert "calls.csv: 366 rejected: negative duration (366)" in " ".join(out.split())

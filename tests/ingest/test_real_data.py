@@ -11,10 +11,11 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 import pytest
+import yaml
 
 from fortress.ingest.comms import ingest_comms
 from fortress.model import flags
-from fortress.sources.mapping import load_spec
+from fortress.sources.mapping import load_spec, parse_spec
 
 pytestmark = pytest.mark.shared_data
 
@@ -96,6 +97,39 @@ def test_copenhagen_sms_reingest_is_all_duplicates(shared_data, workspace) -> No
     ingest_comms(workspace, path, spec=spec)
     again = ingest_comms(workspace, path, spec=spec)
     assert (again.accepted, again.duplicates) == (0, 24333)
+
+
+def documented_spec(name: str) -> str:
+    """The YAML block of docs/data-formats.md whose spec is called ``name``."""
+    text = (Path(__file__).parents[2] / "docs" / "data-formats.md").read_text(encoding="utf-8")
+    blocks = [block.split("```", 1)[0] for block in text.split("```yaml\n")[1:]]
+    [block] = [b for b in blocks if b.startswith(f"name: {name}\n")]
+    return block
+
+
+def test_the_documented_copenhagen_calls_spec_keeps_missed_calls(
+    shared_data, workspace, read_events
+) -> None:
+    spec = parse_spec(yaml.safe_load(documented_spec("copenhagen-calls")), origin="docs")
+    path = shared_data / "copenhagen_networks_study" / "calls.csv"
+    summary = ingest_comms(workspace, path, spec=spec)
+    assert (summary.accepted, summary.rejected, summary.reject_reasons) == (3600, 0, {})
+    events = read_events(workspace)
+    missed = _query(events, "SELECT count(*), max(duration_s) FROM EVENTS WHERE NOT answered")
+    assert missed == [(366, 0)]
+
+
+def test_copenhagen_calls_without_the_missed_call_map_say_why_rows_are_rejected(
+    shared_data, workspace
+) -> None:
+    text = documented_spec("copenhagen-calls")
+    [line] = [line for line in text.splitlines() if line.startswith("duration_s:")]
+    naive = text.replace(line, "duration_s: {column: duration}")
+    spec = parse_spec(yaml.safe_load(naive), origin="docs")
+    path = shared_data / "copenhagen_networks_study" / "calls.csv"
+    summary = ingest_comms(workspace, path, spec=spec)
+    assert (summary.accepted, summary.rejected) == (3234, 366)
+    assert summary.reject_reasons == {"negative duration": 366}
 
 
 # --- VAST Challenge 2008 MC3 -----------------------------------------------------------------

@@ -55,13 +55,37 @@ def test_status_counts_what_was_ingested(
     cells = tmp_path / "cells.csv"
     cells.write_text("cell_id,lat,lon\nC1,50.79,-1.12\n", encoding="utf-8")
     ingest_cells(workspace, cells)
-    report = events.workspace_status(workspace)
-    assert report["comms"]["events"] == 3
-    assert report["comms"]["numbers"] == 3
-    assert report["comms"]["by_kind"] == {"sms": 2, "call": 1}
-    assert report["comms"]["first_event_utc"] == "2025-01-06T08:00:00"
-    assert report["cells"]["cells"] == 1
-    assert report["ingests"]["published"] == 2
+    report = events.status_report(workspace)
+    assert report.comms.events == 3
+    assert report.comms.numbers == 3
+    assert report.comms.by_kind == {"sms": 2, "call": 1}
+    assert report.comms.first_event_utc == "2025-01-06T08:00:00"
+    assert (report.comms.events_with_flags, report.comms.events_by_flag) == (0, {})
+    assert report.cells.cells == 1
+    assert report.ingests.published == 2
+    assert report.to_dict()["comms"]["events"] == 3
+
+
+def test_status_counts_events_per_flag_and_rejects_per_reason(
+    tmp_path: Path, database_url: str | None
+) -> None:
+    workspace = open_workspace(tmp_path, database_url)
+    flagged = tmp_path / "flagged.csv"
+    flagged.write_text(
+        "start,kind,a_number,b_number,duration_s\n"
+        "2025-01-06T08:00:00Z,call,Withheld,999,30\n"
+        "2025-01-06T08:01:00Z,call,Private,07700 900001,12\n"
+        "2025-01-06T08:02:00Z,call,07700 900002,07700 900001,-4\n"
+        "2025-01-06T08:03:00Z,call,07700 900002,07700 900001,-5\n",
+        encoding="utf-8",
+    )
+    ingest_comms(workspace, flagged, spec=CANONICAL)
+    report = events.status_report(workspace)
+    assert report.comms.events_with_flags == 2
+    assert report.comms.events_by_flag == {"a_withheld": 2, "b_short_code": 1}
+    assert report.ingests.rejected_by_reason == {"negative duration": 2}
+    [batch] = report.files
+    assert batch.reject_reasons == {"negative duration": 2}
 
 
 def test_a_refused_file_is_recorded_as_failed_and_adds_nothing(

@@ -92,11 +92,11 @@ def main(
 def status(as_json: JsonOption = False) -> None:
     """Report what the workspace holds."""
     from fortress.cli.render import render_status
-    from fortress.store.events import workspace_status
+    from fortress.store.events import status_report
 
-    report = workspace_status(open_workspace())
+    report = status_report(open_workspace())
     if as_json:
-        print_json(report)
+        print_json(report.to_dict())
     else:
         render_status(report)
 

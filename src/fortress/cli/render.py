@@ -11,6 +11,7 @@ from rich.table import Table
 
 if TYPE_CHECKING:
     from fortress.ingest.report import IngestSummary
+    from fortress.store.events import WorkspaceStatus
 
 TABLE_WIDTH = 100
 """Columns that output fits when it is not going to a terminal and COLUMNS is not set
@@ -42,17 +43,34 @@ def render_ingest(summaries: list[IngestSummary]) -> None:
             console.print(f"[bold red]refused, nothing ingested:[/] {s.error}", highlight=False)
         for note in s.notes:
             console.print(f"[yellow]note[/] {s.file}: {note}", highlight=False)
+        if s.rejected:
+            console.print(
+                f"[yellow]{Path(s.file).name}: {s.rejected:,} rejected:[/] "
+                f"{reasons_text(s.reject_reasons)}",
+                highlight=False,
+            )
         if s.rejects_file:
             console.print(
-                f"[yellow]{s.rejected:,} rejected rows[/] with reasons in {s.rejects_file}",
-                highlight=False,
+                f"  each rejected row, with its reason: {s.rejects_file}", highlight=False
             )
 
 
-def render_status(report: dict[str, Any]) -> None:
-    """The workspace's headline figures and its ingest history."""
-    comms, cells, ingests = report["comms"], report["cells"], report["ingests"]
-    console.print(f"[bold]Workspace[/] {report['workspace']}  (records: {report['database']})")
+def reasons_text(reasons: dict[str, int], most: int = 6) -> str:
+    """``negative duration (366); ...`` for the ``most`` most frequent reasons, then how
+    many other reasons there were."""
+    shown = [f"{reason} ({n:,})" for reason, n in list(reasons.items())[:most]]
+    if len(reasons) > most:
+        rows = sum(list(reasons.values())[most:])
+        shown.append(f"{len(reasons) - most} other reasons ({rows:,})")
+    return "; ".join(shown) or "(reasons in the rejects file)"
+
+
+def render_status(report: WorkspaceStatus | dict[str, Any]) -> None:
+    """The workspace's headline figures and its ingest history (``report`` may be the
+    JSON-ready form, as the demo keeps it)."""
+    data = report.to_dict() if not isinstance(report, dict) else report
+    comms, cells, ingests = data["comms"], data["cells"], data["ingests"]
+    console.print(f"[bold]Workspace[/] {data['workspace']}  (records: {data['database']})")
     table = Table(show_header=False, box=None)
     table.add_column(style="bold")
     table.add_column(justify="right")
@@ -63,9 +81,11 @@ def render_status(report: dict[str, Any]) -> None:
         ("last event (UTC)", comms.get("last_event_utc") or "-"),
         ("distinct numbers", f"{comms.get('numbers', 0):,}"),
         ("events with data-quality flags", f"{comms.get('events_with_flags', 0):,}"),
+        *((f"  {flag}", f"{n:,}") for flag, n in comms.get("events_by_flag", {}).items()),
         ("cell sites", f"{cells['cells']:,}"),
         ("files ingested / refused", f"{ingests['published']} / {ingests['failed']}"),
         ("rows rejected", f"{ingests['rows_rejected']:,}"),
+        *((f"  {why}", f"{n:,}") for why, n in ingests.get("rejected_by_reason", {}).items()),
         ("duplicate rows skipped", f"{ingests['rows_duplicate']:,}"),
     ]
     for name, value in rows:

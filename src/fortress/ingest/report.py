@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -44,6 +45,8 @@ class IngestSummary:
     blank: int = 0
     refused: int = 0
     rejects_file: str | None = None
+    reject_reasons: dict[str, int] = field(default_factory=dict)
+    """How many rows were rejected for each reason, most frequent first."""
     notes: list[str] = field(default_factory=list)
     error: str | None = None
     seconds: float = 0.0
@@ -71,6 +74,7 @@ class RejectsWriter:
         self.path = path
         self.source = str(source)
         self.count = 0
+        self.reasons: Counter[str] = Counter()
         self._handle = path.open("w", newline="", encoding="utf-8")
         self._writer = csv.writer(self._handle)
         self._writer.writerow(REJECT_COLUMNS)
@@ -90,6 +94,7 @@ class RejectsWriter:
         """Write rejected rows."""
         for item in rejects:
             self.count += 1
+            self.reasons[item.reason] += 1
             self._writer.writerow(
                 [
                     self.source,
@@ -100,6 +105,10 @@ class RejectsWriter:
                     _neutralise(item.record),
                 ]
             )
+
+    def reasons_by_count(self) -> dict[str, int]:
+        """Rows written per reason, most frequent first (ties by reason)."""
+        return dict(sorted(self.reasons.items(), key=lambda item: (-item[1], item[0])))
 
     @staticmethod
     def describe(reject: Reject) -> str:
@@ -121,12 +130,14 @@ def save_rejects(
     workspace: Workspace, stage: Path, rejects: Iterable[Reject], summary: IngestSummary
 ) -> None:
     """Write the rejected rows to a CSV in the staging folder, then move it into the
-    workspace's ``rejects/`` folder and note where it went (nothing when none was rejected)."""
+    workspace's ``rejects/`` folder and note where it went and how many rows each reason
+    rejected (nothing when none was rejected)."""
     if not summary.rejected:
         return
     staged = stage / "rejects.csv"
     with RejectsWriter(staged, Path(summary.file)) as writer:
         writer.add_rejects(rejects)
+    summary.reject_reasons = writer.reasons_by_count()
     destination = workspace.root / "rejects" / f"{summary.batch_id}-{Path(summary.file).stem}.csv"
     staged.replace(destination)
     summary.rejects_file = str(destination)
@@ -165,6 +176,7 @@ def record_batch(
                 duplicates=summary.duplicates,
                 blank=summary.blank,
                 rejects_path=summary.rejects_file,
+                reject_reasons=json.dumps(summary.reject_reasons),
                 notes=json.dumps(summary.notes),
                 error=summary.error,
             )

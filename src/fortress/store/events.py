@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import os
-from typing import Any
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from typing import Any, Final
 
 import ibis
 import ibis.expr.types as ir
 
 from fortress.model import columns as c
 from fortress.model.sql import literal
+from fortress.store.models import IngestBatch
 from fortress.store.workspace import CELLS, COMMS, Workspace
 
 ANALYTICS_MEMORY = "4GB"
@@ -82,7 +86,81 @@ def table(backend: ibis.BaseBackend, workspace: Workspace, name: str) -> ir.Tabl
     return backend.read_parquet(files, table_name=f"{name}_events")
 
 
-def comms_status(events: ir.Table) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class CommsStatus:
+    """Headline figures of the comms table (all zero when nothing was ingested)."""
+
+    events: int = 0
+    first_event_utc: str | None = None
+    last_event_utc: str | None = None
+    numbers: int = 0
+    handsets_seen_as_originator: int = 0
+    events_with_flags: int = 0
+    events_by_flag: dict[str, int] = field(default_factory=dict)
+    """Events carrying each data-quality flag, most frequent first (an event may carry
+    several, so these add up to ``events_with_flags`` or more)."""
+    source_files: int = 0
+    by_kind: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class CellsStatus:
+    """Headline figures of the cell-site table."""
+
+    cells: int = 0
+    by_area: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class IngestTotals:
+    """What the ingests of the workspace came to."""
+
+    published: int
+    failed: int
+    rows_rejected: int
+    """Rows rejected from the files that were published."""
+    rejected_by_reason: dict[str, int]
+    """``rows_rejected`` by reason, most frequent first; rows of files ingested before
+    Fortress kept reasons count under :data:`REASON_NOT_RECORDED`."""
+    rows_duplicate: int
+
+
+REASON_NOT_RECORDED: Final = "reason not recorded (ingested before reasons were kept)"
+
+
+@dataclass(frozen=True, slots=True)
+class IngestedFile:
+    """One ingest batch as ``status`` lists it."""
+
+    file: str
+    table: str
+    layout: str | None
+    status: str
+    accepted: int
+    rejected: int
+    reject_reasons: dict[str, int]
+    duplicates: int
+    at: str
+
+
+@dataclass(frozen=True, slots=True)
+class WorkspaceStatus:
+    """Everything ``fortress status`` reports."""
+
+    workspace: str
+    database: str
+    created_at: str | None
+    comms: CommsStatus
+    cells: CellsStatus
+    ingests: IngestTotals
+    files: tuple[IngestedFile, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dictionary."""
+        return asdict(self)
+
+
+def comms_status(events: ir.Table) -> CommsStatus:
     """Headline figures of the comms table: counts, time span, numbers, flags."""
     numbers = (
         events.select(number=events[c.A_NUMBER])
@@ -103,59 +181,87 @@ def comms_status(events: ir.Table) -> dict[str, Any]:
         .iloc[0]
     )
     kinds = events.group_by(c.KIND).aggregate(n=events.count()).execute()
-    return {
-        "events": int(summary["events"]),
-        "first_event_utc": _iso(summary["first"]),
-        "last_event_utc": _iso(summary["last"]),
-        "numbers": int(numbers.count().execute()),
-        "handsets_seen_as_originator": int(summary["handsets"]),
-        "events_with_flags": int(summary["flagged"] or 0),
-        "source_files": int(summary["sources"]),
-        "by_kind": {str(k): int(n) for k, n in zip(kinds[c.KIND], kinds["n"], strict=True)},
-    }
+    return CommsStatus(
+        events=int(summary["events"]),
+        first_event_utc=_iso(summary["first"]),
+        last_event_utc=_iso(summary["last"]),
+        numbers=int(numbers.count().execute()),
+        handsets_seen_as_originator=int(summary["handsets"]),
+        events_with_flags=int(summary["flagged"] or 0),
+        events_by_flag=events_by_flag(events),
+        source_files=int(summary["sources"]),
+        by_kind={str(k): int(n) for k, n in zip(kinds[c.KIND], kinds["n"], strict=True)},
+    )
 
 
-def cells_status(cells: ir.Table) -> dict[str, Any]:
+def events_by_flag(events: ir.Table) -> dict[str, int]:
+    """How many events carry each data-quality flag, most frequent first (ties by name)."""
+    flags = events.select(flag=events[c.FLAGS].unnest())
+    counts = flags.group_by("flag").aggregate(n=flags.count()).to_pyarrow().to_pylist()
+    ordered = sorted(counts, key=lambda row: (-row["n"], row["flag"]))
+    return {str(row["flag"]): int(row["n"]) for row in ordered}
+
+
+def cells_status(cells: ir.Table) -> CellsStatus:
     """Headline figures of the cell-site table."""
     areas = cells.group_by(c.AREA).aggregate(n=cells.count()).order_by(c.AREA)
-    return {
-        "cells": int(cells.count().to_pyarrow().as_py()),
-        "by_area": {str(row[c.AREA]): int(row["n"]) for row in areas.to_pyarrow().to_pylist()},
-    }
+    return CellsStatus(
+        cells=int(cells.count().to_pyarrow().as_py()),
+        by_area={str(row[c.AREA]): int(row["n"]) for row in areas.to_pyarrow().to_pylist()},
+    )
 
 
-def workspace_status(workspace: Workspace) -> dict[str, Any]:
-    """Everything ``fortress status`` reports, as a JSON-ready dictionary."""
+def status_report(workspace: Workspace) -> WorkspaceStatus:
+    """Everything ``fortress status`` reports."""
     backend = connect(workspace)
     comms = table(backend, workspace, COMMS)
     cells = table(backend, workspace, CELLS)
     batches = workspace.batches()
-    return {
-        "workspace": str(workspace.root),
-        "database": workspace.database_url,
-        "created_at": workspace.info("created_at"),
-        "comms": comms_status(comms) if comms is not None else {"events": 0},
-        "cells": cells_status(cells) if cells is not None else {"cells": 0},
-        "ingests": {
-            "published": sum(1 for b in batches if b.status == "published"),
-            "failed": sum(1 for b in batches if b.status == "failed"),
-            "rows_rejected": sum(b.rejected for b in batches if b.status == "published"),
-            "rows_duplicate": sum(b.duplicates for b in batches),
-        },
-        "files": [
-            {
-                "file": b.source_path,
-                "table": b.table_name,
-                "layout": b.layout,
-                "status": b.status,
-                "accepted": b.accepted,
-                "rejected": b.rejected,
-                "duplicates": b.duplicates,
-                "at": b.finished_at.isoformat(),
-            }
+    published = [b for b in batches if b.status == "published"]
+    return WorkspaceStatus(
+        workspace=str(workspace.root),
+        database=workspace.database_url,
+        created_at=workspace.info("created_at"),
+        comms=comms_status(comms) if comms is not None else CommsStatus(),
+        cells=cells_status(cells) if cells is not None else CellsStatus(),
+        ingests=IngestTotals(
+            published=len(published),
+            failed=len(batches) - len(published),
+            rows_rejected=sum(b.rejected for b in published),
+            rejected_by_reason=_rejected_by_reason(published),
+            rows_duplicate=sum(b.duplicates for b in batches),
+        ),
+        files=tuple(
+            IngestedFile(
+                file=b.source_path,
+                table=b.table_name,
+                layout=b.layout,
+                status=b.status,
+                accepted=b.accepted,
+                rejected=b.rejected,
+                reject_reasons=json.loads(b.reject_reasons),
+                duplicates=b.duplicates,
+                at=b.finished_at.isoformat(),
+            )
             for b in batches
-        ],
-    }
+        ),
+    )
+
+
+def workspace_status(workspace: Workspace) -> dict[str, Any]:
+    """:func:`status_report` as a JSON-ready dictionary (for callers assembling JSON)."""
+    return status_report(workspace).to_dict()
+
+
+def _rejected_by_reason(batches: list[IngestBatch]) -> dict[str, int]:
+    totals: Counter[str] = Counter()
+    for batch in batches:
+        reasons: dict[str, int] = json.loads(batch.reject_reasons)
+        totals.update(reasons)
+        unexplained = batch.rejected - sum(reasons.values())
+        if unexplained > 0:
+            totals[REASON_NOT_RECORDED] += unexplained
+    return dict(sorted(totals.items(), key=lambda item: (-item[1], item[0])))
 
 
 def _iso(value: Any) -> str | None:
