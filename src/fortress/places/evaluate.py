@@ -658,7 +658,7 @@ def _words(design: Design, r: TypeResult) -> str:
         return (
             f"{r.crime_type} in {design.area.name}: the estimate is {_pct(r.estimate)} "
             f"({interval}) relative to comparable areas ({against}), but not a finding: with "
-            f"{r.family_size} {r.family} tested at once, a result this size is expected by "
+            f"{r.family_size} {r.family} tested at once, a result this size could arise by "
             f"chance ({judged}; it would need at most {FDR:g}){raw}."
         )
     return (
