@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import NamedTuple
 
-from fortress.places.policeuk import LAYOUTS, STREET
+from fortress.sources.policeuk import LAYOUTS, STREET
 
 
 class Crime(NamedTuple):
