@@ -20,7 +20,7 @@ from fortress.network.disrupt import (
 )
 from fortress.network.graph import build
 from fortress.network.recovery import PRESETS
-from fortress.sources.networks import read_networks
+from fortress.network.sources import read_networks
 from helpers.worlds import World
 
 runner = CliRunner()
@@ -87,7 +87,7 @@ def test_montagna_published_curves_are_reproduced(
         weights="distance",
         ties=ties,  # type: ignore[arg-type]
     )
-    mine = {step["removed"]: step["largest_component"] for step in disrupt(network, plan)["steps"]}
+    mine = {step["removed"]: step["largest_component"] for step in disrupt(network, plan).steps}
     for removed, value in published:
         assert mine[removed] == pytest.approx(value, abs=1e-9), removed
 
@@ -105,11 +105,11 @@ def test_recovery_softens_the_damage() -> None:
     recovering = disrupt(
         network, DisruptionPlan(strategy="degree", remove=3, recovery=PRESETS["both"], runs=50)
     )
-    after = plain["steps"][-1]["largest_component"]
-    recovered = recovering["steps"][-1]
+    after = plain.steps[-1]["largest_component"]
+    recovered = recovering.steps[-1]
     assert recovered["largest_component"] > after
     assert recovered["largest_component_p5"] <= recovered["largest_component"]
-    assert recovering["runs"] == 50 and plain["runs"] == 1
+    assert recovering.runs == 50 and plain.runs == 1
 
 
 def test_large_networks_measure_efficiency_from_fixed_sources_on_one_graph() -> None:
@@ -125,9 +125,9 @@ def test_large_networks_measure_efficiency_from_fixed_sources_on_one_graph() -> 
     assert fresh.shrinking is None and fresh.sources is not None
     for mode, step in (("sequential", 1), ("block", 3)):
         result = disrupt(network, DisruptionPlan(strategy="degree", remove=9, mode=mode, step=step))
-        curve = [figures["efficiency"] for figures in result["steps"]]
-        for figures in result["steps"]:
-            left = network.without(set(result["removed"][: int(figures["removed"])]))
+        curve = [figures["efficiency"] for figures in result.steps]
+        for figures in result.steps:
+            left = network.without(set(result.removed[: int(figures["removed"])]))
             assert figures["efficiency"] == pytest.approx(fresh.of_network(left), rel=1e-12)
         assert curve == sorted(curve, reverse=True) and curve[-1] < curve[0]
     gone = network.without(set(fresh.sources))
@@ -137,8 +137,8 @@ def test_large_networks_measure_efficiency_from_fixed_sources_on_one_graph() -> 
 def test_named_targets_and_unknown_names() -> None:
     network = build("stars", star_of_stars(), directed=False, weighted=False)
     result = disrupt(network, DisruptionPlan(strategy="names:b0,b1", remove=2))
-    assert result["removed"] == ["b0", "b1"]
-    assert result["steps"][-1]["largest_component"] == pytest.approx(
+    assert result.removed == ["b0", "b1"]
+    assert result.steps[-1]["largest_component"] == pytest.approx(
         9 / 17
     )  # hub, two brokers, six members
     with pytest.raises(ValueError, match="not in the network: nobody"):
@@ -174,7 +174,7 @@ def test_highest_id_ties_compare_numeric_ids_as_numbers() -> None:
     network = build("star", [("1", n, 1.0) for n in ("9", "10", "2", "3")], directed=False,
                     weighted=False)  # fmt: skip
     taken = {
-        ties: disrupt(network, DisruptionPlan(strategy="degree", remove=2, ties=ties))["removed"]
+        ties: disrupt(network, DisruptionPlan(strategy="degree", remove=2, ties=ties)).removed
         for ties in ("first", "last", "highest-id")
     }
     assert taken == {"first": ["1", "9"], "last": ["1", "3"], "highest-id": ["1", "10"]}

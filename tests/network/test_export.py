@@ -12,7 +12,7 @@ from followthemoney import model
 from typer.testing import CliRunner
 
 from fortress.cli.main import app
-from fortress.sources.networks import read_networks
+from fortress.network.sources import read_networks
 
 runner = CliRunner()
 
@@ -72,3 +72,59 @@ def test_an_unknown_export_format_fails(shared_data: Path, tmp_path: Path) -> No
     result = runner.invoke(app, ["network", "export", str(cocaine(shared_data)), "--to", "xlsx",
                                  "--out", str(tmp_path / "x")])  # fmt: skip
     assert result.exit_code == 2 and "--to must be one of graphml, gexf, i2, ftm" in result.stderr
+
+
+def test_an_out_without_extension_gets_the_formats_and_nothing_is_overwritten(
+    shared_data: Path, tmp_path: Path
+) -> None:
+    """Issue #14, 4: `--out NAME` writes NAME.graphml (then NAME.gexf beside it), and a file
+    already there is never replaced without --force."""
+    name = tmp_path / "case"
+    export(cocaine(shared_data), "graphml", name)
+    export(cocaine(shared_data), "gexf", name)
+    assert not name.exists()
+    assert (tmp_path / "case.graphml").is_file() and (tmp_path / "case.gexf").is_file()
+    before = (tmp_path / "case.graphml").read_bytes()
+    edges = tmp_path / "case-1.csv"
+    edges.write_text("source,target\na,b\n", encoding="utf-8")
+    again = runner.invoke(app, ["network", "export", str(edges), "--to", "graphml", "--out",
+                                str(name)])  # fmt: skip
+    assert again.exit_code == 2 and "--force" in again.stderr and "case.graphml" in again.stderr
+    assert (tmp_path / "case.graphml").read_bytes() == before
+    export(edges, "graphml", name, "--force")
+    [back] = read_networks(tmp_path / "case.graphml")
+    assert back.node_count == 2
+
+
+def test_followthemoney_numbers_are_phones_and_contacts_are_calls(tmp_path: Path) -> None:
+    """Issue #14, 4: a number is not a person. Contacts between numbers are ``Call``
+    entities with the numbers as ``callerNumber`` and ``receiverNumber`` (Ofcom's drama
+    range kept, which followthemoney's own cleaning would drop); a named actor is a
+    ``Person`` and calls with it name it as ``caller`` or ``receiver``."""
+    edges = tmp_path / "calls.csv"
+    edges.write_text(
+        "source,target,weight\n+447911123456,+447700900123,4\n+447700900123,+447911123456,1\n"
+        "Kay,+447911123456,2\n",
+        encoding="utf-8",
+    )
+    roles = tmp_path / "roles.csv"
+    roles.write_text("node,role\n+447700900123,runner\n", encoding="utf-8")
+    out = tmp_path / "calls.ftm.json"
+    export(edges, "ftm", out, "--annotate", str(roles))
+    data = [json.loads(line) for line in out.read_text().splitlines()]
+    proxies = [model.get_proxy(item) for item in data]
+    assert {p.schema.name for p in proxies} == {"Call", "Person"}
+    [kay] = [p for p in proxies if p.schema.name == "Person"]
+    assert kay.first("name") == "Kay" and not kay.get("phone")
+    calls = {(p.first("callerNumber"), p.first("receiverNumber")): p for p in proxies
+             if p.schema.name == "Call"}  # fmt: skip
+    assert set(calls) == {("+447911123456", "+447700900123"), ("+447700900123", "+447911123456"),
+                          (None, "+447911123456")}  # fmt: skip
+    assert calls[(None, "+447911123456")].first("caller") == kay.id
+    assert "4 contacts" in str(calls[("+447911123456", "+447700900123")].first("summary"))
+    assert "runner" in str(calls[("+447911123456", "+447700900123")].first("description"))
+    valid = [item for item in data if "+447700900123" not in json.dumps(item)]
+    assert len(valid) == 2  # Kay, and her call
+    for item in valid:  # followthemoney refuses the drama range, so only the others
+        schema = model.get(item["schema"])
+        assert schema is not None and schema.validate(item) is None

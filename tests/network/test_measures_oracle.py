@@ -23,7 +23,7 @@ from fortress.network.measures import (
     katz_scores,
     measure,
 )
-from fortress.sources.networks import read_networks
+from fortress.network.sources import read_networks
 
 REAL_NETWORKS = [
     *(f"caviar/original_mitx_phases/phase{k}.csv" for k in range(1, 12)),
@@ -106,7 +106,13 @@ def test_measures_agree_with_networkx(shared_data: Path, relative: str, view: st
         close(mine["weighted_degree"], dict(graph.degree(weight="weight")), EXACT)
         close(mine["betweenness"], nx.betweenness_centrality(graph, weight=length), EXACT)
         outgoing = graph.reverse() if network.directed else graph
-        close(mine["closeness"], nx.closeness_centrality(outgoing, distance=length), EXACT)
+        close(mine["closeness"], nx.closeness_centrality(outgoing), EXACT)
+        assert all(0 <= value <= 1 for value in mine["closeness"].values())
+        if network.weighted:
+            weighted = nx.closeness_centrality(outgoing, distance=length)
+            close(mine["weighted_closeness"], weighted, EXACT)
+        else:
+            assert "weighted_closeness" not in mine
         simple = nx.Graph(graph.to_undirected())
         close(mine["core"], nx.core_number(simple), 0)
         pagerank = nx.pagerank(graph, tol=1e-12, max_iter=10_000, weight="weight")
@@ -146,7 +152,10 @@ def test_sampled_closeness_with_every_node_as_pivot_is_exact(
         outgoing = graph.reverse() if network.directed else graph
         length = "length" if network.weighted else None
         mine = {row["node"]: row["closeness"] for row in sampled.nodes}
-        close(mine, nx.closeness_centrality(outgoing, distance=length), EXACT)
+        close(mine, nx.closeness_centrality(outgoing), EXACT)
+        if network.weighted:
+            weighted = {row["node"]: row["weighted_closeness"] for row in sampled.nodes}
+            close(weighted, nx.closeness_centrality(outgoing, distance=length), EXACT)
         assert "estimated from the distances to" in sampled.network["methods"]["closeness"]
 
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from fortress.cli.main import app
+from fortress.store.workspace import Workspace
 from helpers.worlds import World
 
 runner = CliRunner()
@@ -68,6 +71,7 @@ def test_bad_sources_and_options_fail_with_a_message(tmp_path: Path) -> None:
     code, _, stderr = run("network", "measures", str(bad), "--weights", "heavy")
     assert code == 2 and "--weights must be strength or distance" in stderr
     empty = tmp_path / "ws"
+    Workspace.open(empty)
     code, _, stderr = run("--workspace", str(empty), "network", "measures", "comms")
     assert code == 2 and "no comms events" in stderr
 
@@ -86,3 +90,62 @@ def test_comms_collapsed_to_people_by_attribution(demo_world: World) -> None:
     assert merged, "the demo world's line phones are attributed to their holders"
     assert people["network"]["nodes"] < phones[0]["network"]["nodes"]
     assert any("people view" in note for note in people["network"]["notes"])
+
+
+def _detected(root: str) -> None:
+    if runner.invoke(app, ["--workspace", root, "lines", "list"]).exit_code != 0:
+        assert runner.invoke(app, ["--workspace", root, "lines", "detect"]).exit_code == 0
+
+
+def test_comms_networks_carry_the_roles_of_the_latest_detection(demo_world: World) -> None:
+    """Issue #14, 2: `--group role` and the phases' role column read the roles that
+    `lines detect` found, as `disrupt --strategy role:runner` does."""
+    root = str(demo_world.workspace.root)
+    _detected(root)
+    code, stdout, stderr = run(
+        "--workspace", root, "network", "measures", "comms", "--group", "role", "--json"
+    )
+    assert code == 0, stderr
+    [result] = json.loads(stdout)
+    brokers = [row for row in result["nodes"] if row["brokerage"]["total"] > 0]
+    assert brokers and any(row["brokerage"]["liaison"] for row in brokers)
+    code, stdout, stderr = run(
+        "--workspace", root, "network", "phases", "comms", "--window-days", "7", "--json"
+    )
+    assert code == 0, stderr
+    roles = {a["annotations"].get("role") for a in json.loads(stdout)["actors"]}
+    assert {"line", "runner", "controller", "customer"} <= roles
+    code, stdout, _ = run("--workspace", root, "network", "phases", "comms", "--window-days", "7")
+    assert code == 0 and re.search(r"│ (line|runner|controller|customer) +│", stdout)
+
+
+def test_the_measures_table_is_whole_and_explained_in_100_columns(
+    demo_world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue #14, 13: closeness within [0, 1] as its definition says; an eigenvector that
+    is not defined is explained, not a silent dash in every row; numbers in full."""
+    from fortress.cli import render
+
+    monkeypatch.setattr(render.console, "width", 100)
+    root = str(demo_world.workspace.root)
+    _detected(root)
+    code, stdout, stderr = run("--workspace", root, "network", "measures", "comms", "--json")
+    assert code == 0, stderr
+    [result] = json.loads(stdout)
+    closeness = [row["closeness"] for row in result["nodes"]]
+    assert all(0.0 <= value <= 1.0 for value in closeness) and max(closeness) > 0.1
+    assert all(row["eigenvector"] is None for row in result["nodes"])  # directed, see below
+    code, stdout, stderr = run(
+        "--workspace", root, "network", "measures", "comms", "--group", "role"
+    )
+    assert code == 0, stderr
+    assert "…" not in stdout
+    assert max(len(line) for line in stdout.splitlines()) <= 100
+    assert re.search(r"\+44\d{10}", stdout)
+    assert "eigenvector" in stdout and "strongly connected" in stdout
+    # what the explanation offers holds: the undirected view has an eigenvector
+    code, stdout, _ = run(
+        "--workspace", root, "network", "measures", "comms", "--undirected", "--json"
+    )
+    [undirected] = json.loads(stdout)
+    assert all(row["eigenvector"] is not None for row in undirected["nodes"])

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from fortress.sources.networks import read_networks
+from fortress.network.sources import read_networks
 from fortress.sources.tabular import FileProblem
 
 CAVIAR_NODES = [15, 24, 33, 33, 32, 27, 36, 42, 34, 42, 41]

@@ -100,3 +100,36 @@ def test_bad_annotations_and_too_few_phases_fail_clearly(shared_data: Path, tmp_
     one = shared_data / "caviar" / "original_mitx_phases" / "phase1.csv"
     result = runner.invoke(app, ["network", "phases", str(one)])
     assert result.exit_code == 2 and "at least two networks" in result.stderr
+
+
+def test_phase_files_in_shell_order_are_taken_in_natural_order(shared_data: Path) -> None:
+    """Issue #14, 3: `phase*.csv` expands to phase1 phase10 phase11 phase2 ...; the phases
+    are ordered by the numbers in their names, and the order used is printed."""
+    folder = shared_data / "caviar" / "original_mitx_phases"
+    shell_order = sorted(str(path) for path in folder.glob("phase*.csv"))
+    assert Path(shell_order[1]).stem == "phase10"
+    result = runner.invoke(app, ["network", "phases", *shell_order, "--json"])
+    assert result.exit_code == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert [p["phase"] for p in out["phases"]] == [f"phase{k}" for k in range(1, 12)]
+    assert [p["nodes"] for p in out["phases"]] == [15, 24, 33, 33, 32, 27, 36, 42, 34, 42, 41]
+    assert "phase1, phase2, phase3" in result.stderr and "phase10, phase11" in result.stderr
+    assert "warning" not in result.stderr.lower()
+
+
+def test_names_that_do_not_say_an_order_are_warned_about(tmp_path: Path) -> None:
+    for name, edges in (("late", "a,b\nb,c\n"), ("early", "a,b\n"), ("middle", "a,c\n")):
+        (tmp_path / f"{name}.csv").write_text("source,target\n" + edges, encoding="utf-8")
+    files = [str(tmp_path / f"{name}.csv") for name in ("late", "early", "middle")]
+    result = runner.invoke(app, ["network", "phases", *files, "--json"])
+    assert result.exit_code == 0, result.stderr
+    assert "warning" in result.stderr.lower() and "--order" in result.stderr
+    ordered = runner.invoke(
+        app, ["network", "phases", *files, "--order", "early,middle,late", "--json"]
+    )
+    assert ordered.exit_code == 0, ordered.stderr
+    phases = [p["phase"] for p in json.loads(ordered.stdout)["phases"]]
+    assert phases == ["early", "middle", "late"]
+    assert "warning" not in ordered.stderr.lower()
+    wrong = runner.invoke(app, ["network", "phases", *files, "--order", "early,late"])
+    assert wrong.exit_code == 2 and "middle" in wrong.stderr

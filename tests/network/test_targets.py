@@ -65,3 +65,42 @@ def test_k_out_of_range_fails_clearly(shared_data: Path) -> None:
     path = shared_data / "caviar" / "original_mitx_phases" / "phase1.csv"
     result = runner.invoke(app, ["network", "targets", str(path), "--k", "15"])
     assert result.exit_code == 2 and "k must be between 1 and 14" in result.stderr
+
+
+def complete(n: int) -> list[tuple[str, str, float]]:
+    return [(f"p{i}", f"p{j}", 1.0) for i in range(n) for j in range(i + 1, n)]
+
+
+@pytest.mark.parametrize(
+    ("shape", "edges", "k"),
+    [
+        ("complete", complete(5), 1),  # every set leaves fragmentation 0
+        ("complete", complete(5), 3),
+        ("path", [("a", "b", 1.0), ("b", "c", 1.0)], 1),  # one set fragments fully
+        ("pair", [("a", "b", 1.0)], 1),  # one actor left
+        ("barbell", barbell(), 1),
+        (
+            "two stars",
+            [("h1", f"a{i}", 1.0) for i in range(4)] + [("h2", f"b{i}", 1.0) for i in range(4)],
+            1,
+        ),
+    ],
+)
+def test_the_trade_off_says_only_what_the_figures_show(
+    shape: str, edges: list[tuple[str, str, float]], k: int
+) -> None:
+    """Issue #14, 5: every sentence follows from the figures beside it."""
+    network = build(shape, edges, directed=False, weighted=False)
+    result = key_players(network, k)
+    text = result["trade_off"]
+    sets = result["sets"]
+    before = result["fragmentation_before"]
+    gains = {name: row["fragmentation"] - before for name, row in sets.items()}
+    if all(gain <= 1e-12 for gain in gains.values()):
+        assert "fragment it most" not in text and "cuts groups apart" not in text
+        assert "none of these sets" in text.lower()
+    key, central = sets["key_players"]["fragmentation"], sets["top_betweenness"]["fragmentation"]
+    if key <= central + 1e-12:
+        assert "matter less" not in text
+    for row in sets.values():
+        assert f"{row['fragmentation']:.3f}" in text

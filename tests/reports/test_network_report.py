@@ -55,3 +55,19 @@ def test_the_page_works_in_a_browser_offline(report: Path, tmp_path: Path) -> No
         page.screenshot(path=str(tmp_path / "network.png"), full_page=True)
     assert requested == [report.as_uri()]
     assert errors == []
+
+
+def test_files_in_shell_order_make_the_last_phase_the_last(
+    shared_data: Path, tmp_path: Path
+) -> None:
+    """Issue #14, 3: given phase1 phase10 phase11 phase2 ... the page is about phase 11,
+    the last of 11, and the phases table runs 1 to 11."""
+    folder = shared_data / "caviar" / "original_mitx_phases"
+    shell_order = sorted(str(path) for path in folder.glob("phase*.csv"))
+    out = tmp_path / "caviar.html"
+    result = CliRunner().invoke(app, ["report", "network", *shell_order, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    html = out.read_text(encoding="utf-8")
+    assert "<title>Who is connected to whom in phase11</title>" in html
+    rows = re.findall(r"<tr><td>(phase\d+)</td>", html)
+    assert rows == [f"phase{k}" for k in range(1, 12)]

@@ -78,6 +78,50 @@ def _load(
         fail(str(exc))
 
 
+OrderOption = Annotated[
+    str | None,
+    typer.Option(
+        "--order",
+        help="Phase names in order, separated by commas. Without it, several files are "
+        "taken in natural order of their names (phase2 before phase10).",
+    ),
+]
+
+
+def _load_phases(
+    sources: list[str],
+    order: str | None,
+    undirected: bool,
+    unweighted: bool,
+    fmt: str,
+    combine: str,
+    window_days: int | None = None,
+    people: bool = False,
+) -> tuple[list[Any], Any]:
+    """The sources as phases in order, with the order used printed (and any warning)."""
+    from fortress.network.comms import NoCommsData
+    from fortress.network.phases import OrderError
+    from fortress.network.sources import Views, load_phases
+    from fortress.sources.networks import FORMATS
+    from fortress.sources.tabular import FileProblem
+
+    if fmt not in FORMATS:
+        fail(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+    if combine not in ("sum", "max", "last"):
+        fail(f"--combine must be sum, max or last, not {combine!r}")
+    views = Views(undirected, unweighted, fmt, combine, window_days, people)  # type: ignore[arg-type]
+    names = [name.strip() for name in order.split(",") if name.strip()] if order else None
+    try:
+        networks, used = load_phases(sources, views, open_workspace, names)
+    except (FileProblem, NoCommsData, OrderError, ValueError) as exc:
+        fail(str(exc))
+    if len(networks) > 1:
+        typer.echo(used.describe(), err=True)
+    if used.warning:
+        typer.secho(f"warning: {used.warning}", err=True, fg="yellow")
+    return networks, used
+
+
 def _show(result: Any, as_json: bool, render: Callable[[Any], None]) -> None:
     """Print a result as JSON or with its Rich renderer."""
     if as_json:
@@ -160,6 +204,7 @@ def phases_command(
         Path | None, typer.Option(help="Write an SVG chart of centralisation and positions.")
     ] = None,
     top: Annotated[int, typer.Option(help="Most central actors listed per phase.")] = 5,
+    order: OrderOption = None,
     people: People = False,
     fmt: FormatOption = "auto",
     combine: CombineOption = "sum",
@@ -169,10 +214,13 @@ def phases_command(
     comms windows) as one investigation: who enters and leaves, how positions and
     centralisation move."""
     from fortress.cli.render_network import render_phases
-    from fortress.network.phases import Annotations, phase_chart, phases, read_annotations
+    from fortress.network.phases import Annotations, phases, read_annotations
+    from fortress.reports.network_charts import phase_chart
     from fortress.sources.tabular import FileProblem
 
-    networks = _load(sources, undirected, unweighted, fmt, combine, window_days, people)
+    networks, used = _load_phases(
+        sources, order, undirected, unweighted, fmt, combine, window_days, people
+    )
     if len(networks) < 2:
         fail("phases needs at least two networks (files, phases of an edge list, or windows)")
     try:
@@ -182,7 +230,7 @@ def phases_command(
         )
     except FileProblem as exc:
         fail(str(exc))
-    result = phases(networks, annotations, top=top)
+    result = phases(networks, annotations, top=top, order=used)
     if chart is not None:
         chart.write_text(phase_chart(result), encoding="utf-8")
     _show(result, as_json, render_phases)
@@ -226,7 +274,7 @@ def disrupt_command(
     """Take actors out by strategy and measure the damage step by step, optionally with
     the network recovering; several strategies side by side."""
     from fortress.cli.render_network import render_disruption
-    from fortress.network.disrupt import StrategyError, compare, disruption_chart
+    from fortress.network.disrupt import StrategyError, compare
     from fortress.network.service import DisruptError, plan_disruption
 
     networks = _load([source], undirected, unweighted, fmt, combine)
@@ -252,8 +300,13 @@ def disrupt_command(
     except (DisruptError, StrategyError) as exc:
         fail(str(exc))
     if chart is not None:
+        from fortress.reports.network_charts import disruption_chart
+
         chart.write_text(disruption_chart(result), encoding="utf-8")
-    _show(result, as_json, render_disruption)
+    if as_json:
+        print_json(result.to_dict())
+    else:
+        render_disruption(result)
 
 
 @network_app.command("targets")
@@ -283,7 +336,14 @@ def targets_command(
 def export_command(
     source: OneSource,
     to: Annotated[str, typer.Option("--to", help="graphml, gexf, i2 or ftm.")],
-    out: Annotated[Path, typer.Option("--out", help="File to write (i2: the stem of two).")],
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out",
+            help="File to write (.graphml, .gexf, .ftm.json added when missing; i2: the "
+            "stem of two CSVs).",
+        ),
+    ],
     annotate: Annotated[
         Path | None, typer.Option(help="CSV with a `node` column and attributes to carry.")
     ] = None,
@@ -291,12 +351,16 @@ def export_command(
     unweighted: Unweighted = False,
     fmt: FormatOption = "auto",
     combine: CombineOption = "sum",
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace files that are already there.")
+    ] = False,
 ) -> None:
     """Write a network for Gephi (GEXF), any graph tool (GraphML), i2 Analyst's Notebook
-    (entity and link CSVs) or Aleph (FollowTheMoney entities)."""
+    (entity and link CSVs) or Aleph (FollowTheMoney entities). A name without the
+    format's extension gets it; an existing file is never replaced without --force."""
     from fortress.network.export import EXPORT_FORMATS, export
+    from fortress.network.graph import with_attributes
     from fortress.network.phases import read_annotations
-    from fortress.network.service import with_attributes
     from fortress.sources.tabular import FileProblem
 
     if to not in EXPORT_FORMATS:
@@ -305,7 +369,7 @@ def export_command(
     try:
         if annotate is not None:
             network = with_attributes(network, read_annotations(annotate, "node"))
-        written = export(network, to, out)  # type: ignore[arg-type]
+        written = export(network, to, out, force=force)  # type: ignore[arg-type]
     except (FileProblem, OSError) as exc:
         fail(str(exc))
     for path in written:
@@ -323,6 +387,7 @@ def report_network_command(
     unweighted: Unweighted = False,
     people: People = False,
     window_days: WindowOption = None,
+    order: OrderOption = None,
     fmt: FormatOption = "auto",
     combine: CombineOption = "sum",
     as_json: JsonOption = False,
@@ -332,9 +397,11 @@ def report_network_command(
     do. Works offline."""
     from fortress.reports.network_report import write_network_report
 
-    networks = _load(sources, undirected, unweighted, fmt, combine, window_days, people)
+    networks, used = _load_phases(
+        sources, order, undirected, unweighted, fmt, combine, window_days, people
+    )
     try:
-        written = write_network_report(networks, out, remove)
+        written = write_network_report(networks, out, remove, used)
     except OSError as exc:
         fail(f"cannot write {out}: {exc}")
     if as_json:

@@ -7,22 +7,26 @@ from typing import Any
 from rich.table import Table
 
 from fortress.cli.render import console
+from fortress.network.disrupt import Comparison
 from fortress.network.measures import Measures
 
 NODE_COLUMNS = (
     ("degree", "degree", "{:.0f}"),
-    ("weighted_degree", "weighted", "{:,.0f}"),
-    ("betweenness", "betweenness", "{:.3f}"),
-    ("closeness", "closeness", "{:.3f}"),
-    ("eigenvector", "eigenvector", "{:.3f}"),
-    ("pagerank", "PageRank", "{:.3f}"),
+    ("weighted_degree", "weighted\ndegree", "{:,.0f}"),
+    ("betweenness", "between-\nness", "{:.3f}"),
+    ("closeness", "close-\nness", "{:.3f}"),
+    ("eigenvector", "eigen-\nvector", "{:.3f}"),
+    ("pagerank", "Page-\nRank", "{:.3f}"),
     ("core", "k-core", "{:.0f}"),
-    ("community", "community", "{:.0f}"),
+    ("community", "commu-\nnity", "{:.0f}"),
 )
+"""Key, header and format of each node column of the measures table (headers split in two
+so that the table, numbers in full, fits a 100-column terminal)."""
 
 
 def render_measures(results: list[Measures], top: int) -> None:
-    """Per network: its figures, then the ``top`` nodes by betweenness."""
+    """Per network: its figures, then the ``top`` nodes by betweenness. A measure with no
+    value for any node is left out of the table and the reason printed under it."""
     for result in results:
         figures = result.network
         kind = "directed" if figures["directed"] else "undirected"
@@ -43,21 +47,44 @@ def render_measures(results: list[Measures], top: int) -> None:
         )
         for note in figures["notes"]:
             console.print(f"  [dim]{note}[/]", highlight=False)
+        nodes = result.nodes
+        present = [col for col in NODE_COLUMNS if nodes and col[0] in nodes[0]]
+        empty = [col for col in present if all(row[col[0]] is None for row in nodes)]
+        shown = [col for col in present if col not in empty]
         table = Table(title_justify="left")
-        table.add_column("node")
-        present = [col for col in NODE_COLUMNS if col[0] in result.nodes[0]] if result.nodes else []
-        for _, label, _ in present:
-            table.add_column(label, justify="right")
-        if result.nodes and "brokerage" in result.nodes[0]:
-            table.add_column("brokerage (total)", justify="right")
-        ranked = sorted(result.nodes, key=lambda row: -(row["betweenness"] or 0.0))[:top]
+        table.add_column(
+            "node", no_wrap=True, min_width=max((len(r["node"]) for r in nodes), default=4)
+        )
+        for _, label, _ in shown:
+            table.add_column(label, justify="right", overflow="fold")
+        if nodes and "brokerage" in nodes[0]:
+            table.add_column("broker-\nage", justify="right", overflow="fold")
+        ranked = sorted(nodes, key=lambda row: -(row["betweenness"] or 0.0))[:top]
         for row in ranked:
             cells = [row["node"]]
-            cells += ["-" if row[key] is None else fmt.format(row[key]) for key, _, fmt in present]
+            cells += ["-" if row[key] is None else fmt.format(row[key]) for key, _, fmt in shown]
             if "brokerage" in row:
                 cells.append(str(row["brokerage"]["total"]))
             table.add_row(*cells)
         console.print(table)
+        reasons = figures.get("not_defined", {})
+        for key, _, _ in empty:
+            why = reasons.get(key, "no node has a value")
+            console.print(f"  {key}: {why}.", highlight=False)
+        if any(row[key] is None for row in ranked for key, _, _ in shown):
+            console.print("  [dim]-: no value for that node (see --json methods)[/]")
+        if "brokerage" in (nodes[0] if nodes else {}):
+            console.print(
+                "  [dim]brokerage: open two-paths the node brokers between groups "
+                "(Gould-Fernandez; --json has each role)[/]",
+                highlight=False,
+            )
+        if "weighted_closeness" in (nodes[0] if nodes else {}):
+            console.print(
+                "  [dim]closeness: over hop counts, 0 to 1; weighted closeness (paths of "
+                "strong ties shorter, not bounded by 1) is in --json and --csv[/]",
+                highlight=False,
+            )
 
 
 def render_phases(result: dict[str, Any]) -> None:
@@ -86,7 +113,7 @@ def render_phases(result: dict[str, Any]) -> None:
         actors.add_column(name, justify="right" if name == "mean" else "left")
     for actor in result["actors"][:10]:
         ranks = " ".join("-" if r is None else str(r) for r in actor["betweenness_rank"])
-        role = next(iter(actor["annotations"].values()), "") if actor["annotations"] else ""
+        role = actor["annotations"].get("role", "")
         actors.add_row(
             actor["node"],
             role,
@@ -97,13 +124,15 @@ def render_phases(result: dict[str, Any]) -> None:
     console.print(actors)
 
 
-def render_disruption(result: dict[str, Any]) -> None:
-    """Damage per step, one column per strategy and figure; then who was removed."""
-    strategies = result["strategies"]
-    figures = list(result["measures"])
-    recovery = result["recovery"]
+def render_disruption(result: Comparison) -> None:
+    """Per damage figure, one row per step and one column per strategy (the same steps
+    and values as ``--chart``); a figure that no strategy moves is one sentence. Then who
+    each strategy removed."""
+    from fortress.reports.network_charts import damage_figures
+
+    recovery = result.recovery
     console.print(
-        f"[bold]{result['network']}[/]: {result['nodes']:,} actors, {result['mode']} removal"
+        f"[bold]{result.network}[/]: {result.nodes:,} actors, {result.mode} removal"
         + (
             ""
             if recovery["model"] == "none"
@@ -111,26 +140,34 @@ def render_disruption(result: dict[str, Any]) -> None:
         ),
         highlight=False,
     )
-    table = Table(title_justify="left")
-    table.add_column("removed", justify="right")
-    for strategy in strategies:
-        for name in figures:
-            table.add_column(f"{strategy['strategy']}\n{name.replace('_', ' ')}", justify="right")
-    longest = max(len(s["steps"]) for s in strategies)
-    for k in range(longest):
-        cells = [str(max(s["steps"][min(k, len(s["steps"]) - 1)]["removed"] for s in strategies))]
-        for strategy in strategies:
-            steps = strategy["steps"]
-            for name in figures:
-                cells.append(f"{steps[k][name]:.3f}" if k < len(steps) else "")
-        table.add_row(*cells)
-    console.print(table)
-    for strategy in strategies:
-        runs = f" (first of {strategy['runs']} runs)" if strategy["runs"] > 1 else ""
+    averaged = [run for run in result.strategies if run.runs > 1]
+    if averaged:
         console.print(
-            f"  {strategy['strategy']} removed{runs}: {', '.join(strategy['removed'])}",
+            "  [dim]"
+            + ", ".join(f"{run.strategy}: mean of {run.runs} runs" for run in averaged)
+            + " (--json has the 5th and 95th percentiles)[/]",
             highlight=False,
         )
+    for figure in damage_figures(result):
+        if figure.flat is not None:
+            console.print(f"[bold]{figure.label}[/]: {figure.flat}", highlight=False)
+            continue
+        table = Table(
+            title=f"{figure.label}: {result.measures[figure.measure]}", title_justify="left"
+        )
+        table.add_column("removed", justify="right", overflow="fold")
+        for name in figure.series:
+            table.add_column(name, justify="right", overflow="fold")
+        for k, removed in enumerate(figure.removed):
+            table.add_row(
+                str(removed), *(figure.format(values[k]) for values in figure.series.values())
+            )
+        console.print(table)
+        for note in figure.notes:
+            console.print(f"  [dim]{note}[/]", highlight=False)
+    for run in result.strategies:
+        runs = f" (first of {run.runs} runs)" if run.runs > 1 else ""
+        console.print(f"  {run.strategy} removed{runs}: {', '.join(run.removed)}", highlight=False)
 
 
 def render_targets(result: dict[str, Any]) -> None:

@@ -124,6 +124,33 @@ def line_roles(workspace: Workspace) -> LineRoles | None:
     return LineRoles(roles, frozenset(customers), line_numbers, numbers_of_line, holders)
 
 
+ROLE_PRECEDENCE = ("controller", "line", "runner", "customer")
+"""When a person holds phones of several roles, the role they are named by."""
+
+
+def people_roles(roles: LineRoles, people: bool) -> dict[str, dict[str, str]]:
+    """The roles to attach to a comms network's nodes: each number's, and with ``people``
+    each merged person's (``person:<number>``): the first of ``ROLE_PRECEDENCE`` among
+    their phones, with every role and line they hold listed."""
+    if not people:
+        return roles.roles
+    merged: dict[str, list[dict[str, str]]] = {}
+    for phone, owner in roles.holders.items():
+        for number in (phone, owner):
+            if number in roles.roles:
+                merged.setdefault(f"person:{owner}", []).append(roles.roles[number])
+    attributes = dict(roles.roles)
+    for person, held in merged.items():
+        kinds = {values["role"] for values in held}
+        first = next(role for role in ROLE_PRECEDENCE if role in kinds)
+        attributes[person] = {
+            "role": first,
+            "line": ", ".join(sorted({values["line"] for values in held})),
+            "roles": ", ".join(role for role in ROLE_PRECEDENCE if role in kinds),
+        }
+    return attributes
+
+
 def as_people(network: Network, holders: dict[str, str]) -> Network:
     """``network`` with each attributed phone merged into its holder's personal phone,
     named ``person:<personal number>``; contacts between merged phones add up, and a

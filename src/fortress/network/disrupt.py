@@ -81,7 +81,36 @@ class DisruptionPlan:
     line_numbers: frozenset[str] = frozenset()
 
 
-def disrupt(network: Network, plan: DisruptionPlan) -> dict[str, Any]:
+@dataclass(frozen=True)
+class StrategyRun:
+    """The damage of one strategy, step by step: ``steps[k]`` holds ``removed`` (actors
+    out so far) and each damage figure (mean over runs, with ``_p5`` and ``_p95`` when
+    there were several); ``removed`` lists the actors taken (of the first run)."""
+
+    network: str
+    strategy: str
+    mode: Mode
+    step: int
+    runs: int
+    recovery: dict[str, Any]
+    steps: list[dict[str, Any]]
+    removed: list[str]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "network": self.network,
+            "strategy": self.strategy,
+            "mode": self.mode,
+            "step": self.step,
+            "runs": self.runs,
+            "recovery": self.recovery,
+            "steps": self.steps,
+            "removed": self.removed,
+        }
+
+
+def disrupt(network: Network, plan: DisruptionPlan) -> StrategyRun:
     """Remove actors step by step; the damage after each step (mean and range over runs
     where chance is involved)."""
     undirected = network.as_undirected()
@@ -91,16 +120,16 @@ def disrupt(network: Network, plan: DisruptionPlan) -> dict[str, Any]:
         _one_run(network, undirected, plan, chosen, plan.seed + run)
         for run in range(plan.runs if stochastic else 1)
     ]
-    return {
-        "network": network.name,
-        "strategy": plan.strategy,
-        "mode": plan.mode,
-        "step": plan.step,
-        "runs": len(runs),
-        "recovery": plan.recovery.describe(),
-        "steps": _summarise(runs),
-        "removed": runs[0]["removed"],
-    }
+    return StrategyRun(
+        network=network.name,
+        strategy=plan.strategy,
+        mode=plan.mode,
+        step=plan.step,
+        runs=len(runs),
+        recovery=plan.recovery.describe(),
+        steps=_summarise(runs),
+        removed=runs[0]["removed"],
+    )
 
 
 def _one_run(
@@ -360,52 +389,66 @@ def _summarise(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return summary
 
 
+DAMAGE_MEASURES = {
+    "largest_component": "largest connected component as a share of the intact "
+    "network's largest component",
+    "efficiency": "global efficiency (mean 1/distance over pairs of the original nodes)",
+    "customer_reach": "share of the deal lines' customers still connected to a deal-line number",
+}
+SHARES = ("largest_component", "customer_reach")
+"""Damage figures that are shares (shown as percentages)."""
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The same disruption under several strategies, side by side."""
+
+    network: str
+    nodes: int
+    edges: int
+    mode: Mode
+    remove: int
+    ties: Ties
+    weights: WeightMeaning
+    recovery: dict[str, Any]
+    measures: dict[str, str]
+    """Each damage figure's name and definition, in order."""
+    strategies: list[StrategyRun]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "network": self.network,
+            "nodes": self.nodes,
+            "edges": self.edges,
+            "mode": self.mode,
+            "remove": self.remove,
+            "ties": self.ties,
+            "weights": self.weights,
+            "recovery": self.recovery,
+            "measures": self.measures,
+            "strategies": [run.to_dict() for run in self.strategies],
+        }
+
+
 def compare(
     network: Network, strategies: list[tuple[str, str]], plan: DisruptionPlan
-) -> dict[str, Any]:
+) -> Comparison:
     """The same disruption under each strategy (a label and what it runs), side by side."""
-    results = []
-    for label, strategy in strategies:
-        result = disrupt(network, replace(plan, strategy=strategy))
-        results.append(result | {"strategy": label})
-    return {
-        "network": network.name,
-        "nodes": network.node_count,
-        "edges": network.edge_count,
-        "mode": plan.mode,
-        "remove": plan.remove,
-        "ties": plan.ties,
-        "weights": plan.weights,
-        "recovery": plan.recovery.describe(),
-        "measures": {
-            "largest_component": "largest connected component as a share of the intact "
-            "network's largest component",
-            "efficiency": "global efficiency (mean 1/distance over pairs of the original nodes)",
-            **(
-                {
-                    "customer_reach": "share of the deal lines' customers still connected to a "
-                    "deal-line number"
-                }
-                if plan.customers
-                else {}
-            ),
-        },
-        "strategies": results,
-    }
-
-
-def disruption_chart(result: dict[str, Any]) -> str:
-    """An SVG file charting each damage figure per strategy, step by step."""
-    from fortress.reports.svg import line_chart, standalone
-
-    longest = max(result["strategies"], key=lambda r: len(r["steps"]))["steps"]
-    labels = [str(step["removed"]) for step in longest]
-    charts = []
-    for name in result["measures"]:
-        series: dict[str, list[float | None]] = {
-            r["strategy"]: [s[name] for s in r["steps"]] + [None] * (len(longest) - len(r["steps"]))
-            for r in result["strategies"]
-        }
-        title = f"{name.replace('_', ' ')} after each removal ({result['network']})"
-        charts.append(line_chart(title, labels, series))
-    return standalone(charts)
+    results = [
+        replace(disrupt(network, replace(plan, strategy=strategy)), strategy=label)
+        for label, strategy in strategies
+    ]
+    measures = [m for m in DAMAGE_MEASURES if m != "customer_reach" or plan.customers]
+    return Comparison(
+        network=network.name,
+        nodes=network.node_count,
+        edges=network.edge_count,
+        mode=plan.mode,
+        remove=plan.remove,
+        ties=plan.ties,
+        weights=plan.weights,
+        recovery=plan.recovery.describe(),
+        measures={name: DAMAGE_MEASURES[name] for name in measures},
+        strategies=results,
+    )

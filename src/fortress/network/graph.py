@@ -9,14 +9,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
-from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
 
-Combine = Literal["sum", "max", "last"]
-"""How repeated rows for one pair become one edge: their total (the default: calls add
-up), the largest, or the last row read (as networkx's ``Graph`` keeps)."""
+from fortress.sources.networks import Combine, ParsedNetwork
 
 _COMBINED = {"sum": "their sum", "max": "the larger", "last": "the later row's"}
 
@@ -103,6 +100,18 @@ class Network:
         )
 
 
+def with_attributes(network: Network, attributes: dict[str, dict[str, str]]) -> Network:
+    """``network`` with ``attributes`` merged into its nodes' attributes (nodes it does not
+    hold are left out)."""
+    if not attributes:
+        return network
+    merged = {node: dict(values) for node, values in network.attributes.items()}
+    for node in network.nodes:
+        if node in attributes:
+            merged.setdefault(node, {}).update(attributes[node])
+    return replace(network, attributes=merged)
+
+
 def build(
     name: str,
     pairs: list[tuple[str, str, float]],
@@ -141,6 +150,21 @@ def build(
         self_loops=loops,
         notes=notes,
     )
+
+
+def from_parsed(parsed: ParsedNetwork) -> Network:
+    """The network a file gave (``fortress.sources.networks``), with how it was read first
+    in its notes."""
+    network = build(
+        parsed.name,
+        parsed.pairs,
+        directed=parsed.directed,
+        weighted=parsed.weighted,
+        nodes=parsed.nodes,
+        attributes=parsed.attributes,
+        combine=parsed.combine,
+    )
+    return replace(network, notes=(*parsed.notes, *network.notes))
 
 
 def _collapse(

@@ -16,6 +16,7 @@ import networkit as nkit
 import numpy as np
 import pyarrow as pa
 from scipy import sparse
+from scipy.sparse import csgraph
 
 from fortress.network.brokerage import brokerage_roles
 from fortress.network.graph import FloatArray, Network
@@ -61,7 +62,10 @@ def measure(network: Network, options: MeasureOptions | None = None) -> Measures
     exact = network.node_count <= options.exact_up_to
     columns: dict[str, FloatArray] = _degrees(network)
     columns["betweenness"] = betweenness_scores(paths, exact, options)
-    columns["closeness"] = _closeness(paths, exact, options)
+    steps = to_networkit(network.as_unweighted()) if network.weighted else paths
+    columns["closeness"] = _closeness(steps, exact, options)
+    if network.weighted:
+        columns["weighted_closeness"] = _closeness(paths, exact, options)
     columns["eigenvector"] = _eigenvector(network)
     columns["pagerank"] = pagerank_scores(network)
     undirected = network.as_undirected()
@@ -72,6 +76,9 @@ def measure(network: Network, options: MeasureOptions | None = None) -> Measures
     columns["core"] = _cores(hops)
     figures = _graph_figures(network, (undirected, links, hops), columns, options)
     figures["methods"] = _methods(network, exact, options)
+    undefined = _undefined(network, columns)
+    if undefined:
+        figures["not_defined"] = undefined
     if options.communities:
         membership, modularity, count = _communities(links)
         columns["community"] = membership
@@ -178,7 +185,25 @@ def _eigenvector(network: Network) -> FloatArray:
         x = x / (np.linalg.norm(x) or 1.0)
         if np.abs(x - previous).sum() < n * ITERATION_TOLERANCE:
             return np.asarray(x)
+    if not network.directed and n > 2:
+        return _symmetric_eigenvector(incoming)
     return np.full(n, np.nan)
+
+
+def _symmetric_eigenvector(adjacency: sparse.csr_matrix) -> FloatArray:
+    """The dominant eigenvector of a symmetric non-negative matrix by Lanczos (ARPACK),
+    for undirected networks where power iteration settles too slowly (heavy weights make
+    the two largest eigenvalues close): unit length, non-negative; NaN everywhere if the
+    solver fails."""
+    from scipy.sparse.linalg import ArpackError, eigsh
+
+    try:
+        _, vectors = eigsh(adjacency.astype(np.float64), k=1, which="LA", tol=1e-14)
+    except (ArpackError, ValueError):
+        return np.full(adjacency.shape[0], np.nan)
+    x = vectors[:, 0]
+    x = x if x.sum() >= 0 else -x
+    return np.asarray(np.abs(x) / np.linalg.norm(x), dtype=np.float64)
 
 
 def pagerank_scores(network: Network) -> FloatArray:
@@ -352,6 +377,34 @@ def betweenness_centralisation(
     return float(np.sum(scores.max() - scores) / (n - 1))
 
 
+def _undefined(network: Network, columns: dict[str, FloatArray]) -> dict[str, str]:
+    """Why a measure has no value for any node, for each such measure."""
+    reasons = {}
+    if network.node_count and np.all(np.isnan(columns["eigenvector"])):
+        strong = 1
+        if network.directed:
+            adjacency = sparse.csr_matrix(
+                (np.ones(network.edge_count), (network.sources, network.targets)),
+                shape=(network.node_count, network.node_count),
+            )
+            strong, _ = csgraph.connected_components(adjacency, connection="strong")
+        if strong > 1:
+            reasons["eigenvector"] = (
+                f"not defined here: the network is directed and not strongly connected "
+                f"({strong:,} strongly connected parts: not every node reaches every other along "
+                "the direction of the links), "
+                "so it has no single dominant eigenvector and power iteration does not "
+                f"settle in {MAX_ITERATIONS:,} steps; --undirected gives eigenvector "
+                "centrality of the undirected view"
+            )
+        else:
+            reasons["eigenvector"] = (
+                f"not defined here: power iteration did not settle in {MAX_ITERATIONS:,} "
+                "steps (no single dominant eigenvector)"
+            )
+    return reasons
+
+
 def _methods(network: Network, exact: bool, options: MeasureOptions) -> dict[str, str]:
     reading = (
         "weights as tie strength (path length 1/weight)"
@@ -363,7 +416,7 @@ def _methods(network: Network, exact: bool, options: MeasureOptions) -> dict[str
         betweenness = (
             f"exact (Brandes), normalised by (n-1)(n-2){'' if network.directed else '/2'}; {paths}"
         )
-        closeness = f"exact, Wasserman-Faust for disconnected networks, outgoing paths; {paths}"
+        closeness = "exact, Wasserman-Faust for disconnected networks, outgoing paths"
     else:
         betweenness = (
             f"estimated from the shortest paths out of {options.pivots} random source nodes "
@@ -372,11 +425,19 @@ def _methods(network: Network, exact: bool, options: MeasureOptions) -> dict[str
         closeness = (
             f"estimated from the distances to {options.pivots} random nodes (Eppstein and "
             "Wang 2004): share of them reached over mean distance to them, Wasserman-Faust "
-            f"for disconnected networks, outgoing paths; {paths}"
+            "for disconnected networks, outgoing paths"
+        )
+    weighted = {}
+    if network.weighted:
+        weighted["weighted_closeness"] = (
+            f"{closeness}; {paths}: not bounded by 1 (a path of strong ties is shorter than "
+            "one step), so compare it only within one network"
         )
     return {
         "betweenness": betweenness,
-        "closeness": closeness,
+        "closeness": f"{closeness}; hop counts, so between 0 and 1 (1: reaches every other "
+        "node in one step)",
+        **weighted,
         "eigenvector": f"power iteration on A+I to {ITERATION_TOLERANCE} mean change per node, "
         f"unit Euclidean norm, weights as strength{'; in-links' if network.directed else ''}"
         f"; null if it does not converge in {MAX_ITERATIONS} steps",

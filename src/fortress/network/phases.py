@@ -11,6 +11,7 @@ rankings, where leaving the network is the loss of position).
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,80 @@ class Annotations:
 
     actors: dict[str, dict[str, str]] = field(default_factory=dict)
     phases: dict[str, dict[str, str]] = field(default_factory=dict)
+
+
+class OrderError(ValueError):
+    """An ``--order`` that does not name every phase exactly once."""
+
+
+@dataclass(frozen=True)
+class PhaseOrder:
+    """The order in which phases are taken, how it was decided, and a warning when the
+    names did not decide it."""
+
+    names: list[str]
+    how: str
+    warning: str | None = None
+
+    def describe(self) -> str:
+        """One line for people: the order used and why."""
+        return f"phases in order: {', '.join(self.names)} ({self.how})"
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {"phases": self.names, "how": self.how, "warning": self.warning}
+
+
+_NUMBER = re.compile(r"(\d+)")
+
+
+def natural_key(name: str) -> tuple[tuple[int, int | str], ...]:
+    """``phase10`` after ``phase9``: runs of digits compare as numbers, text as text."""
+    return tuple(
+        (0, int(part)) if part.isdigit() else (1, part.lower())
+        for part in _NUMBER.split(name)
+        if part
+    )
+
+
+def natural_order(names: list[str]) -> tuple[list[int], PhaseOrder]:
+    """Positions of ``names`` in natural order, and the order with a warning when the
+    names do not decide it: they differ in more than their numbers (``early``, ``late``),
+    or two of them are the same number (``phase1``, ``phase01``)."""
+    order = sorted(range(len(names)), key=lambda i: (natural_key(names[i]), i))
+    ordered = [names[i] for i in order]
+    skeletons = {_NUMBER.sub("#", name.lower()) for name in names}
+    keys = [natural_key(name) for name in names]
+    decided = len(skeletons) == 1 and "#" in next(iter(skeletons)) and len(set(keys)) == len(keys)
+    if decided:
+        return order, PhaseOrder(ordered, "by the numbers in their names")
+    warning = (
+        f"the names ({', '.join(names)}) do not say an order: they differ in more than "
+        "their numbers, so they were taken in natural (alphabetical, numbers as numbers) "
+        "order; give --order NAME,NAME,... to set it"
+    )
+    return order, PhaseOrder(ordered, "natural order of the names, not decided by them", warning)
+
+
+def given_order(names: list[str], order: list[str]) -> list[int]:
+    """Positions of ``names`` in the order ``order`` names them; every name once."""
+    missing = [name for name in names if name not in order]
+    unknown = [name for name in order if name not in names]
+    repeated = sorted({name for name in order if order.count(name) > 1})
+    if missing or unknown or repeated or len(set(names)) != len(names):
+        problems = []
+        if missing:
+            problems.append(f"it leaves out {', '.join(missing)}")
+        if unknown:
+            problems.append(f"there is no phase {', '.join(unknown)}")
+        if repeated:
+            problems.append(f"it names {', '.join(repeated)} twice")
+        if len(set(names)) != len(names):
+            problems.append("two phases have the same name")
+        raise OrderError(
+            f"--order must name each phase once ({', '.join(names)}): " + "; ".join(problems)
+        )
+    return [names.index(name) for name in order]
 
 
 def read_annotations(path: Path, key: str) -> dict[str, dict[str, str]]:
@@ -56,14 +131,23 @@ def phases(
     annotations: Annotations | None = None,
     *,
     top: int = 5,
+    order: PhaseOrder | None = None,
 ) -> dict[str, Any]:
-    """The investigation over ``networks`` (in phase order)."""
+    """The investigation over ``networks`` (in phase order). Each actor's annotations
+    are its nodes' attributes (as the source gave them, or the deal-line roles of comms
+    data; the latest phase's when they change), with ``annotations.actors`` over them."""
     annotations = annotations or Annotations()
     options = MeasureOptions(communities=False)
     results = [measure(network, options) for network in networks]
-    names = [_phase_name(network) for network in networks]
+    names = [phase_name(network) for network in networks]
     scores = [{row["node"]: row for row in result.nodes} for result in results]
-    actors = _actors(scores, names, annotations)
+    known: dict[str, dict[str, str]] = {}
+    for network in networks:
+        for node, values in network.attributes.items():
+            known.setdefault(node, {}).update(values)
+    for node, values in annotations.actors.items():
+        known.setdefault(node, {}).update(values)
+    actors = _actors(scores, names, Annotations(known, annotations.phases))
     rows = []
     for i, (name, result) in enumerate(zip(names, results, strict=True)):
         present, before = set(scores[i]), set(scores[i - 1]) if i else set()
@@ -95,6 +179,7 @@ def phases(
             }
         )
     return {
+        **({"order": order.to_dict()} if order is not None else {}),
         "phases": rows,
         "actors": actors,
         "absent": "null in each phase's figures; averages given over phases present and over "
@@ -106,7 +191,7 @@ def phases(
     }
 
 
-def _phase_name(network: Network) -> str:
+def phase_name(network: Network) -> str:
     """``file:3`` for a phase column's phase 3; the file's name otherwise."""
     return network.name.rsplit(":", 1)[-1]
 
@@ -151,28 +236,3 @@ def _rank(phase: dict[str, dict[str, Any]], node: str) -> int | None:
         return None
     mine = phase[node]["betweenness"]
     return 1 + sum(1 for row in phase.values() if row["betweenness"] > mine)
-
-
-def phase_chart(result: dict[str, Any], actors: int = 5) -> str:
-    """A standalone SVG page: centralisation per phase, and the betweenness of the
-    ``actors`` most central actors across phases (gaps where absent)."""
-    from fortress.reports.svg import line_chart, standalone
-
-    labels = [row["phase"] for row in result["phases"]]
-    centralisation = line_chart(
-        "Centralisation per phase",
-        labels,
-        {
-            "degree centralisation": [r["degree_centralisation"] for r in result["phases"]],
-            "betweenness centralisation": [
-                r["betweenness_centralisation"] for r in result["phases"]
-            ],
-        },
-    )
-    top = result["actors"][:actors]
-    positions = line_chart(
-        "Betweenness of the most central actors (gaps: absent)",
-        labels,
-        {actor["node"]: actor["series"]["betweenness"] for actor in top},
-    )
-    return standalone([centralisation, positions])

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from fortress.network.comms import LineRoles, comms_network, line_roles
-from fortress.network.disrupt import TIES, DisruptionPlan, compare
-from fortress.network.graph import Network
+from fortress.network.disrupt import TIES, Comparison, DisruptionPlan, compare
+from fortress.network.graph import Network, with_attributes
 from fortress.network.measures import MeasureOptions, Measures, measure
 from fortress.network.phases import read_annotations
 from fortress.network.recovery import PRESETS
@@ -88,15 +88,7 @@ def _check(options: dict[str, Any]) -> None:
         raise DisruptError(f"--weights must be strength or distance, not {options['weights']!r}")
 
 
-def with_attributes(network: Network, attributes: dict[str, dict[str, str]]) -> Network:
-    """``network`` with ``attributes`` merged into its nodes' attributes."""
-    merged = {node: dict(values) for node, values in network.attributes.items()}
-    for node, values in attributes.items():
-        merged.setdefault(node, {}).update(values)
-    return replace(network, attributes=merged)
-
-
-def comms_overview(workspace: Workspace, remove: int = 5) -> tuple[Measures, dict[str, Any]]:
+def comms_overview(workspace: Workspace, remove: int = 5) -> tuple[Measures, Comparison]:
     """The measures of the workspace's comms network (with deal-line roles), and what
     removing up to ``remove`` controllers, runners, or the most connected or most
     between numbers would do to the lines' reach of their customers."""
@@ -108,15 +100,17 @@ def comms_overview(workspace: Workspace, remove: int = 5) -> tuple[Measures, dic
     return measure(network, options), role_disruption(network, roles, remove)
 
 
-def role_disruption(network: Network, roles: LineRoles | None, remove: int) -> dict[str, Any]:
-    """Controllers, runners, the most connected and the most between taken out of
-    ``network`` (which carries the roles), side by side, with the customer reach."""
+def role_disruption(network: Network, roles: LineRoles | None, remove: int) -> Comparison:
+    """The most connected, the most between, controllers and runners taken out of
+    ``network`` (which carries the roles), side by side, with the customer reach. The
+    ranked strategies come first: they run every step (a role may have fewer actors than
+    ``remove``), so a table led by the first strategy has every step."""
     plan = DisruptionPlan(strategy="", remove=remove)
     strategies = [("degree", "degree"), ("betweenness", "betweenness")]
     if roles is not None:
         plan = replace(plan, customers=roles.customers, line_numbers=roles.line_numbers)
         present = {values["role"] for values in roles.roles.values()}
-        strategies = [
+        strategies += [
             (f"role:{role}", f"role:{role}") for role in ("controller", "runner") if role in present
-        ] + strategies
+        ]
     return compare(network, strategies, plan)

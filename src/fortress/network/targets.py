@@ -24,6 +24,8 @@ from fortress.network.measures import MeasureOptions, betweenness_scores
 from fortress.network.nk import to_networkit
 
 ALL_CANDIDATES_UP_TO = 500
+SAME = 1e-12
+"""Fragmentations closer than this are equal."""
 
 
 def fragmentation(undirected: Network, removed: set[int]) -> float:
@@ -75,14 +77,15 @@ def key_players(network: Network, k: int, candidates: int = 100) -> dict[str, An
         name: _describe(network, undirected, members, degree, betweenness)
         for name, members in sets.items()
     }
+    before = fragmentation(undirected, set())
     return {
         "network": network.name,
         "k": k,
-        "fragmentation_before": fragmentation(undirected, set()),
+        "fragmentation_before": before,
         "search": f"greedy swaps from the top {k} by betweenness and by degree over "
         f"{len(pool)} candidates; the better result kept ({swaps} improving swaps)",
         "sets": rows,
-        "trade_off": _trade_off(network, rows, degree, sets),
+        "trade_off": _trade_off(network, rows, degree, sets, before),
     }
 
 
@@ -147,25 +150,40 @@ def _trade_off(
     rows: dict[str, dict[str, Any]],
     degree: np.ndarray,
     sets: dict[str, list[int]],
+    before: float,
 ) -> str:
-    key, central = rows["key_players"], rows["top_betweenness"]
-    only_key = [i for i in sets["key_players"] if i not in sets["top_betweenness"]]
-    only_central = [i for i in sets["top_betweenness"] if i not in sets["key_players"]]
+    """What the three sets' figures say, and nothing they do not: each sentence is
+    chosen by comparing the figures printed in it (to 12 decimals)."""
+    key, central, by_degree = rows["key_players"], rows["top_betweenness"], rows["top_degree"]
+    k = len(sets["key_players"])
     text = (
         f"Removing the key-player set leaves fragmentation {key['fragmentation']:.3f} and a "
         f"largest component of {key['largest_component_share']:.0%} of those remaining; the "
         f"{len(sets['top_betweenness'])} most central by betweenness leave "
         f"{central['fragmentation']:.3f} and {central['largest_component_share']:.0%}, and the "
-        f"top by degree {rows['top_degree']['fragmentation']:.3f}."
+        f"top by degree {by_degree['fragmentation']:.3f} (before any removal: {before:.3f})."
     )
-    if only_key:
-        swapped_in = ", ".join(f"{network.nodes[i]} (degree {degree[i]})" for i in only_key)
-        swapped_out = ", ".join(f"{network.nodes[i]} (degree {degree[i]})" for i in only_central)
-        text += (
-            f" The key-player set takes {swapped_in} instead of {swapped_out}: actors whose "
-            "contacts stay connected to each other without them matter less to the "
-            "structure than those whose removal cuts groups apart, however central."
+    if all(row["fragmentation"] <= before + SAME for row in rows.values()):
+        return text + (
+            f" None of these sets splits the network further: the best set of {k} the "
+            "search found leaves the others as connected as they were."
         )
-    else:
-        text += " Here the most central actors are also the ones that fragment it most."
-    return text
+    only_key = [i for i in sets["key_players"] if i not in sets["top_betweenness"]]
+    only_central = [i for i in sets["top_betweenness"] if i not in sets["key_players"]]
+    if not only_key:
+        return text + (
+            " The most central by betweenness are the key-player set itself: no swap the "
+            "search tried fragments the network more."
+        )
+    swapped_in = ", ".join(f"{network.nodes[i]} (degree {degree[i]})" for i in only_key)
+    swapped_out = ", ".join(f"{network.nodes[i]} (degree {degree[i]})" for i in only_central)
+    text += f" The key-player set takes {swapped_in} instead of {swapped_out}"
+    if key["fragmentation"] > central["fragmentation"] + SAME:
+        return text + (
+            ": actors whose contacts stay connected to each other without them matter less "
+            "to the structure than those whose removal cuts groups apart, however central."
+        )
+    return text + (
+        ", and the two sets fragment the network equally: either serves, and which to "
+        "choose is a matter of what else is known about them."
+    )

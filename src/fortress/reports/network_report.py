@@ -14,11 +14,12 @@ from typing import Any
 
 from markupsafe import Markup
 
-from fortress.network.disrupt import DisruptionPlan, compare, disruption_chart
+from fortress.network.disrupt import DisruptionPlan, compare
 from fortress.network.graph import Network
 from fortress.network.measures import Measures, measure
-from fortress.network.phases import phase_chart, phases
+from fortress.network.phases import PhaseOrder, phases
 from fortress.reports.network_chart import MAX_CHART_NODES, most_connected, node_chart
+from fortress.reports.network_charts import disruption_chart, phase_chart
 from fortress.reports.pages import environment, write_atomically
 from fortress.reports.svg import PALETTE
 from fortress.store.workspace import now_utc
@@ -28,7 +29,9 @@ CENTRAL_ROWS = 15
 OTHER_COMMUNITY = "smaller communities"
 
 
-def render_network_report(networks: list[Network], remove: int = 10) -> str:
+def render_network_report(
+    networks: list[Network], remove: int = 10, order: PhaseOrder | None = None
+) -> str:
     """The page for ``networks`` (phases in order when there are several; the chart, the
     central actors and the disruption are of the last)."""
     latest = networks[-1]
@@ -40,7 +43,7 @@ def render_network_report(networks: list[Network], remove: int = 10) -> str:
     chart = node_chart(shown, chart_rows, colours, f"Who is connected to whom in {latest.name}")
     plan = DisruptionPlan(strategy="degree", remove=max(0, min(remove, latest.node_count - 1)))
     disruption = compare(latest, STRATEGIES, plan)
-    investigation = phases(networks) if len(networks) > 1 else None
+    investigation = phases(networks, order=order) if len(networks) > 1 else None
     return (
         environment()
         .get_template("network.html")
@@ -79,9 +82,11 @@ def _community_colours(result: Measures) -> dict[str, str]:
     return colours
 
 
-def write_network_report(networks: list[Network], out: Path, remove: int = 10) -> dict[str, Any]:
+def write_network_report(
+    networks: list[Network], out: Path, remove: int = 10, order: PhaseOrder | None = None
+) -> dict[str, Any]:
     """Write the page to ``out`` (atomically) and say what it holds."""
-    html = render_network_report(networks, remove)
+    html = render_network_report(networks, remove, order)
     write_atomically(out, html)
     return {
         "file": str(out),

@@ -9,11 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 from fortress.network.comms import NoCommsData, comms_network, line_roles
-from fortress.network.graph import Network
+from fortress.network.graph import Network, with_attributes
 from fortress.network.measures import MeasureOptions, measure
-from fortress.network.service import role_disruption, with_attributes
+from fortress.network.service import role_disruption
 from fortress.reports.network_chart import MAX_CHART_NODES, most_connected, node_chart
-from fortress.reports.svg import line_chart
+from fortress.reports.network_charts import damage_html
 from fortress.store.workspace import Workspace
 
 ROLE_COLOURS = {
@@ -33,7 +33,8 @@ def network_section(workspace: Workspace) -> dict[str, Any] | None:
     roles = line_roles(workspace)
     if roles is None or not roles.roles:
         return None
-    people = _people_network(network, roles.roles)
+    everyone = _people_network(network, roles.roles)
+    people = most_connected(everyone)
     rows = measure(people, MeasureOptions(communities=False)).nodes
     for row in rows:
         row["role"] = roles.roles.get(row["node"], {}).get("role", "")
@@ -47,13 +48,17 @@ def network_section(workspace: Workspace) -> dict[str, Any] | None:
             "Contacts among the lines' numbers, controllers, runners and customers",
         ),
         "central": sorted(rows, key=lambda r: -r["betweenness"])[:10],
-        "nodes": people.node_count,
-        "edges": people.edge_count,
-        "disruption": disruption,
-        "disruption_svg": _reach_chart(disruption),
+        "nodes": everyone.node_count,
+        "edges": everyone.edge_count,
+        "disruption": disruption.to_dict(),
+        "disruption_svg": damage_html(
+            disruption,
+            "customer_reach",
+            "Customers still connected to a deal line, by actors removed",
+        ),
         "note": (
             f"Only the {MAX_CHART_NODES} most connected are drawn."
-            if people.node_count >= MAX_CHART_NODES
+            if everyone.node_count > people.node_count
             else ""
         ),
     }
@@ -61,17 +66,6 @@ def network_section(workspace: Workspace) -> dict[str, Any] | None:
 
 def _people_network(network: Network, roles: dict[str, dict[str, str]]) -> Network:
     """The lines' numbers, controllers, runners and customers and the contacts among
-    them (the most connected ``MAX_CHART_NODES`` when there are more)."""
+    them (undirected)."""
     others = {node for node in network.nodes if node not in roles}
-    return most_connected(with_attributes(network, roles).without(others).as_undirected())
-
-
-def _reach_chart(disruption: dict[str, Any]) -> str:
-    strategies = disruption["strategies"]
-    labels = [
-        str(step["removed"]) for step in max(strategies, key=lambda s: len(s["steps"]))["steps"]
-    ]
-    series: dict[str, list[float | None]] = {
-        s["strategy"]: [step.get("customer_reach") for step in s["steps"]] for s in strategies
-    }
-    return line_chart("Customers still connected to a deal line, by actors removed", labels, series)
+    return with_attributes(network, roles).without(others).as_undirected()

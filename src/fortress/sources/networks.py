@@ -2,10 +2,13 @@
 (CSV or TSV, with an optional phase column), GraphML, and JSON graphs (NDJSON node and
 edge lines as in the ROXANNE collection, or networkx node-link JSON).
 
-The format is told by the file's extension and content (``read_networks(..., fmt=...)``
+The format is told by the file's extension and content (``parse_networks(..., fmt=...)``
 overrides it). Every problem is a :class:`~fortress.sources.tabular.FileProblem` naming
 the file and, where there is one, the row and column; nothing is guessed silently: how a
 file was read (directed or not, weighted or not, rows merged) is in each network's notes.
+
+A source knows formats, not analyses: it returns :class:`ParsedNetwork`, plain rows as the
+file gives them; ``fortress.network.sources`` builds the graph from them.
 """
 
 from __future__ import annotations
@@ -15,13 +18,16 @@ import io
 import json
 import math
 from collections.abc import Iterator
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 from xml.etree import ElementTree
 
-from fortress.network.graph import Combine, Network, build
 from fortress.sources.tabular import FileProblem, refuse_binary
+
+Combine = Literal["sum", "max", "last"]
+"""How repeated rows for one pair become one edge: their total (the default: calls add
+up), the largest, or the last row read (as networkx's ``Graph`` keeps)."""
 
 Format = Literal["auto", "matrix", "edges", "graphml", "json"]
 FORMATS: tuple[str, ...] = ("auto", "matrix", "edges", "graphml", "json")
@@ -32,7 +38,25 @@ WEIGHT_NAMES = ("weight", "w", "calls", "count", "value")
 PHASE_NAMES = ("phase", "period", "window", "time", "wave")
 
 
-def read_networks(path: Path, fmt: Format = "auto", combine: Combine = "sum") -> list[Network]:
+@dataclass(frozen=True)
+class ParsedNetwork:
+    """One network as a file gives it: (source, target, weight) rows in file order, the
+    nodes in order (isolates included), node attributes, and how the file was read."""
+
+    name: str
+    directed: bool
+    weighted: bool
+    pairs: list[tuple[str, str, float]]
+    nodes: list[str] = field(default_factory=list)
+    attributes: dict[str, dict[str, str]] = field(default_factory=dict)
+    combine: Combine = "sum"
+    """How repeated rows for one pair are to be combined."""
+    notes: tuple[str, ...] = ()
+
+
+def parse_networks(
+    path: Path, fmt: Format = "auto", combine: Combine = "sum"
+) -> list[ParsedNetwork]:
     """The network(s) in ``path``: one, or one per phase of an edge list with a phase
     column. Raises :class:`FileProblem` for anything it cannot read."""
     text = _read_text(path)
@@ -99,7 +123,7 @@ def _looks_like_matrix(rows: list[list[str]]) -> bool:
     return len(header) >= 2 and len(header) == len(firsts) and set(header) == set(firsts)
 
 
-def _matrix(path: Path, rows: list[list[str]]) -> Network:
+def _matrix(path: Path, rows: list[list[str]]) -> ParsedNetwork:
     labels = rows[0][1:]
     body = rows[1:]
     if len(set(labels)) != len(labels):
@@ -126,7 +150,9 @@ def _matrix(path: Path, rows: list[list[str]]) -> Network:
     symmetric = all(values.get((t, s)) == w for (s, t), w in values.items())
     binary = all(w == 1 for w in values.values())
     pairs = [(s, t, w) for (s, t), w in values.items() if not symmetric or s <= t]
-    network = build(path.stem, pairs, directed=not symmetric, weighted=not binary, nodes=labels)
+    network = ParsedNetwork(
+        path.stem, directed=not symmetric, weighted=not binary, pairs=pairs, nodes=labels
+    )
     how = (
         "square matrix; symmetric, so read as undirected"
         if symmetric
@@ -148,7 +174,7 @@ def _number(path: Path, cell: str, row: int, column: str) -> float:
     return value
 
 
-def _edge_list(path: Path, rows: list[list[str]], combine: Combine) -> list[Network]:
+def _edge_list(path: Path, rows: list[list[str]], combine: Combine) -> list[ParsedNetwork]:
     columns, body, first_row = _edge_columns(path, rows)
     source, target = columns["source"], columns["target"]
     weight, phase = columns.get("weight"), columns.get("phase")
@@ -171,7 +197,9 @@ def _edge_list(path: Path, rows: list[list[str]], combine: Combine) -> list[Netw
     networks = []
     for name, pairs in _phase_order(by_phase):
         label = f"{path.stem}:{name}" if phase is not None else path.stem
-        network = build(label, pairs, directed=True, weighted=weight is not None, combine=combine)
+        network = ParsedNetwork(
+            label, directed=True, weighted=weight is not None, pairs=pairs, combine=combine
+        )
         networks.append(_noted(network, how))
     return networks
 
@@ -221,7 +249,7 @@ def _phase_order(by_phase: dict[str, Any]) -> Iterator[tuple[str, Any]]:
         yield name, by_phase[name]
 
 
-def _graphml(path: Path) -> Network:
+def _graphml(path: Path) -> ParsedNetwork:
     import networkx as nx
 
     try:
@@ -231,7 +259,7 @@ def _graphml(path: Path) -> Network:
     return _from_networkx(path, graph, "GraphML")
 
 
-def _json_graph(path: Path, text: str) -> Network:
+def _json_graph(path: Path, text: str) -> ParsedNetwork:
     """A node-link JSON document, or else NDJSON node and edge lines."""
     body = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
     try:
@@ -243,7 +271,7 @@ def _json_graph(path: Path, text: str) -> Network:
     return _ndjson(path, text)
 
 
-def _node_link(path: Path, data: dict[str, Any]) -> Network:
+def _node_link(path: Path, data: dict[str, Any]) -> ParsedNetwork:
     import networkx as nx
 
     key = "links" if "links" in data else "edges"
@@ -254,7 +282,7 @@ def _node_link(path: Path, data: dict[str, Any]) -> Network:
     return _from_networkx(path, graph, "node-link JSON")
 
 
-def _ndjson(path: Path, text: str) -> Network:
+def _ndjson(path: Path, text: str) -> ParsedNetwork:
     nodes: list[str] = []
     attributes: dict[str, dict[str, str]] = {}
     pairs: list[tuple[str, str, float]] = []
@@ -284,13 +312,13 @@ def _ndjson(path: Path, text: str) -> Network:
             raise FileProblem(
                 path, "expected a node (type, id) or an edge (type, source, target)", row=number
             )
-    network = build(
-        path.stem, pairs, directed=True, weighted=weighted, nodes=nodes, attributes=attributes
+    network = ParsedNetwork(
+        path.stem, True, weighted, pairs=pairs, nodes=nodes, attributes=attributes
     )
     return _noted(network, "NDJSON nodes and edges; read as directed (source to target)")
 
 
-def _from_networkx(path: Path, graph: Any, what: str) -> Network:
+def _from_networkx(path: Path, graph: Any, what: str) -> ParsedNetwork:
     weights = [d.get("weight") for _, _, d in graph.edges(data=True)]
     weighted = any(w is not None for w in weights)
     pairs = [(str(u), str(v), float(d.get("weight", 1.0))) for u, v, d in graph.edges(data=True)]
@@ -299,11 +327,11 @@ def _from_networkx(path: Path, graph: Any, what: str) -> Network:
         for n, d in graph.nodes(data=True)
     }
     directed = bool(graph.is_directed())
-    network = build(
+    network = ParsedNetwork(
         path.stem,
-        pairs,
         directed=directed,
         weighted=weighted,
+        pairs=pairs,
         nodes=[str(n) for n in graph.nodes()],
         attributes=attributes,
     )
@@ -311,5 +339,5 @@ def _from_networkx(path: Path, graph: Any, what: str) -> Network:
     return _noted(network, how + ("" if weighted else "; no weights, so unweighted"))
 
 
-def _noted(network: Network, how: str) -> Network:
+def _noted(network: ParsedNetwork, how: str) -> ParsedNetwork:
     return replace(network, notes=(how, *network.notes))
