@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -186,3 +187,30 @@ def test_a_table_older_than_release1_is_refused_and_left_alone(tmp_path: Path) -
         assert not sa.inspect(connection).has_table(schema.VERSION_TABLE)
         assert connection.scalar(sa.text("SELECT value FROM workspace_info")) == "1"
     engine.dispose()
+
+
+OPEN = (
+    "import sys; from pathlib import Path; from fortress.store.workspace import Workspace; "
+    "Workspace.open(Path(sys.argv[1]), database_url=sys.argv[2] or None)"
+)
+
+
+def test_processes_opening_a_new_workspace_at_once_migrate_it_once(
+    tmp_path: Path, database_url: str | None
+) -> None:
+    root = tmp_path / "ws"
+    openers = [
+        subprocess.Popen(
+            [sys.executable, "-c", OPEN, str(root), database_url or ""], stderr=subprocess.PIPE
+        )
+        for _ in range(4)
+    ]
+    errors = [opener.communicate()[1].decode() for opener in openers]
+    assert [opener.returncode for opener in openers] == [0, 0, 0, 0], errors
+    workspace = Workspace.open(root, database_url=database_url, create=False)
+    with workspace.engine.connect() as connection:
+        versions = connection.execute(sa.text(f"SELECT * FROM {schema.VERSION_TABLE}")).all()
+        infos = connection.execute(sa.text("SELECT key FROM workspace_info")).scalars().all()
+    workspace.engine.dispose()
+    assert versions == [(schema.head_revision(),)]
+    assert sorted(infos) == ["created_at", "schema_version"]

@@ -32,7 +32,17 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, create_engine, event, insert, inspect, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    create_engine,
+    event,
+    insert,
+    inspect,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.pool import NullPool
 
 from fortress.store.models import WorkspaceInfo
@@ -41,6 +51,9 @@ VERSION_TABLE: Final = "workspace_alembic_version"
 MIGRATIONS: Final = Path(__file__).with_name("migrations")
 SCHEMA_VERSION: Final = "2"
 """``workspace_info.schema_version`` of a workspace whose tables Alembic manages."""
+PG_LOCK: Final = 0x466F_5753
+"""PostgreSQL advisory lock held while the workspace tables migrate (the folder's lock only
+serialises processes that share the folder)."""
 RELEASE1_SCHEMA_VERSION: Final = "1"
 """``schema_version`` of a workspace made by release 1 (``create_all``, no migrations)."""
 
@@ -179,6 +192,8 @@ def bring_to_head(
     migrating = _migration_engine(engine)
     try:
         with lock(), migrating.begin() as connection:
+            if connection.dialect.name == "postgresql":  # openers on other machines too
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PG_LOCK})
             if needs_upgrade(state(connection), create=create, where=where):
                 upgrade(connection)
     finally:

@@ -51,7 +51,7 @@ class NotAWorkspace(WorkspaceError):
     """The folder is not a workspace (and the caller did not ask to create one)."""
 
     def __init__(self, root: Path, nearest: Path | None, reason: str) -> None:
-        self.root, self.nearest = root, nearest
+        self.root, self.nearest, self.reason = root, nearest, reason
         hint = f"; the nearest workspace is {nearest}" if nearest is not None else ""
         super().__init__(f"{root} {reason}{hint}")
 
@@ -118,11 +118,11 @@ class Workspace:
         root = root.expanduser().resolve()
         if root.exists() and not root.is_dir():
             raise WorkspaceError(f"{root} exists and is not a directory")
+        engine = _engine(database_url or f"sqlite:///{root / RECORDS}")  # connects lazily
         if not create:
             _check_exists(root, own_database=database_url is None)
         for sub in ("events", "rejects", "tmp"):
             (root / sub).mkdir(parents=True, exist_ok=True)
-        engine = _engine(database_url or f"sqlite:///{root / RECORDS}")
         workspace = cls(root, engine)
         try:
             schema.bring_to_head(engine, create=create, lock=workspace.write_lock)
