@@ -1,6 +1,7 @@
 """Schemathesis against the server's own OpenAPI document: valid and malformed requests to
 every operation, signed in as a supervisor (who may call most of them) and as nobody; no
-answer may be a server error or carry a stack trace."""
+answer may be a server error or carry a stack trace, and every answer must match the schema
+the document gives for its status (successes and error answers alike)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis.checks import not_a_server_error
 from schemathesis.generation.modes import GenerationMode
+from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from fortress.casework import users
 from fortress.casework.db import migrate
@@ -57,7 +59,10 @@ def test_no_input_makes_a_server_error(served: dict[str, Any], mode: GenerationM
                   suppress_health_check=list(HealthCheck))  # fmt: skip
         def no_server_error(case: Any) -> None:
             for headers in (served["headers"], {}):
-                case.call_and_validate(headers=headers, checks=[not_a_server_error, no_stack_trace])
+                case.call_and_validate(
+                    headers=headers,
+                    checks=[not_a_server_error, no_stack_trace, response_schema_conformance],
+                )
 
         try:
             no_server_error()

@@ -29,7 +29,7 @@ WEEK = [  # the seed's week of action, as officers would record it over the week
     {"kind": "weapon_seizure", "label": "knife", "count": 11},
     {"kind": "weapon_seizure", "label": "firearm", "count": 3},
     {"kind": "phone_seizure", "count": 93},
-    {"kind": "phone_seizure", "imei": "353456789012345", "number": "+447700900123"},
+    {"kind": "phone_seizure", "imei": "353456789012348", "number": "+447700900123"},
     {"kind": "stop_search", "label": "arrest", "count": 44, "age_band": "18-24"},
     {"kind": "stop_search", "label": "no further action", "count": 190, "age_band": "10-17"},
     {"kind": "stop_search", "label": "no further action", "count": 10},
@@ -96,7 +96,8 @@ def test_an_operation_without_results_says_so(client: TestClient) -> None:
         ({"kind": "cash_seizure", "pounds": "lots"}, "must be a number"),
         ({"kind": "arrest", "on": "2025-04-01"}, "outside the operation"),
         ({"kind": "arrest", "count": 0}, "count"),
-        ({"kind": "phone_seizure", "imei": "12ab"}, "imei"),
+        ({"kind": "phone_seizure", "imei": "12ab"}, "an IMEI is 14 to 16 digits"),
+        ({"kind": "phone_seizure", "imei": "353456789012345"}, "(Luhn)"),
         ({"kind": "stop_search", "label": "arrest", "age_band": "teen"}, "age band"),
         ({"kind": "arrest", "age_band": "18-24"}, "age band belongs to a stop-search"),
     ],
@@ -149,9 +150,9 @@ def test_seized_phones_are_found_in_the_comms_data(casework: Workspace, demo_wor
 def test_without_comms_data_the_phones_are_listed_as_recorded(client: TestClient) -> None:
     officer = sign_in(client, "officer")
     client.post("/api/v1/operations/1/results", json={"kind": "phone_seizure",
-                "imei": "353456789012345"}, headers=officer)  # fmt: skip
+                "imei": "353456789012348"}, headers=officer)  # fmt: skip
     found = client.get("/api/v1/operations/1/phones", headers=officer).json()
     assert found["comms"] == "not available"
     assert [(p["imei"], p["line_id"], p["handsets"]) for p in found["seized"]] == [
-        ("353456789012345", None, None)
+        ("353456789012348", None, None)
     ]

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Final
 
+from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -23,7 +24,7 @@ from fortress.casework.models import (
     Person,
     PublicReport,
 )
-from fortress.model.values import Msisdn
+from fortress.model.values import Msisdn, ValueProblem, Vrm, checked
 from fortress.store.workspace import now_utc
 
 GRADES: Final = {
@@ -38,8 +39,8 @@ handling P (lawful sharing permitted) or C (permitted with conditions, which are
 
 ENTITY_TYPES: Final = ("phone", "imei", "person", "address", "vehicle", "line")
 MAX_TEXT: Final = 20_000
-_IMEI = re.compile(r"^\d{14,16}$")
-_VEHICLE = re.compile(r"^[A-Z0-9]{1,8}$")
+_PLATE_SEPARATORS = re.compile(r"[\s\-.]")
+_PLATE = re.compile(r"^[A-Z0-9]{1,10}$")
 
 
 class IntelligenceProblem(ValueError):
@@ -84,31 +85,45 @@ def needs_supervisor(item: Intelligence) -> bool:
 
 def normalise_link(session: Session, entity_type: str, value: str) -> str:
     """A link's value in the form searches compare: phone numbers and lines in E.164,
-    vehicles without spaces in capitals, addresses single-spaced in capitals, people as a
-    casework person's id."""
+    IMEIs as their digits, vehicles in capitals without spaces, addresses single-spaced in
+    capitals, people as a casework person's id."""
+    return _link(session, entity_type, value)[0]
+
+
+def _link(session: Session, entity_type: str, value: str) -> tuple[str, str | None]:
+    """The normalised value and, for a value kept as given, the registry's flag.
+
+    Phone numbers and IMEIs are cleaned by the value registry and refused when it flags
+    them (an IMEI failing its Luhn check is a slip to correct, refused with the same
+    reason everywhere it is typed). A registration in no UK format (a foreign or partial
+    plate, itself intelligence) is kept, folded like one, with the registry's flag."""
     raw = " ".join(str(value).split())
     if entity_type in ("phone", "line"):
         cleaned = Msisdn().clean(raw)
         if cleaned.flag or not cleaned.value:
             raise IntelligenceProblem(f"{raw!r} is not a phone number ({cleaned.flag})")
-        return cleaned.value
+        return cleaned.value, None
     if entity_type == "imei":
-        if not _IMEI.match(raw):
-            raise IntelligenceProblem(f"an IMEI is 14 to 16 digits, not {raw!r}")
-        return raw
+        try:
+            return checked("imei", raw), None
+        except ValueProblem as exc:
+            raise IntelligenceProblem(str(exc)) from exc
     if entity_type == "vehicle":
-        plate = raw.replace(" ", "").upper()
-        if not _VEHICLE.match(plate):
+        cleaned = Vrm().clean(raw)
+        if cleaned.flag is None and cleaned.value:
+            return cleaned.value, None
+        plate = _PLATE_SEPARATORS.sub("", raw).upper()
+        if not _PLATE.match(plate):
             raise IntelligenceProblem(f"{raw!r} is not a vehicle registration")
-        return plate
+        return plate, cleaned.flag
     if entity_type == "address":
         if not 3 <= len(raw) <= 300:
             raise IntelligenceProblem("an address is 3 to 300 characters")
-        return raw.upper()
+        return raw.upper(), None
     if entity_type == "person":
         if not raw.isdigit() or session.get(Person, int(raw)) is None:
             raise IntelligenceProblem(f"no casework person {raw!r} (link people by their id)")
-        return str(int(raw))
+        return str(int(raw)), None
     raise IntelligenceProblem(f"unknown link type {entity_type!r}: use {', '.join(ENTITY_TYPES)}")
 
 
@@ -126,7 +141,7 @@ def create(
     if not 1 <= len(text) <= MAX_TEXT:
         raise IntelligenceProblem(f"the report's text is 1 to {MAX_TEXT:,} characters")
     check_grade(grade)
-    normalised = sorted({(kind, normalise_link(session, kind, value)) for kind, value in links})
+    normalised = sorted({(kind, *_link(session, kind, value)) for kind, value in links})
     conditions = (grade.conditions or "").strip() or None
     item = Intelligence(
         text=text, grading_model=grade.model, source_evaluation=grade.source_evaluation,
@@ -137,8 +152,8 @@ def create(
     session.add(item)
     session.flush()
     session.add_all(
-        IntelligenceLink(intelligence_id=item.id, entity_type=kind, value=value)
-        for kind, value in normalised
+        IntelligenceLink(intelligence_id=item.id, entity_type=kind, value=value, flag=flag)
+        for kind, value, flag in normalised
     )
     retention.schedule(session, "intelligence", item.id, item.recorded_at.date())
     audit.record(session, actor, "collection", "intelligence", [item.id])
@@ -177,9 +192,40 @@ def search(
     return found
 
 
-def links_of(session: Session, ids: Iterable[int]) -> dict[int, list[dict[str, str]]]:
+class LinkView(BaseModel):
+    """What a report is about, normalised; ``flag`` says why a value is kept as given."""
+
+    type: str
+    value: str
+    flag: str | None = None
+
+
+class GradeView(BaseModel):
+    """A grade as given, in its own model."""
+
+    model: str
+    source_evaluation: str
+    assessment: str
+    handling_code: str
+    conditions: str | None
+
+
+class IntelligenceView(BaseModel):
+    """A report as the API, the CLI and exports show it."""
+
+    id: int
+    text: str
+    grade: GradeView
+    grade_label: str
+    links: list[LinkView]
+    public_report_id: int | None
+    recorded_by: str
+    recorded_at: str
+
+
+def links_of(session: Session, ids: Iterable[int]) -> dict[int, list[LinkView]]:
     """Each report's links, by report id."""
-    found: dict[int, list[dict[str, str]]] = defaultdict(list)
+    found: dict[int, list[LinkView]] = defaultdict(list)
     wanted = list(ids)
     if wanted:
         rows = session.scalars(
@@ -188,28 +234,35 @@ def links_of(session: Session, ids: Iterable[int]) -> dict[int, list[dict[str, s
             .order_by(IntelligenceLink.id)
         )
         for link in rows:
-            found[link.intelligence_id].append({"type": link.entity_type, "value": link.value})
+            found[link.intelligence_id].append(
+                LinkView(type=link.entity_type, value=link.value, flag=link.flag)
+            )
     return found
 
 
-def as_dict(item: Intelligence, links: list[dict[str, str]]) -> dict[str, Any]:
-    """A report as the API shows it."""
-    return {
-        "id": item.id,
-        "text": item.text,
-        "grade": {
-            "model": item.grading_model,
-            "source_evaluation": item.source_evaluation,
-            "assessment": item.assessment,
-            "handling_code": item.handling_code,
-            "conditions": item.handling_conditions,
-        },
-        "grade_label": grade_label(item),
-        "links": links,
-        "public_report_id": item.public_report_id,
-        "recorded_by": item.recorded_by,
-        "recorded_at": item.recorded_at.isoformat(timespec="seconds"),
-    }
+def views(*, session: Session, items: Sequence[Intelligence]) -> list[IntelligenceView]:
+    """The reports as they are shown, with their links."""
+    links = links_of(session, [i.id for i in items])
+    return [_view(item, links.get(item.id, [])) for item in items]
+
+
+def _view(item: Intelligence, links: list[LinkView]) -> IntelligenceView:
+    return IntelligenceView(
+        id=item.id,
+        text=item.text,
+        grade=GradeView(
+            model=item.grading_model,
+            source_evaluation=item.source_evaluation,
+            assessment=item.assessment,
+            handling_code=item.handling_code,
+            conditions=item.handling_conditions,
+        ),
+        grade_label=grade_label(item),
+        links=links,
+        public_report_id=item.public_report_id,
+        recorded_by=item.recorded_by,
+        recorded_at=item.recorded_at.isoformat(timespec="seconds"),
+    )
 
 
 def grade_label(item: Intelligence) -> str:
@@ -284,21 +337,40 @@ def decide(
     return disclosure
 
 
-def disclosure_as_dict(disclosure: Disclosure) -> dict[str, Any]:
+class DisclosureView(BaseModel):
     """A disclosure's request and decision (without the report's content)."""
-    return {
-        "id": disclosure.id,
-        "intelligence_id": disclosure.intelligence_id,
-        "recipient": disclosure.recipient,
-        "purpose": disclosure.purpose,
-        "requested_by": disclosure.requested_by,
-        "status": disclosure.status,
-        "decided_by": disclosure.decided_by,
-        "reason": disclosure.reason,
-    }
+
+    id: int
+    intelligence_id: int
+    recipient: str
+    purpose: str
+    requested_by: str
+    status: str
+    decided_by: str | None
+    reason: str | None
 
 
-def package(session: Session, disclosure: Disclosure, *, actor: str) -> dict[str, Any]:
+class DisclosurePackage(DisclosureView):
+    """What goes to the recipient of an approved disclosure."""
+
+    intelligence: IntelligenceView
+
+
+def disclosure_view(*, disclosure: Disclosure) -> DisclosureView:
+    """A disclosure as it is shown."""
+    return DisclosureView(
+        id=disclosure.id,
+        intelligence_id=disclosure.intelligence_id,
+        recipient=disclosure.recipient,
+        purpose=disclosure.purpose,
+        requested_by=disclosure.requested_by,
+        status=disclosure.status,
+        decided_by=disclosure.decided_by,
+        reason=disclosure.reason,
+    )
+
+
+def package(*, session: Session, disclosure: Disclosure, actor: str) -> DisclosurePackage:
     """What goes to the recipient of an approved disclosure: the report with its grade and
     handling conditions (audited as a disclosure, with the recipient)."""
     if disclosure.status != "approved":
@@ -310,6 +382,7 @@ def package(session: Session, disclosure: Disclosure, *, actor: str) -> dict[str
         raise LookupError(f"intelligence {disclosure.intelligence_id} was disposed of")
     audit.record(session, actor, "disclosure", "intelligence", [item.id],
                  recipient=disclosure.recipient)  # fmt: skip
-    found = disclosure_as_dict(disclosure)
-    found["intelligence"] = as_dict(item, links_of(session, [item.id])[item.id])
-    return found
+    shown = disclosure_view(disclosure=disclosure)
+    return DisclosurePackage(
+        **shown.model_dump(), intelligence=views(session=session, items=[item])[0]
+    )

@@ -152,6 +152,8 @@ class IntelligenceLink(CaseworkBase):
     intelligence_id: Mapped[int] = mapped_column(ForeignKey("casework_intelligence.id"), index=True)
     entity_type: Mapped[str] = mapped_column(String(16))
     value: Mapped[str] = mapped_column(String(300))
+    flag: Mapped[str | None] = mapped_column(String(32))
+    """Why the value is kept as given (``model.values``' flag), e.g. a foreign plate."""
 
 
 class Disclosure(CaseworkBase):

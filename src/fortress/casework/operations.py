@@ -11,14 +11,16 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Any, Final
+from typing import Final
 
+from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fortress.casework import audit
 from fortress.casework.models import Operation, OperationResult
 from fortress.comms.lines import as_number
+from fortress.model.values import ValueProblem, checked
 from fortress.store.workspace import now_utc
 
 KINDS: Final = {  # kind -> (what it needs beyond a count, verb, one, many)
@@ -111,6 +113,10 @@ def record_result(
         )
     if not 1 <= given.count <= 100_000:
         raise OperationProblem("count is a whole number from 1 to 100,000")
+    try:  # the registry's rule, refused with its reason wherever an IMEI is typed
+        imei = checked("imei", given.imei) if given.imei else None
+    except ValueProblem as exc:
+        raise OperationProblem(str(exc)) from exc
     on = given.on or operation.starts_on
     if not operation.starts_on <= on <= operation.ends_on:
         raise OperationProblem(
@@ -121,7 +127,7 @@ def record_result(
         label=(given.label or "").strip()[:100] or None,
         milligrams=_exact(given.grams, 1000, "grams") if given.grams else None,
         pence=_exact(given.pounds, 100, "pounds") if given.pounds else None,
-        imei=given.imei, number=as_number(given.number) if given.number else None,
+        imei=imei, number=as_number(given.number) if given.number else None,
         age_band=given.age_band, recorded_on=on, recorded_by=actor,
     )  # fmt: skip
     session.add(result)
@@ -145,7 +151,28 @@ def _exact(text: str, scale: int, unit: str) -> int:
     return int(scaled)
 
 
-def summary(session: Session, operation: Operation, *, actor: str) -> dict[str, Any]:
+class OperationBrief(BaseModel):
+    """Which operation a summary is of."""
+
+    id: int
+    name: str
+    starts_on: date
+    ends_on: date
+
+
+class OperationSummary(BaseModel):
+    """An operation's totals and the paragraph for the press."""
+
+    operation: OperationBrief
+    totals: dict[str, int]
+    drugs_grams: dict[str, str]
+    cash: str
+    records: int
+    by_label: dict[str, dict[str, int]]
+    paragraph: str
+
+
+def summary(*, session: Session, operation: Operation, actor: str) -> OperationSummary:
     """Totals by kind, drug weights by drug, cash to the penny, counts by label within a
     kind (stop-search outcomes and age bands, order types, weapon types, partners,
     referral destinations), and the paragraph."""
@@ -167,23 +194,16 @@ def summary(session: Session, operation: Operation, *, actor: str) -> dict[str, 
             drugs[(r.label or "unknown drug").lower()] += r.milligrams * r.count
         if r.kind == "cash_seizure" and r.pence:
             pence += r.pence * r.count
-    found = {
-        "operation": {
-            "id": operation.id,
-            "name": operation.name,
-            "starts_on": operation.starts_on.isoformat(),
-            "ends_on": operation.ends_on.isoformat(),
-        },
-        "totals": dict(totals),
-        "drugs_grams": {drug: _grams(mg) for drug, mg in sorted(drugs.items())},
-        "cash": f"£{pence // 100:,}.{pence % 100:02d}",
-        "records": len(results),
-        "by_label": {
-            kind: dict(sorted(counts.items())) for kind, counts in sorted(details.items())
-        },
-    }
-    found["paragraph"] = _paragraph(operation, totals, drugs, pence)
-    return found
+    return OperationSummary(
+        operation=OperationBrief(id=operation.id, name=operation.name,
+                                 starts_on=operation.starts_on, ends_on=operation.ends_on),
+        totals=dict(totals),
+        drugs_grams={drug: _grams(mg) for drug, mg in sorted(drugs.items())},
+        cash=f"£{pence // 100:,}.{pence % 100:02d}",
+        records=len(results),
+        by_label={kind: dict(sorted(counts.items())) for kind, counts in sorted(details.items())},
+        paragraph=_paragraph(operation, totals, drugs, pence),
+    )  # fmt: skip
 
 
 def _grams(milligrams: int) -> str:

@@ -5,8 +5,9 @@ together is audited as a combination."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Literal
 
+from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -16,10 +17,45 @@ from fortress.comms.lines import NoDetection, identity_history, latest_run
 from fortress.store.models import ScoredNumber
 from fortress.store.workspace import Workspace
 
+CommsState = Literal["not available", "workspace", "no deal-line detection has been run"]
+
+
+class Sighting(BaseModel):
+    """A number seen in a handset: first and last time (UTC) and how many events."""
+
+    number: str
+    imei: str
+    first_utc: str
+    last_utc: str
+    events: int
+
+
+class SeizedPhone(BaseModel):
+    """One identified seized phone and what the comms data says about it (``None``: no
+    comms data to look in)."""
+
+    result_id: int
+    number: str | None
+    imei: str | None
+    line_id: str | None
+    handsets: list[Sighting] | None
+    numbers_in_handset: list[Sighting] | None
+
+
+class SeizedPhones(BaseModel):
+    """An operation's seized phones against the comms data."""
+
+    operation_id: int
+    phones: int
+    identified: int
+    comms: CommsState
+    run_id: str | None
+    seized: list[SeizedPhone]
+
 
 def seized_phones(
-    session: Session, operation: Operation, comms: Workspace | None, *, actor: str
-) -> dict[str, Any]:
+    *, session: Session, operation: Operation, comms: Workspace | None, actor: str
+) -> SeizedPhones:
     """The operation's seized phones, each with what the comms data says about it."""
     seized = list(
         session.scalars(
@@ -30,35 +66,39 @@ def seized_phones(
         )
     )
     identified = [r for r in seized if r.number or r.imei]
-    found: dict[str, Any] = {
-        "operation_id": operation.id,
-        "phones": sum(r.count for r in seized),
-        "identified": len(identified),
-        "comms": "not available" if comms is None else "workspace",
-        "run_id": None,
-        "seized": [],
-    }
+    found = SeizedPhones(
+        operation_id=operation.id,
+        phones=sum(r.count for r in seized),
+        identified=len(identified),
+        comms="not available" if comms is None else "workspace",
+        run_id=None,
+        seized=[],
+    )
     lines = _lines_of(comms, [r.number for r in identified if r.number], found)
     for result in identified:
-        found["seized"].append({
-            "result_id": result.id, "number": result.number, "imei": result.imei,
-            "line_id": lines.get(result.number or ""),
-            "handsets": _history(comms, result.number),
-            "numbers_in_handset": _history(comms, result.imei),
-        })  # fmt: skip
+        found.seized.append(
+            SeizedPhone(
+                result_id=result.id,
+                number=result.number,
+                imei=result.imei,
+                line_id=lines.get(result.number or ""),
+                handsets=_history(comms, result.number),
+                numbers_in_handset=_history(comms, result.imei),
+            )
+        )
     audit.record(session, actor, "combination", "operation_result", [r.id for r in identified])
     return found
 
 
-def _lines_of(comms: Workspace | None, numbers: list[str], found: dict[str, Any]) -> dict[str, str]:
+def _lines_of(comms: Workspace | None, numbers: list[str], found: SeizedPhones) -> dict[str, str]:
     if comms is None or not numbers:
         return {}
     try:
         run = latest_run(comms)
     except NoDetection:
-        found["comms"] = "no deal-line detection has been run"
+        found.comms = "no deal-line detection has been run"
         return {}
-    found["run_id"] = run.id
+    found.run_id = run.id
     with comms.sessions() as records:
         rows = records.scalars(
             select(ScoredNumber)
@@ -68,11 +108,11 @@ def _lines_of(comms: Workspace | None, numbers: list[str], found: dict[str, Any]
         return {row.number: row.line_id for row in rows if row.line_id}
 
 
-def _history(comms: Workspace | None, value: str | None) -> list[dict[str, Any]] | None:
+def _history(comms: Workspace | None, value: str | None) -> list[Sighting] | None:
     if comms is None or not value:
         return None
     try:
         shown = identity_history(comms, value)
     except NoDetection:  # no comms events in the workspace
         return None
-    return list(shown.get("handsets", shown.get("numbers", [])))
+    return [Sighting.model_validate(row) for row in shown.get("handsets", shown.get("numbers", []))]

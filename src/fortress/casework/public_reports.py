@@ -15,8 +15,10 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass
+from datetime import date
 from typing import Final
 
+from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -92,6 +94,30 @@ def awaiting_triage(session: Session, *, actor: str) -> list[PublicReport]:
     )
     audit.record(session, actor, "consultation", "public_report", [r.id for r in waiting])
     return waiting
+
+
+class TriageItem(BaseModel):
+    """A report awaiting triage, as analysts see it (with the contact details given)."""
+
+    id: int
+    category: str
+    description: str
+    location: str | None
+    contact_name: str | None
+    contact_phone: str | None
+    contact_email: str | None
+    received_on: date
+
+
+def triage_queue(*, session: Session, actor: str) -> list[TriageItem]:
+    """``awaiting_triage`` as it is shown."""
+    return [
+        TriageItem(id=r.id, category=r.category, description=r.description,
+                   location=r.location, contact_name=r.contact_name,
+                   contact_phone=r.contact_phone, contact_email=r.contact_email,
+                   received_on=r.received_on)
+        for r in awaiting_triage(session, actor=actor)
+    ]  # fmt: skip
 
 
 class RateLimit:

@@ -15,8 +15,9 @@ import hashlib
 import hmac
 from collections.abc import Iterable
 from datetime import date
-from typing import Any, Final
+from typing import Final
 
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -76,15 +77,20 @@ def get_person(session: Session, person_id: int, *, actor: str) -> Person:
     return audit.consulted(session, Person, person_id, actor=actor, record_type="person")
 
 
-def person_as_dict(person: Person) -> dict[str, Any]:
+class PersonView(BaseModel):
     """A person as officers see them."""
-    return {
-        "id": person.id,
-        "name": person.name,
-        "born_on": person.born_on.isoformat() if person.born_on else None,
-        "victim": person.victim,
-        "suspect": person.suspect,
-    }
+
+    id: int
+    name: str
+    born_on: date | None
+    victim: str | None
+    suspect: bool
+
+
+def person_view(*, person: Person) -> PersonView:
+    """A person as officers see them."""
+    return PersonView(id=person.id, name=person.name, born_on=person.born_on,
+                      victim=person.victim, suspect=person.suspect)  # fmt: skip
 
 
 def make_referral(
@@ -170,7 +176,62 @@ def update_referral(
     return referral
 
 
-def show_referrals(session: Session, referrals: list[Referral], user: User) -> list[dict[str, Any]]:
+class NamedView(BaseModel):
+    """Another person a referral names, as officers see them."""
+
+    person_id: int
+    relation: str
+
+
+class ReferralView(BaseModel):
+    """A referral as officers see it."""
+
+    id: int
+    agency: str
+    reason: str
+    status: str
+    outcome: str | None
+    made_on: date
+    person: PersonView
+    others: list[NamedView]
+    made_by: str
+
+
+class PartnerPersonView(BaseModel):
+    """The person referred, as their agency sees them: no id, no suspect flag."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    born_on: date | None
+    victim: str | None
+
+
+class PseudonymView(BaseModel):
+    """Another person a referral names, as a partner sees them: a pseudonym."""
+
+    model_config = ConfigDict(extra="forbid")
+    pseudonym: str
+    relation: str
+
+
+class PartnerReferralView(BaseModel):
+    """A referral as a safeguarding partner sees it. Nothing else may be added: the schema
+    says so (``additionalProperties: false``), and schemathesis checks every answer."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: int
+    agency: str
+    reason: str
+    status: str
+    outcome: str | None
+    made_on: date
+    person: PartnerPersonView
+    others: list[PseudonymView]
+
+
+def show_referrals(
+    *, session: Session, referrals: list[Referral], user: User
+) -> list[ReferralView | PartnerReferralView]:
     """The referrals as ``user`` may see them: partners get other people as pseudonyms.
     Audited as a consultation, or for a partner a disclosure to their agency."""
     ids = [r.id for r in referrals]
@@ -190,33 +251,40 @@ def show_referrals(session: Session, referrals: list[Referral], user: User) -> l
 
 def _referral_view(
     session: Session, referral: Referral, named: list[ReferralPerson], user: User
-) -> dict[str, Any]:
+) -> ReferralView | PartnerReferralView:
     subject = session.get(Person, referral.person_id)
     assert subject is not None  # a referral's person cannot be disposed of before it
-    view: dict[str, Any] = {
-        "id": referral.id,
-        "agency": referral.agency,
-        "reason": referral.reason,
-        "status": referral.status,
-        "outcome": referral.outcome,
-        "made_on": referral.made_on.isoformat(),
-    }
     if user.role == PARTNER:
         key = _key(session)
-        view["person"] = {
-            "name": subject.name,
-            "born_on": subject.born_on.isoformat() if subject.born_on else None,
-            "victim": subject.victim,
-        }
-        view["others"] = [
-            {"pseudonym": pseudonym(key, referral.agency, row.person_id), "relation": row.relation}
-            for row in named
-        ]
-    else:
-        view["person"] = person_as_dict(subject)
-        view["others"] = [{"person_id": row.person_id, "relation": row.relation} for row in named]
-        view["made_by"] = referral.made_by
-    return view
+        return PartnerReferralView(
+            id=referral.id,
+            agency=referral.agency,
+            reason=referral.reason,
+            status=referral.status,
+            outcome=referral.outcome,
+            made_on=referral.made_on,
+            person=PartnerPersonView(
+                name=subject.name, born_on=subject.born_on, victim=subject.victim
+            ),
+            others=[
+                PseudonymView(
+                    pseudonym=pseudonym(key, referral.agency, row.person_id),
+                    relation=row.relation,
+                )
+                for row in named
+            ],
+        )
+    return ReferralView(
+        id=referral.id,
+        agency=referral.agency,
+        reason=referral.reason,
+        status=referral.status,
+        outcome=referral.outcome,
+        made_on=referral.made_on,
+        person=person_view(person=subject),
+        others=[NamedView(person_id=row.person_id, relation=row.relation) for row in named],
+        made_by=referral.made_by,
+    )
 
 
 def _key(session: Session) -> bytes:

@@ -196,19 +196,20 @@ def operations_summary_command(
     workspace = _ready_workspace()
     try:
         with workspace.sessions.begin() as session:
-            found = summary(session, get_operation(session, operation_id, actor="cli"), actor="cli")
+            operation = get_operation(session, operation_id, actor="cli")
+            found = summary(session=session, operation=operation, actor="cli")
     except LookupError as exc:
         fail(str(exc).strip("'\""))
     if as_json:
-        print_json(found)
+        print_json(found.model_dump(mode="json"))
         return
-    for kind, total in sorted(found["totals"].items()):
+    for kind, total in sorted(found.totals.items()):
         typer.echo(f"{kind:<20} {total:>8,}")
-    for drug, grams in found["drugs_grams"].items():
+    for drug, grams in found.drugs_grams.items():
         typer.echo(f"{drug:<20} {grams:>8} g")
-    typer.echo(f"{'cash':<20} {found['cash']:>8}")
+    typer.echo(f"{'cash':<20} {found.cash:>8}")
     typer.echo("")
-    typer.echo(found["paragraph"])
+    typer.echo(found.paragraph)
 
 
 def serve_command(
@@ -238,8 +239,9 @@ def serve_command(
     import uvicorn
 
     from fortress.casework.db import CaseworkDatabaseError
-    from fortress.cli.common import DATABASE_ENV, WORKSPACE_ENV, settings
-    from fortress.server.app import create_app
+    from fortress.cli.common import settings
+    from fortress.server import observe
+    from fortress.server.app import DATABASE_ENV, WORKSPACE_ENV, create_app
 
     if database_url:
         settings.database_url = database_url
@@ -253,6 +255,7 @@ def serve_command(
     # uvicorn's default 5 s would otherwise find the connection closed under them
     options: dict[str, Any] = {"host": host, "port": port, "access_log": False,
                                "server_header": False, "timeout_keep_alive": 75}  # fmt: skip
+    options["log_config"] = observe.LOG_CONFIG  # JSON lines on standard error, every worker
     if workers == 1:
         uvicorn.run(app, **options)
         return

@@ -25,7 +25,8 @@ from fortress.comms.quantum import QuantumParams, estimate
 from fortress.comms.results import DealLine, Detection, NumberFinding
 from fortress.comms.successors import find_successors
 from fortress.model.findings import Evidence
-from fortress.model.values import Msisdn
+from fortress.model.flags import IMEI_CHECK_DIGIT
+from fortress.model.values import Imei, Msisdn
 from fortress.store import events as event_tables
 from fortress.store.models import DealLineRecord, LineRun, ScoredNumber
 from fortress.store.workspace import CELLS, COMMS, Workspace, now_utc
@@ -372,9 +373,13 @@ def identity_history(workspace: Workspace, value: str) -> dict[str, Any]:
     used in it."""
     comms, _ = _tables(workspace)
     text = value.strip()
-    if text.isdigit() and 14 <= len(text) <= 16:
-        rows = history(comms, imei=text)
-        return {"imei": text, "numbers": rows, "changes": max(len(rows) - 1, 0)}
+    handset = Imei().clean(text)  # the registry's rule: 14-16 digits (grouped with - or /)
+    # ingest keeps an IMEI failing its check digit (flagged), so it is looked up as one;
+    # digits spaced out are a number written for reading ("0044 7700 900123")
+    spaced = any(char.isspace() for char in text)
+    if handset.flag in (None, IMEI_CHECK_DIGIT) and handset.value and not spaced:
+        rows = history(comms, imei=handset.value)
+        return {"imei": handset.value, "numbers": rows, "changes": max(len(rows) - 1, 0)}
     number = as_number(text)
     rows = history(comms, number=number)
     return {"number": number, "handsets": rows, "changes": max(len(rows) - 1, 0)}

@@ -14,11 +14,8 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import Engine, select
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from fortress.casework import audit
@@ -26,20 +23,27 @@ from fortress.casework.db import check_ready
 from fortress.casework.models import AuditEntry, Operation, User
 from fortress.casework.operations import (
     OperationProblem,
+    OperationSummary,
     ResultInput,
     create_operation,
     get_operation,
     record_result,
     summary,
 )
-from fortress.casework.phones import seized_phones
+from fortress.casework.phones import SeizedPhones, seized_phones
 from fortress.casework.public_reports import (
     RateLimit,
 )
 from fortress.casework.users import SignInThrottle, issue_token
-from fortress.server import intelligence_api, pages, retention_api, safeguarding_api
+from fortress.server import intelligence_api, observe, pages, retention_api, safeguarding_api
 from fortress.server.deps import API, CommittingRoute, Db, check_id, checked_sign_in, requires
 from fortress.store.workspace import Workspace
+
+WORKSPACE_ENV = "FORTRESS_WORKSPACE"
+DATABASE_ENV = "FORTRESS_DATABASE_URL"
+"""Where a worker process of ``fortress serve --workers N`` finds the workspace and the
+database that ``serve`` checked (the same names as the CLI's ``--workspace`` and
+``--database-url`` environment variables)."""
 
 
 class Credentials(BaseModel):
@@ -113,7 +117,9 @@ class ResultIn(BaseModel):
     label: str | None = Field(default=None, max_length=100)
     grams: str | None = Field(default=None, max_length=20, description="e.g. 12.5")
     pounds: str | None = Field(default=None, max_length=20, description="e.g. 1,240.50")
-    imei: str | None = Field(default=None, pattern=r"^\d{14,16}$")
+    imei: str | None = Field(
+        default=None, max_length=40, description="14-16 digits; 15 with its Luhn check digit"
+    )
     number: str | None = Field(default=None, max_length=32)
     age_band: str | None = Field(default=None, max_length=16, description="a stop-search's")
     on: date | None = None
@@ -137,13 +143,14 @@ def create_app(engine: Engine, comms: Workspace | None = None) -> FastAPI:
         openapi_url="/openapi.json",
         docs_url=None,
         redoc_url=None,
+        responses=observe.ERROR_RESPONSES,
     )
     app.router.route_class = CommittingRoute
     app.state.engine = engine
     app.state.sessions = sessionmaker(engine, expire_on_commit=False)
     app.state.sign_in_failures = SignInThrottle()
     app.state.report_limit = RateLimit()
-    _error_handlers(app)
+    observe.install(app)
     _security_headers(app)
     routers = (intelligence_api.router, safeguarding_api.router, retention_api.router,
                pages.router)  # fmt: skip
@@ -237,20 +244,27 @@ def create_app(engine: Engine, comms: Workspace | None = None) -> FastAPI:
             raise HTTPException(422, str(exc)) from exc
         return ResultOut(id=made.id, kind=made.kind, count=made.count)
 
-    @app.get(f"{API}/operations/{{operation_id}}/summary", tags=["operations"])
+    @app.get(
+        f"{API}/operations/{{operation_id}}/summary", response_model=OperationSummary,
+        tags=["operations"],
+    )  # fmt: skip
     def operation_summary(
         operation_id: int, db: Db, user: Annotated[User, Depends(requires("operations.summary"))]
-    ) -> dict[str, Any]:
+    ) -> OperationSummary:
         """Totals and a press-ready paragraph, from the recorded results only."""
-        return summary(db, _found(db, operation_id, user), actor=user.name)
+        return summary(session=db, operation=_found(db, operation_id, user), actor=user.name)
 
-    @app.get(f"{API}/operations/{{operation_id}}/phones", tags=["operations"])
+    @app.get(
+        f"{API}/operations/{{operation_id}}/phones", response_model=SeizedPhones,
+        tags=["operations"],
+    )  # fmt: skip
     def operation_phones(
         operation_id: int, db: Db, user: Annotated[User, Depends(requires("operations.phones"))]
-    ) -> dict[str, Any]:
+    ) -> SeizedPhones:
         """The phones the operation seized, against the workspace's comms data: the deal
         line a number belongs to (latest detection run) and its handsets with dates."""
-        return seized_phones(db, _found(db, operation_id, user), comms, actor=user.name)
+        return seized_phones(session=db, operation=_found(db, operation_id, user), comms=comms,
+                             actor=user.name)  # fmt: skip
 
     return app
 
@@ -259,8 +273,6 @@ def from_environment() -> FastAPI:
     """The app for a worker process of ``fortress serve --workers N``: the workspace and
     database that ``serve`` checked, passed in its environment."""
     import os
-
-    from fortress.cli.common import DATABASE_ENV, WORKSPACE_ENV
 
     workspace = Workspace.open(
         Path(os.environ[WORKSPACE_ENV]), database_url=os.environ.get(DATABASE_ENV) or None
@@ -298,26 +310,3 @@ def _security_headers(app: FastAPI) -> None:
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "no-referrer"
         return response
-
-
-def _error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(RequestValidationError)
-    async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
-        problems = [
-            f"{'.'.join(str(p) for p in error.get('loc', ()) if p != 'body')}: {error.get('msg')}"
-            for error in exc.errors()
-        ]
-        return JSONResponse({"detail": "invalid request", "problems": problems}, status_code=422)
-
-    @app.exception_handler(SQLAlchemyError)
-    async def unwritable(_: Request, exc: SQLAlchemyError) -> JSONResponse:
-        # the request's transaction (the act and its audit entry together) was rolled back
-        return JSONResponse(
-            {"detail": "the records could not be read or written (audit included); nothing "
-                       "was changed: try again, or tell the administrator"},
-            status_code=503,
-        )  # fmt: skip
-
-    @app.exception_handler(Exception)
-    async def unexpected(_: Request, exc: Exception) -> JSONResponse:
-        return JSONResponse({"detail": "the server could not do this"}, status_code=500)

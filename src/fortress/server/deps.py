@@ -13,9 +13,11 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
 
+from fortress.casework.exports import FORMATS
 from fortress.casework.models import User
 from fortress.casework.policy import BROWSER, allowed
 from fortress.casework.users import SignInThrottle, authenticate, user_for_token
+from fortress.server.observe import note_user
 
 API = "/api/v1"
 MAX_ID = 2**31 - 1
@@ -85,6 +87,8 @@ def requires(endpoint: str) -> Callable[..., User | None]:
         token, by_cookie = _token(request, endpoint)
         user = user_for_token(db, token) if token else None
         request.state.by_cookie = by_cookie and user is not None
+        if user is not None:
+            note_user(user.id)
         if allowed(endpoint, user.role if user else None):
             return user
         if user is None:
@@ -118,6 +122,13 @@ def checked_sign_in(db: Session, failures: SignInThrottle, name: str, password: 
         failures.failed(name)
         raise HTTPException(401, "wrong name or password")
     return user
+
+
+def export_responses() -> dict[int | str, dict[str, Any]]:
+    """How an export's answer is documented: a CSV or an XLSX file, not JSON."""
+    file = {"schema": {"type": "string", "format": "binary"}}
+    content = {media.split(";")[0]: file for media in FORMATS.values()}
+    return {200: {"description": "The file", "content": content}}
 
 
 def not_found(what: str, record_id: int) -> HTTPException:

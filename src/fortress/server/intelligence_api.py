@@ -3,19 +3,33 @@ force, and intelligence exports (``/api/v1``)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from fortress.casework import audit, intelligence
+from fortress.casework import audit, intelligence, public_reports
 from fortress.casework.exports import FORMATS, export
-from fortress.casework.intelligence import Grade, IntelligenceProblem
-from fortress.casework.models import Disclosure, User
-from fortress.casework.public_reports import awaiting_triage
-from fortress.server.deps import API, CommittingRoute, Db, check_id, not_found, requires
+from fortress.casework.intelligence import (
+    DisclosurePackage,
+    DisclosureView,
+    Grade,
+    IntelligenceProblem,
+    IntelligenceView,
+)
+from fortress.casework.models import Disclosure, Intelligence, User
+from fortress.casework.public_reports import TriageItem
+from fortress.server.deps import (
+    API,
+    CommittingRoute,
+    Db,
+    check_id,
+    export_responses,
+    not_found,
+    requires,
+)
 
 router = APIRouter(prefix=API, tags=["intelligence"], route_class=CommittingRoute)
 EntityType = Literal["phone", "imei", "person", "address", "vehicle", "line"]
@@ -77,9 +91,8 @@ def _problem(exc: IntelligenceProblem) -> HTTPException:
     return HTTPException(422, str(exc))
 
 
-def _shown(db: Db, items: list[Any]) -> list[dict[str, Any]]:
-    links = intelligence.links_of(db, [i.id for i in items])
-    return [intelligence.as_dict(i, links.get(i.id, [])) for i in items]
+def _shown(db: Db, items: list[Intelligence]) -> list[IntelligenceView]:
+    return intelligence.views(session=db, items=items)
 
 
 Filters = dict[str, str]
@@ -98,17 +111,17 @@ def _filters(
     return {kind: value for kind, value in given.items() if value}
 
 
-def _search(db: Db, user: User, linked: Filters, q: str | None, limit: int) -> list[Any]:
+def _search(db: Db, user: User, linked: Filters, q: str | None, limit: int) -> list[Intelligence]:
     try:
         return intelligence.search(db, linked, text=q, limit=limit, actor=user.name)
     except IntelligenceProblem as exc:
         raise _problem(exc) from exc
 
 
-@router.post("/intelligence", status_code=201)
+@router.post("/intelligence", status_code=201, response_model=IntelligenceView)
 def new_intelligence(
     body: IntelligenceIn, db: Db, user: Annotated[User, Depends(requires("intelligence.create"))]
-) -> dict[str, Any]:
+) -> IntelligenceView:
     """Record a graded intelligence report with its links."""
     try:
         item = intelligence.create(db, body.text, body.grade.grade(),
@@ -119,23 +132,23 @@ def new_intelligence(
     return _shown(db, [item])[0]
 
 
-@router.get("/intelligence")
+@router.get("/intelligence", response_model=list[IntelligenceView])
 def search_intelligence(
     db: Db,
     user: Annotated[User, Depends(requires("intelligence.search"))],
     linked: Annotated[Filters, Depends(_filters)],
     q: Annotated[str | None, Query(max_length=200, description="text the report contains")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-) -> list[dict[str, Any]]:
+) -> list[IntelligenceView]:
     """Reports linked to every entity given (phone, imei, person, address, vehicle, line)
     and containing ``q``, newest first."""
     return _shown(db, _search(db, user, linked, q, limit))
 
 
-@router.get("/intelligence/{item_id}")
+@router.get("/intelligence/{item_id}", response_model=IntelligenceView)
 def read_intelligence(
     item_id: int, db: Db, user: Annotated[User, Depends(requires("intelligence.read"))]
-) -> dict[str, Any]:
+) -> IntelligenceView:
     """One report with its grade and links."""
     try:
         item = intelligence.get(db, check_id("intelligence", item_id), actor=user.name)
@@ -144,7 +157,7 @@ def read_intelligence(
     return _shown(db, [item])[0]
 
 
-@router.get("/exports/intelligence")
+@router.get("/exports/intelligence", response_class=Response, responses=export_responses())
 def export_intelligence(
     db: Db,
     user: Annotated[User, Depends(requires("intelligence.export"))],
@@ -157,9 +170,9 @@ def export_intelligence(
     found = _shown(db, _search(db, user, linked, q, limit))
     header = ["id", "grade", "handling conditions", "text", "links", "recorded by", "recorded at"]
     rows = [
-        [i["id"], i["grade_label"], i["grade"]["conditions"], i["text"],
-         "; ".join(f"{link['type']}: {link['value']}" for link in i["links"]),
-         i["recorded_by"], i["recorded_at"]]
+        [i.id, i.grade_label, i.grade.conditions, i.text,
+         "; ".join(f"{link.type}: {link.value}" for link in i.links),
+         i.recorded_by, i.recorded_at]
         for i in found
     ]  # fmt: skip
     return Response(
@@ -169,27 +182,21 @@ def export_intelligence(
     )
 
 
-@router.get("/reports")
+@router.get("/reports", response_model=list[TriageItem])
 def triage_queue(
     db: Db, user: Annotated[User, Depends(requires("reports.list"))]
-) -> list[dict[str, Any]]:
+) -> list[TriageItem]:
     """The public's reports awaiting triage, oldest first."""
-    return [
-        {"id": r.id, "category": r.category, "description": r.description,
-         "location": r.location, "contact_name": r.contact_name,
-         "contact_phone": r.contact_phone, "contact_email": r.contact_email,
-         "received_on": r.received_on.isoformat()}
-        for r in awaiting_triage(db, actor=user.name)
-    ]  # fmt: skip
+    return public_reports.triage_queue(session=db, actor=user.name)
 
 
-@router.post("/reports/{report_id}/intelligence", status_code=201)
+@router.post("/reports/{report_id}/intelligence", status_code=201, response_model=IntelligenceView)
 def grade_report(
     report_id: int,
     body: GradeReportIn,
     db: Db,
     user: Annotated[User, Depends(requires("reports.grade"))],
-) -> dict[str, Any]:
+) -> IntelligenceView:
     """Turn a public report into graded intelligence."""
     try:
         item = intelligence.grade_public_report(
@@ -203,13 +210,13 @@ def grade_report(
     return _shown(db, [item])[0]
 
 
-@router.post("/intelligence/{item_id}/disclosures", status_code=201)
+@router.post("/intelligence/{item_id}/disclosures", status_code=201, response_model=DisclosureView)
 def request_disclosure(
     item_id: int,
     body: DisclosureIn,
     db: Db,
     user: Annotated[User, Depends(requires("disclosures.request"))],
-) -> dict[str, Any]:
+) -> DisclosureView:
     """Ask to disclose a report outside the force (handling code C: a supervisor decides)."""
     try:
         item = intelligence.get(db, check_id("intelligence", item_id), actor=user.name)
@@ -219,7 +226,7 @@ def request_disclosure(
         raise not_found("intelligence", item_id) from exc
     except IntelligenceProblem as exc:
         raise _problem(exc) from exc
-    return intelligence.disclosure_as_dict(made)
+    return intelligence.disclosure_view(disclosure=made)
 
 
 def _disclosure(db: Db, disclosure_id: int) -> Disclosure:
@@ -229,43 +236,43 @@ def _disclosure(db: Db, disclosure_id: int) -> Disclosure:
     return found
 
 
-@router.get("/disclosures")
+@router.get("/disclosures", response_model=list[DisclosureView])
 def awaiting_disclosures(
     db: Db, user: Annotated[User, Depends(requires("disclosures.list"))]
-) -> list[dict[str, Any]]:
+) -> list[DisclosureView]:
     """Disclosures awaiting a supervisor's decision, oldest first."""
     found = db.scalars(
         select(Disclosure).where(Disclosure.status == "awaiting").order_by(Disclosure.id)
     ).all()
     audit.record(db, user.name, "consultation", "disclosure", [d.id for d in found])
-    return [intelligence.disclosure_as_dict(d) for d in found]
+    return [intelligence.disclosure_view(disclosure=d) for d in found]
 
 
-@router.post("/disclosures/{disclosure_id}/decision")
+@router.post("/disclosures/{disclosure_id}/decision", response_model=DisclosureView)
 def decide_disclosure(
     disclosure_id: int,
     body: DecisionIn,
     db: Db,
     user: Annotated[User, Depends(requires("disclosures.decide"))],
-) -> dict[str, Any]:
+) -> DisclosureView:
     """A supervisor approves or refuses a disclosure, with the reason."""
     found = _disclosure(db, disclosure_id)
     try:
         intelligence.decide(db, found, body.approve, body.reason, actor=user.name)
     except IntelligenceProblem as exc:
         raise HTTPException(409, str(exc)) from exc
-    return intelligence.disclosure_as_dict(found)
+    return intelligence.disclosure_view(disclosure=found)
 
 
-@router.get("/disclosures/{disclosure_id}")
+@router.get("/disclosures/{disclosure_id}", response_model=DisclosurePackage)
 def disclosure_package(
     disclosure_id: int, db: Db, user: Annotated[User, Depends(requires("disclosures.send"))]
-) -> dict[str, Any]:
+) -> DisclosurePackage:
     """What to send for an approved disclosure (audited with its recipient); 409 until a
     supervisor has approved one that needs it."""
     found = _disclosure(db, disclosure_id)
     try:
-        return intelligence.package(db, found, actor=user.name)
+        return intelligence.package(session=db, disclosure=found, actor=user.name)
     except IntelligenceProblem as exc:
         raise HTTPException(409, str(exc)) from exc
     except LookupError as exc:

@@ -4,7 +4,7 @@ loaded from elsewhere; every value escaped."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -33,7 +33,17 @@ from fortress.server.deps import (
     requires,
 )
 
-router = APIRouter(tags=["pages"], route_class=CommittingRoute)
+PAGE_ERRORS: Final[dict[int | str, dict[str, Any]]] = {
+    "4XX": {
+        "description": "A page saying what to correct, or (not signed in, not allowed, "
+        "malformed) the API's error answer",
+        "content": {
+            "text/html": {"schema": {"type": "string"}},
+            "application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}},
+        },
+    }
+}
+router = APIRouter(tags=["pages"], route_class=CommittingRoute, responses=PAGE_ERRORS)
 _TEMPLATES = Environment(
     loader=PackageLoader("fortress.server", "templates"), autoescape=select_autoescape()
 )
@@ -109,7 +119,7 @@ def signin_submit(
     return answer
 
 
-@router.post("/signout")
+@router.post("/signout", response_class=RedirectResponse, status_code=303)
 def signout(
     request: Request,
     db: Db,

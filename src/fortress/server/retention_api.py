@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, Field
@@ -36,29 +36,63 @@ class HoldIn(BaseModel):
     reason: str = Field(min_length=1, max_length=2_000)
 
 
-@router.get("/due")
+class DueOut(BaseModel):
+    """A record due for review, and any legal hold on it."""
+
+    record_type: str
+    record_id: int
+    review_on: date
+    hold: str | None
+
+
+class RetainedOut(BaseModel):
+    """A review that kept the record, and its next review."""
+
+    record_type: RecordType
+    record_id: int
+    decision: Literal["retain"]
+    review_on: date
+
+
+class DisposedOut(BaseModel):
+    """A review that disposed of the record for good."""
+
+    record_type: RecordType
+    record_id: int
+    decision: Literal["dispose"]
+
+
+class HoldOut(BaseModel):
+    """A record's legal hold (``None``: released)."""
+
+    record_type: RecordType
+    record_id: int
+    hold: str | None
+
+
+@router.get("/due", response_model=list[DueOut])
 def review_queue(
     db: Db,
     user: Annotated[User, Depends(requires("retention.queue"))],
     on: Annotated[date | None, Query(description="review date (default today)")] = None,
-) -> list[dict[str, Any]]:
+) -> list[DueOut]:
     """Records due for review on ``on`` or before, oldest first."""
     found = retention.due(db, on or now_utc().date(), actor=user.name)
     return [
-        {"record_type": e.record_type, "record_id": e.record_id,
-         "review_on": e.review_on.isoformat(), "hold": e.hold_reason}
+        DueOut(record_type=e.record_type, record_id=e.record_id, review_on=e.review_on,
+               hold=e.hold_reason)
         for e in found
     ]  # fmt: skip
 
 
-@router.post("/{record_type}/{record_id}/review")
+@router.post("/{record_type}/{record_id}/review", response_model=RetainedOut | DisposedOut)
 def review(
     record_type: RecordType,
     record_id: int,
     body: ReviewIn,
     request: Request,
     user: Annotated[User, Depends(requires("retention.review"))],
-) -> dict[str, Any]:
+) -> RetainedOut | DisposedOut:
     """Retain a record (next review in a full period) or dispose of it for good."""
     check_id(record_type, record_id)
     # its own transaction, so that the disposal is committed before the files are wiped
@@ -67,25 +101,25 @@ def review(
             if body.decision == "retain":
                 next_review = retention.retain(session, record_type, record_id,
                                                on=now_utc().date(), actor=user.name)  # fmt: skip
-                return {"record_type": record_type, "record_id": record_id,
-                        "decision": "retain", "review_on": next_review.isoformat()}  # fmt: skip
+                return RetainedOut(record_type=record_type, record_id=record_id,
+                                   decision="retain", review_on=next_review)  # fmt: skip
             retention.dispose(session, record_type, record_id, actor=user.name)
     except LookupError as exc:
         raise _missing(record_type, record_id) from exc
     except RetentionProblem as exc:
         raise HTTPException(409, str(exc)) from exc
     retention.wipe_traces(request.app.state.engine)
-    return {"record_type": record_type, "record_id": record_id, "decision": "dispose"}
+    return DisposedOut(record_type=record_type, record_id=record_id, decision="dispose")
 
 
-@router.put("/{record_type}/{record_id}/hold")
+@router.put("/{record_type}/{record_id}/hold", response_model=HoldOut)
 def place_hold(
     record_type: RecordType,
     record_id: int,
     body: HoldIn,
     db: Db,
     user: Annotated[User, Depends(requires("retention.hold"))],
-) -> dict[str, Any]:
+) -> HoldOut:
     """Put a legal hold on a record."""
     try:
         retention.hold(db, record_type, check_id(record_type, record_id), body.reason,
@@ -94,16 +128,16 @@ def place_hold(
         raise _missing(record_type, record_id) from exc
     except RetentionProblem as exc:
         raise HTTPException(422, str(exc)) from exc
-    return {"record_type": record_type, "record_id": record_id, "hold": body.reason.strip()}
+    return HoldOut(record_type=record_type, record_id=record_id, hold=body.reason.strip())
 
 
-@router.delete("/{record_type}/{record_id}/hold")
+@router.delete("/{record_type}/{record_id}/hold", response_model=HoldOut)
 def lift_hold(
     record_type: RecordType,
     record_id: int,
     db: Db,
     user: Annotated[User, Depends(requires("retention.release"))],
-) -> dict[str, Any]:
+) -> HoldOut:
     """Release a record's legal hold."""
     try:
         retention.release(db, record_type, check_id(record_type, record_id), actor=user.name)
@@ -111,4 +145,4 @@ def lift_hold(
         raise _missing(record_type, record_id) from exc
     except RetentionProblem as exc:
         raise HTTPException(409, str(exc)) from exc
-    return {"record_type": record_type, "record_id": record_id, "hold": None}
+    return HoldOut(record_type=record_type, record_id=record_id, hold=None)

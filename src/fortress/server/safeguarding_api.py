@@ -4,7 +4,7 @@ pseudonymised) and referral exports (``/api/v1``)."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import Response
@@ -12,9 +12,26 @@ from pydantic import BaseModel, Field
 
 from fortress.casework import safeguarding
 from fortress.casework.exports import FORMATS, export
-from fortress.casework.models import User
-from fortress.casework.safeguarding import SafeguardingProblem
-from fortress.server.deps import API, CommittingRoute, Db, check_id, not_found, requires
+from fortress.casework.models import Referral, User
+from fortress.casework.safeguarding import (
+    PartnerReferralView,
+    PersonView,
+    PseudonymView,
+    ReferralView,
+    SafeguardingProblem,
+)
+from fortress.server.deps import (
+    API,
+    CommittingRoute,
+    Db,
+    check_id,
+    export_responses,
+    not_found,
+    requires,
+)
+
+Shown = ReferralView | PartnerReferralView
+"""A referral as officers see it, or as a partner does (pseudonyms, no suspect flag)."""
 
 router = APIRouter(prefix=API, tags=["safeguarding"], route_class=CommittingRoute)
 Victim = Literal["child", "exploited_adult", "cuckooed_resident"]
@@ -57,35 +74,35 @@ def _problem(exc: SafeguardingProblem) -> HTTPException:
     return HTTPException(422, str(exc))
 
 
-@router.post("/people", status_code=201)
+@router.post("/people", status_code=201, response_model=PersonView)
 def new_person(
     body: PersonIn, db: Db, user: Annotated[User, Depends(requires("people.create"))]
-) -> dict[str, Any]:
+) -> PersonView:
     """Record a person."""
     try:
         person = safeguarding.add_person(db, body.name, born_on=body.born_on, victim=body.victim,
                                          suspect=body.suspect, actor=user.name)  # fmt: skip
     except SafeguardingProblem as exc:
         raise _problem(exc) from exc
-    return safeguarding.person_as_dict(person)
+    return safeguarding.person_view(person=person)
 
 
-@router.get("/people/{person_id}")
+@router.get("/people/{person_id}", response_model=PersonView)
 def read_person(
     person_id: int, db: Db, user: Annotated[User, Depends(requires("people.read"))]
-) -> dict[str, Any]:
+) -> PersonView:
     """One person."""
     try:
         person = safeguarding.get_person(db, check_id("person", person_id), actor=user.name)
     except LookupError as exc:
         raise not_found("person", person_id) from exc
-    return safeguarding.person_as_dict(person)
+    return safeguarding.person_view(person=person)
 
 
-@router.post("/referrals", status_code=201)
+@router.post("/referrals", status_code=201, response_model=Shown)
 def new_referral(
     body: ReferralIn, db: Db, user: Annotated[User, Depends(requires("referrals.create"))]
-) -> dict[str, Any]:
+) -> Shown:
     """Refer a person to an agency."""
     try:
         made = safeguarding.make_referral(
@@ -94,49 +111,53 @@ def new_referral(
         )  # fmt: skip
     except SafeguardingProblem as exc:
         raise _problem(exc) from exc
-    return safeguarding.show_referrals(db, [made], user)[0]
+    return _show(db, [made], user)[0]
 
 
-@router.get("/referrals")
+def _show(db: Db, referrals: list[Referral], user: User) -> list[Shown]:
+    return safeguarding.show_referrals(session=db, referrals=referrals, user=user)
+
+
+@router.get("/referrals", response_model=list[Shown])
 def list_referrals(
     db: Db, user: Annotated[User, Depends(requires("referrals.list"))]
-) -> list[dict[str, Any]]:
+) -> list[Shown]:
     """The referrals you may see (a partner: their agency's only), newest first."""
-    return safeguarding.show_referrals(db, safeguarding.referrals_for(db, user), user)
+    return _show(db, safeguarding.referrals_for(db, user), user)
 
 
-def _visible(db: Db, referral_id: int, user: User) -> Any:
+def _visible(db: Db, referral_id: int, user: User) -> Referral:
     try:
         return safeguarding.visible_referral(db, check_id("referral", referral_id), user)
     except LookupError as exc:
         raise not_found("referral", referral_id) from exc
 
 
-@router.get("/referrals/{referral_id}")
+@router.get("/referrals/{referral_id}", response_model=Shown)
 def read_referral(
     referral_id: int, db: Db, user: Annotated[User, Depends(requires("referrals.read"))]
-) -> dict[str, Any]:
+) -> Shown:
     """One referral (404 for another agency's, exactly as for one that does not exist)."""
-    return safeguarding.show_referrals(db, [_visible(db, referral_id, user)], user)[0]
+    return _show(db, [_visible(db, referral_id, user)], user)[0]
 
 
-@router.patch("/referrals/{referral_id}")
+@router.patch("/referrals/{referral_id}", response_model=Shown)
 def update_referral(
     referral_id: int,
     body: ReferralUpdate,
     db: Db,
     user: Annotated[User, Depends(requires("referrals.update"))],
-) -> dict[str, Any]:
+) -> Shown:
     """Move a referral on and record its outcome."""
     found = _visible(db, referral_id, user)
     try:
         safeguarding.update_referral(db, found, body.status, body.outcome, actor=user.name)
     except SafeguardingProblem as exc:
         raise _problem(exc) from exc
-    return safeguarding.show_referrals(db, [found], user)[0]
+    return _show(db, [found], user)[0]
 
 
-@router.get("/exports/referrals")
+@router.get("/exports/referrals", response_class=Response, responses=export_responses())
 def export_referrals(
     db: Db,
     user: Annotated[User, Depends(requires("referrals.export"))],
@@ -144,14 +165,14 @@ def export_referrals(
 ) -> Response:
     """The referrals you may see as CSV or XLSX (formulas neutralised; partners get the
     same pseudonyms as on screen)."""
-    shown = safeguarding.show_referrals(db, safeguarding.referrals_for(db, user), user)
+    shown = _show(db, safeguarding.referrals_for(db, user), user)
     header = ["id", "agency", "person", "born on", "victim", "reason", "status", "outcome",
               "made on", "others named"]  # fmt: skip
     rows = [
-        [r["id"], r["agency"], r["person"]["name"], r["person"]["born_on"], r["person"]["victim"],
-         r["reason"], r["status"], r["outcome"], r["made_on"],
-         "; ".join(f"{o.get('pseudonym', o.get('person_id'))} ({o['relation']})"
-                   for o in r["others"])]
+        [r.id, r.agency, r.person.name, _day(r.person.born_on), r.person.victim, r.reason,
+         r.status, r.outcome, r.made_on.isoformat(),
+         "; ".join(f"{o.pseudonym if isinstance(o, PseudonymView) else o.person_id} "
+                   f"({o.relation})" for o in r.others)]
         for r in shown
     ]  # fmt: skip
     return Response(
@@ -159,3 +180,7 @@ def export_referrals(
         media_type=FORMATS[format],
         headers={"Content-Disposition": f'attachment; filename="referrals.{format}"'},
     )
+
+
+def _day(day: date | None) -> str | None:
+    return day.isoformat() if day else None
