@@ -24,7 +24,9 @@ def render_ingest(summaries: list[IngestSummary]) -> None:
     """One row per file: counts, then any errors, notes and rejects files below."""
     table = Table(title="Ingest", title_justify="left")
     for name in ("file", "layout", "read", "accepted", "rejected", "duplicate", "blank", "s"):
-        table.add_column(name, justify="left" if name in ("file", "layout") else "right")
+        # a long file name folds onto a second line rather than being cut
+        words = name in ("file", "layout")
+        table.add_column(name, justify="left" if words else "right", overflow="fold")
     for s in summaries:
         table.add_row(
             Path(s.file).name,
