@@ -11,6 +11,8 @@ import pytest
 from typer.testing import CliRunner
 
 from fortress.cli.main import app
+from fortress.network.disrupt import Comparison, StrategyRun
+from fortress.reports.network_charts import damage_figures
 from helpers.worlds import World
 
 runner = CliRunner()
@@ -83,3 +85,41 @@ def test_the_disruption_table_fits_100_columns_and_says_what_does_not_move(
     assert "…" not in result.stdout
     assert max(len(line) for line in result.stdout.splitlines()) <= 100
     assert "customer reach" in result.stdout and "100%" in result.stdout
+
+
+def _comparison(series: dict[str, list[float]], measure: str = "customer_reach") -> Comparison:
+    runs = [
+        StrategyRun("n", name, "sequential", 1, 1, {"model": "none"},
+                    [{"removed": k, measure: v} for k, v in enumerate(values)], [])
+        for name, values in series.items()
+    ]  # fmt: skip
+    return Comparison("n", 9, 9, "sequential", 5, "first", "strength", {"model": "none"},
+                      {measure: "what it is"}, runs)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("series", "expected"),
+    [
+        ({"degree": [1.0] * 6, "role:x": [1.0] * 4},
+         "All 2 strategies leave every customer connected to a deal-line number at every step "
+         "they take (up to 5 removals; role:x stops at 3)."),
+        ({"degree": [1.0] * 6}, "The degree strategy leaves every customer connected to a "
+         "deal-line number for all 5 removals."),
+        ({"degree": [1.0, 1.0]}, "The degree strategy leaves every customer connected to a "
+         "deal-line number after the one removal."),
+        ({"degree": [1.0], "random": [1.0]}, "All 2 strategies leave every customer connected "
+         "to a deal-line number (no one was removed)."),
+        ({"degree": [0.5, 0.5]}, "The degree strategy leaves the customer reach at 50.0% "
+         "after the one removal."),
+        ({"degree": [1.0, 0.5], "betweenness": [1.0, 0.5]}, None),
+    ],
+)  # fmt: skip
+def test_the_flat_sentence_says_what_the_steps_show(
+    series: dict[str, list[float]], expected: str | None
+) -> None:
+    [figure] = damage_figures(_comparison(series))
+    assert figure.flat == expected
+    if expected is None:  # they move, together: one line named for both
+        assert list(figure.lines) == ["degree = betweenness"]
+        assert figure.notes == ("degree and betweenness give the same figures at every step: "
+                                "one line is drawn for them.",)  # fmt: skip

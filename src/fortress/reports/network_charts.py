@@ -113,9 +113,17 @@ def _flat_sentence(
         else f"All {len(series)} strategies leave"
     )
     steps = removed[-1]
-    span = f"for all {steps} removals" if steps != 1 else "after its one removal"
+    span = f"for all {steps} removals" if steps != 1 else "after the one removal"
     if steps == 0:
         span = "(no one was removed)"
+    short = {
+        name: max(r for r, v in zip(removed, points, strict=True) if v is not None)
+        for name, points in series.items()
+        if any(v is not None for v in points) and points[-1] is None
+    }
+    if short:
+        stops = ", ".join(f"{name} stops at {last}" for name, last in short.items())
+        span = f"at every step they take (up to {steps} removals; {stops})"
     if measure == "customer_reach" and abs(values[0] - 1.0) <= SAME:
         return f"{who} every customer connected to a deal-line number {span}."
     return f"{who} the {label} at {format_damage(measure, values[0])} {span}."
