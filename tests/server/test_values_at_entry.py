@@ -102,3 +102,17 @@ def test_the_migration_flags_registrations_already_recorded(tmp_path: Path) -> N
                                         ("vehicle", "ZQ88XYZ", VRM_UNPARSEABLE),
                                         ("imei", "ZQ88XYZ", None)]  # fmt: skip
     workspace.engine.dispose()
+
+
+@pytest.mark.parametrize("person", ["³", "٣", "99999999999"])
+def test_a_person_link_that_is_no_casework_id_is_refused_not_a_server_error(
+    client: TestClient, person: str
+) -> None:
+    """Found by schemathesis: ``"³".isdigit()`` is true and ``int("³")`` raises."""
+    analyst = sign_in(client, "analyst")
+    search = client.get(f"{API}/intelligence", params={"person": person}, headers=analyst)
+    assert search.status_code == 422 and "no casework person" in search.json()["detail"]
+    made = client.post(f"{API}/intelligence", headers=analyst,
+                       json={"text": "About someone", "grade": GRADE,
+                             "links": [{"type": "person", "value": person}]})  # fmt: skip
+    assert made.status_code == 422 and "no casework person" in made.json()["detail"]

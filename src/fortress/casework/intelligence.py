@@ -41,6 +41,8 @@ ENTITY_TYPES: Final = ("phone", "imei", "person", "address", "vehicle", "line")
 MAX_TEXT: Final = 20_000
 _PLATE_SEPARATORS = re.compile(r"[\s\-.]")
 _PLATE = re.compile(r"^[A-Z0-9]{1,10}$")
+_PERSON_ID = re.compile(r"^[0-9]{1,10}$")  # ASCII: str.isdigit() also takes "³"
+MAX_ID: Final = 2**31 - 1
 
 
 class IntelligenceProblem(ValueError):
@@ -121,7 +123,8 @@ def _link(session: Session, entity_type: str, value: str) -> tuple[str, str | No
             raise IntelligenceProblem("an address is 3 to 300 characters")
         return raw.upper(), None
     if entity_type == "person":
-        if not raw.isdigit() or session.get(Person, int(raw)) is None:
+        known = _PERSON_ID.match(raw) and int(raw) <= MAX_ID
+        if not known or session.get(Person, int(raw)) is None:
             raise IntelligenceProblem(f"no casework person {raw!r} (link people by their id)")
         return str(int(raw)), None
     raise IntelligenceProblem(f"unknown link type {entity_type!r}: use {', '.join(ENTITY_TYPES)}")
