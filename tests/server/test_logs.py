@@ -93,6 +93,15 @@ def test_every_answer_carries_its_id_and_errors_repeat_it(
     assert isinstance(me["duration_ms"], float)
 
 
+def test_an_error_page_shows_its_id(client: TestClient) -> None:
+    answer = client.post("/report", data={"category": "cuckooing", "description": "short"})
+    assert answer.status_code == 422
+    assert f"Reference (if you need help with this page): {answer.headers['x-request-id']}" in (
+        answer.text
+    )
+    assert "Reference" not in client.get("/report").text
+
+
 def test_logs_hold_no_phone_number_from_the_path_or_the_query(
     client: TestClient, logged: pytest.LogCaptureFixture
 ) -> None:

@@ -32,6 +32,7 @@ from fortress.server.deps import (
     csrf_token,
     requires,
 )
+from fortress.server.observe import request_id
 
 PAGE_ERRORS: Final[dict[int | str, dict[str, Any]]] = {
     "4XX": {
@@ -51,8 +52,10 @@ Field = Annotated[str, Form(max_length=1_000)]
 
 
 def page(template: str, status: int = 200, **values: Any) -> HTMLResponse:
-    """A rendered template (autoescaped)."""
-    return HTMLResponse(_TEMPLATES.get_template(template).render(**values), status_code=status)
+    """A rendered template (autoescaped); an error page shows the request's correlation id."""
+    reference = request_id() if status >= 400 else None
+    html = _TEMPLATES.get_template(template).render(request_id=reference, **values)
+    return HTMLResponse(html, status_code=status)
 
 
 @router.get("/report", response_class=HTMLResponse)
