@@ -88,26 +88,34 @@ def render_measures(results: list[Measures], top: int) -> None:
 
 
 def render_phases(result: dict[str, Any]) -> None:
-    """One row per phase, then the actors whose position moved most."""
+    """One row per phase, then each phase's most central actors, then the actors whose
+    position moved most."""
+    phases = result["phases"]
+    noted = any(v for row in phases for v in row["annotations"].values())
     table = Table(title="Phases", title_justify="left")
-    for name in ("phase", "nodes", "edges", "density", "deg. centr.", "betw. centr."):
-        table.add_column(name, justify="left" if name == "phase" else "right")
-    table.add_column("most central (betweenness)")
-    table.add_column("entered / left", justify="right")
-    table.add_column("notes")
-    for row in result["phases"]:
-        table.add_row(
+    table.add_column("phase", no_wrap=True)
+    for name in ("nodes", "edges", "density", "deg. centr.", "betw. centr.", "entered / left"):
+        table.add_column(name, justify="right")
+    if noted:
+        table.add_column("notes")
+    for row in phases:
+        cells = [
             row["phase"],
             f"{row['nodes']:,}",
             f"{row['edges']:,}",
             f"{row['density']:.3f}",
             f"{row['degree_centralisation']:.3f}",
             f"{row['betweenness_centralisation']:.3f}",
-            ", ".join(f"{m['node']} {m['betweenness']:.2f}" for m in row["most_central"][:3]),
             f"+{len(row['entered'])} / -{len(row['left'])}",
-            "; ".join(f"{k} {v}" for k, v in row["annotations"].items() if v),
-        )
+        ]
+        if noted:
+            cells.append("; ".join(f"{k} {v}" for k, v in row["annotations"].items() if v))
+        table.add_row(*cells)
     console.print(table)
+    console.print("[bold]Most central by betweenness[/], per phase:")
+    for row in phases:
+        top = ", ".join(f"{m['node']} {m['betweenness']:.2f}" for m in row["most_central"][:3])
+        console.print(f"  {row['phase']}: {top or '-'}", highlight=False)
     actors = Table(title="Actors by mean betweenness (absent counted as 0)", title_justify="left")
     for name in ("actor", "role", "present", "rank per phase (- absent)", "mean"):
         actors.add_column(name, justify="right" if name == "mean" else "left")
