@@ -10,6 +10,7 @@ import typer
 
 from fortress.cli.common import JsonOption, fail, open_workspace, print_json
 from fortress.cli.lines import report_app
+from fortress.cli.progress import working
 
 network_app = typer.Typer(
     help="Networks from files or comms data: measures over time and disruption.",
@@ -173,9 +174,10 @@ def measures_command(
     if weights not in ("strength", "distance"):
         fail(f"--weights must be strength or distance, not {weights!r}")
     options = MeasureOptions(weights=weights, group=group, pivots=pivots)  # type: ignore[arg-type]
-    networks = _load(sources, undirected, unweighted, fmt, combine, people=people)
     try:
-        results = [measure(network, options) for network in networks]
+        with working("Measuring the network"):
+            networks = _load(sources, undirected, unweighted, fmt, combine, people=people)
+            results = [measure(network, options) for network in networks]
     except GroupError as exc:
         fail(str(exc))
     if csv_out is not None:
@@ -218,9 +220,10 @@ def phases_command(
     from fortress.reports.network_charts import phase_chart
     from fortress.sources.tabular import FileProblem
 
-    networks, used = _load_phases(
-        sources, order, undirected, unweighted, fmt, combine, window_days, people
-    )
+    with working("Reading the phases"):
+        networks, used = _load_phases(
+            sources, order, undirected, unweighted, fmt, combine, window_days, people
+        )
     if len(networks) < 2:
         fail("phases needs at least two networks (files, phases of an edge list, or windows)")
     try:
@@ -230,7 +233,8 @@ def phases_command(
         )
     except FileProblem as exc:
         fail(str(exc))
-    result = phases(networks, annotations, top=top, order=used)
+    with working("Measuring each phase"):
+        result = phases(networks, annotations, top=top, order=used)
     if chart is not None:
         chart.write_text(phase_chart(result), encoding="utf-8")
     _show(result, as_json, render_phases)
@@ -277,8 +281,8 @@ def disrupt_command(
     from fortress.network.disrupt import StrategyError, compare
     from fortress.network.service import DisruptError, plan_disruption
 
-    networks = _load([source], undirected, unweighted, fmt, combine)
-    network = _one_network(networks)
+    with working("Reading the network"):
+        network = _one_network(_load([source], undirected, unweighted, fmt, combine))
     try:
         network, strategies, plan = plan_disruption(
             network,
@@ -296,7 +300,8 @@ def disrupt_command(
             annotate=annotate,
             workspace=open_workspace if source == "comms" else None,
         )
-        result = compare(network, strategies, plan)
+        with working(f"Taking out up to {remove} actors by each strategy"):
+            result = compare(network, strategies, plan)
     except (DisruptError, StrategyError) as exc:
         fail(str(exc))
     if chart is not None:
@@ -324,9 +329,10 @@ def targets_command(
     from fortress.cli.render_network import render_targets
     from fortress.network.targets import key_players
 
-    network = _one_network(_load([source], undirected, unweighted, fmt, combine))
     try:
-        result = key_players(network, k)
+        with working(f"Searching for the {k} key players"):
+            network = _one_network(_load([source], undirected, unweighted, fmt, combine))
+            result = key_players(network, k)
     except ValueError as exc:
         fail(str(exc))
     _show(result, as_json, render_targets)
@@ -365,7 +371,8 @@ def export_command(
 
     if to not in EXPORT_FORMATS:
         fail(f"--to must be one of {', '.join(EXPORT_FORMATS)}, not {to!r}")
-    network = _one_network(_load([source], undirected, unweighted, fmt, combine))
+    with working("Reading the network"):
+        network = _one_network(_load([source], undirected, unweighted, fmt, combine))
     try:
         if annotate is not None:
             network = with_attributes(network, read_annotations(annotate, "node"))
@@ -397,11 +404,12 @@ def report_network_command(
     do. Works offline."""
     from fortress.reports.network_report import write_network_report
 
-    networks, used = _load_phases(
-        sources, order, undirected, unweighted, fmt, combine, window_days, people
-    )
     try:
-        written = write_network_report(networks, out, remove, used)
+        with working("Writing the network report"):
+            networks, used = _load_phases(
+                sources, order, undirected, unweighted, fmt, combine, window_days, people
+            )
+            written = write_network_report(networks, out, remove, used)
     except OSError as exc:
         fail(f"cannot write {out}: {exc}")
     if as_json:
