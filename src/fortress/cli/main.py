@@ -176,12 +176,13 @@ def ingest_layouts(as_json: JsonOption = False) -> None:
 
 def _with_progress(path: Path, run: Any, *, quiet: bool) -> IngestSummary:
     """Run one ingest with a Rich progress bar on standard error."""
+    from rich.console import Console
     from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
     if quiet or not sys.stderr.isatty():
         return run(None)  # type: ignore[no-any-return]
     columns = ("{task.description}", BarColumn(), DownloadColumn(), TimeRemainingColumn())
-    with Progress(*columns, transient=True) as bar:
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task(f"ingest {path.name}", total=None)
         return run(lambda done, total: bar.update(task, completed=done, total=total))  # type: ignore[no-any-return]
 

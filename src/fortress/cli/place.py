@@ -8,9 +8,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from fortress.cli.common import JsonOption, fail, open_workspace, print_json, report_ingest
+from fortress.cli.progress import working
 
 if TYPE_CHECKING:
+    from fortress.ingest.report import IngestSummary
     from fortress.places.evaluate import Evaluation
+    from fortress.store.workspace import Workspace
 
 place_app = typer.Typer(
     help="Places: police.uk crime and stop-and-search by area and month.", no_args_is_help=True
@@ -93,7 +96,6 @@ def ingest_command(
     as_json: JsonOption = False,
 ) -> None:
     """Ingest police.uk files, checking their published headers."""
-    from fortress.ingest.policeuk import ingest_policeuk
     from fortress.places.files import NoFiles, expand
 
     workspace = open_workspace(create=True)
@@ -103,7 +105,7 @@ def ingest_command(
             files += expand(workspace, path)
         except NoFiles as exc:
             fail(str(exc))
-    report_ingest([ingest_policeuk(workspace, file) for file in files], as_json)
+    report_ingest(_ingest_each(workspace, files), as_json)
 
 
 @place_app.command("fetch")
@@ -117,7 +119,6 @@ def fetch_command(
     as_json: JsonOption = False,
 ) -> None:
     """Download a force's months from police.uk's archives and ingest them (needs network)."""
-    from fortress.ingest.policeuk import ingest_policeuk
     from fortress.places.fetch import FetchProblem, fetch
     from fortress.places.periods import Period
 
@@ -127,7 +128,7 @@ def fetch_command(
         files = fetch(workspace, force, period.first, period.last, base_url=base_url)
     except (FetchProblem, ValueError) as exc:
         fail(str(exc))
-    report_ingest([ingest_policeuk(workspace, file) for file in files], as_json)
+    report_ingest(_ingest_each(workspace, files), as_json)
 
 
 @place_app.command("summary")
@@ -148,7 +149,8 @@ def summary_command(
     from fortress.reports.place_charts import summary_chart
 
     try:
-        result = area_summary(open_workspace(), area)
+        with working("Counting crimes per month"):
+            result = area_summary(open_workspace(), area)
     except (AreaProblem, NoPlaceData) as exc:
         fail(str(exc))
     if chart is not None:
@@ -166,7 +168,8 @@ def quality_command(as_json: JsonOption = False) -> None:
     from fortress.places.store import NoPlaceData
 
     try:
-        result = quality(open_workspace())
+        with working("Comparing each month with its history"):
+            result = quality(open_workspace())
     except NoPlaceData as exc:
         fail(str(exc))
     if as_json:
@@ -209,9 +212,10 @@ def hotspots_command(
         fail("--cell-m must be between 25 and 5000 metres")
     try:
         periods = [Period.parse(p) for p in period]
-        result = find_hotspots(
-            open_workspace(), area, periods, cell_m=cell_m, crime_type=crime_type
-        )
+        with working("Finding hot spots"):
+            result = find_hotspots(
+                open_workspace(), area, periods, cell_m=cell_m, crime_type=crime_type
+            )
     except (AreaProblem, NoPlaceData, ValueError) as exc:
         fail(str(exc))
     if map_file is not None:
@@ -222,6 +226,19 @@ def hotspots_command(
         print_json(result)
         return
     _render_hotspots(result)
+
+
+def _ingest_each(workspace: Workspace, files: list[Path]) -> list[IngestSummary]:
+    """Ingest police.uk files one by one, with a bar of files on a terminal."""
+    from fortress.ingest.policeuk import ingest_policeuk
+
+    summaries: list[IngestSummary] = []
+    with working("Ingesting police.uk files", steps=len(files)) as shown:
+        for file in files:
+            if summaries:  # the previous file is done
+                shown.step(f"Ingesting {file.name}")
+            summaries.append(ingest_policeuk(workspace, file))
+    return summaries
 
 
 def _render_hotspots(result: dict[str, Any]) -> None:
@@ -272,15 +289,16 @@ def evaluate_command(
     from fortress.places.store import NoPlaceData
 
     try:
-        result = evaluate_campaign(
-            open_workspace(),
-            area,
-            Period.parse(before),
-            Period.parse(after),
-            compare=[c.strip() for c in compare.split(",") if c.strip()] if compare else None,
-            auto_compare=auto_compare,
-            targets=targets.split(",") if targets else None,
-        )
+        with working("Evaluating the campaign against comparison areas"):
+            result = evaluate_campaign(
+                open_workspace(),
+                area,
+                Period.parse(before),
+                Period.parse(after),
+                compare=[c.strip() for c in compare.split(",") if c.strip()] if compare else None,
+                auto_compare=auto_compare,
+                targets=targets.split(",") if targets else None,
+            )
     except (AreaProblem, EvaluationProblem, NoPlaceData, ValueError) as exc:
         fail(str(exc))
     if as_json:
@@ -336,7 +354,8 @@ def drug_market_command(
     from fortress.places.store import NoPlaceData
 
     try:
-        result = drug_market(open_workspace(), lag)
+        with working("Fitting the drug-market association"):
+            result = drug_market(open_workspace(), lag)
     except (NoPlaceData, ValueError) as exc:
         fail(str(exc))
     if as_json:
