@@ -101,7 +101,8 @@ def render_simulation(summary: dict[str, Any]) -> None:
     table.add_column(style="bold", no_wrap=True)
     table.add_column(overflow="fold")  # paths break across lines rather than lose their ends
     for key, value in summary.items():
-        if key == "files":
-            value = f"{len(value)} files"
-        table.add_row(str(key), f"{value:,}" if isinstance(value, int) else str(value))
+        if isinstance(value, list):  # file lists: how many, and where
+            folders = sorted({str(Path(p).parent) for p in value})
+            value = f"{len(value)} files" + (f" in {', '.join(folders)}" if value else "")
+        table.add_row(key.replace("_", " "), f"{value:,}" if isinstance(value, int) else str(value))
     console.print(table)
