@@ -18,6 +18,7 @@ from fortress.cli.main import app
     ],
 )
 def test_an_unusable_database_is_a_clear_error(tmp_path: Path, url: str, says: str) -> None:
+    (tmp_path / "ws" / "events").mkdir(parents=True)  # a workspace whose records are elsewhere
     result = CliRunner().invoke(
         app, ["--workspace", str(tmp_path / "ws"), "serve", "--database-url", url]
     )
