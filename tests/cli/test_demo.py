@@ -57,8 +57,8 @@ def test_what_the_default_commands_write_is_ignored_by_git() -> None:
     them, often the repository's root: git must not offer them for a commit."""
     import typer.main
 
-    from fortress.cli.common import DEFAULT_WORKSPACE
     from fortress.cli.main import app
+    from fortress.store.settings import DEFAULT_WORKSPACE
 
     demo = typer.main.get_command(app).commands["demo"]  # type: ignore[attr-defined]
     default_dir = next(p.default for p in demo.params if p.name == "folder")

@@ -241,7 +241,8 @@ def serve_command(
     from fortress.casework.db import CaseworkDatabaseError
     from fortress.cli.common import settings
     from fortress.server import observe
-    from fortress.server.app import DATABASE_ENV, WORKSPACE_ENV, create_app
+    from fortress.server.app import create_app
+    from fortress.store.settings import DATABASE_ENV, WORKSPACE_ENV
 
     if database_url:
         settings.database_url = database_url

@@ -9,13 +9,12 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
+from fortress.store.settings import DEFAULT_WORKSPACE
+
 if TYPE_CHECKING:
     from fortress.ingest.report import IngestSummary
     from fortress.store.workspace import Workspace
 
-DEFAULT_WORKSPACE = Path("fortress-workspace")
-WORKSPACE_ENV = "FORTRESS_WORKSPACE"
-DATABASE_ENV = "FORTRESS_DATABASE_URL"
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
 

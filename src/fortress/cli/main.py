@@ -20,9 +20,6 @@ from fortress.cli.casework import (
     users_app,
 )
 from fortress.cli.common import (
-    DATABASE_ENV,
-    DEFAULT_WORKSPACE,
-    WORKSPACE_ENV,
     JsonOption,
     fail,
     open_workspace,
@@ -33,6 +30,7 @@ from fortress.cli.common import (
 from fortress.cli.lines import evaluate_command, lines_app, numbers_app, report_app
 from fortress.cli.network import network_app
 from fortress.cli.place import place_app
+from fortress.store.settings import DATABASE_ENV, DEFAULT_WORKSPACE, WORKSPACE_ENV
 
 if TYPE_CHECKING:
     from fortress.ingest.report import IngestSummary

@@ -37,13 +37,8 @@ from fortress.casework.public_reports import (
 from fortress.casework.users import SignInThrottle, issue_token
 from fortress.server import intelligence_api, observe, pages, retention_api, safeguarding_api
 from fortress.server.deps import API, CommittingRoute, Db, check_id, checked_sign_in, requires
+from fortress.store.settings import DATABASE_ENV, WORKSPACE_ENV
 from fortress.store.workspace import Workspace
-
-WORKSPACE_ENV = "FORTRESS_WORKSPACE"
-DATABASE_ENV = "FORTRESS_DATABASE_URL"
-"""Where a worker process of ``fortress serve --workers N`` finds the workspace and the
-database that ``serve`` checked (the same names as the CLI's ``--workspace`` and
-``--database-url`` environment variables)."""
 
 
 class Credentials(BaseModel):
