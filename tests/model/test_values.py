@@ -115,6 +115,12 @@ def test_any_layout_of_a_drama_number_normalises_to_the_same_e164(case: tuple[st
     assert msisdn.clean(raw) == Cleaned(expected)
 
 
+def test_property_tests_have_no_deadline() -> None:
+    """A cold first call (phone metadata loading) once failed test_clean_is_idempotent on
+    hypothesis's 200 ms deadline; tests/conftest.py's profile removes the deadline."""
+    assert settings().deadline is None
+
+
 @settings(max_examples=200)
 @given(
     st.one_of(
