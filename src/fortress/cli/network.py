@@ -54,6 +54,25 @@ WeightsOption = Annotated[
 ]
 
 
+def _views(
+    undirected: bool,
+    unweighted: bool,
+    fmt: str,
+    combine: str,
+    window_days: int | None,
+    people: bool,
+) -> Any:
+    """How to read the sources, after checking the options a person typed."""
+    from fortress.network.sources import Views
+    from fortress.sources.networks import FORMATS
+
+    if fmt not in FORMATS:
+        fail(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+    if combine not in ("sum", "max", "last"):
+        fail(f"--combine must be sum, max or last, not {combine!r}")
+    return Views(undirected, unweighted, fmt, combine, window_days, people)  # type: ignore[arg-type]
+
+
 def _load(
     sources: list[str],
     undirected: bool,
@@ -64,15 +83,10 @@ def _load(
     people: bool = False,
 ) -> list[Any]:
     from fortress.network.comms import NoCommsData
-    from fortress.network.sources import Views, load_networks
-    from fortress.sources.networks import FORMATS
+    from fortress.network.sources import load_networks
     from fortress.sources.tabular import FileProblem
 
-    if fmt not in FORMATS:
-        fail(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
-    if combine not in ("sum", "max", "last"):
-        fail(f"--combine must be sum, max or last, not {combine!r}")
-    views = Views(undirected, unweighted, fmt, combine, window_days, people)  # type: ignore[arg-type]
+    views = _views(undirected, unweighted, fmt, combine, window_days, people)
     try:
         return load_networks(sources, views, open_workspace)
     except (FileProblem, NoCommsData, ValueError) as exc:
@@ -102,15 +116,10 @@ def _load_phases(
     """The sources as phases in order, with the order used printed (and any warning)."""
     from fortress.network.comms import NoCommsData
     from fortress.network.phases import OrderError
-    from fortress.network.sources import Views, load_phases
-    from fortress.sources.networks import FORMATS
+    from fortress.network.sources import load_phases
     from fortress.sources.tabular import FileProblem
 
-    if fmt not in FORMATS:
-        fail(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
-    if combine not in ("sum", "max", "last"):
-        fail(f"--combine must be sum, max or last, not {combine!r}")
-    views = Views(undirected, unweighted, fmt, combine, window_days, people)  # type: ignore[arg-type]
+    views = _views(undirected, unweighted, fmt, combine, window_days, people)
     names = [name.strip() for name in order.split(",") if name.strip()] if order else None
     try:
         networks, used = load_phases(sources, views, open_workspace, names)
