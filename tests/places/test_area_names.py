@@ -37,22 +37,22 @@ def towns(workspace: Workspace, tmp_path: Path) -> Workspace:
 
 def test_area_names_match_in_any_case(towns: Workspace) -> None:
     lower = area_summary(towns, "gosport")
-    assert lower["total"] == area_summary(towns, "Gosport")["total"] == 3
-    assert lower["area"]["name"] == "Gosport"  # named as the data names it
-    assert area_summary(towns, "GOSPORT 001")["total"] == 2
+    assert lower.total == area_summary(towns, "Gosport").total == 3
+    assert lower.area.name == "Gosport"  # named as the data names it
+    assert area_summary(towns, "GOSPORT 001").total == 2
 
 
 def test_a_district_named_whole_is_that_district_not_every_name_it_begins(
     towns: Workspace,
 ) -> None:
-    assert area_summary(towns, "hart")["total"] == 1  # not Hartlepool's 4 as well
-    assert area_summary(towns, "Hartle")["total"] == 4  # a prefix still works
+    assert area_summary(towns, "hart").total == 1  # not Hartlepool's 4 as well
+    assert area_summary(towns, "Hartle").total == 4  # a prefix still works
 
 
 def test_saved_area_names_match_in_any_case(towns: Workspace) -> None:
     save_area(towns, "Not In Our Town", resolve_for_saving(towns, "Gosport"), {})
-    assert area_summary(towns, "not in our town")["total"] == 3
-    assert area_summary(towns, "not in our town")["area"]["name"] == "Not In Our Town"
+    assert area_summary(towns, "not in our town").total == 3
+    assert area_summary(towns, "not in our town").area.name == "Not In Our Town"
 
 
 def test_a_miss_suggests_the_closest_names(towns: Workspace) -> None:

@@ -44,14 +44,13 @@ def test_a_saved_area_is_used_by_name_and_keeps_its_phases(
     assert by_name["Not In Our Town"]["phases"]["hold"] == ["2025-04", "2025-09"]
     assert by_name["Neighbours"]["kind"] == "codes" and by_name["Neighbours"]["lsoas"] > 50
     assert (
-        area_summary(hampshire, "Not In Our Town")["total"]
-        == area_summary(hampshire, "Gosport")["total"]
+        area_summary(hampshire, "Not In Our Town").total == area_summary(hampshire, "Gosport").total
     )
     before, after = Period.parse("2024-01..2024-04"), Period.parse("2025-01..2025-04")
     result = evaluate(
         hampshire, "Not In Our Town", before, after, compare=["Neighbours", "Fareham"]
     )
-    assert [c["name"] for c in result["comparisons"]] == ["Neighbours", "Fareham"]
+    assert [c.name for c in result.comparisons] == ["Neighbours", "Fareham"]
 
 
 def test_bad_saved_areas_are_refused(hampshire: Workspace) -> None:

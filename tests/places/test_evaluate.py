@@ -43,27 +43,27 @@ def test_gosport_before_and_after_counts_match_the_raw_files(
         hampshire, "Gosport", BEFORE, AFTER, compare=["Havant", "Fareham", "Portsmouth"]
     )
     before, after = (_raw_counts(shared_data, "Gosport", p) for p in (BEFORE, AFTER))
-    rows = {row["crime_type"]: row for row in result["results"]}
-    assert rows[ALL]["before"] == sum(before.values()) == 547 + 589 + 640 + 582
-    assert rows[ALL]["after"] == sum(after.values())
+    rows = {row.crime_type: row for row in result.results}
+    assert rows[ALL].before == sum(before.values()) == 547 + 589 + 640 + 582
+    assert rows[ALL].after == sum(after.values())
     for crime_type, row in rows.items():
         if crime_type != ALL:
-            assert (row["before"], row["after"]) == (before[crime_type], after[crime_type])
-    assert [c["name"] for c in result["comparisons"]] == ["Havant", "Fareham", "Portsmouth"]
-    assert result["warnings"] == []  # August 2025 is outside these periods
-    for row in result["results"]:
-        if row["estimate"] is not None:
-            assert row["low"] < row["estimate"] < row["high"]
-            assert ("cannot show" in row["text"]) == (row["low"] <= 0 <= row["high"])
-    assert "too few crimes" in rows["Robbery"]["text"]  # 11 before, 7 after
+            assert (row.before, row.after) == (before[crime_type], after[crime_type])
+    assert [c.name for c in result.comparisons] == ["Havant", "Fareham", "Portsmouth"]
+    assert result.warnings == ()  # August 2025 is outside these periods
+    for row in result.results:
+        if row.estimate is not None:
+            assert row.low < row.estimate < row.high
+            assert ("cannot show" in row.text) == (row.low <= 0 <= row.high)
+    assert "too few crimes" in rows["Robbery"].text  # 11 before, 7 after
 
 
 def test_a_flagged_month_in_the_periods_is_warned_about(hampshire: Workspace) -> None:
     late = Period.parse("2025-06..2025-09")
     result = evaluate(hampshire, "Gosport", BEFORE, late, auto_compare=True)
-    assert len(result["comparisons"]) == 3
-    assert "Gosport" not in [c["name"] for c in result["comparisons"]]
-    assert len(result["warnings"]) == 1 and result["warnings"][0].startswith("2025-08")
+    assert len(result.comparisons) == 3
+    assert "Gosport" not in [c.name for c in result.comparisons]
+    assert len(result.warnings) == 1 and result.warnings[0].startswith("2025-08")
 
 
 def _write_areas(folder: Path, month: str, counts: dict[str, int]) -> Path:
@@ -100,13 +100,13 @@ def test_a_planted_effect_is_recovered_and_no_effect_is_not_claimed(
             counts[name] = round(level * season[k] * factor)
         assert ingest_policeuk(workspace, _write_areas(tmp_path, month, counts)).ok
     result = evaluate(workspace, "Campaignton", BEFORE, AFTER, compare=["Otherby", "Thirdford"])
-    overall = result["results"][0]
-    assert overall["estimate"] == pytest.approx(effect - 1, abs=0.01)
+    overall = result.results[0]
+    assert overall.estimate == pytest.approx(effect - 1, abs=0.01)
     if effect == 1.0:
-        assert "cannot show a change" in overall["text"]
+        assert "cannot show a change" in overall.text
     else:
-        assert overall["text"].startswith("All crime in Campaignton fell 40.")
-        assert overall["high"] < 0
+        assert overall.text.startswith("All crime in Campaignton fell 40.")
+        assert overall.high < 0
 
 
 def test_bad_designs_are_refused_with_the_reason(hampshire: Workspace) -> None:

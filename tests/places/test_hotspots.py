@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from fortress.cli.main import app
 from fortress.ingest.policeuk import ingest_policeuk
 from fortress.places.hotspot_map import find_hotspots
-from fortress.places.hotspots import gi_star, significant
+from fortress.places.hotspots import Cell, gi_star, significant
 from fortress.places.periods import Period
 from fortress.reports.place_charts import hotspot_svg
 from fortress.store.workspace import Workspace
@@ -98,18 +98,18 @@ def test_change_between_periods_is_classified(clustered: tuple[Workspace, Path])
     workspace, square = clustered
     periods = [Period.parse("2025-01"), Period.parse("2025-06")]
     result = find_hotspots(workspace, str(square), periods)
-    by_change: dict[str, list[dict]] = {}
-    for cell in result["cells"]:
-        by_change.setdefault(cell.get("change", ""), []).append(cell)
+    by_change: dict[str, list[Cell]] = {}
+    for cell in result.cells:
+        by_change.setdefault(cell.change or "", []).append(cell)
 
-    def near(cells: list[dict], lon: float, lat: float) -> bool:
-        return any(c["west"] - 0.004 <= lon <= c["east"] + 0.004
-                   and c["south"] - 0.003 <= lat <= c["north"] + 0.003 for c in cells)  # fmt: skip
+    def near(cells: list[Cell], lon: float, lat: float) -> bool:
+        return any(c.west - 0.004 <= lon <= c.east + 0.004
+                   and c.south - 0.003 <= lat <= c.north + 0.003 for c in cells)  # fmt: skip
 
     assert near(by_change["persistent"], -1.185, 50.79)
     assert near(by_change["emerging"], -1.15, 50.81)
     assert not near(by_change.get("emerging", []), -1.185, 50.79)
-    assert result["change"]["fading"] == 0
+    assert result.change is not None and result.change["fading"] == 0
     assert "<polygon" in hotspot_svg(result)  # the area's outline is drawn
 
 
@@ -118,12 +118,12 @@ def test_real_gosport_hot_spots_and_the_cli(hampshire: Workspace, shared_data: P
     district = shared_data / "policeuk" / "boundaries" / "LAD23_E07000088_Gosport.geojsonl"
     periods = [Period.parse("2024-01..2024-04"), Period.parse("2025-01..2025-04")]
     result = find_hotspots(hampshire, str(district), periods)
-    assert [p["crimes"] for p in result["periods"]] == [
+    assert [p.crimes for p in result.periods] == [
         547 + 589 + 640 + 582,
         579 + 527 + 632 + 558,
     ]
-    assert result["change"]["persistent"] > 0
-    assert all(p["cold_cells"] == 0 for p in result["periods"])  # no place is safer than zero
+    assert result.change is not None and result.change["persistent"] > 0
+    assert all(p.cold_cells == 0 for p in result.periods)  # no place is safer than zero
 
 
 def test_hotspot_options_are_checked(hampshire: Workspace, tmp_path: Path) -> None:

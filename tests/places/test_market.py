@@ -52,20 +52,21 @@ def test_a_planted_association_is_recovered_and_none_is_not_claimed(
 ) -> None:
     for month in range(1, 7):
         assert ingest_policeuk(workspace, _write(tmp_path, month, power)).ok
-    [offences] = drug_market(workspace)["results"]  # no stop-search files: one indicator
-    assert offences["district_months"] == 5 * 5  # month 1 has no earlier month
-    assert offences["factor"] == pytest.approx(math.exp(power), rel=0.01)
-    assert ("no association the data can show" in offences["text"]) == (power == 0.0)
+    [offences] = drug_market(workspace).results  # no stop-search files: one indicator
+    assert offences.district_months == 5 * 5  # month 1 has no earlier month
+    assert offences.factor == pytest.approx(math.exp(power), rel=0.01)
+    assert ("no association the data can show" in offences.text) == (power == 0.0)
 
 
 def test_real_data_leaves_the_flagged_month_out(hampshire: Workspace) -> None:
     result = drug_market(hampshire)
-    assert result["left_out_months"] == ["2025-08"]
-    offences, searches = result["results"]
-    assert "2025-08" not in offences["months"] and "2025-09" not in offences["months"]
+    assert result.left_out_months == ("2025-08",)
+    offences, searches = result.results
+    assert "2025-08" not in offences.months and "2025-09" not in offences.months
     # February 2024's searches are half repeated rows (flagged), so March has no earlier month
-    assert searches["months"] == ["2024-02", "2024-04"]
-    assert offences["low"] < offences["factor"] < offences["high"]
+    assert searches.months == ("2024-02", "2024-04")
+    assert offences.low is not None and offences.factor is not None and offences.high is not None
+    assert offences.low < offences.factor < offences.high
     code = runner.invoke(app, ["--workspace", str(hampshire.root), "place", "drug-market",
                                "--json"])  # fmt: skip
     assert code.exit_code == 0 and json.loads(code.stdout)["caveats"].startswith("An association")
@@ -85,7 +86,7 @@ def test_comms_indicators_join_the_districts_their_customers_live_in(tmp_path: P
     assert ingest_cells(workspace, world / "cells.csv").ok
     for path in sorted((world / "crime").glob("*.csv")):
         assert ingest_policeuk(workspace, path).ok
-    assert drug_market(workspace)["results"][0]["indicator"] == "drug offences"
+    assert drug_market(workspace).results[0].indicator == "drug offences"
     run_detection(workspace)
     indicators = line_indicators(workspace)
     assert indicators is not None
@@ -93,12 +94,12 @@ def test_comms_indicators_join_the_districts_their_customers_live_in(tmp_path: P
     truth = json.loads((world / "ground_truth.json").read_text(encoding="utf-8"))
     assert towns and towns <= {line["town"] for line in truth["lines"]}  # where they sell
     total = sum(
-        day["confirmed"]
+        day.confirmed
         for line in list_lines(workspace)
-        for day in line_activity(workspace, line["line_id"])["days"]
+        for day in line_activity(workspace, line.line_id).days
     )
     assert sum(indicators["confirmed transactions"].values()) == total > 0
     months = {month for _, month in indicators["active deal lines"]}
     assert months == {"2025-01", "2025-02", "2025-03"}
-    names = [r["indicator"] for r in drug_market(workspace)["results"]]
+    names = [r.indicator for r in drug_market(workspace).results]
     assert names == ["drug offences", "active deal lines", "confirmed transactions"]

@@ -58,12 +58,10 @@ def test_area_counts_per_month_match_the_provenance(
     hampshire: Workspace, area: str, column: int
 ) -> None:
     result = area_summary(hampshire, area)
-    per_month = {month: 0 for month in result["months"]}
-    for row in result["counts"]:
-        per_month[row["month"]] += row["count"]
+    per_month = result.month_totals()
     assert per_month == {month: counts[column] for month, counts in PUBLISHED.items()}
     if area == "Gosport":
-        assert result["area"]["lsoas"] == 56
+        assert result.area.lsoas == 56
 
 
 def test_force_wide_anti_social_behaviour_per_month(hampshire: Workspace, tmp_path: Path) -> None:
@@ -71,16 +69,14 @@ def test_force_wide_anti_social_behaviour_per_month(hampshire: Workspace, tmp_pa
     430 is in the published file itself). A file of LSOA codes is an area too."""
     result = area_summary(hampshire, "")
     asb = {
-        row["month"]: row["count"]
-        for row in result["counts"]
-        if row["crime_type"] == "Anti-social behaviour"
+        row.month: row.count for row in result.counts if row.crime_type == "Anti-social behaviour"
     }
     assert asb == {month: counts[4] for month, counts in PUBLISHED.items()}
     codes = tmp_path / "two.csv"
     codes.write_text("lsoa_code\nE01022800\nE01022801\n", encoding="utf-8")
     two = area_summary(hampshire, str(codes))
-    gosport = area_summary(hampshire, "Gosport")["total"]
-    assert two["area"]["lsoas"] == 2 and 0 < two["total"] < gosport
+    gosport = area_summary(hampshire, "Gosport").total
+    assert two.area.lsoas == 2 and 0 < two.total < gosport
 
 
 @pytest.mark.parametrize("polygons", ["LAD23_E07000088_Gosport.geojsonl", "gosport_lsoa21.geojson"])
@@ -91,10 +87,8 @@ def test_a_polygon_area_counts_the_crimes_inside_it(
     count equals the LSOA-name prefix's (the boundaries' PROVENANCE checked April 2024)."""
     path = shared_data / "policeuk" / "boundaries" / polygons
     result = area_summary(hampshire, str(path))
-    assert "polygon" in result["area"]["how"] and "lsoas" not in result["area"]
-    per_month = {month: 0 for month in result["months"]}
-    for row in result["counts"]:
-        per_month[row["month"]] += row["count"]
+    assert "polygon" in result.area.how and result.area.lsoas is None
+    per_month = result.month_totals()
     assert per_month == {month: counts[1] for month, counts in PUBLISHED.items()}
 
 
@@ -199,7 +193,7 @@ def test_a_republished_month_replaces_the_earlier_file(
     again = later / "2025-03-test-street.csv"
     again.write_text(first.read_text(encoding="utf-8") + ",".join(_row()) + "\n", encoding="utf-8")
     assert ingest_policeuk(workspace, again).accepted == 3
-    assert area_summary(workspace, "Gosport")["total"] == 3
+    assert area_summary(workspace, "Gosport").total == 3
 
 
 def test_cli_reads_folders_and_the_archive_zip(shared_data: Path, tmp_path: Path) -> None:

@@ -17,20 +17,20 @@ def test_the_known_problems_of_the_real_files_are_flagged(hampshire: Workspace) 
     rows repeat another row exactly (970 extra copies against about 30 in other months).
     Nothing else is flagged."""
     result = quality(hampshire)
-    assert result["flagged_months"] == ["2024-02", "2025-08"]
-    [repeats] = [flag for flag in result["flags"] if flag["scope"] == "repeats"]
-    assert (repeats["name"], repeats["month"], repeats["count"]) == (
+    assert result.flagged_months == ("2024-02", "2025-08")
+    [repeats] = [flag for flag in result.flags if flag.scope == "repeats"]
+    assert (repeats.name, repeats.month, repeats.count) == (
         "stop-and-search",
         "2024-02",
         970,
     )
-    flagged = {flag["name"]: flag for flag in result["flags"] if flag["scope"] == "force"}
-    assert flagged["Anti-social behaviour"]["count"] == 430
-    assert flagged["Violence and sexual offences"]["ratio"] > 2
+    flagged = {flag.name: flag for flag in result.flags if flag.scope == "force"}
+    assert flagged["Anti-social behaviour"].count == 430
+    assert flagged["Violence and sexual offences"].ratio > 2
     assert "Public order" not in flagged  # 705 against its usual: not a factor of two
-    assert {flag["scope"] for flag in result["flags"]} == {"force", "repeats"}
+    assert {flag.scope for flag in result.flags} == {"force", "repeats"}
     summary = area_summary(hampshire, "Gosport")
-    assert summary["flagged_months"] == ["2025-08"] and "2025-08" in summary["warnings"][0]
+    assert summary.flagged_months == ("2025-08",) and "2025-08" in summary.warnings[0]
 
 
 def _month_file(folder: Path, month: str, districts: dict[str, int]) -> Path:
@@ -53,7 +53,7 @@ def test_a_district_missing_from_one_month_is_flagged_and_noise_is_not(
         path = _month_file(tmp_path, month, {"Harbourtown": harbour, "Inland": 200 + 3 * k,
                                              "Smallvale": small[k]})  # fmt: skip
         assert ingest_policeuk(workspace, path).ok
-    flags = quality(workspace)["flags"]
-    districts = [(f["name"], f["month"]) for f in flags if f["scope"] == "district"]
+    flags = quality(workspace).flags
+    districts = [(f.name, f.month) for f in flags if f.scope == "district"]
     assert districts == [("Harbourtown", "2025-05")]
-    assert not [f for f in flags if "Smallvale" in f["name"]]
+    assert not [f for f in flags if "Smallvale" in f.name]

@@ -25,10 +25,10 @@ def test_no_violence_at_all_is_said_plainly(workspace: Workspace, tmp_path: Path
             for _ in range(3 + (k * month) % 5)
         ]
         assert ingest_policeuk(workspace, write_street(tmp_path, f"2025-0{month}", crimes)).ok
-    [offences] = drug_market(workspace)["results"]
-    assert "factor" not in offences
-    assert "no violence" in offences["text"]
-    assert "less violence" not in offences["text"] and "more violence" not in offences["text"]
+    [offences] = drug_market(workspace).results
+    assert offences.factor is None and "factor" not in offences.to_dict()
+    assert "no violence" in offences.text
+    assert "less violence" not in offences.text and "more violence" not in offences.text
 
 
 def test_comparison_areas_without_the_crime_type_give_no_estimate(
@@ -43,6 +43,6 @@ def test_comparison_areas_without_the_crime_type_give_no_estimate(
         assert ingest_policeuk(workspace, write_street(tmp_path, month, crimes)).ok
     result = evaluate(workspace, "Ashby", Period.parse("2024-01..2024-02"),
                       Period.parse("2025-01..2025-02"), compare=["Brookton"])  # fmt: skip
-    burglary = {r["crime_type"]: r for r in result["results"]}["Burglary"]
-    assert burglary["estimate"] is None
-    assert "comparison areas" in burglary["text"] and "too few" in burglary["text"]
+    burglary = {r.crime_type: r for r in result.results}["Burglary"]
+    assert burglary.estimate is None
+    assert "comparison areas" in burglary.text and "too few" in burglary.text

@@ -113,7 +113,7 @@ def _places(workspace: Workspace, files: list[Path]) -> dict[str, Any]:
         "ingested_rows": sum(s.accepted for s in ingested),
         "files": len(ingested),
         "campaign": campaign,
-        "evaluation": result,
+        "evaluation": result.to_dict(),
     }
 
 

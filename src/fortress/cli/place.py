@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -13,6 +13,8 @@ from fortress.cli.progress import working
 if TYPE_CHECKING:
     from fortress.ingest.report import IngestSummary
     from fortress.places.evaluate import Evaluation
+    from fortress.places.hotspot_map import HotSpots
+    from fortress.places.summary import AreaSummary
     from fortress.store.workspace import Workspace
 
 place_app = typer.Typer(
@@ -156,7 +158,7 @@ def summary_command(
     if chart is not None:
         chart.write_text(summary_chart(result), encoding="utf-8")
     if as_json:
-        print_json(result)
+        print_json(result.to_dict())
     else:
         _render_summary(result)
 
@@ -173,15 +175,15 @@ def quality_command(as_json: JsonOption = False) -> None:
     except NoPlaceData as exc:
         fail(str(exc))
     if as_json:
-        print_json(result)
+        print_json(result.to_dict())
         return
     from fortress.cli.render import console
 
-    console.print(f"Method: {result['method']}.", highlight=False)
-    if not result["flags"]:
+    console.print(f"Method: {result.method}.", highlight=False)
+    if not result.flags:
         console.print("No month is flagged.")
-    for flag in result["flags"]:
-        console.print(f"[yellow]flag[/] {flag['text']}", highlight=False)
+    for flag in result.flags:
+        console.print(f"[yellow]flag[/] {flag.text}", highlight=False)
 
 
 @place_app.command("hotspots")
@@ -223,7 +225,7 @@ def hotspots_command(
 
         map_file.write_text(hotspot_svg(result), encoding="utf-8")
     if as_json:
-        print_json(result)
+        print_json(result.to_dict())
         return
     _render_hotspots(result)
 
@@ -241,19 +243,19 @@ def _ingest_each(workspace: Workspace, files: list[Path]) -> list[IngestSummary]
     return summaries
 
 
-def _render_hotspots(result: dict[str, Any]) -> None:
+def _render_hotspots(result: HotSpots) -> None:
     from fortress.cli.render import console
 
-    console.print(f"{result['area']['name']} ({result['area']['how']})", highlight=False)
-    console.print(f"Method: {result['method']}.", highlight=False)
-    for p in result["periods"]:
+    console.print(f"{result.area} ({result.how})", highlight=False)
+    console.print(f"Method: {result.method}.", highlight=False)
+    for p in result.periods:
         console.print(
-            f"{p['period']}: {p['crimes']:,} located crimes; {p['hot_cells']} hot cells, "
-            f"{p['cold_cells']} cold cells",
+            f"{p.period}: {p.crimes:,} located crimes; {p.hot_cells} hot cells, "
+            f"{p.cold_cells} cold cells",
             highlight=False,
         )
-    if "change" in result:
-        change = result["change"]
+    if result.change is not None:
+        change = result.change
         console.print(
             f"Change: {change['emerging']} emerging, {change['persistent']} persistent, "
             f"{change['fading']} fading hot-spot cells",
@@ -284,13 +286,13 @@ def evaluate_command(
 ) -> None:
     """Before and after, against comparison areas, with an interval and a displacement check."""
     from fortress.places.areas import AreaProblem
-    from fortress.places.evaluate import EvaluationProblem, evaluate_campaign
+    from fortress.places.evaluate import EvaluationProblem, evaluate
     from fortress.places.periods import Period
     from fortress.places.store import NoPlaceData
 
     try:
         with working("Evaluating the campaign against comparison areas"):
-            result = evaluate_campaign(
+            result = evaluate(
                 open_workspace(),
                 area,
                 Period.parse(before),
@@ -359,17 +361,17 @@ def drug_market_command(
     except (NoPlaceData, ValueError) as exc:
         fail(str(exc))
     if as_json:
-        print_json(result)
+        print_json(result.to_dict())
         return
     from fortress.cli.render import console
 
-    for item in result["results"]:
-        console.print(item["text"], highlight=False)
-    if result["left_out_months"]:
-        left_out = ", ".join(result["left_out_months"])
+    for item in result.results:
+        console.print(item.text, highlight=False)
+    if result.left_out_months:
+        left_out = ", ".join(result.left_out_months)
         console.print(f"Left out (flagged by the data-quality check): {left_out}.")
-    console.print(f"Method: {result['method']}.", highlight=False)
-    console.print(f"[yellow]Caveats[/]: {result['caveats']}", highlight=False)
+    console.print(f"Method: {result.method}.", highlight=False)
+    console.print(f"[yellow]Caveats[/]: {result.caveats}", highlight=False)
 
 
 SHORT_TYPES = {
@@ -381,16 +383,16 @@ SHORT_TYPES = {
 }
 
 
-def _render_summary(result: dict[str, Any]) -> None:
+def _render_summary(result: AreaSummary) -> None:
     from rich import box
     from rich.console import Console
     from rich.table import Table
 
     from fortress.cli.render import console
 
-    months = result["months"]
+    months = result.months
     table = Table(
-        title=f"{result['area']['name']}: street-level crime by month ({result['area']['how']})",
+        title=f"{result.area.name}: street-level crime by month ({result.area.how})",
         title_justify="left",
         box=box.SIMPLE_HEAD,
         padding=(0, 1),
@@ -400,14 +402,16 @@ def _render_summary(result: dict[str, Any]) -> None:
     for month in months:
         table.add_column(month[2:], justify="right", no_wrap=True, min_width=5)
     table.add_column("total", justify="right", no_wrap=True, min_width=6)
-    counts = {(row["month"], row["crime_type"]): row["count"] for row in result["counts"]}
-    for crime_type in result["crime_types"]:
+    counts = result.grid()
+    for crime_type in result.crime_types:
         cells = [f"{counts[(m, crime_type)]:,}" for m in months]
         label = SHORT_TYPES.get(crime_type, crime_type)
-        table.add_row(label, *cells, f"{result['totals'][crime_type]:,}")
-    month_totals = [sum(counts[(m, t)] for t in result["crime_types"]) for m in months]
-    table.add_row("all", *(f"{n:,}" for n in month_totals), f"{result['total']:,}", style="bold")
+        table.add_row(label, *cells, f"{result.totals[crime_type]:,}")
+    month_totals = result.month_totals()
+    table.add_row(
+        "all", *(f"{month_totals[m]:,}" for m in months), f"{result.total:,}", style="bold"
+    )
     needed = 24 + 8 * (len(months) + 1)
     (console if console.width >= needed else Console(width=needed)).print(table)
-    for warning in result["warnings"]:
+    for warning in result.warnings:
         console.print(f"[yellow]warning[/] {warning}", highlight=False)

@@ -27,21 +27,29 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-import duckdb
+import ibis.expr.types as ir
 import numpy as np
 import shapely
 
-from fortress.model.sql import literal
 from fortress.places.areas import Area
 from fortress.places.campaigns import area_for, crime_types, saved_area
 from fortress.places.countmodel import regressor_effect
 from fortress.places.hotspots import METRES_PER_DEGREE_LAT
 from fortress.places.periods import Period
 from fortress.places.quality import force_flags
-from fortress.places.store import CRIMES, current_sql
+from fortress.places.store import (
+    CRIMES,
+    MONTH,
+    current,
+    fetch,
+    in_periods,
+    month_text,
+    monthly_counts,
+    opened,
+)
 from fortress.places.summary import in_area, lsoa_names
 from fortress.sources.policeuk import district_of
-from fortress.store.workspace import Workspace, connect_duckdb
+from fortress.store.workspace import Workspace
 
 ALL = "All crime"
 MIN_COUNT = 20
@@ -174,23 +182,6 @@ def evaluate(
     compare: list[str] | None = None,
     auto_compare: bool = False,
     targets: Iterable[str] | None = None,
-) -> dict[str, Any]:
-    """``evaluate_campaign`` as a plain dictionary (for callers that print JSON)."""
-    return evaluate_campaign(
-        workspace, spec, before, after, compare=compare, auto_compare=auto_compare,
-        targets=targets,
-    ).to_dict()  # fmt: skip
-
-
-def evaluate_campaign(
-    workspace: Workspace,
-    spec: str,
-    before: Period,
-    after: Period,
-    *,
-    compare: list[str] | None = None,
-    auto_compare: bool = False,
-    targets: Iterable[str] | None = None,
 ) -> Evaluation:
     """The evaluation of the area ``spec`` (see the module docstring). ``targets``: the
     crime types the campaign targeted (police.uk ids or names); by default those saved
@@ -201,38 +192,33 @@ def evaluate_campaign(
     chosen_targets = crime_types(targets) if targets is not None else (
         saved.targets if saved else ()
     )  # fmt: skip
-    con = connect_duckdb(memory_limit="2GB")
-    try:
-        crimes = current_sql(workspace, CRIMES)
-        names = lsoa_names(con, crimes)
-        area = _with_codes(con, crimes, area_for(workspace, spec, names))
-        months = _months(con, crimes)
+    with opened(workspace) as backend:
+        crimes = current(backend, workspace, CRIMES)
+        names = lsoa_names(crimes)
+        area = _with_codes(crimes, area_for(workspace, spec, names))
+        months = _months(crimes)
         _check_periods(months, before, after)
         chosen = [area_for(workspace, c, names) for c in compare] if compare else None
-        comparisons = _comparisons(con, crimes, names, area, before, chosen, auto_compare)
+        comparisons = _comparisons(crimes, names, area, before, chosen, auto_compare)
         design = Design(area, comparisons, before, after, chosen_targets)
-        series = {a.name: _monthly(con, crimes, a, before, after) for a in [area, *comparisons]}
-        ring = _displacement_ring(con, crimes, design)
-        flagged = sorted({f.month for f in force_flags(con, crimes)})
-    finally:
-        con.close()
+        series = {a.name: _monthly(crimes, a, before, after) for a in [area, *comparisons]}
+        ring = _displacement_ring(crimes, design)
+        flagged = sorted({f.month for f in force_flags(crimes)})
     return _report(design, series, ring, flagged, months, saved.phases if saved else {})
 
 
-def _months(con: duckdb.DuckDBPyConnection, crimes: str) -> list[str]:
-    rows = con.execute(f"SELECT DISTINCT strftime(month, '%Y-%m') FROM ({crimes}) ORDER BY 1")
-    return [month for (month,) in rows.fetchall()]
+def _months(crimes: ir.Table) -> list[str]:
+    return sorted(month_text(row[MONTH]) for row in fetch(crimes.select(MONTH).distinct()))
 
 
-def _with_codes(con: duckdb.DuckDBPyConnection, crimes: str, area: Area) -> Area:
+def _with_codes(crimes: ir.Table, area: Area) -> Area:
     """A polygon area with the LSOAs of its crimes as codes too, so that comparison areas
     can be checked for overlap and matching leaves out the districts it covers."""
     if area.polygon is None:
         return area
-    rows = con.execute(
-        f"SELECT DISTINCT lsoa_code FROM ({in_area(con, crimes, area)}) WHERE lsoa_code IS NOT NULL"
-    ).fetchall()
-    return replace(area, codes=frozenset(code for (code,) in rows))
+    rows = in_area(crimes, area)
+    codes = rows.filter(rows.lsoa_code.notnull()).select("lsoa_code").distinct()
+    return replace(area, codes=frozenset(row["lsoa_code"] for row in fetch(codes)))
 
 
 def _coverage(months: list[str], period: Period) -> tuple[int, int]:
@@ -250,8 +236,7 @@ def _check_periods(months: list[str], before: Period, after: Period) -> None:
 
 
 def _comparisons(
-    con: duckdb.DuckDBPyConnection,
-    crimes: str,
+    crimes: ir.Table,
     names: dict[str, str],
     area: Area,
     before: Period,
@@ -266,7 +251,7 @@ def _comparisons(
             raise EvaluationProblem(f"comparison areas overlap the area: {', '.join(overlap)}")
         return chosen
     if auto:
-        return _matched(con, crimes, names, area, before)
+        return _matched(crimes, names, area, before)
     raise EvaluationProblem(
         "name comparison areas (--compare Havant,Fareham) or let Fortress match them on the "
         "before period (--auto-compare): a before-and-after change alone cannot separate the "
@@ -275,8 +260,7 @@ def _comparisons(
 
 
 def _matched(
-    con: duckdb.DuckDBPyConnection,
-    crimes: str,
+    crimes: ir.Table,
     names: dict[str, str],
     area: Area,
     before: Period,
@@ -294,7 +278,7 @@ def _matched(
     ]
     if len(candidates) < AUTO_COMPARE:
         raise EvaluationProblem("too few other districts in the data to match comparisons")
-    profile = {c.name: _profile(con, crimes, c, before) for c in [area, *candidates]}
+    profile = {c.name: _profile(crimes, c, before) for c in [area, *candidates]}
     spread = np.std(np.array([profile[c.name] for c in candidates]), axis=0)
     spread[spread == 0] = 1.0
     target = np.array(profile[area.name])
@@ -305,12 +289,10 @@ def _matched(
     return sorted(candidates, key=distance)[:AUTO_COMPARE]
 
 
-def _profile(
-    con: duckdb.DuckDBPyConnection, crimes: str, area: Area, before: Period
-) -> tuple[float, float]:
+def _profile(crimes: ir.Table, area: Area, before: Period) -> tuple[float, float]:
     """Mean log monthly count and its trend (slope per month) in the before period."""
     per_month: dict[str, float] = {}
-    for month, _, n in _monthly(con, crimes, area, before, None):
+    for month, _, n in _monthly(crimes, area, before, None):
         per_month[month] = per_month.get(month, 0.0) + n
     logs = np.log(np.array(list(per_month.values())) + 1.0)
     slope = float(np.polyfit(np.arange(len(logs)), logs, 1)[0]) if len(logs) > 1 else 0.0
@@ -318,8 +300,7 @@ def _profile(
 
 
 def _monthly(
-    con: duckdb.DuckDBPyConnection,
-    crimes: str,
+    crimes: ir.Table,
     area: Area,
     before: Period,
     after: Period | None,
@@ -328,26 +309,18 @@ def _monthly(
     """(month, crime type, count) of the area in the periods, zeros included, leaving out
     crimes in the LSOAs ``exclude`` names."""
     periods = [before] + ([after] if after else [])
-    within = " OR ".join(
-        f"strftime(month, '%Y-%m') BETWEEN {literal(p.first)} AND {literal(p.last)}"
-        for p in periods
-    )
-    if exclude:
-        codes = ", ".join(literal(code) for code in sorted(exclude))
-        within = f"({within}) AND coalesce(lsoa_code, '') NOT IN ({codes})"
-    rows = con.execute(
-        f"WITH c AS (SELECT * FROM ({crimes}) WHERE {within}), "
-        "months AS (SELECT DISTINCT month FROM c), types AS (SELECT DISTINCT crime_type FROM c), "
-        f"mine AS (SELECT month, crime_type, count(*) AS n FROM ({in_area(con, crimes, area)}) "
-        f"WHERE {within} GROUP BY ALL) "
-        "SELECT strftime(m.month, '%Y-%m'), t.crime_type, coalesce(mine.n, 0) "
-        "FROM months m CROSS JOIN types t LEFT JOIN mine USING (month, crime_type) ORDER BY 1, 2"
-    ).fetchall()
-    return [(month, crime_type, int(n)) for month, crime_type, n in rows]
+
+    def within(rows: ir.Table) -> ir.Table:
+        kept = rows.filter(in_periods(rows, periods))
+        if exclude:
+            kept = kept.filter(kept.lsoa_code.fill_null("").notin(sorted(exclude)))
+        return kept
+
+    return monthly_counts(within(crimes), within(in_area(crimes, area)))
 
 
 def _displacement_ring(
-    con: duckdb.DuckDBPyConnection, crimes: str, design: Design
+    crimes: ir.Table, design: Design
 ) -> tuple[Area, list[tuple[str, str, int]]] | None:
     """The ring within ``BUFFER_M`` of the area (outside it, and outside the comparison
     areas, which must not count twice), and its monthly counts. An LSOA area's outline is
@@ -356,10 +329,9 @@ def _displacement_ring(
     if area.polygon is not None:
         shape = area.polygon
     else:
-        points = con.sql(
-            f"SELECT longitude, latitude FROM ({in_area(con, crimes, area)}) "
-            "WHERE longitude IS NOT NULL"
-        ).fetchall()
+        rows = in_area(crimes, area)
+        located = rows.filter(rows.longitude.notnull()).select("longitude", "latitude")
+        points = sorted((row["longitude"], row["latitude"]) for row in fetch(located))
         if len(points) < 3:
             return None
         shape = shapely.MultiPoint(points).convex_hull
@@ -367,7 +339,7 @@ def _displacement_ring(
     ring_shape = shape.buffer(BUFFER_M / per_lon).difference(shape)
     ring = Area(f"{BUFFER_M:,} m around {area.name}", frozenset(), "displacement ring", ring_shape)
     taken = area.codes.union(*(c.codes for c in design.comparisons))
-    return ring, _monthly(con, crimes, ring, design.before, design.after, taken)
+    return ring, _monthly(crimes, ring, design.before, design.after, taken)
 
 
 def _report(

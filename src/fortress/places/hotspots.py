@@ -154,58 +154,142 @@ def classify(before: npt.NDArray[np.bool_], after: npt.NDArray[np.bool_]) -> npt
     return labels
 
 
+@dataclass(frozen=True, slots=True)
+class PeriodSpots:
+    """One period's located crimes and significant cells."""
+
+    period: str
+    crimes: int
+    hot_cells: int
+    cold_cells: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """As ``--json`` prints it."""
+        return {
+            "period": self.period,
+            "crimes": self.crimes,
+            "hot_cells": self.hot_cells,
+            "cold_cells": self.cold_cells,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class CellFigures:
+    """A cell in one period: its crimes, Gi* and class (``hot``, ``cold`` or empty)."""
+
+    crimes: int
+    gi_star: float
+    kind: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """As ``--json`` prints it (the class as ``class``)."""
+        return {"crimes": self.crimes, "gi_star": self.gi_star, "class": self.kind}
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    """A grid cell with crimes or significance in some period: its place, its figures in
+    each such period and (with two periods) its change."""
+
+    row: int
+    column: int
+    west: float
+    south: float
+    east: float
+    north: float
+    periods: dict[str, CellFigures]
+    """By period (``2024-01..2024-04``), only the periods where it has crimes or is
+    significant, in period order."""
+    change: str | None = None
+    """``persistent``, ``emerging``, ``fading`` or empty with two periods; None with one."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """As ``--json`` prints it: each period's figures under the period's name."""
+        found: dict[str, Any] = {
+            "row": self.row,
+            "column": self.column,
+            "west": self.west,
+            "south": self.south,
+            "east": self.east,
+            "north": self.north,
+        }
+        found |= {period: figures.to_dict() for period, figures in self.periods.items()}
+        if self.change is not None:
+            found["change"] = self.change
+        return found
+
+
+@dataclass(frozen=True, slots=True)
+class HotCells:
+    """Gi* per period on one grid and study region."""
+
+    region_cells: int
+    periods: tuple[PeriodSpots, ...]
+    change: dict[str, int] | None
+    """Cells per change (``emerging``, ``persistent``, ``fading``) with two periods."""
+    cells: tuple[Cell, ...]
+    """By row, then column."""
+
+
 def hot_cells(
     grid: Grid,
     region: npt.NDArray[np.bool_],
     points: dict[str, tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]],
     periods: list[Period],
-) -> dict[str, Any]:
+) -> HotCells:
     """Gi* per period on one grid and study region; the significant cells of each, and
     (with two periods) their change. ``points`` maps each period to its crimes' lon/lat."""
-    results: dict[str, Any] = {"region_cells": int(region.sum()), "periods": []}
     hot: list[npt.NDArray[np.bool_]] = []
-    cells: dict[tuple[int, int], dict[str, Any]] = {}
+    shown: list[PeriodSpots] = []
+    places: dict[tuple[int, int], dict[str, CellFigures]] = {}
     for period in periods:
         lon, lat = points[str(period)]
         counts = counts_on_grid(grid, lon, lat)
         z = gi_star(counts, region)
         passing = significant(z)
         hot.append(passing & (z > 0))
-        results["periods"].append(
-            {
-                "period": str(period),
-                "crimes": len(lon),
-                "hot_cells": int((passing & (z > 0)).sum()),
-                "cold_cells": int((passing & (z < 0)).sum()),
-            }
+        shown.append(
+            PeriodSpots(
+                period=str(period),
+                crimes=len(lon),
+                hot_cells=int((passing & (z > 0)).sum()),
+                cold_cells=int((passing & (z < 0)).sum()),
+            )
         )
         for row, column in zip(*np.nonzero(passing | (counts > 0)), strict=True):
-            cell = cells.setdefault((int(row), int(column)), _cell(grid, int(row), int(column)))
-            cell[str(period)] = {
-                "crimes": int(counts[row, column]),
-                "gi_star": round(float(z[row, column]), 4),
-                "class": ("hot" if z[row, column] > 0 else "cold") if passing[row, column] else "",
-            }
-    if len(periods) == 2:
-        change = classify(hot[0], hot[1])
-        for (row, column), cell in cells.items():
-            cell["change"] = str(change[row, column])
-        results["change"] = {
-            name: int((change == name).sum()) for name in ("emerging", "persistent", "fading")
+            figures = places.setdefault((int(row), int(column)), {})
+            figures[str(period)] = CellFigures(
+                crimes=int(counts[row, column]),
+                gi_star=round(float(z[row, column]), 4),
+                kind=("hot" if z[row, column] > 0 else "cold") if passing[row, column] else "",
+            )
+    change: dict[str, int] | None = None
+    labels = classify(hot[0], hot[1]) if len(periods) == 2 else None
+    if labels is not None:
+        change = {
+            name: int((labels == name).sum()) for name in ("emerging", "persistent", "fading")
         }
-    results["cells"] = [cells[key] for key in sorted(cells)]
-    return results
+    cells = tuple(
+        _cell(grid, row, column, places[(row, column)],
+              None if labels is None else str(labels[row, column]))
+        for row, column in sorted(places)
+    )  # fmt: skip
+    return HotCells(int(region.sum()), tuple(shown), change, cells)
 
 
-def _cell(grid: Grid, row: int, column: int) -> dict[str, Any]:
+def _cell(
+    grid: Grid, row: int, column: int, figures: dict[str, CellFigures], change: str | None
+) -> Cell:
     per_lat = METRES_PER_DEGREE_LAT
     west = grid.west + column * grid.cell_m / grid.metres_per_degree_lon
     south = grid.south + row * grid.cell_m / per_lat
-    return {
-        "row": row,
-        "column": column,
-        "west": round(west, 6),
-        "south": round(south, 6),
-        "east": round(west + grid.cell_m / grid.metres_per_degree_lon, 6),
-        "north": round(south + grid.cell_m / per_lat, 6),
-    }
+    return Cell(
+        row=row,
+        column=column,
+        west=round(west, 6),
+        south=round(south, 6),
+        east=round(west + grid.cell_m / grid.metres_per_degree_lon, 6),
+        north=round(south + grid.cell_m / per_lat, 6),
+        periods=figures,
+        change=change,
+    )

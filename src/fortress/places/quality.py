@@ -18,12 +18,24 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass
 from typing import Any
 
-import duckdb
+import ibis.expr.types as ir
 
-from fortress.model.sql import quote
-from fortress.places.store import CRIMES, STOP_SEARCHES, current_sql
-from fortress.sources.policeuk import DISTRICT_SQL, LAYOUTS, STOP_AND_SEARCH, STREET
-from fortress.store.workspace import Workspace, connect_duckdb
+from fortress.places.store import (
+    COUNT,
+    CRIME_TYPE,
+    CRIMES,
+    DISTRICT,
+    MONTH,
+    STOP_SEARCHES,
+    current,
+    district,
+    fetch,
+    month_text,
+    opened,
+    per_month,
+)
+from fortress.sources.policeuk import LAYOUTS, STOP_AND_SEARCH, STREET
+from fortress.store.workspace import Workspace
 
 FACTOR = 2.0
 NOISE_SIGMAS = 4.0
@@ -49,39 +61,52 @@ class Flag:
     text: str
 
 
-def quality(workspace: Workspace) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class Quality:
+    """Every flagged count of the police.uk tables, with the method."""
+
+    method: str
+    flags: tuple[Flag, ...]
+    flagged_months: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """As ``--json`` prints it."""
+        return {
+            "method": self.method,
+            "flags": [asdict(flag) for flag in self.flags],
+            "flagged_months": list(self.flagged_months),
+        }
+
+
+def quality(workspace: Workspace) -> Quality:
     """Every flagged cell of the crime table, with the method."""
-    con = connect_duckdb(memory_limit="2GB")
-    try:
-        crimes = current_sql(workspace, CRIMES)
-        flags = force_flags(con, crimes) + district_flags(con, crimes)
-        flags += repeat_flags(con, crimes, STREET)
+    with opened(workspace) as backend:
+        crimes = current(backend, workspace, CRIMES)
+        flags = force_flags(crimes) + district_flags(crimes) + repeat_flags(crimes, STREET)
         if workspace.data_files(STOP_SEARCHES):
-            flags += repeat_flags(con, current_sql(workspace, STOP_SEARCHES), STOP_AND_SEARCH)
-    finally:
-        con.close()
-    return {
-        "method": (
+            searches = current(backend, workspace, STOP_SEARCHES)
+            flags += repeat_flags(searches, STOP_AND_SEARCH)
+    return Quality(
+        method=(
             f"a count is flagged when it is at most 1/{FACTOR:g} or at least {FACTOR:g} times "
             f"the median of the other months of its series and {NOISE_SIGMAS:g} Poisson "
             f"standard deviations from it; series of fewer than {MIN_MONTHS} months are not "
             "judged"
         ),
-        "flags": [asdict(flag) for flag in flags],
-        "flagged_months": sorted({flag.month for flag in flags}),
-    }
+        flags=tuple(flags),
+        flagged_months=tuple(sorted({flag.month for flag in flags})),
+    )
 
 
-def force_flags(con: duckdb.DuckDBPyConnection, crimes: str) -> list[Flag]:
+def force_flags(crimes: ir.Table) -> list[Flag]:
     """Force-wide counts per crime type and month, and all types per month."""
-    rows = con.execute(
-        f"SELECT crime_type, strftime(month, '%Y-%m'), count(*) FROM ({crimes}) GROUP BY ALL"
-    ).fetchall()
-    months = sorted({month for _, month, _ in rows})
+    rows = fetch(per_month(crimes, CRIME_TYPE))
+    months = sorted({month_text(row[MONTH]) for row in rows})
     series: dict[str, dict[str, float]] = defaultdict(lambda: dict.fromkeys(months, 0.0))
-    for crime_type, month, count in rows:
-        series[crime_type][month] += count
-        series[ALL][month] += count
+    for row in rows:
+        month = month_text(row[MONTH])
+        series[row[CRIME_TYPE]][month] += row[COUNT]
+        series[ALL][month] += row[COUNT]
     flags = []
     for name, counts in sorted(series.items()):
         for month, count, expected in _departures(counts):
@@ -93,55 +118,53 @@ def force_flags(con: duckdb.DuckDBPyConnection, crimes: str) -> list[Flag]:
     return flags
 
 
-def district_flags(con: duckdb.DuckDBPyConnection, crimes: str) -> list[Flag]:
+def district_flags(crimes: ir.Table) -> list[Flag]:
     """Each district's (local authority's: the LSOA name without its code) count per month,
     judged as a share of the force's month, so that force-wide swings cancel out."""
-    rows = con.execute(
-        f"SELECT {DISTRICT_SQL}, strftime(month, '%Y-%m'), "
-        f"count(*) FROM ({crimes}) WHERE lsoa_name IS NOT NULL GROUP BY ALL"
-    ).fetchall()
-    months = sorted({month for _, month, _ in rows})
+    named = crimes.filter(crimes.lsoa_name.notnull())
+    rows = fetch(per_month(named.mutate(**{DISTRICT: district(named.lsoa_name)}), DISTRICT))
+    months = sorted({month_text(row[MONTH]) for row in rows})
     totals = dict.fromkeys(months, 0.0)
     counts: dict[str, dict[str, float]] = defaultdict(lambda: dict.fromkeys(months, 0.0))
-    for district, month, count in rows:
-        counts[district][month] += count
-        totals[month] += count
+    for row in rows:
+        month = month_text(row[MONTH])
+        counts[row[DISTRICT]][month] += row[COUNT]
+        totals[month] += row[COUNT]
     flags = []
-    for district, series in sorted(counts.items()):
+    for name, series in sorted(counts.items()):
         # scaled to the force's median month, so the Poisson guard reads as counts
         typical = statistics.median(totals.values())
         scaled = {m: series[m] / totals[m] * typical for m in months if totals[m]}
         for month, share, expected in _departures(scaled):
             text = (
-                f"{month}: {district} has {series[month]:,.0f} crimes, {share / typical:.1%} "
+                f"{month}: {name} has {series[month]:,.0f} crimes, {share / typical:.1%} "
                 f"of the force's, against a median share of {expected / typical:.1%} in the "
                 "other months"
             )
             usual = expected / typical * totals[month]
             flags.append(
-                Flag("district", district, month, series[month], usual, share / expected, text)
+                Flag("district", name, month, series[month], usual, share / expected, text)
             )
     return flags
 
 
-def repeat_flags(con: duckdb.DuckDBPyConnection, table: str, kind: str) -> list[Flag]:
+def repeat_flags(table: ir.Table, kind: str) -> list[Flag]:
     """Rows that repeat another row of their month exactly, in every published column.
 
     Some repeats are real (several people searched together; ASB rows carry no id), so a
     month is judged against the other months' repeats, like any count: a file published
-    or copied twice over shows as a month of many more repeats than usual.
+    or copied twice over shows as a month of many more repeats than usual. A month's
+    repeats are its rows less its distinct rows (grouping, so empty values match).
     """
     columns = [LAYOUTS[kind].column(name) for name in LAYOUTS[kind].header]
     columns = [c for c in columns if c not in ("month", "date")] + (
         ["date_utc"] if kind == STOP_AND_SEARCH else []
     )
-    row = ", ".join(quote(c) for c in columns)
-    found = con.execute(
-        f"SELECT strftime(month, '%Y-%m'), count(*), count(*) - count(DISTINCT ({row})) "
-        f"FROM ({table}) GROUP BY 1"
-    ).fetchall()
-    rows = {month: int(n) for month, n, _ in found}
-    repeats = {month: float(extra) for month, _, extra in found}
+    distinct = table.group_by([MONTH, *columns]).aggregate(copies=table.count())
+    per = distinct.group_by(MONTH).aggregate(rows=distinct.copies.sum(), distinct=distinct.count())
+    found = fetch(per)
+    rows = {month_text(r[MONTH]): int(r["rows"]) for r in found}
+    repeats = {month_text(r[MONTH]): float(r["rows"] - r["distinct"]) for r in found}
     flags = []
     for month, count, expected in _departures(repeats):
         if count < expected:

@@ -5,12 +5,13 @@ the places services return and compute nothing of their own."""
 from __future__ import annotations
 
 from html import escape
-from typing import Any
 
 import numpy as np
 
 from fortress.places.evaluate import Evaluation
+from fortress.places.hotspot_map import HotSpots
 from fortress.places.periods import Period, month_index
+from fortress.places.summary import AreaSummary
 from fortress.reports.svg import WIDTH, legend, line_chart, nice_ticks, standalone
 
 HOTSPOT_COLOURS = {
@@ -31,28 +32,22 @@ GREYS = ("#e6e6e6", "#cccccc", "#a8a8a8", "#808080", "#595959", "#333333")
 OUTLINE = "#333333"
 
 
-def summary_chart(result: dict[str, Any], top: int = 6) -> str:
+def summary_chart(result: AreaSummary, top: int = 6) -> str:
     """An SVG file: all crime per month, and the ``top`` crime types per month (types with
     no crime are left out; a tie at the cut is named in the title); months missing from the
     data are gaps, not joined across."""
-    months = Period(result["months"][0], result["months"][-1]).months() if result["months"] else []
-    counts = {(row["month"], row["crime_type"]): row["count"] for row in result["counts"]}
-    held = set(result["months"])
-    totals = {m: sum(counts[(m, t)] for t in result["crime_types"]) for m in result["months"]}
+    months = Period(result.months[0], result.months[-1]).months() if result.months else []
+    counts = result.grid()
+    held = set(result.months)
+    totals = result.month_totals()
     everything = {"all crime": [float(totals[m]) if m in held else None for m in months]}
-    recorded = sorted(
-        (t for t, n in result["totals"].items() if n), key=lambda t: -result["totals"][t]
-    )
+    recorded = sorted((t for t, n in result.totals.items() if n), key=lambda t: -result.totals[t])
     leading = recorded[:top]
-    tied = [
-        t
-        for t in recorded[top:]
-        if leading and result["totals"][t] == result["totals"][leading[-1]]
-    ]
+    tied = [t for t in recorded[top:] if leading and result.totals[t] == result.totals[leading[-1]]]
     by_type: dict[str, list[float | None]] = {
         t: [float(counts[(m, t)]) if m in held else None for m in months] for t in leading
     }
-    name = result["area"]["name"]
+    name = result.area.name
     labels = [m[2:] for m in months]
     second = f"The {len(leading)} most common crime types, {name}"
     if tied:
@@ -95,16 +90,16 @@ def campaign_chart(evaluation: Evaluation) -> str:
                       y_title="index, mean month before = 100")  # fmt: skip
 
 
-def hotspot_svg(result: dict[str, Any]) -> str:
+def hotspot_svg(result: HotSpots) -> str:
     """A map of the grid cells with crimes (greys by count, each shade in the legend) and the
     significant ones (coloured by class, or by change when there are two periods), for the
     last period, with the area's outline; every colour drawn is in the legend."""
-    cells = result["cells"]
-    periods = [p["period"] for p in result["periods"]]
-    west: float = min(c["west"] for c in cells)
-    east: float = max(c["east"] for c in cells)
-    south: float = min(c["south"] for c in cells)
-    north: float = max(c["north"] for c in cells)
+    cells = result.cells
+    periods = [p.period for p in result.periods]
+    west = min(c.west for c in cells)
+    east = max(c.east for c in cells)
+    south = min(c.south for c in cells)
+    north = max(c.north for c in cells)
     k = float(np.cos(np.radians((south + north) / 2)))
     width, height, top = WIDTH, 680, 70
     scale = min((width - 40) / ((east - west) * k), (height - top - 20) / (north - south))
@@ -116,7 +111,7 @@ def hotspot_svg(result: dict[str, Any]) -> str:
         return top + (north - lat) * scale
 
     last = periods[-1]
-    busiest = max((c.get(last, {}).get("crimes", 0) for c in cells), default=1) or 1
+    busiest = max((c.periods[last].crimes for c in cells if last in c.periods), default=1) or 1
     edges = nice_ticks(busiest, whole=True)
     shades = GREYS[-(len(edges) - 1) :] if len(edges) - 1 <= len(GREYS) else GREYS
 
@@ -129,9 +124,9 @@ def hotspot_svg(result: dict[str, Any]) -> str:
     body: list[str] = []
     used_kinds: list[str] = []
     for c in cells:
-        figures = c.get(last, {})
-        kind = c.get("change") or figures.get("class", "")
-        crimes = int(figures.get("crimes", 0))
+        figures = c.periods.get(last)
+        kind = c.change or (figures.kind if figures else "")
+        crimes = figures.crimes if figures else 0
         if not kind and not crimes:
             continue  # a cell significant only in the earlier period, now empty and not fading
         if kind:
@@ -140,22 +135,22 @@ def hotspot_svg(result: dict[str, Any]) -> str:
                 used_kinds.append(kind)
         else:
             fill = shade(crimes)
-        label = f"{crimes} crimes in {last}; Gi* {figures.get('gi_star', 0)}"
+        label = f"{crimes} crimes in {last}; Gi* {figures.gi_star if figures else 0}"
         if kind:
             label += f" — {HOTSPOT_MEANING[kind]}"
         body.append(
-            f'<rect x="{x(c["west"]):.1f}" y="{y(c["north"]):.1f}" '
-            f'width="{(c["east"] - c["west"]) * k * scale:.1f}" '
-            f'height="{(c["north"] - c["south"]) * scale:.1f}" fill="{fill}">'
+            f'<rect x="{x(c.west):.1f}" y="{y(c.north):.1f}" '
+            f'width="{(c.east - c.west) * k * scale:.1f}" '
+            f'height="{(c.north - c.south) * scale:.1f}" fill="{fill}">'
             f"<title>{escape(label)}</title></rect>"
         )
-    for ring in result.get("outline", []):
+    for ring in result.outline:
         path = " ".join(f"{x(lon):.1f},{y(lat):.1f}" for lon, lat in ring)
         body.append(f'<polygon points="{path}" fill="none" stroke="{OUTLINE}" stroke-width="1"/>')
     expected = ["persistent", "emerging", "fading"] if len(periods) == 2 else ["hot", "cold"]
     kinds = expected + [kind for kind in used_kinds if kind not in expected]
     first_row = [(HOTSPOT_MEANING[kind], HOTSPOT_COLOURS[kind], "box") for kind in kinds]
-    if result.get("outline"):
+    if result.outline:
         first_row.append(("area boundary", OUTLINE, "line"))
     second_row = []
     for i in range(1, len(edges)):
@@ -164,8 +159,8 @@ def hotspot_svg(result: dict[str, Any]) -> str:
         span = f"{low:,}" if low == high else f"{low:,}-{high:,}"
         second_row.append((f"{span} crimes", colour, "box"))
     title = (
-        f"Hot spots of {result['crime_type']} crime, {result['area']['name']}, "
-        f"{' vs '.join(periods)} ({result['cell_m']:g} m cells; shading and classes for {last})"
+        f"Hot spots of {result.crime_type} crime, {result.area}, "
+        f"{' vs '.join(periods)} ({result.cell_m:g} m cells; shading and classes for {last})"
     )
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" height="{height}" '

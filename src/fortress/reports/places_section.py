@@ -10,7 +10,7 @@ from typing import Any
 from markupsafe import Markup
 
 from fortress.places.campaigns import SavedArea, saved_areas
-from fortress.places.evaluate import EvaluationProblem, evaluate_campaign
+from fortress.places.evaluate import EvaluationProblem, evaluate
 from fortress.places.hotspot_map import find_hotspots
 from fortress.places.quality import quality
 from fortress.places.store import CRIMES, NoPlaceData
@@ -43,7 +43,7 @@ def _area(workspace: Workspace, saved: SavedArea) -> dict[str, Any]:
         "hold": str(hold),
     }
     try:
-        evaluation = evaluate_campaign(workspace, saved.name, before, hold, auto_compare=True)
+        evaluation = evaluate(workspace, saved.name, before, hold, auto_compare=True)
         shown["evaluation"] = evaluation
         shown["chart"] = Markup(campaign_chart(evaluation))
         hot = find_hotspots(workspace, saved.name, [before, hold])
