@@ -14,12 +14,12 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from fortress.comms.evaluate import evaluate_workspace, load_truth
 from fortress.comms.lines import run_detection
 from fortress.ingest.cells import ingest_cells
 from fortress.ingest.comms import ingest_comms
+from fortress.model.lines import CuckooRecall, Evaluation, MeasureResult
 from fortress.simulate import simulate
 from fortress.sources.mapping import preset
 from fortress.store.workspace import Workspace
@@ -39,7 +39,7 @@ class WorldRun:
     events: int
     customers_per_line: float
     detect_s: float
-    report: dict[str, Any]
+    report: Evaluation
 
 
 def run_world(seed: int, scale: str, variant: str) -> WorldRun:
@@ -60,28 +60,27 @@ def run_world(seed: int, scale: str, variant: str) -> WorldRun:
     return WorldRun(seed, scale, variant, summary.events, base, detect_s, report)
 
 
-def _cell(measure: dict[str, Any]) -> str:
-    p, r = measure["precision"], measure["recall"]
+def _cell(measure: MeasureResult) -> str:
+    p, r = measure.precision, measure.recall
     text = lambda v: "-" if v is None else f"{v:.2f}"  # noqa: E731
-    return f"{text(p)} / {text(r)} ({measure['correct']}/{measure['truth']})"
+    return f"{text(p)} / {text(r)} ({measure.correct}/{measure.truth})"
 
 
 def _pooled(runs: list[WorldRun], name: str) -> str:
     """Precision and recall over all the runs' counts together."""
-    found = sum(r.report["measures"][name]["found"] or 0 for r in runs)
-    correct = sum(r.report["measures"][name]["correct"] for r in runs)
-    truth = sum(r.report["measures"][name]["truth"] for r in runs)
+    found = sum(getattr(r.report.measures, name).found or 0 for r in runs)
+    correct = sum(getattr(r.report.measures, name).correct for r in runs)
+    truth = sum(getattr(r.report.measures, name).truth for r in runs)
     precision = f"{correct / found:.2f}" if found else "-"
     recall = f"{correct / truth:.2f}" if truth else "-"
     return f"precision {precision}, recall {recall}"
 
 
-def _sites(sites: dict[str, Any]) -> str:
-    if not sites["truth"]:
+def _sites(sites: CuckooRecall) -> str:
+    if not sites.truth:
         return "-"
-    return (
-        f"{sites['recall']:.2f}, {sites['recall_in_top']:.2f} ({sites['correct']}/{sites['truth']})"
-    )
+    recall, in_top = sites.recall or 0.0, sites.recall_in_top or 0.0
+    return f"{recall:.2f}, {in_top:.2f} ({sites.correct}/{sites.truth})"
 
 
 def document(runs: list[WorldRun], seconds: float) -> str:
@@ -107,13 +106,13 @@ def document(runs: list[WorldRun], seconds: float) -> str:
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for run in runs:
-        m = run.report["measures"]
-        flagged = len(run.report["legitimate_bulk_senders_flagged"])
+        m = run.report.measures
+        flagged = len(run.report.legitimate_bulk_senders_flagged)
         lines.append(
             f"| {run.seed} | {run.scale} | {run.variant} | {run.events:,} | "
             f"{run.customers_per_line:.0f} | "
-            + " | ".join(_cell(m[name]) for name in MEASURES)
-            + f" | {_sites(run.report['cuckooed_sites'])} | {flagged} | {run.detect_s:.1f} |"
+            + " | ".join(_cell(getattr(m, name)) for name in MEASURES)
+            + f" | {_sites(run.report.cuckooed_sites)} | {flagged} | {run.detect_s:.1f} |"
         )
     lines += ["", "## Summary", ""]
     groups = [(None, v) for v in ("default", "hard")]
@@ -122,12 +121,12 @@ def document(runs: list[WorldRun], seconds: float) -> str:
         chosen = [r for r in runs if r.variant == variant and scale in (None, r.scale)]
         if not chosen:
             continue
-        f1 = [run.report["measures"]["lines"]["f1"] or 0.0 for run in chosen]
+        f1 = [run.report.measures.lines.f1 or 0.0 for run in chosen]
         label = f"{scale} {variant}" if scale else f"all {variant}"
         lines.append(
             f"- {label} worlds ({len(chosen)}): line F1 mean {statistics.mean(f1):.3f}, "
             f"lowest {min(f1):.3f}; legitimate bulk senders flagged: "
-            f"{sum(len(r.report['legitimate_bulk_senders_flagged']) for r in chosen)}; "
+            f"{sum(len(r.report.legitimate_bulk_senders_flagged) for r in chosen)}; "
             + "; ".join(
                 f"{name.replace('_', ' ')} pooled {_pooled(chosen, name)}"
                 for name in (
@@ -142,9 +141,9 @@ def document(runs: list[WorldRun], seconds: float) -> str:
         )
     lines += ["", "## What went wrong, world by world", ""]
     for run in runs:
-        for note in run.report["notes"]:
+        for note in run.report.notes:
             lines.append(f"- seed {run.seed} {run.scale} {run.variant}: {note}")
-    if not any(run.report["notes"] for run in runs):
+    if not any(run.report.notes for run in runs):
         lines.append("- nothing: every line found, no false line, no bulk sender flagged.")
     lines += [
         "",
@@ -179,7 +178,7 @@ def main() -> None:
         for seed in range(1, args.seeds + 1)
     ]
     for run in runs:
-        print(run.seed, run.scale, run.variant, run.report["measures"]["lines"])
+        print(run.seed, run.scale, run.variant, run.report.measures.lines.model_dump())
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(document(runs, time.perf_counter() - started), encoding="utf-8")
     print(f"wrote {args.out}")

@@ -138,9 +138,9 @@ def lines_detect(root: Path) -> dict[str, Any]:
     return {
         "seconds": seconds,
         "peak_rss_mb": peak,
-        "rows": summary["events"],
-        "lines_found": summary["lines_found"],
-        "numbers_scored": summary["numbers_scored"],
+        "rows": summary.events,
+        "lines_found": summary.lines_found,
+        "numbers_scored": summary.numbers_scored,
     }
 
 

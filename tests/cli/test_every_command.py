@@ -179,16 +179,17 @@ def facts(demo_folder: Path) -> DemoFacts:
 
     workspace = Workspace.open(demo_folder / "workspace")
     first = list_lines(workspace)[0]
-    line = show_line(workspace, first["line_id"])
-    numbers = line["numbers"]
+    assert first.line_id is not None
+    line = show_line(workspace, first.line_id)
+    numbers = line.numbers
     campaign = json.loads((demo_folder / "world/crime/campaign.json").read_text(encoding="utf-8"))
     return DemoFacts(
         demo=demo_folder,
-        line=first["line_id"],
+        line=first.line_id,
         number=numbers[0],
-        other_number=line["customers"]["numbers"][0],
-        first_day=line["first_seen_utc"][:10],
-        last_day=line["last_seen_utc"][:10],
+        other_number=line.customers.numbers[0],
+        first_day=line.first_seen_utc[:10],
+        last_day=line.last_seen_utc[:10],
         town=campaign["town"],
         comms_file=sorted((demo_folder / "world/comms").glob("*.csv"))[0],
     )

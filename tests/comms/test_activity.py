@@ -51,9 +51,9 @@ def test_potential_and_confirmed_transactions_and_base(
     events = event_tables.table(event_tables.connect(workspace), workspace, COMMS)
     assert events is not None
     days = daily_activity(events, LineParties([LINE], CUSTOMERS, [RUNNER]))
-    assert [d["day"] for d in days] == ["2025-01-06", "2025-01-07"]
+    assert [d.day for d in days] == ["2025-01-06", "2025-01-07"]
     first, second = days
-    assert (first["base"], first["potential"], first["confirmed"]) == (12, 0, 0)
-    assert (second["base"], second["potential"], second["confirmed"]) == (12, 5, 3)
-    assert second["incoming"] == 6
-    assert second["active_hours"] == 4  # 10h wave, 13:30 text, 14h orders, 15h order again
+    assert (first.base, first.potential, first.confirmed) == (12, 0, 0)
+    assert (second.base, second.potential, second.confirmed) == (12, 5, 3)
+    assert second.incoming == 6
+    assert second.active_hours == 4  # 10h wave, 13:30 text, 14h orders, 15h order again

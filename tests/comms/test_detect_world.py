@@ -12,27 +12,27 @@ from helpers.worlds import World
 def test_every_line_of_the_demo_world_is_found_and_nothing_else(demo_world: World) -> None:
     run_detection(demo_world.workspace)
     report = evaluate_workspace(demo_world.workspace, demo_world.truth)
-    lines = report["measures"]["lines"]
-    assert (lines["precision"], lines["recall"]) == (1.0, 1.0), report["notes"]
-    assert report["legitimate_bulk_senders_flagged"] == []
-    links = report["measures"]["successor_links"]
-    assert links["precision"] is not None and links["precision"] >= 0.9, report["notes"]
+    lines = report.measures.lines
+    assert (lines.precision, lines.recall) == (1.0, 1.0), report.notes
+    assert report.legitimate_bulk_senders_flagged == []
+    links = report.measures.successor_links
+    assert links.precision is not None and links.precision >= 0.9, report.notes
 
 
 def test_each_line_lists_its_numbers_oldest_first_as_the_truth_does(demo_world: World) -> None:
     run_detection(demo_world.workspace)
     truth = load_truth(demo_world.truth)
     expected = sorted([n["number"] for n in line["numbers"]] for line in truth["lines"])
-    assert sorted(line["numbers"] for line in list_lines(demo_world.workspace)) == expected
+    assert sorted(line.numbers for line in list_lines(demo_world.workspace)) == expected
 
 
 def test_scores_are_explained_by_evidence(demo_world: World) -> None:
     run_detection(demo_world.workspace)
     for line in list_lines(demo_world.workspace, include_all=True):
-        assert 0.0 <= line["score"] <= 1.0
-        kinds = {item["kind"] for item in line["evidence"]}
+        assert 0.0 <= line.score <= 1.0
+        kinds = {item.kind for item in line.evidence}
         assert {"regular_bulk", "all_week", "late_hours", "orders_from_base"} <= kinds
-        assert all(item["text"] for item in line["evidence"])
+        assert all(item.text for item in line.evidence)
 
 
 def test_legitimate_bulk_senders_are_scored_but_not_lines(demo_world: World) -> None:
@@ -40,29 +40,29 @@ def test_legitimate_bulk_senders_are_scored_but_not_lines(demo_world: World) -> 
     truth = load_truth(demo_world.truth)
     bulk = {sender["number"] for sender in truth["bulk_senders"]}
     listed = list_lines(demo_world.workspace, include_all=True)
-    scored_bulk = [item for item in listed if item["numbers"][0] in bulk]
+    scored_bulk = [item for item in listed if item.numbers[0] in bulk]
     assert scored_bulk, "bulk senders send waves, so they must be scored"
-    assert all(not item["is_line"] and item["line_id"] is None for item in scored_bulk)
-    landlines = [item for item in scored_bulk if item["numbers"][0].startswith("+441")]
-    assert all(any(e["kind"] == "fixed_line" for e in item["evidence"]) for item in landlines)
+    assert all(not item.is_line and item.line_id is None for item in scored_bulk)
+    landlines = [item for item in scored_bulk if item.numbers[0].startswith("+441")]
+    assert all(any(e.kind == "fixed_line" for e in item.evidence) for item in landlines)
 
 
 def test_show_gives_customers_runners_handsets_and_sites(demo_world: World) -> None:
     run_detection(demo_world.workspace)
     truth = {line["numbers"][0]["number"]: line for line in load_truth(demo_world.truth)["lines"]}
     for item in list_lines(demo_world.workspace):
-        shown = show_line(demo_world.workspace, item["line_id"])
-        true_line = truth[shown["numbers"][0]]
-        customers = set(shown["customers"]["numbers"])
-        assert shown["customers"]["count"] == len(customers)
+        shown = show_line(demo_world.workspace, item.line_id)
+        true_line = truth[shown.numbers[0]]
+        customers = set(shown.customers.numbers)
+        assert shown.customers.count == len(customers)
         overlap = len(customers & set(true_line["customers"])) / len(customers)
         assert overlap >= 0.9
         true_imeis = {h["imei"] for h in true_line["handsets"]}
-        assert {h["imei"] for h in shown["handsets"]} <= true_imeis | _personal(true_line)
-        assert shown["sites"] and all(s["events"] > 0 for s in shown["sites"])
+        assert {h.imei for h in shown.handsets} <= true_imeis | _personal(true_line)
+        assert shown.sites and all(s.events > 0 for s in shown.sites)
         true_runners = {r["number"] for r in true_line["runners"]}
-        assert {r["number"] for r in shown["runners"]["numbers"]} <= true_runners
-        json.dumps(shown)  # JSON-ready throughout
+        assert {r.number for r in shown.runners.numbers} <= true_runners
+        json.dumps(shown.model_dump(mode="json"))  # JSON-ready throughout
 
 
 def _personal(line: dict) -> set[str]:
@@ -71,30 +71,28 @@ def _personal(line: dict) -> set[str]:
 
 def test_line_ids_are_stable_across_runs(demo_world: World) -> None:
     run_detection(demo_world.workspace)
-    first = [line["line_id"] for line in list_lines(demo_world.workspace)]
+    first = [line.line_id for line in list_lines(demo_world.workspace)]
     run_detection(demo_world.workspace)
-    assert [line["line_id"] for line in list_lines(demo_world.workspace)] == first
+    assert [line.line_id for line in list_lines(demo_world.workspace)] == first
 
 
 def test_controllers_and_cuckooed_addresses_of_the_demo_world(demo_world: World) -> None:
     run_detection(demo_world.workspace)
     report = evaluate_workspace(demo_world.workspace, demo_world.truth)
-    controllers = report["measures"]["controllers"]
-    assert (controllers["precision"], controllers["recall"]) == (1.0, 1.0)
-    assert report["cuckooed_sites"]["recall"] == 1.0
+    controllers = report.measures.controllers
+    assert (controllers.precision, controllers.recall) == (1.0, 1.0)
+    assert report.cuckooed_sites.recall == 1.0
 
 
 def test_runner_movements_and_phone_holders_are_reported(demo_world: World) -> None:
     run_detection(demo_world.workspace)
     truth = {line["numbers"][0]["number"]: line for line in load_truth(demo_world.truth)["lines"]}
     for item in list_lines(demo_world.workspace):
-        shown = show_line(demo_world.workspace, item["line_id"])
-        for runner in shown["runners"]["numbers"]:
-            moved = shown["runner_movements"][runner["number"]]
-            assert moved["stints"] and sum(s["nights"] for s in moved["stints"]) >= 3
-        true_line = truth[shown["numbers"][0]]
+        shown = show_line(demo_world.workspace, item.line_id)
+        for runner in shown.runners.numbers:
+            moved = shown.runner_movements[runner.number]
+            assert moved.stints and sum(s.nights for s in moved.stints) >= 3
+        true_line = truth[shown.numbers[0]]
         if true_line["held_in"] == "hub":  # the controller carries the line phone
-            holders = {
-                h["number"] for held in shown["phone_holders"].values() for h in held if h["holds"]
-            }
+            holders = {h.number for held in shown.phone_holders.values() for h in held if h.holds}
             assert true_line["controller"]["number"] in holders

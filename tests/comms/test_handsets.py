@@ -19,9 +19,9 @@ def test_a_handset_swap_that_keeps_the_number_is_in_the_history(demo_world: Worl
     assert swapped, "every world has a handset swap that keeps the number"
     for number in swapped:
         found = identity_history(demo_world.workspace, number)
-        assert {row["imei"] for row in found["handsets"]} == imeis_of[number]
-        assert found["changes"] == len(imeis_of[number]) - 1
-        starts = [row["first_utc"] for row in found["handsets"]]
+        assert {row.imei for row in found.handsets} == imeis_of[number]
+        assert found.changes == len(imeis_of[number]) - 1
+        starts = [row.first_utc for row in found.handsets]
         assert starts == sorted(starts)
 
 
@@ -29,4 +29,4 @@ def test_a_handset_lists_the_numbers_used_in_it(demo_world: World) -> None:
     line = load_truth(demo_world.truth)["lines"][0]
     handset = line["handsets"][0]
     found = identity_history(demo_world.workspace, handset["imei"])
-    assert [row["number"] for row in found["numbers"]] == [handset["number"]]
+    assert [row.number for row in found.numbers] == [handset["number"]]

@@ -31,20 +31,20 @@ def test_no_line_among_copenhagen_students(shared_data: Path, workspace: Workspa
     _ingest(workspace, folder / "sms.csv", "copenhagen-sms.yaml")
     _ingest(workspace, folder / "calls.csv", "copenhagen-calls.yaml")
     summary = run_detection(workspace)
-    assert summary["events"] == 24333 + 3600
-    assert summary["lines_found"] == 0
+    assert summary.events == 24333 + 3600
+    assert summary.lines_found == 0
     assert list_lines(workspace) == []
-    assert all(not item["is_line"] for item in list_lines(workspace, include_all=True))
+    assert all(not item.is_line for item in list_lines(workspace, include_all=True))
 
 
 def test_no_line_in_one_persons_phone(shared_data: Path, workspace: Workspace) -> None:
     path = shared_data / "bandicoot_samples" / "demo" / "A.csv"
     _ingest(workspace, path, "bandicoot.yaml", owner="07700900999")
-    assert run_detection(workspace)["lines_found"] == 0
+    assert run_detection(workspace).lines_found == 0
 
 
 def test_no_line_in_a_call_network(shared_data: Path, workspace: Workspace) -> None:
     _ingest(workspace, shared_data / "vast2008_mc3" / "cdr.csv", "vast2008.yaml")
     summary = run_detection(workspace)
-    assert summary["lines_found"] == 0
-    assert summary["numbers_scored"] == 0  # calls only: nothing sends text waves
+    assert summary.lines_found == 0
+    assert summary.numbers_scored == 0  # calls only: nothing sends text waves

@@ -53,15 +53,15 @@ def test_a_group_that_switches_together_is_matched_member_by_member(
         workspace, group_switch_file(tmp_path / "g.csv"), spec=preset("canonical")
     )
     assert summary.ok, summary.error
-    found = {item["number"]: item for item in successors(workspace)}
+    found = {item.number: item for item in successors(workspace)}
     assert set(found) == set(OLD)
     for old, new in zip(OLD, NEW, strict=True):
-        best = found[old]["candidates"][0]
-        assert best["number"] == new
-        contacts = next(e for e in best["evidence"] if e["kind"] == "contacts")
-        assert contacts["figures"]["shared"] == 0
-        assert contacts["figures"]["via_their_successors"] == 3
-        assert best["score"] > found[old]["candidates"][1]["score"]
+        best = found[old].candidates[0]
+        assert best.number == new
+        contacts = next(e for e in best.evidence if e.kind == "contacts")
+        assert contacts.figures["shared"] == 0
+        assert contacts.figures["via_their_successors"] == 3
+        assert best.score > found[old].candidates[1].score
 
 
 def test_one_number_can_be_asked_for_in_any_written_form(
@@ -69,7 +69,7 @@ def test_one_number_can_be_asked_for_in_any_written_form(
 ) -> None:
     ingest_comms(workspace, group_switch_file(tmp_path / "g.csv"), spec=preset("canonical"))
     [item] = successors(workspace, "07700 900101")
-    assert item["number"] == OLD[0] and item["candidates"][0]["number"] == NEW[0]
+    assert item.number == OLD[0] and item.candidates[0].number == NEW[0]
 
 
 @pytest.fixture
@@ -83,26 +83,26 @@ def test_a_rejected_link_splits_the_line_and_leaves_the_successor_list(
     world_copy: Workspace,
 ) -> None:
     run_detection(world_copy)
-    line = next(item for item in list_lines(world_copy) if len(item["numbers"]) == 2)
-    old, new = line["numbers"]
+    line = next(item for item in list_lines(world_copy) if len(item.numbers) == 2)
+    old, new = line.numbers
     judge_link(world_copy, old, new, "rejected", note="different handset seized")
     run_detection(world_copy)
-    numbers = [item["numbers"] for item in list_lines(world_copy)]
+    numbers = [item.numbers for item in list_lines(world_copy)]
     assert [old] in numbers and [new] in numbers
     [item] = successors(world_copy, old)
-    assert new not in [cand["number"] for cand in item["candidates"]]
+    assert new not in [cand.number for cand in item.candidates]
 
 
 def test_a_confirmed_link_is_marked_in_the_evidence(world_copy: Workspace) -> None:
     run_detection(world_copy)
-    line = next(item for item in list_lines(world_copy) if len(item["numbers"]) == 2)
-    old, new = line["numbers"]
+    line = next(item for item in list_lines(world_copy) if len(item.numbers) == 2)
+    old, new = line.numbers
     judge_link(world_copy, old, new, "confirmed")
     run_detection(world_copy)
-    again = next(item for item in list_lines(world_copy) if item["numbers"] == [old, new])
-    assert any("judged this link confirmed" in e["text"] for e in again["evidence"])
+    again = next(item for item in list_lines(world_copy) if item.numbers == [old, new])
+    assert any("judged this link confirmed" in e.text for e in again.evidence)
     [item] = successors(world_copy, old)
-    assert item["candidates"][0]["judgement"] == "confirmed"
+    assert item.candidates[0].judgement == "confirmed"
 
 
 def test_a_judgement_needs_a_known_verdict(world_copy: Workspace) -> None:

@@ -19,7 +19,7 @@ def report(demo_world: World, tmp_path_factory: pytest.TempPathFactory) -> Path:
     run_detection(demo_world.workspace)
     out = tmp_path_factory.mktemp("report") / "lines.html"
     written = write_lines_report(demo_world.workspace, out)
-    assert written["lines"] == len(list_lines(demo_world.workspace)) == 3
+    assert written.lines == len(list_lines(demo_world.workspace)) == 3
     return out
 
 

@@ -130,7 +130,7 @@ def test_seized_phones_are_found_in_the_comms_data(casework: Workspace, demo_wor
     except NoDetection:
         run_detection(demo_world.workspace)
     line = list_lines(demo_world.workspace)[0]
-    number = line["numbers"][0]
+    number = line.numbers[0]
     with TestClient(create_app(casework.engine, comms=demo_world.workspace)) as client:
         officer = sign_in(client, "officer")
         for seized in ({"kind": "phone_seizure", "number": number},
@@ -141,7 +141,7 @@ def test_seized_phones_are_found_in_the_comms_data(casework: Workspace, demo_wor
         found = client.get("/api/v1/operations/1/phones", headers=officer).json()
     assert found["phones"] == 5 and found["identified"] == 2
     on_line, unknown = found["seized"]
-    assert on_line["number"] == number and on_line["line_id"] == line["line_id"]
+    assert on_line["number"] == number and on_line["line_id"] == line.line_id
     assert on_line["handsets"] and all(h["number"] == number for h in on_line["handsets"])
     assert unknown["number"] == "+441632960001"  # kept as ingest keeps numbers (drama range)
     assert unknown["line_id"] is None and unknown["handsets"] == []

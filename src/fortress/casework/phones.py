@@ -14,20 +14,11 @@ from sqlalchemy.orm import Session
 from fortress.casework import audit
 from fortress.casework.models import Operation, OperationResult
 from fortress.comms.lines import NoDetection, identity_history, latest_run
+from fortress.model.lines import HandsetsOfNumber, Sighting
 from fortress.store.models import ScoredNumber
 from fortress.store.workspace import Workspace
 
 CommsState = Literal["not available", "workspace", "no deal-line detection has been run"]
-
-
-class Sighting(BaseModel):
-    """A number seen in a handset: first and last time (UTC) and how many events."""
-
-    number: str
-    imei: str
-    first_utc: str
-    last_utc: str
-    events: int
 
 
 class SeizedPhone(BaseModel):
@@ -115,4 +106,4 @@ def _history(comms: Workspace | None, value: str | None) -> list[Sighting] | Non
         shown = identity_history(comms, value)
     except NoDetection:  # no comms events in the workspace
         return None
-    return [Sighting.model_validate(row) for row in shown.get("handsets", shown.get("numbers", []))]
+    return list(shown.handsets if isinstance(shown, HandsetsOfNumber) else shown.numbers)

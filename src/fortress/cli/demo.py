@@ -26,6 +26,7 @@ from fortress.ingest.cells import ingest_cells
 from fortress.ingest.comms import ingest_comms
 from fortress.ingest.policeuk import ingest_policeuk
 from fortress.ingest.report import IngestSummary
+from fortress.model.lines import DetectionRun, Evaluation, WrittenReport
 from fortress.network.disrupt import Comparison
 from fortress.network.measures import Measures
 from fortress.network.service import comms_overview
@@ -67,9 +68,11 @@ def run_demo(folder: Path, *, seed: int = 1, as_json: bool = False) -> dict[str,
             "status": events.workspace_status(workspace),
         }
         shown.step("Detecting deal lines")
-        report["deal_lines"] = run_detection(workspace)
+        detection = run_detection(workspace)
+        report["deal_lines"] = detection.model_dump(mode="json")
         shown.step("Scoring them against the world's ground truth")
-        report["evaluation"] = evaluate_workspace(workspace, world.ground_truth)
+        evaluation = evaluate_workspace(workspace, world.ground_truth)
+        report["evaluation"] = evaluation.model_dump(mode="json")
         shown.step("Measuring the comms network and comparing disruption strategies")
         measures, disruption = comms_overview(workspace)
         report |= {
@@ -79,11 +82,12 @@ def run_demo(folder: Path, *, seed: int = 1, as_json: bool = False) -> dict[str,
         shown.step("Ingesting police.uk crime files and evaluating the campaign")
         report["places"] = _places(workspace, world.crime_files)
         shown.step("Writing the line report")
-        report["report"] = write_lines_report(workspace, folder / "lines.html")
+        written = write_lines_report(workspace, folder / "lines.html")
+        report["report"] = written.model_dump(mode="json")
     if as_json:
         print_json(report)
     else:
-        _render(report, summaries, again, measures, disruption)
+        _render(report, summaries, again, measures, disruption, (detection, evaluation, written))
     return report
 
 
@@ -127,7 +131,9 @@ def _render(
     again: IngestSummary,
     measures: Measures,
     disruption: Comparison,
+    lines: tuple[DetectionRun, Evaluation, WrittenReport],
 ) -> None:
+    detection, evaluation, written = lines
     render_simulation(report["world"])
     render_ingest(summaries)
     console.print(
@@ -135,8 +141,8 @@ def _render(
         f"{again.duplicates:,} recognised as duplicates."
     )
     render_status(report["status"])
-    render_detection(report["deal_lines"])
-    render_evaluation(report["evaluation"])
+    render_detection(detection)
+    render_evaluation(evaluation)
     console.print("[bold]The comms network[/] (fortress network measures comms)")
     render_measures([measures], top=8)
     console.print("[bold]Disruption what-if[/] (fortress network disrupt comms)")
@@ -152,6 +158,5 @@ def _render(
     for row in places["evaluation"]["results"][:2]:
         console.print(f"  {row['text']}", highlight=False)
     console.print(
-        f"Line report (open in a browser; works offline): {report['report']['file']}",
-        highlight=False,
+        f"Line report (open in a browser; works offline): {written.file}", highlight=False
     )

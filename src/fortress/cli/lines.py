@@ -1,20 +1,25 @@
 """``fortress lines``, ``numbers``, ``report`` and ``evaluate``: deal lines in the workspace.
 
 Each command calls one service in ``fortress.comms`` (or ``fortress.reports``) and prints
-its result as JSON or through ``render_lines``; heavy imports stay inside the commands.
+its typed result (``fortress.model.lines``) as JSON, the model's ``model_dump(mode="json")``,
+or through ``render_lines``; heavy imports stay inside the commands.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
 from fortress.cli import render_lines
 from fortress.cli.common import JsonOption, fail, open_workspace, print_json
 from fortress.cli.progress import working
+
+if TYPE_CHECKING:
+    from fortress.comms.quantum import Range
+    from fortress.model.lines import LineQuantum
 
 lines_app = typer.Typer(help="Deal lines: detect, list and show them.", no_args_is_help=True)
 numbers_app = typer.Typer(
@@ -29,8 +34,11 @@ RangeOption = Annotated[
 ]
 
 
+Result = TypeVar("Result")
+
+
 def _deliver(
-    produce: Callable[[], Any], render: Callable[[Any], None], as_json: bool, *, doing: str
+    produce: Callable[[], Result], render: Callable[[Result], None], as_json: bool, *, doing: str
 ) -> None:
     """Run a service (saying what it is ``doing`` on a terminal); print its result as JSON
     or with ``render``; turn the errors a user can cause into a message and exit code 2."""
@@ -45,9 +53,20 @@ def _deliver(
     except (NoDetection, EngineError, TruthError, JudgementError, ValueError) as exc:
         fail(str(exc))
     if as_json:
-        print_json(result)
+        print_json(as_plain(result))
     else:
         render(result)
+
+
+def as_plain(result: Any) -> Any:
+    """A typed result (a model, or a list of them) as JSON-ready values."""
+    from pydantic import BaseModel
+
+    if isinstance(result, BaseModel):
+        return result.model_dump(mode="json")
+    if isinstance(result, list):
+        return [as_plain(item) for item in result]
+    return result
 
 
 @lines_app.command("detect")
@@ -123,7 +142,7 @@ def quantum_command(
     from fortress.comms.lines import line_quantum
     from fortress.comms.quantum import QuantumParams
 
-    def produce() -> dict[str, Any]:
+    def produce() -> LineQuantum:
         defaults = QuantumParams()
         params = replace(
             defaults,
@@ -136,7 +155,7 @@ def quantum_command(
     _deliver(produce, render_lines.render_quantum, as_json, doing="Estimating quantum")
 
 
-def _given(text: str | None, default: Any) -> Any:
+def _given(text: str | None, default: Range) -> Range:
     from fortress.comms.quantum import parse_range
 
     return parse_range(text, "given") if text else default

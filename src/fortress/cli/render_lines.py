@@ -2,108 +2,126 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from rich.table import Table
 
 from fortress.cli.render import console
+from fortress.model.lines import (
+    CuckooSite,
+    DetectedLine,
+    DetectionRun,
+    Evaluation,
+    HandsetsOfNumber,
+    IdentityHistory,
+    Judgement,
+    LineActivity,
+    LineDetail,
+    LineQuantum,
+    LineSummary,
+    PossibleChildRunner,
+    Safeguarding,
+    SilentNumber,
+    SuccessorCandidate,
+    WrittenReport,
+)
 
 HEADLINE_KINDS = ("regular_bulk", "orders_from_base")
 
 
-def render_detection(summary: dict[str, Any]) -> None:
+def render_detection(summary: DetectionRun) -> None:
     """What one detection run scored and found."""
     console.print(
-        f"[bold]Deal-line detection[/] over {summary['events']:,} events: "
-        f"{summary['numbers_scored']} numbers sent bulk waves, "
-        f"[bold]{summary['lines_found']} deal lines[/] ({summary['seconds']:.1f} s, "
-        f"run {summary['run_id']})",
+        f"[bold]Deal-line detection[/] over {summary.events:,} events: "
+        f"{summary.numbers_scored} numbers sent bulk waves, "
+        f"[bold]{summary.lines_found} deal lines[/] ({summary.seconds:.1f} s, "
+        f"run {summary.run_id})",
         highlight=False,
     )
-    if summary["lines"]:
-        render_lines(summary["lines"])
+    if summary.lines:
+        render_lines(summary.lines)
 
 
-def render_lines(lines: list[dict[str, Any]]) -> None:
+def render_lines(lines: list[LineSummary] | list[DetectedLine]) -> None:
     """One row per line (and per other scored number, with ``--all``)."""
     table = Table(title="Deal lines", title_justify="left")
     for name in ("line", "score", "numbers (oldest first)", "strongest reasons"):
         table.add_column(name, justify="right" if name == "score" else "left")
     for line in lines:
-        headline = [e for e in line.get("evidence", []) if e["kind"] in HEADLINE_KINDS]
-        reasons = "; ".join(e["text"].split(": ", 1)[-1] for e in headline)
+        headline = [e for e in line.evidence if e.kind in HEADLINE_KINDS]
+        reasons = "; ".join(e.text.split(": ", 1)[-1] for e in headline)
         table.add_row(
-            line["line_id"] or "[dim]not a line[/]",
-            f"{line['score']:.2f}",
-            "\n".join(line["numbers"]),
+            line.line_id or "[dim]not a line[/]",
+            f"{line.score:.2f}",
+            "\n".join(line.numbers),
             reasons,
         )
     console.print(table)
 
 
-def render_line(line: dict[str, Any]) -> None:
+def render_line(line: LineDetail) -> None:
     """One line in full: history, evidence, people, handsets and sites."""
-    console.print(f"[bold]{line['line_id']}[/]  score {line['score']:.2f}", highlight=False)
-    console.print(
-        f"seen {line['first_seen_utc']} to {line['last_seen_utc']} (UTC)", highlight=False
-    )
-    for number in line["number_history"]:
+    console.print(f"[bold]{line.line_id}[/]  score {line.score:.2f}", highlight=False)
+    console.print(f"seen {line.first_seen_utc} to {line.last_seen_utc} (UTC)", highlight=False)
+    for number in line.number_history:
         console.print(
-            f"  {number['number']}  {number['first_seen_utc'][:10]} to "
-            f"{number['last_seen_utc'][:10]}  score {number['score']:.2f}",
+            f"  {number.number}  {number.first_seen_utc[:10]} to "
+            f"{number.last_seen_utc[:10]}  score {number.score:.2f}",
             highlight=False,
         )
     console.print("[bold]Evidence[/]")
-    for item in line["evidence"]:
-        console.print(f"  [cyan]{item['kind']}[/] {item['text']}", highlight=False)
-    for role in ("customers", "runners", "controllers"):
-        found = line[role]
-        shown = [n if isinstance(n, str) else n["number"] for n in found["numbers"][:8]]
-        more = f" and {found['count'] - len(shown)} more" if found["count"] > len(shown) else ""
-        console.print(f"[bold]{role}[/] {found['count']}: {', '.join(shown)}{more}")
+    for item in line.evidence:
+        console.print(f"  [cyan]{item.kind}[/] {item.text}", highlight=False)
+    people = (
+        ("customers", line.customers.count, line.customers.numbers),
+        ("runners", line.runners.count, [r.number for r in line.runners.numbers]),
+        ("controllers", line.controllers.count, [c.number for c in line.controllers.numbers]),
+    )
+    for role, count, numbers in people:
+        shown = numbers[:8]
+        more = f" and {count - len(shown)} more" if count > len(shown) else ""
+        console.print(f"[bold]{role}[/] {count}: {', '.join(shown)}{more}")
     console.print("[bold]handsets[/]")
-    for handset in line["handsets"]:
+    for handset in line.handsets:
         console.print(
-            f"  {handset['imei']} on {handset['number']} {str(handset['first_utc'])[:10]} to "
-            f"{str(handset['last_utc'])[:10]} ({handset['events']} events)",
+            f"  {handset.imei} on {handset.number} {handset.first_utc[:10]} to "
+            f"{handset.last_utc[:10]} ({handset.events} events)",
             highlight=False,
         )
-    for runner, moved in line.get("runner_movements", {}).items():
-        stints = ", ".join(f"{s['area']} {s['nights']}n" for s in moved["stints"][:6])
+    for runner, moved in line.runner_movements.items():
+        stints = ", ".join(f"{s.area} {s.nights}n" for s in moved.stints[:6])
         console.print(f"  runner {runner}: nights {stints}", highlight=False)
-    for number, held in line.get("phone_holders", {}).items():
-        holders = [h["number"] for h in held if h["holds"]]
+    for phone, held in line.phone_holders.items():
+        holders = [h.number for h in held if h.holds]
         if holders:
-            console.print(f"  {number} travels with {', '.join(holders)}", highlight=False)
-    top = ", ".join(f"{s['cell_id']} ({s['area']}, {s['events']})" for s in line["sites"][:5])
-    console.print(f"[bold]sites[/] {len(line['sites'])}: {top}", highlight=False)
+            console.print(f"  {phone} travels with {', '.join(holders)}", highlight=False)
+    top = ", ".join(f"{s.cell_id} ({s.area}, {s.events})" for s in line.sites[:5])
+    console.print(f"[bold]sites[/] {len(line.sites)}: {top}", highlight=False)
 
 
-def render_evaluation(report: dict[str, Any]) -> None:
+def render_evaluation(report: Evaluation) -> None:
     """Precision, recall and F1 per measure, then what was missed or wrongly flagged."""
     table = Table(title="Evaluation against ground truth", title_justify="left")
     for name in ("measure", "truth", "found", "correct", "precision", "recall", "F1"):
         table.add_column(name, justify="left" if name == "measure" else "right")
-    for name, m in report["measures"].items():
+    for name, m in report.measures:
         table.add_row(
             name,
-            str(m["truth"]),
-            "-" if m["found"] is None else str(m["found"]),
-            str(m["correct"]),
-            _ratio(m["precision"]),
-            _ratio(m["recall"]),
-            _ratio(m["f1"]),
+            str(m.truth),
+            "-" if m.found is None else str(m.found),
+            str(m.correct),
+            _ratio(m.precision),
+            _ratio(m.recall),
+            _ratio(m.f1),
         )
     console.print(table)
-    sites = report.get("cuckooed_sites")
-    if sites and sites["truth"]:
+    sites = report.cuckooed_sites
+    if sites.truth:
         console.print(
-            f"cuckooed addresses: {sites['correct']} of {sites['truth']} true cells among "
-            f"{sites['found']} candidates ({sites['recall']:.0%} recall, "
-            f"{sites['recall_in_top']:.0%} in the top {sites['truth']})",
+            f"cuckooed addresses: {sites.correct} of {sites.truth} true cells among "
+            f"{sites.found} candidates ({sites.recall or 0:.0%} recall, "
+            f"{sites.recall_in_top or 0:.0%} in the top {sites.truth})",
             highlight=False,
         )
-    for note in report.get("notes", []):
+    for note in report.notes:
         console.print(f"[yellow]note[/] {note}", highlight=False)
 
 
@@ -111,7 +129,7 @@ def _ratio(value: float | None) -> str:
     return "-" if value is None else f"{value:.3f}"
 
 
-def render_successors(found: list[dict[str, Any]]) -> None:
+def render_successors(found: list[SilentNumber]) -> None:
     """Each silent number with its ranked candidates and the strongest reason."""
     if not found:
         console.print("No number that fell silent has a candidate successor.")
@@ -120,45 +138,48 @@ def render_successors(found: list[dict[str, Any]]) -> None:
     for name in ("silent number", "last seen (UTC)", "candidate", "score", "judged", "why"):
         table.add_column(name, justify="right" if name == "score" else "left")
     for item in found:
-        rows = item["candidates"] or [None]
+        rows: list[SuccessorCandidate | None] = [*item.candidates] or [None]
         for k, cand in enumerate(rows):
             table.add_row(
-                item["number"] if k == 0 else "",
-                item["last_seen_utc"][:16] if k == 0 else "",
-                cand["number"] if cand else "[dim]none[/]",
-                f"{cand['score']:.2f}" if cand else "",
-                (cand.get("judgement") or "") if cand else "",
-                cand["evidence"][0]["text"] if cand else "",
+                item.number if k == 0 else "",
+                item.last_seen_utc[:16] if k == 0 else "",
+                cand.number if cand else "[dim]none[/]",
+                f"{cand.score:.2f}" if cand else "",
+                (cand.judgement or "") if cand else "",
+                cand.evidence[0].text if cand else "",
             )
     console.print(table)
 
 
-def render_quantum(quantum: dict[str, Any]) -> None:
+def render_quantum(quantum: LineQuantum) -> None:
     """Both estimates side by side with their intervals, then what moves them most."""
     console.print(
-        f"[bold]Quantum of {quantum['line_id']}[/] ({', '.join(quantum['numbers'])}), "
-        f"{quantum['first_day']} to {quantum['last_day']} ({quantum['days']} days of activity)",
+        f"[bold]Quantum of {quantum.line_id}[/] ({', '.join(quantum.numbers)}), "
+        f"{quantum.first_day} to {quantum.last_day} ({quantum.days} days of activity)",
         highlight=False,
     )
     table = Table(title="Drugs supplied, grams", title_justify="left")
     for name in ("method", "counts", "central", "median", "95% interval"):
         table.add_column(name, justify="left" if name in ("method", "counts") else "right")
     methods = (
-        ("Crown: base x mean daily use", f"{quantum['customer_days']:,} customer-days", "crown_g"),
+        (
+            "Crown: base x mean daily use",
+            f"{quantum.customer_days:,} customer-days",
+            quantum.crown_g,
+        ),
         (
             "Defence: transactions x deals x weight",
-            f"{quantum['confirmed_transactions']:,} confirmed transactions",
-            "defence_g",
+            f"{quantum.confirmed_transactions:,} confirmed transactions",
+            quantum.defence_g,
         ),
     )
-    for label, counts, key in methods:
-        grams = quantum[key]
+    for label, counts, grams in methods:
         table.add_row(
             label,
             counts,
-            f"{grams['central']:,.1f}",
-            f"{grams['median']:,.1f}",
-            f"{grams['low_95']:,.1f} to {grams['high_95']:,.1f}",
+            f"{grams.central:,.1f}",
+            f"{grams.median:,.1f}",
+            f"{grams.low_95:,.1f} to {grams.high_95:,.1f}",
         )
     console.print(table)
     sensitivity = Table(
@@ -166,44 +187,49 @@ def render_quantum(quantum: dict[str, Any]) -> None:
     )
     for name in ("method", "parameter", "low", "central", "high"):
         sensitivity.add_column(name, justify="left" if name in ("method", "parameter") else "right")
-    params = quantum["params"]
-    for row in quantum["sensitivity"]:
-        given = params[row["parameter"]]
+    params = quantum.params
+    ranges = {
+        "crown_daily_use_g": params.crown_daily_use_g,
+        "deals_per_transaction": params.deals_per_transaction,
+        "grams_per_deal": params.grams_per_deal,
+    }
+    for row in quantum.sensitivity:
+        given = ranges[row.parameter]
         sensitivity.add_row(
-            row["method"],
-            f"{row['parameter']} ({given['low']:g}, {given['central']:g}, {given['high']:g})",
-            f"{row['at_low_g']:,.1f}",
-            f"{row['central_g']:,.1f}",
-            f"{row['at_high_g']:,.1f}",
+            row.method,
+            f"{row.parameter} ({given.low:g}, {given.central:g}, {given.high:g})",
+            f"{row.at_low_g:,.1f}",
+            f"{row.central_g:,.1f}",
+            f"{row.at_high_g:,.1f}",
         )
     console.print(sensitivity)
     console.print(
         f"Central: every parameter at its central value; median and interval: "
-        f"{params['draws']:,} draws (seed {params['seed']}) from each parameter's range. "
+        f"{params.draws:,} draws (seed {params.seed}) from each parameter's range. "
         "The defaults are illustrative (docs/methods/quantum.md): replace them with the "
         "figures an expert will defend (--daily-use, --deals, --grams-per-deal).",
         highlight=False,
     )
 
 
-def render_activity(activity: dict[str, Any]) -> None:
+def render_activity(activity: LineActivity) -> None:
     """One row per day of the line's life."""
     table = Table(
-        title=f"Daily activity of {activity['line_id']} ({', '.join(activity['numbers'])})",
+        title=f"Daily activity of {activity.line_id} ({', '.join(activity.numbers)})",
         title_justify="left",
     )
     columns = ("day", "base", "potential", "confirmed", "incoming", "active_hours")
     for name in columns:
         table.add_column(name.replace("_", " "), justify="left" if name == "day" else "right")
-    for day in activity["days"]:
-        table.add_row(*(str(day[name]) for name in columns))
+    for day in activity.days:
+        table.add_row(*(str(getattr(day, name)) for name in columns))
     console.print(table)
 
 
-def render_safeguarding(sites: list[dict[str, Any]]) -> None:
+def render_safeguarding(sites: list[Safeguarding]) -> None:
     """Candidate cuckooed addresses and runner bases, then possible child runners."""
-    places = [s for s in sites if s["kind"] != "possible_child_runner"]
-    children = [s for s in sites if s["kind"] == "possible_child_runner"]
+    places = [s for s in sites if isinstance(s, CuckooSite)]
+    children = [s for s in sites if isinstance(s, PossibleChildRunner)]
     console.print(
         "[bold]For safeguarding visits and referrals, not for enforcement.[/] A cell covers "
         "many homes: each place is somewhere to look, not an address.",
@@ -221,19 +247,19 @@ def render_safeguarding(sites: list[dict[str, Any]]) -> None:
             )
         for site in places:
             table.add_row(
-                site["cell_id"],
-                site["area"],
-                site["line_id"],
-                site["kind"].replace("_", " "),
-                str(site["runner_nights"]),
-                _first_of(site["residents"], 2),
-                str(site["shared_nights"]),
+                site.cell_id,
+                site.area,
+                site.line_id,
+                site.kind.replace("_", " "),
+                str(site.runner_nights),
+                _first_of(site.residents, 2),
+                str(site.shared_nights),
             )
         console.print(table)
     for child in children:
         console.print(
-            f"[bold]possible child runner[/] {child['number']} ({child['line_id']}): "
-            f"{child['evidence'][0]['text']}",
+            f"[bold]possible child runner[/] {child.number} ({child.line_id}): "
+            f"{child.evidence[0].text}",
             highlight=False,
         )
 
@@ -244,28 +270,33 @@ def _first_of(numbers: list[str], shown: int) -> str:
     return "\n".join(numbers[:shown] + ([f"and {more} more"] if more > 0 else [])) or "-"
 
 
-def render_judgement(recorded: dict[str, Any]) -> None:
+def render_judgement(recorded: Judgement) -> None:
     """One line: the link and the verdict recorded."""
-    console.print(f"{recorded['old']} -> {recorded['new']}: {recorded['verdict']}", highlight=False)
+    console.print(f"{recorded.old} -> {recorded.new}: {recorded.verdict}", highlight=False)
 
 
-def render_written(written: dict[str, Any]) -> None:
+def render_written(written: WrittenReport) -> None:
     """Where a report was written and what it holds."""
     console.print(
-        f"wrote {written['file']}: {written['lines']} lines, {written['bytes']:,} bytes",
+        f"wrote {written.file}: {written.lines} lines, {written.bytes:,} bytes",
         highlight=False,
     )
 
 
-def render_history(found: dict[str, Any]) -> None:
+def render_history(found: IdentityHistory) -> None:
     """Handsets of a number, or numbers of a handset, oldest first."""
-    subject, key, other = (
-        ("number", "handsets", "imei") if "number" in found else ("imei", "numbers", "number")
-    )
-    table = Table(title=f"{key.title()} of {subject} {found[subject]}", title_justify="left")
-    for name in (other, "first seen (UTC)", "last seen (UTC)", "events"):
+    if isinstance(found, HandsetsOfNumber):
+        title, rows = f"Handsets of number {found.number}", found.handsets
+        other = [row.imei for row in rows]
+        column = "imei"
+    else:
+        title, rows = f"Numbers of imei {found.imei}", found.numbers
+        other = [row.number for row in rows]
+        column = "number"
+    table = Table(title=title, title_justify="left")
+    for name in (column, "first seen (UTC)", "last seen (UTC)", "events"):
         table.add_column(name, justify="right" if name == "events" else "left")
-    for row in found[key]:
-        table.add_row(row[other], row["first_utc"][:16], row["last_utc"][:16], str(row["events"]))
+    for value, row in zip(other, rows, strict=True):
+        table.add_row(value, row.first_utc[:16], row.last_utc[:16], str(row.events))
     console.print(table)
-    console.print(f"{found['changes']} change(s).")
+    console.print(f"{found.changes} change(s).")

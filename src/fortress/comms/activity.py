@@ -30,6 +30,7 @@ from fortress.comms import waves as wv
 from fortress.comms.events import LOCAL, contacts, span, with_local_time
 from fortress.comms.params import DetectionParams
 from fortress.model import columns as c
+from fortress.model.lines import DayActivity
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +47,7 @@ def daily_activity(
     line: LineParties,
     params: DetectionParams | None = None,
     window_days: int = 7,
-) -> list[dict[str, Any]]:
+) -> list[DayActivity]:
     """One row per local day from the line's first to its last contact."""
     params = params or DetectionParams()
     when = span(events)
@@ -128,20 +129,20 @@ def _transactions(local: ir.Table, mine: ir.Table, line: LineParties) -> ir.Tabl
 
 def _day_row(
     day: date, figures: dict[str, Any], receipts: dict[date, set[str]], window_days: int
-) -> dict[str, Any]:
+) -> DayActivity:
     base: set[str] = set()
     for back in range(window_days):
         base |= receipts.get(day - timedelta(days=back), set())
-    return {
-        "day": day.isoformat(),
-        "base": len(base),
-        "potential": int(figures.get("potential") or 0),
-        "confirmed": int(figures.get("confirmed") or 0),
-        "incoming": int(figures.get("incoming") or 0),
-        "outgoing": int(figures.get("outgoing") or 0),
-        "active_hours": int(figures.get("active_hours") or 0),
-        "customers_texted": len(receipts.get(day, set())),
-    }
+    return DayActivity(
+        day=day.isoformat(),
+        base=len(base),
+        potential=int(figures.get("potential") or 0),
+        confirmed=int(figures.get("confirmed") or 0),
+        incoming=int(figures.get("incoming") or 0),
+        outgoing=int(figures.get("outgoing") or 0),
+        active_hours=int(figures.get("active_hours") or 0),
+        customers_texted=len(receipts.get(day, set())),
+    )
 
 
 def _rows(expr: ir.Table) -> list[dict[str, Any]]:

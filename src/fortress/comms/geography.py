@@ -9,6 +9,7 @@ from typing import Any
 import ibis.expr.types as ir
 
 from fortress.model import columns as c
+from fortress.model.lines import CustomerPoint, LineMap, LineSite, SitePoint
 
 
 def home_cells(contacts: ir.Table, numbers: list[str]) -> dict[str, str]:
@@ -38,23 +39,23 @@ def customer_map(
     contacts: ir.Table,
     cells: ir.Table,
     customers: list[str],
-    sites: list[dict[str, Any]],
-) -> dict[str, Any]:
+    sites: list[LineSite],
+) -> LineMap:
     """Points for the map: customers per home cell, and the line phones' own cells."""
     homes = home_cells(contacts, customers)
     per_cell = Counter(homes.values())
-    line_cells = {site["cell_id"]: int(site["events"]) for site in sites}
+    line_cells = {site.cell_id: site.events for site in sites}
     points = cell_points(cells, set(per_cell) | set(line_cells))
-    return {
-        "customers": [
-            {**points[cell], "customers": n}
+    return LineMap(
+        customers=[
+            CustomerPoint.model_validate({**points[cell], "customers": n})
             for cell, n in sorted(per_cell.items())
             if cell in points
         ],
-        "line_sites": [
-            {**points[cell], "events": n}
+        line_sites=[
+            SitePoint.model_validate({**points[cell], "events": n})
             for cell, n in sorted(line_cells.items())
             if cell in points
         ],
-        "customers_without_cell": len(customers) - len(homes),
-    }
+        customers_without_cell=len(customers) - len(homes),
+    )

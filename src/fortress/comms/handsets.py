@@ -6,11 +6,10 @@ where the source gives it, the recipient's ``b_imei``.
 
 from __future__ import annotations
 
-from typing import Any
-
 import ibis.expr.types as ir
 
 from fortress.model import columns as c
+from fortress.model.lines import Sighting
 
 
 def sightings(events: ir.Table) -> ir.Table:
@@ -26,7 +25,7 @@ def sightings(events: ir.Table) -> ir.Table:
 
 def history(
     events: ir.Table, *, number: str | None = None, imei: str | None = None
-) -> list[dict[str, Any]]:
+) -> list[Sighting]:
     """The handsets of ``number``, or the numbers of ``imei``: first and last sighting and
     how many events, oldest first."""
     seen = sightings(events)
@@ -42,6 +41,12 @@ def history(
         .to_pylist()
     )
     return [
-        {**row, "first_utc": row["first_utc"].isoformat(), "last_utc": row["last_utc"].isoformat()}
+        Sighting(
+            number=row["number"],
+            imei=row["imei"],
+            first_utc=row["first_utc"].isoformat(),
+            last_utc=row["last_utc"].isoformat(),
+            events=row["events"],
+        )
         for row in rows
     ]

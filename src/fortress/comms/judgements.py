@@ -7,11 +7,10 @@ successor lists; a *confirmed* link always joins them (when both are line number
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import select
 
 from fortress.model.findings import JUDGEMENTS
+from fortress.model.lines import Judgement
 from fortress.store.models import LinkJudgement
 from fortress.store.workspace import Workspace, now_utc
 
@@ -24,7 +23,7 @@ class JudgementError(ValueError):
 
 def judge_link(
     workspace: Workspace, old: str, new: str, verdict: str, note: str | None = None
-) -> dict[str, Any]:
+) -> Judgement:
     """Record (or replace) the judgement of the link ``old`` -> ``new``."""
     if verdict not in JUDGEMENTS:
         raise JudgementError(f"verdict must be one of {', '.join(JUDGEMENTS)}, not {verdict!r}")
@@ -36,7 +35,7 @@ def judge_link(
             row = LinkJudgement(old_number=old, new_number=new)
             session.add(row)
         row.verdict, row.note, row.judged_at = verdict, note, now_utc()
-    return {"old": old, "new": new, "verdict": verdict, "note": note}
+    return Judgement.model_validate({"old": old, "new": new, "verdict": verdict, "note": note})
 
 
 def link_judgements(workspace: Workspace) -> Judgements:

@@ -1,6 +1,8 @@
 """Deal-line services for the CLI and API: run detection, store it, read it back.
 
-Each run is kept (``line_runs``); ``list`` and ``show`` read the latest run.
+Each run is kept (``line_runs``); ``list`` and ``show`` read the latest run. Every service
+returns a typed result from ``fortress.model.lines`` (the JSON the CLI prints is its
+``model_dump(mode="json")``).
 """
 
 from __future__ import annotations
@@ -24,8 +26,36 @@ from fortress.comms.people import LinePeople, find_people
 from fortress.comms.quantum import QuantumParams, estimate
 from fortress.comms.results import DealLine, Detection, NumberFinding
 from fortress.comms.successors import find_successors
-from fortress.model.findings import Evidence
 from fortress.model.flags import IMEI_CHECK_DIGIT
+from fortress.model.lines import (
+    ChildRunner,
+    Controller,
+    ControllerList,
+    CuckooSite,
+    CustomerList,
+    DetectedLine,
+    DetectionRun,
+    EvidenceItem,
+    HandsetsOfNumber,
+    IdentityHistory,
+    LineActivity,
+    LineDetail,
+    LineHandset,
+    LineMap,
+    LineQuantum,
+    LineSite,
+    LineSummary,
+    NumberHistory,
+    NumbersOfHandset,
+    PhoneHolder,
+    PossibleChildRunner,
+    RunnerCount,
+    RunnerList,
+    RunnerMovement,
+    RunRef,
+    Safeguarding,
+    SilentNumber,
+)
 from fortress.model.values import Imei, Msisdn
 from fortress.store import events as event_tables
 from fortress.store.models import DealLineRecord, LineRun, ScoredNumber
@@ -45,21 +75,21 @@ def _tables(workspace: Workspace) -> tuple[ir.Table, ir.Table | None]:
     return comms, event_tables.table(backend, workspace, CELLS)
 
 
-def run_detection(workspace: Workspace, params: DetectionParams | None = None) -> dict[str, Any]:
+def run_detection(workspace: Workspace, params: DetectionParams | None = None) -> DetectionRun:
     """Detect deal lines over the whole comms table and store the run; returns its summary."""
     started = now_utc()
     comms, cells = _tables(workspace)
     detection = detect_lines(comms, cells, params, link_judgements(workspace))
     people, sites = find_people(comms, cells, detection)
     run = _save(workspace, detection, people, sites, started)
-    return {
-        "run_id": run.id,
-        "events": run.events,
-        "numbers_scored": run.numbers_scored,
-        "lines_found": run.lines_found,
-        "seconds": round((run.finished_at - started).total_seconds(), 3),
-        "lines": [_line_brief(line) for line in detection.lines],
-    }
+    return DetectionRun(
+        run_id=run.id,
+        events=run.events,
+        numbers_scored=run.numbers_scored,
+        lines_found=run.lines_found,
+        seconds=round((run.finished_at - started).total_seconds(), 3),
+        lines=[_line_brief(line) for line in detection.lines],
+    )
 
 
 def _save(
@@ -133,7 +163,7 @@ def latest_run(workspace: Workspace) -> LineRun:
     return run
 
 
-def list_lines(workspace: Workspace, *, include_all: bool = False) -> list[dict[str, Any]]:
+def list_lines(workspace: Workspace, *, include_all: bool = False) -> list[LineSummary]:
     """Lines of the latest run, strongest first; with ``include_all`` also every other
     number that sent bulk waves (as ``not a line``, with its score and evidence)."""
     run = latest_run(workspace)
@@ -143,8 +173,8 @@ def list_lines(workspace: Workspace, *, include_all: bool = False) -> list[dict[
             row.number: row
             for row in session.scalars(select(ScoredNumber).where(ScoredNumber.run_id == run.id))
         }
-    listed = [_line_json(line, numbers) for line in lines]
-    listed.sort(key=lambda item: (-item["score"], item["line_id"]))
+    listed = [_line_summary(line, numbers) for line in lines]
+    listed.sort(key=lambda item: (-item.score, item.line_id or ""))
     if include_all:
         others = sorted(
             (row for row in numbers.values() if row.line_id is None),
@@ -154,7 +184,7 @@ def list_lines(workspace: Workspace, *, include_all: bool = False) -> list[dict[
     return listed
 
 
-def show_line(workspace: Workspace, line_id: str) -> dict[str, Any]:
+def show_line(workspace: Workspace, line_id: str) -> LineDetail:
     """Everything about one line of the latest run."""
     run = latest_run(workspace)
     with workspace.sessions() as session:
@@ -167,101 +197,103 @@ def show_line(workspace: Workspace, line_id: str) -> dict[str, Any]:
             )
         ).all()
     numbers = {row.number: row for row in rows}
-    shown = _line_json(line, numbers)
     ordered = [numbers[n] for n in json.loads(line.numbers)]
     details = [json.loads(row.details) for row in ordered]
     customers = sorted({c for d in details for c in d["customers"]})
     runners = _merge_runners(details)
+    # people are stored as JSON with the run (``LinePeople.to_dict``); read back as models
     people = json.loads(line.people)
-    controllers = people.get("controllers", [])
-    shown.update(
+    controllers = [Controller.model_validate(c) for c in people.get("controllers", [])]
+    return LineDetail(
+        **dict(_line_summary(line, numbers)),
         number_history=[_history(row) for row in ordered],
-        customers={"count": len(customers), "numbers": customers},
-        runners={"count": len(runners), "numbers": runners},
-        controllers={"count": len(controllers), "numbers": controllers},
-        runner_movements=people.get("movements", {}),
-        children=people.get("children", []),
-        phone_holders=people.get("holders", {}),
+        customers=CustomerList(count=len(customers), numbers=customers),
+        runners=RunnerList(count=len(runners), numbers=runners),
+        controllers=ControllerList(count=len(controllers), numbers=controllers),
+        runner_movements={
+            runner: RunnerMovement.model_validate(moved)
+            for runner, moved in people.get("movements", {}).items()
+        },
+        children=[ChildRunner.model_validate(child) for child in people.get("children", [])],
+        phone_holders={
+            phone: [PhoneHolder.model_validate(h) for h in held]
+            for phone, held in people.get("holders", {}).items()
+        },
         handsets=[
-            {"number": row.number, **handset}
+            LineHandset.model_validate({"number": row.number, **handset})
             for row, d in zip(ordered, details, strict=True)
             for handset in d["handsets"]
         ],
         sites=_merge_sites(details),
-        run={"id": run.id, "finished_at": run.finished_at.isoformat()},
+        run=RunRef(id=run.id, finished_at=run.finished_at.isoformat()),
     )
-    return shown
 
 
-def _line_json(line: DealLineRecord, numbers: dict[str, ScoredNumber]) -> dict[str, Any]:
+def _line_summary(line: DealLineRecord, numbers: dict[str, ScoredNumber]) -> LineSummary:
     members = [numbers[n] for n in json.loads(line.numbers) if n in numbers]
-    return {
-        "line_id": line.line_id,
-        "is_line": True,
-        "numbers": json.loads(line.numbers),
-        "score": round(line.score, 3),
-        "first_seen_utc": min(m.first_seen_utc for m in members).isoformat(),
-        "last_seen_utc": max(m.last_seen_utc for m in members).isoformat(),
-        "evidence": [_evidence_json(e) for e in json.loads(line.evidence)],
-    }
+    return LineSummary(
+        line_id=line.line_id,
+        is_line=True,
+        numbers=json.loads(line.numbers),
+        score=round(line.score, 3),
+        first_seen_utc=min(m.first_seen_utc for m in members).isoformat(),
+        last_seen_utc=max(m.last_seen_utc for m in members).isoformat(),
+        evidence=[EvidenceItem.model_validate(e) for e in json.loads(line.evidence)],
+    )
 
 
-def _not_a_line(row: ScoredNumber) -> dict[str, Any]:
-    return {
-        "line_id": None,
-        "is_line": False,
-        "numbers": [row.number],
-        "score": round(row.score, 3),
-        "first_seen_utc": row.first_seen_utc.isoformat(),
-        "last_seen_utc": row.last_seen_utc.isoformat(),
-        "evidence": [_evidence_json(e) for e in json.loads(row.evidence)],
-    }
+def _not_a_line(row: ScoredNumber) -> LineSummary:
+    return LineSummary(
+        line_id=None,
+        is_line=False,
+        numbers=[row.number],
+        score=round(row.score, 3),
+        first_seen_utc=row.first_seen_utc.isoformat(),
+        last_seen_utc=row.last_seen_utc.isoformat(),
+        evidence=[EvidenceItem.model_validate(e) for e in json.loads(row.evidence)],
+    )
 
 
-def _evidence_json(item: dict[str, Any]) -> dict[str, Any]:
-    return Evidence.from_dict(item).to_dict()
+def _history(row: ScoredNumber) -> NumberHistory:
+    return NumberHistory(
+        number=row.number,
+        first_seen_utc=row.first_seen_utc.isoformat(),
+        last_seen_utc=row.last_seen_utc.isoformat(),
+        score=round(row.score, 3),
+        components=json.loads(row.components),
+    )
 
 
-def _history(row: ScoredNumber) -> dict[str, Any]:
-    return {
-        "number": row.number,
-        "first_seen_utc": row.first_seen_utc.isoformat(),
-        "last_seen_utc": row.last_seen_utc.isoformat(),
-        "score": round(row.score, 3),
-        "components": json.loads(row.components),
-    }
-
-
-def _merge_runners(details: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _merge_runners(details: list[dict[str, Any]]) -> list[RunnerCount]:
     totals: dict[str, int] = {}
     for d in details:
         for runner in d["runners"]:
             totals[runner["target"]] = totals.get(runner["target"], 0) + int(runner["dispatches"])
     return [
-        {"number": number, "dispatches": count}
+        RunnerCount(number=number, dispatches=count)
         for number, count in sorted(totals.items(), key=lambda item: (-item[1], item[0]))
     ]
 
 
-def _merge_sites(details: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _merge_sites(details: list[dict[str, Any]]) -> list[LineSite]:
     totals: dict[tuple[str, str], int] = {}
     for d in details:
         for site in d["sites"]:
             key = (site["cell"], site["area"])
             totals[key] = totals.get(key, 0) + int(site["events"])
     return [
-        {"cell_id": cell, "area": area, "events": count}
+        LineSite(cell_id=cell, area=area, events=count)
         for (cell, area), count in sorted(totals.items(), key=lambda item: (-item[1], item[0]))
     ]
 
 
-def _line_brief(line: DealLine) -> dict[str, Any]:
-    return {
-        "line_id": line.line_id,
-        "numbers": [n.number for n in line.numbers],
-        "score": round(line.score, 3),
-        "evidence": [e.to_dict() for e in line.evidence],
-    }
+def _line_brief(line: DealLine) -> DetectedLine:
+    return DetectedLine(
+        line_id=line.line_id,
+        numbers=[n.number for n in line.numbers],
+        score=round(line.score, 3),
+        evidence=[EvidenceItem.of(e) for e in line.evidence],
+    )
 
 
 def _json(value: Any) -> str:
@@ -276,7 +308,7 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
-def successors(workspace: Workspace, number: str | None = None) -> list[dict[str, Any]]:
+def successors(workspace: Workspace, number: str | None = None) -> list[SilentNumber]:
     """Candidate successors of silent numbers (or of ``number``), with analysts'
     judgements applied: rejected candidates are dropped, the others carry their verdict."""
     comms, _ = _tables(workspace)
@@ -285,14 +317,18 @@ def successors(workspace: Workspace, number: str | None = None) -> list[dict[str
     if wanted is not None and not found:
         raise NoDetection(f"{number} does not appear in the workspace's comms events")
     judgements = link_judgements(workspace)
-    for item in found:
-        kept = []
-        for candidate in item["candidates"]:
-            verdict = judgements.get((item["number"], candidate["number"]))
-            if verdict != "rejected":
-                kept.append({**candidate, "judgement": verdict})
-        item["candidates"] = kept
-    return found
+    return [
+        item.model_copy(
+            update={
+                "candidates": [
+                    candidate.model_copy(update={"judgement": verdict})
+                    for candidate in item.candidates
+                    if (verdict := judgements.get((item.number, candidate.number))) != "rejected"
+                ]
+            }
+        )
+        for item in found
+    ]
 
 
 def as_number(raw: str) -> str:
@@ -301,32 +337,30 @@ def as_number(raw: str) -> str:
     return cleaned.value if cleaned.flag is None and cleaned.value else raw.strip()
 
 
-def line_activity(workspace: Workspace, line_id: str) -> dict[str, Any]:
+def line_activity(workspace: Workspace, line_id: str) -> LineActivity:
     """Daily activity of one line of the latest run (``fortress.comms.activity``)."""
     shown = show_line(workspace, line_id)
     comms, _ = _tables(workspace)
     parties = LineParties(
-        numbers=shown["numbers"],
-        customers=shown["customers"]["numbers"],
-        runners=[r["number"] for r in shown["runners"]["numbers"]],
+        numbers=shown.numbers,
+        customers=shown.customers.numbers,
+        runners=[r.number for r in shown.runners.numbers],
     )
     days = daily_activity(comms, parties)
-    return {"line_id": line_id, "numbers": shown["numbers"], "days": days}
+    return LineActivity(line_id=line_id, numbers=shown.numbers, days=days)
 
 
-def safeguarding(workspace: Workspace) -> list[dict[str, Any]]:
+def safeguarding(workspace: Workspace) -> list[Safeguarding]:
     """Candidate cuckooed addresses and runner bases of the latest run, for visits, then
     runners whose phones behave like a pupil's (possible children)."""
     run = latest_run(workspace)
-    sites: list[dict[str, Any]] = json.loads(run.safeguarding)
+    sites: list[Safeguarding] = [CuckooSite.model_validate(s) for s in json.loads(run.safeguarding)]
     with workspace.sessions() as session:
         lines = session.scalars(select(DealLineRecord).where(DealLineRecord.run_id == run.id))
         for line in lines:
             for child in json.loads(line.people).get("children", []):
                 if child["possible_child"]:
-                    sites.append(
-                        {"kind": "possible_child_runner", "line_id": line.line_id, **child}
-                    )
+                    sites.append(PossibleChildRunner(line_id=line.line_id, **child))
     return sites
 
 
@@ -336,7 +370,7 @@ def line_quantum(
     first_day: str | None = None,
     last_day: str | None = None,
     params: QuantumParams | None = None,
-) -> dict[str, Any]:
+) -> LineQuantum:
     """Both quantum estimates for one line over its whole life or ``first_day..last_day``."""
     for given in (first_day, last_day):
         if given is not None:
@@ -347,28 +381,27 @@ def line_quantum(
     activity = line_activity(workspace, line_id)
     days = [
         d
-        for d in activity["days"]
-        if (first_day is None or d["day"] >= first_day)
-        and (last_day is None or d["day"] <= last_day)
+        for d in activity.days
+        if (first_day is None or d.day >= first_day) and (last_day is None or d.day <= last_day)
     ]
     if not days:
         raise NoDetection(f"{line_id} has no activity between {first_day} and {last_day}")
-    return {"line_id": line_id, "numbers": activity["numbers"], **estimate(days, params)}
+    return LineQuantum(line_id=line_id, numbers=activity.numbers, **dict(estimate(days, params)))
 
 
-def line_map(workspace: Workspace, line_id: str) -> dict[str, Any]:
+def line_map(workspace: Workspace, line_id: str) -> LineMap:
     """Customers per home cell and the line phones' cells, with coordinates."""
     shown = show_line(workspace, line_id)
     comms, cells = _tables(workspace)
     if cells is None:
-        return {"customers": [], "line_sites": [], "customers_without_cell": 0}
+        return LineMap(customers=[], line_sites=[], customers_without_cell=0)
     when = span(comms)
     assert when is not None
     both = contacts(with_local_time(comms, when))
-    return customer_map(both, cells, shown["customers"]["numbers"], shown["sites"])
+    return customer_map(both, cells, shown.customers.numbers, shown.sites)
 
 
-def identity_history(workspace: Workspace, value: str) -> dict[str, Any]:
+def identity_history(workspace: Workspace, value: str) -> IdentityHistory:
     """For a phone number, the handsets it was used in; for an IMEI, the numbers (SIMs)
     used in it."""
     comms, _ = _tables(workspace)
@@ -379,7 +412,7 @@ def identity_history(workspace: Workspace, value: str) -> dict[str, Any]:
     spaced = any(char.isspace() for char in text)
     if handset.flag in (None, IMEI_CHECK_DIGIT) and handset.value and not spaced:
         rows = history(comms, imei=handset.value)
-        return {"imei": handset.value, "numbers": rows, "changes": max(len(rows) - 1, 0)}
+        return NumbersOfHandset(imei=handset.value, numbers=rows, changes=max(len(rows) - 1, 0))
     number = as_number(text)
     rows = history(comms, number=number)
-    return {"number": number, "handsets": rows, "changes": max(len(rows) - 1, 0)}
+    return HandsetsOfNumber(number=number, handsets=rows, changes=max(len(rows) - 1, 0))

@@ -15,9 +15,11 @@ ranges and their sources are in ``docs/methods/quantum.md``; every output repeat
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
+
+from fortress.model.lines import DayActivity, Grams, Quantum, QuantumParamsUsed, Sensitivity
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,62 +85,62 @@ def parse_range(text: str, source: str) -> Range:
     return Range(low, central, high, source)
 
 
-def estimate(days: list[dict[str, Any]], params: QuantumParams | None = None) -> dict[str, Any]:
+def estimate(days: list[DayActivity], params: QuantumParams | None = None) -> Quantum:
     """Both estimates over ``days`` (rows of ``fortress.comms.activity``)."""
     params = params or QuantumParams()
-    base_days = sum(int(d["base"]) for d in days)
-    transactions = sum(int(d["confirmed"]) for d in days)
+    base_days = sum(d.base for d in days)
+    transactions = sum(d.confirmed for d in days)
     rng = np.random.default_rng(params.seed)
     use = params.crown_daily_use_g.draw(rng, params.draws)
     deals = params.deals_per_transaction.draw(rng, params.draws)
     grams = params.grams_per_deal.draw(rng, params.draws)
     crown = base_days * use
     defence = transactions * deals * grams
-    return {
-        "days": len(days),
-        "first_day": days[0]["day"] if days else None,
-        "last_day": days[-1]["day"] if days else None,
-        "customer_days": base_days,
-        "confirmed_transactions": transactions,
-        "crown_g": _summary(crown, base_days * params.crown_daily_use_g.central),
-        "defence_g": _summary(
+    return Quantum(
+        days=len(days),
+        first_day=days[0].day if days else None,
+        last_day=days[-1].day if days else None,
+        customer_days=base_days,
+        confirmed_transactions=transactions,
+        crown_g=_summary(crown, base_days * params.crown_daily_use_g.central),
+        defence_g=_summary(
             defence,
             transactions * params.deals_per_transaction.central * params.grams_per_deal.central,
         ),
-        "sensitivity": _sensitivity(base_days, transactions, params),
-        "params": params.to_dict(),
-    }
+        sensitivity=_sensitivity(base_days, transactions, params),
+        params=QuantumParamsUsed.model_validate(params.to_dict()),
+    )
 
 
-def _summary(draws: np.ndarray, central: float) -> dict[str, float]:
+def _summary(draws: np.ndarray, central: float) -> Grams:
     low, median, high = np.percentile(draws, [2.5, 50, 97.5])
-    return {
-        "central": round(float(central), 2),
-        "median": round(float(median), 2),
-        "low_95": round(float(low), 2),
-        "high_95": round(float(high), 2),
-    }
+    return Grams(
+        central=round(float(central), 2),
+        median=round(float(median), 2),
+        low_95=round(float(low), 2),
+        high_95=round(float(high), 2),
+    )
 
 
-def _sensitivity(base_days: int, transactions: int, params: QuantumParams) -> list[dict[str, Any]]:
+def _sensitivity(base_days: int, transactions: int, params: QuantumParams) -> list[Sensitivity]:
     """Each parameter at its low and high with the others central."""
     use, deals, grams = (
         params.crown_daily_use_g,
         params.deals_per_transaction,
         params.grams_per_deal,
     )
-    rows = [
+    rows: list[tuple[Literal["crown", "defence"], str, Range, float]] = [
         ("crown", "crown_daily_use_g", use, base_days),
         ("defence", "deals_per_transaction", deals, transactions * grams.central),
         ("defence", "grams_per_deal", grams, transactions * deals.central),
     ]
     return [
-        {
-            "method": method,
-            "parameter": name,
-            "at_low_g": round(factor * r.low, 2),
-            "central_g": round(factor * r.central, 2),
-            "at_high_g": round(factor * r.high, 2),
-        }
+        Sensitivity(
+            method=method,
+            parameter=name,
+            at_low_g=round(factor * r.low, 2),
+            central_g=round(factor * r.central, 2),
+            at_high_g=round(factor * r.high, 2),
+        )
         for method, name, r, factor in rows
     ]

@@ -21,13 +21,13 @@ import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
 import ibis.expr.types as ir
 
 from fortress.comms.events import Span, contacts, span, with_local_time
 from fortress.model import columns as c
 from fortress.model.findings import Evidence
+from fortress.model.lines import EvidenceItem, SilentNumber, SuccessorCandidate
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,14 +75,14 @@ class Candidate:
     signals: dict[str, float]
     evidence: list[Evidence]
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return {
-            "number": self.number,
-            "score": round(self.score, 3),
-            "signals": {k: round(v, 3) for k, v in self.signals.items()},
-            "evidence": [e.to_dict() for e in self.evidence],
-        }
+    def result(self) -> SuccessorCandidate:
+        """As a result (rounded, not yet judged)."""
+        return SuccessorCandidate(
+            number=self.number,
+            score=round(self.score, 3),
+            signals={k: round(v, 3) for k, v in self.signals.items()},
+            evidence=[EvidenceItem.of(e) for e in self.evidence],
+        )
 
 
 def find_successors(
@@ -90,7 +90,7 @@ def find_successors(
     params: SuccessorParams | None = None,
     *,
     number: str | None = None,
-) -> list[dict[str, Any]]:
+) -> list[SilentNumber]:
     """For each silent number (or just ``number``), its ranked candidate successors."""
     params = params or SuccessorParams()
     when = span(events)
@@ -109,14 +109,14 @@ def find_successors(
         if not ranked and number is None:
             continue
         results.append(
-            {
-                "number": o.number,
-                "last_seen_utc": o.last.isoformat(),
-                "contacts": len(o.contacts),
-                "candidates": [cand.to_dict() for cand in ranked[: params.max_candidates]],
-            }
+            SilentNumber(
+                number=o.number,
+                last_seen_utc=o.last.isoformat(),
+                contacts=len(o.contacts),
+                candidates=[cand.result() for cand in ranked[: params.max_candidates]],
+            )
         )
-    return sorted(results, key=lambda r: (-_best(r), r["number"]))
+    return sorted(results, key=lambda r: (-_best(r), r.number))
 
 
 def _mutual_best(first_pass: dict[str, list[Candidate]]) -> dict[str, str]:
@@ -134,8 +134,8 @@ def _mutual_best(first_pass: dict[str, list[Candidate]]) -> dict[str, str]:
     }
 
 
-def _best(result: dict[str, Any]) -> float:
-    return float(result["candidates"][0]["score"]) if result["candidates"] else 0.0
+def _best(result: SilentNumber) -> float:
+    return result.candidates[0].score if result.candidates else 0.0
 
 
 def _profiles(events: ir.Table, first: datetime, last: datetime) -> dict[str, Profile]:

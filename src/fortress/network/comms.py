@@ -97,7 +97,11 @@ def line_roles(workspace: Workspace) -> LineRoles | None:
     from fortress.comms.lines import NoDetection, list_lines, show_line
 
     try:
-        lines = [show_line(workspace, line["line_id"]) for line in list_lines(workspace)]
+        lines = [
+            show_line(workspace, line.line_id)
+            for line in list_lines(workspace)
+            if line.line_id is not None
+        ]
     except NoDetection:
         return None
     roles: dict[str, dict[str, str]] = {}
@@ -105,21 +109,22 @@ def line_roles(workspace: Workspace) -> LineRoles | None:
     customers: set[str] = set()
     numbers_of_line: dict[str, list[str]] = {}
     for line in lines:
-        line_id = line["line_id"]
-        numbers_of_line[line_id] = list(line["numbers"])
-        for customer in line["customers"]["numbers"]:
+        line_id = line.line_id
+        assert line_id is not None  # shown lines always have one
+        numbers_of_line[line_id] = list(line.numbers)
+        for customer in line.customers.numbers:
             roles.setdefault(customer, {"role": "customer", "line": line_id})
             customers.add(customer)
-        for role, key in (("runner", "runners"), ("controller", "controllers")):
-            for person in line[key]["numbers"]:
-                number = person["number"] if isinstance(person, dict) else str(person)
-                roles[number] = {"role": role, "line": line_id}
-        for number in line["numbers"]:
+        for runner in line.runners.numbers:
+            roles[runner.number] = {"role": "runner", "line": line_id}
+        for controller in line.controllers.numbers:
+            roles[controller.number] = {"role": "controller", "line": line_id}
+        for number in line.numbers:
             roles[number] = {"role": "line", "line": line_id}
-        for phone, candidates in line["phone_holders"].items():
-            held = [c for c in candidates if c["holds"]]
+        for phone, candidates in line.phone_holders.items():
+            held = [c for c in candidates if c.holds]
             if held:
-                holders[phone] = max(held, key=lambda c: c["score"])["number"]
+                holders[phone] = max(held, key=lambda c: c.score).number
     line_numbers = frozenset(n for numbers in numbers_of_line.values() for n in numbers)
     return LineRoles(roles, frozenset(customers), line_numbers, numbers_of_line, holders)
 

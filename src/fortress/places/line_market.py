@@ -23,12 +23,14 @@ def line_indicators(workspace: Workspace) -> dict[str, dict[Key, int]] | None:
     active: dict[Key, int] = defaultdict(int)
     confirmed: dict[Key, int] = defaultdict(int)
     for line in lines:
-        town = _customers_area(workspace, line["line_id"])
+        if line.line_id is None:
+            continue
+        town = _customers_area(workspace, line.line_id)
         if town is None:
             continue
         per_month: dict[str, int] = defaultdict(int)
-        for day in line_activity(workspace, line["line_id"])["days"]:
-            per_month[day["day"][:7]] += day["confirmed"]
+        for day in line_activity(workspace, line.line_id).days:
+            per_month[day.day[:7]] += day.confirmed
         for month, count in per_month.items():
             confirmed[(town, month)] += count
             active[(town, month)] += 1 if count else 0
@@ -37,8 +39,8 @@ def line_indicators(workspace: Workspace) -> dict[str, dict[Key, int]] | None:
 
 def _customers_area(workspace: Workspace, line_id: str) -> str | None:
     """Where the line's customers are (the area of most of their located contacts)."""
-    for item in show_line(workspace, line_id)["evidence"]:
-        area = (item.get("figures") or {}).get("customers_area")
-        if item["kind"] == "away_from_customers" and area:
+    for item in show_line(workspace, line_id).evidence:
+        area = item.figures.get("customers_area")
+        if item.kind == "away_from_customers" and area:
             return str(area)
     return None

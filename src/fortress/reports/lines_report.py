@@ -7,6 +7,7 @@ be attached to a case file as it is.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,14 @@ from fortress.comms.lines import (
     safeguarding,
     show_line,
 )
+from fortress.model.lines import (
+    DayActivity,
+    LineDetail,
+    LineMap,
+    LineQuantum,
+    Safeguarding,
+    WrittenReport,
+)
 from fortress.reports import svg
 from fortress.reports.network_section import ROLE_COLOURS, network_section
 from fortress.reports.pages import environment, write_atomically
@@ -32,7 +41,11 @@ def render_lines_report(workspace: Workspace) -> str:
     """The whole page as HTML text."""
     run = latest_run(workspace)
     sites = safeguarding(workspace)
-    lines = [_line_section(workspace, item["line_id"], sites) for item in list_lines(workspace)]
+    lines = [
+        _line_section(workspace, item.line_id, sites)
+        for item in list_lines(workspace)
+        if item.line_id is not None
+    ]
     template = environment().get_template("lines.html")
     network = network_section(workspace)
     if network is not None:
@@ -50,78 +63,94 @@ def render_lines_report(workspace: Workspace) -> str:
     )
 
 
-def write_lines_report(workspace: Workspace, out: Path) -> dict[str, Any]:
+def write_lines_report(workspace: Workspace, out: Path) -> WrittenReport:
     """Write the page to ``out`` (atomically) and say what it holds."""
     html = render_lines_report(workspace)
     write_atomically(out, html)
-    return {
-        "file": str(out),
-        "bytes": len(html.encode("utf-8")),
-        "lines": html.count('class="line"'),
-    }
+    return WrittenReport(
+        file=str(out), bytes=len(html.encode("utf-8")), lines=html.count('class="line"')
+    )
 
 
-def _line_section(
-    workspace: Workspace, line_id: str, sites: list[dict[str, Any]]
-) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class LineSection:
+    """What the page shows of one line: the services' results and the charts drawn
+    from them (the template reads ``section.line`` and the rest by attribute)."""
+
+    line: LineDetail
+    days: list[DayActivity]
+    quantum: LineQuantum | None
+    map: LineMap
+    sites_for_line: list[Safeguarding]
+    timeline_svg: Markup
+    activity_svg: Markup
+    map_svg: Markup
+    movements_svg: Markup | None
+
+
+def _line_section(workspace: Workspace, line_id: str, sites: list[Safeguarding]) -> LineSection:
     shown = show_line(workspace, line_id)
-    days = line_activity(workspace, line_id)["days"]
+    days = line_activity(workspace, line_id).days
     quantum = line_quantum(workspace, line_id) if days else None
     points = line_map(workspace, line_id)
-    first, last = svg.as_date(shown["first_seen_utc"]), svg.as_date(shown["last_seen_utc"])
-    return {
-        **shown,
-        "days": days,
-        "quantum": quantum,
-        "map": points,
-        "sites_for_line": [s for s in sites if s["line_id"] == line_id],
-        "timeline_svg": Markup(
+    first, last = svg.as_date(shown.first_seen_utc), svg.as_date(shown.last_seen_utc)
+    return LineSection(
+        line=shown,
+        days=days,
+        quantum=quantum,
+        map=points,
+        sites_for_line=[s for s in sites if s.line_id == line_id],
+        timeline_svg=Markup(
             svg.timeline(f"Numbers and handsets of {line_id}", _timeline(shown), first, last)
         ),
-        "activity_svg": Markup(svg.daily_bars(f"Daily activity of {line_id}", days)),
-        "map_svg": Markup(
+        activity_svg=Markup(
+            svg.daily_bars(f"Daily activity of {line_id}", [d.model_dump() for d in days])
+        ),
+        map_svg=Markup(
             svg.point_map(
-                f"Customers by home cell, {line_id}", points["customers"], points["line_sites"]
+                f"Customers by home cell, {line_id}",
+                [p.model_dump() for p in points.customers],
+                [p.model_dump() for p in points.line_sites],
             )
         ),
-        "movements_svg": Markup(
+        movements_svg=Markup(
             svg.timeline(f"Runners' nights by area, {line_id}", _movements(shown), first, last)
         )
-        if shown["runner_movements"]
+        if shown.runner_movements
         else None,
-    }
+    )
 
 
-def _timeline(shown: dict[str, Any]) -> list[dict[str, Any]]:
+def _timeline(shown: LineDetail) -> list[dict[str, Any]]:
     rows = [
         {
-            "label": f"number {n['number']}",
-            "start": svg.as_date(n["first_seen_utc"]),
-            "end": svg.as_date(n["last_seen_utc"]),
+            "label": f"number {n.number}",
+            "start": svg.as_date(n.first_seen_utc),
+            "end": svg.as_date(n.last_seen_utc),
             "group": "number",
         }
-        for n in shown["number_history"]
+        for n in shown.number_history
     ]
     rows += [
         {
-            "label": f"IMEI {h['imei']}",
-            "start": svg.as_date(h["first_utc"]),
-            "end": svg.as_date(h["last_utc"]),
+            "label": f"IMEI {h.imei}",
+            "start": svg.as_date(h.first_utc),
+            "end": svg.as_date(h.last_utc),
             "group": "handset",
         }
-        for h in shown["handsets"]
+        for h in shown.handsets
     ]
     return rows
 
 
-def _movements(shown: dict[str, Any]) -> list[dict[str, Any]]:
+def _movements(shown: LineDetail) -> list[dict[str, Any]]:
     return [
         {
             "label": f"runner {runner}",
-            "start": svg.as_date(stint["from"]),
-            "end": svg.as_date(stint["to"]),
-            "group": stint["area"],
+            "start": svg.as_date(stint.from_),
+            "end": svg.as_date(stint.to),
+            "group": stint.area,
         }
-        for runner, moved in shown["runner_movements"].items()
-        for stint in moved["stints"]
+        for runner, moved in shown.runner_movements.items()
+        for stint in moved.stints
     ]
