@@ -67,11 +67,6 @@ def current(backend: ibis.BaseBackend, workspace: Workspace, table: str) -> ir.T
     return marked.filter(marked.ingested_at == marked._latest).drop("_latest")
 
 
-def has_rows(workspace: Workspace, table: str) -> bool:
-    """Whether anything has been ingested into ``table``."""
-    return bool(workspace.data_files(table))
-
-
 def district(lsoa_name: ir.StringValue) -> ir.StringValue:
     """An LSOA's district (local authority): its police.uk name without the code part
     ("Gosport 012B" is in Gosport)."""
