@@ -41,8 +41,14 @@ def test_demo_ingests_the_whole_world_and_recognises_a_second_ingest(tmp_path: P
 
 
 def test_demo_replaces_its_own_folder_but_never_someone_elses(tmp_path: Path) -> None:
-    assert run_demo(tmp_path / "demo").returncode == 0
-    assert run_demo(tmp_path / "demo").returncode == 0  # an earlier demo is replaced
+    from fortress.cli.demo import MARKER, fresh_folder
+
+    earlier = tmp_path / "demo"
+    (earlier / "workspace").mkdir(parents=True)
+    (earlier / MARKER).write_text("made by fortress demo\n", encoding="utf-8")
+    (earlier / "workspace" / "stale.txt").write_text("from the last demo", encoding="utf-8")
+    fresh_folder(earlier)  # what the demo does first (the whole demo runs in the test above)
+    assert sorted(p.name for p in earlier.iterdir()) == [MARKER]
     precious = tmp_path / "precious"
     precious.mkdir()
     (precious / "notes.txt").write_text("keep me", encoding="utf-8")

@@ -50,7 +50,7 @@ class DemoError(Exception):
 
 def run_demo(folder: Path, *, seed: int = 1, as_json: bool = False) -> dict[str, Any]:
     """Run the demo in ``folder`` (replacing an earlier demo there) and print it."""
-    _fresh_folder(folder)
+    fresh_folder(folder)
     with working("Simulating a small county-lines world", steps=DEMO_STEPS) as shown:
         world = simulate(folder / "world", seed=seed, scale="demo", fmt="csv", crime=True)
         shown.step("Ingesting its cell sites and comms events")
@@ -91,7 +91,9 @@ def run_demo(folder: Path, *, seed: int = 1, as_json: bool = False) -> dict[str,
     return report
 
 
-def _fresh_folder(folder: Path) -> None:
+def fresh_folder(folder: Path) -> None:
+    """Empty ``folder`` for a new demo, marked as the demo's; refuse a folder an earlier
+    demo did not make (it may hold someone's work)."""
     if folder.exists():
         if not (folder / MARKER).exists():
             raise DemoError(
