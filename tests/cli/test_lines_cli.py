@@ -175,3 +175,15 @@ def test_quantum_with_a_bad_day_is_a_clear_error(workspace: Path) -> None:
     line_id = json.loads(run(workspace, "lines", "list", "--json")[1])[0]["line_id"]
     code, _, err = run(workspace, "lines", "quantum", line_id, "--from", "2025-13-01")
     assert code == 2 and "is not a day (YYYY-MM-DD)" in err
+
+
+def test_detect_lists_the_lines_strongest_first_in_whole_sentences(workspace: Path) -> None:
+    """The table after `lines detect` came in detection order (0.95 above 1.00) and joined
+    its reasons as "contact.; 149 of"."""
+    code, out, err = run(workspace, "lines", "detect")
+    assert code == 0, err
+    _, listed, _ = run(workspace, "lines", "list", "--json")
+    ids = [line["line_id"] for line in json.loads(listed)]
+    positions = [out.index(line_id) for line_id in ids]
+    assert positions == sorted(positions), "lines not strongest first"
+    assert ".;" not in out

@@ -37,17 +37,18 @@ def render_detection(summary: DetectionRun) -> None:
         highlight=False,
     )
     if summary.lines:
-        render_lines(summary.lines)
+        render_lines(sorted(summary.lines, key=lambda line: (-line.score, line.line_id)))
 
 
 def render_lines(lines: list[LineSummary] | list[DetectedLine]) -> None:
-    """One row per line (and per other scored number, with ``--all``)."""
+    """One row per line, in the order given (strongest first), and per other scored number
+    with ``--all``."""
     table = Table(title="Deal lines", title_justify="left")
     for name in ("line", "score", "numbers (oldest first)", "strongest reasons"):
         table.add_column(name, justify="right" if name == "score" else "left")
     for line in lines:
         headline = [e for e in line.evidence if e.kind in HEADLINE_KINDS]
-        reasons = "; ".join(e.text.split(": ", 1)[-1] for e in headline)
+        reasons = " ".join(e.text.split(": ", 1)[-1] for e in headline)  # whole sentences
         table.add_row(
             line.line_id or "[dim]not a line[/]",
             f"{line.score:.2f}",
