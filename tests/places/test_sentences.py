@@ -46,3 +46,12 @@ def test_comparison_areas_without_the_crime_type_give_no_estimate(
     burglary = {r.crime_type: r for r in result.results}["Burglary"]
     assert burglary.estimate is None
     assert "comparison areas" in burglary.text and "too few" in burglary.text
+
+
+def test_a_tiny_p_value_is_never_printed_as_zero() -> None:
+    """The demo said "adjusted p = 0.000": a p-value is never zero."""
+    from fortress.places.evaluate import _p_value
+
+    assert _p_value(0.00004) == "< 0.001"
+    assert _p_value(0.0006) == "= 0.001"
+    assert _p_value(0.0421) == "= 0.042"

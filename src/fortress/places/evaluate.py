@@ -614,9 +614,9 @@ def _words(design: Design, r: TypeResult) -> str:
     )
     single = r.family_size == 1 and r.family == "all crime"
     if single:
-        judged = f"p = {r.p_value:.3f}"
+        judged = f"p {_p_value(r.p_value)}"
     else:
-        judged = f"Benjamini-Hochberg adjusted p = {r.q_value:.3f}, with " + _family_words(
+        judged = f"Benjamini-Hochberg adjusted p {_p_value(r.q_value)}, with " + _family_words(
             r.family, r.family_size
         )
     if r.significant:
@@ -725,3 +725,10 @@ def _pct(value: float | None, *, sign: bool = True) -> str:
 
 def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 4)
+
+
+def _p_value(p: float | None) -> str:
+    """``= 0.042``, or ``< 0.001`` where three decimals would print a p-value as zero."""
+    if p is None:
+        return "not estimable"
+    return "< 0.001" if p < 0.0005 else f"= {p:.3f}"
