@@ -3,32 +3,15 @@ lines as on the embedded DuckDB engine."""
 
 from __future__ import annotations
 
-import os
-import shutil
-
 import pytest
 
 from fortress.comms.detect import detect_lines
 from fortress.store import events as event_tables
 from fortress.store.workspace import CELLS, COMMS
+from helpers.spark import require_spark
 from helpers.worlds import World
 
 pytestmark = pytest.mark.slow
-
-
-def _spark_available() -> None:
-    missing = []
-    try:
-        import pyspark  # noqa: F401
-    except ImportError:
-        missing.append("pyspark")
-    if shutil.which("java") is None:
-        missing.append("a Java runtime")
-    if missing:
-        message = f"{' and '.join(missing)} not installed (scripts/test installs them)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
 
 
 def _lines(world: World, engine: str) -> tuple[list[list[str]], dict[str, float]]:
@@ -46,7 +29,7 @@ def _lines(world: World, engine: str) -> tuple[list[list[str]], dict[str, float]
 
 
 def test_spark_finds_the_same_lines_as_duckdb(demo_world: World) -> None:
-    _spark_available()
+    require_spark()
     duck_lines, duck_scores = _lines(demo_world, "duckdb")
     spark_lines, spark_scores = _lines(demo_world, "spark")
     assert duck_lines and spark_lines == duck_lines

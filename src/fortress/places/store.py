@@ -6,7 +6,7 @@ an LSOA's district, the monthly count).
 Ingest stays DuckDB SQL (``ingest/policeuk.py``): it is a format conversion (typing the
 published CSV text, ``COPY ... TO parquet``), not an analysis. Everything that reads the
 published tables is written here once and runs on either engine
-(``tests/places/test_spark_parity.py``).
+(``tests/places/test_places_on_spark.py``).
 """
 
 from __future__ import annotations

@@ -6,8 +6,6 @@ comparison areas and the displacement ring) and the drug-market association."""
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -23,6 +21,7 @@ from fortress.places.quality import quality
 from fortress.places.summary import area_summary
 from fortress.store import events as event_tables
 from fortress.store.workspace import Workspace
+from helpers.spark import require_spark
 
 pytestmark = pytest.mark.slow
 
@@ -42,21 +41,6 @@ def eight_months(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) ->
         if path.name[:7] in MONTHS:
             assert ingest_policeuk(workspace, path).ok
     return workspace
-
-
-def _spark_available() -> None:
-    missing = []
-    try:
-        import pyspark  # noqa: F401
-    except ImportError:
-        missing.append("pyspark")
-    if shutil.which("java") is None:
-        missing.append("a Java runtime")
-    if missing:
-        message = f"{' and '.join(missing)} not installed (scripts/test installs them)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
 
 
 def _results(workspace: Workspace, polygon: Path) -> dict[str, Any]:
@@ -79,7 +63,7 @@ def _results(workspace: Workspace, polygon: Path) -> dict[str, Any]:
 def test_spark_gives_the_places_results_duckdb_gives(
     eight_months: Workspace, shared_data: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _spark_available()
+    require_spark()
     polygon = shared_data / "policeuk" / "boundaries" / "LAD23_E07000088_Gosport.geojsonl"
     monkeypatch.setenv(event_tables.ENGINE_ENV, "duckdb")
     duck = _results(eight_months, polygon)
