@@ -33,11 +33,11 @@ def test_fragmentation_of_simple_shapes() -> None:
 def test_the_bridge_is_a_key_player_though_its_degree_is_low() -> None:
     network = build("barbell", barbell(), directed=False, weighted=False)
     result = key_players(network, 1)
-    [member] = result["sets"]["key_players"]["members"]
-    assert member["node"] in {"bridge", "l0", "r0"}
-    assert result["sets"]["key_players"]["fragmentation"] > 0.45
-    [top_degree] = result["sets"]["top_degree"]["members"]
-    assert top_degree["node"] in {"l0", "r0"}
+    [member] = result.key_players.members
+    assert member.node in {"bridge", "l0", "r0"}
+    assert result.key_players.fragmentation > 0.45
+    [top_degree] = result.top_degree.members
+    assert top_degree.node in {"l0", "r0"}
 
 
 @pytest.mark.parametrize(
@@ -92,15 +92,14 @@ def test_the_trade_off_says_only_what_the_figures_show(
     """Issue #14, 5: every sentence follows from the figures beside it."""
     network = build(shape, edges, directed=False, weighted=False)
     result = key_players(network, k)
-    text = result["trade_off"]
-    sets = result["sets"]
-    before = result["fragmentation_before"]
-    gains = {name: row["fragmentation"] - before for name, row in sets.items()}
+    text = result.trade_off
+    before = result.fragmentation_before
+    gains = {name: found.fragmentation - before for name, found in result.sets.items()}
     if all(gain <= 1e-12 for gain in gains.values()):
         assert "fragment it most" not in text and "cuts groups apart" not in text
         assert "none of these sets" in text.lower()
-    key, central = sets["key_players"]["fragmentation"], sets["top_betweenness"]["fragmentation"]
+    key, central = result.key_players.fragmentation, result.top_betweenness.fragmentation
     if key <= central + 1e-12:
         assert "matter less" not in text
-    for row in sets.values():
-        assert f"{row['fragmentation']:.3f}" in text
+    for found in result.sets.values():
+        assert f"{found.fragmentation:.3f}" in text

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -132,14 +131,6 @@ def _load_phases(
     return networks, used
 
 
-def _show(result: Any, as_json: bool, render: Callable[[Any], None]) -> None:
-    """Print a result as JSON or with its Rich renderer."""
-    if as_json:
-        print_json(result)
-    else:
-        render(result)
-
-
 def _one_network(networks: list[Any]) -> Any:
     if len(networks) != 1:
         names = ", ".join(n.name for n in networks[:5])
@@ -246,7 +237,10 @@ def phases_command(
         result = phases(networks, annotations, top=top, order=used)
     if chart is not None:
         chart.write_text(phase_chart(result), encoding="utf-8")
-    _show(result, as_json, render_phases)
+    if as_json:
+        print_json(result.to_dict())
+    else:
+        render_phases(result)
 
 
 @network_app.command("disrupt")
@@ -344,7 +338,10 @@ def targets_command(
             result = key_players(network, k)
     except ValueError as exc:
         fail(str(exc))
-    _show(result, as_json, render_targets)
+    if as_json:
+        print_json(result.to_dict())
+    else:
+        render_targets(result)
 
 
 @network_app.command("export")

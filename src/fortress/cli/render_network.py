@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from rich.table import Table
 
 from fortress.cli.render import console
 from fortress.network.disrupt import Comparison
 from fortress.network.measures import Measures
+from fortress.network.phases import Investigation
+from fortress.network.targets import KeyPlayers
 
 NODE_COLUMNS = (
     ("degree", "degree", "{:.0f}"),
@@ -87,11 +87,11 @@ def render_measures(results: list[Measures], top: int) -> None:
             )
 
 
-def render_phases(result: dict[str, Any]) -> None:
+def render_phases(result: Investigation) -> None:
     """One row per phase, then each phase's most central actors, then the actors whose
     position moved most."""
-    phases = result["phases"]
-    noted = any(v for row in phases for v in row["annotations"].values())
+    phases = result.phases
+    noted = any(v for row in phases for v in row.annotations.values())
     table = Table(title="Phases", title_justify="left")
     table.add_column("phase", no_wrap=True)
     for name in ("nodes", "edges", "density", "deg. centr.", "betw. centr.", "entered / left"):
@@ -100,34 +100,34 @@ def render_phases(result: dict[str, Any]) -> None:
         table.add_column("notes")
     for row in phases:
         cells = [
-            row["phase"],
-            f"{row['nodes']:,}",
-            f"{row['edges']:,}",
-            f"{row['density']:.3f}",
-            f"{row['degree_centralisation']:.3f}",
-            f"{row['betweenness_centralisation']:.3f}",
-            f"+{len(row['entered'])} / -{len(row['left'])}",
+            row.phase,
+            f"{row.nodes:,}",
+            f"{row.edges:,}",
+            f"{row.density:.3f}",
+            f"{row.degree_centralisation:.3f}",
+            f"{row.betweenness_centralisation:.3f}",
+            f"+{len(row.entered)} / -{len(row.left)}",
         ]
         if noted:
-            cells.append("; ".join(f"{k} {v}" for k, v in row["annotations"].items() if v))
+            cells.append("; ".join(f"{k} {v}" for k, v in row.annotations.items() if v))
         table.add_row(*cells)
     console.print(table)
     console.print("[bold]Most central by betweenness[/], per phase:")
     for row in phases:
-        top = ", ".join(f"{m['node']} {m['betweenness']:.2f}" for m in row["most_central"][:3])
-        console.print(f"  {row['phase']}: {top or '-'}", highlight=False)
+        top = ", ".join(f"{m.node} {m.betweenness:.2f}" for m in row.most_central[:3])
+        console.print(f"  {row.phase}: {top or '-'}", highlight=False)
     actors = Table(title="Actors by mean betweenness (absent counted as 0)", title_justify="left")
     for name in ("actor", "role", "present", "rank per phase (- absent)", "mean"):
         actors.add_column(name, justify="right" if name == "mean" else "left")
-    for actor in result["actors"][:10]:
-        ranks = " ".join("-" if r is None else str(r) for r in actor["betweenness_rank"])
-        role = actor["annotations"].get("role", "")
+    for actor in result.actors[:10]:
+        ranks = " ".join("-" if r is None else str(r) for r in actor.betweenness_rank)
+        role = actor.annotations.get("role", "")
         actors.add_row(
-            actor["node"],
+            actor.node,
             role,
-            f"{actor['phases_present']}/{len(result['phases'])}",
+            f"{actor.phases_present}/{len(result.phases)}",
             ranks,
-            f"{actor['mean_betweenness_absent_as_zero']:.3f}",
+            f"{actor.mean_betweenness_absent_as_zero:.3f}",
         )
     console.print(actors)
 
@@ -142,9 +142,10 @@ def render_disruption(result: Comparison) -> None:
     console.print(
         f"[bold]{result.network}[/]: {result.nodes:,} actors, {result.mode} removal"
         + (
-            ""
-            if recovery["model"] == "none"
-            else ", recovery: " + ", ".join(f"{k} {v}" for k, v in recovery.items() if k != "model")
+            f", recovery: replace {recovery.replace}, inherit {recovery.inherit}, "
+            f"reconnect {recovery.reconnect}"
+            if recovery.active
+            else ""
         ),
         highlight=False,
     )
@@ -178,21 +179,19 @@ def render_disruption(result: Comparison) -> None:
         console.print(f"  {run.strategy} removed{runs}: {', '.join(run.removed)}", highlight=False)
 
 
-def render_targets(result: dict[str, Any]) -> None:
+def render_targets(result: KeyPlayers) -> None:
     """The three candidate sets and what removing each would do."""
-    table = Table(
-        title=f"{result['network']}: sets of {result['k']} to take out", title_justify="left"
-    )
+    table = Table(title=f"{result.network}: sets of {result.k} to take out", title_justify="left")
     for name in ("set", "members", "fragmentation", "largest component", "components"):
         table.add_column(name, justify="left" if name in ("set", "members") else "right")
-    for name, row in result["sets"].items():
+    for name, found in result.sets.items():
         table.add_row(
             name.replace("_", " "),
-            ", ".join(m["node"] for m in row["members"]),
-            f"{row['fragmentation']:.3f}",
-            f"{row['largest_component_share']:.0%}",
-            str(row["components"]),
+            ", ".join(found.nodes),
+            f"{found.fragmentation:.3f}",
+            f"{found.largest_component_share:.0%}",
+            str(found.components),
         )
     console.print(table)
-    console.print(result["trade_off"], highlight=False)
-    console.print(f"[dim]{result['search']}[/]", highlight=False)
+    console.print(result.trade_off, highlight=False)
+    console.print(f"[dim]{result.search}[/]", highlight=False)

@@ -92,7 +92,7 @@ class StrategyRun:
     mode: Mode
     step: int
     runs: int
-    recovery: dict[str, Any]
+    recovery: Recovery
     steps: list[dict[str, Any]]
     removed: list[str]
 
@@ -104,7 +104,7 @@ class StrategyRun:
             "mode": self.mode,
             "step": self.step,
             "runs": self.runs,
-            "recovery": self.recovery,
+            "recovery": self.recovery.to_dict(),
             "steps": self.steps,
             "removed": self.removed,
         }
@@ -126,7 +126,7 @@ def disrupt(network: Network, plan: DisruptionPlan) -> StrategyRun:
         mode=plan.mode,
         step=plan.step,
         runs=len(runs),
-        recovery=plan.recovery.describe(),
+        recovery=plan.recovery,
         steps=_summarise(runs),
         removed=runs[0]["removed"],
     )
@@ -410,7 +410,7 @@ class Comparison:
     remove: int
     ties: Ties
     weights: WeightMeaning
-    recovery: dict[str, Any]
+    recovery: Recovery
     measures: dict[str, str]
     """Each damage figure's name and definition, in order."""
     strategies: list[StrategyRun]
@@ -425,7 +425,7 @@ class Comparison:
             "remove": self.remove,
             "ties": self.ties,
             "weights": self.weights,
-            "recovery": self.recovery,
+            "recovery": self.recovery.to_dict(),
             "measures": self.measures,
             "strategies": [run.to_dict() for run in self.strategies],
         }
@@ -448,7 +448,7 @@ def compare(
         remove=plan.remove,
         ties=plan.ties,
         weights=plan.weights,
-        recovery=plan.recovery.describe(),
+        recovery=plan.recovery,
         measures={name: DAMAGE_MEASURES[name] for name in measures},
         strategies=results,
     )

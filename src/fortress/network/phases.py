@@ -126,13 +126,137 @@ def read_annotations(path: Path, key: str) -> dict[str, dict[str, str]]:
     return annotations
 
 
+ABSENT = (
+    "null in each phase's figures; averages given over phases present and over all phases "
+    "with absence counted as zero"
+)
+"""How absence is reported, said in every result."""
+
+
+@dataclass(frozen=True, slots=True)
+class CentralActor:
+    """One of a phase's most central actors."""
+
+    node: str
+    betweenness: float
+    degree: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {"node": self.node, "betweenness": self.betweenness, "degree": self.degree}
+
+
+@dataclass(frozen=True, slots=True)
+class Phase:
+    """One phase: its network's figures, who entered and left since the phase before,
+    its most central actors by betweenness, and what investigators noted about it."""
+
+    phase: str
+    """The phase's name (``phase_name``)."""
+    nodes: int
+    edges: int
+    total_weight: float
+    density: float
+    components: int
+    largest_component_share: float
+    degree_centralisation: float
+    betweenness_centralisation: float
+    entered: tuple[str, ...]
+    """Actors present now and not in the phase before (none for the first phase)."""
+    left: tuple[str, ...]
+    """Actors of the phase before who are not present now."""
+    most_central: tuple[CentralActor, ...]
+    annotations: dict[str, str]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "phase": self.phase,
+            "nodes": self.nodes,
+            "edges": self.edges,
+            "total_weight": self.total_weight,
+            "density": self.density,
+            "components": self.components,
+            "largest_component_share": self.largest_component_share,
+            "degree_centralisation": self.degree_centralisation,
+            "betweenness_centralisation": self.betweenness_centralisation,
+            "entered": list(self.entered),
+            "left": list(self.left),
+            "most_central": [actor.to_dict() for actor in self.most_central],
+            "annotations": self.annotations,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """One actor across the phases: where it is present, each tracked measure per phase
+    (None where absent), its betweenness rank per phase and its mean betweenness read
+    both ways."""
+
+    node: str
+    annotations: dict[str, str]
+    first_phase: str
+    last_phase: str
+    phases_present: int
+    series: dict[str, tuple[float | None, ...]]
+    """Per measure of ``TRACKED``, its value in each phase (None where absent)."""
+    betweenness_rank: tuple[int | None, ...]
+    """1 for a phase's highest betweenness (ties share the better rank); None if absent."""
+    mean_betweenness_when_present: float
+    mean_betweenness_absent_as_zero: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "node": self.node,
+            "annotations": self.annotations,
+            "first_phase": self.first_phase,
+            "last_phase": self.last_phase,
+            "phases_present": self.phases_present,
+            "series": {name: list(values) for name, values in self.series.items()},
+            "betweenness_rank": list(self.betweenness_rank),
+            "mean_betweenness_when_present": self.mean_betweenness_when_present,
+            "mean_betweenness_absent_as_zero": self.mean_betweenness_absent_as_zero,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Investigation:
+    """Several networks as one investigation: each phase, each actor (by mean
+    betweenness with absence counted as zero, highest first), and the annotations that
+    named no phase or actor."""
+
+    phases: tuple[Phase, ...]
+    actors: tuple[Actor, ...]
+    unmatched_phase_annotations: tuple[str, ...]
+    unmatched_actor_annotations: tuple[str, ...]
+    order: PhaseOrder | None = None
+    """How the phases were ordered, when the caller decided it."""
+
+    @property
+    def absent(self) -> str:
+        """How absence is reported."""
+        return ABSENT
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (``order`` only when known)."""
+        return {
+            **({"order": self.order.to_dict()} if self.order is not None else {}),
+            "phases": [phase.to_dict() for phase in self.phases],
+            "actors": [actor.to_dict() for actor in self.actors],
+            "absent": ABSENT,
+            "unmatched_phase_annotations": list(self.unmatched_phase_annotations),
+            "unmatched_actor_annotations": list(self.unmatched_actor_annotations),
+        }
+
+
 def phases(
     networks: list[Network],
     annotations: Annotations | None = None,
     *,
     top: int = 5,
     order: PhaseOrder | None = None,
-) -> dict[str, Any]:
+) -> Investigation:
     """The investigation over ``networks`` (in phase order). Each actor's annotations
     are its nodes' attributes (as the source gave them, or the deal-line roles of comms
     data; the latest phase's when they change), with ``annotations.actors`` over them."""
@@ -154,41 +278,33 @@ def phases(
         ranked = sorted(result.nodes, key=lambda r: (-r["betweenness"], r["node"]))[:top]
         figures = result.network
         rows.append(
-            {
-                "phase": name,
-                **{
-                    k: figures[k]
-                    for k in (
-                        "nodes",
-                        "edges",
-                        "total_weight",
-                        "density",
-                        "components",
-                        "largest_component_share",
-                        "degree_centralisation",
-                        "betweenness_centralisation",
-                    )
-                },
-                "entered": sorted(present - before) if i else [],
-                "left": sorted(before - present),
-                "most_central": [
-                    {"node": r["node"], "betweenness": r["betweenness"], "degree": r["degree"]}
-                    for r in ranked
-                ],
-                "annotations": annotations.phases.get(name, {}),
-            }
+            Phase(
+                phase=name,
+                nodes=figures["nodes"],
+                edges=figures["edges"],
+                total_weight=figures["total_weight"],
+                density=figures["density"],
+                components=figures["components"],
+                largest_component_share=figures["largest_component_share"],
+                degree_centralisation=figures["degree_centralisation"],
+                betweenness_centralisation=figures["betweenness_centralisation"],
+                entered=tuple(sorted(present - before)) if i else (),
+                left=tuple(sorted(before - present)),
+                most_central=tuple(
+                    CentralActor(r["node"], r["betweenness"], r["degree"]) for r in ranked
+                ),
+                annotations=annotations.phases.get(name, {}),
+            )
         )
-    return {
-        **({"order": order.to_dict()} if order is not None else {}),
-        "phases": rows,
-        "actors": actors,
-        "absent": "null in each phase's figures; averages given over phases present and over "
-        "all phases with absence counted as zero",
-        "unmatched_phase_annotations": sorted(set(annotations.phases) - set(names)),
-        "unmatched_actor_annotations": sorted(
-            set(annotations.actors) - {a["node"] for a in actors}
+    return Investigation(
+        phases=tuple(rows),
+        actors=actors,
+        unmatched_phase_annotations=tuple(sorted(set(annotations.phases) - set(names))),
+        unmatched_actor_annotations=tuple(
+            sorted(set(annotations.actors) - {actor.node for actor in actors})
         ),
-    }
+        order=order,
+    )
 
 
 def phase_name(network: Network) -> str:
@@ -200,7 +316,7 @@ def _actors(
     scores: list[dict[str, dict[str, Any]]],
     names: list[str],
     annotations: Annotations,
-) -> list[dict[str, Any]]:
+) -> tuple[Actor, ...]:
     order: dict[str, None] = {}
     for phase in scores:
         order.update(dict.fromkeys(phase))
@@ -208,26 +324,27 @@ def _actors(
     for node in order:
         present = [i for i, phase in enumerate(scores) if node in phase]
         series = {
-            measure_name: [phase[node][measure_name] if node in phase else None for phase in scores]
+            measure_name: tuple(
+                phase[node][measure_name] if node in phase else None for phase in scores
+            )
             for measure_name in TRACKED
         }
         betweenness = [value for value in series["betweenness"] if value is not None]
-        ranks = [_rank(phase, node) for phase in scores]
         actors.append(
-            {
-                "node": node,
-                "annotations": annotations.actors.get(node, {}),
-                "first_phase": names[present[0]],
-                "last_phase": names[present[-1]],
-                "phases_present": len(present),
-                "series": series,
-                "betweenness_rank": ranks,
-                "mean_betweenness_when_present": sum(betweenness) / len(betweenness),
-                "mean_betweenness_absent_as_zero": sum(betweenness) / len(scores),
-            }
+            Actor(
+                node=node,
+                annotations=annotations.actors.get(node, {}),
+                first_phase=names[present[0]],
+                last_phase=names[present[-1]],
+                phases_present=len(present),
+                series=series,
+                betweenness_rank=tuple(_rank(phase, node) for phase in scores),
+                mean_betweenness_when_present=sum(betweenness) / len(betweenness),
+                mean_betweenness_absent_as_zero=sum(betweenness) / len(scores),
+            )
         )
-    actors.sort(key=lambda a: (-a["mean_betweenness_absent_as_zero"], a["node"]))
-    return actors
+    actors.sort(key=lambda a: (-a.mean_betweenness_absent_as_zero, a.node))
+    return tuple(actors)
 
 
 def _rank(phase: dict[str, dict[str, Any]], node: str) -> int | None:

@@ -38,8 +38,8 @@ class Recovery:
         """Whether the network recovers at all."""
         return self.replace > 0 or self.reconnect > 0
 
-    def describe(self) -> dict[str, Any]:
-        """JSON-ready scenario."""
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready scenario: ``{"model": "none"}`` when the network does not recover."""
         if not self.active:
             return {"model": "none"}
         return {

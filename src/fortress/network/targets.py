@@ -13,6 +13,7 @@ the most central ``candidates``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -26,6 +27,80 @@ from fortress.network.nk import to_networkit
 ALL_CANDIDATES_UP_TO = 500
 SAME = 1e-12
 """Fragmentations closer than this are equal."""
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """An actor of a set, with its degree and betweenness (undirected, unweighted view)."""
+
+    node: str
+    degree: int
+    betweenness: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {"node": self.node, "degree": self.degree, "betweenness": self.betweenness}
+
+
+@dataclass(frozen=True, slots=True)
+class TargetSet:
+    """A set of actors and what removing it leaves: the fragmentation F, the largest
+    component as a share of the actors remaining, and the number of components."""
+
+    members: tuple[Member, ...]
+    fragmentation: float
+    largest_component_share: float
+    components: int
+
+    @property
+    def nodes(self) -> tuple[str, ...]:
+        """The members' names, in the set's order."""
+        return tuple(member.node for member in self.members)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "members": [member.to_dict() for member in self.members],
+            "fragmentation": self.fragmentation,
+            "largest_component_share": self.largest_component_share,
+            "components": self.components,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class KeyPlayers:
+    """The key-player set of size ``k`` beside the top ``k`` by degree and by betweenness,
+    the fragmentation before any removal, how the search went and what the sets' figures
+    say (``trade_off``)."""
+
+    network: str
+    k: int
+    fragmentation_before: float
+    search: str
+    key_players: TargetSet
+    top_degree: TargetSet
+    top_betweenness: TargetSet
+    trade_off: str
+
+    @property
+    def sets(self) -> dict[str, TargetSet]:
+        """The three sets by name, in the order they are shown."""
+        return {
+            "key_players": self.key_players,
+            "top_degree": self.top_degree,
+            "top_betweenness": self.top_betweenness,
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "network": self.network,
+            "k": self.k,
+            "fragmentation_before": self.fragmentation_before,
+            "search": self.search,
+            "sets": {name: found.to_dict() for name, found in self.sets.items()},
+            "trade_off": self.trade_off,
+        }
 
 
 def fragmentation(undirected: Network, removed: set[int]) -> float:
@@ -47,7 +122,7 @@ def fragmentation(undirected: Network, removed: set[int]) -> float:
     return float(1 - np.sum(sizes * (sizes - 1)) / (n * (n - 1)))
 
 
-def key_players(network: Network, k: int, candidates: int = 100) -> dict[str, Any]:
+def key_players(network: Network, k: int, candidates: int = 100) -> KeyPlayers:
     """The key-player set of size ``k`` beside the top-k by degree and by betweenness."""
     if not 1 <= k < network.node_count:
         raise ValueError(f"k must be between 1 and {network.node_count - 1}")
@@ -68,25 +143,22 @@ def key_players(network: Network, k: int, candidates: int = 100) -> dict[str, An
     )
     searches = [_swap_search(undirected, start, pool) for start in (by_betweenness, by_degree)]
     chosen, swaps = max(searches, key=lambda found: fragmentation(undirected, set(found[0])))
-    sets = {
-        "key_players": chosen,
-        "top_degree": by_degree,
-        "top_betweenness": by_betweenness,
-    }
-    rows = {
-        name: _describe(network, undirected, members, degree, betweenness)
-        for name, members in sets.items()
-    }
+    key, central, connected = (
+        _describe(network, undirected, members, degree, betweenness)
+        for members in (chosen, by_betweenness, by_degree)
+    )
     before = fragmentation(undirected, set())
-    return {
-        "network": network.name,
-        "k": k,
-        "fragmentation_before": before,
-        "search": f"greedy swaps from the top {k} by betweenness and by degree over "
+    return KeyPlayers(
+        network=network.name,
+        k=k,
+        fragmentation_before=before,
+        search=f"greedy swaps from the top {k} by betweenness and by degree over "
         f"{len(pool)} candidates; the better result kept ({swaps} improving swaps)",
-        "sets": rows,
-        "trade_off": _trade_off(network, rows, degree, sets, before),
-    }
+        key_players=key,
+        top_degree=connected,
+        top_betweenness=central,
+        trade_off=_trade_off(key, central, connected, degree, undirected.index(), before),
+    )
 
 
 def _top(scores: np.ndarray, k: int) -> list[int]:
@@ -119,7 +191,7 @@ def _describe(
     members: list[int],
     degree: np.ndarray,
     betweenness: np.ndarray,
-) -> dict[str, Any]:
+) -> TargetSet:
     removed = set(members)
     remaining = undirected.without({network.nodes[i] for i in removed})
     keep = undirected.node_count - len(removed)
@@ -130,55 +202,50 @@ def _describe(
         ),
         directed=False,
     )
-    return {
-        "members": [
-            {
-                "node": network.nodes[i],
-                "degree": int(degree[i]),
-                "betweenness": float(betweenness[i]),
-            }
-            for i in members
-        ],
-        "fragmentation": fragmentation(undirected, removed),
-        "largest_component_share": float(np.bincount(labels).max() / keep) if keep else 0.0,
-        "components": int(labels.max() + 1) if keep else 0,
-    }
+    return TargetSet(
+        members=tuple(
+            Member(network.nodes[i], int(degree[i]), float(betweenness[i])) for i in members
+        ),
+        fragmentation=fragmentation(undirected, removed),
+        largest_component_share=float(np.bincount(labels).max() / keep) if keep else 0.0,
+        components=int(labels.max() + 1) if keep else 0,
+    )
 
 
 def _trade_off(
-    network: Network,
-    rows: dict[str, dict[str, Any]],
+    key: TargetSet,
+    central: TargetSet,
+    by_degree: TargetSet,
     degree: np.ndarray,
-    sets: dict[str, list[int]],
+    position: dict[str, int],
     before: float,
 ) -> str:
     """What the three sets' figures say, and nothing they do not: each sentence is
-    chosen by comparing the figures printed in it (to 12 decimals)."""
-    key, central, by_degree = rows["key_players"], rows["top_betweenness"], rows["top_degree"]
-    k = len(sets["key_players"])
+    chosen by comparing the figures printed in it (to 12 decimals). ``degree`` is
+    indexed by ``position``, the network's node positions."""
     text = (
-        f"Removing the key-player set leaves fragmentation {key['fragmentation']:.3f} and a "
-        f"largest component of {key['largest_component_share']:.0%} of those remaining; the "
-        f"{len(sets['top_betweenness'])} most central by betweenness leave "
-        f"{central['fragmentation']:.3f} and {central['largest_component_share']:.0%}, and the "
-        f"top by degree {by_degree['fragmentation']:.3f} (before any removal: {before:.3f})."
+        f"Removing the key-player set leaves fragmentation {key.fragmentation:.3f} and a "
+        f"largest component of {key.largest_component_share:.0%} of those remaining; the "
+        f"{len(central.members)} most central by betweenness leave "
+        f"{central.fragmentation:.3f} and {central.largest_component_share:.0%}, and the "
+        f"top by degree {by_degree.fragmentation:.3f} (before any removal: {before:.3f})."
     )
-    if all(row["fragmentation"] <= before + SAME for row in rows.values()):
+    if all(found.fragmentation <= before + SAME for found in (key, by_degree, central)):
         return text + (
-            f" None of these sets splits the network further: the best set of {k} the "
-            "search found leaves the others as connected as they were."
+            f" None of these sets splits the network further: the best set of "
+            f"{len(key.members)} the search found leaves the others as connected as they were."
         )
-    only_key = [i for i in sets["key_players"] if i not in sets["top_betweenness"]]
-    only_central = [i for i in sets["top_betweenness"] if i not in sets["key_players"]]
+    only_key = [node for node in key.nodes if node not in central.nodes]
+    only_central = [node for node in central.nodes if node not in key.nodes]
     if not only_key:
         return text + (
             " The most central by betweenness are the key-player set itself: no swap the "
             "search tried fragments the network more."
         )
-    swapped_in = ", ".join(f"{network.nodes[i]} (degree {degree[i]})" for i in only_key)
-    swapped_out = ", ".join(f"{network.nodes[i]} (degree {degree[i]})" for i in only_central)
+    swapped_in = ", ".join(f"{node} (degree {degree[position[node]]})" for node in only_key)
+    swapped_out = ", ".join(f"{node} (degree {degree[position[node]]})" for node in only_central)
     text += f" The key-player set takes {swapped_in} instead of {swapped_out}"
-    if key["fragmentation"] > central["fragmentation"] + SAME:
+    if key.fragmentation > central.fragmentation + SAME:
         return text + (
             ": actors whose contacts stay connected to each other without them matter less "
             "to the structure than those whose removal cuts groups apart, however central."

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from html import escape
-from typing import Any
 
 from fortress.network.disrupt import SHARES, Comparison
+from fortress.network.phases import Investigation
 from fortress.reports.svg import WIDTH, line_chart, standalone
 
 SAME = 1e-12
@@ -189,23 +189,23 @@ def damage_html(comparison: Comparison, measure: str, title: str) -> str:
     return damage_chart(figure, title) + notes
 
 
-def phase_chart(investigation: dict[str, Any], actors: int = 5) -> str:
+def phase_chart(investigation: Investigation, actors: int = 5) -> str:
     """A standalone SVG file: centralisation per phase, and the betweenness of the
     ``actors`` most central actors across phases (gaps where absent)."""
-    labels = [row["phase"] for row in investigation["phases"]]
-    rows = investigation["phases"]
+    rows = investigation.phases
+    labels = [row.phase for row in rows]
     centralisation = line_chart(
         "Centralisation per phase",
         labels,
         {
-            "degree centralisation": [r["degree_centralisation"] for r in rows],
-            "betweenness centralisation": [r["betweenness_centralisation"] for r in rows],
+            "degree centralisation": [r.degree_centralisation for r in rows],
+            "betweenness centralisation": [r.betweenness_centralisation for r in rows],
         },
     )
-    top = investigation["actors"][:actors]
+    top = investigation.actors[:actors]
     positions = line_chart(
         "Betweenness of the most central actors (gaps: absent)",
         labels,
-        {actor["node"]: actor["series"]["betweenness"] for actor in top},
+        {actor.node: list(actor.series["betweenness"]) for actor in top},
     )
     return standalone([centralisation, positions])
