@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from fortress.cli.main import app
 from fortress.network.disrupt import Comparison, StrategyRun
+from fortress.network.recovery import Recovery
 from fortress.reports.network_charts import damage_figures
 from helpers.worlds import World
 
@@ -89,11 +90,11 @@ def test_the_disruption_table_fits_100_columns_and_says_what_does_not_move(
 
 def _comparison(series: dict[str, list[float]], measure: str = "customer_reach") -> Comparison:
     runs = [
-        StrategyRun("n", name, "sequential", 1, 1, {"model": "none"},
+        StrategyRun("n", name, "sequential", 1, 1, Recovery(),
                     [{"removed": k, measure: v} for k, v in enumerate(values)], [])
         for name, values in series.items()
     ]  # fmt: skip
-    return Comparison("n", 9, 9, "sequential", 5, "first", "strength", {"model": "none"},
+    return Comparison("n", 9, 9, "sequential", 5, "first", "strength", Recovery(),
                       {measure: "what it is"}, runs)  # fmt: skip
 
 
