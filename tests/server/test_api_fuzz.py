@@ -39,6 +39,11 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
             yield {"app": app, "headers": sign_in(client, "supervisor")}
 
 
+ANSWER_WITHIN_S = 120
+"""This test judges answers, not speed: schemathesis's own 10 s limit once failed a public
+report on a CI machine busy with Spark (not reproduced); a hung request still fails."""
+
+
 def no_stack_trace(ctx: Any, response: Any, case: Any) -> None:
     """No answer shows Python's internals."""
     text = response.content.decode("utf-8", errors="replace")  # an XLSX export is binary
@@ -62,6 +67,7 @@ def test_no_input_makes_a_server_error(served: dict[str, Any], mode: GenerationM
                 case.call_and_validate(
                     headers=headers,
                     checks=[not_a_server_error, no_stack_trace, response_schema_conformance],
+                    timeout=ANSWER_WITHIN_S,
                 )
 
         try:
