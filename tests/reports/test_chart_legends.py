@@ -155,3 +155,20 @@ def test_the_campaign_chart_covers_what_its_table_covers(towns: Workspace, tmp_p
     assert "hold" in named and "start" in named  # the campaign's start is marked
     months = [t.text for t in root.iter(f"{NS}text") if t.get("data-axis") == "x"]
     assert months[0] == "24-01" and months[-1] == "25-04"  # the evaluated months, no more
+
+
+def test_a_long_legend_wraps_instead_of_running_off_the_chart() -> None:
+    """The two-period hot-spot map's first legend entry started left of the chart
+    ("ot spot (both periods)"): entries wrap onto rows within the bounds."""
+    import re
+
+    from fortress.reports.svg import legend, legend_rows
+
+    entries = [(f"a fairly long legend entry number {k}", "#123456", "box") for k in range(6)]
+    drawn = legend(entries, 840, y=22, left=20)
+    xs = [float(x) for x in re.findall(r'<rect x="(-?[\d.]+)"', drawn)]
+    assert len(xs) == 6 and min(xs) >= 20
+    assert legend_rows(entries, 840, left=20) == len(
+        set(re.findall(r'<rect x="[^"]+" y="(\d+)"', drawn))
+    )
+    assert drawn.index("number 0") < drawn.index("number 5")  # the order is kept

@@ -12,7 +12,15 @@ from fortress.places.evaluate import Evaluation
 from fortress.places.hotspot_map import HotSpots
 from fortress.places.periods import Period, month_index
 from fortress.places.summary import AreaSummary
-from fortress.reports.svg import WIDTH, legend, line_chart, nice_ticks, standalone
+from fortress.reports.svg import (
+    LEGEND_ROW,
+    WIDTH,
+    legend,
+    legend_rows,
+    line_chart,
+    nice_ticks,
+    standalone,
+)
 
 HOTSPOT_COLOURS = {
     "persistent": "#8b1e3f",
@@ -158,6 +166,8 @@ def hotspot_svg(result: HotSpots) -> str:
         low, high = int(edges[i - 1]) + 1, int(edges[i])
         span = f"{low:,}" if low == high else f"{low:,}-{high:,}"
         second_row.append((f"{span} crimes", colour, "box"))
+    right = width - 20
+    shades_y = 22 + LEGEND_ROW * legend_rows(first_row, right, left=20)
     title = (
         f"Hot spots of {result.crime_type} crime, {result.area}, "
         f"{' vs '.join(periods)} ({result.cell_m:g} m cells; shading and classes for {last})"
@@ -166,6 +176,6 @@ def hotspot_svg(result: HotSpots) -> str:
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" class="chart"><title>{escape(title)}</title>'
         f'<text x="20" y="14" font-size="13" font-family="sans-serif">{escape(title)}</text>'
-        f'<g font-family="sans-serif" font-size="11">{legend(first_row, width - 20, y=22)}'
-        f"{legend(second_row, width - 20, y=42)}</g>{''.join(body)}</svg>"
+        f'<g font-family="sans-serif" font-size="11">{legend(first_row, right, y=22, left=20)}'
+        f"{legend(second_row, right, y=shades_y, left=20)}</g>{''.join(body)}</svg>"
     )

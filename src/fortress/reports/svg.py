@@ -62,22 +62,52 @@ def _y_axis(ticks: list[float], left: int, right: int, y_of: Any) -> list[str]:
     return parts
 
 
-def legend(entries: list[tuple[str, str, str]], right: int, *, y: int = 6) -> str:
-    """A legend laid out leftwards from ``right``: (name, colour, shape) with shape
-    ``box`` (a filled square), ``line`` (a stroke) or ``dash`` (a dashed stroke)."""
-    parts = []
+LegendEntry = tuple[str, str, str]
+LEGEND_ROW = 16
+"""Pixels from one legend row to the next."""
+
+
+def _legend_rows(
+    entries: list[LegendEntry], right: int, left: int
+) -> list[list[tuple[LegendEntry, int]]]:
+    """Entries with their x, laid out leftwards from ``right`` and wrapped onto another row
+    before one would start left of ``left`` (the first entry stays first on the top row)."""
+    rows: list[list[tuple[LegendEntry, int]]] = [[]]
     x = right
-    for name, colour, shape in reversed(entries):
-        x -= 22 + 7 * len(name)
-        if shape == "box":
-            swatch = f'<rect x="{x}" y="{y}" width="10" height="10" fill="{colour}"/>'
-        else:
-            dash = ' stroke-dasharray="4 3"' if shape == "dash" else ""
-            swatch = (
-                f'<line x1="{x - 4}" y1="{y + 5}" x2="{x + 10}" y2="{y + 5}" stroke="{colour}" '
-                f'stroke-width="2"{dash}/>'
+    for entry in reversed(entries):
+        step = 22 + 7 * len(entry[0])
+        if x - step < left and rows[-1]:
+            rows.append([])
+            x = right
+        x -= step
+        rows[-1].append((entry, x))
+    return rows[::-1]
+
+
+def legend_rows(entries: list[LegendEntry], right: int, *, left: int = 0) -> int:
+    """How many rows ``legend`` takes for ``entries`` between ``left`` and ``right``."""
+    return len(_legend_rows(entries, right, left))
+
+
+def legend(entries: list[LegendEntry], right: int, *, y: int = 6, left: int = 0) -> str:
+    """A legend laid out leftwards from ``right``, wrapping onto rows below ``y`` rather
+    than running past ``left``: (name, colour, shape) with shape ``box`` (a filled square),
+    ``line`` (a stroke) or ``dash`` (a dashed stroke)."""
+    parts = []
+    for row, placed in enumerate(_legend_rows(entries, right, left)):
+        top = y + row * LEGEND_ROW
+        for (name, colour, shape), x in placed:
+            if shape == "box":
+                swatch = f'<rect x="{x}" y="{top}" width="10" height="10" fill="{colour}"/>'
+            else:
+                dash = ' stroke-dasharray="4 3"' if shape == "dash" else ""
+                swatch = (
+                    f'<line x1="{x - 4}" y1="{top + 5}" x2="{x + 10}" y2="{top + 5}" '
+                    f'stroke="{colour}" stroke-width="2"{dash}/>'
+                )
+            parts.append(
+                f'{swatch}<text x="{x + 14}" y="{top + 9}" class="axis">{escape(name)}</text>'
             )
-        parts.append(f'{swatch}<text x="{x + 14}" y="{y + 9}" class="axis">{escape(name)}</text>')
     return f'<g class="legend">{"".join(parts)}</g>'
 
 
