@@ -310,7 +310,10 @@ def line_chart(
     and, optionally, ``markers``: (position, name) dashed vertical lines at a position
     between categories (1.5 is halfway between the second and third), named in the legend
     (a campaign phase starting)."""
-    left, right, top, bottom = 60, WIDTH - 20, 28, height - 36
+    entries = [(name, PALETTE[k % len(PALETTE)], "line") for k, name in enumerate(series)]
+    entries += [(name, MARKER, "dash") for _, name in markers or []]
+    left, right, bottom = 60, WIDTH - 20, height - 36
+    top = 28 + LEGEND_ROW * (legend_rows(entries, right, left=left) - 1)  # below the legend
     values = [v for points in series.values() for v in points if v is not None]
     ticks = nice_ticks(max(values, default=1.0) or 1.0)
     step = (right - left) / max(len(labels) - 1, 1)
@@ -321,9 +324,7 @@ def line_chart(
     def at(i: float, v: float) -> tuple[float, float]:
         return left + i * step, y_of(v)
 
-    entries = [(name, PALETTE[k % len(PALETTE)], "line") for k, name in enumerate(series)]
-    entries += [(name, MARKER, "dash") for _, name in markers or []]
-    body = [legend(entries, right), *_y_axis(ticks, left, right, y_of)]
+    body = [legend(entries, right, left=left), *_y_axis(ticks, left, right, y_of)]
     if y_title:
         body.append(
             f'<text x="12" y="{(top + bottom) / 2:.1f}" class="axis" '
