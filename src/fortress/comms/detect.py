@@ -64,8 +64,10 @@ def detect_lines(
         bases[row["number"]].add(row["recipient"])
     nearby = Neighbourhood(local)
     gathered = _gather(nearby, sent, wave_rows, base, cells, params, figures)
+    gathered.member_pairs = _pairs_within(bases, _rows(f.member_pairs(local, base)))
     scored = _score_all(figures, bases, gathered, params)
-    lines = continuity.group([s for s in scored if s.is_line], bases, judgements)
+    mobiles = [s for s in scored if s.figures["service"] != "fixed"]
+    lines = continuity.group(mobiles, bases, judgements)
     return Detection(params, when, scored, lines, nearby)
 
 
@@ -79,11 +81,11 @@ def _gather(
     figures: dict[str, dict[str, Any]],
 ) -> Gathered:
     """Run the feature queries for the candidates and fold their figures into ``figures``."""
-    mine = nearby.contacts_of(figures)
     wave_ids = sent.join(wave_rows.select("number", wv.BURST), ["number", wv.BURST]).select(
         c.EVENT_ID
     )
-    replies = mine.filter(mine.outgoing).anti_join(wave_ids, c.EVENT_ID)
+    mine = f.while_live(nearby.contacts_of(figures), wave_ids).cache()
+    replies = mine.filter(mine.outgoing & ~mine[f.IN_WAVE])
     order_rows = f.orders(mine, base)
     followed = f.follow_ups(order_rows, replies, params).cache()
     for rows in (
@@ -109,6 +111,18 @@ def _gather(
                 tally[row["area"]] += row["events"]
             gathered.customer_areas[number] = tally
     return gathered
+
+
+def _pairs_within(bases: dict[str, set[str]], pairs: list[dict[str, Any]]) -> Counter[str]:
+    """Per number, how many of the ``pairs`` in contact lie within its base."""
+    holders: dict[str, set[str]] = defaultdict(set)
+    for number, members in bases.items():
+        for member in members:
+            holders[member].add(number)
+    within: Counter[str] = Counter()
+    for pair in pairs:
+        within.update(holders[pair["x"]] & holders[pair["y"]])
+    return within
 
 
 def _rows(expr: ir.Table) -> list[dict[str, Any]]:
@@ -146,6 +160,7 @@ def _score_all(
                 row
                 for row in gathered.runners.get(found.number, [])
                 if row["dispatches"] >= params.runner_min_dispatches
+                and row["target"] not in figures  # a number sending waves is no runner
             ),
             key=lambda row: (-int(row["dispatches"]), row["target"]),
         )

@@ -6,6 +6,7 @@ them and turns the figures into scored evidence.
 
 from __future__ import annotations
 
+import ibis
 import ibis.expr.types as ir
 
 from fortress.comms.events import LOCAL
@@ -15,14 +16,39 @@ from fortress.model import columns as c
 ORDER_ID = "order_id"
 
 
+IN_WAVE = "in_wave"
+LAST_LIVE = "last_live_utc"
+
+
+def is_live(contacts: ir.Table) -> ir.BooleanValue:
+    """The number itself acted: it originated the contact or answered a call. After a
+    number change, customers who missed the "new number" text keep ringing the old number
+    unanswered; those calls say the number is dead, not that it is alive."""
+    answered = ibis.coalesce(contacts[c.ANSWERED], contacts[c.DURATION_S].fill_null(0) > 0)
+    return contacts.outgoing | ((contacts[c.KIND] == "call") & answered)
+
+
+def while_live(contacts: ir.Table, waves: ir.Table) -> ir.Table:
+    """``contacts`` up to each number's last live contact (``is_live``), each marked
+    ``in_wave`` when it is a message of a marketing wave (``waves``: wave event ids)."""
+    live = contacts.filter(is_live(contacts))
+    last = live.group_by("number").aggregate(**{LAST_LIVE: live[c.START_UTC].max()})
+    joined = contacts.join(last, "number")
+    marked = joined.mutate(**{IN_WAVE: joined[c.EVENT_ID].isin(waves[c.EVENT_ID])})
+    return marked.filter(marked[c.START_UTC] <= marked[LAST_LIVE]).drop(LAST_LIVE)
+
+
 def activity(contacts: ir.Table, params: DetectionParams) -> ir.Table:
-    """Per number: active local days, late-night days, first and last day, in/out counts."""
+    """Per number (``contacts`` as ``while_live`` leaves them): active local days,
+    late-night days outside its own marketing waves (a broadcast can be scheduled at any
+    hour; trade at night is customers ordering and the line answering), first and last
+    day, in/out counts."""
     day = contacts[LOCAL].date()
     hour = contacts[LOCAL].hour()
     late = (hour >= params.late_from_hour) | (hour < params.late_to_hour)
     return contacts.group_by("number").aggregate(
         active_days=day.nunique(),
-        late_days=day.nunique(where=late),
+        late_days=day.nunique(where=late & ~contacts[IN_WAVE]),
         first_day=day.min(),
         last_day=day.max(),
         first_utc=contacts[c.START_UTC].min(),
@@ -93,6 +119,16 @@ def dispatches(followed: ir.Table, base: ir.Table) -> ir.Table:
     return passed.group_by(["number", "target"]).aggregate(
         dispatches=passed[ORDER_ID].nunique(), example=passed.reply_id.min()
     )
+
+
+def member_pairs(events: ir.Table, members: ir.Table) -> ir.Table:
+    """Distinct pairs ``x < y`` of ``members`` (column ``recipient``) in direct contact with
+    each other, by call or message either way: whether a sender's recipients know each
+    other."""
+    a, b = events[c.A_NUMBER], events[c.B_NUMBER]
+    wanted = members.recipient
+    between = events.filter(a.isin(wanted) & b.isin(wanted) & (a != b))
+    return between.select(x=ibis.least(a, b), y=ibis.greatest(a, b)).distinct()
 
 
 def located(contacts: ir.Table, cells: ir.Table) -> ir.Table:

@@ -72,7 +72,8 @@ def find_people(
     nearby = detection.nearby or Neighbourhood(with_local_time(events, detection.span))
     crews = [crew_of(line) for line in detection.lines]
     found = {crew.line_id: LinePeople() for crew in crews}
-    for line_id, items in roles.controllers(nearby, crews, cells, params).items():
+    senders = {found.number for found in detection.scored}
+    for line_id, items in roles.controllers(nearby, crews, cells, params, senders).items():
         found[line_id].controllers = items
     _holders(nearby, crews, found, params)
     runners = sorted({r for crew in crews for r in crew.runners})

@@ -64,3 +64,5 @@ class Gathered:
     handsets: dict[str, list[dict[str, Any]]]
     sites: dict[str, list[dict[str, Any]]]
     customer_areas: dict[str, Counter[str]]
+    member_pairs: Counter[str] = field(default_factory=Counter)
+    """Per number: pairs of its customers in direct contact with each other."""

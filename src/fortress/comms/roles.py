@@ -66,8 +66,11 @@ def controllers(
     crews: list[LineCrew],
     cells: ir.Table | None,
     params: RoleParams,
+    senders: set[str] | None = None,
 ) -> dict[str, list[dict[str, Any]]]:
-    """Controllers per line id, strongest first, each with score and evidence."""
+    """Controllers per line id, strongest first, each with score and evidence. Numbers
+    in ``senders`` (those that send marketing waves: lines and their look-alikes) are
+    phones of a business or a brand, never a controller's."""
     if not crews:
         return {}
     party_numbers = [p for crew in crews for p in [*crew.numbers, *crew.runners]]
@@ -108,6 +111,8 @@ def controllers(
     by_line = {crew.line_id: crew for crew in crews}
     found: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
+        if row["other"] in (senders or set()):
+            continue
         scored = _controller(row, by_line[row["line_id"]], areas.get(row["other"], Counter()))
         if scored["score"] >= params.controller_threshold:
             found[row["line_id"]].append(scored)

@@ -36,10 +36,15 @@ def score_number(
         "follow_ups": follow_ups(figures, params),
         "away_from_customers": away_from_customers(number, base, gathered),
     }
+    cohesion, cohesion_evidence = member_cohesion(gathered.member_pairs[number], len(base), params)
+    for trade in ("orders_from_base", "follow_ups"):
+        value, item = parts[trade]
+        parts[trade] = (value * (1 - cohesion), item)
     weights = params.weights
     total = weights.total()
     score = sum(getattr(weights, name) * value for name, (value, _) in parts.items()) / total
     evidence = [item for _, item in parts.values()]
+    evidence.append(cohesion_evidence)
     service = number_service(number)
     if service == "fixed":
         evidence.insert(0, _fixed_line())
@@ -47,7 +52,10 @@ def score_number(
         number=number,
         score=round(score, 4),
         is_line=False,
-        components={name: round(value, 4) for name, (value, _) in parts.items()},
+        components={
+            **{name: round(value, 4) for name, (value, _) in parts.items()},
+            "member_cohesion": round(cohesion, 4),
+        },
         evidence=evidence,
         figures={**figures, "service": service, "base": len(base)},
     )
@@ -99,6 +107,32 @@ def overlap(a: set[str], b: set[str]) -> float:
     """Overlap coefficient: shared members over the smaller set's size."""
     smaller = min(len(a), len(b))
     return len(a & b) / smaller if smaller else 0.0
+
+
+def member_cohesion(pairs: int, base: int, params: DetectionParams) -> Component:
+    """How far the number's customers know each other (0: a list of strangers to one
+    another, 1: a group whose members talk among themselves): it discounts the orders and
+    follow-ups, which from such a group are conversation."""
+    possible = base * (base - 1) // 2
+    density = pairs / possible if possible else 0.0
+    span = params.cohesion_full - params.cohesion_from
+    value = min(1.0, max(0.0, (density - params.cohesion_from) / span))
+    text = (
+        f"{pairs} of the {possible} pairs of its {base} customers were in direct contact with "
+        f"each other ({density:.0%})"
+    )
+    if value > 0:
+        text += (
+            ": a group whose members know each other, as a club's or a faith group's do, so "
+            f"its orders and follow-ups count {1 - value:.0%}."
+        )
+    else:
+        text += f", under the {params.cohesion_from:.0%} at which recipients read as a group."
+    return value, Evidence(
+        "member_cohesion",
+        text,
+        {"pairs": pairs, "possible": possible, "density": round(density, 4)},
+    )
 
 
 def span_days(figs: dict[str, Any]) -> int:
@@ -206,17 +240,28 @@ def away_from_customers(number: str, base: set[str], gathered: Gathered) -> Comp
         return 0.0, Evidence(
             "away_from_customers", "Too few located events to compare with its customers."
         )
-    town, _ = home.most_common(1)[0]
+    town, living = home.most_common(1)[0]
+    concentration = living / sum(home.values())
     away = (located - own.get(town, 0)) / located
     where = max(own, key=lambda area: own[area])
     text = (
-        f"Most of its customers live in {town}; its phone was outside {town} for "
-        f"{away:.0%} of its {located} located events (most often in {where})."
+        f"{concentration:.0%} of its located customers live in {town}; its phone was outside "
+        f"{town} for {away:.0%} of its {located} located events (most often in {where})."
     )
-    return away, Evidence(
+    if concentration < 1:
+        text += (
+            f" Counted as {away * concentration:.0%}: a line serves one town, so a phone is "
+            "away from its customers only as far as they are in one place."
+        )
+    return away * concentration, Evidence(
         "away_from_customers",
         text,
-        {"customers_area": town, "phone_area": where, "away_share": round(away, 4)},
+        {
+            "customers_area": town,
+            "phone_area": where,
+            "away_share": round(away, 4),
+            "customers_in_area": round(concentration, 4),
+        },
     )
 
 
