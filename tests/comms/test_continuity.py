@@ -81,3 +81,56 @@ def test_a_chain_of_switches_stays_one_line() -> None:
     assert [n.number for n in line.numbers] == [OLD, NEW, later]
     pairs = [(e.figures["from"], e.figures["to"]) for e in line.evidence if e.kind == "successor"]
     assert pairs == [(OLD, NEW), (NEW, later)]
+
+
+def with_handset(found: NumberFinding, imei: str, first_day: int) -> NumberFinding:
+    """``found`` having sent from handset ``imei`` since ``first_day``."""
+    found.handsets = [{"imei": imei, "first_utc": START + timedelta(days=first_day)}]
+    return found
+
+
+def test_a_successor_under_the_threshold_joins_its_brand() -> None:
+    """The brand is the unit: a new number seen only for its first days scores low on its
+    own, yet it texts the old number's customers as the old one falls silent."""
+    bases = {OLD: customers(100, 10), NEW: customers(100, 10)}
+    young = finding(NEW, 25, 27)
+    young.is_line = False
+    [line] = group([finding(OLD, 0, 25), young], bases)
+    assert [n.number for n in line.numbers] == [OLD, NEW] and young.is_line
+    [link] = [e for e in line.evidence if e.kind == "successor"]
+    assert "scores under the threshold on its own and joins the brand" in link.text
+
+
+def test_numbers_under_the_threshold_never_make_a_line_together() -> None:
+    bases = {OLD: customers(100, 10), NEW: customers(100, 10)}
+    numbers = [finding(OLD, 0, 12), finding(NEW, 12, 27)]
+    for found in numbers:
+        found.is_line = False
+    assert group(numbers, bases) == []
+
+
+def test_a_shared_handset_completes_a_link_with_fewer_customers_carried() -> None:
+    """A third of the old customers texted by the new number is too few on its own; with
+    the old number's handset carrying the new SIM it is one brand."""
+    bases = {OLD: customers(100, 9), NEW: customers(100, 3) | customers(200, 6)}
+    assert weighted_overlap(bases[OLD], bases[NEW], Counter()) == 3 / 9
+    apart = [finding(OLD, 0, 12), finding(NEW, 12, 27)]
+    assert sorted(len(line.numbers) for line in group(apart, bases)) == [1, 1]
+    imei = "354000000000017"
+    swapped = [
+        with_handset(finding(OLD, 0, 12), imei, 0),
+        with_handset(finding(NEW, 12, 27), imei, 12),
+    ]
+    [line] = group(swapped, bases)
+    [link] = [e for e in line.evidence if e.kind == "successor"]
+    assert link.figures["same_handset"] == imei and imei in link.text
+
+
+def test_a_handset_the_new_number_used_first_is_no_continuity() -> None:
+    bases = {OLD: customers(100, 9), NEW: customers(100, 3) | customers(200, 6)}
+    imei = "354000000000017"
+    numbers = [
+        with_handset(finding(OLD, 0, 12), imei, 5),
+        with_handset(finding(NEW, 12, 27), imei, 1),
+    ]
+    assert sorted(len(line.numbers) for line in group(numbers, bases)) == [1, 1]

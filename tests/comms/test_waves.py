@@ -167,7 +167,10 @@ def test_the_busy_sender_filter_keeps_waves_at_its_bounds() -> None:
     ]
     cases = [
         (straddling, DetectionParams()),
-        (slow, DetectionParams(wave_min_recipients=10, wave_min_distinct_share=0.15)),
+        (
+            slow,
+            DetectionParams(wave_gap_s=180, wave_min_recipients=10, wave_min_distinct_share=0.15),
+        ),
     ]
     for rows, params in cases:
         events = ibis.memtable(

@@ -32,9 +32,13 @@ class Weights:
 class DetectionParams:
     """What counts as a marketing wave, an order, a follow-up, and a line."""
 
-    wave_gap_s: int = 180
-    """Messages of one wave follow each other within this gap: a broadcast from a handset or
-    a bulk-SMS app sends in seconds; three minutes allows for slow manual sending."""
+    wave_gap_s: int = 600
+    """Messages of one wave follow each other within this gap. A bulk-SMS app or a group
+    send goes out in seconds, but a line phone is often worked by hand: forwarding the
+    advert to each contact in turn, with a call or an order in between, spreads one wave
+    over many minutes. Ten minutes keeps such a wave whole; it does not chain separate
+    conversations into a broadcast, because most of a wave's messages must still go to
+    different numbers (``wave_min_distinct_share``)."""
     wave_min_recipients: int = 10
     """A wave reaches at least this many distinct numbers ("text bombs" of tens to hundreds;
     a base of fewer than ten customers is too small to run a line on)."""

@@ -1,0 +1,120 @@
+"""Behaviour components that tell a deal line from its look-alikes, and a number's live
+period: each rule met at its edges."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime, timedelta
+
+import ibis
+import pyarrow as pa
+import pytest
+
+from fortress.comms import features as f
+from fortress.comms.events import LOCAL, contacts
+from fortress.comms.params import DetectionParams
+from fortress.comms.results import Gathered
+from fortress.comms.scoring import away_from_customers, member_cohesion, score_number
+
+LINE = "+447700900001"
+START = datetime(2025, 3, 3)
+
+
+def drama(i: int) -> str:
+    """Ofcom drama-range mobile numbers +447700900100 onwards."""
+    return f"+447700900{100 + i:03d}"
+
+
+@pytest.mark.parametrize(
+    ("density", "expected"), [(0.05, 0.0), (0.1, 0.0), (0.2, 0.5), (0.3, 1.0), (0.8, 1.0)]
+)
+def test_cohesion_rises_from_a_tenth_to_three_tenths_of_pairs_in_touch(
+    density: float, expected: float
+) -> None:
+    base = 21  # 210 pairs
+    value, evidence = member_cohesion(round(density * 210), base, DetectionParams())
+    assert value == pytest.approx(expected)
+    assert evidence.figures["possible"] == 210
+    assert ("members know each other" in evidence.text) == (expected > 0)
+
+
+def figures() -> dict[str, object]:
+    """A number with daily waves all week, every order from its base followed up."""
+    day = START.date()
+    return {
+        "waves": 28, "wave_days": 14, "wave_weekdays": 7, "mean_recipients": 20,
+        "max_recipients": 20, "first_day": day, "last_day": day + timedelta(days=13),
+        "late_days": 0, "incoming": 40, "orders": 40, "ordering_customers": 20,
+        "followed": 40, "median_reply_s": 60,
+    }  # fmt: skip
+
+
+def test_a_group_that_talks_among_itself_loses_its_orders_and_follow_ups() -> None:
+    """The same figures score as a possible line from strangers, and lose the trade
+    components when the recipients are a group in touch with each other."""
+    base = {drama(i) for i in range(20)}  # 190 pairs
+    params = DetectionParams()
+    strangers = Gathered({}, {}, {}, {}, Counter({LINE: 5}))
+    group = Gathered({}, {}, {}, {}, Counter({LINE: 95}))
+    as_line = score_number(LINE, figures(), base, strangers, params)
+    as_group = score_number(LINE, figures(), base, group, params)
+    assert as_line.components["orders_from_base"] == 1.0 and as_line.components["follow_ups"] == 1.0
+    assert as_group.components["member_cohesion"] == 1.0
+    assert (
+        as_group.components["orders_from_base"] == 0.0 and as_group.components["follow_ups"] == 0.0
+    )
+    assert as_line.score - as_group.score == pytest.approx(0.3)
+    assert as_line.score >= params.threshold > as_group.score
+
+
+def test_away_from_customers_counts_as_far_as_they_live_in_one_place() -> None:
+    base = {drama(i) for i in range(10)}
+    areas = {drama(i): Counter({"Gosport" if i < 5 else f"Town {i}": 3}) for i in range(10)}
+    sites = {LINE: [{"area": "London", "events": 10}]}
+    value, evidence = away_from_customers(LINE, base, Gathered({}, {}, sites, areas))
+    assert evidence.figures["away_share"] == 1.0
+    assert evidence.figures["customers_in_area"] == 0.5 and value == 0.5
+    assert "Counted as 50%" in evidence.text
+
+
+def events(rows: list[tuple[int, str, str, str, bool | None, int]]) -> ibis.Table:
+    """Events (hour after START, kind, from, to, answered, duration) with local time."""
+    n = len(rows)
+    start = [START + timedelta(hours=h) for h, *_ in rows]
+    table = pa.table(
+        {
+            "event_id": [f"e{k}" for k in range(n)],
+            "start_utc": pa.array(start, pa.timestamp("us")),
+            LOCAL: pa.array(start, pa.timestamp("us")),
+            "kind": [r[1] for r in rows],
+            "duration_s": [r[5] for r in rows],
+            "answered": pa.array([r[4] for r in rows], pa.bool_()),
+            "flags": pa.array([[] for _ in rows], pa.list_(pa.string())),
+            "a_number": [r[2] for r in rows],
+            "b_number": [r[3] for r in rows],
+            **{col: pa.array([None] * n, pa.string()) for col in ("a_cell", "b_cell")},
+            **{col: pa.array([None] * n, pa.string()) for col in ("a_imei", "b_imei")},
+        }
+    )
+    return ibis.memtable(table)
+
+
+def test_a_number_ends_at_its_last_live_contact_and_broadcasts_are_not_late_trade() -> None:
+    """The line texts at 23:00 (a wave) and takes an answered call on day 1; after its last
+    text on day 2, customers ring it unanswered for three days. Its life ends on day 2,
+    those calls are not its incoming, and its only late contact was a broadcast."""
+    rows = [
+        (23, "sms", LINE, drama(1), None, 0),  # a wave message, late
+        (30, "call", drama(2), LINE, True, 40),  # an answered order
+        (40, "call", drama(3), LINE, False, 0),  # missed, while alive
+        (58, "sms", LINE, drama(2), None, 0),  # its last act
+        *((58 + 24 * d, "call", drama(4), LINE, False, 0) for d in (1, 2, 3)),
+    ]
+    table = events(rows)
+    waves = ibis.memtable(pa.table({"event_id": ["e0"]}))
+    mine = contacts(table)
+    alive = f.while_live(mine.filter(mine.number == LINE), waves)
+    [row] = f.activity(alive, DetectionParams()).to_pyarrow().to_pylist()
+    assert row["last_utc"] == START + timedelta(hours=58)
+    assert (row["incoming"], row["outgoing"]) == (2, 2)
+    assert row["late_days"] == 0
