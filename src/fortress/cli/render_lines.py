@@ -122,6 +122,21 @@ def render_evaluation(report: Evaluation) -> None:
             f"{sites.recall_in_top or 0:.0%} in the top {sites.truth})",
             highlight=False,
         )
+    if report.lines_split:
+        console.print(f"true lines found as several lines: {report.lines_split}", highlight=False)
+    kinds = report.flagged_by_kind()
+    if kinds:
+        counts = ", ".join(f"{count} {kind}" for kind, count in kinds.items())
+        console.print(f"legitimate senders flagged as lines: {counts}", highlight=False)
+    switches = report.phone_switches
+    if switches is not None and switches.truth:
+        console.print(
+            f"people's changes of number: the new number is the top candidate for "
+            f"{switches.top_correct} of {switches.truth} ({switches.accuracy or 0:.0%}); "
+            f"{switches.confident_false} other candidates score at least "
+            f"{switches.confident_score:.2f}",
+            highlight=False,
+        )
     for note in report.notes:
         console.print(f"[yellow]note[/] {note}", highlight=False)
 

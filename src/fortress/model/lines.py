@@ -489,6 +489,42 @@ class CuckooRecall(Frozen):
     recall_in_top: float | None
 
 
+class FlaggedSender(Frozen):
+    """A legitimate sender of the truth (a takeaway, a community organiser, a newsletter,
+    ...) that a detected line contains."""
+
+    number: str
+    kind: str
+    name: str | None = None
+
+
+class PhoneSwitchMiss(Frozen):
+    """A person's change of number whose new number was not the top candidate."""
+
+    old_number: str
+    new_number: str
+    role: str
+    top_candidate: str | None
+    top_score: float | None
+    same_handset: bool
+
+
+class PhoneSwitches(Frozen):
+    """Changes of number by people who are not lines (the truth's ``phone_switches``):
+    is the true new number the top candidate successor of the old one
+    (``fortress.comms.successors.find_successors(events, number=old)``)?"""
+
+    truth: int
+    top_correct: int
+    accuracy: float | None
+    """``top_correct / truth``; None when the truth has no switch."""
+    confident_false: int
+    """Candidates other than the true new number scoring at least ``confident_score``,
+    over all switches."""
+    confident_score: float
+    misses: list[PhoneSwitchMiss]
+
+
 class Evaluation(Frozen):
     """The latest run against a simulated world's ground truth (``evaluate_workspace``)."""
 
@@ -497,6 +533,21 @@ class Evaluation(Frozen):
     cuckooed_sites: CuckooRecall
     notes: list[str]
     truth_file: str | None = None
+    legitimate_senders_flagged: list[FlaggedSender] = Field(default_factory=list)
+    """The flagged legitimate senders with their kind (the numbers are
+    ``legitimate_bulk_senders_flagged``)."""
+    lines_split: int = 0
+    """True lines found as more than one detected line."""
+    phone_switches: PhoneSwitches | None = None
+    """None when the truth records no change of number outside the lines (truth
+    version 1), or when not asked for."""
+
+    def flagged_by_kind(self) -> dict[str, int]:
+        """How many legitimate senders of each kind were flagged as lines."""
+        counts: dict[str, int] = {}
+        for sender in self.legitimate_senders_flagged:
+            counts[sender.kind] = counts.get(sender.kind, 0) + 1
+        return dict(sorted(counts.items()))
 
 
 # --- reports ----------------------------------------------------------------------------
