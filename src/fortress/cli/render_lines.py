@@ -61,13 +61,12 @@ def render_lines(lines: list[LineSummary] | list[DetectedLine]) -> None:
 def render_line(line: LineDetail) -> None:
     """One line in full: history, evidence, people, handsets and sites."""
     console.print(f"[bold]{line.line_id}[/]  score {line.score:.2f}", highlight=False)
-    console.print(f"seen {line.first_seen_utc} to {line.last_seen_utc} (UTC)", highlight=False)
-    for number in line.number_history:
-        console.print(
-            f"  {number.number}  {number.first_seen_utc[:10]} to "
-            f"{number.last_seen_utc[:10]}  score {number.score:.2f}",
-            highlight=False,
-        )
+    console.print(
+        f"active {line.first_seen_utc} to {line.last_seen_utc} (UTC; its last contact made "
+        "or answered)",
+        highlight=False,
+    )
+    _render_brand(line)
     console.print("[bold]Evidence[/]")
     for item in line.evidence:
         console.print(f"  [cyan]{item.kind}[/] {item.text}", highlight=False)
@@ -96,6 +95,27 @@ def render_line(line: LineDetail) -> None:
             console.print(f"  {phone} travels with {', '.join(holders)}", highlight=False)
     top = ", ".join(f"{s.cell_id} ({s.area}, {s.events})" for s in line.sites[:5])
     console.print(f"[bold]sites[/] {len(line.sites)}: {top}", highlight=False)
+
+
+def _render_brand(line: LineDetail) -> None:
+    """The brand's numbers oldest first, each followed by the link to its successor."""
+    console.print(f"[bold]brand[/] {len(line.number_history)} numbers")
+    following = {link.from_: link for link in line.links}
+    for number in line.number_history:
+        console.print(
+            f"  {number.number}  {number.first_seen_utc[:10]} to "
+            f"{number.last_seen_utc[:10]}  score {number.score:.2f}",
+            highlight=False,
+        )
+        link = following.get(number.number)
+        if link is not None:
+            handset = f", same handset {link.same_handset}" if link.same_handset else ""
+            judged = f", judged {link.judged}" if link.judged else ""
+            console.print(
+                f"    -> {link.to}: {link.shared_customers} customers carried over "
+                f"({link.weighted_overlap:.0%} weighted){handset}{judged}",
+                highlight=False,
+            )
 
 
 def render_evaluation(report: Evaluation) -> None:
@@ -289,6 +309,10 @@ def _first_of(numbers: list[str], shown: int) -> str:
 def render_judgement(recorded: Judgement) -> None:
     """One line: the link and the verdict recorded."""
     console.print(f"{recorded.old} -> {recorded.new}: {recorded.verdict}", highlight=False)
+    console.print(
+        "The next `fortress lines detect` joins or splits the lines accordingly.",
+        highlight=False,
+    )
 
 
 def render_written(written: WrittenReport) -> None:

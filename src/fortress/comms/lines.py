@@ -28,6 +28,7 @@ from fortress.comms.results import DealLine, Detection, NumberFinding
 from fortress.comms.successors import find_successors
 from fortress.model.flags import IMEI_CHECK_DIGIT
 from fortress.model.lines import (
+    BrandLink,
     ChildRunner,
     Controller,
     ControllerList,
@@ -231,15 +232,22 @@ def show_line(workspace: Workspace, line_id: str) -> LineDetail:
 
 def _line_summary(line: DealLineRecord, numbers: dict[str, ScoredNumber]) -> LineSummary:
     members = [numbers[n] for n in json.loads(line.numbers) if n in numbers]
+    evidence = [EvidenceItem.model_validate(e) for e in json.loads(line.evidence)]
     return LineSummary(
         line_id=line.line_id,
         is_line=True,
         numbers=json.loads(line.numbers),
+        links=[_link(item) for item in evidence if item.kind == "successor"],
         score=round(line.score, 3),
         first_seen_utc=min(m.first_seen_utc for m in members).isoformat(),
         last_seen_utc=max(m.last_seen_utc for m in members).isoformat(),
-        evidence=[EvidenceItem.model_validate(e) for e in json.loads(line.evidence)],
+        evidence=evidence,
     )
+
+
+def _link(item: EvidenceItem) -> BrandLink:
+    """A successor link, from the evidence ``continuity`` wrote for it."""
+    return BrandLink.model_validate({**item.figures, "text": item.text})
 
 
 def _not_a_line(row: ScoredNumber) -> LineSummary:

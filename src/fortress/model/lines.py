@@ -100,13 +100,34 @@ class DetectionRun(Frozen):
     lines: list[DetectedLine]
 
 
+class BrandLink(Frozen):
+    """One number of a brand taking over from the one before it, and why."""
+
+    model_config = ConfigDict(
+        frozen=True, validate_by_name=True, validate_by_alias=True, serialize_by_alias=True
+    )
+
+    from_: str = Field(alias="from")
+    to: str
+    shared_customers: int
+    weighted_overlap: float
+    same_handset: str | None = None
+    """An IMEI that carried the old number and then the new one."""
+    judged: str | None = None
+    """An analyst's verdict on the link, if any (``fortress numbers judge``)."""
+    text: str
+
+
 class LineSummary(Frozen):
-    """A line of the latest run (``list_lines``), or with ``--all`` a number that sent
-    bulk waves and is not a line (``line_id`` None, ``is_line`` false)."""
+    """A line of the latest run (``list_lines``): a brand with every number it used
+    (oldest first) and the links between them; or with ``--all`` a number that sent bulk
+    waves and is not a line (``line_id`` None, ``is_line`` false). ``last_seen_utc`` is
+    the last live contact: one a line number made, or a call it answered."""
 
     line_id: str | None
     is_line: bool
     numbers: list[str]
+    links: list[BrandLink] = Field(default_factory=list)
     score: float
     first_seen_utc: str
     last_seen_utc: str
