@@ -45,6 +45,7 @@ def figures() -> dict[str, object]:
         "waves": 28, "wave_days": 14, "wave_weekdays": 7, "mean_recipients": 20,
         "max_recipients": 20, "first_day": day, "last_day": day + timedelta(days=13),
         "late_days": 0, "incoming": 40, "orders": 40, "ordering_customers": 20,
+        "repeat_customers": 20,
         "followed": 40, "median_reply_s": 60,
     }  # fmt: skip
 
@@ -65,6 +66,22 @@ def test_a_group_that_talks_among_itself_loses_its_orders_and_follow_ups() -> No
     )
     assert as_line.score - as_group.score == pytest.approx(0.3)
     assert as_line.score >= params.threshold > as_group.score
+
+
+def test_replies_that_each_come_once_are_not_a_customer_base_ordering() -> None:
+    """Twenty recipients answering a broadcast once each are not customers coming back."""
+    params = DetectionParams()
+    once = {**figures(), "repeat_customers": 0}
+    assert (
+        score_number(LINE, once, set(), Gathered({}, {}, {}, {}), params).components[
+            "orders_from_base"
+        ]
+        == 0.0
+    )
+    nine = {**figures(), "repeat_customers": 9}
+    found = score_number(LINE, nine, set(), Gathered({}, {}, {}, {}), params)
+    assert found.components["orders_from_base"] == 0.9
+    assert "9 of them on two days or more" in found.evidence[3].text
 
 
 def test_away_from_customers_counts_as_far_as_they_live_in_one_place() -> None:

@@ -95,19 +95,25 @@ def follow_ups(order_rows: ir.Table, replies: ir.Table, params: DetectionParams)
 
 
 def order_summary(order_rows: ir.Table, followed: ir.Table) -> ir.Table:
-    """Per number: orders, orders followed up, distinct customers ordering, example ids."""
+    """Per number: orders, orders followed up, distinct customers ordering (and how many
+    of them ordered on two days or more), example ids."""
     per_order = followed.group_by(["number", ORDER_ID]).aggregate(
         first_reply=followed.delay_s.min()
     )
     o = order_rows.select("number", "other", **{ORDER_ID: order_rows[c.EVENT_ID]})
     marked = o.left_join(per_order, ["number", ORDER_ID])
-    return marked.group_by(marked.number).aggregate(
+    summary = marked.group_by(marked.number).aggregate(
         orders=marked.count(),
         ordering_customers=marked.other.nunique(),
         followed=marked.first_reply.notnull().sum(),
         median_reply_s=marked.first_reply.median(),
         example_order=marked[ORDER_ID].min(where=marked.first_reply.notnull()),
     )
+    days = order_rows.group_by(["number", "other"]).aggregate(
+        days=order_rows[LOCAL].date().nunique()
+    )
+    repeat = days.group_by("number").aggregate(repeat_customers=(days.days >= 2).sum())
+    return summary.join(repeat, "number")
 
 
 def dispatches(followed: ir.Table, base: ir.Table) -> ir.Table:

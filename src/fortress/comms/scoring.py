@@ -183,20 +183,29 @@ def late_hours(figs: dict[str, Any], params: DetectionParams) -> Component:
 
 
 def orders_from_base(figs: dict[str, Any], base: int, params: DetectionParams) -> Component:
-    """Incoming contact comes from the numbers it texts, and from many of them."""
+    """Incoming contact comes from the numbers it texts, and many of them come back: a
+    line's customers order again and again, while a reply to a broadcast comes once."""
     incoming = int(figs.get("incoming") or 0)
     orders = int(figs.get("orders") or 0)
     customers = int(figs.get("ordering_customers") or 0)
+    repeat = int(figs.get("repeat_customers") or 0)
     share = orders / incoming if incoming else 0.0
-    breadth = min(1.0, customers / params.wave_min_recipients)
+    breadth = min(1.0, repeat / params.wave_min_recipients)
     text = (
         f"{orders} of its {incoming} incoming calls and messages ({share:.0%}) came from "
-        f"{customers} of the {base} numbers it texts in bulk."
+        f"{customers} of the {base} numbers it texts in bulk, {repeat} of them on two days "
+        "or more."
     )
     return share * breadth, Evidence(
         "orders_from_base",
         text,
-        {"orders": orders, "incoming": incoming, "ordering_customers": customers, "base": base},
+        {
+            "orders": orders,
+            "incoming": incoming,
+            "ordering_customers": customers,
+            "repeat_customers": repeat,
+            "base": base,
+        },
     )
 
 
