@@ -197,6 +197,13 @@ def simulate(
         str,
         typer.Option(help="default, or hard: small lines, many bulk senders, shared customers."),
     ] = "default",
+    profile: Annotated[
+        str,
+        typer.Option(
+            help="classic (the same world as ever for a seed), or drawn: behaviour drawn "
+            "from documented ranges with the seed (docs/synthetic-world.md)."
+        ),
+    ] = "classic",
     as_json: JsonOption = False,
 ) -> None:
     """Write a synthetic county-lines world: comms events, cell sites and ground truth."""
@@ -207,7 +214,9 @@ def simulate(
         fail("--format is parquet or csv")
     chosen: str | int = int(scale) if scale.isdigit() else scale
     try:
-        summary = run_simulation(out, seed=seed, scale=chosen, fmt=file_format, variant=variant)
+        summary = run_simulation(
+            out, seed=seed, scale=chosen, fmt=file_format, variant=variant, profile=profile
+        )
     except ValueError as exc:
         fail(str(exc))
     if as_json:

@@ -14,6 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from fortress.simulate.crime import write_crime
+from fortress.simulate.profile import (
+    CLASSIC,
+    PROFILES,
+    BehaviourProfile,
+    draw_profile,
+    resolve_profile,
+)
 from fortress.simulate.truth import build_truth, write_truth
 from fortress.simulate.world import (
     PRESETS,
@@ -26,7 +33,16 @@ from fortress.simulate.world import (
 )
 from fortress.simulate.writer import FORMATS, CommsWriter, Directories, write_cells
 
-__all__ = ["FORMATS", "PRESETS", "SimulationSummary", "simulate"]
+__all__ = [
+    "CLASSIC",
+    "FORMATS",
+    "PRESETS",
+    "PROFILES",
+    "BehaviourProfile",
+    "SimulationSummary",
+    "draw_profile",
+    "simulate",
+]
 
 
 @dataclass(frozen=True)
@@ -46,6 +62,8 @@ class SimulationSummary:
     fmt: str
     crime_files: list[Path] = field(default_factory=list)
     """With ``crime=True``: the synthetic police.uk street-crime files (``crime.py``)."""
+    profile: str = "classic"
+    """The behaviour profile's name (its values are in the ground-truth file)."""
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready view (paths and dates as strings)."""
@@ -62,6 +80,7 @@ class SimulationSummary:
             "end_date": self.end_date.isoformat(),
             "format": self.fmt,
             "crime_files": [str(p) for p in self.crime_files],
+            "profile": self.profile,
         }
 
 
@@ -76,6 +95,7 @@ def simulate(
     progress: Callable[[int], None] | None = None,
     variant: str = "default",
     crime: bool = False,
+    profile: str | BehaviourProfile = "classic",
 ) -> SimulationSummary:
     """Generate a synthetic world into ``out_dir`` and return a summary.
 
@@ -93,6 +113,10 @@ def simulate(
             bulk senders, rival lines sharing half their customers).
         crime: also write two years of synthetic police.uk street-crime files for the
             world's towns, with a campaign in the first line's town (``crime.py``).
+        profile: the world's behaviour profile (``profile.py``): ``"classic"`` (the
+            behaviour worlds always had: the same files for the same seed), ``"drawn"``
+            (every parameter drawn from documented ranges with the seed, so no two seeds
+            share the same habits), or a ``BehaviourProfile``. Orthogonal to ``variant``.
 
     Returns:
         A ``SimulationSummary`` of the files written and the world's size.
@@ -103,13 +127,14 @@ def simulate(
         raise ValueError(f"unknown format {fmt!r}; use one of {FORMATS}")
     if variant not in VARIANTS:
         raise ValueError(f"unknown variant {variant!r}; use one of {sorted(VARIANTS)}")
+    behaviour = resolve_profile(profile, seed)
     target = target_events(scale)
     length = default_days(target) if days is None else days
     if length < 1:
         raise ValueError("days must be at least 1")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    world = plan_world(seed, target, start_date, length, VARIANTS[variant])
+    world = plan_world(seed, target, start_date, length, VARIANTS[variant], behaviour)
     dirs = Directories.create(world.numbers, world.imsis, world.imeis, world.cells.cell_ids)
     writer = CommsWriter(out_dir, fmt, seed, dirs)
     tally = Tally()
@@ -139,4 +164,5 @@ def simulate(
         end_date=world.cal.end,
         fmt=fmt,
         crime_files=crime_files,
+        profile=behaviour.name,
     )

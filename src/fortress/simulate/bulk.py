@@ -4,6 +4,12 @@ GP surgeries and pharmacies send reminder texts in batches in office hours and g
 replies; takeaways send promotions and take evening order calls, and their drivers ring
 customers; schools text parents on term-time weekdays; taxi firms take calls around the clock
 and text "your car is outside"; community groups text their members weekly.
+
+Drawn behaviour profiles add two look-alikes that text many people every day, as a deal
+line does: community organisers (clubs, faith groups, parents' groups) who text the whole
+group daily from a mobile and answer replies, their members knowing and contacting each
+other; and daily newsletters or alerts, some sent early in the morning or late at night,
+with few replies.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from fortress.simulate.context import (
 from fortress.simulate.events import ANSWER, CALL, SMS, UNKNOWN, BatchBuilder, Floats, Ints
 from fortress.simulate.places import CellPlan, random_cells
 from fortress.simulate.population import Population
+from fortress.simulate.profile import BehaviourProfile
 
 GP: Final = "gp"
 PHARMACY: Final = "pharmacy"
@@ -35,9 +42,13 @@ DRIVER: Final = "takeaway_driver"
 SCHOOL: Final = "school"
 TAXI: Final = "taxi"
 COMMUNITY: Final = "community_group"
+ORGANISER: Final = "community_organiser"
+NEWSLETTER: Final = "newsletter"
 
 BULK_KINDS: Final = (GP, PHARMACY, TAKEAWAY, SCHOOL, TAXI, COMMUNITY)
 """Kinds of sender planned per town (drivers come with their takeaway)."""
+LOOKALIKE_KINDS: Final = (ORGANISER, NEWSLETTER)
+"""Kinds a drawn profile adds (``plan_lookalikes``), a Poisson number per town."""
 
 # people per sender, share of the town that are its clients, display name
 _PLAN: Final[dict[str, tuple[int, float, str]]] = {
@@ -66,6 +77,10 @@ class BulkSender:
     clients: Ints
     drivers: tuple[BulkSender, ...] = ()
     weekly_day: int = 0
+    send_sec: int = 0
+    """Organisers and newsletters: the local second of the day they usually send at."""
+    chat_rate: float = 0.0
+    """Organisers: conversations each member starts with other members per day."""
 
     @property
     def mobile(self) -> bool:
@@ -94,6 +109,87 @@ def plan_senders(
                 clients = np.sort(rng.choice(people, size=size, replace=False))
                 senders.append(_sender(rng, cells, registry, kind, name, area, clients))
     return senders
+
+
+def plan_lookalikes(
+    extra: np.random.Generator,
+    pop: Population,
+    cells: CellPlan,
+    registry: Registry,
+    profile: BehaviourProfile,
+    first_town: int,
+) -> list[BulkSender]:
+    """Community organisers and newsletters of every town: a Poisson number of each per
+    town (means from the profile; at least one organiser in ``first_town``, where the first
+    line sells). An organiser's group is about 3% of the town's residents (lognormal, 6 to
+    150 members), a newsletter's list about 5% (10 to 400 subscribers), so that look-alikes
+    carry a few per cent of a world's events, as the classic bulk senders do."""
+    senders: list[BulkSender] = []
+    for area in range(1, len(cells.places)):
+        people = pop.in_area(area)
+        town = cells.places[area].name
+        organisers = int(extra.poisson(profile.organisers_per_town))
+        if area == first_town:
+            organisers = max(organisers, 1)
+        for serial in range(1, organisers + 1):
+            share = extra.lognormal(np.log(0.03), 0.4)
+            size = int(np.clip(round(len(people) * share), 6, 150))
+            clients = _members(extra, people, size)
+            senders.append(
+                _lookalike(
+                    extra, cells, registry, ORGANISER, f"{town} Group Organiser {serial}", area,
+                    clients, int(extra.integers(7 * 3600, 21 * 3600)), profile.member_chat_rate,
+                )
+            )  # fmt: skip
+        for serial in range(1, int(extra.poisson(profile.newsletters_per_town)) + 1):
+            share = extra.lognormal(np.log(0.05), 0.5)
+            size = int(np.clip(round(len(people) * share), 10, 400))
+            clients = _members(extra, people, size)
+            senders.append(
+                _lookalike(
+                    extra, cells, registry, NEWSLETTER, f"{town} Daily Alerts {serial}", area,
+                    clients, _newsletter_second(extra), 0.0,
+                )
+            )  # fmt: skip
+    return senders
+
+
+def _members(extra: np.random.Generator, people: Ints, size: int) -> Ints:
+    size = max(2, min(size, len(people)))
+    return np.sort(extra.choice(people, size=size, replace=False)).astype(np.int64)
+
+
+def _newsletter_second(extra: np.random.Generator) -> int:
+    """When a newsletter goes out: early (05-07h) 30%, late (22-23:45h) 20%, else by day."""
+    u = extra.random()
+    if u < 0.3:
+        return int(extra.integers(5 * 3600, 7 * 3600))
+    if u < 0.5:
+        return int(extra.integers(22 * 3600, 23 * 3600 + 2700))
+    return int(extra.integers(7 * 3600, 22 * 3600))
+
+
+def _lookalike(
+    extra: np.random.Generator,
+    cells: CellPlan,
+    registry: Registry,
+    kind: str,
+    name: str,
+    area: int,
+    clients: Ints,
+    send_sec: int,
+    chat_rate: float,
+) -> BulkSender:
+    """An organiser (a mobile that moves about town by day) or a newsletter (a mobile in a
+    fixed place: an office phone or a SIM box)."""
+    phone = registry.add_phone(MOBILE, PRIORITY_BULK)
+    handset = registry.add_handset(extra, burner=False)
+    haunts = random_cells(cells, np.full(POOL, area, dtype=np.int64), extra)
+    if kind == NEWSLETTER:
+        haunts[:] = haunts[0]
+    return BulkSender(
+        kind, name, area, phone, handset, haunts, clients, send_sec=send_sec, chat_rate=chat_rate
+    )
 
 
 def _sender(
@@ -156,6 +252,8 @@ class SenderGroup:
     kind: str
     phone: Ints
     weekly_day: Ints
+    send_sec: Ints
+    chat_rate: Floats
     client: Ints
     owner: Ints
     start: Ints
@@ -173,7 +271,7 @@ class SenderGroup:
 def group_senders(senders: list[BulkSender]) -> tuple[SenderGroup, ...]:
     """Flatten the senders of each kind into a ``SenderGroup``."""
     groups: list[SenderGroup] = []
-    for kind in BULK_KINDS:
+    for kind in (*BULK_KINDS, *LOOKALIKE_KINDS):
         members = [s for s in senders if s.kind == kind]
         if members:
             groups.append(_group(kind, members))
@@ -188,6 +286,8 @@ def _group(kind: str, members: list[BulkSender]) -> SenderGroup:
         kind=kind,
         phone=np.array([m.phone for m in members], dtype=np.int64),
         weekly_day=np.array([m.weekly_day for m in members], dtype=np.int64),
+        send_sec=np.array([m.send_sec for m in members], dtype=np.int64),
+        chat_rate=np.array([m.chat_rate for m in members], dtype=np.float64),
         client=np.concatenate([m.clients for m in members]).astype(np.int64),
         owner=np.repeat(np.arange(len(members), dtype=np.int64), sizes),
         start=_starts(sizes),
@@ -400,6 +500,68 @@ def _community(g: SenderGroup, ctx: DayContext, out: BatchBuilder) -> None:
     _replies(g, ctx, out, owner, members, sec, 0.2, 1800)
 
 
+def _organiser(g: SenderGroup, ctx: DayContext, out: BatchBuilder) -> None:
+    """A daily text to the whole group around the organiser's usual time, replies (20%)
+    that the organiser mostly answers, members ringing the organiser, and members talking
+    among themselves."""
+    rng, n = ctx.rng, g.count
+    owner, members = _pick(g, ctx, 0.97)
+    start = g.send_sec + rng.integers(-2700, 2700, size=n)
+    sec = _blast(g, ctx, out, owner, members, start, rng.integers(30, 600, size=n))
+    keep = rng.random(len(members)) < 0.2
+    owner, members = owner[keep], members[keep]
+    at = sec[keep] + ctx.lognormal_s(1200, 1.0, int(keep.sum()), 6 * 3600)
+    out.add(sec=at, kind=SMS, a=members, b=g.phone[owner])
+    back = rng.random(len(at)) < 0.7
+    later = at[back] + ctx.lognormal_s(600, 1.0, int(back.sum()), 3 * 3600)
+    out.add(sec=later, kind=SMS, a=g.phone[owner[back]], b=members[back])
+    owner, callers = _pick(g, ctx, 0.02)
+    sec = window_seconds(rng, len(callers), 9, 21)
+    _calls(ctx, out, g.phone[owner], callers, sec, inbound=True, p_answer=0.8, median_s=120)
+    _member_chat(g, ctx, out)
+
+
+def _member_chat(g: SenderGroup, ctx: DayContext, out: BatchBuilder) -> None:
+    """Members of a group calling (35%) and texting each other (exchanges of mean 2.5)."""
+    rng = ctx.rng
+    owner = np.repeat(np.arange(g.count, dtype=np.int64), rng.poisson(g.chat_rate * g.size))
+    m = len(owner)
+    if m == 0:
+        return
+    i = (rng.random(m) * g.size[owner]).astype(np.int64)
+    j = (rng.random(m) * (g.size[owner] - 1)).astype(np.int64)
+    j += j >= i
+    a, b = g.client[g.start[owner] + i], g.client[g.start[owner] + j]
+    t0 = window_seconds(rng, m, 8, 22)
+    call = rng.random(m) < 0.35
+    _calls(ctx, out, a[call], b[call], t0[call], inbound=False, p_answer=0.8, median_s=150)
+    a, b, t0 = a[~call], b[~call], t0[~call]
+    if len(a) == 0:
+        return
+    length = rng.geometric(0.4, size=len(a))
+    conv = np.repeat(np.arange(len(a)), length)
+    first = np.repeat(_starts(length), length)
+    gaps = ctx.lognormal_s(90, 1.0, len(conv), 3600)
+    gaps[_starts(length)] = 0
+    total = np.cumsum(gaps)
+    forward = (np.arange(len(conv)) - first) % 2 == 0
+    out.add(
+        sec=t0[conv] + total - total[first],
+        kind=SMS,
+        a=np.where(forward, a[conv], b[conv]),
+        b=np.where(forward, b[conv], a[conv]),
+    )
+
+
+def _newsletter(g: SenderGroup, ctx: DayContext, out: BatchBuilder) -> None:
+    """A daily broadcast to every subscriber within minutes of the usual time; few replies."""
+    rng, n = ctx.rng, g.count
+    owner, subscribers = _pick(g, ctx, 0.98)
+    start = g.send_sec + rng.integers(-600, 600, size=n)
+    sec = _blast(g, ctx, out, owner, subscribers, start, rng.integers(60, 900, size=n))
+    _replies(g, ctx, out, owner, subscribers, sec, 0.015, 1800)
+
+
 _BEHAVIOURS: Final[dict[str, Callable[[SenderGroup, DayContext, BatchBuilder], None]]] = {
     GP: _gp,
     PHARMACY: _pharmacy,
@@ -407,6 +569,8 @@ _BEHAVIOURS: Final[dict[str, Callable[[SenderGroup, DayContext, BatchBuilder], N
     SCHOOL: _school,
     TAXI: _taxi,
     COMMUNITY: _community,
+    ORGANISER: _organiser,
+    NEWSLETTER: _newsletter,
 }
 
 

@@ -97,11 +97,16 @@ class Registry:
 
 @dataclass(frozen=True)
 class DayContext:
-    """What a generator of deal-line or bulk-sender traffic needs for one day."""
+    """What a generator of deal-line or bulk-sender traffic needs for one day.
+
+    ``rng`` is the classic stream of the day; ``extra`` the behaviour profile's, used only
+    for what a non-classic profile adds (so that classic worlds stay as they were).
+    """
 
     cal: Calendar
     day: int
     rng: np.random.Generator
+    extra: np.random.Generator
 
     @property
     def weekend(self) -> bool:
@@ -116,6 +121,11 @@ class DayContext:
     def lognormal_s(self, median: float, sigma: float, count: int, cap: float) -> Ints:
         """Durations or delays in whole seconds, lognormal around ``median``, 1..cap."""
         values = self.rng.lognormal(np.log(median), sigma, size=count)
+        return np.clip(values, 1, cap).astype(np.int64)
+
+    def extra_lognormal_s(self, median: float, sigma: float, count: int, cap: float) -> Ints:
+        """As ``lognormal_s``, from the profile's stream."""
+        values = self.extra.lognormal(np.log(median), sigma, size=count)
         return np.clip(values, 1, cap).astype(np.int64)
 
 

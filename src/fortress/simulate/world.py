@@ -8,6 +8,7 @@ from datetime import date
 from typing import Final
 
 import numpy as np
+import numpy.typing as npt
 
 from fortress.simulate import bulk, lines, population
 from fortress.simulate.bulk import BulkSender, SenderGroup
@@ -20,10 +21,18 @@ from fortress.simulate.context import (
     Whereabouts,
     resolve,
 )
-from fortress.simulate.events import EventBatch, RawEvents
-from fortress.simulate.lines import Line, LineBook, LinePlanSpec
+from fortress.simulate.events import UNKNOWN, EventBatch, RawEvents
+from fortress.simulate.lines import Line, LineBook, LinePlanSpec, LineWatch
 from fortress.simulate.places import HUB, TOWNS, CellPlan, Place, build_cells
 from fortress.simulate.population import Population
+from fortress.simulate.profile import (
+    CLASSIC,
+    STREAM_BEHAVIOUR_BULK,
+    STREAM_BEHAVIOUR_LINES,
+    STREAM_BEHAVIOUR_PLAN,
+    BehaviourProfile,
+)
+from fortress.simulate.switching import PersonSwitches, plan_person_switches
 
 PRESETS: Final = {
     "demo": 50_000,
@@ -46,6 +55,9 @@ STREAM_LINES: Final = 1
 STREAM_BULK: Final = 2
 STREAM_PEOPLE: Final = 3
 STREAM_WHEREABOUTS: Final = 4
+# Keys 5-8 belong to the behaviour profile (profile.py): the profile itself, what it adds to
+# the plan, and its per-day draws for deal lines and for bulk senders.
+_EXTRA_STREAM: Final = {STREAM_LINES: STREAM_BEHAVIOUR_LINES, STREAM_BULK: STREAM_BEHAVIOUR_BULK}
 
 
 @dataclass(frozen=True)
@@ -100,6 +112,9 @@ class World:
     numbers: list[str]
     imsis: list[str | None]
     imeis: list[str]
+    profile: BehaviourProfile = CLASSIC
+    switches: PersonSwitches = field(default_factory=PersonSwitches)
+    """Ordinary people who change number (drawn profiles)."""
 
 
 def target_events(scale: str | int) -> int:
@@ -149,10 +164,20 @@ def stream(seed: int, key: int, day: int | None = None) -> np.random.Generator:
 
 
 def plan_world(
-    seed: int, target: int, start: date, days: int, variant: Variant = VARIANTS["default"]
+    seed: int,
+    target: int,
+    start: date,
+    days: int,
+    variant: Variant = VARIANTS["default"],
+    profile: BehaviourProfile = CLASSIC,
 ) -> World:
-    """Plan a world: places, people, bulk senders, lines, identifiers; calibrate volumes."""
+    """Plan a world: places, people, bulk senders, lines, identifiers; calibrate volumes.
+
+    A non-classic ``profile`` adds its behaviours with its own plan stream; the classic
+    profile plans exactly the world planned before profiles existed.
+    """
     rng = stream(seed, STREAM_PLAN)
+    extra = None if profile.is_classic else stream(seed, STREAM_BEHAVIOUR_PLAN)
     sizing = size_world(target, days, variant)
     cal = build_calendar(start, days)
     places: tuple[Place, ...] = (HUB, *TOWNS[: sizing.towns])
@@ -164,8 +189,20 @@ def plan_world(
     changes = int((pop.handset_second >= 0).sum())
     registry.add_handsets(registry.person_models(rng, changes))
     senders = bulk.plan_senders(rng, pop, cells, registry, variant.bulk_multiplier)
-    spec = LinePlanSpec(sizing.lines, sizing.base_size, days, variant.shared_share)
-    planned = lines.plan_lines(rng, pop, cells, registry, spec)
+    shared = variant.shared_share
+    if profile.shared_share is not None:
+        shared = max(shared, profile.shared_share)
+    spec = LinePlanSpec(sizing.lines, sizing.base_size, days, shared, profile)
+    planned = lines.plan_lines(rng, pop, cells, registry, spec, extra)
+    switches = PersonSwitches()
+    if extra is not None:
+        senders = senders + bulk.plan_lookalikes(
+            extra, pop, cells, registry, profile, planned[0].town
+        )
+        residents = np.array(
+            [line.cuckoo.resident for line in planned if line.cuckoo is not None], np.int64
+        )
+        switches = plan_person_switches(extra, profile, registry, pop.size, days, residents)
     numbers, imsis = registry.numbers(rng)
     world = World(
         seed=seed,
@@ -177,10 +214,12 @@ def plan_world(
         senders=senders,
         groups=bulk.group_senders(senders),
         lines=planned,
-        book=lines.book_lines(planned),
+        book=lines.book_lines(planned, days),
         numbers=numbers,
         imsis=imsis,
         imeis=registry.imeis(rng),
+        profile=profile,
+        switches=switches,
     )
     return calibrate(world)
 
@@ -209,9 +248,10 @@ CALIBRATION_DAYS: Final = 28
 
 def _raw(world: World, day: int, key: int) -> RawEvents:
     """Deal-line (``STREAM_LINES``) or bulk-sender raw events of one day."""
-    ctx = DayContext(world.cal, day, stream(world.seed, key, day))
+    extra = stream(world.seed, _EXTRA_STREAM[key], day)
+    ctx = DayContext(world.cal, day, stream(world.seed, key, day), extra)
     if key == STREAM_LINES:
-        return lines.generate_day(world.book, ctx).build()
+        return lines.day_events(world.book, ctx)
     return bulk.generate_day(world.groups, ctx).build()
 
 
@@ -224,9 +264,24 @@ def _directed(world: World, day: int) -> tuple[EventBatch, EventBatch]:
     end = world.cal.end_utc
     out: list[EventBatch] = []
     for key in (STREAM_LINES, STREAM_BULK):
-        batch = resolve(_raw(world, day, key), where, world.cal, rng)
+        raw = _raw(world, day, key)
+        batch = resolve(raw, where, world.cal, rng)
+        if key == STREAM_LINES:
+            batch = _unreachable(batch, lines.dead_callee(world.book, raw, day))
         out.append(batch.take(batch.t < end))
     return out[0], out[1]
+
+
+def _unreachable(batch: EventBatch, dead: npt.NDArray[np.bool_]) -> EventBatch:
+    """Calls and texts to a number that fell silent reach no handset and no cell."""
+    if not dead.any():
+        return batch
+    return replace(
+        batch,
+        b_imei=np.where(dead, UNKNOWN, batch.b_imei),
+        b_cell=np.where(dead, UNKNOWN, batch.b_cell),
+        b_cell_last=np.where(dead, UNKNOWN, batch.b_cell_last),
+    )
 
 
 @dataclass
@@ -236,6 +291,8 @@ class Tally:
     lines: int = 0
     bulk: int = 0
     population: int = 0
+    watch: LineWatch | None = None
+    """What the deal-line events showed about old line numbers (for the truth file)."""
 
     @property
     def total(self) -> int:
@@ -247,11 +304,19 @@ def day_chunks(world: World, tally: Tally) -> Iterator[EventBatch]:
     """Yield the world's events one local day at a time, in global time order."""
     carry = EventBatch.empty()
     end = world.cal.end_utc
+    if tally.watch is None:
+        tally.watch = LineWatch.create(world.lines, world.cal)
+    size = world.pop.size
     for day in range(world.cal.days):
         line_events, bulk_events = _directed(world, day)
+        tally.watch.observe(line_events)
         rng = stream(world.seed, STREAM_PEOPLE, day)
         people = population.generate_day(world.pop, world.cells, world.cal, day, rng)
         people = people.take(people.t < end)
+        if len(world.switches):
+            line_events = world.switches.apply(line_events, size, day)
+            bulk_events = world.switches.apply(bulk_events, size, day)
+            people = world.switches.apply(people, size, day)
         tally.lines += len(line_events)
         tally.bulk += len(bulk_events)
         tally.population += len(people)
