@@ -32,13 +32,14 @@ class Weights:
 class DetectionParams:
     """What counts as a marketing wave, an order, a follow-up, and a line."""
 
-    wave_gap_s: int = 600
+    wave_gap_s: int = 300
     """Messages of one wave follow each other within this gap. A bulk-SMS app or a group
     send goes out in seconds, but a line phone is often worked by hand: forwarding the
     advert to each contact in turn, with a call or an order in between, spreads one wave
-    over many minutes. Ten minutes keeps such a wave whole; it does not chain separate
-    conversations into a broadcast, because most of a wave's messages must still go to
-    different numbers (``wave_min_distinct_share``)."""
+    over many minutes. Five minutes keeps such a wave whole. Longer gaps chain the line's
+    own dispatch texts to its runners into its waves (so runners would read as customers),
+    and most of a wave's messages must still go to different numbers
+    (``wave_min_distinct_share``), so conversations do not make a broadcast."""
     wave_min_recipients: int = 10
     """A wave reaches at least this many distinct numbers ("text bombs" of tens to hundreds;
     a base of fewer than ten customers is too small to run a line on)."""
