@@ -176,14 +176,14 @@ def draw_stragglers(
     spec: StragglerSpec,
     migrate: npt.NDArray[np.int64],
 ) -> Stragglers:
-    """Pick the stragglers of each switch, move their migration to the morning after their
+    """Pick the stragglers of each switch, move their migration to the day after their
     window (``migrate`` is changed in place) and plan their attempts on the old number.
 
     A straggler is a customer on the base at the switch who missed the "new number" text
     (every walk-in buyer, who is not on the texting list, plus ``straggler_share`` of the
     rest). Each keeps trying the old number for 1..``unanswered_days`` days after it falls
     silent (one straggler for the whole period), a call or text on most days and at least
-    one on the last, calls redialled 0-2 times; the next morning it has the new number.
+    one on the last, calls redialled 0-2 times; from the next day it has the new number.
     """
     count = len(spec.join)
     missed = np.zeros((len(spec.announce_ws), count), dtype=np.bool_)
@@ -202,9 +202,7 @@ def draw_stragglers(
         longest = max(0, min(plan.unanswered_days, spec.days - 1 - silent_day))
         window = np.minimum(extra.integers(1, plan.unanswered_days + 1, size=len(rows)), longest)
         window[int(extra.integers(len(rows)))] = longest
-        migrate[k, rows] = (silent_day + window + 1) * DAY_S + extra.integers(
-            7 * HOUR_S, 12 * HOUR_S, size=len(rows)
-        )
+        migrate[k, rows] = (silent_day + window + 1) * DAY_S  # the new number from then on
         missed[k, rows] = True
         parts.append(_attempts(extra, profile, rows, window, silent_day, spec, k))
     return Stragglers(missed, Attempts.concat(parts))
