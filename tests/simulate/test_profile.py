@@ -175,6 +175,18 @@ def test_drawn_world_records_its_profile_and_differs_from_classic(tmp_path: Path
     assert abs(drawn.events - 8000) <= 800
 
 
+@pytest.mark.parametrize(("seed", "days"), [(10, 4), (3, 1)])
+def test_drawn_tiny_worlds(tmp_path: Path, seed: int, days: int) -> None:
+    """Seed 10 over 4 days switches a number on the last day: its stragglers have no day
+    left to ring it."""
+    summary = simulate(tmp_path, seed=seed, scale=3000, days=days, profile="drawn")
+    truth = _read_truth(summary)
+    for line in truth["lines"]:
+        for switch in line["switches"]:
+            assert switch["old_number_last_originated"] <= switch["old_number_silent_after"]
+            assert switch["unanswered_days"] <= max(0, days - 1)
+
+
 # --- the busy world --------------------------------------------------------------------
 
 
