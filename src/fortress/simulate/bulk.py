@@ -121,9 +121,10 @@ def plan_lookalikes(
 ) -> list[BulkSender]:
     """Community organisers and newsletters of every town: a Poisson number of each per
     town (means from the profile; at least one organiser in ``first_town``, where the first
-    line sells). An organiser's group is about 3% of the town's residents (lognormal, 6 to
-    150 members), a newsletter's list about 5% (10 to 400 subscribers), so that look-alikes
-    carry a few per cent of a world's events, as the classic bulk senders do."""
+    line sells). An organiser's group is about 3% of the town's residents (lognormal, 4 to
+    150 members, at most a quarter of the town), a newsletter's list about 5% (5 to 400
+    subscribers, at most a third), so that look-alikes carry a few per cent of a world's
+    events, as the classic bulk senders do."""
     senders: list[BulkSender] = []
     for area in range(1, len(cells.places)):
         people = pop.in_area(area)
@@ -133,7 +134,7 @@ def plan_lookalikes(
             organisers = max(organisers, 1)
         for serial in range(1, organisers + 1):
             share = extra.lognormal(np.log(0.03), 0.4)
-            size = int(np.clip(round(len(people) * share), 6, 150))
+            size = int(np.clip(round(len(people) * share), 4, min(150, len(people) // 4)))
             clients = _members(extra, people, size)
             senders.append(
                 _lookalike(
@@ -143,7 +144,7 @@ def plan_lookalikes(
             )  # fmt: skip
         for serial in range(1, int(extra.poisson(profile.newsletters_per_town)) + 1):
             share = extra.lognormal(np.log(0.05), 0.5)
-            size = int(np.clip(round(len(people) * share), 10, 400))
+            size = int(np.clip(round(len(people) * share), 5, min(400, len(people) // 3)))
             clients = _members(extra, people, size)
             senders.append(
                 _lookalike(
