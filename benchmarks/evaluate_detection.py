@@ -94,8 +94,19 @@ class WorldRun:
     events: int
     seconds: float
     detect_s: float
+    score_s: float
+    """Scoring, most of it ranking the successors of people's old numbers."""
     report: Evaluation | None
     error: str | None = None
+    failed_in: str | None = None
+    """``simulation`` (the world could not be made: left out of every figure) or
+    ``detection`` (ingest, detection or scoring broke: the world scores 0 and counts as
+    flagging a sender)."""
+
+    @property
+    def made(self) -> bool:
+        """Whether the world was simulated (so it is scored)."""
+        return self.failed_in != "simulation"
 
 
 @dataclass(frozen=True)
@@ -118,6 +129,7 @@ def drawn_profiles() -> bool:
 def run_world(spec: WorldSpec) -> WorldRun:
     """Simulate, ingest, detect and evaluate one world in a temporary folder."""
     started = time.perf_counter()
+    stage = "simulation"
     try:
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp)
@@ -125,6 +137,7 @@ def run_world(spec: WorldSpec) -> WorldRun:
             summary = simulate(
                 folder / "world", seed=spec.seed, scale=spec.scale, variant=spec.variant, **options
             )
+            stage = "detection"
             workspace = Workspace.open(folder / "ws")
             for path in sorted((folder / "world" / "comms").glob("*.parquet")):
                 ingest_comms(workspace, path, spec=preset("canonical"))
@@ -132,12 +145,13 @@ def run_world(spec: WorldSpec) -> WorldRun:
             detect_started = time.perf_counter()
             run_detection(workspace)
             detect_s = time.perf_counter() - detect_started
+            score_started = time.perf_counter()
             report = evaluate_workspace(workspace, summary.ground_truth)
+            score_s = time.perf_counter() - score_started
             truth = load_truth(summary.ground_truth)
-    except Exception:  # a world that breaks detection is a finding, not a crash
-        return WorldRun(
-            spec, "?", {}, 0, time.perf_counter() - started, 0.0, None, traceback.format_exc()
-        )
+    except Exception:  # a world that breaks is a finding, not a crash
+        seconds = time.perf_counter() - started
+        return WorldRun(spec, "?", {}, 0, seconds, 0.0, 0.0, None, traceback.format_exc(), stage)
     profile = truth.get("profile") or {}
     return WorldRun(
         spec=spec,
@@ -146,6 +160,7 @@ def run_world(spec: WorldSpec) -> WorldRun:
         events=summary.events,
         seconds=time.perf_counter() - started,
         detect_s=detect_s,
+        score_s=score_s,
         report=report,
     )
 
@@ -180,10 +195,23 @@ def features(truth: dict[str, Any]) -> dict[str, str]:
     if people:
         found["people changing number"] = str(len(people))
     profile = truth.get("profile") or {}
-    for key, value in sorted(profile.items()):
-        if key != "name" and any(word in key for word in ("slow", "walk", "base", "internal")):
-            found[key.replace("_", " ")] = _short(value)
+    for key, label in SALIENT.items():
+        if profile.get(key):
+            found[label] = _short(profile[key])
     return found
+
+
+SALIENT: Final = {
+    "slow_sending_share": "slow-sending share",
+    "slow_gap_median_s": "slow gap (s)",
+    "straggler_share": "stragglers",
+    "call_order_share": "call-order share",
+    "small_line_share": "small-line share",
+    "walk_in_share": "walk-ins",
+    "wave_coverage_low": "wave coverage from",
+}
+"""Drawn profile values shown per world (``fortress.simulate.profile``), beside what the
+truth's records show (internal lines, switches in the same handset, look-alike senders)."""
 
 
 def _short(value: Any) -> str:
@@ -223,7 +251,7 @@ def run_worlds(specs: Sequence[WorldSpec], workers: int = 2) -> list[WorldRun]:
 def _progress(run: WorldRun) -> str:
     head = f"{run.spec.split} {run.spec.scale} seed {run.spec.seed} {run.spec.variant}"
     if run.report is None:
-        return f"{head}: ERROR {(run.error or '').strip().splitlines()[-1]}"
+        return f"{head}: {run.failed_in} failed: {_last_line(run.error)}"
     lines = run.report.measures.lines
     return f"{head}: lines {lines.correct}/{lines.truth} of {lines.found}, {run.seconds:.0f} s"
 
@@ -335,10 +363,14 @@ class Summary:
     """Figures of one group of worlds."""
 
     runs: list[WorldRun]
+    """The group's worlds, those that could not be simulated included."""
+    scored: list[WorldRun] = field(init=False)
+    """The worlds that were simulated: every figure is over these."""
     reports: list[Evaluation] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.reports = [r.report for r in self.runs if r.report is not None]
+        self.scored = [r for r in self.runs if r.made]
+        self.reports = [r.report for r in self.scored if r.report is not None]
 
     def spread(self, figure: Figure) -> Spread:
         """The figure's distribution over the worlds (an errored world scores 0)."""
@@ -347,8 +379,8 @@ class Summary:
 
     @property
     def errors(self) -> int:
-        """Worlds whose run failed."""
-        return len(self.runs) - len(self.reports)
+        """Simulated worlds whose ingest, detection or scoring failed."""
+        return len(self.scored) - len(self.reports)
 
     def pooled(self, measure: str) -> MeasureResult:
         """A measure over all worlds' counts added together."""
@@ -356,10 +388,10 @@ class Summary:
 
     def no_sender_share(self) -> float | None:
         """Share of worlds where no legitimate sender was flagged (errors count as flagged)."""
-        if not self.runs:
+        if not self.scored:
             return None
         clean = sum(1 for e in self.reports if not e.legitimate_senders_flagged)
-        return clean / len(self.runs)
+        return clean / len(self.scored)
 
     def flagged_kinds(self) -> Counter[str]:
         """Legitimate senders flagged, by kind, over all worlds."""
@@ -390,7 +422,7 @@ class Summary:
 def target_sentences(summary: Summary) -> list[str]:
     """One PASS/FAIL sentence per target, judged on ``summary``'s (held-out) worlds."""
     values = summary.target_values()
-    return [target.sentence(values[key], len(summary.runs)) for key, target in TARGETS.items()]
+    return [target.sentence(values[key], len(summary.scored)) for key, target in TARGETS.items()]
 
 
 def _num(value: float | None) -> str:
@@ -432,15 +464,17 @@ def world_table(runs: Iterable[WorldRun]) -> list[str]:
         "| split | seed | scale | variant | profile | events | lines P / R (correct/true of "
         "found) | split lines | successor links P / R | phone switches top-1 (confident "
         "false) | legitimate senders flagged | runners P / R | controllers P / R | "
-        "salient behaviour | s |",
+        "salient behaviour | s (detect, score) |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for run in runs:
         spec = run.spec
         head = f"| {spec.split} | {spec.seed} | {spec.scale} | {spec.variant} | {run.profile} | "
         if run.report is None:
-            error = (run.error or "").strip().splitlines()[-1].replace("|", "/")
-            rows.append(head + f"- | ERROR: {error} |" + " |" * 8 + f" {run.seconds:.0f} |")
+            error = _last_line(run.error).replace("|", "/")
+            rows.append(
+                head + f"- | {run.failed_in} failed: {error} |" + " |" * 7 + f" {run.seconds:.0f} |"
+            )
             continue
         m = run.report.measures
         ps = run.report.phone_switches
@@ -453,7 +487,7 @@ def world_table(runs: Iterable[WorldRun]) -> list[str]:
             f"{_pr(m.successor_links)} | {switches} | {flagged} | "
             f"{_num(m.runners.precision)} / {_num(m.runners.recall)} | "
             f"{_num(m.controllers.precision)} / {_num(m.controllers.recall)} | {salient} | "
-            f"{run.seconds:.0f} |"
+            f"{run.seconds:.0f} ({run.detect_s:.0f}, {run.score_s:.0f}) |"
         )
     return rows
 
@@ -467,7 +501,7 @@ def senders_lines(groups: dict[str, Summary]) -> list[str]:
         share = summary.no_sender_share()
         clean = "-" if share is None else f"{share:.0%}"
         out.append(
-            f"- {name} ({len(summary.runs)} worlds): flagged by kind: {listed}; worlds with "
+            f"- {name} ({len(summary.scored)} worlds): flagged by kind: {listed}; worlds with "
             f"none flagged: {clean}."
         )
     return out
@@ -517,6 +551,20 @@ def real_table(real: list[RealRun]) -> list[str]:
     return rows
 
 
+def unmade(runs: Sequence[WorldRun]) -> list[str]:
+    """A paragraph on worlds the simulator could not make, if any."""
+    failed = [r for r in runs if not r.made]
+    if not failed:
+        return []
+    seeds = ", ".join(f"{r.spec.split} {r.spec.scale} {r.spec.seed}" for r in failed)
+    return [
+        f"**{len(failed)} of {len(runs)} worlds could not be simulated** ({seeds}; the error "
+        "is under *What went wrong*). They are left out of every figure below, which is "
+        "over the worlds that were made.",
+        "",
+    ]
+
+
 def document(runs: list[WorldRun], real: list[RealRun], seconds: float, drawn: bool) -> str:
     """The Markdown page."""
     held = Summary([r for r in runs if r.spec.split == "held-out"])
@@ -558,6 +606,7 @@ def document(runs: list[WorldRun], real: list[RealRun], seconds: float, drawn: b
         "`hard` ones (customer bases half the size, three times the legitimate bulk senders, "
         f"rival lines sharing customers). {profiles}",
         "",
+        *unmade(runs),
         "## Targets (held-out worlds)",
         "",
         *[f"- {sentence}" for sentence in target_sentences(held)],
@@ -611,13 +660,19 @@ def document(runs: list[WorldRun], real: list[RealRun], seconds: float, drawn: b
     return "\n".join(lines)
 
 
+def _last_line(error: str | None) -> str:
+    lines = (error or "").strip().splitlines()
+    return lines[-1] if lines else "?"
+
+
 def what_went_wrong(runs: Iterable[WorldRun]) -> list[str]:
     """Every world's notes and errors."""
     out = []
     for run in runs:
         head = f"{run.spec.split} {run.spec.scale} seed {run.spec.seed} ({run.spec.variant})"
         if run.report is None:
-            out.append(f"- {head}: the run failed: {(run.error or '').strip().splitlines()[-1]}")
+            scored = "left out of the figures" if not run.made else "scored 0"
+            out.append(f"- {head}: {run.failed_in} failed ({scored}): {_last_line(run.error)}")
             continue
         out += [f"- {head}: {note}" for note in run.report.notes]
     return out or ["- nothing: every line and link found, no false line, no sender flagged."]

@@ -269,7 +269,7 @@ def test_the_benchmark_judges_its_targets_from_the_figures(benchmark: ModuleType
     good = evaluate(TRUTH, [detected("d1", "a1", "a2", "a3"), detected("d2", "b1", "b2")])
     bad = evaluate(TRUTH, [detected("d1", "a1", "a2", "a3"), detected("d2", "o1")])
     runs = [
-        benchmark.WorldRun(spec, "classic", {}, 1, 1.0, 1.0, report)
+        benchmark.WorldRun(spec, "classic", {}, 1, 1.0, 1.0, 1.0, report)
         for report in [good] * 9 + [bad]
     ]
     sentences = benchmark.target_sentences(benchmark.Summary(runs))
