@@ -25,17 +25,40 @@ def drama(i: int) -> str:
     return f"+447700900{100 + i:03d}"
 
 
+def gathered(inside: int, total: int, town_people: int | None = None) -> Gathered:
+    """Customers (``drama(0..19)``) of LINE with ``inside`` of their ``total`` contacts
+    with each other; with ``town_people``, all of them living in one town of that size."""
+    found = Gathered({}, {}, {}, {}, member_contacts={LINE: (inside, total)})
+    if town_people is not None:
+        found.customer_areas = {drama(i): Counter({"Gosport": 5}) for i in range(20)}
+        found.residents = Counter({"Gosport": town_people})
+    return found
+
+
 @pytest.mark.parametrize(
-    ("density", "expected"), [(0.05, 0.0), (0.1, 0.0), (0.2, 0.5), (0.3, 1.0), (0.8, 1.0)]
+    ("share", "expected"), [(0.05, 0.0), (0.1, 0.0), (0.2, 0.5), (0.3, 1.0), (0.8, 1.0)]
 )
-def test_cohesion_rises_from_a_tenth_to_three_tenths_of_pairs_in_touch(
-    density: float, expected: float
+def test_cohesion_rises_from_a_tenth_to_three_tenths_of_contacts_within(
+    share: float, expected: float
 ) -> None:
-    base = 21  # 210 pairs
-    value, evidence = member_cohesion(round(density * 210), base, DetectionParams())
+    base = {drama(i) for i in range(20)}
+    value, evidence = member_cohesion(
+        LINE, base, gathered(round(share * 200), 200), DetectionParams()
+    )
     assert value == pytest.approx(expected)
-    assert evidence.figures["possible"] == 210
+    assert evidence.figures["contacts"] == 200 and evidence.figures["by_chance"] == 0
     assert ("members know each other" in evidence.text) == (expected > 0)
+
+
+def test_living_in_one_small_town_explains_part_of_the_contacts() -> None:
+    """In a town of 96 people, 20 customers would have a fifth of their contacts with each
+    other by chance: 30% within is 10% beyond chance, the start of the discount."""
+    base = {drama(i) for i in range(20)}
+    value, evidence = member_cohesion(LINE, base, gathered(60, 200, 96), DetectionParams())
+    assert evidence.figures["by_chance"] == 0.2 and value == 0.0
+    assert "among the 96 people of Gosport" in evidence.text
+    value, _ = member_cohesion(LINE, base, gathered(100, 200, 96), DetectionParams())
+    assert value == pytest.approx(1.0)
 
 
 def figures() -> dict[str, object]:
@@ -55,8 +78,7 @@ def test_a_group_that_talks_among_itself_loses_its_orders_and_follow_ups() -> No
     components when the recipients are a group in touch with each other."""
     base = {drama(i) for i in range(20)}  # 190 pairs
     params = DetectionParams()
-    strangers = Gathered({}, {}, {}, {}, Counter({LINE: 5}))
-    group = Gathered({}, {}, {}, {}, Counter({LINE: 95}))
+    strangers, group = gathered(10, 200), gathered(100, 200)
     as_line = score_number(LINE, figures(), base, strangers, params)
     as_group = score_number(LINE, figures(), base, group, params)
     assert as_line.components["orders_from_base"] == 1.0 and as_line.components["follow_ups"] == 1.0

@@ -64,7 +64,8 @@ def detect_lines(
         bases[row["number"]].add(row["recipient"])
     nearby = Neighbourhood(local)
     gathered = _gather(nearby, sent, wave_rows, base, cells, params, figures)
-    gathered.member_pairs = _pairs_within(bases, _rows(f.member_pairs(local, base)))
+    contacts_rows = _rows(f.member_contacts(local, base))
+    gathered.member_contacts = _within_bases(bases, contacts_rows, set(figures))
     scored = _score_all(figures, bases, gathered, params)
     mobiles = [s for s in scored if s.figures["service"] != "fixed"]
     lines = continuity.group(mobiles, bases, judgements)
@@ -102,27 +103,32 @@ def _gather(
     )
     if cells is not None:
         gathered.sites = _by_number(_rows(f.located(mine, cells)), "number")
+        everyone = f.areas_of(nearby.all_contacts(), cells).cache()
         recipients = base.select(number=base.recipient).distinct()
-        theirs = nearby.all_contacts().join(recipients, "number")
-        areas = _by_number(_rows(f.located(theirs, cells)), "number")
-        for number, rows in areas.items():
-            tally: Counter[str] = Counter()
-            for row in rows:
-                tally[row["area"]] += row["events"]
-            gathered.customer_areas[number] = tally
+        for row in _rows(everyone.semi_join(recipients, "number")):
+            tally = gathered.customer_areas.setdefault(row["number"], Counter())
+            tally[row["area"]] += row["events"]
+        for row in _rows(f.residents(everyone)):
+            gathered.residents[row["area"]] = row["residents"]
     return gathered
 
 
-def _pairs_within(bases: dict[str, set[str]], pairs: list[dict[str, Any]]) -> Counter[str]:
-    """Per number, how many of the ``pairs`` in contact lie within its base."""
-    holders: dict[str, set[str]] = defaultdict(set)
-    for number, members in bases.items():
-        for member in members:
-            holders[member].add(number)
-    within: Counter[str] = Counter()
-    for pair in pairs:
-        within.update(holders[pair["x"]] & holders[pair["y"]])
-    return within
+def _within_bases(
+    bases: dict[str, set[str]], rows: list[dict[str, Any]], senders: set[str]
+) -> dict[str, tuple[int, int]]:
+    """Per number: (contacts its customers have with each other, all their contacts),
+    leaving out contacts with numbers that send waves."""
+    contacts: dict[str, set[str]] = defaultdict(set)
+    for row in rows:
+        if row["other"] not in senders:
+            contacts[row["number"]].add(row["other"])
+    return {
+        number: (
+            sum(len(contacts[m] & members) for m in members),
+            sum(len(contacts[m]) for m in members),
+        )
+        for number, members in bases.items()
+    }
 
 
 def _rows(expr: ir.Table) -> list[dict[str, Any]]:

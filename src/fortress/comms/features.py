@@ -127,14 +127,33 @@ def dispatches(followed: ir.Table, base: ir.Table) -> ir.Table:
     )
 
 
-def member_pairs(events: ir.Table, members: ir.Table) -> ir.Table:
-    """Distinct pairs ``x < y`` of ``members`` (column ``recipient``) in direct contact with
-    each other, by call or message either way: whether a sender's recipients know each
-    other."""
+def member_contacts(events: ir.Table, members: ir.Table) -> ir.Table:
+    """Distinct (``number``, ``other``) contacts of ``members`` (column ``recipient``), by
+    call or message either way: with whom a sender's recipients are in touch."""
     a, b = events[c.A_NUMBER], events[c.B_NUMBER]
     wanted = members.recipient
-    between = events.filter(a.isin(wanted) & b.isin(wanted) & (a != b))
-    return between.select(x=ibis.least(a, b), y=ibis.greatest(a, b)).distinct()
+    touching = events.filter((a.isin(wanted) | b.isin(wanted)) & (a != b))
+    pairs = touching.select(x=a, y=b)
+    both = pairs.union(pairs.select(x=pairs.y, y=pairs.x), distinct=False)
+    mine = both.filter(both.x.isin(wanted) & both.y.notnull())
+    return mine.select(number=mine.x, other=mine.y).distinct()
+
+
+def areas_of(contacts: ir.Table, cells: ir.Table) -> ir.Table:
+    """Per (number, area): how many of the number's events used a cell in the area."""
+    joined = contacts.filter(contacts.cell.notnull()).join(
+        cells.select(cell=cells[c.CELL_ID], area=cells[c.AREA]), "cell"
+    )
+    return joined.group_by(["number", "area"]).aggregate(events=joined.count())
+
+
+def residents(areas: ir.Table) -> ir.Table:
+    """Per area: the numbers whose located events are mostly there (``areas``: as
+    ``areas_of`` gives them; a number tied between areas counts in each)."""
+    top = areas.group_by("number").aggregate(most=areas.events.max())
+    main = areas.join(top, "number")
+    main = main.filter(main.events == main.most)
+    return main.group_by("area").aggregate(residents=main.number.nunique())
 
 
 def located(contacts: ir.Table, cells: ir.Table) -> ir.Table:

@@ -71,12 +71,13 @@ class DetectionParams:
     (rival lines' bases overlap by about that much or more in the NCA's accounts)."""
     cohesion_from: float = 0.1
     cohesion_full: float = 0.3
-    """Recipients who know each other: the share of pairs of a number's customers in direct
-    contact with each other. A line's customers are a marketing list of people who buy from
-    it; a club's, faith group's or parents' group's members talk among themselves. Above
-    ``cohesion_from`` the replies a number gets read increasingly as a group's conversation,
-    and at ``cohesion_full`` (three pairs in ten in touch within the data) its orders and
-    follow-ups count for nothing."""
+    """Recipients who know each other: the share of a number's customers' contacts that
+    are with each other, beyond the share that living in one town gives by chance (the
+    base's size over the town's people). A line's customers are a marketing list of people
+    who buy from it; a club's, faith group's or parents' group's members talk among
+    themselves. From ``cohesion_from`` beyond chance the replies a number gets read
+    increasingly as a group's conversation, and at ``cohesion_full`` (three contacts in ten
+    within the group beyond chance) its orders and follow-ups count for nothing."""
     threshold: float = 0.6
     """Numbers scoring at least this are reported as deal lines."""
     weights: Weights = field(default_factory=Weights)

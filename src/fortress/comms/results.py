@@ -64,5 +64,8 @@ class Gathered:
     handsets: dict[str, list[dict[str, Any]]]
     sites: dict[str, list[dict[str, Any]]]
     customer_areas: dict[str, Counter[str]]
-    member_pairs: Counter[str] = field(default_factory=Counter)
-    """Per number: pairs of its customers in direct contact with each other."""
+    member_contacts: dict[str, tuple[int, int]] = field(default_factory=dict)
+    """Per number: its customers' contacts with each other, and all their contacts (other
+    than numbers that send waves), summed over the customers."""
+    residents: Counter[str] = field(default_factory=Counter)
+    """Per area: the numbers whose located events are mostly there."""

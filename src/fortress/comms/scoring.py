@@ -36,7 +36,7 @@ def score_number(
         "follow_ups": follow_ups(figures, params),
         "away_from_customers": away_from_customers(number, base, gathered),
     }
-    cohesion, cohesion_evidence = member_cohesion(gathered.member_pairs[number], len(base), params)
+    cohesion, cohesion_evidence = member_cohesion(number, base, gathered, params)
     for trade in ("orders_from_base", "follow_ups"):
         value, item = parts[trade]
         parts[trade] = (value * (1 - cohesion), item)
@@ -109,30 +109,61 @@ def overlap(a: set[str], b: set[str]) -> float:
     return len(a & b) / smaller if smaller else 0.0
 
 
-def member_cohesion(pairs: int, base: int, params: DetectionParams) -> Component:
-    """How far the number's customers know each other (0: a list of strangers to one
-    another, 1: a group whose members talk among themselves): it discounts the orders and
-    follow-ups, which from such a group are conversation."""
-    possible = base * (base - 1) // 2
-    density = pairs / possible if possible else 0.0
+def member_cohesion(
+    number: str, base: set[str], gathered: Gathered, params: DetectionParams
+) -> Component:
+    """How far the number's customers know each other (0: a marketing list, 1: a group
+    whose members talk among themselves): the share of the customers' contacts that are
+    with each other, beyond the share that living in one town would give by chance. It
+    discounts the orders and follow-ups, which from such a group are conversation."""
+    inside, total = gathered.member_contacts.get(number, (0, 0))
+    share = inside / total if total else 0.0
+    where = _customers_area(base, gathered)
+    people = gathered.residents.get(where[0], 0) if where else 0
+    chance = min(1.0, (len(base) - 1) / (people - 1)) if people > 1 else 0.0
+    excess = share - chance
     span = params.cohesion_full - params.cohesion_from
-    value = min(1.0, max(0.0, (density - params.cohesion_from) / span))
+    value = min(1.0, max(0.0, (excess - params.cohesion_from) / span))
     text = (
-        f"{pairs} of the {possible} pairs of its {base} customers were in direct contact with "
-        f"each other ({density:.0%})"
+        f"{share:.0%} of its {len(base)} customers' contacts ({inside} of {total}) are with "
+        "each other"
     )
+    if where and people > 1:
+        text += f"; {chance:.0%} would be, by chance, among the {people} people of {where[0]}"
     if value > 0:
         text += (
             ": a group whose members know each other, as a club's or a faith group's do, so "
             f"its orders and follow-ups count {1 - value:.0%}."
         )
     else:
-        text += f", under the {params.cohesion_from:.0%} at which recipients read as a group."
+        text += (
+            f"; under the {params.cohesion_from:.0%} beyond chance at which recipients read "
+            "as a group."
+        )
     return value, Evidence(
         "member_cohesion",
         text,
-        {"pairs": pairs, "possible": possible, "density": round(density, 4)},
+        {
+            "contacts_within": inside,
+            "contacts": total,
+            "share": round(share, 4),
+            "by_chance": round(chance, 4),
+        },
     )
+
+
+def _customers_area(base: set[str], gathered: Gathered) -> tuple[str, float] | None:
+    """The area where most of ``base`` lives (each customer's most frequent area), and the
+    share of the located customers who live there."""
+    home = Counter(
+        gathered.customer_areas[member].most_common(1)[0][0]
+        for member in base
+        if gathered.customer_areas.get(member)
+    )
+    if not home:
+        return None
+    town, living = home.most_common(1)[0]
+    return town, living / sum(home.values())
 
 
 def span_days(figs: dict[str, Any]) -> int:
@@ -236,26 +267,21 @@ def away_from_customers(number: str, base: set[str], gathered: Gathered) -> Comp
         return 0.0, Evidence(
             "away_from_customers", "No cell sites are loaded, so location was not assessed."
         )
-    home = Counter(
-        gathered.customer_areas[member].most_common(1)[0][0]
-        for member in base
-        if gathered.customer_areas.get(member)
-    )
+    where = _customers_area(base, gathered)
     own: Counter[str] = Counter()
     for row in gathered.sites.get(number, []):
         own[row["area"]] += int(row["events"])
     located = sum(own.values())
-    if not home or not located:
+    if where is None or not located:
         return 0.0, Evidence(
             "away_from_customers", "Too few located events to compare with its customers."
         )
-    town, living = home.most_common(1)[0]
-    concentration = living / sum(home.values())
+    town, concentration = where
     away = (located - own.get(town, 0)) / located
-    where = max(own, key=lambda area: own[area])
+    phone_area = max(own, key=lambda area: own[area])
     text = (
         f"{concentration:.0%} of its located customers live in {town}; its phone was outside "
-        f"{town} for {away:.0%} of its {located} located events (most often in {where})."
+        f"{town} for {away:.0%} of its {located} located events (most often in {phone_area})."
     )
     if concentration < 1:
         text += (
@@ -267,7 +293,7 @@ def away_from_customers(number: str, base: set[str], gathered: Gathered) -> Comp
         text,
         {
             "customers_area": town,
-            "phone_area": where,
+            "phone_area": phone_area,
             "away_share": round(away, 4),
             "customers_in_area": round(concentration, 4),
         },
