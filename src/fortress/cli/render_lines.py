@@ -166,25 +166,41 @@ def _ratio(value: float | None) -> str:
 
 
 def render_successors(found: list[SilentNumber]) -> None:
-    """Each silent number with its ranked candidates and the strongest reason."""
+    """Each number that switched, on which day, and its ranked candidates with the
+    strongest reason; then how each one's activity dropped. A number asked for that did
+    not switch says so."""
     if not found:
-        console.print("No number that fell silent has a candidate successor.")
+        console.print("No number that switched has a candidate successor.")
         return
     table = Table(title="Successor numbers", title_justify="left")
-    for name in ("silent number", "last seen (UTC)", "candidate", "score", "judged", "why"):
-        table.add_column(name, justify="right" if name == "score" else "left")
+    for name in ("number", "switched", "candidate", "score", "judged"):
+        table.add_column(name, justify="right" if name == "score" else "left", no_wrap=True)
+    table.add_column("why", ratio=1)
     for item in found:
         rows: list[SuccessorCandidate | None] = [*item.candidates] or [None]
         for k, cand in enumerate(rows):
+            if cand is not None:
+                why = cand.evidence[0].text
+            elif item.switched_utc is None:
+                why = "[dim]its activity never dropped sharply and stayed low: no switch[/]"
+            else:
+                why = "[dim]no number took up its contacts around then[/]"
             table.add_row(
                 item.number if k == 0 else "",
-                item.last_seen_utc[:16] if k == 0 else "",
+                (item.switched_utc or "-")[:10] if k == 0 else "",
                 cand.number if cand else "[dim]none[/]",
                 f"{cand.score:.2f}" if cand else "",
                 (cand.judgement or "") if cand else "",
-                cand.evidence[0].text if cand else "",
+                why,
             )
     console.print(table)
+    for item in found:
+        last = (item.last_active_utc or item.last_seen_utc)[:16].replace("T", " ")
+        said = f" {item.quiet.text}" if item.quiet is not None else ""
+        console.print(
+            f"{item.number}: last originated or answered contact {last} UTC.{said}",
+            highlight=False,
+        )
 
 
 def render_quantum(quantum: LineQuantum) -> None:

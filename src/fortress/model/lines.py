@@ -424,15 +424,28 @@ class SuccessorCandidate(Frozen):
     judgement: Verdict | None = None
     """An analyst's verdict on the link, where one was recorded (never ``rejected``:
     rejected candidates are not listed)."""
+    started_utc: str | None = None
+    """When its relationships with the old number's people began (the lower quartile of
+    its first contacts with them; for a handset-only candidate, its first contact)."""
 
 
 class SilentNumber(Frozen):
-    """A number that fell silent and its ranked candidate successors."""
+    """A number whose relationships stopped (a switch) and its ranked candidate
+    successors (``fortress.comms.successors``; ``docs/methods/successors.md``)."""
 
     number: str
     last_seen_utc: str
+    """Its last contact of any kind, including calls it did not answer."""
     contacts: int
+    """The numbers it was in contact with before the switch (all of them, if none)."""
     candidates: list[SuccessorCandidate]
+    switched_utc: str | None = None
+    """The start of the first quiet day (the change point), or None: its activity and its
+    contact with its main contacts never dropped sharply and stayed low."""
+    last_active_utc: str | None = None
+    """Its last originated or answered contact before the switch (overall, if none)."""
+    quiet: EvidenceItem | None = None
+    """How its activity dropped: rates before and after, and how unlikely by chance."""
 
 
 class Judgement(Frozen):
