@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -163,9 +164,7 @@ class _Data:
     degree: np.ndarray
     imeis: dict[int, dict[str, tuple[float, float]]]
     holders: dict[str, list[tuple[int, float, float]]]
-    cells: dict[int, dict[str, int]]
-    homes: dict[str, np.ndarray]
-    """Main cell -> the numbers whose most used cell it is."""
+    cells: _Cells
 
     def knows(self, number: str) -> bool:
         """Whether ``number`` is a party to any event as a subscriber."""
@@ -298,9 +297,9 @@ def directed(events: ir.Table) -> ir.Table:
 
 
 def _aggregates(both: ir.Table, params: SuccessorParams) -> dict[str, pa.Table]:
-    """Per number and day, per pair, per handset and per cell. The events are read three
-    times: once into per (number, other, day) counts, kept while the pairs and days are
-    summed from them, and once each for handsets and cells."""
+    """Per number and day, per pair, per handset and per cell. The events are read twice:
+    once into per (number, other, day) counts, kept while the pairs and days are summed
+    from them, and once for handsets and cells."""
     per_day = both.group_by(["number", "other", "day"]).aggregate(
         n=both.count(),
         active=both.active.cast("int64").sum(),
@@ -334,14 +333,19 @@ def _aggregates(both: ir.Table, params: SuccessorParams) -> dict[str, pa.Table]:
             first=marked.first.min(),
             last=marked.last.max(),
         )
-        out = {"daily": daily.to_pyarrow(), "pairs": pairs.to_pyarrow()}
-    located = both.filter(both.cell.notnull())
-    out["cells"] = located.group_by(["number", "cell"]).aggregate(n=located.count()).to_pyarrow()
-    held = both.filter(both.imei.notnull())
-    imeis = held.group_by(["number", "imei"]).aggregate(
-        first=held.epoch.min(), last=held.epoch.max()
+        out = {"daily": daily.to_pyarrow(), "pairs": pairs.drop("active").to_pyarrow()}
+    # Cells and handsets in one grouped query: (number, "cell" or "imei", value).
+    located = both.filter(both.cell.notnull()).select(
+        "number", "epoch", what=ibis.literal("cell"), value=both.cell
     )
-    out["imeis"] = imeis.to_pyarrow()
+    held = both.filter(both.imei.notnull()).select(
+        "number", "epoch", what=ibis.literal("imei"), value=both.imei
+    )
+    used = located.union(held, distinct=False)
+    seen = used.group_by(["number", "what", "value"]).aggregate(
+        n=used.count(), first=used.epoch.min(), last=used.epoch.max()
+    )
+    out["seen"] = seen.to_pyarrow()
     return out
 
 
@@ -393,29 +397,61 @@ def _load(events: ir.Table, params: SuccessorParams) -> _Data | None:
     by_other = _grouped(other, number, columns, len(names))
     degree = np.bincount(other, minlength=len(names))
 
+    seen = tables["seen"]
     imeis: dict[int, dict[str, tuple[float, float]]] = defaultdict(dict)
     holders: dict[str, list[tuple[int, float, float]]] = defaultdict(list)
-    for row in tables["imeis"].to_pylist():
+    for row in seen.filter(pc.equal(seen["what"], "imei")).to_pylist():
         k = ids[row["number"]]
-        imeis[k][row["imei"]] = (float(row["first"]), float(row["last"]))
-        holders[row["imei"]].append((k, float(row["first"]), float(row["last"])))
-    cells: dict[int, dict[str, int]] = defaultdict(dict)
-    for row in tables["cells"].to_pylist():
-        cells[ids[row["number"]]][row["cell"]] = int(row["n"])
-    homes: dict[str, list[int]] = defaultdict(list)
-    for k, used in cells.items():
-        homes[_home(used)].append(k)
+        imeis[k][row["value"]] = (float(row["first"]), float(row["last"]))
+        holders[row["value"]].append((k, float(row["first"]), float(row["last"])))
+    cells = _cells(seen.filter(pc.equal(seen["what"], "cell")), idx, len(names))
     cum = np.hstack([np.zeros((len(names), 1)), np.cumsum(active, axis=1)])
     return _Data(
         names, ids, day0, end, active, main, cum, last_active, first_seen, last_seen,
         by_number, by_other, degree, imeis, holders, cells,
-        {cell: np.array(sorted(found), dtype=np.int64) for cell, found in homes.items()},
     )  # fmt: skip
 
 
-def _home(used: dict[str, int]) -> str:
-    """The most used cell (ties: the first by name)."""
-    return max(sorted(used), key=lambda cell: used[cell])
+def _cells(table: pa.Table, idx: Callable[[pa.ChunkedArray], np.ndarray], size: int) -> _Cells:
+    """Each number's cells, most used first (ties by name), and who lives where."""
+    keyed = pa.table({"k": idx(table["number"]), "n": table["n"], "cell": table["value"]})
+    keyed = keyed.take(
+        pc.sort_indices(
+            keyed, sort_keys=[("k", "ascending"), ("n", "descending"), ("cell", "ascending")]
+        )
+    )
+    k = keyed["k"].to_numpy()
+    start = np.searchsorted(k, np.arange(size + 1))
+    names = keyed["cell"].to_pylist()
+    first = start[:-1][start[:-1] < start[1:]]
+    homes: dict[str, list[int]] = defaultdict(list)
+    for number, at in zip(k[first].tolist(), first.tolist(), strict=True):
+        homes[names[at]].append(number)
+    return _Cells(
+        start,
+        names,
+        keyed["n"].to_numpy(),
+        {cell: np.array(found, dtype=np.int64) for cell, found in homes.items()},
+    )
+
+
+@dataclass(slots=True)
+class _Cells:
+    """Each number's cells (``start[k]:start[k+1]``, most used first) and events in each."""
+
+    start: np.ndarray
+    cell: list[str]
+    n: np.ndarray
+    homes: dict[str, np.ndarray]
+    """Main cell -> the numbers whose most used cell it is."""
+
+    def of(self, k: int) -> dict[str, int]:
+        a, b = int(self.start[k]), int(self.start[k + 1])
+        return dict(zip(self.cell[a:b], self.n[a:b].tolist(), strict=True))
+
+    def home(self, k: int) -> str | None:
+        a, b = int(self.start[k]), int(self.start[k + 1])
+        return self.cell[a] if b > a else None
 
 
 def _grouped(key: np.ndarray, peer: np.ndarray, columns: dict[str, np.ndarray], size: int) -> _Ties:
@@ -552,13 +588,19 @@ def _match(
     """Each switched number's listed candidates, contacts matched again with switched
     contacts standing for their successors until the matches stop changing."""
     mapping: dict[int, int] = {}
-    ranked: dict[int, list[Candidate]] = {}
-    for _ in range(max(1, params.passes)):
-        ranked = {k: _rank(data, s, mapping, params) for k, s in switches.items()}
+    ranked = {k: _rank(data, s, mapping, params) for k, s in switches.items()}
+    for _ in range(max(1, params.passes) - 1):
         again = _mutual_best(data, ranked)
-        if again == mapping:
+        changed = {
+            old for old in again.keys() | mapping.keys() if again.get(old) != mapping.get(old)
+        }
+        if not changed:
             break
         mapping = again
+        # Only numbers in contact with one whose match changed can score differently.
+        for k, s in switches.items():
+            if not changed.isdisjoint(s.people.tolist()):
+                ranked[k] = _rank(data, s, mapping, params)
     # A SIM is one phone's number: a number matched both ways with one old number is not
     # listed for the others (a runner's phone that stops is not succeeded by its line's
     # new number; an early number of a line is not succeeded by its number after next).
@@ -724,10 +766,10 @@ def _newness(
 def _neighbours(data: _Data, switch: _Switch, lo: int, hi: int) -> np.ndarray:
     """Numbers whose main cell is the old number's and that were first seen within the
     window: possible matches for the group pass when no contact is left to compare."""
-    used = data.cells.get(switch.number)
-    if not used:
+    home = data.cells.home(switch.number)
+    if home is None:
         return np.zeros(0, np.int64)
-    near = data.homes[_home(used)]
+    near = data.cells.homes[home]
     day = np.floor(data.first_seen[near] / DAY_S) - data.day0
     return np.asarray(near[(day >= lo) & (day <= hi) & (near != switch.number)])
 
@@ -846,13 +888,13 @@ def _handset(data: _Data, switch: _Switch, number: int) -> tuple[float, Evidence
 
 
 def _place(data: _Data, switch: _Switch, number: int) -> tuple[float, Evidence]:
-    old, new = data.cells.get(switch.number, {}), data.cells.get(number, {})
+    old, new = data.cells.of(switch.number), data.cells.of(number)
     if not old or not new:
         return 0.0, Evidence("place", "No cell sites to compare.")
     dot = sum(old[cell] * new[cell] for cell in old.keys() & new.keys())
     norm = math.sqrt(sum(v * v for v in old.values())) * math.sqrt(sum(v * v for v in new.values()))
     value = dot / norm if norm else 0.0
-    home = max(old, key=lambda cell: (old[cell], cell))
+    home = data.cells.home(switch.number)
     text = f"Cell-site profiles {value:.0%} alike (the old number's main cell {home})."
     return value, Evidence("place", text, {"cosine": round(value, 4)})
 
