@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import inspect
+import math
 import statistics
 import tempfile
 import time
@@ -39,11 +40,13 @@ from fortress.comms.evaluate import (
     Spread,
     Target,
     evaluate_workspace,
+    found_lines,
+    found_links,
     load_truth,
     pooled,
     spread,
 )
-from fortress.comms.lines import run_detection
+from fortress.comms.lines import list_lines, run_detection
 from fortress.ingest.cells import ingest_cells
 from fortress.ingest.comms import ingest_comms
 from fortress.model.lines import Evaluation, MeasureResult
@@ -103,6 +106,13 @@ class WorldRun:
     ``detection`` (ingest, detection or scoring broke: the world scores 0 and counts as
     flagging a sender)."""
 
+    lines: list[dict[str, str]] = field(default_factory=list)
+    """Each true line's traits (:func:`line_traits`) and whether it was found."""
+    links: list[dict[str, str]] = field(default_factory=list)
+    """Each true change of a line's number: its traits and whether it was linked."""
+    switchers: list[tuple[str, bool]] = field(default_factory=list)
+    """Each person's change of number (not a line): role and same handset."""
+
     @property
     def made(self) -> bool:
         """Whether the world was simulated (so it is scored)."""
@@ -145,6 +155,7 @@ def run_world(spec: WorldSpec) -> WorldRun:
             detect_started = time.perf_counter()
             run_detection(workspace)
             detect_s = time.perf_counter() - detect_started
+            listed = list_lines(workspace)
             score_started = time.perf_counter()
             report = evaluate_workspace(workspace, summary.ground_truth)
             score_s = time.perf_counter() - score_started
@@ -153,6 +164,7 @@ def run_world(spec: WorldSpec) -> WorldRun:
         seconds = time.perf_counter() - started
         return WorldRun(spec, "?", {}, 0, seconds, 0.0, 0.0, None, traceback.format_exc(), stage)
     profile = truth.get("profile") or {}
+    got, linked = found_lines(truth, listed), found_links(listed)
     return WorldRun(
         spec=spec,
         profile=str(profile.get("name", "classic")),
@@ -162,7 +174,44 @@ def run_world(spec: WorldSpec) -> WorldRun:
         detect_s=detect_s,
         score_s=score_s,
         report=report,
+        lines=[{**line_traits(t), "found": str(t["line_id"] in got)} for t in truth["lines"]],
+        links=[
+            {**link_traits(w), "found": str((w["old_number"], w["new_number"]) in linked)}
+            for t in truth["lines"]
+            for w in t.get("switches", [])
+        ],
+        switchers=[
+            (str(w.get("role", "unknown")), bool(w.get("same_handset", False)))
+            for w in truth.get("phone_switches", [])
+        ],
     )
+
+
+def line_traits(line: dict[str, Any]) -> dict[str, str]:
+    """What may make a true line hard to find (truth version 1 lacks the first four)."""
+    base = len(line["customers"])
+    band = "under 10" if base < 10 else "10-19" if base < 20 else "20-39" if base < 40 else "40+"
+    return {
+        "kind": str(line.get("kind", "exported")),
+        "orders by": str(line.get("orders_by", "mixed")),
+        "marketing waves": str(line.get("bulk_sending", "burst")),
+        "walk-in buyers": "yes" if line.get("walk_in_customers") else "no",
+        "phone held in": str(line.get("held_in", "?")),
+        "customers": band,
+    }
+
+
+def link_traits(switch: dict[str, Any]) -> dict[str, str]:
+    """What may make a change of a line's number hard to link."""
+    overlap = int(switch.get("overlap_days") or 0)
+    unanswered = int(switch.get("unanswered_days") or 0)
+    return {
+        "same handset": "yes" if switch.get("same_handset") else "no",
+        "overlap days": str(overlap) if overlap < 2 else "2+",
+        "old number rung unanswered (days)": (
+            "0" if not unanswered else "1-3" if unanswered <= 3 else "4+"
+        ),
+    }
 
 
 def features(truth: dict[str, Any]) -> dict[str, str]:
@@ -509,27 +558,90 @@ def senders_lines(groups: dict[str, Summary]) -> list[str]:
 
 def phone_lines(groups: dict[str, Summary]) -> list[str]:
     """People's changes of number (not lines): top-1 accuracy and confident false
-    candidates, and the misses by role and handset."""
+    candidates per group, then by role."""
     out = []
     for name, summary in groups.items():
         total, correct, confident = summary.phone_switch_totals()
         if not total:
             out.append(f"- {name}: the worlds' truth records no change of number outside lines.")
             continue
-        misses = Counter(
-            f"{miss.role}{' (same handset)' if miss.same_handset else ''}"
-            f"{'' if miss.top_candidate else ', no candidate'}"
-            for e in summary.reports
-            if e.phone_switches
-            for miss in e.phone_switches.misses
-        )
-        missed = ", ".join(f"{v} {k}" for k, v in sorted(misses.items())) or "none"
         out.append(
             f"- {name}: the true new number is the top candidate for {correct} of {total} "
             f"changes ({correct / total:.0%}); {confident} candidates that are not the new "
-            f"number score at least {CONFIDENT_SCORE}; missed: {missed}."
+            f"number score at least {CONFIDENT_SCORE}."
+        )
+    out += ["", *role_table(groups)]
+    return out
+
+
+def split_and_false(groups: dict[str, Summary]) -> list[str]:
+    """True lines found as several, and detected lines matching no true line, per group."""
+    out = []
+    for name, summary in groups.items():
+        split = sum(e.lines_split for e in summary.reports)
+        false = sum(
+            (e.measures.lines.found or 0) - e.measures.lines.correct for e in summary.reports
+        )
+        worlds = sum(1 for e in summary.reports if e.lines_split)
+        out.append(
+            f"- {name}: {split} true lines found as several detected lines (in {worlds} "
+            f"worlds); {false} detected lines matched no true line."
         )
     return out
+
+
+def role_table(groups: dict[str, Summary]) -> list[str]:
+    """Per group and role: changes, same handset, top-1 correct, and the misses with no
+    candidate or with another number on top."""
+    rows = [
+        "| worlds | role | changes | same handset | new number on top | no candidate | "
+        "another number on top |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name, summary in groups.items():
+        changes: Counter[str] = Counter()
+        same: Counter[str] = Counter()
+        for run in summary.scored:
+            for role, same_handset in run.switchers:
+                changes[role] += 1
+                same[role] += same_handset
+        none: Counter[str] = Counter()
+        other: Counter[str] = Counter()
+        for e in summary.reports:
+            for miss in e.phone_switches.misses if e.phone_switches else []:
+                (other if miss.top_candidate else none)[miss.role] += 1
+        for role in sorted(changes):
+            top = changes[role] - none[role] - other[role]
+            rows.append(
+                f"| {name} | {role} | {changes[role]} | {same[role]} | {top} "
+                f"({top / changes[role]:.0%}) | {none[role]} | {other[role]} |"
+            )
+    return rows if len(rows) > 2 else []
+
+
+def traits_table(groups: dict[str, Summary], what: str) -> list[str]:
+    """Recall by trait: for each trait value of the true lines (``what="lines"``) or of
+    their changes of number (``"links"``), how many were found, per group."""
+    head = "| trait | value | " + " | ".join(f"{name}: found / true" for name in groups) + " |"
+    rows = [head, "|---|---|" + "---|" * len(groups)]
+    counts: dict[tuple[str, str], dict[str, list[int]]] = {}
+    for name, summary in groups.items():
+        for run in summary.scored:
+            for item in getattr(run, what):
+                found = item["found"] == "True"
+                for trait, value in item.items():
+                    if trait == "found":
+                        continue
+                    cell = counts.setdefault((trait, value), {}).setdefault(name, [0, 0])
+                    cell[0] += found
+                    cell[1] += 1
+    for (trait, value), by_group in sorted(counts.items()):
+        cells = []
+        for name in groups:
+            hit, total = by_group.get(name, [0, 0])
+            cells.append(f"{hit} / {total} ({hit / total:.0%})" if total else "-")
+        rows.append(f"| {trait} | {value} | " + " | ".join(cells) + " |")
+    return rows
 
 
 def real_table(real: list[RealRun]) -> list[str]:
@@ -549,6 +661,12 @@ def real_table(real: list[RealRun]) -> list[str]:
     verdict = "PASS" if total == 0 else "FAIL"
     rows += ["", f"{verdict}: {total} lines found in real traffic that holds none (target 0)."]
     return rows
+
+
+def _ordinal(runs: Sequence[WorldRun]) -> str:
+    rank = max(math.ceil(len(runs) / 10), 1)
+    words = {1: "", 2: "second ", 3: "third ", 4: "fourth ", 5: "fifth "}
+    return words.get(rank, f"{rank}th ")
 
 
 def unmade(runs: Sequence[WorldRun]) -> list[str]:
@@ -613,8 +731,10 @@ def document(runs: list[WorldRun], real: list[RealRun], seconds: float, drawn: b
         "",
         "## Distribution over worlds",
         "",
-        "Median, 10th percentile (the nearest rank: of 30 worlds the third lowest, of 10 or "
-        "fewer the lowest) and worst world, and the figure pooled over the group's counts. A "
+        "Median, 10th percentile (the nearest rank: the ceil(n / 10)-th lowest of n worlds, "
+        f"so of the {len(held.scored)} held-out worlds the {_ordinal(held.scored)}lowest) and "
+        "worst world, and the figure pooled over the group's counts (added up over its "
+        "worlds). A "
         "figure is undefined in a world that has nothing to measure (no change of number, "
         "nothing found); such worlds are left out of its distribution and counted.",
         "",
@@ -623,6 +743,20 @@ def document(runs: list[WorldRun], real: list[RealRun], seconds: float, drawn: b
         "Held-out worlds by scale:",
         "",
         *distribution_table(by_scale),
+        "",
+        "## Which lines and links are missed",
+        "",
+        "Each true line by its traits (from the truth; a line has one value of each), and "
+        "whether some detected line was matched to it:",
+        "",
+        *traits_table(groups, "lines"),
+        "",
+        "Each true change of a line's number by its traits, and whether both numbers are "
+        "consecutive in one detected line (the changes of a missed line are missed too):",
+        "",
+        *traits_table(groups, "links"),
+        "",
+        *split_and_false(groups),
         "",
         "## Legitimate senders flagged as lines",
         "",

@@ -16,6 +16,7 @@ from fortress.comms.evaluate import (
     Target,
     evaluate,
     flagged_senders,
+    found_lines,
     pooled,
     score_phone_switches,
     spread,
@@ -146,6 +147,11 @@ def test_a_line_found_as_two_is_split_and_counted_once_in_recall() -> None:
     assert report.lines_split == 1
     assert "L1 was found as 2 separate lines" in report.notes
     assert "L1: change of number a2 -> a3 not linked" in report.notes
+
+
+def test_found_lines_are_the_true_lines_matched() -> None:
+    found = [detected("d1", "a2", "x"), detected("d2", "o1"), detected("d3", "b2", "a3", "b1")]
+    assert found_lines(TRUTH, found) == {"L1", "L2"}  # d3: two of L2's numbers, one of L1's
 
 
 def test_a_missed_line_and_a_false_line() -> None:
@@ -292,5 +298,8 @@ def test_one_demo_world_runs_through_the_benchmark(benchmark: ModuleType) -> Non
     assert run.report is not None and run.report.measures.lines.truth >= 1
     assert run.events > 10_000
     assert "customers per line" in run.features
+    assert len(run.lines) == run.report.measures.lines.truth
+    assert {line["found"] for line in run.lines} <= {"True", "False"}
     page = benchmark.document([run], [], 1.0, benchmark.drawn_profiles())
     assert "| choosing | 1 | demo | default |" in page
+    assert "| kind | exported |" in page  # recall by trait

@@ -49,6 +49,7 @@ from fortress.model.lines import (
     Evaluation,
     FlaggedSender,
     LineDetail,
+    LineSummary,
     MeasureResult,
     Measures,
     PhoneSwitches,
@@ -168,9 +169,15 @@ def evaluate(
     )
 
 
-def _match(line: LineDetail, line_of: dict[str, str]) -> str | None:
+def _match(line: LineSummary, line_of: dict[str, str]) -> str | None:
     hits = [line_of[n] for n in line.numbers if n in line_of]
     return max(set(hits), key=hits.count) if hits else None
+
+
+def found_lines(truth: dict[str, Any], found: Sequence[LineSummary]) -> set[str]:
+    """The true lines (ids) that some detected line is matched to."""
+    line_of = {n["number"]: t["line_id"] for t in truth["lines"] for n in t["numbers"]}
+    return {m for line in found if (m := _match(line, line_of)) is not None}
 
 
 def _split(matched: list[str | None]) -> list[str]:
@@ -192,12 +199,12 @@ def true_links(truth: dict[str, Any]) -> dict[tuple[str, str], str]:
     return links
 
 
-def found_links(found: Sequence[LineDetail]) -> set[tuple[str, str]]:
+def found_links(found: Sequence[LineSummary]) -> set[tuple[str, str]]:
     """Consecutive numbers of each detected line (its numbers are oldest first)."""
     return {pair for line in found for pair in pairwise(line.numbers)}
 
 
-def successor_links(truth: dict[str, Any], found: Sequence[LineDetail]) -> Measure:
+def successor_links(truth: dict[str, Any], found: Sequence[LineSummary]) -> Measure:
     """True changes of number found as consecutive numbers of one detected line."""
     expected = set(true_links(truth))
     links = found_links(found)
@@ -205,7 +212,7 @@ def successor_links(truth: dict[str, Any], found: Sequence[LineDetail]) -> Measu
     return Measure(len(expected), len(links), correct, correct)
 
 
-def flagged_senders(truth: dict[str, Any], found: Sequence[LineDetail]) -> list[FlaggedSender]:
+def flagged_senders(truth: dict[str, Any], found: Sequence[LineSummary]) -> list[FlaggedSender]:
     """The truth's legitimate senders that are in a detected line, by number."""
     detected = {n for line in found for n in line.numbers}
     return sorted(
