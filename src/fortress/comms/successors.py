@@ -297,43 +297,37 @@ def directed(events: ir.Table) -> ir.Table:
 
 
 def _aggregates(both: ir.Table, params: SuccessorParams) -> dict[str, pa.Table]:
-    """Per number and day, per pair, per handset and per cell. The events are read twice:
-    once into per (number, other, day) counts, kept while the pairs and days are summed
-    from them, and once for handsets and cells."""
-    per_day = both.group_by(["number", "other", "day"]).aggregate(
-        n=both.count(),
+    """Per pair, per number and day (all active contacts, and those with main contacts),
+    per handset and per cell: four grouped queries, the pairs kept while the main
+    contacts are chosen from them."""
+    ties = both.filter(both.other.notnull() & (both.number != both.other))
+    pairs = ties.group_by(["number", "other"]).aggregate(
+        n=ties.count(),
+        active=ties.active.cast("int64").sum(),
+        first_day=ties.day.min(),
+        first_epoch=ties.epoch.min(),
+    )
+    daily = both.group_by(["number", "day"]).aggregate(
         active=both.active.cast("int64").sum(),
+        last_active=both.epoch.max(where=both.active),
         first=both.epoch.min(),
         last=both.epoch.max(),
-        last_active=both.epoch.max(where=both.active),
     )
-    with per_day.cache() as kept:
-        ties = kept.filter(kept.other.notnull() & (kept.number != kept.other))
-        pairs = ties.group_by(["number", "other"]).aggregate(
-            n=ties.n.sum(),
-            active=ties.active.sum(),
-            first_day=ties.day.min(),
-            first_epoch=ties.first.min(),
-        )
-        busy = pairs.filter(pairs.active > 0)
+    out = {"daily": daily.to_pyarrow()}
+    with pairs.cache() as kept:
+        busy = kept.filter(kept.active > 0)
         ranked = busy.mutate(
             total=busy.active.sum().over(group_by="number"),
             upto=busy.active.sum().over(
                 ibis.cumulative_window(group_by="number", order_by=[ibis.desc("active"), "other"])
             ),
         )
-        main = ranked.filter(ranked.upto - ranked.active < ranked.total * params.main_share).select(
-            "number", "other", main=ibis.literal(1)
+        main = ranked.filter(ranked.upto - ranked.active < ranked.total * params.main_share)
+        with_main = both.filter(both.active).semi_join(main, ["number", "other"])
+        out["main"] = (
+            with_main.group_by(["number", "day"]).aggregate(n=with_main.count()).to_pyarrow()
         )
-        marked = kept.left_join(main, ["number", "other"])
-        daily = marked.group_by(["number", "day"]).aggregate(
-            active=marked.active.sum(),
-            main=marked.active.sum(where=marked.main.notnull()).fill_null(0),
-            last_active=marked.last_active.max(),
-            first=marked.first.min(),
-            last=marked.last.max(),
-        )
-        out = {"daily": daily.to_pyarrow(), "pairs": pairs.drop("active").to_pyarrow()}
+        out["pairs"] = kept.drop("active").to_pyarrow()
     # Cells and handsets in one grouped query: (number, "cell" or "imei", value).
     located = both.filter(both.cell.notnull()).select(
         "number", "epoch", what=ibis.literal("cell"), value=both.cell
@@ -380,7 +374,8 @@ def _load(events: ir.Table, params: SuccessorParams) -> _Data | None:
     main = np.zeros((len(names), width))
     last_active = np.full((len(names), width), np.nan)
     active[rows, cols] = daily["active"].to_numpy()
-    main[rows, cols] = daily["main"].to_numpy()
+    mains = tables["main"]
+    main[idx(mains["number"]), mains["day"].to_numpy() - day0] = mains["n"].to_numpy()
     last_active[rows, cols] = daily["last_active"].to_numpy(zero_copy_only=False)
     first_seen = np.full(len(names), np.inf)
     last_seen = np.full(len(names), -np.inf)
