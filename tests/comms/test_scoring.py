@@ -4,7 +4,7 @@ period: each rule met at its edges."""
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import ibis
 import pyarrow as pa
@@ -92,18 +92,27 @@ def test_a_group_that_talks_among_itself_loses_its_orders_and_follow_ups() -> No
 
 def test_replies_that_each_come_once_are_not_a_customer_base_ordering() -> None:
     """Twenty recipients answering a broadcast once each are not customers coming back."""
-    params = DetectionParams()
+    params, base = DetectionParams(), {drama(i) for i in range(20)}
     once = {**figures(), "repeat_customers": 0}
     assert (
-        score_number(LINE, once, set(), Gathered({}, {}, {}, {}), params).components[
-            "orders_from_base"
-        ]
-        == 0.0
+        score_number(LINE, once, base, gathered(0, 0), params).components["orders_from_base"] == 0.0
     )
     nine = {**figures(), "repeat_customers": 9}
-    found = score_number(LINE, nine, set(), Gathered({}, {}, {}, {}), params)
+    found = score_number(LINE, nine, base, gathered(0, 0), params)
     assert found.components["orders_from_base"] == 0.9
     assert "9 of them on two days or more" in found.evidence[3].text
+
+
+def test_a_few_replies_a_week_are_not_a_line_s_trade() -> None:
+    """40 orders from 20 customers in two weeks is one a customer a week (full); 8 is a
+    fifth of that, as replies to a daily newsletter would be."""
+    params, base = DetectionParams(), {drama(i) for i in range(20)}
+    busy = score_number(LINE, figures(), base, gathered(0, 0), params)
+    assert busy.evidence[3].figures["weekly_orders_per_customer"] == 1.0
+    quiet = {**figures(), "orders": 8, "incoming": 8, "followed": 8}
+    found = score_number(LINE, quiet, base, gathered(0, 0), params)
+    assert found.components["orders_from_base"] == pytest.approx(0.2)
+    assert "0.20 orders per customer a week, so the component counts 20%" in found.evidence[3].text
 
 
 def test_away_from_customers_counts_as_far_as_they_live_in_one_place() -> None:
@@ -116,7 +125,7 @@ def test_away_from_customers_counts_as_far_as_they_live_in_one_place() -> None:
     assert "Counted as 50%" in evidence.text
 
 
-def events(rows: list[tuple[int, str, str, str, bool | None, int]]) -> ibis.Table:
+def events(rows: list[tuple[float, str, str, str, bool | None, int]]) -> ibis.Table:
     """Events (hour after START, kind, from, to, answered, duration) with local time."""
     n = len(rows)
     start = [START + timedelta(hours=h) for h, *_ in rows]
@@ -139,11 +148,13 @@ def events(rows: list[tuple[int, str, str, str, bool | None, int]]) -> ibis.Tabl
 
 
 def test_a_number_ends_at_its_last_live_contact_and_broadcasts_are_not_late_trade() -> None:
-    """The line texts at 23:00 (a wave) and takes an answered call on day 1; after its last
-    text on day 2, customers ring it unanswered for three days. Its life ends on day 2,
-    those calls are not its incoming, and its only late contact was a broadcast."""
+    """The line texts at 23:00 (a wave), gets a reply to it at 23:15, and takes an answered
+    call on day 1; after its last text on day 2, customers ring it unanswered for three
+    days. Its life ends on day 2, those calls are not its incoming, and its only late
+    contacts were a broadcast and the reply it prompted."""
     rows = [
         (23, "sms", LINE, drama(1), None, 0),  # a wave message, late
+        (23.25, "sms", drama(1), LINE, None, 0),  # the reply it prompted
         (30, "call", drama(2), LINE, True, 40),  # an answered order
         (40, "call", drama(3), LINE, False, 0),  # missed, while alive
         (58, "sms", LINE, drama(2), None, 0),  # its last act
@@ -151,9 +162,23 @@ def test_a_number_ends_at_its_last_live_contact_and_broadcasts_are_not_late_trad
     ]
     table = events(rows)
     waves = ibis.memtable(pa.table({"event_id": ["e0"]}))
+    sent = ibis.memtable(
+        pa.table({"number": [LINE], "recipient": [drama(1)], "epoch": [epoch(23)]})
+    )
     mine = contacts(table)
     alive = f.while_live(mine.filter(mine.number == LINE), waves)
-    [row] = f.activity(alive, DetectionParams()).to_pyarrow().to_pylist()
+    answers = f.prompted(alive, sent, DetectionParams())
+    assert answers.to_pyarrow().column("event_id").to_pylist() == ["e1"]
+    marked = alive.mutate(prompted=alive.event_id.isin(answers.event_id))
+    [row] = f.activity(marked, DetectionParams()).to_pyarrow().to_pylist()
     assert row["last_utc"] == START + timedelta(hours=58)
-    assert (row["incoming"], row["outgoing"]) == (2, 2)
+    assert (row["incoming"], row["outgoing"]) == (3, 2)
     assert row["late_days"] == 0
+    unprompted = alive.mutate(prompted=False)
+    [row] = f.activity(unprompted, DetectionParams()).to_pyarrow().to_pylist()
+    assert row["late_days"] == 1
+
+
+def epoch(hours: float) -> int:
+    """Epoch seconds of ``hours`` after START (naive UTC)."""
+    return int((START + timedelta(hours=hours)).replace(tzinfo=UTC).timestamp())

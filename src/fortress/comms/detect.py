@@ -85,7 +85,10 @@ def _gather(
     wave_ids = sent.join(wave_rows.select("number", wv.BURST), ["number", wv.BURST]).select(
         c.EVENT_ID
     )
-    mine = f.while_live(nearby.contacts_of(figures), wave_ids).cache()
+    alive = f.while_live(nearby.contacts_of(figures), wave_ids).cache()
+    wave_messages = sent.semi_join(wave_rows, ["number", wv.BURST])
+    answers = f.prompted(alive, wave_messages, params)
+    mine = alive.mutate(**{f.PROMPTED: alive[c.EVENT_ID].isin(answers[c.EVENT_ID])}).cache()
     replies = mine.filter(mine.outgoing & ~mine[f.IN_WAVE])
     order_rows = f.orders(mine, base)
     followed = f.follow_ups(order_rows, replies, params).cache()

@@ -38,17 +38,46 @@ def while_live(contacts: ir.Table, waves: ir.Table) -> ir.Table:
     return marked.filter(marked[c.START_UTC] <= marked[LAST_LIVE]).drop(LAST_LIVE)
 
 
+PROMPTED = "prompted"
+
+
+def prompted(contacts: ir.Table, wave_messages: ir.Table, params: DetectionParams) -> ir.Table:
+    """Event ids of incoming contacts that answer one of the number's own waves: from a
+    recipient of a wave message within ``prompt_s`` after it (``wave_messages``: number,
+    recipient, epoch). Bucketed like ``follow_ups`` so the join stays small."""
+    width = params.prompt_s
+    inbound = contacts.filter(~contacts.outgoing)
+    i = inbound.select(
+        "number",
+        "other",
+        reply_id=inbound[c.EVENT_ID],
+        reply_epoch=inbound[c.START_UTC].epoch_seconds(),
+    )
+    i = i.mutate(bucket=(i.reply_epoch // width).cast("int64"))
+    w = wave_messages.select("number", other=wave_messages.recipient, wave_epoch="epoch")
+    w = w.mutate(bucket=(w.wave_epoch // width).cast("int64"))
+    pairs = [
+        i.join(w.mutate(bucket=w.bucket + step), ["number", "other", "bucket"]) for step in (0, 1)
+    ]
+    joined = pairs[0].union(pairs[1], distinct=False)
+    delay = joined.reply_epoch - joined.wave_epoch
+    answers = joined.filter((delay >= 0) & (delay <= width))
+    return answers.select(**{c.EVENT_ID: answers.reply_id}).distinct()
+
+
 def activity(contacts: ir.Table, params: DetectionParams) -> ir.Table:
-    """Per number (``contacts`` as ``while_live`` leaves them): active local days,
-    late-night days outside its own marketing waves (a broadcast can be scheduled at any
-    hour; trade at night is customers ordering and the line answering), first and last
-    day, in/out counts."""
+    """Per number (``contacts`` as ``while_live`` leaves them, marked ``prompted``): active
+    local days, late-night days of trade - contacts outside its own marketing waves that
+    do not answer one (a broadcast can be scheduled at any hour, and its recipients reply
+    when it arrives; a line is open at night when customers order unprompted and it
+    answers) - first and last day, in/out counts."""
     day = contacts[LOCAL].date()
     hour = contacts[LOCAL].hour()
     late = (hour >= params.late_from_hour) | (hour < params.late_to_hour)
+    trade = ~contacts[IN_WAVE] & ~contacts[PROMPTED]
     return contacts.group_by("number").aggregate(
         active_days=day.nunique(),
-        late_days=day.nunique(where=late & ~contacts[IN_WAVE]),
+        late_days=day.nunique(where=late & trade),
         first_day=day.min(),
         last_day=day.max(),
         first_utc=contacts[c.START_UTC].min(),

@@ -58,8 +58,18 @@ class DetectionParams:
     late_from_hour: int = 22
     late_to_hour: int = 6
     """Local hours counted as late night (22:00-05:59)."""
+    prompt_s: int = 1800
+    """A contact from a recipient within half an hour after one of the number's waves
+    reached it answers the wave (most text replies come within minutes): it does not show
+    the number open for trade at night, since a broadcast can go out at any hour."""
     late_share_full: float = 0.5
     """Late activity on this share of active days gives the full late-hours component."""
+    weekly_orders_full: float = 1.0
+    """Orders per customer per week that give the full orders component. Dependent heroin
+    and crack users buy several times a week, often daily (Coomber & Moyle 2018; NCA 2017),
+    so a line's inbound traffic, spread over its whole list, comes to well over one order
+    per customer a week; replies to a newsletter or alerts come to a small fraction of
+    that."""
     follow_up_s: int = 600
     """An order is followed up when the number texts or calls anyone (a reply to the
     customer or a dispatch to a runner) within ten minutes."""

@@ -214,20 +214,24 @@ def late_hours(figs: dict[str, Any], params: DetectionParams) -> Component:
 
 
 def orders_from_base(figs: dict[str, Any], base: int, params: DetectionParams) -> Component:
-    """Incoming contact comes from the numbers it texts, and many of them come back: a
-    line's customers order again and again, while a reply to a broadcast comes once."""
+    """Incoming contact comes from the numbers it texts, many of them come back (a line's
+    customers order again and again, a reply to a broadcast comes once), and they come
+    often: dependent users buy several times a week."""
     incoming = int(figs.get("incoming") or 0)
     orders = int(figs.get("orders") or 0)
     customers = int(figs.get("ordering_customers") or 0)
     repeat = int(figs.get("repeat_customers") or 0)
     share = orders / incoming if incoming else 0.0
     breadth = min(1.0, repeat / params.wave_min_recipients)
+    weekly = orders / base / (span_days(figs) / 7) if base else 0.0
+    demand = min(1.0, weekly / params.weekly_orders_full)
     text = (
         f"{orders} of its {incoming} incoming calls and messages ({share:.0%}) came from "
         f"{customers} of the {base} numbers it texts in bulk, {repeat} of them on two days "
-        "or more."
+        f"or more: {weekly:.2f} orders per customer a week"
     )
-    return share * breadth, Evidence(
+    text += "." if demand == 1 else f", so the component counts {demand:.0%}."
+    return share * breadth * demand, Evidence(
         "orders_from_base",
         text,
         {
@@ -236,6 +240,7 @@ def orders_from_base(figs: dict[str, Any], base: int, params: DetectionParams) -
             "ordering_customers": customers,
             "repeat_customers": repeat,
             "base": base,
+            "weekly_orders_per_customer": round(weekly, 4),
         },
     )
 
