@@ -9,28 +9,31 @@ page; each parameter's reason is on :class:`SuccessorParams`.
   ringing the old one), so they say nothing of whether anyone still uses it.
 * **Switch**: the day ``T`` that best splits a number's daily active contacts into a busy
   period (its first active day to ``T``) and a quiet one (``T`` to the end of the data),
-  by the likelihood of two Poisson rates, where the quiet rate is at most ``drop_ratio``
-  of the busy one and so few contacts after ``T`` would happen by chance with probability
-  at most ``drop_alpha`` (a change point: a phone that still makes a call or two a day
-  later has switched all the same). Tested on all its active contacts and, failing that,
-  on those with its *main contacts* (the fewest contacts that carry half of them): a
-  phone kept for odd calls after its owner moved stops reaching the people who mattered.
+  by the likelihood of two Poisson rates, where the quiet count is at most ``drop_ratio``
+  of what the busy period's weekday rates lead one to expect and that few would happen by
+  chance with probability at most ``drop_alpha`` (a change point: a phone that still
+  makes a call or two a day later has switched all the same). Tested on all its active
+  contacts and, failing that, on those with its *main contacts* (the fewest contacts that
+  carry half of them): a phone kept for odd calls after its owner moved stops reaching
+  the people who mattered.
 * **Its people**: the numbers it was in contact with, either way, before ``T``.
 * **Candidate successor**: a number whose relationships with those people (or with their
   own successors, when a group switches together) *begin* around ``T``: the lower
   quartile of its first contacts with them falls within ``window_before_days`` before and
-  ``window_after_days`` after ``T``; and it is new then: its active contacts before were
-  at most ``new_ratio`` of its rate after (so a number used a little earlier qualifies,
-  a friend who knew the same people all along does not). A number that took over one of
-  the old number's handsets in that window is a candidate too.
+  ``window_after_days`` after ``T``; and it is new then (the mirror of a switch: its
+  active contacts before were at most ``new_ratio`` of what its rate after leads one to
+  expect), so a number used a little earlier qualifies and a friend who knew the same
+  people all along does not. A number that took over one of the old number's handsets in
+  that window is a candidate too.
 
 Each candidate is scored on four signals (each 0-1, each with a sentence and figures):
 
-* ``contacts`` - the geometric mean of the share of the old number's relationships the
-  candidate took up and the share of the candidate's early relationships (its first
-  ``profile_days``) that are with the old number's people; each relationship weighted by
-  ``log2(1 + contacts)`` (use, with diminishing returns) times ``1 / log2(2 + degree)``
-  (exclusivity: a shared switchboard counts little, a private contact much);
+* ``contacts`` - F2 (recall counted twice) of the share of the old number's
+  relationships the candidate took up and the share of the candidate's early
+  relationships (its first ``profile_days``) that are with the old number's people; each
+  relationship weighted by ``log2(1 + contacts)`` (use, with diminishing returns) times
+  ``1 / log2(2 + degree)`` (exclusivity: a shared switchboard counts little, a private
+  contact much);
 * ``handset`` - the two numbers were used in the same handset (IMEI);
 * ``place`` - cosine similarity of the two numbers' cell-site profiles;
 * ``timing`` - how close the start of the candidate's relationships is to the old
@@ -38,10 +41,13 @@ Each candidate is scored on four signals (each 0-1, each with a sentence and fig
 
 A candidate is listed when it shows identity (it took up at least ``min_identity`` of the
 old number's relationships, with ``min_shared`` people, and they make up at least as much
-of its own; or a shared handset) and scores at least ``min_score``. When a whole group switches, its
-members' old contacts are gone too, so scoring is repeated with every contact that itself
-switched standing for its successor (where the two are each other's best match) until
-the matches stop changing, at most ``passes`` times.
+of its own; or a shared handset) and scores at least ``min_score``. When a whole group
+switches, its members' old contacts are gone too, so scoring is repeated with every
+contact that itself switched standing for its successor (where the two are each other's
+best match) until the matches stop changing, at most ``passes`` times; where no contact
+is left at all, numbers new in the old number's main cell are kept as possible matches
+for that pass (never listed on that alone). A new number matched both ways with one old
+number is listed only for that one (one SIM, one phone).
 """
 
 from __future__ import annotations
