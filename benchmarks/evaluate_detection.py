@@ -574,6 +574,24 @@ def phone_lines(groups: dict[str, Summary]) -> list[str]:
     return out
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
+def hardest(summary: Summary, what: str, top: int = 3) -> str:
+    """The trait values with the lowest recall in ``summary``'s worlds, as a phrase."""
+    counts: dict[tuple[str, str], list[int]] = {}
+    for run in summary.scored:
+        for item in getattr(run, what):
+            for trait, value in item.items():
+                if trait != "found":
+                    cell = counts.setdefault((trait, value), [0, 0])
+                    cell[0] += item["found"] == "True"
+                    cell[1] += 1
+    ranked = sorted(counts.items(), key=lambda kv: (kv[1][0] / kv[1][1], -kv[1][1]))[:top]
+    return "; ".join(f"{t} {v}: {hit} of {total} found" for (t, v), (hit, total) in ranked)
+
+
 def split_and_false(groups: dict[str, Summary]) -> list[str]:
     """True lines found as several, and detected lines matching no true line, per group."""
     out = []
@@ -584,8 +602,8 @@ def split_and_false(groups: dict[str, Summary]) -> list[str]:
         )
         worlds = sum(1 for e in summary.reports if e.lines_split)
         out.append(
-            f"- {name}: {split} true lines found as several detected lines (in {worlds} "
-            f"worlds); {false} detected lines matched no true line."
+            f"- {name}: {_count(split, 'true line')} found as several detected lines (in "
+            f"{_count(worlds, 'world')}); {_count(false, 'detected line')} matched no true line."
         )
     return out
 
@@ -751,10 +769,14 @@ def document(runs: list[WorldRun], real: list[RealRun], seconds: float, drawn: b
         "",
         *traits_table(groups, "lines"),
         "",
+        f"Lowest held-out recall: {hardest(held, 'lines') or '-'}.",
+        "",
         "Each true change of a line's number by its traits, and whether both numbers are "
         "consecutive in one detected line (the changes of a missed line are missed too):",
         "",
         *traits_table(groups, "links"),
+        "",
+        f"Lowest held-out recall: {hardest(held, 'links') or '-'}.",
         "",
         *split_and_false(groups),
         "",
