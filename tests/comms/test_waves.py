@@ -61,8 +61,8 @@ def test_a_broadcast_to_twelve_numbers_is_one_wave(workspace: Workspace, tmp_pat
 def test_a_long_pause_splits_a_broadcast_below_the_wave_size(
     workspace: Workspace, tmp_path: Path
 ) -> None:
-    rows = broadcast(START, range(6), 10) + broadcast(
-        START + timedelta(minutes=20), range(6, 12), 10
+    rows = broadcast(START, range(5), 10) + broadcast(
+        START + timedelta(minutes=20), range(5, 10), 10
     )
     assert waves_of(workspace, write_events(tmp_path / "e.csv", rows)) == []
 
@@ -147,7 +147,10 @@ def test_the_busy_sender_filter_never_loses_a_wave() -> None:
             key = ["number", "start_utc"]
             assert busy.order_by(key).to_pyarrow() == every.order_by(key).to_pyarrow()
             waves_checked += every.count().to_pyarrow().as_py()
-        busy_senders = wv.busy_senders(wv.messages_sent(local), DetectionParams())
+        # Selectivity, with waves of ten recipients at three-minute gaps: the defaults
+        # (six recipients, five minutes) let through most of these deliberately busy senders.
+        selective = DetectionParams(wave_gap_s=180, wave_min_recipients=10)
+        busy_senders = wv.busy_senders(wv.messages_sent(local), selective)
         senders_kept += busy_senders.count().to_pyarrow().as_py()
     assert waves_checked > 50
     assert senders_kept < 6 * 40 * 0.8  # and it leaves ordinary senders out
@@ -190,3 +193,32 @@ def test_the_busy_sender_filter_keeps_waves_at_its_bounds() -> None:
         local = with_local_time(events, when)
         found = wv.waves(wv.sent_in_bursts(local, params), params).to_pyarrow().to_pylist()
         assert [(w["number"], w["messages"]) for w in found] == [(SENDER, len(rows))]
+
+
+def test_the_base_is_who_the_marketing_waves_reach() -> None:
+    """Four adverts to twenty customers, and eight bursts of six quick messages that all
+    include one runner: the runner gets most waves by count, yet is not on the list, which
+    the adverts (at least half the sender's upper-quartile wave) define."""
+    rows: list[dict[str, object]] = []
+    waves: list[dict[str, object]] = []
+    for burst in range(12):
+        advert = burst < 4
+        to = [drama(k) for k in range(20)] if advert else [drama(900), *map(drama, range(5))]
+        at = START + timedelta(hours=burst)
+        waves.append({"number": SENDER, "burst": burst, "start_utc": at, "recipients": len(to)})
+        rows += [
+            {
+                "number": SENDER,
+                "burst": burst,
+                "recipient": r,
+                "start_utc": at,
+                "event_id": f"{burst}-{r}",
+            }
+            for r in to
+        ]
+    sent, wave_rows = (
+        ibis.memtable(pa.Table.from_pylist(rows)),
+        ibis.memtable(pa.Table.from_pylist(waves)),
+    )
+    base = wv.wave_recipients(sent, wave_rows, DetectionParams()).to_pyarrow()
+    assert sorted(base.column("recipient").to_pylist()) == sorted(drama(k) for k in range(20))

@@ -132,9 +132,14 @@ def wave_recipients(
     its first one on.
 
     A runner or a friend texted while a wave is going out is in that one wave, not on the
-    marketing list; list members get most waves.
+    marketing list; list members get most waves. Only marketing waves count: those at
+    least half the size of the sender's upper-quartile wave. A busy line's quick replies to
+    six customers in a row are a wave by count, but not its list.
     """
     t = sent_in_bursts
+    typical = wave_rows.group_by(SENDER).aggregate(typical=wave_rows.recipients.quantile(0.75))
+    sized = wave_rows.join(typical, SENDER)
+    wave_rows = sized.filter(sized.recipients * 2 >= sized.typical).drop("typical")
     joined = t.join(wave_rows.select(SENDER, BURST), [SENDER, BURST])
     received = joined.group_by([SENDER, "recipient"]).aggregate(
         waves_received=joined[BURST].nunique(), first_received=joined[c.START_UTC].min()
