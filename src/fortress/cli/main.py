@@ -200,10 +200,11 @@ def simulate(
     profile: Annotated[
         str,
         typer.Option(
-            help="classic (the same world as ever for a seed), or drawn: behaviour drawn "
-            "from documented ranges with the seed (docs/synthetic-world.md)."
+            help="drawn: behaviour drawn from documented ranges with the seed, so no two "
+            "seeds share the same habits (docs/synthetic-world.md); or classic: the world "
+            "a seed gave before profiles."
         ),
-    ] = "classic",
+    ] = "drawn",
     as_json: JsonOption = False,
 ) -> None:
     """Write a synthetic county-lines world: comms events, cell sites and ground truth."""

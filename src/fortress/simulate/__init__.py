@@ -95,7 +95,7 @@ def simulate(
     progress: Callable[[int], None] | None = None,
     variant: str = "default",
     crime: bool = False,
-    profile: str | BehaviourProfile = "classic",
+    profile: str | BehaviourProfile = "drawn",
 ) -> SimulationSummary:
     """Generate a synthetic world into ``out_dir`` and return a summary.
 
@@ -113,10 +113,11 @@ def simulate(
             bulk senders, rival lines sharing half their customers).
         crime: also write two years of synthetic police.uk street-crime files for the
             world's towns, with a campaign in the first line's town (``crime.py``).
-        profile: the world's behaviour profile (``profile.py``): ``"classic"`` (the
-            behaviour worlds always had: the same files for the same seed), ``"drawn"``
-            (every parameter drawn from documented ranges with the seed, so no two seeds
-            share the same habits), or a ``BehaviourProfile``. Orthogonal to ``variant``.
+        profile: the world's behaviour profile (``profile.py``): ``"drawn"`` (the
+            default: every parameter drawn from documented ranges with the seed, so no two
+            seeds share the same habits), ``"classic"`` (the behaviour worlds had before
+            profiles: the same files for the same seed as then), or a
+            ``BehaviourProfile``. Orthogonal to ``variant``.
 
     Returns:
         A ``SimulationSummary`` of the files written and the world's size.
