@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from fortress.comms.evaluate import evaluate_workspace, load_truth
 from fortress.comms.lines import list_lines, run_detection, show_line
-from helpers.worlds import World
+from helpers.worlds import World, ingest_world
 
 
 def test_every_line_of_the_demo_world_is_found_and_nothing_else(demo_world: World) -> None:
@@ -96,3 +98,24 @@ def test_runner_movements_and_phone_holders_are_reported(demo_world: World) -> N
         if true_line["held_in"] == "hub":  # the controller carries the line phone
             holders = {h.number for held in shown.phone_holders.values() for h in held if h.holds}
             assert true_line["controller"]["number"] in holders
+
+
+def test_a_world_with_drawn_habits_is_read_as_it_was_made(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """A drawn profile (choosing seed 2: stragglers ringing dead numbers, SIM swaps into
+    the same handset, organisers and newsletters, slow waves, walk-ins): every line with
+    ten customers or more is found whole, each change of number joined, and no legitimate
+    sender is a line."""
+    world = ingest_world(tmp_path_factory.mktemp("drawn"), 2, profile="drawn")
+    run_detection(world.workspace)
+    report = evaluate_workspace(world.workspace, world.truth)
+    truth = load_truth(world.truth)
+    assert truth["profile"]["name"] == "drawn" and truth["profile"]["straggler_share"] > 0
+    found = {n for line in list_lines(world.workspace) for n in line.numbers}
+    for line in truth["lines"]:
+        if len(line["customers"]) >= 10:
+            assert {n["number"] for n in line["numbers"]} <= found, line["line_id"]
+    links = report.measures.successor_links
+    assert links.precision == 1.0 and links.correct >= 1
+    assert report.legitimate_senders_flagged == [] and report.lines_split == 0

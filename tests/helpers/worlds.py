@@ -20,10 +20,15 @@ class World:
     truth: Path
 
 
-def ingest_world(folder: Path, seed: int, scale: str | int = "demo") -> World:
-    """Simulate a world into ``folder`` and ingest its comms files and cell sites."""
+def ingest_world(
+    folder: Path, seed: int, scale: str | int = "demo", profile: str = "classic"
+) -> World:
+    """Simulate a world into ``folder`` and ingest its comms files and cell sites. The
+    profile is classic unless asked: the tests that share a world describe those habits;
+    detection on drawn profiles is tested in tests/comms/test_detect_world.py and
+    benchmarked (benchmarks/evaluate_detection.py)."""
     out = folder / "world"
-    simulate(out, seed=seed, scale=scale, fmt="parquet")
+    simulate(out, seed=seed, scale=scale, fmt="parquet", profile=profile)
     workspace = Workspace.open(folder / "ws")
     for path in sorted((out / "comms").glob("*.parquet")):
         assert ingest_comms(workspace, path, spec=preset("canonical")).ok

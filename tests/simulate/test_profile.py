@@ -118,7 +118,7 @@ def _read_truth(summary: SimulationSummary) -> dict[str, Any]:
 @pytest.mark.parametrize("name", sorted(CLASSIC_WORLDS))
 def test_classic_world_is_the_world_before_profiles(tmp_path: Path, name: str) -> None:
     arguments, events_digest, truth_digest = CLASSIC_WORLDS[name]
-    summary = simulate(tmp_path, **arguments)
+    summary = simulate(tmp_path, **arguments, profile="classic")
     truth = _read_truth(summary)
     assert _events_digest(tmp_path) == events_digest
     assert _truth_without_version_2(truth) == truth_digest
@@ -138,11 +138,11 @@ def test_classic_world_is_the_world_before_profiles(tmp_path: Path, name: str) -
             assert switch["unanswered_days"] == 0
 
 
-def test_classic_is_the_default(tmp_path: Path) -> None:
-    explicit = simulate(tmp_path / "explicit", seed=4, scale=3000, days=5, profile="classic")
+def test_drawn_is_the_default(tmp_path: Path) -> None:
+    explicit = simulate(tmp_path / "explicit", seed=4, scale=3000, days=5, profile="drawn")
     default = simulate(tmp_path / "default", seed=4, scale=3000, days=5)
     assert _events_digest(explicit.out_dir) == _events_digest(default.out_dir)
-    assert default.profile == "classic"
+    assert default.profile == "drawn"
 
 
 def test_drawn_profiles_differ_across_seeds_and_stay_in_range() -> None:
@@ -168,7 +168,7 @@ def test_unknown_profile_is_rejected(tmp_path: Path) -> None:
 def test_drawn_world_records_its_profile_and_differs_from_classic(tmp_path: Path) -> None:
     drawn = simulate(tmp_path / "drawn", seed=5, scale=8000, days=10, profile="drawn")
     again = simulate(tmp_path / "again", seed=5, scale=8000, days=10, profile="drawn")
-    classic = simulate(tmp_path / "classic", seed=5, scale=8000, days=10)
+    classic = simulate(tmp_path / "classic", seed=5, scale=8000, days=10, profile="classic")
     assert _read_truth(drawn)["profile"] == draw_profile(5).to_dict()
     assert _events_digest(drawn.out_dir) == _events_digest(again.out_dir)
     assert _events_digest(drawn.out_dir) != _events_digest(classic.out_dir)

@@ -35,7 +35,9 @@ from fortress.simulate import SimulationSummary, simulate
 from fortress.simulate.numbers import is_synthetic_number, luhn_valid
 from fortress.simulate.writer import FILE_COLUMNS
 
-TINY: dict[str, Any] = {"scale": 5000, "days": 7}
+TINY: dict[str, Any] = {"scale": 5000, "days": 7, "profile": "classic"}
+"""A small world with the classic habits these tests describe (every line number sends
+waves, every kind of bulk sender...); drawn profiles are tested in test_profile.py."""
 LONDON = ZoneInfo("Europe/London")
 
 

@@ -285,37 +285,59 @@ def score_phone_switches(
     )
 
 
+def _numbers(person: dict[str, Any]) -> set[str]:
+    """Every number a true runner or controller used (truth v2 lists their changes of
+    number; v1 has the one)."""
+    return set(person.get("numbers") or [person["number"]])
+
+
 def _runners(truth: dict[str, Any], found: list[LineDetail], matched: list[str | None]) -> Measure:
-    runners_of = {t["line_id"]: {r["number"] for r in t["runners"]} for t in truth["lines"]}
+    """Runner numbers of matched lines against the true runners, a person found when any
+    of the numbers they used is (runners change burners too)."""
+    people = {t["line_id"]: [_numbers(r) for r in t["runners"]] for t in truth["lines"]}
     found_pairs = {
         (line_id, r.number)
         for line, line_id in zip(found, matched, strict=True)
         for r in line.runners.numbers
     }
-    correct = {(lid, n) for lid, n in found_pairs if lid is not None and n in runners_of[lid]}
-    total = sum(len(r) for r in runners_of.values())
-    return Measure(total, len(found_pairs), len(correct), len(correct))
+    return _people_measure(people, found_pairs)
 
 
 def _controllers(
     truth: dict[str, Any], found: list[LineDetail], matched: list[str | None]
 ) -> Measure:
-    boss = {t["line_id"]: t["controller"]["number"] for t in truth["lines"]}
+    """Controller numbers of matched lines against each line's controller (any of the
+    numbers the controller used)."""
+    people = {t["line_id"]: [_numbers(t["controller"])] for t in truth["lines"]}
     pairs = {
         (line_id, c.number)
         for line, line_id in zip(found, matched, strict=True)
         for c in line.controllers.numbers
     }
-    correct = {(lid, n) for lid, n in pairs if lid is not None and boss[lid] == n}
-    return Measure(len(boss), len(pairs), len(correct), len({lid for lid, _ in correct}))
+    return _people_measure(people, pairs)
+
+
+def _people_measure(
+    people: dict[str, list[set[str]]], found_pairs: set[tuple[str | None, str]]
+) -> Measure:
+    """Found (line, number) pairs are correct when the number is one a true person of that
+    line used; a person is found when any of their numbers is."""
+    correct = {
+        (lid, n) for lid, n in found_pairs if lid is not None and any(n in p for p in people[lid])
+    }
+    persons = {(lid, i) for lid, n in correct for i, p in enumerate(people[lid]) if n in p}
+    total = sum(len(p) for p in people.values())
+    return Measure(total, len(found_pairs), len(correct), len(persons))
 
 
 def _children(truth: dict[str, Any], found: list[LineDetail]) -> Measure:
-    """Runners flagged as possible children against the truth's child runners."""
-    children = {r["number"] for t in truth["lines"] for r in t["runners"] if r["is_child"]}
+    """Runners flagged as possible children against the truth's child runners (any of the
+    numbers each child used)."""
+    children = [_numbers(r) for t in truth["lines"] for r in t["runners"] if r["is_child"]]
     flagged = {c.number for line in found for c in line.children if c.possible_child}
-    hit = len(flagged & children)
-    return Measure(len(children), len(flagged), hit, hit)
+    hit = {n for n in flagged if any(n in child for child in children)}
+    found_children = sum(1 for child in children if child & flagged)
+    return Measure(len(children), len(flagged), len(hit), found_children)
 
 
 def _cuckooed(truth: dict[str, Any], sites: list[Safeguarding]) -> CuckooRecall:
