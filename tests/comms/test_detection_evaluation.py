@@ -170,6 +170,19 @@ def test_runners_of_the_matched_line() -> None:
     assert (runners.truth, runners.found, runners.correct) == (2, 2, 1)
 
 
+def test_a_runner_is_found_by_any_number_they_used() -> None:
+    """A runner who changed burner is one person: both numbers are correct, and the person
+    counts once in recall."""
+    line = true_line("L1", "a1")
+    line["runners"] = [
+        {"number": "r-old", "numbers": ["r-old", "r-new"], "is_child": True},
+        {"number": "s-old", "numbers": ["s-old"], "is_child": False},
+    ]
+    found = [detected("d1", "a1", runners=("r-old", "r-new", "stranger"))]
+    runners = evaluate({"lines": [line]}, found).measures.runners
+    assert (runners.truth, runners.found, runners.correct, runners.recall) == (2, 3, 2, 0.5)
+
+
 def candidate(number: str, score: float) -> SuccessorCandidate:
     """A ranked candidate successor."""
     return SuccessorCandidate(number=number, score=score, signals={}, evidence=[])
