@@ -75,6 +75,14 @@ def is_subscriber(events: ir.Table, side: str) -> ir.BooleanValue:
     return value.notnull() & ((event_flags.length() == 0) | ~bad)
 
 
+def answered_call(events: ir.Table) -> ir.BooleanValue:
+    """A call that was answered; where a source has no answered flag, one with a duration.
+    Customers who missed a "new number" text ring the old number unanswered for days: such
+    calls say nothing of whether the number is alive."""
+    answered = ibis.coalesce(events[c.ANSWERED], events[c.DURATION_S].fill_null(0) > 0)
+    return (events[c.KIND] == "call") & answered
+
+
 CONTACT_SOURCES = (
     *(c.EVENT_ID, c.START_UTC, LOCAL, c.KIND, c.DURATION_S, c.ANSWERED, c.FLAGS),
     *(c.A_NUMBER, c.B_NUMBER, c.A_CELL, c.B_CELL, c.A_IMEI, c.B_IMEI),

@@ -6,10 +6,9 @@ them and turns the figures into scored evidence.
 
 from __future__ import annotations
 
-import ibis
 import ibis.expr.types as ir
 
-from fortress.comms.events import LOCAL
+from fortress.comms.events import LOCAL, answered_call
 from fortress.comms.params import DetectionParams
 from fortress.model import columns as c
 
@@ -21,11 +20,8 @@ LAST_LIVE = "last_live_utc"
 
 
 def is_live(contacts: ir.Table) -> ir.BooleanValue:
-    """The number itself acted: it originated the contact or answered a call. After a
-    number change, customers who missed the "new number" text keep ringing the old number
-    unanswered; those calls say the number is dead, not that it is alive."""
-    answered = ibis.coalesce(contacts[c.ANSWERED], contacts[c.DURATION_S].fill_null(0) > 0)
-    return contacts.outgoing | ((contacts[c.KIND] == "call") & answered)
+    """The number itself acted: it originated the contact or answered a call."""
+    return contacts.outgoing | answered_call(contacts)
 
 
 def while_live(contacts: ir.Table, waves: ir.Table) -> ir.Table:

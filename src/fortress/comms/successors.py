@@ -65,7 +65,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from scipy.special import pdtr, xlogy
 
-from fortress.comms.events import is_subscriber
+from fortress.comms.events import answered_call, is_subscriber
 from fortress.model import columns as c
 from fortress.model.findings import Evidence, Figure
 from fortress.model.lines import EvidenceItem, SilentNumber, SuccessorCandidate
@@ -279,9 +279,6 @@ def directed(events: ir.Table) -> ir.Table:
     event or answered the call), ``epoch`` (seconds), ``day`` (since 1970), own ``cell``
     and ``imei``."""
     epoch = events[c.START_UTC].epoch_seconds()
-    answered = (events[c.KIND] == "call") & ibis.coalesce(
-        events[c.ANSWERED], events[c.DURATION_S] > 0
-    )
     common = {"epoch": epoch, "day": epoch // DAY_S}
     out = events.filter(is_subscriber(events, "a")).select(
         number=events[c.A_NUMBER],
@@ -294,7 +291,7 @@ def directed(events: ir.Table) -> ir.Table:
     incoming = events.filter(is_subscriber(events, "b")).select(
         number=events[c.B_NUMBER],
         other=events[c.A_NUMBER],
-        active=answered.fill_null(False),
+        active=answered_call(events).fill_null(False),
         cell=events[c.B_CELL],
         imei=events[c.B_IMEI],
         **common,
