@@ -240,6 +240,9 @@ def test_pooled_adds_the_counts_of_worlds() -> None:
     result = pooled(worlds)
     assert (result.truth, result.found, result.correct) == (4, 4, 3)
     assert (result.precision, result.recall) == (0.75, 0.75)
+    # Two numbers of one runner are two correct finds and one runner found.
+    runner = MeasureResult(truth=2, found=3, correct=2, precision=2 / 3, recall=0.5, f1=None)
+    assert pooled([runner]).recall == 0.5
 
 
 def test_target_sentences_say_what_the_figures_say() -> None:

@@ -424,8 +424,15 @@ def pooled(results: Sequence[MeasureResult]) -> MeasureResult:
         truth=sum(r.truth for r in results),
         found=sum(found) if found else None,
         correct_found=sum(r.correct for r in results),
-        truth_found=sum(r.correct for r in results),
+        truth_found=sum(_truth_found(r) for r in results),
     ).result()
+
+
+def _truth_found(result: MeasureResult) -> int:
+    """How many true things were found: recall times truth (not ``correct``, which counts
+    what was found correctly: a runner found by two of their numbers is two correct
+    numbers and one runner)."""
+    return round((result.recall or 0.0) * result.truth)
 
 
 @dataclass(frozen=True, slots=True)
