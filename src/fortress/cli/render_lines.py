@@ -48,7 +48,7 @@ def render_lines(lines: list[LineSummary] | list[DetectedLine]) -> None:
         table.add_column(name, justify="right" if name == "score" else "left")
     for line in lines:
         headline = [e for e in line.evidence if e.kind in HEADLINE_KINDS]
-        reasons = " ".join(e.text.split(": ", 1)[-1] for e in headline)  # whole sentences
+        reasons = " ".join(_unprefixed(e.text, line.numbers) for e in headline)
         table.add_row(
             line.line_id or "[dim]not a line[/]",
             f"{line.score:.2f}",
@@ -56,6 +56,15 @@ def render_lines(lines: list[LineSummary] | list[DetectedLine]) -> None:
             reasons,
         )
     console.print(table)
+
+
+def _unprefixed(text: str, numbers: list[str]) -> str:
+    """An evidence sentence without the ``"<number>: "`` a line of several numbers puts
+    before the evidence of its strongest number (the sentence itself may hold colons)."""
+    for number in numbers:
+        if text.startswith(f"{number}: "):
+            return text[len(number) + 2 :]
+    return text
 
 
 def render_line(line: LineDetail) -> None:
