@@ -33,7 +33,8 @@ def ensure_world(events: int) -> Path:
     if (folder / DONE).exists():
         return root
     started = time.perf_counter()
-    simulate(folder / "world", seed=1, scale=events, fmt="parquet")
+    # The classic profile: the world these figures have always been measured on.
+    simulate(folder / "world", seed=1, scale=events, fmt="parquet", profile="classic")
     workspace = Workspace.open(root)
     for path in sorted((folder / "world" / "comms").glob("*.parquet")):
         summary = ingest_comms(workspace, path, spec=preset("canonical"))

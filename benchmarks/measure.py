@@ -115,7 +115,7 @@ def simulate(out: Path, events: int) -> dict[str, Any]:
     from fortress.simulate import simulate as run_simulation
 
     clock = time.perf_counter()
-    summary = run_simulation(out, seed=1, scale=events, fmt="parquet")
+    summary = run_simulation(out, seed=1, scale=events, fmt="parquet", profile="classic")
     seconds, peak = time.perf_counter() - clock, _peak_rss_mb()
     facts: dict[str, Any] = {"seconds": seconds, "peak_rss_mb": peak}
     to_dict = getattr(summary, "to_dict", None)
