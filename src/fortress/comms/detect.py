@@ -3,9 +3,12 @@
 The method (``docs/methods/deal-lines.md``): numbers that send bulk "waves" of messages on
 at least ``min_wave_days`` days are candidates; each gets seven behaviour components in 0-1
 (regular bulk, all week, late hours, orders from its base, follow-ups, a base shared with
-another line, a phone away from its customers), weighted into a score. Fixed landlines are
-never lines. Numbers at or above ``threshold`` are deal lines; numbers of one brand (a
-successor texting the same base) are grouped into one line.
+another line, a phone away from its customers), weighted into a score, over its live
+period (up to its last contact made or answered). Orders and follow-ups are discounted when
+the customers know each other (a group's organiser, not a line). Fixed landlines are never
+lines. Numbers at or above ``threshold`` are deal lines; the numbers of one brand (a
+successor texting the same base, often from the same handset) are grouped into one line,
+which a number under the threshold may join but never start.
 """
 
 from __future__ import annotations
