@@ -133,9 +133,7 @@ def plan_lookalikes(
         if area == first_town:
             organisers = max(organisers, 1)
         for serial in range(1, organisers + 1):
-            share = extra.lognormal(np.log(0.03), 0.4)
-            size = int(np.clip(round(len(people) * share), 4, min(150, len(people) // 4)))
-            clients = _members(extra, people, size)
+            clients = _drawn_list(extra, people, 0.03, 0.4, 4, min(150, len(people) // 4))
             senders.append(
                 _lookalike(
                     extra, cells, registry, ORGANISER, f"{town} Group Organiser {serial}", area,
@@ -143,9 +141,7 @@ def plan_lookalikes(
                 )
             )  # fmt: skip
         for serial in range(1, int(extra.poisson(profile.newsletters_per_town)) + 1):
-            share = extra.lognormal(np.log(0.05), 0.5)
-            size = int(np.clip(round(len(people) * share), 5, min(400, len(people) // 3)))
-            clients = _members(extra, people, size)
+            clients = _drawn_list(extra, people, 0.05, 0.5, 5, min(400, len(people) // 3))
             senders.append(
                 _lookalike(
                     extra, cells, registry, NEWSLETTER, f"{town} Daily Alerts {serial}", area,
@@ -155,7 +151,13 @@ def plan_lookalikes(
     return senders
 
 
-def _members(extra: np.random.Generator, people: Ints, size: int) -> Ints:
+def _drawn_list(
+    extra: np.random.Generator, people: Ints, share: float, sigma: float, least: int, most: int
+) -> Ints:
+    """A list of the town's ``people``: a lognormal share of them (median ``share``),
+    ``least`` to ``most`` members."""
+    drawn = extra.lognormal(np.log(share), sigma)
+    size = int(np.clip(round(len(people) * drawn), least, most))
     size = max(2, min(size, len(people)))
     return np.sort(extra.choice(people, size=size, replace=False)).astype(np.int64)
 

@@ -120,19 +120,18 @@ class Actor:
 
     def phone_on(self, day: int) -> int:
         """The personal number in use on ``day``."""
-        current = self.phone
-        for rotation in self.rotations:
-            if rotation.day <= day:
-                current = rotation.phone
-        return current
+        rotation = self._rotation_on(day)
+        return self.phone if rotation is None else rotation.phone
 
     def handset_on(self, day: int) -> int:
         """The handset in use on ``day``."""
-        current = self.handset
-        for rotation in self.rotations:
-            if rotation.day <= day:
-                current = rotation.handset
-        return current
+        rotation = self._rotation_on(day)
+        return self.handset if rotation is None else rotation.handset
+
+    def _rotation_on(self, day: int) -> Rotation | None:
+        """The latest rotation made by ``day`` (None: still the first phone)."""
+        made = [rotation for rotation in self.rotations if rotation.day <= day]
+        return made[-1] if made else None
 
     @property
     def phones(self) -> list[int]:
