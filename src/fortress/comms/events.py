@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -83,6 +83,12 @@ def answered_call(events: ir.Table) -> ir.BooleanValue:
     return (events[c.KIND] == "call") & answered
 
 
+def is_live(contacts: ir.Table) -> ir.BooleanValue:
+    """The number itself acted (``contacts`` rows): it originated the contact or answered
+    a call."""
+    return contacts.outgoing | answered_call(contacts)
+
+
 CONTACT_SOURCES = (
     *(c.EVENT_ID, c.START_UTC, LOCAL, c.KIND, c.DURATION_S, c.ANSWERED, c.FLAGS),
     *(c.A_NUMBER, c.B_NUMBER, c.A_CELL, c.B_CELL, c.A_IMEI, c.B_IMEI),
@@ -90,10 +96,14 @@ CONTACT_SOURCES = (
 """The event columns that ``contacts`` reads."""
 
 
-def contacts(events: ir.Table) -> ir.Table:
-    """Each event from both ends: ``number``, ``other``, ``outgoing``, ``kind``, times,
-    ``duration_s``, ``answered``, ``cell`` (the number's own cell) and ``event_id``."""
-    common = [c.EVENT_ID, c.START_UTC, LOCAL, c.KIND, c.DURATION_S, c.ANSWERED]
+CONTACT_COLUMNS = (c.EVENT_ID, c.START_UTC, LOCAL, c.KIND, c.DURATION_S, c.ANSWERED)
+"""The event columns each ``contacts`` row keeps as they are."""
+
+
+def contacts(events: ir.Table, common: Sequence[str] = CONTACT_COLUMNS) -> ir.Table:
+    """Each event from both ends: ``number``, ``other``, ``outgoing``, ``cell`` (the
+    number's own cell), ``imei``, and the event's ``common`` columns (by default
+    ``event_id``, times, ``kind``, ``duration_s`` and ``answered``)."""
     out = events.filter(is_subscriber(events, "a")).select(
         *common,
         number=events[c.A_NUMBER],

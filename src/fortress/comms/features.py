@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ibis.expr.types as ir
 
-from fortress.comms.events import LOCAL, answered_call
+from fortress.comms.events import LOCAL, is_live
 from fortress.comms.params import DetectionParams
 from fortress.model import columns as c
 
@@ -17,11 +17,6 @@ ORDER_ID = "order_id"
 
 IN_WAVE = "in_wave"
 LAST_LIVE = "last_live_utc"
-
-
-def is_live(contacts: ir.Table) -> ir.BooleanValue:
-    """The number itself acted: it originated the contact or answered a call."""
-    return contacts.outgoing | answered_call(contacts)
 
 
 def while_live(contacts: ir.Table, waves: ir.Table) -> ir.Table:
@@ -37,27 +32,42 @@ def while_live(contacts: ir.Table, waves: ir.Table) -> ir.Table:
 PROMPTED = "prompted"
 
 
+def soon_after(
+    earlier: ir.Table,
+    later: ir.Table,
+    keys: list[str],
+    epochs: tuple[str, str],
+    width: int,
+) -> ir.Table:
+    """Pairs of an ``earlier`` and a ``later`` row with equal ``keys``, the later at most
+    ``width`` seconds after the earlier (``epochs``: each side's seconds column), with
+    ``delay_s``. A time-bucketed equi-join (this bucket and the next) keeps the join small
+    on any engine, where a plain range join would pair every row of a number with every
+    other."""
+    first, then = epochs
+    e = earlier.mutate(bucket=(earlier[first] // width).cast("int64"))
+    t = later.mutate(bucket=(later[then] // width).cast("int64"))
+    pairs = [e.mutate(bucket=e.bucket + step).join(t, [*keys, "bucket"]) for step in (0, 1)]
+    joined = pairs[0].union(pairs[1], distinct=False)
+    delay = joined[then] - joined[first]
+    return joined.filter((delay >= 0) & (delay <= width)).mutate(delay_s=delay)
+
+
 def prompted(contacts: ir.Table, wave_messages: ir.Table, params: DetectionParams) -> ir.Table:
     """Event ids of incoming contacts that answer one of the number's own waves: from a
     recipient of a wave message within ``prompt_s`` after it (``wave_messages``: number,
-    recipient, epoch). Bucketed like ``follow_ups`` so the join stays small."""
-    width = params.prompt_s
+    recipient, epoch)."""
     inbound = contacts.filter(~contacts.outgoing)
-    i = inbound.select(
+    replies = inbound.select(
         "number",
         "other",
         reply_id=inbound[c.EVENT_ID],
         reply_epoch=inbound[c.START_UTC].epoch_seconds(),
     )
-    i = i.mutate(bucket=(i.reply_epoch // width).cast("int64"))
-    w = wave_messages.select("number", other=wave_messages.recipient, wave_epoch="epoch")
-    w = w.mutate(bucket=(w.wave_epoch // width).cast("int64"))
-    pairs = [
-        i.join(w.mutate(bucket=w.bucket + step), ["number", "other", "bucket"]) for step in (0, 1)
-    ]
-    joined = pairs[0].union(pairs[1], distinct=False)
-    delay = joined.reply_epoch - joined.wave_epoch
-    answers = joined.filter((delay >= 0) & (delay <= width))
+    waves = wave_messages.select("number", other=wave_messages.recipient, wave_epoch="epoch")
+    answers = soon_after(
+        waves, replies, ["number", "other"], ("wave_epoch", "reply_epoch"), params.prompt_s
+    )
     return answers.select(**{c.EVENT_ID: answers.reply_id}).distinct()
 
 
@@ -90,33 +100,22 @@ def orders(contacts: ir.Table, base: ir.Table) -> ir.Table:
 
 
 def follow_ups(order_rows: ir.Table, replies: ir.Table, params: DetectionParams) -> ir.Table:
-    """Outgoing contacts (not wave messages) within ``follow_up_s`` after each order.
-
-    A time-bucketed equi-join (this bucket and the next) keeps the join small on any
-    engine, where a plain range join would pair every order with every reply of the number.
-    """
-    width = params.follow_up_s
-    o = order_rows.select(
+    """Outgoing contacts (not wave messages) within ``follow_up_s`` after each order."""
+    orders = order_rows.select(
         "number",
         customer=order_rows.other,
         order_epoch=order_rows[c.START_UTC].epoch_seconds(),
         **{ORDER_ID: order_rows[c.EVENT_ID]},
     )
-    o = o.mutate(bucket=(o.order_epoch // width).cast("int64"))
-    r = replies.select(
+    answers = replies.select(
         "number",
         target=replies.other,
         reply_id=replies[c.EVENT_ID],
         reply_epoch=replies[c.START_UTC].epoch_seconds(),
     )
-    r = r.mutate(bucket=(r.reply_epoch // width).cast("int64"))
-    pairs = []
-    for step in (0, 1):
-        shifted = o.mutate(bucket=o.bucket + step)
-        pairs.append(shifted.join(r, ["number", "bucket"]))
-    joined = pairs[0].union(pairs[1], distinct=False)
-    delay = joined.reply_epoch - joined.order_epoch
-    return joined.filter((delay >= 0) & (delay <= width)).mutate(delay_s=delay)
+    return soon_after(
+        orders, answers, ["number"], ("order_epoch", "reply_epoch"), params.follow_up_s
+    )
 
 
 def order_summary(order_rows: ir.Table, followed: ir.Table) -> ir.Table:

@@ -65,7 +65,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from scipy.special import pdtr, xlogy
 
-from fortress.comms.events import answered_call, is_subscriber
+from fortress.comms.events import contacts, is_live
 from fortress.model import columns as c
 from fortress.model.findings import Evidence, Figure
 from fortress.model.lines import EvidenceItem, SilentNumber, SuccessorCandidate
@@ -278,25 +278,17 @@ def directed(events: ir.Table) -> ir.Table:
     """Each event from both ends: ``number``, ``other``, ``active`` (it originated the
     event or answered the call), ``epoch`` (seconds), ``day`` (since 1970), own ``cell``
     and ``imei``."""
-    epoch = events[c.START_UTC].epoch_seconds()
-    common = {"epoch": epoch, "day": epoch // DAY_S}
-    out = events.filter(is_subscriber(events, "a")).select(
-        number=events[c.A_NUMBER],
-        other=events[c.B_NUMBER],
-        active=ibis.literal(True),
-        cell=events[c.A_CELL],
-        imei=events[c.A_IMEI],
-        **common,
+    both = contacts(events, (c.START_UTC, c.KIND, c.DURATION_S, c.ANSWERED))
+    epoch = both[c.START_UTC].epoch_seconds()
+    return both.select(
+        "number",
+        "other",
+        "cell",
+        "imei",
+        active=is_live(both).fill_null(False),
+        epoch=epoch,
+        day=epoch // DAY_S,
     )
-    incoming = events.filter(is_subscriber(events, "b")).select(
-        number=events[c.B_NUMBER],
-        other=events[c.A_NUMBER],
-        active=answered_call(events).fill_null(False),
-        cell=events[c.B_CELL],
-        imei=events[c.B_IMEI],
-        **common,
-    )
-    return out.union(incoming, distinct=False)
 
 
 def _aggregates(both: ir.Table, params: SuccessorParams) -> dict[str, pa.Table]:
