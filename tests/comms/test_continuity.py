@@ -53,6 +53,20 @@ def test_a_rival_sharing_half_the_customers_does_not_take_the_brand() -> None:
     assert link.figures["weighted_overlap"] == 1.0 and "exclusive" in link.text
 
 
+def test_numbers_working_side_by_side_for_weeks_are_two_lines() -> None:
+    """A small line whose three customers all buy from a bigger one, first texting them in
+    bulk in the bigger one's last week of data: the bigger number never fell silent, so the
+    small one is not its successor however many customers they share."""
+    bases = {OLD: customers(100, 12), NEW: customers(100, 3)}
+    small = finding(NEW, 7, 27)
+    small.figures["first_wave"] = START + timedelta(days=22)
+    lines = group([finding(OLD, 0, 27), small], bases)
+    assert sorted([n.number for n in line.numbers] for line in lines) == [[OLD], [NEW]]
+    # Started within the week before the old number fell silent: a switch.
+    lines = group([finding(OLD, 0, 27), finding(NEW, 22, 27)], bases)
+    assert [[n.number for n in line.numbers] for line in lines] == [[OLD, NEW]]
+
+
 def test_a_number_hands_its_brand_to_one_successor() -> None:
     bases = {OLD: customers(100, 10), NEW: customers(100, 10), RIVAL: customers(100, 9)}
     numbers = [finding(OLD, 0, 12), finding(NEW, 12, 27), finding(RIVAL, 13, 27)]

@@ -14,7 +14,7 @@ from fortress.comms import features as f
 from fortress.comms.events import LOCAL, contacts
 from fortress.comms.params import DetectionParams
 from fortress.comms.results import Gathered
-from fortress.comms.scoring import away_from_customers, member_cohesion, score_number
+from fortress.comms.scoring import away_from_customers, decide, member_cohesion, score_number
 
 LINE = "+447700900001"
 START = datetime(2025, 3, 3)
@@ -97,10 +97,36 @@ def test_replies_that_each_come_once_are_not_a_customer_base_ordering() -> None:
     assert (
         score_number(LINE, once, base, gathered(0, 0), params).components["orders_from_base"] == 0.0
     )
-    three = {**figures(), "repeat_customers": 3}
-    found = score_number(LINE, three, base, gathered(0, 0), params)
-    assert found.components["orders_from_base"] == 0.5  # 3 of the 6 that give it whole
-    assert "3 of them on two days or more" in found.evidence[3].text
+    two = {**figures(), "repeat_customers": 2}
+    found = score_number(LINE, two, base, gathered(0, 0), params)
+    assert found.components["orders_from_base"] == round(2 / 3, 4)  # of the 3 for all
+    assert "2 of them on two days or more" in found.evidence[3].text
+
+
+@pytest.mark.parametrize(("followed", "is_line"), [(40, True), (30, True), (29, False), (0, False)])
+def test_a_line_follows_up_nearly_every_order(followed: int, is_line: bool) -> None:
+    """Daily waves all week and orders from its list score over the threshold; only a
+    number that answers or dispatches at least three orders in four is reported."""
+    params, base = DetectionParams(), {drama(i) for i in range(20)}
+    found = score_number(LINE, {**figures(), "followed": followed}, base, gathered(0, 0), params)
+    assert found.score >= params.threshold
+    decide(found, params)
+    assert found.is_line is is_line
+    refusal = [e for e in found.evidence if e.kind == "not_trading"]
+    assert bool(refusal) is not is_line
+    if refusal:
+        share = f"{followed / 40:.0%}"
+        assert f"followed up {share} of the contacts from its list within 10 minutes" in (
+            refusal[0].text
+        )
+
+
+def test_a_fixed_landline_is_never_a_line_and_needs_no_trade_sentence() -> None:
+    params, base = DetectionParams(), {drama(i) for i in range(20)}
+    found = score_number("+441632960000", figures(), base, gathered(0, 0), params)
+    decide(found, params)
+    kinds = [e.kind for e in found.evidence]
+    assert not found.is_line and kinds[0] == "fixed_line" and "not_trading" not in kinds
 
 
 def test_a_few_replies_a_week_are_not_a_line_s_trade() -> None:

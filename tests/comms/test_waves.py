@@ -61,8 +61,9 @@ def test_a_broadcast_to_twelve_numbers_is_one_wave(workspace: Workspace, tmp_pat
 def test_a_long_pause_splits_a_broadcast_below_the_wave_size(
     workspace: Workspace, tmp_path: Path
 ) -> None:
-    rows = broadcast(START, range(5), 10) + broadcast(
-        START + timedelta(minutes=20), range(5, 10), 10
+    """Two texts, a pause of twenty minutes, two more: neither half reaches three numbers."""
+    rows = broadcast(START, range(2), 10) + broadcast(
+        START + timedelta(minutes=20), range(2, 4), 10
     )
     assert waves_of(workspace, write_events(tmp_path / "e.csv", rows)) == []
 

@@ -3,7 +3,9 @@
 A later number continues an earlier one when the earlier number's last live contact (one it
 made, or a call it answered: customers who missed the "new number" text ring a dead number
 for days) falls within ``SWITCH_WINDOW`` of the later one's first wave - the "new number,
-save it" switch that analysts rely on - and the later number texts the earlier one's
+save it" switch that analysts rely on - and no more than that window after the later
+number's first contact (two numbers working side by side for weeks are two lines) - and the
+later number texts the earlier one's
 customers: the overlap of their customer bases, each customer weighted by how exclusive it
 was to the two numbers, is at least ``SAME_BRAND_OVERLAP``, or at least
 ``SAME_HANDSET_OVERLAP`` when the new number went into a handset the old one used (a SIM
@@ -134,11 +136,15 @@ def _switch_gap(earlier: NumberFinding, later: NumberFinding) -> float:
 
 
 def _in_switch_window(earlier: NumberFinding, later: NumberFinding) -> bool:
+    """The earlier number falls silent within ``SWITCH_WINDOW`` of the later one's first
+    wave, and the two were not both in use for longer than that: two numbers working side
+    by side for weeks are two lines, however many customers they share."""
     start = later.figures["first_wave"]
     last = earlier.figures["last_utc"]
     return bool(
         earlier.figures["first_wave"] < start
         and start - SWITCH_WINDOW <= last <= start + SWITCH_WINDOW
+        and last - later.first_utc <= SWITCH_WINDOW
     )
 
 

@@ -6,7 +6,8 @@ at least ``min_wave_days`` days are candidates; each gets seven behaviour compon
 another line, a phone away from its customers), weighted into a score, over its live
 period (up to its last contact made or answered). Orders and follow-ups are discounted when
 the customers know each other (a group's organiser, not a line). Fixed landlines are never
-lines. Numbers at or above ``threshold`` are deal lines; the numbers of one brand (a
+lines. Numbers at or above ``threshold`` that follow up nearly every order
+(``follow_ups_min``: broadcasting is not trading) are deal lines; the numbers of one brand (a
 successor texting the same base, often from the same handset) are grouped into one line,
 which a number under the threshold may join but never start.
 """
@@ -28,7 +29,6 @@ from fortress.comms.judgements import Judgements
 from fortress.comms.params import DetectionParams
 from fortress.comms.results import Detection, Gathered, NumberFinding
 from fortress.model import columns as c
-from fortress.model.values import number_service
 
 
 def detect_lines(
@@ -180,5 +180,5 @@ def _score_all(
             gathered.handsets.get(found.number, []), key=lambda h: h["first_utc"]
         )
         found.sites = sorted(gathered.sites.get(found.number, []), key=lambda s: -int(s["events"]))
-        found.is_line = found.score >= params.threshold and number_service(found.number) != "fixed"
+        scoring.decide(found, params)
     return ordered

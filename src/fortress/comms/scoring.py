@@ -61,6 +61,28 @@ def score_number(
     )
 
 
+def decide(found: NumberFinding, params: DetectionParams) -> None:
+    """Set ``found.is_line``: a mobile scoring at least the threshold that follows up most
+    orders. A number that scores enough on broadcasting alone gets a sentence saying why it
+    is not reported."""
+    follow = found.components["follow_ups"]
+    scores = found.score >= params.threshold and found.figures["service"] != "fixed"
+    found.is_line = scores and follow >= params.follow_ups_min
+    if scores and not found.is_line:
+        found.evidence.append(
+            Evidence(
+                "not_trading",
+                f"It scores {found.score:.2f}, at or over the threshold of "
+                f"{params.threshold:.2f}, but followed up {follow:.0%} of the contacts from "
+                f"its list within {params.follow_up_s // 60} minutes, under the "
+                f"{params.follow_ups_min:.0%} a line reaches by answering or dispatching "
+                "each order: broadcasting alone is what clubs and newsletters do too, so it "
+                "is not reported as a line.",
+                {"follow_ups": follow, "follow_ups_min": params.follow_ups_min},
+            )
+        )
+
+
 def could_be_line(found: NumberFinding, params: DetectionParams) -> bool:
     """Whether the shared-base component could still lift ``found`` to the threshold."""
     weights = params.weights
