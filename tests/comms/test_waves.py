@@ -130,9 +130,11 @@ def random_messages(seed: int, senders: int = 40) -> ibis.Table:
     )
 
 
-def test_the_busy_sender_filter_never_loses_a_wave() -> None:
-    """Waves found from the busy senders alone are exactly the waves of every sender."""
-    waves_checked, senders_kept = 0, 0
+def test_the_close_sender_filter_never_loses_a_wave() -> None:
+    """Waves found from the close senders alone are exactly the waves of every sender,
+    at the defaults, at a share the filter cannot vouch for (it keeps everyone), and at a
+    longer gap with bigger waves."""
+    waves_checked, senders_kept, senders = 0, 0, 0
     for seed in range(6):
         events = random_messages(seed)
         when = span(events)
@@ -148,35 +150,30 @@ def test_the_busy_sender_filter_never_loses_a_wave() -> None:
             key = ["number", "start_utc"]
             assert busy.order_by(key).to_pyarrow() == every.order_by(key).to_pyarrow()
             waves_checked += every.count().to_pyarrow().as_py()
-        # Selectivity, with waves of ten recipients at three-minute gaps: the defaults
-        # (six recipients, five minutes) let through most of these deliberately busy senders.
-        selective = DetectionParams(wave_gap_s=180, wave_min_recipients=10)
-        busy_senders = wv.busy_senders(wv.messages_sent(local), selective)
-        senders_kept += busy_senders.count().to_pyarrow().as_py()
+        # Selectivity at three-minute gaps: slow senders (gaps of 15 minutes and more) and
+        # chats with two people never text three numbers within two gaps.
+        close = wv.close_senders(wv.messages_sent(local), DetectionParams(wave_gap_s=180))
+        assert close is not None
+        senders_kept += close.count().to_pyarrow().as_py()
+        senders += 40
     assert waves_checked > 50
-    assert senders_kept < 6 * 40 * 0.8  # and it leaves ordinary senders out
+    assert senders_kept < senders * 0.8  # and it leaves ordinary senders out
 
 
-def test_the_busy_sender_filter_keeps_waves_at_its_bounds() -> None:
-    """The two bounds the filter relies on, each met exactly: a wave of ten split five and
-    five across a clock hour, and a slow wave over three hours that reaches only four new
-    numbers an hour (so only the message count of its middle hour gives it away)."""
+def test_the_close_sender_filter_keeps_waves_at_its_bounds() -> None:
+    """The two facts the filter relies on, each met exactly: three texts to three numbers
+    exactly one gap apart, straddling slot boundaries; and a wave of five messages to four
+    numbers (the share of 0.8), a repeat among them."""
+    gap = DetectionParams().wave_gap_s
     straddling = [
-        (f"s{k}", datetime(2025, 3, 4, 9, 59, 10) + timedelta(seconds=10 * k), drama(k))
-        for k in range(10)
+        (f"s{k}", datetime(2025, 3, 4, 9, 4, 59) + timedelta(seconds=gap * k), drama(k))
+        for k in range(3)
     ]
-    slow = [
-        (f"w{k}", START + timedelta(seconds=180 * k), drama(20 + 4 * (k // 20) + k % 4))
-        for k in range(64)
+    repeats = [
+        (f"r{k}", START + timedelta(seconds=gap * k), drama(n))
+        for k, n in enumerate([0, 1, 0, 2, 3])
     ]
-    cases = [
-        (straddling, DetectionParams()),
-        (
-            slow,
-            DetectionParams(wave_gap_s=180, wave_min_recipients=10, wave_min_distinct_share=0.15),
-        ),
-    ]
-    for rows, params in cases:
+    for rows in (straddling, repeats):
         events = ibis.memtable(
             pa.table(
                 {
@@ -192,6 +189,7 @@ def test_the_busy_sender_filter_keeps_waves_at_its_bounds() -> None:
         when = span(events)
         assert when is not None
         local = with_local_time(events, when)
+        params = DetectionParams()
         found = wv.waves(wv.sent_in_bursts(local, params), params).to_pyarrow().to_pylist()
         assert [(w["number"], w["messages"]) for w in found] == [(SENDER, len(rows))]
 

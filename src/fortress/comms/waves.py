@@ -16,7 +16,8 @@ from fortress.model import columns as c
 
 SENDER = "number"
 BURST = "burst"
-HOUR_S = 3600
+TRIPLE = 3
+"""The smallest wave: three messages to three numbers."""
 
 
 def messages_sent(events: ir.Table) -> ir.Table:
@@ -37,50 +38,64 @@ def messages_sent(events: ir.Table) -> ir.Table:
     return sent
 
 
-def busy_hour_thresholds(params: DetectionParams) -> tuple[int, int]:
-    """(distinct recipients, messages): a sender can only send a wave if, in some clock
-    hour, it texts at least that many distinct numbers or sends at least that many messages.
+def close_senders(sent: ir.Table, params: DetectionParams) -> ir.Table | None:
+    """The senders in ``sent`` that texted three different numbers within two gaps
+    (``2 * wave_gap_s``): every wave sender is among them, and few other senders. None
+    when the parameters allow waves this cannot vouch for (see below): keep every sender.
 
-    A wave reaches ``wave_min_recipients`` distinct numbers with no gap over ``wave_gap_s``.
-    Spread over one or two clock hours, one of them holds at least half of its recipients;
-    spread over three or more, a middle hour is covered end to end, so holds at least
-    ``3600 // wave_gap_s`` messages. Conversations (many messages to one or two people) and
-    ordinary texting stay below both.
+    Why it holds: a wave has at least three messages, each within ``wave_gap_s`` of the
+    next, and at least ``wave_min_distinct_share`` of them to different numbers. If no
+    three consecutive messages went to three different numbers, each new recipient after
+    the second would need a repeat just before it, so at most (n + 2) / 2 of n messages
+    could go to different numbers: at most three in four for four or more messages, under
+    any share over 0.75, while a wave of three messages reaches three numbers. So three
+    consecutive messages of every wave reach three numbers within two gaps, and lie in
+    three consecutive ``wave_gap_s`` slots.
+
+    Counting distinct recipients is the costly part, so it runs only on the slots that
+    could hold such a triple: per (hash of the sender, slot), the messages; a slot that,
+    with the sender's one or two non-empty slots before it within two slots, holds three
+    messages ends a candidate window. A hash collision merges two senders' counts, which
+    can only let more slots through, never fewer; the exact count that follows decides.
     """
-    half = -(-params.wave_min_recipients // 2)
-    return max(1, half), max(1, HOUR_S // params.wave_gap_s)
-
-
-def busy_senders(sent: ir.Table, params: DetectionParams) -> ir.Table:
-    """The senders in ``sent`` that could send a wave (see ``busy_hour_thresholds``); every
-    wave sender is among them, and few other senders.
-
-    Counting distinct recipients per sender and hour is the costly part, so it runs only on
-    the sender-hours with enough messages to be busy: a cheap count per (hash of the
-    sender, hour) finds those. A hash collision merges two senders' counts, which can only
-    let more hours through, never fewer; the exact count that follows decides.
-    """
-    recipients, messages = busy_hour_thresholds(params)
-    keyed = sent.mutate(key=sent[SENDER].hash(), hour=(sent.epoch // HOUR_S).cast("int64"))
-    enough = keyed.group_by(["key", "hour"]).aggregate(n=keyed.count())
-    # A sender never has more distinct recipients than messages in an hour.
-    enough = enough.filter(enough.n >= min(recipients, messages)).drop("n")
-    busy_enough = keyed.semi_join(enough, ["key", "hour"])
-    hours = busy_enough.group_by([SENDER, "hour"]).aggregate(
-        recipients=busy_enough.recipient.nunique(), messages=busy_enough.count()
+    if params.wave_min_recipients < TRIPLE or params.wave_min_distinct_share <= 0.75:
+        return None
+    keyed = sent.mutate(
+        key=sent[SENDER].hash(), slot=(sent.epoch // params.wave_gap_s).cast("int64")
     )
-    busy = (hours.recipients >= recipients) | (hours.messages >= messages)
-    return hours.filter(busy).select(SENDER).distinct()
+    slots = keyed.group_by(["key", "slot"]).aggregate(n=keyed.count())
+    order = ibis.window(group_by="key", order_by="slot")
+    before = slots.mutate(
+        gap1=slots.slot - slots.slot.lag().over(order),
+        n1=slots.n.lag().over(order),
+        gap2=slots.slot - slots.slot.lag(2).over(order),
+    )
+    ends = before.filter(
+        (before.n >= TRIPLE)
+        | ((before.gap1 < TRIPLE) & (before.n + before.n1 >= TRIPLE))
+        | (before.gap2 < TRIPLE)
+    )
+    windows = ibis.union(
+        *(ends.select("key", slot=ends.slot - back) for back in range(TRIPLE)), distinct=True
+    )
+    pairs = keyed.semi_join(windows, ["key", "slot"]).select(SENDER, "slot", "recipient").distinct()
+    spread = ibis.union(
+        *(pairs.mutate(last=pairs.slot + ahead) for ahead in range(TRIPLE)), distinct=False
+    )
+    counted = spread.group_by([SENDER, "last"]).aggregate(recipients=spread.recipient.nunique())
+    return counted.filter(counted.recipients >= TRIPLE).select(SENDER).distinct()
 
 
 def sent_in_bursts(events: ir.Table, params: DetectionParams) -> ir.Table:
     """The messages of every sender that could send a wave, with their burst numbers.
 
-    Bursts need each sender's messages in time order (a window); ordering only the busy
-    senders' messages, not everyone's, is what keeps detection fast on large tables.
+    Bursts need each sender's messages in time order (a window); ordering only the
+    messages of senders that could send a wave (``close_senders``), not everyone's, keeps
+    detection fast and its cached tables small on large tables.
     """
     sent = messages_sent(events)
-    return with_bursts(sent.semi_join(busy_senders(sent, params), SENDER), params)
+    close = close_senders(sent, params)
+    return with_bursts(sent if close is None else sent.semi_join(close, SENDER), params)
 
 
 def with_bursts(sent: ir.Table, params: DetectionParams) -> ir.Table:
