@@ -27,9 +27,11 @@ def summary(numbers: list[str], text: str) -> LineSummary:
 
 
 def printed(line: LineSummary) -> str:
+    """The table's text with cell borders taken out, so a reason wrapped over several rows
+    of a narrow terminal reads whole."""
     with console.capture() as captured:
         render_lines([line])
-    return " ".join(captured.get().split())
+    return " ".join(captured.get().replace("│", " ").split())
 
 
 def test_a_reason_with_a_colon_is_kept_whole() -> None:
@@ -40,3 +42,26 @@ def test_the_number_prefix_of_a_brand_is_taken_off() -> None:
     numbers = ["+447700900001", "+447700900002"]
     shown = printed(summary(numbers, f"+447700900002: {ORDERS}"))
     assert "125 of its 134 incoming" in shown and "+447700900002: 125" not in shown
+
+
+def test_a_number_over_the_threshold_that_does_not_trade_says_why_it_is_no_line() -> None:
+    refusal = (
+        "It scores 0.62, at or over the threshold of 0.50, but followed up 33% of the "
+        "contacts from its list within 10 minutes, under the 75% a line reaches by answering "
+        "or dispatching each order: broadcasting alone is what clubs and newsletters do too, "
+        "so it is not reported as a line."
+    )
+    row = summary(["+447700900001"], ORDERS).model_copy(
+        update={
+            "line_id": None,
+            "is_line": False,
+            "score": 0.62,
+            "evidence": [
+                EvidenceItem(kind="orders_from_base", text=ORDERS),
+                EvidenceItem(kind="not_trading", text=refusal),
+            ],
+        }
+    )
+    shown = printed(row)
+    assert "not a line" in shown and "0.62" in shown
+    assert shown.index("followed up 33% of the contacts") < shown.index("125 of its 134")

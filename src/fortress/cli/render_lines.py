@@ -24,7 +24,9 @@ from fortress.model.lines import (
     WrittenReport,
 )
 
-HEADLINE_KINDS = ("regular_bulk", "orders_from_base")
+HEADLINE_KINDS = ("fixed_line", "not_trading", "regular_bulk", "orders_from_base")
+"""The reasons a row of the table gives: why a number over the threshold is not a line
+(a landline, or too few orders followed up) comes first."""
 
 
 def render_detection(summary: DetectionRun) -> None:
@@ -47,7 +49,10 @@ def render_lines(lines: list[LineSummary] | list[DetectedLine]) -> None:
     for name in ("line", "score", "numbers (oldest first)", "strongest reasons"):
         table.add_column(name, justify="right" if name == "score" else "left")
     for line in lines:
-        headline = [e for e in line.evidence if e.kind in HEADLINE_KINDS]
+        headline = sorted(
+            (e for e in line.evidence if e.kind in HEADLINE_KINDS),
+            key=lambda e: HEADLINE_KINDS.index(e.kind),
+        )
         reasons = " ".join(_unprefixed(e.text, line.numbers) for e in headline)
         table.add_row(
             line.line_id or "[dim]not a line[/]",
