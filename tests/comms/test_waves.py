@@ -194,15 +194,11 @@ def test_the_close_sender_filter_keeps_waves_at_its_bounds() -> None:
         assert [(w["number"], w["messages"]) for w in found] == [(SENDER, len(rows))]
 
 
-def test_the_base_is_who_the_marketing_waves_reach() -> None:
-    """Four adverts to twenty customers, and eight bursts of six quick messages that all
-    include one runner: the runner gets most waves by count, yet is not on the list, which
-    the adverts (at least half the sender's upper-quartile wave) define."""
+def base_of(bursts: list[list[str]]) -> list[str]:
+    """The base of SENDER from bursts an hour apart, each to the numbers given."""
     rows: list[dict[str, object]] = []
     waves: list[dict[str, object]] = []
-    for burst in range(12):
-        advert = burst < 4
-        to = [drama(k) for k in range(20)] if advert else [drama(900), *map(drama, range(5))]
+    for burst, to in enumerate(bursts):
         at = START + timedelta(hours=burst)
         waves.append({"number": SENDER, "burst": burst, "start_utc": at, "recipients": len(to)})
         rows += [
@@ -220,4 +216,23 @@ def test_the_base_is_who_the_marketing_waves_reach() -> None:
         ibis.memtable(pa.Table.from_pylist(waves)),
     )
     base = wv.wave_recipients(sent, wave_rows, DetectionParams()).to_pyarrow()
-    assert sorted(base.column("recipient").to_pylist()) == sorted(drama(k) for k in range(20))
+    return sorted(base.column("recipient").to_pylist())
+
+
+def test_the_base_is_who_the_marketing_waves_reach() -> None:
+    """Four adverts to twenty customers, and eight bursts of six quick messages that all
+    include one runner: the runner gets most waves by count, yet is not on the list, which
+    the adverts (at least half the sender's upper-quartile wave) define."""
+    adverts = [[drama(k) for k in range(20)]] * 4
+    dispatches = [[drama(900), *map(drama, range(5))]] * 8
+    assert base_of(adverts + dispatches) == sorted(drama(k) for k in range(20))
+
+
+def test_many_quick_replies_do_not_shrink_the_base() -> None:
+    """Eight adverts to twenty customers among eighty bursts of replies to three customers
+    in a row: by waves, the replies are nine in ten and would make every burst marketing
+    (each customer then gets under a quarter of them); by messages, the adverts set the
+    typical size and the replies fall under half of it."""
+    adverts = [[drama(k) for k in range(20)]] * 8
+    replies = [[drama((3 * k + j) % 20) for j in range(3)] for k in range(80)]
+    assert base_of(adverts + replies) == sorted(drama(k) for k in range(20))

@@ -148,14 +148,18 @@ def wave_recipients(
 
     A runner or a friend texted while a wave is going out is in that one wave, not on the
     marketing list; list members get most waves. Only marketing waves count: those at
-    least half the size of the sender's upper-quartile wave. A busy line's quick replies to
-    six customers in a row are a wave by count, but not its list.
+    least half the size of the wave that the sender's upper quartile of wave messages went
+    out in. A busy line's quick replies to three customers in a row are a wave by count,
+    but not its list; counted by messages, not by waves, a thousand of them do not pull
+    the typical size down to their own.
     """
-    t = sent_in_bursts
-    typical = wave_rows.group_by(SENDER).aggregate(typical=wave_rows.recipients.quantile(0.75))
-    sized = wave_rows.join(typical, SENDER)
-    wave_rows = sized.filter(sized.recipients * 2 >= sized.typical).drop("typical")
-    joined = t.join(wave_rows.select(SENDER, BURST), [SENDER, BURST])
+    sized = sent_in_bursts.join(
+        wave_rows.select(SENDER, BURST, size=wave_rows.recipients), [SENDER, BURST]
+    )
+    typical = sized.group_by(SENDER).aggregate(typical=sized.size.quantile(0.75))
+    marketing = sized.join(typical, SENDER)
+    joined = marketing.filter(marketing.size * 2 >= marketing.typical)
+    wave_rows = wave_rows.semi_join(joined, [SENDER, BURST])
     received = joined.group_by([SENDER, "recipient"]).aggregate(
         waves_received=joined[BURST].nunique(), first_received=joined[c.START_UTC].min()
     )
