@@ -138,8 +138,9 @@ def markdown(results: list[LinesResult], seconds: float) -> str:
             "query over the same Parquet files with the same 4 GB memory cap; it skips the "
             "local clock and the per-party flag checks that Fortress's step does, and it "
             "puts every message in time order, where Fortress first keeps only the senders "
-            "with a busy clock hour (an exact filter: `docs/methods/deal-lines.md`), counting "
-            "distinct recipients only in the sender-hours with enough messages to be busy. "
+            "that texted three different numbers within two gaps (an exact filter: "
+            "`docs/methods/deal-lines.md`), counting distinct recipients only in the slots "
+            "with enough messages. "
             f"Found: {facts}. {_build_times(results)}",
             "",
             table(["events", "what", "median s", "peak RSS MiB (median / max)", "runs (s)"], rows),

@@ -146,7 +146,7 @@ def lines_detect(root: Path) -> dict[str, Any]:
 
 def waves_fortress(root: Path) -> dict[str, Any]:
     """Fortress's wave step (Ibis over the workspace's Parquet), executed to Arrow: the
-    busy-sender filter, then bursts and waves of those senders' messages."""
+    close-sender filter, then bursts and waves of those senders' messages."""
     from fortress.comms import waves as wv
     from fortress.comms.events import span, with_local_time
     from fortress.comms.params import DetectionParams
