@@ -4,13 +4,13 @@ A later number continues an earlier one when the earlier number's last live cont
 made, or a call it answered: customers who missed the "new number" text ring a dead number
 for days) falls within ``SWITCH_WINDOW`` of the later one's first wave - the "new number,
 save it" switch that analysts rely on - and no more than that window after the later
-number's first contact (two numbers working side by side for weeks are two lines) - and the
-later number texts the earlier one's
-customers: the overlap of their customer bases, each customer weighted by how exclusive it
-was to the two numbers, is at least ``SAME_BRAND_OVERLAP``, or at least
-``SAME_HANDSET_OVERLAP`` when the new number went into a handset the old one used (a SIM
-swap: the strongest continuity evidence there is). A customer whom rival lines text too says
-little about which brand a new number carries; one only these two numbers text says much.
+number's first contact (two numbers working side by side for weeks are two lines), and the
+later number texts the earlier one's customers: the overlap of their customer bases, each
+customer weighted by how exclusive it was to the two numbers, is at least
+``SAME_BRAND_OVERLAP``, or at least ``SAME_HANDSET_OVERLAP`` when the new number went into a
+handset the old one used (a SIM swap: the strongest continuity evidence there is). A
+customer whom rival lines text too says little about which brand a new number carries; one
+only these two numbers text says much.
 
 The brand is the unit: a number that sends waves but scores under the threshold on its own
 (a successor seen for its first few days, an old number seen for its last) joins the line

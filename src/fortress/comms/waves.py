@@ -63,6 +63,19 @@ def close_senders(sent: ir.Table, params: DetectionParams) -> ir.Table | None:
     keyed = sent.mutate(
         key=sent[SENDER].hash(), slot=(sent.epoch // params.wave_gap_s).cast("int64")
     )
+    candidates = keyed.semi_join(_slots_of_busy_windows(keyed), ["key", "slot"])
+    pairs = candidates.select(SENDER, "slot", "recipient").distinct()
+    spread = ibis.union(
+        *(pairs.mutate(last=pairs.slot + ahead) for ahead in range(TRIPLE)), distinct=False
+    )
+    counted = spread.group_by([SENDER, "last"]).aggregate(recipients=spread.recipient.nunique())
+    return counted.filter(counted.recipients >= TRIPLE).select(SENDER).distinct()
+
+
+def _slots_of_busy_windows(keyed: ir.Table) -> ir.Table:
+    """(key, slot) of every slot in a window of three consecutive slots that holds three
+    messages of one hashed sender: found from one row per non-empty slot, each looking back
+    at the sender's two non-empty slots before it."""
     slots = keyed.group_by(["key", "slot"]).aggregate(n=keyed.count())
     order = ibis.window(group_by="key", order_by="slot")
     before = slots.mutate(
@@ -75,15 +88,9 @@ def close_senders(sent: ir.Table, params: DetectionParams) -> ir.Table | None:
         | ((before.gap1 < TRIPLE) & (before.n + before.n1 >= TRIPLE))
         | (before.gap2 < TRIPLE)
     )
-    windows = ibis.union(
+    return ibis.union(
         *(ends.select("key", slot=ends.slot - back) for back in range(TRIPLE)), distinct=True
     )
-    pairs = keyed.semi_join(windows, ["key", "slot"]).select(SENDER, "slot", "recipient").distinct()
-    spread = ibis.union(
-        *(pairs.mutate(last=pairs.slot + ahead) for ahead in range(TRIPLE)), distinct=False
-    )
-    counted = spread.group_by([SENDER, "last"]).aggregate(recipients=spread.recipient.nunique())
-    return counted.filter(counted.recipients >= TRIPLE).select(SENDER).distinct()
 
 
 def sent_in_bursts(events: ir.Table, params: DetectionParams) -> ir.Table:
