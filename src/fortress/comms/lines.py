@@ -241,6 +241,7 @@ def _line_summary(line: DealLineRecord, numbers: dict[str, ScoredNumber]) -> Lin
         score=round(line.score, 3),
         first_seen_utc=min(m.first_seen_utc for m in members).isoformat(),
         last_seen_utc=max(m.last_seen_utc for m in members).isoformat(),
+        customer_count=len({c for m in members for c in json.loads(m.details)["customers"]}),
         evidence=evidence,
     )
 
@@ -258,6 +259,7 @@ def _not_a_line(row: ScoredNumber) -> LineSummary:
         score=round(row.score, 3),
         first_seen_utc=row.first_seen_utc.isoformat(),
         last_seen_utc=row.last_seen_utc.isoformat(),
+        customer_count=len(json.loads(row.details)["customers"]),
         evidence=[EvidenceItem.model_validate(e) for e in json.loads(row.evidence)],
     )
 

@@ -131,6 +131,8 @@ class LineSummary(Frozen):
     score: float
     first_seen_utc: str
     last_seen_utc: str
+    customer_count: int
+    """Distinct customers over the marketing lists of the brand's numbers."""
     evidence: list[EvidenceItem]
 
 
