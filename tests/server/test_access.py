@@ -78,6 +78,13 @@ CALLS = {  # endpoint name -> (method, path, JSON body); the records of seed_rec
     ),
     "retention.hold": ("PUT", "/api/v1/retention/intelligence/1/hold", {"reason": "R v X"}),
     "retention.release": ("DELETE", "/api/v1/retention/intelligence/2/hold", None),
+    "app.home": ("GET", "/", None),
+    "app.lines": ("GET", "/app/lines", None),
+    "app.operations": ("GET", "/app/operations", None),
+    "app.disclosures": ("GET", "/app/disclosures", None),
+    "app.referrals": ("GET", "/app/referrals", None),
+    "app.audit": ("GET", "/app/audit", None),
+    "app.users": ("GET", "/app/users", None),
 }  # fmt: skip
 
 

@@ -127,6 +127,8 @@ def test_in_a_real_browser_a_payload_is_shown_never_run(casework: Workspace) -> 
         page.fill("#name", "analyst")
         page.fill("#password", PASSWORD)
         page.click("button[type=submit]")
+        assert page.url == f"{base}/app/lines"  # an analyst's own work, then triage from it
+        page.click("nav >> text=Public reports")
         assert page.url == f"{base}/triage"
         shown = page.inner_text("table")
         assert PAYLOAD in shown and "<script>alert(3)</script>" in shown
@@ -148,7 +150,7 @@ def test_in_a_real_browser_a_payload_is_shown_never_run(casework: Workspace) -> 
 def _browser_sign_in(client: TestClient, name: str = "analyst") -> str:
     answer = client.post("/signin", data={"name": name, "password": PASSWORD},
                          follow_redirects=False)  # fmt: skip
-    assert answer.status_code == 303 and answer.headers["location"] == "/triage"
+    assert answer.status_code == 303 and answer.headers["location"] == "/"
     cookie = answer.headers["set-cookie"]
     assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Path=/" in cookie
     return re.search(r'name="csrf" value="([0-9a-f]+)"', client.get("/triage").text).group(1)  # type: ignore[union-attr]

@@ -49,19 +49,29 @@ POLICY: Final[dict[str, frozenset[str]]] = {
     "retention.review": frozenset({"supervisor"}),
     "retention.hold": frozenset({"supervisor"}),
     "retention.release": frozenset({"supervisor"}),
+    "app.home": frozenset({PUBLIC}),
+    "app.lines": frozenset({"analyst", "officer", "supervisor"}),
+    "app.operations": frozenset({"analyst", "officer", "supervisor"}),
+    "app.disclosures": frozenset({"supervisor"}),
+    "app.referrals": frozenset({"officer", "supervisor", "safeguarding_partner"}),
+    "app.audit": frozenset({"auditor"}),
+    "app.users": frozenset({"administrator"}),
 }
 """Endpoint name -> the roles allowed (``public``: no sign-in needed). Administrators
 manage users and see no casework content by default; auditors read only the audit log;
 safeguarding partners only referrals, and only within ``AGENCY_SCOPED``."""
 
 AGENCY_SCOPED: Final = frozenset(
-    {"referrals.list", "referrals.read", "referrals.update", "referrals.export"}
+    {"referrals.list", "referrals.read", "referrals.update", "referrals.export", "app.referrals"}
 )
 """Endpoints where a safeguarding partner sees only their own agency's records (another
 agency's record answers 404, as if it did not exist) and other people as pseudonyms."""
 
 
-BROWSER: Final = frozenset({"reports.triage", "reports.grade_form", "signout"})
+BROWSER: Final = frozenset(
+    {"reports.triage", "reports.grade_form", "signout"}
+    | {endpoint for endpoint in POLICY if endpoint.startswith("app.")}
+)
 """The HTML pages that also accept the sign-in cookie (forms there carry a CSRF value);
 every other endpoint needs the bearer token."""
 

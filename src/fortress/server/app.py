@@ -14,9 +14,11 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from fortress.casework import audit
 from fortress.casework.db import check_ready
@@ -35,7 +37,14 @@ from fortress.casework.public_reports import (
     RateLimit,
 )
 from fortress.casework.users import SignInThrottle, issue_token
-from fortress.server import intelligence_api, observe, pages, retention_api, safeguarding_api
+from fortress.server import (
+    app_pages,
+    intelligence_api,
+    observe,
+    pages,
+    retention_api,
+    safeguarding_api,
+)
 from fortress.server.deps import API, CommittingRoute, Db, check_id, checked_sign_in, requires
 from fortress.store.settings import DATABASE_ENV, WORKSPACE_ENV
 from fortress.store.workspace import Workspace
@@ -145,10 +154,12 @@ def create_app(engine: Engine, comms: Workspace | None = None) -> FastAPI:
     app.state.sessions = sessionmaker(engine, expire_on_commit=False)
     app.state.sign_in_failures = SignInThrottle()
     app.state.report_limit = RateLimit()
+    app.state.comms = comms
     observe.install(app)
+    _refusals_as_pages(app)
     _security_headers(app)
     routers = (intelligence_api.router, safeguarding_api.router, retention_api.router,
-               pages.router)  # fmt: skip
+               pages.router, app_pages.router)  # fmt: skip
     for router in routers:
         app.include_router(router)
 
@@ -262,6 +273,19 @@ def create_app(engine: Engine, comms: Workspace | None = None) -> FastAPI:
                              actor=user.name)  # fmt: skip
 
     return app
+
+
+def _refusals_as_pages(app: FastAPI) -> None:
+    """A person in a browser asking for a page gets a refusal as a page; the API and
+    every other caller get the JSON answer."""
+
+    @app.exception_handler(StarletteHTTPException)
+    async def refused(request: Request, exc: StarletteHTTPException) -> Response:
+        if pages.wants_page(request):
+            answer: Response = pages.refusal_page(exc.status_code, str(exc.detail))
+            answer.headers.update(exc.headers or {})
+            return answer
+        return observe.refused_json(exc)
 
 
 def from_environment() -> FastAPI:

@@ -158,6 +158,13 @@ def _error(status: int, detail: str, correlation: str | None, **more: Any) -> JS
     return JSONResponse(body.model_dump(exclude_none=True), status_code=status)
 
 
+def refused_json(exc: StarletteHTTPException) -> JSONResponse:
+    """A refusal as the API answers it: the reason and the correlation id."""
+    answer = _error(exc.status_code, str(exc.detail), request_id())
+    answer.headers.update(exc.headers or {})
+    return answer
+
+
 def install(app: FastAPI) -> None:
     """The correlation middleware (outermost but for Starlette's own error middleware, which
     it leaves nothing to do) and the handlers that put the id in every error answer."""
@@ -165,9 +172,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def refused(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        answer = _error(exc.status_code, str(exc.detail), request_id())
-        answer.headers.update(exc.headers or {})
-        return answer
+        return refused_json(exc)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:

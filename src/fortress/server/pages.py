@@ -23,6 +23,7 @@ from fortress.casework.public_reports import (
 )
 from fortress.casework.users import digest, issue_token
 from fortress.server.deps import (
+    API,
     SESSION_COOKIE,
     CommittingRoute,
     Db,
@@ -56,6 +57,34 @@ def page(template: str, status: int = 200, **values: Any) -> HTMLResponse:
     reference = request_id() if status >= 400 else None
     html = _TEMPLATES.get_template(template).render(request_id=reference, **values)
     return HTMLResponse(html, status_code=status)
+
+
+def wants_page(request: Request) -> bool:
+    """Whether a person is asking, in a browser, for a page (not the API): the answer to a
+    refusal is then a page, never JSON."""
+    accepted = request.headers.get("accept", "")
+    return "text/html" in accepted and not request.url.path.startswith(API)
+
+
+REFUSALS: Final = {
+    401: ("Sign in first", "You need to sign in to see this page.", "/signin", "Sign in"),
+    403: (
+        "Not for your role",
+        "Your role may not open this page; the pages you may open are on your home page.",
+        "/",
+        "Go to your home page",
+    ),
+    404: ("Not found", "There is nothing at this address.", "/", "Go to your home page"),
+}
+
+
+def refusal_page(status: int, detail: str) -> HTMLResponse:
+    """A refusal as a page that says why and where to go next."""
+    heading, reason, next_path, next_label = REFUSALS.get(
+        status, ("Not done", detail[:1].upper() + detail[1:] + ".", "/", "Go to your home page")
+    )
+    return page("refused.html", status, heading=heading, reason=reason, next_path=next_path,
+                next_label=next_label)  # fmt: skip
 
 
 @router.get("/report", response_class=HTMLResponse)
@@ -111,12 +140,12 @@ def signin_submit(
     password: Annotated[str, Form(max_length=1_000)] = "",
 ) -> Response:
     """Sign in from the browser: a session cookie (HttpOnly, SameSite=Strict), then the
-    triage view."""
+    home page, which sends each role to its own work."""
     try:
         user = checked_sign_in(db, request.app.state.sign_in_failures, name, password)
     except HTTPException as exc:
         return page("signin.html", exc.status_code, name=name, error=exc.detail)
-    answer = RedirectResponse("/triage", status_code=303)
+    answer = RedirectResponse("/", status_code=303)
     answer.set_cookie(SESSION_COOKIE, issue_token(db, user), httponly=True, samesite="strict",
                       secure=request.url.scheme == "https", path="/")  # fmt: skip
     return answer

@@ -1,0 +1,197 @@
+"""The workspace in the browser: a home that sends each role to its own work, the deal-line
+board, and each role's landing table. Server-rendered (Jinja, autoescaped), no script,
+nothing loaded from elsewhere; every page is checked against the policy table, accepts the
+sign-in cookie (``policy.BROWSER``) and is audited as a consultation (DPA s.62)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Annotated, Final
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlalchemy import select
+
+from fortress.casework import audit, safeguarding
+from fortress.casework.intelligence import disclosure_view
+from fortress.casework.models import AuditEntry, Disclosure, Operation, User
+from fortress.casework.policy import allowed
+from fortress.comms.lines import NoDetection, list_lines
+from fortress.server.deps import SESSION_COOKIE, CommittingRoute, Db, csrf_token, requires
+from fortress.server.pages import PAGE_ERRORS, page
+from fortress.store.workspace import Workspace
+
+router = APIRouter(tags=["pages"], route_class=CommittingRoute, responses=PAGE_ERRORS)
+
+ROLE_HOME: Final = {
+    "analyst": "/app/lines",
+    "officer": "/app/operations",
+    "supervisor": "/app/disclosures",
+    "safeguarding_partner": "/app/referrals",
+    "auditor": "/app/audit",
+    "administrator": "/app/users",
+}
+"""Where each role lands after signing in: its own work."""
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A page in the navigation, shown to the roles its endpoint allows."""
+
+    path: str
+    label: str
+    endpoint: str
+
+
+PAGES: Final = (
+    Link("/app/lines", "Deal lines", "app.lines"),
+    Link("/triage", "Public reports", "reports.triage"),
+    Link("/app/operations", "Operations", "app.operations"),
+    Link("/app/disclosures", "Disclosures waiting", "app.disclosures"),
+    Link("/app/referrals", "Referrals", "app.referrals"),
+    Link("/app/audit", "Audit log", "app.audit"),
+    Link("/app/users", "Users", "app.users"),
+)
+
+SORTS: Final = {
+    "score": lambda line: (-line.score, line.line_id or ""),
+    "last_seen": lambda line: (line.last_seen_utc, line.line_id or ""),
+    "first_seen": lambda line: (line.first_seen_utc, line.line_id or ""),
+    "customers": lambda line: (-line.customer_count, line.line_id or ""),
+    "numbers": lambda line: (-len(line.numbers), line.line_id or ""),
+}
+"""The board's orders (``?sort=``); ``last_seen`` and ``first_seen`` oldest first."""
+
+
+@dataclass(frozen=True, slots=True)
+class Navigation:
+    """What every signed-in page shows at its top: who is signed in, the pages their role
+    may open, and the sign-out form's CSRF value (none when signed in by bearer token)."""
+
+    user: User
+    links: list[Link]
+    csrf: str
+
+
+def navigation(request: Request, user: User) -> Navigation:
+    """The navigation for ``user`` on this request."""
+    session_token = request.cookies.get(SESSION_COOKIE, "")
+    links = [link for link in PAGES if allowed(link.endpoint, user.role)]
+    return Navigation(user, links, csrf_token(session_token) if session_token else "")
+
+
+@router.get("/", response_class=RedirectResponse, status_code=303)
+def home(user: Annotated[User | None, Depends(requires("app.home"))]) -> RedirectResponse:
+    """Not signed in: the sign-in page; signed in: the role's own work (``ROLE_HOME``)."""
+    return RedirectResponse(ROLE_HOME[user.role] if user else "/signin", status_code=303)
+
+
+@router.get("/app/lines", response_class=HTMLResponse)
+def lines_board(
+    request: Request,
+    db: Db,
+    user: Annotated[User, Depends(requires("app.lines"))],
+    q: str = "",
+    sort: str = "score",
+) -> HTMLResponse:
+    """Every line of the latest detection run (a brand with its numbers, oldest first),
+    searchable by number and sortable."""
+    workspace: Workspace | None = request.app.state.comms
+    wanted = "".join(ch for ch in q if ch.isdigit())[:20]
+    order = sort if sort in SORTS else "score"
+    try:
+        found = list_lines(workspace) if workspace is not None else None
+    except NoDetection:
+        found = None
+    shown = sorted(
+        (line for line in found or [] if any(wanted in n for n in line.numbers)),
+        key=SORTS[order],
+    )
+    audit.record(db, user.name, "consultation", "deal_line", [x.line_id or "" for x in shown])
+    return page(
+        "lines_board.html", lines=shown, total=len(found or []), detected=found is not None,
+        q=wanted, sort=order, sorts=list(SORTS),
+        nav=navigation(request, user),
+    )  # fmt: skip
+
+
+@router.get("/app/operations", response_class=HTMLResponse)
+def operations(
+    request: Request, db: Db, user: Annotated[User, Depends(requires("app.operations"))]
+) -> HTMLResponse:
+    """Every operation, the latest first."""
+    found = db.scalars(select(Operation).order_by(Operation.starts_on.desc(), Operation.id)).all()
+    audit.record(db, user.name, "consultation", "operation", [o.id for o in found])
+    rows = [[o.id, o.name, o.starts_on, o.ends_on, o.created_by] for o in found]
+    return _records(request, user, "Operations", ["id", "name", "from", "to", "created by"],
+                    rows, "No operation has been created yet.")  # fmt: skip
+
+
+@router.get("/app/disclosures", response_class=HTMLResponse)
+def disclosures(
+    request: Request, db: Db, user: Annotated[User, Depends(requires("app.disclosures"))]
+) -> HTMLResponse:
+    """Disclosures awaiting a supervisor's decision, oldest first."""
+    found = db.scalars(
+        select(Disclosure).where(Disclosure.status == "awaiting").order_by(Disclosure.id)
+    ).all()
+    audit.record(db, user.name, "consultation", "disclosure", [d.id for d in found])
+    views = [disclosure_view(disclosure=d) for d in found]
+    rows = [[d.id, d.intelligence_id, d.recipient, d.purpose, d.requested_by] for d in views]
+    columns = ["id", "intelligence", "recipient", "purpose", "requested by"]
+    return _records(request, user, "Disclosures waiting for a decision", columns, rows,
+                    "No disclosure is waiting for a decision.")  # fmt: skip
+
+
+@router.get("/app/referrals", response_class=HTMLResponse)
+def referrals(
+    request: Request, db: Db, user: Annotated[User, Depends(requires("app.referrals"))]
+) -> HTMLResponse:
+    """The referrals this user may see (a partner: their agency's only, other people as
+    pseudonyms), newest first; a partner's view is audited as a disclosure to the agency."""
+    shown = safeguarding.show_referrals(
+        session=db, referrals=safeguarding.referrals_for(db, user), user=user
+    )
+    rows = [[r.id, r.made_on, r.agency, r.person.name, r.reason, r.status] for r in shown]
+    columns = ["id", "made on", "agency", "person", "reason", "status"]
+    return _records(request, user, "Safeguarding referrals", columns, rows,
+                    "No referral to show.")  # fmt: skip
+
+
+@router.get("/app/audit", response_class=HTMLResponse)
+def audit_log(
+    request: Request, db: Db, user: Annotated[User, Depends(requires("app.audit"))]
+) -> HTMLResponse:
+    """The latest 200 audit entries, newest first (this read is audited too)."""
+    found = db.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(200)).all()
+    audit.record(db, user.name, "consultation", "audit", [e.seq for e in found])
+    rows = [[e.seq, e.at.isoformat(timespec="seconds"), e.actor, e.action, e.record_type,
+             e.record_ids, e.recipient or ""] for e in found]  # fmt: skip
+    columns = ["seq", "at (UTC)", "actor", "action", "record type", "records", "recipient"]
+    return _records(request, user, "Audit log (latest 200 entries)", columns, rows,
+                    "The audit log is empty.")  # fmt: skip
+
+
+@router.get("/app/users", response_class=HTMLResponse)
+def users(
+    request: Request, db: Db, user: Annotated[User, Depends(requires("app.users"))]
+) -> HTMLResponse:
+    """Every user (administrators), without password hashes."""
+    found = db.scalars(select(User).order_by(User.id)).all()
+    audit.record(db, user.name, "consultation", "user", [u.id for u in found])
+    rows = [[u.id, u.name, u.role, u.agency or "", "yes" if u.disabled else "no"] for u in found]
+    return _records(request, user, "Users", ["id", "name", "role", "agency", "disabled"], rows,
+                    "No user.")  # fmt: skip
+
+
+def _records(
+    request: Request,
+    user: User,
+    title: str,
+    columns: list[str],
+    rows: Sequence[Sequence[object]],
+    empty: str,
+) -> HTMLResponse:
+    return page("records.html", title=title, columns=columns, rows=rows, empty=empty,
+                nav=navigation(request, user))  # fmt: skip

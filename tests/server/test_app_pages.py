@@ -1,0 +1,140 @@
+"""The workspace in the browser: each role lands on its own work, refusals are pages, and
+the deal-line board shows the latest detection run of a simulated world."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import NamedTuple
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from fortress.casework.db import migrate
+from fortress.casework.models import AuditEntry
+from fortress.casework.policy import POLICY
+from fortress.casework.users import ROLES
+from fortress.comms.lines import list_lines, run_detection, show_line
+from fortress.server.app import create_app
+from fortress.server.app_pages import PAGES, ROLE_HOME
+from fortress.store.workspace import Workspace
+from helpers.casework import PASSWORD, seed_casework, sign_in
+from helpers.worlds import ingest_world
+
+HTML = {"Accept": "text/html,application/xhtml+xml"}
+
+
+def browser_sign_in(client: TestClient, name: str) -> None:
+    """Sign in with the page's form: the client keeps the session cookie."""
+    answer = client.post("/signin", data={"name": name, "password": PASSWORD},
+                         follow_redirects=False)  # fmt: skip
+    assert answer.status_code == 303 and answer.headers["location"] == "/"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_lands_on_its_own_work(client: TestClient, role: str) -> None:
+    browser_sign_in(client, role)
+    home = client.get("/", follow_redirects=False)
+    assert home.status_code == 303 and home.headers["location"] == ROLE_HOME[role]
+    landing = client.get(ROLE_HOME[role], headers=HTML)
+    assert landing.status_code == 200 and landing.headers["content-type"].startswith("text/html")
+    assert f"Signed in as <strong>{role}</strong>" in landing.text
+    shown = set(re.findall(r'<nav aria-label="Pages">.*?</nav>', landing.text, re.S)[0].split('"'))
+    for link in PAGES:  # the navigation offers exactly the pages the role may open
+        assert (link.path in shown) == (role in POLICY[link.endpoint]), link.path
+
+
+def test_the_home_page_sends_a_stranger_to_sign_in(client: TestClient) -> None:
+    answer = client.get("/", follow_redirects=False)
+    assert answer.status_code == 303 and answer.headers["location"] == "/signin"
+
+
+def test_a_refusal_in_the_browser_is_a_page_that_says_where_to_go(client: TestClient) -> None:
+    stranger = client.get("/app/lines", headers=HTML)
+    assert stranger.status_code == 401 and "text/html" in stranger.headers["content-type"]
+    assert "Sign in first" in stranger.text and 'href="/signin"' in stranger.text
+    browser_sign_in(client, "analyst")
+    refused = client.get("/app/users", headers=HTML)
+    assert refused.status_code == 403 and "Not for your role" in refused.text
+    assert 'href="/"' in refused.text and '"detail"' not in refused.text  # no JSON
+    missing = client.get("/app/nothing-here", headers=HTML)
+    assert missing.status_code == 404 and "Not found" in missing.text
+    # The API, and callers that do not ask for HTML, get the JSON answer.
+    assert set(client.get("/api/v1/me", headers=HTML).json()) == {"detail", "request_id"}
+    assert set(client.get("/app/users").json()) == {"detail", "request_id"}
+
+
+def test_each_landing_page_shows_its_records_and_is_audited(client: TestClient) -> None:
+    headers = sign_in(client, "officer")
+    operations = client.get("/app/operations", headers=headers)
+    assert operations.status_code == 200 and "Week of action" in operations.text
+    headers = sign_in(client, "safeguarding_partner")
+    referrals = client.get("/app/referrals", headers=headers)
+    assert referrals.status_code == 200 and "Children&#39;s Services" in referrals.text
+    headers = sign_in(client, "auditor")
+    log = client.get("/app/audit", headers=headers)
+    assert log.status_code == 200
+    assert re.search(r"<td>safeguarding_partner</td><td>disclosure</td><td>referral</td>", log.text)
+
+
+class Board(NamedTuple):
+    """A client of a server over a detected world's workspace."""
+
+    client: TestClient
+    workspace: Workspace
+
+
+@pytest.fixture(scope="module")
+def detected(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Board]:
+    """A demo world ingested and detected, whose workspace also holds the casework."""
+    world = ingest_world(tmp_path_factory.mktemp("board"), 7)
+    run_detection(world.workspace)
+    migrate(world.workspace.engine)
+    with world.workspace.sessions.begin() as session:
+        seed_casework(session)
+    app = create_app(world.workspace.engine, comms=world.workspace)
+    with TestClient(app, raise_server_exceptions=False) as opened:
+        yield Board(opened, world.workspace)
+
+
+def test_the_board_lists_every_line_of_the_latest_run(detected: Board) -> None:
+    client, workspace = detected
+    lines = list_lines(workspace)
+    board = client.get("/app/lines", headers=sign_in(client, "analyst"))
+    assert board.status_code == 200
+    assert f"{len(lines)} of the {len(lines)} lines of the latest detection run" in board.text
+    rows = re.findall(r"<tr><td>(line-[0-9a-f]+)</td><td>([0-9.]+)</td>", board.text)
+    assert rows == [(line.line_id, f"{line.score:.2f}") for line in lines]  # strongest first
+    for line in lines:  # customers over the brand's numbers, as ``lines show`` counts them
+        assert line.customer_count == show_line(workspace, str(line.line_id)).customers.count
+        row = re.search(rf"<tr><td>{line.line_id}</td>.*?</tr>", board.text)
+        assert row is not None and " → ".join(line.numbers) in row.group(0)
+        assert row.group(0).endswith(f"<td>{line.customer_count}</td></tr>")
+    with workspace.sessions() as session:
+        last = session.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc())).first()
+    assert last is not None and (last.actor, last.record_type) == ("analyst", "deal_line")
+    assert all(line.line_id in last.record_ids for line in lines)
+
+
+def test_the_board_searches_by_number_and_sorts(detected: Board) -> None:
+    client, workspace = detected
+    lines = list_lines(workspace)
+    headers = sign_in(client, "analyst")
+    wanted = lines[-1].numbers[0]
+    found = client.get(f"/app/lines?q={wanted[-6:]}", headers=headers)
+    assert f"with a number containing {wanted[-6:]}" in found.text
+    assert lines[-1].line_id in found.text
+    assert all(line.line_id not in found.text for line in lines if wanted[-6:] not in
+               "".join(line.numbers))  # fmt: skip
+    none = client.get("/app/lines?q=<script>", headers=headers)  # digits only are kept
+    assert "<script>" not in none.text and none.status_code == 200
+    by_last = client.get("/app/lines?sort=last_seen", headers=headers)
+    shown = re.findall(r"<tr><td>(line-[0-9a-f]+)</td>", by_last.text)
+    expected = sorted(lines, key=lambda line: (line.last_seen_utc, line.line_id or ""))
+    assert shown == [line.line_id for line in expected]
+
+
+def test_without_a_detection_run_the_board_says_so(client: TestClient) -> None:
+    board = client.get("/app/lines", headers=sign_in(client, "analyst"))
+    assert board.status_code == 200 and "No detection run to show" in board.text
