@@ -52,45 +52,38 @@ def close_senders(sent: ir.Table, params: DetectionParams) -> ir.Table | None:
     consecutive messages of every wave reach three numbers within two gaps, and lie in
     three consecutive ``wave_gap_s`` slots.
 
-    Counting distinct recipients is the costly part, so it runs only on the slots that
-    could hold such a triple: per (hash of the sender, slot), the messages; a slot that,
-    with the sender's one or two non-empty slots before it within two slots, holds three
-    messages ends a candidate window. A hash collision merges two senders' counts, which
-    can only let more slots through, never fewer; the exact count that follows decides.
+    Any three consecutive slots are exactly one block of three slots in one of three
+    alignments (starting 0, 1 or 2 slots in), so the search is three plain aggregations, no
+    window. Counting distinct recipients is the costly part, so it runs only in the blocks
+    that hold three messages: a cheap count per (hash of the sender, slot), summed per block,
+    finds those. A hash collision merges two senders' counts, which can only let more
+    blocks through, never fewer; the exact count that follows decides.
     """
     if params.wave_min_recipients < TRIPLE or params.wave_min_distinct_share <= 0.75:
         return None
     keyed = sent.mutate(
         key=sent[SENDER].hash(), slot=(sent.epoch // params.wave_gap_s).cast("int64")
     )
-    candidates = keyed.semi_join(_slots_of_busy_windows(keyed), ["key", "slot"])
-    pairs = candidates.select(SENDER, "slot", "recipient").distinct()
-    spread = ibis.union(
-        *(pairs.mutate(last=pairs.slot + ahead) for ahead in range(TRIPLE)), distinct=False
-    )
-    counted = spread.group_by([SENDER, "last"]).aggregate(recipients=spread.recipient.nunique())
-    return counted.filter(counted.recipients >= TRIPLE).select(SENDER).distinct()
+    per_slot = keyed.group_by(["key", "slot"]).aggregate(n=keyed.count())
+    found = []
+    for offset in range(TRIPLE):
+        block = ((keyed.slot - offset) // TRIPLE).cast("int64")
+        busy = _busy_blocks(per_slot, offset)
+        candidates = keyed.mutate(block=block).semi_join(busy, ["key", "block"])
+        pairs = candidates.select(SENDER, "block", "recipient").distinct()
+        counted = pairs.group_by([SENDER, "block"]).aggregate(recipients=pairs.count())
+        found.append(counted.filter(counted.recipients >= TRIPLE).select(SENDER))
+    return ibis.union(*found, distinct=True)
 
 
-def _slots_of_busy_windows(keyed: ir.Table) -> ir.Table:
-    """(key, slot) of every slot in a window of three consecutive slots that holds three
-    messages of one hashed sender: found from one row per non-empty slot, each looking back
-    at the sender's two non-empty slots before it."""
-    slots = keyed.group_by(["key", "slot"]).aggregate(n=keyed.count())
-    order = ibis.window(group_by="key", order_by="slot")
-    before = slots.mutate(
-        gap1=slots.slot - slots.slot.lag().over(order),
-        n1=slots.n.lag().over(order),
-        gap2=slots.slot - slots.slot.lag(2).over(order),
-    )
-    ends = before.filter(
-        (before.n >= TRIPLE)
-        | ((before.gap1 < TRIPLE) & (before.n + before.n1 >= TRIPLE))
-        | (before.gap2 < TRIPLE)
-    )
-    return ibis.union(
-        *(ends.select("key", slot=ends.slot - back) for back in range(TRIPLE)), distinct=True
-    )
+def _busy_blocks(per_slot: ir.Table, offset: int) -> ir.Table:
+    """(key, block) of the blocks of three slots, starting ``offset`` slots into the
+    count, that hold three messages of one hashed sender. Any three consecutive slots are
+    one block of one of the three offsets, so no window function is needed (a plain
+    aggregation, which spills to disk on a table of any size)."""
+    block = ((per_slot.slot - offset) // TRIPLE).cast("int64")
+    blocks = per_slot.mutate(block=block).group_by(["key", "block"]).aggregate(n=per_slot.n.sum())
+    return blocks.filter(blocks.n >= TRIPLE).select("key", "block")
 
 
 def sent_in_bursts(events: ir.Table, params: DetectionParams) -> ir.Table:
