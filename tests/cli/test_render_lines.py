@@ -22,6 +22,7 @@ def summary(numbers: list[str], text: str) -> LineSummary:
         score=0.9,
         first_seen_utc="2025-01-06T00:00:00",
         last_seen_utc="2025-02-02T00:00:00",
+        customer_count=22,
         evidence=[EvidenceItem(kind="orders_from_base", text=text)],
     )
 
@@ -46,8 +47,8 @@ def test_the_number_prefix_of_a_brand_is_taken_off() -> None:
 
 def test_a_number_over_the_threshold_that_does_not_trade_says_why_it_is_no_line() -> None:
     refusal = (
-        "It scores 0.62, at or over the threshold of 0.50, but followed up 33% of the "
-        "contacts from its list within 10 minutes, under the 75% a line reaches by answering "
+        "It scores 0.62, at or over the threshold of 0.54, but followed up 33% of the "
+        "contacts from its list within 10 minutes, under the 70% a line reaches by answering "
         "or dispatching each order: broadcasting alone is what clubs and newsletters do too, "
         "so it is not reported as a line."
     )

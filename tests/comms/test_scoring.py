@@ -103,10 +103,10 @@ def test_replies_that_each_come_once_are_not_a_customer_base_ordering() -> None:
     assert "2 of them on two days or more" in found.evidence[3].text
 
 
-@pytest.mark.parametrize(("followed", "is_line"), [(40, True), (30, True), (29, False), (0, False)])
+@pytest.mark.parametrize(("followed", "is_line"), [(40, True), (28, True), (27, False), (0, False)])
 def test_a_line_follows_up_nearly_every_order(followed: int, is_line: bool) -> None:
     """Daily waves all week and orders from its list score over the threshold; only a
-    number that answers or dispatches at least three orders in four is reported."""
+    number that answers or dispatches at least seven orders in ten is reported."""
     params, base = DetectionParams(), {drama(i) for i in range(20)}
     found = score_number(LINE, {**figures(), "followed": followed}, base, gathered(0, 0), params)
     assert found.score >= params.threshold
@@ -119,6 +119,18 @@ def test_a_line_follows_up_nearly_every_order(followed: int, is_line: bool) -> N
         assert f"followed up {share} of the contacts from its list within 10 minutes" in (
             refusal[0].text
         )
+
+
+def test_the_trade_bar_reads_the_share_followed_up_before_the_group_discount() -> None:
+    """Customers with 15% of their contacts among themselves take a quarter off the
+    follow-ups component (0.8 -> 0.6, under the bar), but 32 of 40 orders were answered
+    within minutes: the discount weighs in the score, and the bar reads what was measured."""
+    params, base = DetectionParams(), {drama(i) for i in range(20)}
+    found = score_number(LINE, {**figures(), "followed": 32}, base, gathered(30, 200), params)
+    assert found.components["follow_ups"] == pytest.approx(0.6)
+    assert found.components["follow_ups"] < params.follow_ups_min
+    decide(found, params)
+    assert found.score >= params.threshold and found.is_line
 
 
 def test_a_fixed_landline_is_never_a_line_and_needs_no_trade_sentence() -> None:
@@ -139,6 +151,23 @@ def test_a_few_replies_a_week_are_not_a_line_s_trade() -> None:
     found = score_number(LINE, quiet, base, gathered(0, 0), params)
     assert found.components["orders_from_base"] == pytest.approx(0.2)
     assert "0.20 orders per customer a week, so the component counts 20%" in found.evidence[3].text
+
+
+def test_contacts_far_beyond_buying_are_a_crew_not_customers() -> None:
+    """Five numbers contacting a number fifty times a week each are not buying from it
+    (twice a day is the most buying comes to): the component counts 14 / 50."""
+    params, base = DetectionParams(), {drama(i) for i in range(5)}
+    crew = {**figures(), "orders": 500, "incoming": 500, "followed": 500, "repeat_customers": 5}
+    found = score_number(LINE, crew, base, gathered(0, 0), params)
+    assert found.evidence[3].figures["weekly_orders_per_customer"] == 50.0
+    assert found.components["orders_from_base"] == pytest.approx(14 / 50)
+    assert "a crew reporting in or friends talking, so the component counts 28%" in (
+        found.evidence[3].text
+    )
+    daily = {**crew, "orders": 140, "incoming": 140, "followed": 140}  # 14 a week: all
+    assert score_number(LINE, daily, base, gathered(0, 0), params).components[
+        "orders_from_base"
+    ] == pytest.approx(1.0)
 
 
 def test_away_from_customers_counts_as_far_as_they_live_in_one_place() -> None:

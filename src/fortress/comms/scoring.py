@@ -62,10 +62,12 @@ def score_number(
 
 
 def decide(found: NumberFinding, params: DetectionParams) -> None:
-    """Set ``found.is_line``: a mobile scoring at least the threshold that follows up most
-    orders. A number that scores enough on broadcasting alone gets a sentence saying why it
-    is not reported."""
-    follow = found.components["follow_ups"]
+    """Set ``found.is_line``: a mobile scoring at least the threshold that follows up
+    nearly every order (the share as measured: the group discount of ``member_cohesion``
+    already weighs in the score). A number that scores enough on broadcasting alone gets a
+    sentence saying why it is not reported."""
+    orders = int(found.figures.get("orders") or 0)
+    follow = int(found.figures.get("followed") or 0) / orders if orders else 0.0
     scores = found.score >= params.threshold and found.figures["service"] != "fixed"
     found.is_line = scores and follow >= params.follow_ups_min
     if scores and not found.is_line:
@@ -78,7 +80,7 @@ def decide(found: NumberFinding, params: DetectionParams) -> None:
                 f"{params.follow_ups_min:.0%} a line reaches by answering or dispatching "
                 "each order: broadcasting alone is what clubs and newsletters do too, so it "
                 "is not reported as a line.",
-                {"follow_ups": follow, "follow_ups_min": params.follow_ups_min},
+                {"followed_share": round(follow, 4), "follow_ups_min": params.follow_ups_min},
             )
         )
 
@@ -252,7 +254,15 @@ def orders_from_base(figs: dict[str, Any], base: int, params: DetectionParams) -
         f"{customers} of the {base} numbers it texts in bulk, {repeat} of them on two days "
         f"or more: {weekly:.2f} orders per customer a week"
     )
-    text += "." if demand == 1 else f", so the component counts {demand:.0%}."
+    if weekly > params.weekly_orders_most:
+        demand = params.weekly_orders_most / weekly
+        text += (
+            f", more than the {params.weekly_orders_most:g} a week (twice a day) that buying "
+            f"comes to: a crew reporting in or friends talking, so the component counts "
+            f"{demand:.0%}."
+        )
+    else:
+        text += "." if demand == 1 else f", so the component counts {demand:.0%}."
     return share * breadth * demand, Evidence(
         "orders_from_base",
         text,
