@@ -104,11 +104,12 @@ def test_the_board_lists_every_line_of_the_latest_run(detected: Board) -> None:
     board = client.get("/app/lines", headers=sign_in(client, "analyst"))
     assert board.status_code == 200
     assert f"{len(lines)} of the {len(lines)} lines of the latest detection run" in board.text
-    rows = re.findall(r"<tr><td>(line-[0-9a-f]+)</td><td>([0-9.]+)</td>", board.text)
+    row_start = r'<tr><td><a href="/app/lines/(line-[0-9a-f]+)">\1</a></td><td>([0-9.]+)</td>'
+    rows = re.findall(row_start, board.text)
     assert rows == [(line.line_id, f"{line.score:.2f}") for line in lines]  # strongest first
     for line in lines:  # customers over the brand's numbers, as ``lines show`` counts them
         assert line.customer_count == show_line(workspace, str(line.line_id)).customers.count
-        row = re.search(rf"<tr><td>{line.line_id}</td>.*?</tr>", board.text)
+        row = re.search(rf'<tr><td><a href="/app/lines/{line.line_id}">.*?</tr>', board.text)
         assert row is not None and " → ".join(line.numbers) in row.group(0)
         assert row.group(0).endswith(f"<td>{line.customer_count}</td></tr>")
     with workspace.sessions() as session:
@@ -130,7 +131,7 @@ def test_the_board_searches_by_number_and_sorts(detected: Board) -> None:
     none = client.get("/app/lines?q=<script>", headers=headers)  # digits only are kept
     assert "<script>" not in none.text and none.status_code == 200
     by_last = client.get("/app/lines?sort=last_seen", headers=headers)
-    shown = re.findall(r"<tr><td>(line-[0-9a-f]+)</td>", by_last.text)
+    shown = re.findall(r'<tr><td><a href="/app/lines/(line-[0-9a-f]+)">', by_last.text)
     expected = sorted(lines, key=lambda line: (line.last_seen_utc, line.line_id or ""))
     assert shown == [line.line_id for line in expected]
 
@@ -138,3 +139,30 @@ def test_the_board_searches_by_number_and_sorts(detected: Board) -> None:
 def test_without_a_detection_run_the_board_says_so(client: TestClient) -> None:
     board = client.get("/app/lines", headers=sign_in(client, "analyst"))
     assert board.status_code == 200 and "No detection run to show" in board.text
+
+
+@pytest.mark.parametrize("role", ["analyst", "officer", "supervisor"])
+def test_a_line_page_shows_the_brand_its_evidence_and_people(detected: Board, role: str) -> None:
+    client, workspace = detected
+    line = show_line(workspace, str(list_lines(workspace)[0].line_id))
+    shown = client.get(f"/app/lines/{line.line_id}", headers=sign_in(client, role))
+    assert shown.status_code == 200
+    text = shown.text.replace("&#39;", "'").replace("&#34;", '"').replace("&amp;", "&")
+    for history in line.number_history:
+        assert f"<tr><td>{history.number}</td>" in text
+    for item in line.evidence:
+        assert item.text in text
+    for runner in line.runners.numbers:
+        assert f"<tr><td>{runner.number}</td><td>{runner.dispatches}</td>" in text
+    for controller in line.controllers.numbers:
+        assert controller.number in text
+    assert f"{line.customers.count} customers" in text
+
+
+def test_a_line_that_is_not_there_is_a_page_saying_so(detected: Board) -> None:
+    client, _ = detected
+    headers = {**sign_in(client, "analyst"), **HTML}
+    for wrong in ("line-0000000000", "line-<script>", "x" * 500):
+        answer = client.get(f"/app/lines/{wrong}", headers=headers)
+        assert answer.status_code == 404 and "Not found" in answer.text
+        assert "<script>" not in answer.text

@@ -51,6 +51,7 @@ POLICY: Final[dict[str, frozenset[str]]] = {
     "retention.release": frozenset({"supervisor"}),
     "app.home": frozenset({PUBLIC}),
     "app.lines": frozenset({"analyst", "officer", "supervisor"}),
+    "app.line": frozenset({"analyst", "officer", "supervisor"}),
     "app.operations": frozenset({"analyst", "officer", "supervisor"}),
     "app.disclosures": frozenset({"supervisor"}),
     "app.referrals": frozenset({"officer", "supervisor", "safeguarding_partner"}),

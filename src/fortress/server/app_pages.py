@@ -5,11 +5,12 @@ sign-in cookie (``policy.BROWSER``) and is audited as a consultation (DPA s.62).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Annotated, Final
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import select
 
@@ -17,12 +18,14 @@ from fortress.casework import audit, safeguarding
 from fortress.casework.intelligence import disclosure_view
 from fortress.casework.models import AuditEntry, Disclosure, Operation, User
 from fortress.casework.policy import allowed
-from fortress.comms.lines import NoDetection, list_lines
+from fortress.comms.lines import NoDetection, list_lines, show_line
 from fortress.server.deps import SESSION_COOKIE, CommittingRoute, Db, csrf_token, requires
 from fortress.server.pages import PAGE_ERRORS, page
 from fortress.store.workspace import Workspace
 
 router = APIRouter(tags=["pages"], route_class=CommittingRoute, responses=PAGE_ERRORS)
+LINE_ID: Final = re.compile(r"line-[0-9a-f]{10}")
+"""A line id as detection makes it (anything else cannot be one)."""
 
 ROLE_HOME: Final = {
     "analyst": "/app/lines",
@@ -114,6 +117,27 @@ def lines_board(
         q=wanted, sort=order, sorts=list(SORTS),
         nav=navigation(request, user),
     )  # fmt: skip
+
+
+@router.get("/app/lines/{line_id}", response_class=HTMLResponse)
+def line_page(
+    line_id: str,
+    request: Request,
+    db: Db,
+    user: Annotated[User, Depends(requires("app.line"))],
+) -> HTMLResponse:
+    """One line of the latest run: its numbers and the links between them, the evidence,
+    its people, handsets and cell sites."""
+    workspace: Workspace | None = request.app.state.comms
+    if workspace is None or not LINE_ID.fullmatch(line_id):
+        raise HTTPException(404, f"no line {line_id[:40]}")
+    try:
+        line = show_line(workspace, line_id)
+    except NoDetection as exc:
+        raise HTTPException(404, str(exc)) from exc
+    audit.record(db, user.name, "consultation", "deal_line", [line_id])
+    children = {child.number: child for child in line.children}
+    return page("line.html", line=line, children=children, nav=navigation(request, user))
 
 
 @router.get("/app/operations", response_class=HTMLResponse)
