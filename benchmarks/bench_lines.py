@@ -139,8 +139,8 @@ def markdown(results: list[LinesResult], seconds: float) -> str:
             "local clock and the per-party flag checks that Fortress's step does, and it "
             "puts every message in time order, where Fortress first keeps only the senders "
             "that texted three different numbers within two gaps (an exact filter: "
-            "`docs/methods/deal-lines.md`), counting distinct recipients only in the slots "
-            "with enough messages. "
+            "`docs/methods/deal-lines.md`), counting distinct recipients only in the blocks "
+            "of three slots with enough messages. "
             f"Found: {facts}. {_build_times(results)}",
             "",
             table(["events", "what", "median s", "peak RSS MiB (median / max)", "runs (s)"], rows),
