@@ -46,6 +46,7 @@ def detected(line_id: str, *numbers: str, runners: tuple[str, ...] = ()) -> Line
         score=0.9,
         first_seen_utc="2025-01-06T00:00:00",
         last_seen_utc="2025-02-06T00:00:00",
+        customer_count=0,
         evidence=[],
         number_history=[],
         customers=CustomerList(count=0, numbers=[]),
