@@ -373,6 +373,16 @@ def disclosure_view(*, disclosure: Disclosure) -> DisclosureView:
     )
 
 
+def awaiting_decision(session: Session, *, actor: str) -> list[DisclosureView]:
+    """Disclosures awaiting a supervisor's decision, oldest first (audited as a
+    consultation by ``actor``)."""
+    found = session.scalars(
+        select(Disclosure).where(Disclosure.status == "awaiting").order_by(Disclosure.id)
+    ).all()
+    audit.record(session, actor, "consultation", "disclosure", [d.id for d in found])
+    return [disclosure_view(disclosure=d) for d in found]
+
+
 def package(*, session: Session, disclosure: Disclosure, actor: str) -> DisclosurePackage:
     """What goes to the recipient of an approved disclosure: the report with its grade and
     handling conditions (audited as a disclosure, with the recipient)."""

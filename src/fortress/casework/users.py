@@ -131,3 +131,10 @@ def set_disabled(session: Session, name: str, disabled: bool, *, actor: str) -> 
 def digest(token: str) -> str:
     """How a token is stored: its SHA-256."""
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def every_user(session: Session, *, actor: str) -> list[User]:
+    """Every user, oldest first (audited as a consultation by ``actor``)."""
+    found = list(session.scalars(select(User).order_by(User.id)))
+    audit.record(session, actor, "consultation", "user", [u.id for u in found])
+    return found

@@ -115,17 +115,12 @@ def _ready_workspace() -> Workspace:
 @users_app.command("list")
 def users_list_command(as_json: JsonOption = False) -> None:
     """Every user: name, role, agency, whether disabled (no passwords or tokens)."""
-    from sqlalchemy import select
-
-    from fortress.casework import audit
-    from fortress.casework.models import User
+    from fortress.casework.users import every_user
 
     workspace = _ready_workspace()
     with workspace.sessions.begin() as session:
-        found = session.scalars(select(User).order_by(User.id)).all()
-        audit.record(session, "cli", "consultation", "user", [u.id for u in found])
         rows = [{"name": u.name, "role": u.role, "agency": u.agency, "disabled": u.disabled}
-                for u in found]  # fmt: skip
+                for u in every_user(session, actor="cli")]  # fmt: skip
     if as_json:
         print_json(rows)
         return

@@ -36,7 +36,7 @@ from fortress.casework.phones import SeizedPhones, seized_phones
 from fortress.casework.public_reports import (
     RateLimit,
 )
-from fortress.casework.users import SignInThrottle, issue_token
+from fortress.casework.users import SignInThrottle, every_user, issue_token
 from fortress.server import (
     app_pages,
     intelligence_api,
@@ -181,11 +181,9 @@ def create_app(engine: Engine, comms: Workspace | None = None) -> FastAPI:
     @app.get(f"{API}/users", response_model=list[UserOut], tags=["users"])
     def users(db: Db, user: Annotated[User, Depends(requires("users.list"))]) -> list[UserOut]:
         """Every user (administrators)."""
-        found = db.scalars(select(User).order_by(User.id)).all()
-        audit.record(db, user.name, "consultation", "user", [u.id for u in found])
         return [
             UserOut(id=u.id, name=u.name, role=u.role, agency=u.agency, disabled=u.disabled)
-            for u in found
+            for u in every_user(db, actor=user.name)
         ]
 
     @app.get(f"{API}/audit", response_model=list[AuditOut], tags=["audit"])

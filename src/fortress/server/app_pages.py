@@ -15,9 +15,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import select
 
 from fortress.casework import audit, safeguarding
-from fortress.casework.intelligence import disclosure_view
-from fortress.casework.models import AuditEntry, Disclosure, Operation, User
+from fortress.casework.intelligence import awaiting_decision
+from fortress.casework.models import AuditEntry, Operation, User
 from fortress.casework.policy import allowed
+from fortress.casework.users import every_user
 from fortress.comms.lines import NoDetection, list_lines, show_line
 from fortress.server.deps import SESSION_COOKIE, CommittingRoute, Db, csrf_token, requires
 from fortress.server.pages import PAGE_ERRORS, page
@@ -157,11 +158,7 @@ def disclosures(
     request: Request, db: Db, user: Annotated[User, Depends(requires("app.disclosures"))]
 ) -> HTMLResponse:
     """Disclosures awaiting a supervisor's decision, oldest first."""
-    found = db.scalars(
-        select(Disclosure).where(Disclosure.status == "awaiting").order_by(Disclosure.id)
-    ).all()
-    audit.record(db, user.name, "consultation", "disclosure", [d.id for d in found])
-    views = [disclosure_view(disclosure=d) for d in found]
+    views = awaiting_decision(db, actor=user.name)
     rows = [[d.id, d.intelligence_id, d.recipient, d.purpose, d.requested_by] for d in views]
     columns = ["id", "intelligence", "recipient", "purpose", "requested by"]
     return _records(request, user, "Disclosures waiting for a decision", columns, rows,
@@ -202,8 +199,7 @@ def users(
     request: Request, db: Db, user: Annotated[User, Depends(requires("app.users"))]
 ) -> HTMLResponse:
     """Every user (administrators), without password hashes."""
-    found = db.scalars(select(User).order_by(User.id)).all()
-    audit.record(db, user.name, "consultation", "user", [u.id for u in found])
+    found = every_user(db, actor=user.name)
     rows = [[u.id, u.name, u.role, u.agency or "", "yes" if u.disabled else "no"] for u in found]
     return _records(request, user, "Users", ["id", "name", "role", "agency", "disabled"], rows,
                     "No user.")  # fmt: skip

@@ -8,9 +8,8 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
-from fortress.casework import audit, intelligence, public_reports
+from fortress.casework import intelligence, public_reports
 from fortress.casework.exports import FORMATS, export
 from fortress.casework.intelligence import (
     DisclosurePackage,
@@ -241,11 +240,7 @@ def awaiting_disclosures(
     db: Db, user: Annotated[User, Depends(requires("disclosures.list"))]
 ) -> list[DisclosureView]:
     """Disclosures awaiting a supervisor's decision, oldest first."""
-    found = db.scalars(
-        select(Disclosure).where(Disclosure.status == "awaiting").order_by(Disclosure.id)
-    ).all()
-    audit.record(db, user.name, "consultation", "disclosure", [d.id for d in found])
-    return [intelligence.disclosure_view(disclosure=d) for d in found]
+    return intelligence.awaiting_decision(db, actor=user.name)
 
 
 @router.post("/disclosures/{disclosure_id}/decision", response_model=DisclosureView)
