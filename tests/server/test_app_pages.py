@@ -17,7 +17,8 @@ from fortress.casework.policy import POLICY
 from fortress.casework.users import ROLES
 from fortress.comms.lines import list_lines, run_detection, show_line
 from fortress.server.app import create_app
-from fortress.server.app_pages import PAGES, ROLE_HOME
+from fortress.server.app_pages import ROLE_HOME
+from fortress.server.navigation import PAGES
 from fortress.store.workspace import Workspace
 from helpers.casework import PASSWORD, seed_casework, sign_in
 from helpers.worlds import ingest_world
@@ -166,3 +167,21 @@ def test_a_line_that_is_not_there_is_a_page_saying_so(detected: Board) -> None:
         answer = client.get(f"/app/lines/{wrong}", headers=headers)
         assert answer.status_code == 404 and "Not found" in answer.text
         assert "<script>" not in answer.text
+
+
+def test_triage_names_categories_and_leaves_the_grade_to_the_analyst(client: TestClient) -> None:
+    """The category by name, every grade list on "choose" (a grade is a judgement, never a
+    default), and a form sent without one refused with the reason, nothing written."""
+    headers = sign_in(client, "analyst")
+    client.post("/report", data={"category": "cuckooing", "description": "Men at number 9."})
+    triage = client.get("/triage", headers=headers).text
+    assert "Someone&#39;s home taken over by dealers (cuckooing)" in triage
+    assert " selected" not in triage and triage.count('<option value="">choose</option>') >= 3
+    report = re.findall(r'action="/triage/(\d+)"', triage)[-1]
+    answer = client.post(
+        f"/triage/{report}",
+        headers=headers,
+        data={"source_evaluation": "", "assessment": "B", "handling_code": "P"},
+    )
+    assert answer.status_code == 422 and f"Report {report}:" in answer.text
+    assert f'action="/triage/{report}"' in answer.text  # still waiting for triage

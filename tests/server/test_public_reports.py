@@ -133,7 +133,9 @@ def test_in_a_real_browser_a_payload_is_shown_never_run(casework: Workspace) -> 
         shown = page.inner_text("table")
         assert PAYLOAD in shown and "<script>alert(3)</script>" in shown
         newest = page.locator("form[aria-label^='Grade report']").last  # the payload's
+        newest.locator("select[name=source_evaluation]").select_option("2")
         newest.locator("select[name=assessment]").select_option("B")
+        newest.locator("select[name=handling_code]").select_option("P")
         newest.locator("select[name=link_type]").select_option("address")
         newest.locator("input[name=link_value]").fill("4 Example Road")
         newest.locator("button").click()

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Annotated, Final
 
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -17,10 +16,10 @@ from sqlalchemy import select
 from fortress.casework import audit, safeguarding
 from fortress.casework.intelligence import awaiting_decision
 from fortress.casework.models import AuditEntry, Operation, User
-from fortress.casework.policy import allowed
 from fortress.casework.users import every_user
 from fortress.comms.lines import NoDetection, list_lines, show_line
-from fortress.server.deps import SESSION_COOKIE, CommittingRoute, Db, csrf_token, requires
+from fortress.server.deps import CommittingRoute, Db, requires
+from fortress.server.navigation import navigation
 from fortress.server.pages import PAGE_ERRORS, page
 from fortress.store.workspace import Workspace
 
@@ -39,25 +38,6 @@ ROLE_HOME: Final = {
 """Where each role lands after signing in: its own work."""
 
 
-@dataclass(frozen=True, slots=True)
-class Link:
-    """A page in the navigation, shown to the roles its endpoint allows."""
-
-    path: str
-    label: str
-    endpoint: str
-
-
-PAGES: Final = (
-    Link("/app/lines", "Deal lines", "app.lines"),
-    Link("/triage", "Public reports", "reports.triage"),
-    Link("/app/operations", "Operations", "app.operations"),
-    Link("/app/disclosures", "Disclosures waiting", "app.disclosures"),
-    Link("/app/referrals", "Referrals", "app.referrals"),
-    Link("/app/audit", "Audit log", "app.audit"),
-    Link("/app/users", "Users", "app.users"),
-)
-
 SORTS: Final = {
     "score": lambda line: (-line.score, line.line_id or ""),
     "last_seen": lambda line: (line.last_seen_utc, line.line_id or ""),
@@ -66,23 +46,6 @@ SORTS: Final = {
     "numbers": lambda line: (-len(line.numbers), line.line_id or ""),
 }
 """The board's orders (``?sort=``); ``last_seen`` and ``first_seen`` oldest first."""
-
-
-@dataclass(frozen=True, slots=True)
-class Navigation:
-    """What every signed-in page shows at its top: who is signed in, the pages their role
-    may open, and the sign-out form's CSRF value (none when signed in by bearer token)."""
-
-    user: User
-    links: list[Link]
-    csrf: str
-
-
-def navigation(request: Request, user: User) -> Navigation:
-    """The navigation for ``user`` on this request."""
-    session_token = request.cookies.get(SESSION_COOKIE, "")
-    links = [link for link in PAGES if allowed(link.endpoint, user.role)]
-    return Navigation(user, links, csrf_token(session_token) if session_token else "")
 
 
 @router.get("/", response_class=RedirectResponse, status_code=303)

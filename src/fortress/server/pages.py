@@ -30,9 +30,9 @@ from fortress.server.deps import (
     check_csrf,
     check_id,
     checked_sign_in,
-    csrf_token,
     requires,
 )
+from fortress.server.navigation import navigation
 from fortress.server.observe import request_id
 
 PAGE_ERRORS: Final[dict[int | str, dict[str, Any]]] = {
@@ -171,10 +171,10 @@ def signout(
 def _triage_page(
     request: Request, db: Db, user: User, status: int = 200, **notes: Any
 ) -> HTMLResponse:
-    session_token = request.cookies.get(SESSION_COOKIE, "")
+    nav = navigation(request, user)
     return page(
-        "triage.html", status, reports=awaiting_triage(db, actor=user.name), user=user,
-        csrf=csrf_token(session_token) if session_token else "", grades=GRADES["3x5x2"],
+        "triage.html", status, reports=awaiting_triage(db, actor=user.name), nav=nav,
+        csrf=nav.csrf, grades=GRADES["3x5x2"], categories=CATEGORIES,
         link_types=intelligence.ENTITY_TYPES, **notes,
     )  # fmt: skip
 
