@@ -76,7 +76,9 @@ def test_each_landing_page_shows_its_records_and_is_audited(client: TestClient) 
     headers = sign_in(client, "auditor")
     log = client.get("/app/audit", headers=headers)
     assert log.status_code == 200
-    assert re.search(r"<td>safeguarding_partner</td><td>disclosure</td><td>referral</td>", log.text)
+    assert re.search(r"<td>safeguarding_partner</td><td>disclosure</td><td>referral</td><td>1</td>"
+                     r"<td>Children&#39;s Services</td>", log.text)  # fmt: skip
+    assert "[&#34;" not in log.text  # record ids as a list, not JSON
 
 
 class Board(NamedTuple):

@@ -5,6 +5,7 @@ sign-in cookie (``policy.BROWSER``) and is audited as a consultation (DPA s.62).
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from typing import Annotated, Final
@@ -150,11 +151,18 @@ def audit_log(
     """The latest 200 audit entries, newest first (this read is audited too)."""
     found = db.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(200)).all()
     audit.record(db, user.name, "consultation", "audit", [e.seq for e in found])
-    rows = [[e.seq, e.at.isoformat(timespec="seconds"), e.actor, e.action, e.record_type,
-             e.record_ids, e.recipient or ""] for e in found]  # fmt: skip
+    rows = [[e.seq, e.at.isoformat(sep=" ", timespec="seconds"), e.actor, e.action,
+             e.record_type, ", ".join(sorted(json.loads(e.record_ids), key=_id_order)),
+             e.recipient or ""]
+            for e in found]  # fmt: skip
     columns = ["seq", "at (UTC)", "actor", "action", "record type", "records", "recipient"]
     return _records(request, user, "Audit log (latest 200 entries)", columns, rows,
                     "The audit log is empty.")  # fmt: skip
+
+
+def _id_order(record_id: str) -> tuple[int, str]:
+    """Numeric ids in number order (2 before 10), then the others as written."""
+    return (int(record_id), "") if record_id.isdigit() else (2**63, record_id)
 
 
 @router.get("/app/users", response_class=HTMLResponse)
