@@ -66,8 +66,7 @@ def decide(found: NumberFinding, params: DetectionParams) -> None:
     nearly every order (the share as measured: the group discount of ``member_cohesion``
     already weighs in the score). A number that scores enough on broadcasting alone gets a
     sentence saying why it is not reported."""
-    orders = int(found.figures.get("orders") or 0)
-    follow = int(found.figures.get("followed") or 0) / orders if orders else 0.0
+    follow = followed_share(found.figures)
     scores = found.score >= params.threshold and found.figures["service"] != "fixed"
     found.is_line = scores and follow >= params.follow_ups_min
     if scores and not found.is_line:
@@ -277,11 +276,17 @@ def orders_from_base(figs: dict[str, Any], base: int, params: DetectionParams) -
     )
 
 
+def followed_share(figs: dict[str, Any]) -> float:
+    """The share of orders followed up within ``follow_up_s`` (0 without orders)."""
+    orders = int(figs.get("orders") or 0)
+    return int(figs.get("followed") or 0) / orders if orders else 0.0
+
+
 def follow_ups(figs: dict[str, Any], params: DetectionParams) -> Component:
     """Orders are answered or passed on within minutes."""
     orders = int(figs.get("orders") or 0)
     followed = int(figs.get("followed") or 0)
-    share = followed / orders if orders else 0.0
+    share = followed_share(figs)
     minutes = params.follow_up_s // 60
     median = figs.get("median_reply_s")
     text = (

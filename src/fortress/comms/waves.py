@@ -67,9 +67,10 @@ def close_senders(sent: ir.Table, params: DetectionParams) -> ir.Table | None:
     per_slot = keyed.group_by(["key", "slot"]).aggregate(n=keyed.count())
     found = []
     for offset in range(TRIPLE):
-        block = ((keyed.slot - offset) // TRIPLE).cast("int64")
         busy = _busy_blocks(per_slot, offset)
-        candidates = keyed.mutate(block=block).semi_join(busy, ["key", "block"])
+        candidates = keyed.mutate(block=_block(keyed.slot, offset)).semi_join(
+            busy, ["key", "block"]
+        )
         pairs = candidates.select(SENDER, "block", "recipient").distinct()
         counted = pairs.group_by([SENDER, "block"]).aggregate(recipients=pairs.count())
         found.append(counted.filter(counted.recipients >= TRIPLE).select(SENDER))
@@ -81,9 +82,14 @@ def _busy_blocks(per_slot: ir.Table, offset: int) -> ir.Table:
     count, that hold three messages of one hashed sender. Any three consecutive slots are
     one block of one of the three offsets, so no window function is needed (a plain
     aggregation, which spills to disk on a table of any size)."""
-    block = ((per_slot.slot - offset) // TRIPLE).cast("int64")
-    blocks = per_slot.mutate(block=block).group_by(["key", "block"]).aggregate(n=per_slot.n.sum())
+    placed = per_slot.mutate(block=_block(per_slot.slot, offset))
+    blocks = placed.group_by(["key", "block"]).aggregate(n=placed.n.sum())
     return blocks.filter(blocks.n >= TRIPLE).select("key", "block")
+
+
+def _block(slot: ir.IntegerColumn, offset: int) -> ir.IntegerColumn:
+    """The block of three slots that ``slot`` falls in, blocks starting ``offset`` in."""
+    return ((slot - offset) // TRIPLE).cast("int64")
 
 
 def sent_in_bursts(events: ir.Table, params: DetectionParams) -> ir.Table:
