@@ -92,6 +92,9 @@ def test_the_shared_charts_explain_every_colour_and_axis() -> None:
             {"label": "handset 1", "start": date(2025, 1, 20), "end": date(2025, 3, 1),
              "group": "handset"}]  # fmt: skip
     _check(svg.timeline("numbers", rows, date(2025, 1, 1), date(2025, 3, 31)), {"x"})
+    hours = [[(day * 24 + hour) % 37 for hour in range(24)] for day in range(7)]
+    _check(svg.hour_matrix("hours", hours), {"x"})
+    _check(svg.hour_matrix("no events", [[0] * 24 for _ in range(7)]), {"x"})
     customers = [{"lat": 50.8, "lon": -1.1, "customers": 4, "cell_id": "c1", "area": "Gosport"}]
     sites = [{"lat": 50.81, "lon": -1.12, "events": 40, "cell_id": "c2", "area": "Gosport"}]
     _check(svg.point_map("map", customers, sites), set())

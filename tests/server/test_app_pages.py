@@ -15,7 +15,14 @@ from fortress.casework.db import migrate
 from fortress.casework.models import AuditEntry
 from fortress.casework.policy import POLICY
 from fortress.casework.users import ROLES
-from fortress.comms.lines import list_lines, run_detection, show_line
+from fortress.comms.lines import (
+    line_activity,
+    line_quantum,
+    line_week_hours,
+    list_lines,
+    run_detection,
+    show_line,
+)
 from fortress.server.app import create_app
 from fortress.server.app_pages import ROLE_HOME
 from fortress.server.navigation import PAGES
@@ -160,6 +167,21 @@ def test_a_line_page_shows_the_brand_its_evidence_and_people(detected: Board, ro
     for controller in line.controllers.numbers:
         assert controller.number in text
     assert f"{line.customers.count} customers" in text
+    assert text.count("<svg") == 4 + bool(line.runner_movements)  # each chart of the line
+    quantum = line_quantum(workspace, line.line_id)
+    assert f'<td class="n">{quantum.customer_days} customer-days</td>' in text
+    assert f'<td class="n">{quantum.confirmed_transactions} confirmed transactions' in text
+
+
+def test_the_working_hours_count_every_event_of_the_daily_figures(detected: Board) -> None:
+    """The day x hour matrix and the daily table count the same calls and messages."""
+    _, workspace = detected
+    for summary in list_lines(workspace):
+        line_id = str(summary.line_id)
+        days = line_activity(workspace, line_id).days
+        hours = line_week_hours(workspace, line_id)
+        assert hours.events == sum(d.incoming + d.outgoing for d in days) > 0
+        assert [len(row) for row in hours.counts] == [24] * 7
 
 
 def test_a_line_that_is_not_there_is_a_page_saying_so(detected: Board) -> None:

@@ -32,6 +32,8 @@ from fortress.comms.params import DetectionParams
 from fortress.model import columns as c
 from fortress.model.lines import DayActivity
 
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
 
 @dataclass(frozen=True, slots=True)
 class LineParties:
@@ -67,6 +69,22 @@ def daily_activity(
         _day_row(day, per_day.get(day, {}), receipts, window_days)
         for day in _calendar(days[0], days[-1])
     ]
+
+
+def week_hours(events: ir.Table, numbers: list[str]) -> list[list[int]]:
+    """Calls and messages made or received by ``numbers``, counted by local day of the week
+    (Monday first) and clock hour: a line's working pattern, the day x hour matrix."""
+    counts = [[0] * 24 for _ in WEEKDAYS]
+    when = span(events)
+    if when is None or not numbers:
+        return counts
+    mine = contacts(with_local_time(events, when)).filter(ibis._.number.isin(numbers))
+    cells = mine.group_by(
+        weekday=mine[LOCAL].day_of_week.index(), hour=mine[LOCAL].hour()
+    ).aggregate(n=mine.count())
+    for row in _rows(cells):
+        counts[row["weekday"]][row["hour"]] = int(row["n"])
+    return counts
 
 
 def _days(mine: ir.Table) -> list[date]:

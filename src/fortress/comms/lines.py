@@ -15,7 +15,7 @@ from uuid import uuid4
 import ibis.expr.types as ir
 from sqlalchemy import select
 
-from fortress.comms.activity import LineParties, daily_activity
+from fortress.comms.activity import LineParties, daily_activity, week_hours
 from fortress.comms.detect import detect_lines
 from fortress.comms.events import contacts, span, with_local_time
 from fortress.comms.geography import customer_map
@@ -56,6 +56,7 @@ from fortress.model.lines import (
     RunRef,
     Safeguarding,
     SilentNumber,
+    WeekHours,
 )
 from fortress.model.values import Imei, Msisdn
 from fortress.store import events as event_tables
@@ -358,6 +359,16 @@ def line_activity(workspace: Workspace, line_id: str) -> LineActivity:
     )
     days = daily_activity(comms, parties)
     return LineActivity(line_id=line_id, numbers=shown.numbers, days=days)
+
+
+def line_week_hours(workspace: Workspace, line_id: str) -> WeekHours:
+    """When one line of the latest run works: events by local weekday and hour."""
+    shown = show_line(workspace, line_id)
+    comms, _ = _tables(workspace)
+    counts = week_hours(comms, shown.numbers)
+    return WeekHours(
+        line_id=line_id, numbers=shown.numbers, counts=counts, events=sum(map(sum, counts))
+    )
 
 
 def safeguarding(workspace: Workspace) -> list[Safeguarding]:

@@ -292,6 +292,15 @@ class LineActivity(LineRef):
     days: list[DayActivity]
 
 
+class WeekHours(LineRef):
+    """When a line works: its numbers' calls and messages (made or received) by local day of
+    the week and clock hour (``fortress.comms.activity.week_hours``)."""
+
+    counts: list[list[int]]
+    """Seven rows, Monday first, of 24 counts, hour 0 first."""
+    events: int
+
+
 class Grams(Frozen):
     """One quantum estimate in grams: central, Monte Carlo median and 95% interval."""
 

@@ -18,6 +18,7 @@ from fortress.comms.lines import (
     line_activity,
     line_map,
     line_quantum,
+    line_week_hours,
     list_lines,
     safeguarding,
     show_line,
@@ -28,6 +29,7 @@ from fortress.model.lines import (
     LineMap,
     LineQuantum,
     Safeguarding,
+    WeekHours,
     WrittenReport,
 )
 from fortress.reports import svg
@@ -42,7 +44,7 @@ def render_lines_report(workspace: Workspace) -> str:
     run = latest_run(workspace)
     sites = safeguarding(workspace)
     lines = [
-        _line_section(workspace, item.line_id, sites)
+        line_section(workspace, item.line_id, sites)
         for item in list_lines(workspace)
         if item.line_id is not None
     ]
@@ -81,30 +83,38 @@ class LineSection:
     days: list[DayActivity]
     quantum: LineQuantum | None
     map: LineMap
+    hours: WeekHours
     sites_for_line: list[Safeguarding]
     timeline_svg: Markup
     activity_svg: Markup
+    hours_svg: Markup
     map_svg: Markup
     movements_svg: Markup | None
 
 
-def _line_section(workspace: Workspace, line_id: str, sites: list[Safeguarding]) -> LineSection:
+def line_section(workspace: Workspace, line_id: str, sites: list[Safeguarding]) -> LineSection:
+    """One line's results and charts; ``sites``: the latest run's safeguarding list."""
     shown = show_line(workspace, line_id)
     days = line_activity(workspace, line_id).days
     quantum = line_quantum(workspace, line_id) if days else None
     points = line_map(workspace, line_id)
+    hours = line_week_hours(workspace, line_id)
     first, last = svg.as_date(shown.first_seen_utc), svg.as_date(shown.last_seen_utc)
     return LineSection(
         line=shown,
         days=days,
         quantum=quantum,
         map=points,
+        hours=hours,
         sites_for_line=[s for s in sites if s.line_id == line_id],
         timeline_svg=Markup(
             svg.timeline(f"Numbers and handsets of {line_id}", _timeline(shown), first, last)
         ),
         activity_svg=Markup(
             svg.daily_bars(f"Daily activity of {line_id}", [d.model_dump() for d in days])
+        ),
+        hours_svg=Markup(
+            svg.hour_matrix(f"Events by weekday and hour (local time), {line_id}", hours.counts)
         ),
         map_svg=Markup(
             svg.point_map(

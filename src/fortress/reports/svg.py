@@ -9,6 +9,7 @@ axis has at least three tick labels (``<text data-axis="x|y">``) at round values
 
 from __future__ import annotations
 
+import itertools
 import math
 from datetime import date, datetime
 from html import escape
@@ -218,6 +219,45 @@ def daily_bars(title: str, days: list[dict[str, Any]]) -> str:
             f'data-axis="x">{days[i]["day"]}</text>'
         )
     return _svg(bottom + 26, title, body)
+
+
+HEAT = ("#eef3f8", "#b9d3e8", "#6fa3cc", "#1b6ca8", "#0b3c61")
+"""The hour matrix's shades: no event, then four bands, lightest to darkest."""
+DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def hour_matrix(title: str, counts: list[list[int]]) -> str:
+    """Seven rows (Monday first) of 24 hourly cells shaded by count: no event, then four
+    equal bands up to a round number at or above the busiest hour (the legend gives each
+    band's range)."""
+    left, top, cell, gap = 60, 40, (WIDTH - 80) / 24, 2
+    peak = max((max(row) for row in counts), default=0)
+    edges = nice_ticks(peak, count=4, whole=True)[:5]
+    bands = list(itertools.pairwise(edges))
+    entries = [("no event", HEAT[0], "box")] + [
+        (_band(low + 1, high), HEAT[k + 1], "box") for k, (low, high) in enumerate(bands)
+    ]
+    body = [legend(entries, WIDTH - 20)]
+    for day, row in enumerate(counts):
+        y = top + day * 22
+        body.append(f'<text x="{left - 8}" y="{y + 14}" text-anchor="end" class="label">'
+                    f"{DAY_NAMES[day]}</text>")  # fmt: skip
+        for hour, n in enumerate(row):
+            band = next((k + 1 for k, (_, high) in enumerate(bands) if n <= high), len(bands))
+            body.append(
+                f'<rect x="{left + hour * cell:.1f}" y="{y}" width="{cell - gap:.1f}" '
+                f'height="20" fill="{HEAT[band if n else 0]}"><title>{DAY_NAMES[day]} '
+                f"{hour:02d}:00 to {hour:02d}:59: {n:,} events</title></rect>"
+            )
+    bottom = top + 7 * 22
+    for hour in range(0, 24, 3):
+        body.append(f'<text x="{left + hour * cell:.1f}" y="{bottom + 14}" class="axis" '
+                    f'data-axis="x">{hour:02d}:00</text>')  # fmt: skip
+    return _svg(bottom + 22, title, body)
+
+
+def _band(low: float, high: float) -> str:
+    return tick_text(high) if low == high else f"{tick_text(low)} to {tick_text(high)}"
 
 
 def point_map(title: str, customers: list[dict[str, Any]], sites: list[dict[str, Any]]) -> str:

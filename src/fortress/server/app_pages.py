@@ -18,7 +18,9 @@ from fortress.casework import audit, safeguarding
 from fortress.casework.intelligence import awaiting_decision
 from fortress.casework.models import AuditEntry, Operation, User
 from fortress.casework.users import every_user
-from fortress.comms.lines import NoDetection, list_lines, show_line
+from fortress.comms.lines import NoDetection, list_lines
+from fortress.comms.lines import safeguarding as safeguarding_sites
+from fortress.reports.lines_report import line_section
 from fortress.server.deps import CommittingRoute, Db, requires
 from fortress.server.navigation import navigation
 from fortress.server.pages import PAGE_ERRORS, page
@@ -91,18 +93,20 @@ def line_page(
     db: Db,
     user: Annotated[User, Depends(requires("app.line"))],
 ) -> HTMLResponse:
-    """One line of the latest run: its numbers and the links between them, the evidence,
-    its people, handsets and cell sites."""
+    """One line of the latest run, as the case file needs it: numbers and handsets over
+    time, evidence, daily activity and working hours, people, safeguarding, both quantum
+    estimates, handsets and cell sites."""
     workspace: Workspace | None = request.app.state.comms
     if workspace is None or not LINE_ID.fullmatch(line_id):
         raise HTTPException(404, f"no line {line_id[:40]}")
     try:
-        line = show_line(workspace, line_id)
+        section = line_section(workspace, line_id, safeguarding_sites(workspace))
     except NoDetection as exc:
         raise HTTPException(404, str(exc)) from exc
     audit.record(db, user.name, "consultation", "deal_line", [line_id])
-    children = {child.number: child for child in line.children}
-    return page("line.html", line=line, children=children, nav=navigation(request, user))
+    children = {child.number: child for child in section.line.children}
+    return page("line.html", line=section.line, section=section, children=children,
+                nav=navigation(request, user))  # fmt: skip
 
 
 @router.get("/app/operations", response_class=HTMLResponse)
