@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import NamedTuple
 
 from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
@@ -13,11 +14,19 @@ from fortress.casework.intelligence import Grade
 from fortress.casework.operations import create_operation
 from fortress.casework.public_reports import ReportForm, receive
 from fortress.casework.users import ROLES, add_user
+from fortress.store.workspace import Workspace
 
 PASSWORD = "a long enough test password"
 QUICK_HASHER = PasswordHasher(time_cost=1, memory_cost=1024)
 """Argon2id with small costs (the hash records its costs, so sign-in checks it the same
 way): the default costs take a tenth of a second per user, for hundreds of tests."""
+
+
+class Board(NamedTuple):
+    """A client of a server over a detected world's workspace (``detected``)."""
+
+    client: TestClient
+    workspace: Workspace
 
 
 def sign_in(client: TestClient, name: str) -> dict[str, str]:

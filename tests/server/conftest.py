@@ -10,9 +10,11 @@ from fastapi.testclient import TestClient
 
 from fortress.casework import users
 from fortress.casework.db import migrate
+from fortress.comms.lines import run_detection
 from fortress.server.app import create_app
 from fortress.store.workspace import Workspace
-from helpers.casework import QUICK_HASHER, seed_casework
+from helpers.casework import QUICK_HASHER, Board, seed_casework
+from helpers.worlds import ingest_world
 
 
 @pytest.fixture(autouse=True)
@@ -37,3 +39,16 @@ def casework(tmp_path: Path, database_url: str | None) -> Iterator[Workspace]:
 def client(casework: Workspace) -> Iterator[TestClient]:
     with TestClient(create_app(casework.engine), raise_server_exceptions=False) as opened:
         yield opened
+
+
+@pytest.fixture(scope="module")
+def detected(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Board]:
+    """A demo world ingested and detected, whose workspace also holds the casework."""
+    world = ingest_world(tmp_path_factory.mktemp("board"), 7)
+    run_detection(world.workspace)
+    migrate(world.workspace.engine)
+    with world.workspace.sessions.begin() as session:
+        seed_casework(session)
+    app = create_app(world.workspace.engine, comms=world.workspace)
+    with TestClient(app, raise_server_exceptions=False) as opened:
+        yield Board(opened, world.workspace)

@@ -24,8 +24,13 @@ ITEM = {
     "links": [{"type": "vehicle", "value": "ab12 cde"}],
 }
 GRADE = {"grade": {"source_evaluation": "2", "assessment": "C", "handling_code": "P"}}
-NEEDS_DETECTION = {"app.line"}  # this database has no comms workspace, so no line
-FORMS = {"report.submit", "reports.grade_form", "signin.submit", "signout"}  # HTML forms
+NEEDS_DETECTION = {  # this database has no comms workspace, so no line
+    "app.line", "app.line_verdict", "app.link_verdict", "lines.list", "lines.read", "lines.judge",
+    "lines.judge_link",
+}  # fmt: skip
+FORMS = {"report.submit", "reports.grade_form", "signin.submit", "signout", "app.line_verdict",
+         "app.link_verdict"}  # HTML forms  # fmt: skip
+LINE = "line-0123456789"
 CALLS = {  # endpoint name -> (method, path, JSON body); the records of seed_records exist
     "session.create": ("POST", "/api/v1/session", {"name": "analyst", "password": PASSWORD}),
     "me.read": ("GET", "/api/v1/me", None),
@@ -79,9 +84,21 @@ CALLS = {  # endpoint name -> (method, path, JSON body); the records of seed_rec
     ),
     "retention.hold": ("PUT", "/api/v1/retention/intelligence/1/hold", {"reason": "R v X"}),
     "retention.release": ("DELETE", "/api/v1/retention/intelligence/2/hold", None),
+    "lines.list": ("GET", "/api/v1/lines", None),
+    "lines.read": ("GET", f"/api/v1/lines/{LINE}", None),
+    "lines.judge": ("POST", f"/api/v1/lines/{LINE}/verdict", {"verdict": "confirmed"}),
+    "lines.judge_link": (
+        "POST", f"/api/v1/lines/{LINE}/links", {"old": "+447700900001", "new": "+447700900002",
+                                                 "verdict": "unsure"},
+    ),
     "app.home": ("GET", "/", None),
     "app.lines": ("GET", "/app/lines", None),
-    "app.line": ("GET", "/app/lines/line-0123456789", None),
+    "app.line": ("GET", f"/app/lines/{LINE}", None),
+    "app.line_verdict": ("POST", f"/app/lines/{LINE}/verdict", {"verdict": "confirmed"}),
+    "app.link_verdict": (
+        "POST", f"/app/lines/{LINE}/links", {"old": "+447700900001", "new": "+447700900002",
+                                              "verdict": "unsure"},
+    ),
     "app.operations": ("GET", "/app/operations", None),
     "app.disclosures": ("GET", "/app/disclosures", None),
     "app.referrals": ("GET", "/app/referrals", None),

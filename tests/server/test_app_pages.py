@@ -4,14 +4,11 @@ the deal-line board shows the latest detection run of a simulated world."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from typing import NamedTuple
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from fortress.casework.db import migrate
 from fortress.casework.models import AuditEntry
 from fortress.casework.policy import POLICY
 from fortress.casework.users import ROLES
@@ -20,15 +17,11 @@ from fortress.comms.lines import (
     line_quantum,
     line_week_hours,
     list_lines,
-    run_detection,
     show_line,
 )
-from fortress.server.app import create_app
 from fortress.server.app_pages import ROLE_HOME
 from fortress.server.navigation import PAGES
-from fortress.store.workspace import Workspace
-from helpers.casework import PASSWORD, seed_casework, sign_in
-from helpers.worlds import ingest_world
+from helpers.casework import PASSWORD, Board, sign_in
 
 HTML = {"Accept": "text/html,application/xhtml+xml"}
 
@@ -86,26 +79,6 @@ def test_each_landing_page_shows_its_records_and_is_audited(client: TestClient) 
     assert re.search(r"<td>safeguarding_partner</td><td>disclosure</td><td>referral</td><td>1</td>"
                      r"<td>Children&#39;s Services</td>", log.text)  # fmt: skip
     assert "[&#34;" not in log.text  # record ids as a list, not JSON
-
-
-class Board(NamedTuple):
-    """A client of a server over a detected world's workspace."""
-
-    client: TestClient
-    workspace: Workspace
-
-
-@pytest.fixture(scope="module")
-def detected(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Board]:
-    """A demo world ingested and detected, whose workspace also holds the casework."""
-    world = ingest_world(tmp_path_factory.mktemp("board"), 7)
-    run_detection(world.workspace)
-    migrate(world.workspace.engine)
-    with world.workspace.sessions.begin() as session:
-        seed_casework(session)
-    app = create_app(world.workspace.engine, comms=world.workspace)
-    with TestClient(app, raise_server_exceptions=False) as opened:
-        yield Board(opened, world.workspace)
 
 
 def test_the_board_lists_every_line_of_the_latest_run(detected: Board) -> None:

@@ -234,3 +234,21 @@ class CaseworkKey(CaseworkBase):
 
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     secret: Mapped[str] = mapped_column(String(128))
+
+
+class LineVerdict(CaseworkBase):
+    """An analyst's judgement of a detected deal line: confirmed or rejected, by whom and
+    when, and on which detection run. Appended, never changed: the newest is the line's
+    status and the older ones its history. A line id is the hash of the brand's oldest
+    number, so a judgement carries over to later runs that find the same brand."""
+
+    __tablename__ = "casework_line_verdicts"
+    __table_args__ = (Index("ix_casework_line_verdicts_line", "line_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    line_id: Mapped[str] = mapped_column(String(32))
+    verdict: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(Text)
+    run_id: Mapped[str] = mapped_column(String(64))
+    judged_by: Mapped[str] = mapped_column(String(100))
+    judged_at: Mapped[datetime]

@@ -40,6 +40,7 @@ from fortress.casework.users import SignInThrottle, every_user, issue_token
 from fortress.server import (
     app_pages,
     intelligence_api,
+    lines_api,
     observe,
     pages,
     retention_api,
@@ -159,7 +160,7 @@ def create_app(engine: Engine, comms: Workspace | None = None) -> FastAPI:
     _refusals_as_pages(app)
     _security_headers(app)
     routers = (intelligence_api.router, safeguarding_api.router, retention_api.router,
-               pages.router, app_pages.router)  # fmt: skip
+               lines_api.router, pages.router, app_pages.router)  # fmt: skip
     for router in routers:
         app.include_router(router)
 

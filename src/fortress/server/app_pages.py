@@ -7,24 +7,38 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
-from typing import Annotated, Final
+from collections.abc import Callable, Sequence
+from typing import Annotated, Any, Final
 
-from fastapi import APIRouter, Depends, HTTPException, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
 from sqlalchemy import select
 
 from fortress.casework import audit, safeguarding
 from fortress.casework.intelligence import awaiting_decision
+from fortress.casework.line_verdicts import STATUSES, Status, line_history
 from fortress.casework.models import AuditEntry, Operation, User
+from fortress.casework.policy import allowed
 from fortress.casework.users import every_user
-from fortress.comms.lines import NoDetection, list_lines
+from fortress.comms.judgements import link_judgements
+from fortress.comms.lines import NoDetection
 from fortress.comms.lines import safeguarding as safeguarding_sites
+from fortress.model.lines import LineSummary
 from fortress.reports.lines_report import line_section
-from fortress.server.deps import CommittingRoute, Db, requires
+from fortress.server.deps import CommittingRoute, Db, check_csrf, requires
+from fortress.server.lines_api import (
+    LinkVerdictIn,
+    VerdictIn,
+    found_line,
+    latest_lines,
+    record_link_verdict,
+    record_verdict,
+    with_status,
+    workspace_of,
+)
 from fortress.server.navigation import navigation
 from fortress.server.pages import PAGE_ERRORS, page
-from fortress.store.workspace import Workspace
 
 router = APIRouter(tags=["pages"], route_class=CommittingRoute, responses=PAGE_ERRORS)
 LINE_ID: Final = re.compile(r"line-[0-9a-f]{10}")
@@ -41,7 +55,7 @@ ROLE_HOME: Final = {
 """Where each role lands after signing in: its own work."""
 
 
-SORTS: Final = {
+SORTS: Final[dict[str, Callable[[LineSummary], tuple[Any, ...]]]] = {
     "score": lambda line: (-line.score, line.line_id or ""),
     "last_seen": lambda line: (line.last_seen_utc, line.line_id or ""),
     "first_seen": lambda line: (line.first_seen_utc, line.line_id or ""),
@@ -64,24 +78,23 @@ def lines_board(
     user: Annotated[User, Depends(requires("app.lines"))],
     q: str = "",
     sort: str = "score",
+    status: str = "",
 ) -> HTMLResponse:
-    """Every line of the latest detection run (a brand with its numbers, oldest first),
-    searchable by number and sortable."""
-    workspace: Workspace | None = request.app.state.comms
+    """Every line of the latest detection run (a brand with its numbers, oldest first) with
+    its status, searchable by number, filtered by status and sortable."""
     wanted = "".join(ch for ch in q if ch.isdigit())[:20]
     order = sort if sort in SORTS else "score"
+    chosen: Status | None = next((s for s in STATUSES if s == status), None)
     try:
-        found = list_lines(workspace) if workspace is not None else None
-    except NoDetection:
+        found = latest_lines(workspace_of(request))
+    except HTTPException:
         found = None
-    shown = sorted(
-        (line for line in found or [] if any(wanted in n for n in line.numbers)),
-        key=SORTS[order],
-    )
-    audit.record(db, user.name, "consultation", "deal_line", [x.line_id or "" for x in shown])
+    matching = [line for line in found or [] if any(wanted in n for n in line.numbers)]
+    shown = sorted(with_status(db, matching, chosen), key=lambda one: SORTS[order](one.line))
+    audit.record(db, user.name, "consultation", "deal_line", [x.status.line_id for x in shown])
     return page(
         "lines_board.html", lines=shown, total=len(found or []), detected=found is not None,
-        q=wanted, sort=order, sorts=list(SORTS),
+        q=wanted, sort=order, sorts=list(SORTS), chosen=chosen, statuses=STATUSES,
         nav=navigation(request, user),
     )  # fmt: skip
 
@@ -95,18 +108,83 @@ def line_page(
 ) -> HTMLResponse:
     """One line of the latest run, as the case file needs it: numbers and handsets over
     time, evidence, daily activity and working hours, people, safeguarding, both quantum
-    estimates, handsets and cell sites."""
-    workspace: Workspace | None = request.app.state.comms
-    if workspace is None or not LINE_ID.fullmatch(line_id):
+    estimates, handsets and cell sites; its status and, for those who may, the forms that
+    judge it and its changes of number."""
+    return _line_page(request, db, user, line_id)
+
+
+def _line_page(
+    request: Request, db: Db, user: User, line_id: str, status: int = 200, error: str = ""
+) -> HTMLResponse:
+    workspace = workspace_of(request)
+    if not LINE_ID.fullmatch(line_id):
         raise HTTPException(404, f"no line {line_id[:40]}")
     try:
         section = line_section(workspace, line_id, safeguarding_sites(workspace))
     except NoDetection as exc:
         raise HTTPException(404, str(exc)) from exc
     audit.record(db, user.name, "consultation", "deal_line", [line_id])
-    children = {child.number: child for child in section.line.children}
-    return page("line.html", line=section.line, section=section, children=children,
-                nav=navigation(request, user))  # fmt: skip
+    nav = navigation(request, user)
+    return page(
+        "line.html", status, line=section.line, section=section, nav=nav, csrf=nav.csrf,
+        children={child.number: child for child in section.line.children},
+        history=line_history(db, line_id), may_judge=allowed("app.line_verdict", user.role),
+        link_verdicts=link_judgements(workspace),
+        error=error,
+    )  # fmt: skip
+
+
+@router.post("/app/lines/{line_id}/verdict", response_class=HTMLResponse)
+def line_verdict(
+    line_id: str,
+    request: Request,
+    db: Db,
+    user: Annotated[User, Depends(requires("app.line_verdict"))],
+    verdict: Annotated[str, Form(max_length=16)] = "",
+    note: Annotated[str, Form(max_length=2_000)] = "",
+    csrf: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    """Confirm or reject the line from its page (a rejection says why); audited."""
+    check_csrf(request, csrf)
+    line = found_line(workspace_of(request), line_id)
+    try:
+        given = VerdictIn.model_validate({"verdict": verdict, "note": note or None})
+    except ValidationError:
+        return _line_page(request, db, user, line_id, 422, "Choose confirm or reject.")
+    try:
+        record_verdict(db, line, given, user.name)
+    except HTTPException as exc:
+        return _line_page(request, db, user, line_id, exc.status_code, f"{exc.detail}.")
+    return RedirectResponse(f"/app/lines/{line_id}#status", status_code=303)
+
+
+@router.post("/app/lines/{line_id}/links", response_class=HTMLResponse)
+def link_verdict(
+    line_id: str,
+    request: Request,
+    db: Db,
+    user: Annotated[User, Depends(requires("app.link_verdict"))],
+    old: Annotated[str, Form(max_length=40)] = "",
+    new: Annotated[str, Form(max_length=40)] = "",
+    verdict: Annotated[str, Form(max_length=16)] = "",
+    note: Annotated[str, Form(max_length=2_000)] = "",
+    csrf: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    """Judge one of the line's changes of number from its page; audited."""
+    check_csrf(request, csrf)
+    workspace = workspace_of(request)
+    line = found_line(workspace, line_id)
+    try:
+        given = LinkVerdictIn.model_validate(
+            {"old": old, "new": new, "verdict": verdict, "note": note or None}
+        )
+    except ValidationError:
+        return _line_page(request, db, user, line_id, 422, "Choose a verdict for the link.")
+    try:
+        record_link_verdict(db, workspace, line, given, user.name)
+    except HTTPException as exc:
+        return _line_page(request, db, user, line_id, exc.status_code, f"{exc.detail}.")
+    return RedirectResponse(f"/app/lines/{line_id}#links", status_code=303)
 
 
 @router.get("/app/operations", response_class=HTMLResponse)
