@@ -95,6 +95,15 @@ def test_the_shared_charts_explain_every_colour_and_axis() -> None:
     hours = [[(day * 24 + hour) % 37 for hour in range(24)] for day in range(7)]
     _check(svg.hour_matrix("hours", hours), {"x"})
     _check(svg.hour_matrix("no events", [[0] * 24 for _ in range(7)]), {"x"})
+    contacts = [
+        {
+            "other": "+447700900002",
+            "made_utc": ["2025-01-03T10:00:00"],
+            "received_utc": ["2025-01-04T23:59:00", "2025-01-09T01:00:00"],
+            "events": 3,
+        }
+    ]
+    _check(svg.contact_timeline("contacts", "+447700900001", contacts), {"x"})
     customers = [{"lat": 50.8, "lon": -1.1, "customers": 4, "cell_id": "c1", "area": "Gosport"}]
     sites = [{"lat": 50.81, "lon": -1.12, "events": 40, "cell_id": "c2", "area": "Gosport"}]
     _check(svg.point_map("map", customers, sites), set())

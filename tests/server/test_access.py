@@ -26,7 +26,7 @@ ITEM = {
 GRADE = {"grade": {"source_evaluation": "2", "assessment": "C", "handling_code": "P"}}
 NEEDS_DETECTION = {  # this database has no comms workspace, so no line
     "app.line", "app.line_verdict", "app.link_verdict", "lines.list", "lines.read", "lines.judge",
-    "lines.judge_link",
+    "lines.judge_link", "numbers.read", "app.number",
 }  # fmt: skip
 FORMS = {"report.submit", "reports.grade_form", "signin.submit", "signout", "app.line_verdict",
          "app.link_verdict"}  # HTML forms  # fmt: skip
@@ -91,6 +91,7 @@ CALLS = {  # endpoint name -> (method, path, JSON body); the records of seed_rec
         "POST", f"/api/v1/lines/{LINE}/links", {"old": "+447700900001", "new": "+447700900002",
                                                  "verdict": "unsure"},
     ),
+    "numbers.read": ("GET", "/api/v1/numbers/07700900123", None),
     "app.home": ("GET", "/", None),
     "app.lines": ("GET", "/app/lines", None),
     "app.line": ("GET", f"/app/lines/{LINE}", None),
@@ -99,6 +100,7 @@ CALLS = {  # endpoint name -> (method, path, JSON body); the records of seed_rec
         "POST", f"/app/lines/{LINE}/links", {"old": "+447700900001", "new": "+447700900002",
                                               "verdict": "unsure"},
     ),
+    "app.number": ("GET", "/app/numbers/07700900123", None),
     "app.operations": ("GET", "/app/operations", None),
     "app.disclosures": ("GET", "/app/disclosures", None),
     "app.referrals": ("GET", "/app/referrals", None),
@@ -128,6 +130,8 @@ def _template(path: str) -> str:
     for i, part in enumerate(parts):
         if part.startswith("line-"):
             parts[i] = "{line_id}"
+        elif parts[i - 1] == "numbers":
+            parts[i] = "{number}"
         elif part.isdigit():
             if parts[i - 2] == "retention":
                 parts[i - 1], parts[i] = "{record_type}", "{record_id}"

@@ -4,6 +4,7 @@ the deal-line board shows the latest detection run of a simulated world."""
 from __future__ import annotations
 
 import re
+from urllib.parse import quote
 
 import pytest
 from fastapi.testclient import TestClient
@@ -132,11 +133,11 @@ def test_a_line_page_shows_the_brand_its_evidence_and_people(detected: Board, ro
     assert shown.status_code == 200
     text = shown.text.replace("&#39;", "'").replace("&#34;", '"').replace("&amp;", "&")
     for history in line.number_history:
-        assert f"<tr><td>{history.number}</td>" in text
+        assert f"<tr><td>{_number_link(history.number)}</td>" in text
     for item in line.evidence:
         assert item.text in text
     for runner in line.runners.numbers:
-        assert f"<tr><td>{runner.number}</td><td>{runner.dispatches}</td>" in text
+        assert f"<tr><td>{_number_link(runner.number)}</td><td>{runner.dispatches}</td>" in text
     for controller in line.controllers.numbers:
         assert controller.number in text
     assert f"{line.customers.count} customers" in text
@@ -155,6 +156,10 @@ def test_the_working_hours_count_every_event_of_the_daily_figures(detected: Boar
         hours = line_week_hours(workspace, line_id)
         assert hours.events == sum(d.incoming + d.outgoing for d in days) > 0
         assert [len(row) for row in hours.counts] == [24] * 7
+
+
+def _number_link(number: str) -> str:
+    return f'<a href="/app/numbers/{quote(number, safe="")}">{number}</a>'
 
 
 def test_a_line_that_is_not_there_is_a_page_saying_so(detected: Board) -> None:

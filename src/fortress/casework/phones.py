@@ -5,6 +5,7 @@ together is audited as a combination."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel
@@ -107,3 +108,30 @@ def _history(comms: Workspace | None, value: str | None) -> list[Sighting] | Non
     except NoDetection:  # no comms events in the workspace
         return None
     return list(shown.handsets if isinstance(shown, HandsetsOfNumber) else shown.numbers)
+
+
+class Seizure(BaseModel):
+    """An operation's seizure of a phone that carried a number."""
+
+    operation_id: int
+    operation: str
+    result_id: int
+    recorded_on: date
+    imei: str | None
+
+
+def seizures_of(session: Session, number: str, *, actor: str) -> list[Seizure]:
+    """The seized phones recorded with ``number`` (E.164), oldest first; looking a comms
+    number up in casework is audited as a combination."""
+    rows = session.execute(
+        select(OperationResult, Operation.name)
+        .join(Operation, Operation.id == OperationResult.operation_id)
+        .where(OperationResult.kind == "phone_seizure", OperationResult.number == number)
+        .order_by(OperationResult.recorded_on, OperationResult.id)
+    ).all()
+    audit.record(session, actor, "combination", "operation_result", [r.id for r, _ in rows])
+    return [
+        Seizure(operation_id=r.operation_id, operation=name, result_id=r.id,
+                recorded_on=r.recorded_on, imei=r.imei)
+        for r, name in rows
+    ]  # fmt: skip

@@ -68,7 +68,7 @@ class NoDetection(Exception):
     """Nothing to read: no detection has been run, or the line id is unknown."""
 
 
-def _tables(workspace: Workspace) -> tuple[ir.Table, ir.Table | None]:
+def workspace_tables(workspace: Workspace) -> tuple[ir.Table, ir.Table | None]:
     """The comms events (required) and the cell sites (optional) on the configured engine."""
     backend = event_tables.connect(workspace)
     comms = event_tables.table(backend, workspace, COMMS)
@@ -80,7 +80,7 @@ def _tables(workspace: Workspace) -> tuple[ir.Table, ir.Table | None]:
 def run_detection(workspace: Workspace, params: DetectionParams | None = None) -> DetectionRun:
     """Detect deal lines over the whole comms table and store the run; returns its summary."""
     started = now_utc()
-    comms, cells = _tables(workspace)
+    comms, cells = workspace_tables(workspace)
     detection = detect_lines(comms, cells, params, link_judgements(workspace))
     people, sites = find_people(comms, cells, detection)
     run = _save(workspace, detection, people, sites, started)
@@ -322,7 +322,7 @@ def _plain(value: Any) -> Any:
 def successors(workspace: Workspace, number: str | None = None) -> list[SilentNumber]:
     """Candidate successors of silent numbers (or of ``number``), with analysts'
     judgements applied: rejected candidates are dropped, the others carry their verdict."""
-    comms, _ = _tables(workspace)
+    comms, _ = workspace_tables(workspace)
     wanted = None if number is None else as_number(number)
     found = find_successors(comms, number=wanted)
     if wanted is not None and not found:
@@ -351,7 +351,7 @@ def as_number(raw: str) -> str:
 def line_activity(workspace: Workspace, line_id: str) -> LineActivity:
     """Daily activity of one line of the latest run (``fortress.comms.activity``)."""
     shown = show_line(workspace, line_id)
-    comms, _ = _tables(workspace)
+    comms, _ = workspace_tables(workspace)
     parties = LineParties(
         numbers=shown.numbers,
         customers=shown.customers.numbers,
@@ -364,7 +364,7 @@ def line_activity(workspace: Workspace, line_id: str) -> LineActivity:
 def line_week_hours(workspace: Workspace, line_id: str) -> WeekHours:
     """When one line of the latest run works: events by local weekday and hour."""
     shown = show_line(workspace, line_id)
-    comms, _ = _tables(workspace)
+    comms, _ = workspace_tables(workspace)
     counts = week_hours(comms, shown.numbers)
     return WeekHours(
         line_id=line_id, numbers=shown.numbers, counts=counts, events=sum(map(sum, counts))
@@ -413,7 +413,7 @@ def line_quantum(
 def line_map(workspace: Workspace, line_id: str) -> LineMap:
     """Customers per home cell and the line phones' cells, with coordinates."""
     shown = show_line(workspace, line_id)
-    comms, cells = _tables(workspace)
+    comms, cells = workspace_tables(workspace)
     if cells is None:
         return LineMap(customers=[], line_sites=[], customers_without_cell=0)
     when = span(comms)
@@ -425,7 +425,7 @@ def line_map(workspace: Workspace, line_id: str) -> LineMap:
 def identity_history(workspace: Workspace, value: str) -> IdentityHistory:
     """For a phone number, the handsets it was used in; for an IMEI, the numbers (SIMs)
     used in it."""
-    comms, _ = _tables(workspace)
+    comms, _ = workspace_tables(workspace)
     text = value.strip()
     handset = Imei().clean(text)  # the registry's rule: 14-16 digits (grouped with - or /)
     # ingest keeps an IMEI failing its check digit (flagged), so it is looked up as one;

@@ -256,6 +256,48 @@ def hour_matrix(title: str, counts: list[list[int]]) -> str:
     return _svg(bottom + 22, title, body)
 
 
+MADE, RECEIVED = "#1b6ca8", "#d1495b"
+
+
+def contact_timeline(title: str, number: str, rows: list[dict[str, Any]]) -> str:
+    """One theme line per other number (as i2's timeline charts draw them): a tick above
+    the line for each event ``number`` made to it, below for each it received. ``rows``:
+    ``{other, made_utc: [ISO], received_utc: [ISO], events}``."""
+    times = [datetime.fromisoformat(t) for r in rows for t in r["made_utc"] + r["received_utc"]]
+    if not times:
+        return _svg(60, title, ['<text x="10" y="30">No contact with the chosen numbers.</text>'])
+    left, right, top, step = 190, WIDTH - 20, 36, 34
+    first = min(times).date()
+    end = date.fromordinal(first.toordinal() + max((max(times).date() - first).days + 1, 2))
+    start = datetime.combine(first, datetime.min.time())
+    width = (datetime.combine(end, datetime.min.time()) - start).total_seconds()
+
+    def x_of(text: str) -> float:
+        seconds = (datetime.fromisoformat(text) - start).total_seconds()
+        return left + (right - left) * seconds / width
+
+    body = [legend([(f"made by {number}", MADE, "line"), (f"received by {number}", RECEIVED,
+                                                           "line")], right)]  # fmt: skip
+    for k, row in enumerate(rows):
+        y = top + k * step + 12
+        shown = len(row["made_utc"]) + len(row["received_utc"])
+        more = f" (first {shown:,} of {row['events']:,})" if shown < row["events"] else ""
+        body.append(
+            f'<text x="{left - 8}" y="{y + 4}" text-anchor="end" class="label">'
+            f"{escape(row['other'])}{more}</text>"
+            f'<line x1="{left}" y1="{y}" x2="{right}" y2="{y}" class="rule" stroke="#999999"/>'
+        )
+        for key, colour, dy in (("made_utc", MADE, -9), ("received_utc", RECEIVED, 9)):
+            ticks = " ".join(f"M{x_of(t):.1f} {y}v{dy}" for t in row[key])
+            if ticks:
+                body.append(f'<path d="{ticks}" stroke="{colour}" stroke-width="1" fill="none">'
+                            f"<title>{escape(row['other'])}: {len(row[key]):,} "
+                            f"{key.split('_')[0]}</title></path>")  # fmt: skip
+    height = top + step * len(rows) + 24
+    body.append(_axis_dates(first, end, left, right, height - 8))
+    return _svg(height, title, body)
+
+
 def _band(low: float, high: float) -> str:
     return tick_text(high) if low == high else f"{tick_text(low)} to {tick_text(high)}"
 

@@ -41,6 +41,7 @@ from fortress.server import (
     app_pages,
     intelligence_api,
     lines_api,
+    numbers_api,
     observe,
     pages,
     retention_api,
@@ -160,7 +161,7 @@ def create_app(engine: Engine, comms: Workspace | None = None) -> FastAPI:
     _refusals_as_pages(app)
     _security_headers(app)
     routers = (intelligence_api.router, safeguarding_api.router, retention_api.router,
-               lines_api.router, pages.router, app_pages.router)  # fmt: skip
+               lines_api.router, numbers_api.router, pages.router, app_pages.router)  # fmt: skip
     for router in routers:
         app.include_router(router)
 

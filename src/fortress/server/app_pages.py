@@ -10,8 +10,9 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Annotated, Any, Final
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
 from pydantic import ValidationError
 from sqlalchemy import select
 
@@ -26,6 +27,7 @@ from fortress.comms.lines import NoDetection
 from fortress.comms.lines import safeguarding as safeguarding_sites
 from fortress.model.lines import LineSummary
 from fortress.reports.lines_report import line_section
+from fortress.reports.svg import contact_timeline
 from fortress.server.deps import CommittingRoute, Db, check_csrf, requires
 from fortress.server.lines_api import (
     LinkVerdictIn,
@@ -38,6 +40,7 @@ from fortress.server.lines_api import (
     workspace_of,
 )
 from fortress.server.navigation import navigation
+from fortress.server.numbers_api import number_out
 from fortress.server.pages import PAGE_ERRORS, page
 
 router = APIRouter(tags=["pages"], route_class=CommittingRoute, responses=PAGE_ERRORS)
@@ -185,6 +188,29 @@ def link_verdict(
     except HTTPException as exc:
         return _line_page(request, db, user, line_id, exc.status_code, f"{exc.detail}.")
     return RedirectResponse(f"/app/lines/{line_id}#links", status_code=303)
+
+
+@router.get("/app/numbers/{number}", response_class=HTMLResponse)
+def number_page(
+    number: str,
+    request: Request,
+    db: Db,
+    user: Annotated[User, Depends(requires("app.number"))],
+    timeline_with: Annotated[list[str] | None, Query(alias="with")] = None,
+) -> HTMLResponse:
+    """One number: its traffic, busiest contacts (pick some for the timeline), a timeline of
+    its contacts with chosen numbers, handsets, parts in lines, successors if it fell silent,
+    intelligence that names it and seized phones that carried it."""
+    chosen = [n for n in timeline_with or [] if n.strip()]
+    found = number_out(db, request, number, user.name, chosen)
+    summary = found.summary
+    timeline = contact_timeline(
+        f"Contacts of {summary.number} with chosen numbers", summary.number,
+        [t.model_dump() for t in summary.timeline],
+    )  # fmt: skip
+    return page("number.html", found=found, summary=summary, timeline=Markup(timeline),
+                chosen={t.other for t in summary.timeline},
+                nav=navigation(request, user))  # fmt: skip
 
 
 @router.get("/app/operations", response_class=HTMLResponse)

@@ -1,0 +1,80 @@
+"""One number over the API (``/api/v1/numbers/{number}``): what the comms data and the
+latest detection run say of it, the intelligence that names it and the seized phones that
+carried it. The number page reads the same function."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
+
+from fortress.casework import audit, intelligence
+from fortress.casework.intelligence import IntelligenceProblem, IntelligenceView
+from fortress.casework.models import Intelligence, User
+from fortress.casework.phones import Seizure, seizures_of
+from fortress.comms.lines import NoDetection
+from fortress.comms.numbers import summarise_number
+from fortress.model.numbers import NumberSummary
+from fortress.server.deps import API, CommittingRoute, Db, requires
+from fortress.server.lines_api import workspace_of
+
+router = APIRouter(prefix=f"{API}/numbers", tags=["numbers"], route_class=CommittingRoute)
+WITH_MOST = 10
+"""Numbers a timeline may be asked to show."""
+
+
+class NumberOut(BaseModel):
+    """Everything known about one number."""
+
+    summary: NumberSummary
+    intelligence: list[IntelligenceView]
+    """Intelligence linked to the number as a phone or a deal line, newest first."""
+    seized: list[Seizure]
+
+
+def number_out(
+    db: Session, request: Request, raw: str, actor: str, timeline_with: list[str]
+) -> NumberOut:
+    """The number's summary, intelligence and seizures (404 if it is not in the comms
+    data); audited as a consultation of the number, and of what names it."""
+    if max(map(len, [raw, *timeline_with])) > 40 or len(timeline_with) > WITH_MOST:
+        raise HTTPException(422, f"a number is at most 40 characters, and a timeline shows at "
+                                 f"most {WITH_MOST} numbers")  # fmt: skip
+    try:
+        summary = summarise_number(workspace_of(request), raw, timeline_with=timeline_with)
+    except NoDetection as exc:
+        raise HTTPException(404, str(exc)) from exc
+    audit.record(db, actor, "consultation", "phone", [summary.number])
+    return NumberOut(
+        summary=summary,
+        intelligence=_naming(db, summary.number, actor),
+        seized=seizures_of(db, summary.number, actor=actor),
+    )
+
+
+def _naming(db: Session, number: str, actor: str) -> list[IntelligenceView]:
+    found: dict[int, Intelligence] = {}
+    for kind in ("phone", "line"):
+        try:
+            for item in intelligence.search(db, {kind: number}, actor=actor):
+                found[item.id] = item
+        except IntelligenceProblem:  # an opaque subscriber id: no intelligence names it
+            return []
+    items = [found[k] for k in sorted(found, reverse=True)]
+    return intelligence.views(session=db, items=items)
+
+
+@router.get("/{number}", response_model=NumberOut)
+def number(
+    number: str,
+    request: Request,
+    db: Db,
+    user: Annotated[User, Depends(requires("numbers.read"))],
+    timeline_with: Annotated[list[str] | None, Query(alias="with")] = None,
+) -> NumberOut:
+    """One number: traffic, busiest contacts, handsets, parts in lines, successors if it fell
+    silent, a timeline with chosen numbers (``with``, repeated; default its five busiest
+    contacts), intelligence that names it and seized phones that carried it."""
+    return number_out(db, request, number, user.name, timeline_with or [])
