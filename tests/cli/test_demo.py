@@ -6,6 +6,13 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from fortress.casework.users import ROLES
+from fortress.server.app import create_app
+from fortress.store.workspace import Workspace
 
 
 def run_demo(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -38,6 +45,31 @@ def test_demo_ingests_the_whole_world_and_recognises_a_second_ingest(tmp_path: P
     assert asb["low"] < built < asb["high"]  # recovered by the evaluation
     page = Path(report["report"]["file"]).read_text(encoding="utf-8")
     assert 'id="places"' in page and "Anti-social behaviour in" in page
+    _the_app_opens_on_the_demo_workspace(report["app"], tmp_path / "demo" / "workspace")
+
+
+LANDINGS = (
+    ("analyst", "/app/lines", "3 of the 3 lines"),
+    ("officer", "/app/operations", "Week of action"),
+    ("safeguarding_partner", "/app/referrals", "Demo Child"),
+)
+
+
+def _the_app_opens_on_the_demo_workspace(app: dict[str, Any], folder: Path) -> None:
+    """Each role signs in with the password the demo made (kept in a file only its owner
+    reads) and lands on its own work, which shows the demo's casework."""
+    listed = Path(app["passwords_file"])
+    assert listed.stat().st_mode & 0o077 == 0
+    passwords = dict(line.split("\t") for line in listed.read_text(encoding="utf-8").splitlines())
+    assert sorted(passwords) == sorted(app["users"]) == sorted(ROLES)
+    assert app["serve"] == f"fortress --workspace {folder} serve"
+    workspace = Workspace.open(folder)
+    with TestClient(create_app(workspace.engine, comms=workspace)) as client:
+        for role, landing, shows in LANDINGS:
+            client.cookies.clear()
+            signed = client.post("/signin", data={"name": role, "password": passwords[role]})
+            assert signed.status_code == 200 and str(signed.url).endswith(landing)
+            assert shows in signed.text
 
 
 def test_demo_replaces_its_own_folder_but_never_someone_elses(tmp_path: Path) -> None:

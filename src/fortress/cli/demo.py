@@ -16,12 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from fortress.cli.common import print_json
+from fortress.cli.demo_app import prepare_app
 from fortress.cli.progress import working
 from fortress.cli.render import console, render_ingest, render_simulation, render_status
 from fortress.cli.render_lines import render_detection, render_evaluation
 from fortress.cli.render_network import render_disruption, render_measures
 from fortress.comms.evaluate import evaluate_workspace
-from fortress.comms.lines import run_detection
+from fortress.comms.lines import list_lines, run_detection
 from fortress.ingest.cells import ingest_cells
 from fortress.ingest.comms import ingest_comms
 from fortress.ingest.policeuk import ingest_policeuk
@@ -41,7 +42,7 @@ from fortress.store import events
 from fortress.store.workspace import Workspace
 
 MARKER = ".fortress-demo"
-DEMO_STEPS = 7
+DEMO_STEPS = 8
 
 
 class DemoError(Exception):
@@ -84,6 +85,9 @@ def run_demo(folder: Path, *, seed: int = 1, as_json: bool = False) -> dict[str,
         shown.step("Writing the line report")
         written = write_lines_report(workspace, folder / "lines.html")
         report["report"] = written.model_dump(mode="json")
+        shown.step("Preparing the app: one user per role and some casework")
+        opened = prepare_app(workspace, folder, list_lines(workspace))
+        report["app"] = opened.to_dict()
     if as_json:
         print_json(report)
     else:
@@ -161,4 +165,11 @@ def _render(
         console.print(f"  {row['text']}", highlight=False)
     console.print(
         f"Line report (open in a browser; works offline): {written.file}", highlight=False
+    )
+    app = report["app"]
+    console.print(
+        f"[bold]Open the app[/] on this workspace: run [bold]{app['serve']}[/] and go to "
+        f"{app['address']}; sign in as {', '.join(app['users'])} (their passwords, made for "
+        f"this demo, are in {app['passwords_file']}).",
+        highlight=False,
     )
