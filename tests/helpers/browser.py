@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
+import uvicorn
+from fastapi import FastAPI
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
@@ -40,3 +44,21 @@ def _only(route: Any, allowed: str, requested: list[str]) -> None:
         route.continue_()
     else:
         route.abort()
+
+
+@contextmanager
+def served(app: FastAPI) -> Iterator[str]:
+    """``app`` on a free loopback port, in a thread: its base address."""
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=0, access_log=False, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

@@ -4,13 +4,8 @@ sender is kept anywhere, and too many reports from one sender are refused."""
 from __future__ import annotations
 
 import re
-import threading
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
-import uvicorn
 from fastapi.testclient import TestClient
 from sqlalchemy import select, text
 
@@ -18,7 +13,7 @@ from fortress.casework import audit
 from fortress.casework.models import Intelligence
 from fortress.server.app import create_app
 from fortress.store.workspace import Workspace
-from helpers.browser import offline_page
+from helpers.browser import offline_page, served
 from helpers.casework import PASSWORD, sign_in
 
 PAYLOAD = "<script>alert(1)</script><img src=x onerror=alert(2)> at the back door"
@@ -86,35 +81,12 @@ def test_too_many_reports_from_one_sender_are_refused(client: TestClient) -> Non
     assert _report(client, headers=other).status_code == 200
 
 
-@contextmanager
-def _served(casework: Workspace) -> Iterator[str]:
-    """The casework server on a free loopback port, in a thread."""
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(casework.engine),
-            host="127.0.0.1",
-            port=0,
-            access_log=False,
-            log_level="warning",
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-
-
 def test_in_a_real_browser_a_payload_is_shown_never_run(casework: Workspace) -> None:
     """Chromium fills the public form with script and image-tag payloads and sends it; an
     analyst then opens the triage view: no dialog ever opens, the text is shown as typed,
     and nothing is fetched from anywhere but the server."""
-    with _served(casework) as base, offline_page(allowed=base) as (page, requested):
+    app = create_app(casework.engine)
+    with served(app) as base, offline_page(allowed=base) as (page, requested):
         dialogs: list[str] = []
         page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
         page.goto(f"{base}/report")
