@@ -28,8 +28,8 @@ NEEDS_DETECTION = {  # this database has no comms workspace, so no line
     "app.line", "app.line_verdict", "app.link_verdict", "lines.list", "lines.read", "lines.judge",
     "lines.judge_link", "numbers.read", "app.number",
 }  # fmt: skip
-FORMS = {"report.submit", "reports.grade_form", "signin.submit", "signout", "app.line_verdict",
-         "app.link_verdict"}  # HTML forms  # fmt: skip
+FORMS = {"report.submit", "reports.grade_form", "reports.dismiss_form", "signin.submit", "signout",
+         "app.line_verdict", "app.link_verdict"}  # HTML forms  # fmt: skip
 LINE = "line-0123456789"
 CALLS = {  # endpoint name -> (method, path, JSON body); the records of seed_records exist
     "session.create": ("POST", "/api/v1/session", {"name": "analyst", "password": PASSWORD}),
@@ -55,6 +55,8 @@ CALLS = {  # endpoint name -> (method, path, JSON body); the records of seed_rec
     "signout": ("POST", "/signout", {}),
     "reports.list": ("GET", "/api/v1/reports", None),
     "reports.grade": ("POST", "/api/v1/reports/1/intelligence", GRADE),
+    "reports.dismiss": ("POST", "/api/v1/reports/1/dismissal", {"reason": "spam"}),
+    "reports.dismiss_form": ("POST", "/triage/1/dismissal", {"reason": "spam"}),
     "intelligence.create": ("POST", "/api/v1/intelligence", ITEM),
     "intelligence.search": ("GET", "/api/v1/intelligence?phone=07700900123", None),
     "intelligence.read": ("GET", "/api/v1/intelligence/1", None),
@@ -101,6 +103,8 @@ CALLS = {  # endpoint name -> (method, path, JSON body); the records of seed_rec
                                               "verdict": "unsure"},
     ),
     "app.number": ("GET", "/app/numbers/07700900123", None),
+    "app.intelligence": ("GET", "/app/intelligence?kind=phone&value=07700900123", None),
+    "app.intelligence_item": ("GET", "/app/intelligence/1", None),
     "app.operations": ("GET", "/app/operations", None),
     "app.disclosures": ("GET", "/app/disclosures", None),
     "app.referrals": ("GET", "/app/referrals", None),

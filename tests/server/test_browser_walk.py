@@ -76,6 +76,8 @@ def _pages(role: str, walk: Walk) -> list[str]:
     paths = [link.path for link in PAGES if role in POLICY[link.endpoint]]
     if role in POLICY["app.line"]:
         paths += [f"/app/lines/{walk.line_id}", f"/app/numbers/{quote(walk.number, safe='')}"]
+    if role in POLICY["app.intelligence_item"]:
+        paths.append("/app/intelligence/3")  # the payload's
     return paths
 
 
@@ -131,7 +133,7 @@ def test_payloads_are_shown_as_typed(walk: Walk) -> None:
     with offline_page(allowed=walk.base) as (page, _):
         _sign_in(page, walk.base, "supervisor")
         for path in (f"/app/lines/{walk.line_id}", f"/app/numbers/{quote(walk.number, safe='')}",
-                     "/triage"):  # fmt: skip
+                     "/triage", "/app/intelligence/3", "/app/intelligence"):  # fmt: skip
             page.goto(walk.base + path)
             assert PAYLOAD in page.inner_text("body"), path
 

@@ -108,10 +108,10 @@ def test_in_a_real_browser_a_payload_is_shown_never_run(casework: Workspace) -> 
         newest.locator("select[name=source_evaluation]").select_option("2")
         newest.locator("select[name=assessment]").select_option("B")
         newest.locator("select[name=handling_code]").select_option("P")
-        newest.locator("select[name=link_type]").select_option("address")
-        newest.locator("input[name=link_value]").fill("4 Example Road")
+        newest.locator("select[name=link_type]").first.select_option("address")
+        newest.locator("input[name=link_value]").first.fill("4 Example Road")
         newest.locator("button").click()
-        assert "Graded: intelligence" in page.inner_text("[role=status]")
+        assert "graded: it is now intelligence" in page.inner_text("[role=status]")
         assert PAYLOAD not in page.inner_text("table")  # it left the queue
         assert dialogs == []
         assert all(url.startswith(base) for url in requested)

@@ -120,6 +120,8 @@ class PublicReport(CaseworkBase):
     status: Mapped[str] = mapped_column(String(20), default="new")
     intelligence_id: Mapped[int | None] = mapped_column(Integer)
     """The graded intelligence this report became, once triaged."""
+    dismissal: Mapped[str | None] = mapped_column(Text)
+    """Why an analyst dismissed the report (spam, a duplicate...), when they did."""
 
 
 class Intelligence(CaseworkBase):

@@ -30,6 +30,8 @@ POLICY: Final[dict[str, frozenset[str]]] = {
     "signout": frozenset(ROLES),
     "reports.list": frozenset({"analyst", "supervisor"}),
     "reports.grade": frozenset({"analyst", "supervisor"}),
+    "reports.dismiss": frozenset({"analyst", "supervisor"}),
+    "reports.dismiss_form": frozenset({"analyst", "supervisor"}),
     "intelligence.create": frozenset({"analyst", "officer", "supervisor"}),
     "intelligence.search": frozenset({"analyst", "officer", "supervisor"}),
     "intelligence.read": frozenset({"analyst", "officer", "supervisor"}),
@@ -60,6 +62,8 @@ POLICY: Final[dict[str, frozenset[str]]] = {
     "app.line_verdict": frozenset({"analyst", "supervisor"}),
     "app.link_verdict": frozenset({"analyst", "supervisor"}),
     "app.number": frozenset({"analyst", "officer", "supervisor"}),
+    "app.intelligence": frozenset({"analyst", "officer", "supervisor"}),
+    "app.intelligence_item": frozenset({"analyst", "officer", "supervisor"}),
     "app.operations": frozenset({"analyst", "officer", "supervisor"}),
     "app.disclosures": frozenset({"supervisor"}),
     "app.referrals": frozenset({"officer", "supervisor", "safeguarding_partner"}),
@@ -78,7 +82,7 @@ agency's record answers 404, as if it did not exist) and other people as pseudon
 
 
 BROWSER: Final = frozenset(
-    {"reports.triage", "reports.grade_form", "signout"}
+    {"reports.triage", "reports.grade_form", "reports.dismiss_form", "signout"}
     | {endpoint for endpoint in POLICY if endpoint.startswith("app.")}
 )
 """The HTML pages that also accept the sign-in cookie (forms there carry a CSRF value);

@@ -96,6 +96,34 @@ def awaiting_triage(session: Session, *, actor: str) -> list[PublicReport]:
     return waiting
 
 
+class ReportProblem(ValueError):
+    """A triage decision that cannot be recorded; the message says why."""
+
+
+class Dismissed(BaseModel):
+    """A report dismissed at triage, and why."""
+
+    id: int
+    status: str
+    reason: str
+
+
+def dismiss(session: Session, report_id: int, reason: str, *, actor: str) -> Dismissed:
+    """Dismiss a report awaiting triage (spam, a duplicate, nothing to act on) with the
+    reason, audited as an alteration; ``LookupError`` if there is no such report."""
+    report = session.get(PublicReport, report_id)
+    if report is None:
+        raise LookupError(f"no public report {report_id}")
+    if report.status != "new":
+        raise ReportProblem(f"public report {report_id} was already triaged ({report.status})")
+    cleaned = " ".join(reason.split())
+    if not 3 <= len(cleaned) <= 500:
+        raise ReportProblem("say why the report is dismissed, in 3 to 500 characters")
+    report.status, report.dismissal = "dismissed", cleaned
+    audit.record(session, actor, "alteration", "public_report", [report.id])
+    return Dismissed(id=report.id, status=report.status, reason=cleaned)
+
+
 class TriageItem(BaseModel):
     """A report awaiting triage, as analysts see it (with the contact details given)."""
 

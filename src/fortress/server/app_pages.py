@@ -16,10 +16,16 @@ from markupsafe import Markup
 from pydantic import ValidationError
 from sqlalchemy import select
 
-from fortress.casework import audit, safeguarding
-from fortress.casework.intelligence import awaiting_decision
+from fortress.casework import audit, intelligence, safeguarding
+from fortress.casework.intelligence import (
+    IntelligenceProblem,
+    IntelligenceView,
+    awaiting_decision,
+    disclosure_view,
+)
 from fortress.casework.line_verdicts import STATUSES, Status, line_history
-from fortress.casework.models import AuditEntry, Operation, User
+from fortress.casework.models import AuditEntry, Disclosure, Operation, User
+from fortress.casework.phones import seizures_of
 from fortress.casework.policy import allowed
 from fortress.casework.users import every_user
 from fortress.comms.judgements import link_judgements
@@ -28,7 +34,7 @@ from fortress.comms.lines import safeguarding as safeguarding_sites
 from fortress.model.lines import LineSummary
 from fortress.reports.lines_report import line_section
 from fortress.reports.svg import contact_timeline
-from fortress.server.deps import CommittingRoute, Db, check_csrf, requires
+from fortress.server.deps import CommittingRoute, Db, check_csrf, check_id, requires
 from fortress.server.lines_api import (
     LinkVerdictIn,
     VerdictIn,
@@ -40,7 +46,7 @@ from fortress.server.lines_api import (
     workspace_of,
 )
 from fortress.server.navigation import navigation
-from fortress.server.numbers_api import number_out
+from fortress.server.numbers_api import intelligence_naming, number_out
 from fortress.server.pages import PAGE_ERRORS, page
 
 router = APIRouter(tags=["pages"], route_class=CommittingRoute, responses=PAGE_ERRORS)
@@ -133,8 +139,15 @@ def _line_page(
         children={child.number: child for child in section.line.children},
         history=line_history(db, line_id), may_judge=allowed("app.line_verdict", user.role),
         link_verdicts=link_judgements(workspace),
+        intelligence=_naming_any(db, section.line.numbers, user.name),
+        seized=[z for n in section.line.numbers for z in seizures_of(db, n, actor=user.name)],
         error=error,
     )  # fmt: skip
+
+
+def _naming_any(db: Db, numbers: list[str], actor: str) -> list[IntelligenceView]:
+    found = {item.id: item for n in numbers for item in intelligence_naming(db, n, actor)}
+    return [found[k] for k in sorted(found, reverse=True)]
 
 
 @router.post("/app/lines/{line_id}/verdict", response_class=HTMLResponse)
@@ -211,6 +224,54 @@ def number_page(
     return page("number.html", found=found, summary=summary, timeline=Markup(timeline),
                 chosen={t.other for t in summary.timeline},
                 nav=navigation(request, user))  # fmt: skip
+
+
+SEARCHED: Final = ("phone", "line", "imei", "vehicle", "address", "person")
+"""What intelligence can be searched by on its page (as the API's filters)."""
+
+
+@router.get("/app/intelligence", response_class=HTMLResponse)
+def intelligence_search(
+    request: Request,
+    db: Db,
+    user: Annotated[User, Depends(requires("app.intelligence"))],
+    kind: Annotated[str, Query(max_length=16)] = "phone",
+    value: Annotated[str, Query(max_length=300)] = "",
+    q: Annotated[str, Query(max_length=200)] = "",
+) -> HTMLResponse:
+    """Intelligence linked to a phone, line, IMEI, vehicle, address or person and containing
+    ``q``, newest first (at most 200); without either, the newest 200."""
+    chosen = kind if kind in SEARCHED else "phone"
+    linked = {chosen: value} if value.strip() else {}
+    status, error, shown = 200, "", []
+    try:
+        found = intelligence.search(db, linked, text=q or None, limit=200, actor=user.name)
+        shown = intelligence.views(session=db, items=found)
+    except IntelligenceProblem as exc:
+        status, error = 422, f"{exc}."
+    return page("intelligence.html", status, items=shown, kinds=SEARCHED, kind=chosen,
+                value=value, q=q, error=error, nav=navigation(request, user))  # fmt: skip
+
+
+@router.get("/app/intelligence/{item_id}", response_class=HTMLResponse)
+def intelligence_item(
+    item_id: int,
+    request: Request,
+    db: Db,
+    user: Annotated[User, Depends(requires("app.intelligence_item"))],
+) -> HTMLResponse:
+    """One intelligence report: its grade (with any handling conditions), text, links, the
+    public report it came from and its disclosures."""
+    try:
+        item = intelligence.get(db, check_id("intelligence", item_id), actor=user.name)
+    except LookupError as exc:
+        raise HTTPException(404, f"no intelligence {item_id}") from exc
+    disclosures = [
+        disclosure_view(disclosure=d)
+        for d in db.scalars(select(Disclosure).where(Disclosure.intelligence_id == item.id))
+    ]
+    return page("intelligence_item.html", item=intelligence.views(session=db, items=[item])[0],
+                disclosures=disclosures, nav=navigation(request, user))  # fmt: skip
 
 
 @router.get("/app/operations", response_class=HTMLResponse)

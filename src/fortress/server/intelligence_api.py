@@ -19,7 +19,7 @@ from fortress.casework.intelligence import (
     IntelligenceView,
 )
 from fortress.casework.models import Disclosure, Intelligence, User
-from fortress.casework.public_reports import TriageItem
+from fortress.casework.public_reports import Dismissed, ReportProblem, TriageItem
 from fortress.server.deps import (
     API,
     CommittingRoute,
@@ -63,6 +63,12 @@ class IntelligenceIn(BaseModel):
     text: str = Field(min_length=1, max_length=intelligence.MAX_TEXT)
     grade: GradeIn
     links: list[LinkIn] = Field(default_factory=list, max_length=100)
+
+
+class DismissalIn(BaseModel):
+    """Why a public report is dismissed (spam, a duplicate, nothing to act on)."""
+
+    reason: str = Field(min_length=3, max_length=500)
 
 
 class GradeReportIn(BaseModel):
@@ -207,6 +213,23 @@ def grade_report(
     except IntelligenceProblem as exc:
         raise _problem(exc) from exc
     return _shown(db, [item])[0]
+
+
+@router.post("/reports/{report_id}/dismissal", status_code=201, response_model=Dismissed)
+def dismiss_report(
+    report_id: int,
+    body: DismissalIn,
+    db: Db,
+    user: Annotated[User, Depends(requires("reports.dismiss"))],
+) -> Dismissed:
+    """Dismiss a public report awaiting triage, saying why (audited)."""
+    try:
+        return public_reports.dismiss(db, check_id("public report", report_id), body.reason,
+                                      actor=user.name)  # fmt: skip
+    except LookupError as exc:
+        raise not_found("public report", report_id) from exc
+    except ReportProblem as exc:
+        raise HTTPException(422, str(exc)) from exc
 
 
 @router.post("/intelligence/{item_id}/disclosures", status_code=201, response_model=DisclosureView)

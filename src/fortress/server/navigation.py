@@ -25,6 +25,7 @@ class Link:
 PAGES: Final = (
     Link("/app/lines", "Deal lines", "app.lines"),
     Link("/triage", "Public reports", "reports.triage"),
+    Link("/app/intelligence", "Intelligence", "app.intelligence"),
     Link("/app/operations", "Operations", "app.operations"),
     Link("/app/disclosures", "Disclosures waiting", "app.disclosures"),
     Link("/app/referrals", "Referrals", "app.referrals"),

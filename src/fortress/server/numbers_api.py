@@ -49,12 +49,14 @@ def number_out(
     audit.record(db, actor, "consultation", "phone", [summary.number])
     return NumberOut(
         summary=summary,
-        intelligence=_naming(db, summary.number, actor),
+        intelligence=intelligence_naming(db, summary.number, actor),
         seized=seizures_of(db, summary.number, actor=actor),
     )
 
 
-def _naming(db: Session, number: str, actor: str) -> list[IntelligenceView]:
+def intelligence_naming(db: Session, number: str, actor: str) -> list[IntelligenceView]:
+    """Intelligence linked to ``number`` as a phone or a deal line, newest first (each
+    search audited as a consultation of what it found)."""
     found: dict[int, Intelligence] = {}
     for kind in ("phone", "line"):
         try:

@@ -17,7 +17,9 @@ from fortress.casework.models import ApiToken, User
 from fortress.casework.public_reports import (
     CATEGORIES,
     ReportForm,
+    ReportProblem,
     awaiting_triage,
+    dismiss,
     problems,
     receive,
 )
@@ -50,6 +52,8 @@ _TEMPLATES = Environment(
     loader=PackageLoader("fortress.server", "templates"), autoescape=select_autoescape()
 )
 Field = Annotated[str, Form(max_length=1_000)]
+LINK_ROWS: Final = 3
+"""Links the triage form offers a report (the API takes any number)."""
 
 
 def page(template: str, status: int = 200, **values: Any) -> HTMLResponse:
@@ -175,7 +179,7 @@ def _triage_page(
     return page(
         "triage.html", status, reports=awaiting_triage(db, actor=user.name), nav=nav,
         csrf=nav.csrf, grades=GRADES["3x5x2"], categories=CATEGORIES,
-        link_types=intelligence.ENTITY_TYPES, **notes,
+        link_types=intelligence.ENTITY_TYPES, link_rows=LINK_ROWS, **notes,
     )  # fmt: skip
 
 
@@ -185,8 +189,9 @@ def triage(
 ) -> HTMLResponse:
     """The public's reports awaiting triage (every value escaped), each with a form that
     grades it into intelligence."""
-    graded = request.query_params.get("graded", "")
-    return _triage_page(request, db, user, graded=graded if graded.isdigit() else None)
+    given = {key: request.query_params.get(key, "") for key in ("graded", "report", "dismissed")}
+    done = {key: value for key, value in given.items() if value.isdigit() and len(value) < 12}
+    return _triage_page(request, db, user, 200, **done)
 
 
 @router.post("/triage/{report_id}", response_class=HTMLResponse)
@@ -199,14 +204,19 @@ def grade_from_triage(
     assessment: Annotated[str, Form(max_length=1)] = "",
     handling_code: Annotated[str, Form(max_length=1)] = "",
     conditions: Annotated[str, Form(max_length=2_000)] = "",
-    link_type: Annotated[str, Form(max_length=16)] = "",
-    link_value: Annotated[str, Form(max_length=300)] = "",
+    link_type: Annotated[list[str] | None, Form()] = None,
+    link_value: Annotated[list[str] | None, Form()] = None,
     csrf: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
-    """Grade a report (3x5x2) into intelligence from the triage view."""
+    """Grade a report (3x5x2) into intelligence from the triage view, with every link
+    given (a type and a value per row; rows left empty are skipped)."""
     check_csrf(request, csrf)
     grade = Grade("3x5x2", source_evaluation, assessment, handling_code, conditions or None)
-    links = [(link_type, link_value)] if link_type and link_value.strip() else []
+    pairs = list(zip(link_type or [], link_value or [], strict=False))
+    if len(pairs) > LINK_ROWS or any(len(t) > 16 or len(v) > 300 for t, v in pairs):
+        return _triage_page(request, db, user, 422, error=f"Report {report_id}: at most "
+                            f"{LINK_ROWS} links, each at most 300 characters.")  # fmt: skip
+    links = [(kind, value) for kind, value in pairs if kind and value.strip()]
     try:  # every check comes before anything is written
         item = intelligence.grade_public_report(db, check_id("public report", report_id), grade,
                                                 links, actor=user.name)  # fmt: skip
@@ -214,4 +224,24 @@ def grade_from_triage(
         return _triage_page(request, db, user, 404, error=f"There is no report {report_id}.")
     except IntelligenceProblem as exc:
         return _triage_page(request, db, user, 422, error=f"Report {report_id}: {exc}.")
-    return RedirectResponse(f"/triage?graded={item.id}", status_code=303)
+    return RedirectResponse(f"/triage?graded={item.id}&report={report_id}", status_code=303)
+
+
+@router.post("/triage/{report_id}/dismissal", response_class=HTMLResponse)
+def dismiss_from_triage(
+    report_id: int,
+    request: Request,
+    db: Db,
+    user: Annotated[User, Depends(requires("reports.dismiss_form"))],
+    reason: Annotated[str, Form(max_length=500)] = "",
+    csrf: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    """Dismiss a report from the triage view, saying why (audited)."""
+    check_csrf(request, csrf)
+    try:
+        dismiss(db, check_id("public report", report_id), reason, actor=user.name)
+    except LookupError:
+        return _triage_page(request, db, user, 404, error=f"There is no report {report_id}.")
+    except ReportProblem as exc:
+        return _triage_page(request, db, user, 422, error=f"Report {report_id}: {exc}.")
+    return RedirectResponse(f"/triage?dismissed={report_id}", status_code=303)

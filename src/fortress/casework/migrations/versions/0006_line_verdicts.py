@@ -1,4 +1,5 @@
-"""Analysts' verdicts on detected deal lines (confirmed or rejected, with who and when).
+"""Analysts' verdicts on detected deal lines (confirmed or rejected, with who and when),
+and why a public report was dismissed.
 
 Revision ID: 0006
 Revises: 0005
@@ -16,7 +17,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    """Create the verdicts table (appended to, never updated)."""
+    """Create the verdicts table (appended to, never updated); add the dismissal."""
     op.create_table(
         "casework_line_verdicts",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
@@ -28,8 +29,11 @@ def upgrade() -> None:
         sa.Column("judged_at", sa.DateTime, nullable=False),
     )
     op.create_index("ix_casework_line_verdicts_line", "casework_line_verdicts", ["line_id", "id"])
+    op.add_column("casework_public_reports", sa.Column("dismissal", sa.Text))
 
 
 def downgrade() -> None:
-    """Drop it."""
+    """Drop them."""
+    with op.batch_alter_table("casework_public_reports") as batch:
+        batch.drop_column("dismissal")
     op.drop_table("casework_line_verdicts")

@@ -1,0 +1,92 @@
+"""Casework in the browser: triage grades a report with every link given and links to the
+intelligence it made, or dismisses it with a reason (audited); intelligence is searched
+and read on its own pages."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from fortress.casework.models import AuditEntry, PublicReport
+from fortress.server.deps import SESSION_COOKIE, csrf_token
+from fortress.store.workspace import Workspace
+from helpers.casework import PASSWORD, sign_in
+
+
+def _browser(client: TestClient, name: str) -> str:
+    """Sign in with the form; the CSRF value of this browser session."""
+    answer = client.post("/signin", data={"name": name, "password": PASSWORD},
+                         follow_redirects=False)  # fmt: skip
+    assert answer.status_code == 303
+    return csrf_token(client.cookies[SESSION_COOKIE])
+
+
+def _report(client: TestClient, text: str) -> int:
+    client.post("/report", data={"category": "county_lines", "description": text})
+    waiting = client.get("/api/v1/reports", headers=sign_in(client, "analyst")).json()
+    return int(waiting[-1]["id"])
+
+
+def test_triage_grades_with_every_link_and_links_to_the_intelligence(client: TestClient) -> None:
+    report = _report(client, "Texts offering white and brown from 07700 900456.")
+    csrf = _browser(client, "analyst")
+    links = {
+        "link_type": ["phone", "address", ""],
+        "link_value": ["07700 900456", "4 Example Road", ""],
+    }
+    grade = {"csrf": csrf, "source_evaluation": "2", "assessment": "C", "handling_code": "P",
+             **links}  # fmt: skip
+    done = client.post(f"/triage/{report}", data=grade)
+    assert done.status_code == 200 and f"Report {report} graded" in done.text
+    made = re.search(r'<a href="/app/intelligence/(\d+)">intelligence \1</a>', done.text)
+    assert made is not None
+    item = client.get(f"/app/intelligence/{made.group(1)}")
+    assert item.status_code == 200 and "Graded 2/C/P (3x5x2)" in item.text
+    assert f"from public report {report}" in item.text
+    assert 'href="/app/numbers/%2B447700900456">+447700900456</a>' in item.text
+    assert "address: 4 EXAMPLE ROAD" in item.text
+    too_many = {**grade, "link_type": ["phone"] * 4, "link_value": ["07700 900456"] * 4}
+    refused = client.post(f"/triage/{_report(client, 'Another one, a fourth link.')}",
+                          data=too_many)  # fmt: skip
+    assert refused.status_code == 422 and "at most 3 links" in refused.text
+
+
+def test_a_report_is_dismissed_with_its_reason(client: TestClient, casework: Workspace) -> None:
+    report = _report(client, "Buy cheap watches at example dot com!!!")
+    csrf = _browser(client, "supervisor")
+    bare = client.post(f"/triage/{report}/dismissal", data={"csrf": csrf, "reason": " "})
+    assert bare.status_code == 422 and "say why the report is dismissed" in bare.text
+    done = client.post(f"/triage/{report}/dismissal", data={"csrf": csrf, "reason": "spam"})
+    assert done.status_code == 200 and f"Report {report} dismissed." in done.text
+    assert f'action="/triage/{report}"' not in done.text  # it left the queue
+    with casework.sessions() as session:
+        row = session.get(PublicReport, report)
+        last = session.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(2)).all()
+    assert row is not None and (row.status, row.dismissal) == ("dismissed", "spam")
+    assert ("supervisor", "alteration", "public_report", f'["{report}"]') in {
+        (e.actor, e.action, e.record_type, e.record_ids) for e in last
+    }
+    again = client.post(f"/api/v1/reports/{report}/dismissal", json={"reason": "spam again"},
+                        headers=sign_in(client, "analyst"))  # fmt: skip
+    assert again.status_code == 422 and "already triaged (dismissed)" in again.json()["detail"]
+
+
+def test_intelligence_is_searched_and_read_on_its_pages(client: TestClient) -> None:
+    headers = sign_in(client, "officer")
+    found = client.get("/app/intelligence?kind=phone&value=07700+900123", headers=headers)
+    assert found.status_code == 200 and "1 report linked to the phone 07700 900123" in found.text
+    assert '<a href="/app/intelligence/1">1</a>' in found.text
+    assert "Deal line texts customers nightly" in found.text
+    text = client.get("/app/intelligence?q=informant", headers=headers)
+    assert (
+        '<a href="/app/intelligence/2">2</a>' in text.text
+        and '/app/intelligence/1"' not in text.text
+    )
+    item = client.get("/app/intelligence/2", headers=headers)
+    assert "handling conditions: Not beyond CPS" in item.text and "Other force" in item.text
+    wrong = client.get("/app/intelligence?kind=phone&value=not-a-phone", headers=headers)
+    assert wrong.status_code == 422 and "is not a phone number" in wrong.text
+    missing = client.get("/app/intelligence/999", headers={**headers, "Accept": "text/html"})
+    assert missing.status_code == 404 and "Not found" in missing.text
