@@ -17,6 +17,7 @@ from fortress.comms.lines import (
     line_activity,
     line_quantum,
     line_week_hours,
+    lines_per_day,
     list_lines,
     show_line,
 )
@@ -95,7 +96,13 @@ def test_the_board_lists_every_line_of_the_latest_run(detected: Board) -> None:
         assert line.customer_count == show_line(workspace, str(line.line_id)).customers.count
         row = re.search(rf'<tr><td><a href="/app/lines/{line.line_id}">.*?</tr>', board.text)
         assert row is not None and " → ".join(line.numbers) in row.group(0)
-        assert row.group(0).endswith(f"<td>{line.customer_count}</td></tr>")
+        assert f"<td>{line.customer_count}</td><td><svg" in row.group(0)
+    per_day = lines_per_day(workspace, lines)  # the sparklines: every event of each line, by day
+    for line in lines:
+        days = line_activity(workspace, str(line.line_id)).days
+        counts = per_day.counts[str(line.line_id)]
+        assert sum(counts) == sum(d.incoming + d.outgoing for d in days)
+        assert f"busiest day {max(counts):,}</td></tr>" in board.text
     with workspace.sessions() as session:
         last = session.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc())).first()
     assert last is not None and (last.actor, last.record_type) == ("analyst", "deal_line")

@@ -87,6 +87,18 @@ def week_hours(events: ir.Table, numbers: list[str]) -> list[list[int]]:
     return counts
 
 
+def events_per_day(events: ir.Table, numbers: list[str]) -> dict[str, dict[date, int]]:
+    """Calls and messages made or received by each of ``numbers``, by UTC day (one pass)."""
+    if not numbers:
+        return {}
+    mine = contacts(events, common=(c.START_UTC,)).filter(ibis._.number.isin(numbers))
+    per = mine.group_by(number=mine.number, day=mine[c.START_UTC].date()).aggregate(n=mine.count())
+    found: dict[str, dict[date, int]] = {}
+    for row in _rows(per):
+        found.setdefault(row["number"], {})[row["day"]] = int(row["n"])
+    return found
+
+
 def _days(mine: ir.Table) -> list[date]:
     bounds = mine.aggregate(first=mine.day.min(), last=mine.day.max()).to_pyarrow().to_pylist()
     first, last = bounds[0]["first"], bounds[0]["last"]

@@ -15,7 +15,7 @@ from uuid import uuid4
 import ibis.expr.types as ir
 from sqlalchemy import select
 
-from fortress.comms.activity import LineParties, daily_activity, week_hours
+from fortress.comms.activity import LineParties, daily_activity, events_per_day, week_hours
 from fortress.comms.detect import detect_lines
 from fortress.comms.events import contacts, span, with_local_time
 from fortress.comms.geography import customer_map
@@ -45,6 +45,7 @@ from fortress.model.lines import (
     LineMap,
     LineQuantum,
     LineSite,
+    LinesPerDay,
     LineSummary,
     NumberHistory,
     NumbersOfHandset,
@@ -369,6 +370,23 @@ def line_week_hours(workspace: Workspace, line_id: str) -> WeekHours:
     return WeekHours(
         line_id=line_id, numbers=shown.numbers, counts=counts, events=sum(map(sum, counts))
     )
+
+
+def lines_per_day(workspace: Workspace, lines: list[LineSummary]) -> LinesPerDay:
+    """Each line's events per day over the workspace's days (one pass over the events)."""
+    comms, _ = workspace_tables(workspace)
+    when = span(comms)
+    if when is None:
+        raise NoDetection("the workspace holds no comms events: ingest some first")
+    first, last = when.first.date(), when.last.date()
+    days = (last - first).days + 1
+    numbers = {n: str(line.line_id) for line in lines for n in line.numbers}
+    counts = {line_id: [0] * days for line_id in numbers.values()}
+    for number, per_day in events_per_day(comms, list(numbers)).items():
+        row = counts[numbers[number]]
+        for day, n in per_day.items():
+            row[(day - first).days] += n
+    return LinesPerDay(first_day=first.isoformat(), last_day=last.isoformat(), counts=counts)
 
 
 def safeguarding(workspace: Workspace) -> list[Safeguarding]:

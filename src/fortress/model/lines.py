@@ -301,6 +301,16 @@ class WeekHours(LineRef):
     events: int
 
 
+class LinesPerDay(Frozen):
+    """Calls and messages per UTC day of each line (its numbers' events, made or received)
+    over the same days for every line: the first to the last day of the workspace's events."""
+
+    first_day: str
+    last_day: str
+    counts: dict[str, list[int]]
+    """Line id -> one count per day, ``first_day`` first."""
+
+
 class Grams(Frozen):
     """One quantum estimate in grams: central, Monte Carlo median and 95% interval."""
 

@@ -298,6 +298,20 @@ def contact_timeline(title: str, number: str, rows: list[dict[str, Any]]) -> str
     return _svg(height, title, body)
 
 
+def sparkline(title: str, counts: list[int], width: int = 140, height: int = 28) -> str:
+    """A word-sized chart of counts per day (Tufte's sparkline): no axes, the height of
+    each day relative to the busiest, explained by ``title`` and the text beside it."""
+    peak = max(counts, default=0) or 1
+    step = (width - 2) / max(len(counts) - 1, 1)
+    ys = [height - 2 - (height - 4) * n / peak for n in counts]
+    points = " ".join(f"{1 + k * step:.1f},{y:.1f}" for k, y in enumerate(ys))
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" class="spark"><title>{escape(title)}</title>'
+        f'<polyline points="{points}" fill="none" stroke="{MADE}" stroke-width="1.2"/></svg>'
+    )
+
+
 def _band(low: float, high: float) -> str:
     return tick_text(high) if low == high else f"{tick_text(low)} to {tick_text(high)}"
 

@@ -29,11 +29,11 @@ from fortress.casework.phones import seizures_of
 from fortress.casework.policy import allowed
 from fortress.casework.users import every_user
 from fortress.comms.judgements import link_judgements
-from fortress.comms.lines import NoDetection
+from fortress.comms.lines import NoDetection, lines_per_day
 from fortress.comms.lines import safeguarding as safeguarding_sites
-from fortress.model.lines import LineSummary
+from fortress.model.lines import LinesPerDay, LineSummary
 from fortress.reports.lines_report import line_section
-from fortress.reports.svg import contact_timeline
+from fortress.reports.svg import contact_timeline, sparkline
 from fortress.server.deps import CommittingRoute, Db, check_csrf, check_id, requires
 from fortress.server.lines_api import (
     LinkVerdictIn,
@@ -101,11 +101,22 @@ def lines_board(
     matching = [line for line in found or [] if any(wanted in n for n in line.numbers)]
     shown = sorted(with_status(db, matching, chosen), key=lambda one: SORTS[order](one.line))
     audit.record(db, user.name, "consultation", "deal_line", [x.status.line_id for x in shown])
+    per_day = lines_per_day(workspace_of(request), [x.line for x in shown]) if shown else None
     return page(
         "lines_board.html", lines=shown, total=len(found or []), detected=found is not None,
         q=wanted, sort=order, sorts=list(SORTS), chosen=chosen, statuses=STATUSES,
-        nav=navigation(request, user),
+        per_day=per_day, sparks=_sparks(per_day), nav=navigation(request, user),
     )  # fmt: skip
+
+
+def _sparks(per_day: LinesPerDay | None) -> dict[str, Markup]:
+    if per_day is None:
+        return {}
+    return {
+        line_id: Markup(sparkline(f"{line_id}: calls and messages per day, {per_day.first_day} "
+                                  f"to {per_day.last_day}; busiest day {max(counts):,}", counts))
+        for line_id, counts in per_day.counts.items()
+    }  # fmt: skip
 
 
 @router.get("/app/lines/{line_id}", response_class=HTMLResponse)
