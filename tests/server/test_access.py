@@ -106,6 +106,7 @@ CALLS = {  # endpoint name -> (method, path, JSON body); the records of seed_rec
     "app.intelligence": ("GET", "/app/intelligence?kind=phone&value=07700900123", None),
     "app.intelligence_item": ("GET", "/app/intelligence/1", None),
     "app.operations": ("GET", "/app/operations", None),
+    "app.operation": ("GET", "/app/operations/1", None),
     "app.disclosures": ("GET", "/app/disclosures", None),
     "app.referrals": ("GET", "/app/referrals", None),
     "app.audit": ("GET", "/app/audit", None),

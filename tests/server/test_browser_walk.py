@@ -77,7 +77,9 @@ def _pages(role: str, walk: Walk) -> list[str]:
     if role in POLICY["app.line"]:
         paths += [f"/app/lines/{walk.line_id}", f"/app/numbers/{quote(walk.number, safe='')}"]
     if role in POLICY["app.intelligence_item"]:
-        paths.append("/app/intelligence/3")  # the payload's
+        paths += ["/app/intelligence/3", "/app/operations/1"]  # the payload's; the seeded one
+    if role in POLICY["app.audit"]:
+        paths.append("/app/audit?verify=true")
     return paths
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from fortress.casework.models import AuditEntry, PublicReport
 from fortress.server.deps import SESSION_COOKIE, csrf_token
@@ -90,3 +90,29 @@ def test_intelligence_is_searched_and_read_on_its_pages(client: TestClient) -> N
     assert wrong.status_code == 422 and "is not a phone number" in wrong.text
     missing = client.get("/app/intelligence/999", headers={**headers, "Accept": "text/html"})
     assert missing.status_code == 404 and "Not found" in missing.text
+
+
+def test_an_operation_page_shows_its_results_and_press_paragraph(client: TestClient) -> None:
+    officer = sign_in(client, "officer")
+    for result in ({"kind": "arrest", "count": 2}, {"kind": "cash_seizure", "pounds": "1200.50"},
+                   {"kind": "phone_seizure", "number": "07700 900123"}):  # fmt: skip
+        assert client.post("/api/v1/operations/1/results", json=result, headers=officer).is_success
+    summary = client.get("/api/v1/operations/1/summary", headers=officer).json()
+    shown = client.get("/app/operations", headers=officer).text
+    assert '<a href="/app/operations/1">1</a>' in shown
+    page = client.get("/app/operations/1", headers=officer).text.replace("&#39;", "'")
+    assert summary["paragraph"] in page and "£1,200.50" in page
+    assert 'href="/app/numbers/%2B447700900123"' in page
+    assert "3 results recorded" in page
+
+
+def test_an_auditor_verifies_the_chain_from_the_log(
+    client: TestClient, casework: Workspace
+) -> None:
+    auditor = sign_in(client, "auditor")
+    whole = client.get("/app/audit?verify=true", headers=auditor)
+    assert whole.status_code == 200 and "The chain is whole: all " in whole.text
+    with casework.engine.begin() as connection:  # someone edits an entry behind the server
+        connection.execute(text("UPDATE casework_audit SET actor = 'nobody' WHERE seq = 2"))
+    broken = client.get("/app/audit?verify=true", headers=auditor)
+    assert "The chain is broken" in broken.text and "entry 2" in broken.text

@@ -65,6 +65,7 @@ POLICY: Final[dict[str, frozenset[str]]] = {
     "app.intelligence": frozenset({"analyst", "officer", "supervisor"}),
     "app.intelligence_item": frozenset({"analyst", "officer", "supervisor"}),
     "app.operations": frozenset({"analyst", "officer", "supervisor"}),
+    "app.operation": frozenset({"analyst", "officer", "supervisor"}),
     "app.disclosures": frozenset({"supervisor"}),
     "app.referrals": frozenset({"officer", "supervisor", "safeguarding_partner"}),
     "app.audit": frozenset({"auditor"}),

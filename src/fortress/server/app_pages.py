@@ -24,8 +24,9 @@ from fortress.casework.intelligence import (
     disclosure_view,
 )
 from fortress.casework.line_verdicts import STATUSES, Status, line_history
-from fortress.casework.models import AuditEntry, Disclosure, Operation, User
-from fortress.casework.phones import seizures_of
+from fortress.casework.models import AuditEntry, Disclosure, Operation, OperationResult, User
+from fortress.casework.operations import get_operation, summary
+from fortress.casework.phones import seized_phones, seizures_of
 from fortress.casework.policy import allowed
 from fortress.casework.users import every_user
 from fortress.comms.judgements import link_judgements
@@ -292,9 +293,34 @@ def operations(
     """Every operation, the latest first."""
     found = db.scalars(select(Operation).order_by(Operation.starts_on.desc(), Operation.id)).all()
     audit.record(db, user.name, "consultation", "operation", [o.id for o in found])
-    rows = [[o.id, o.name, o.starts_on, o.ends_on, o.created_by] for o in found]
+    rows = [[Markup('<a href="/app/operations/{0}">{0}</a>').format(o.id), o.name, o.starts_on,
+             o.ends_on, o.created_by] for o in found]  # fmt: skip
     return _records(request, user, "Operations", ["id", "name", "from", "to", "created by"],
                     rows, "No operation has been created yet.")  # fmt: skip
+
+
+@router.get("/app/operations/{operation_id}", response_class=HTMLResponse)
+def operation_page(
+    operation_id: int,
+    request: Request,
+    db: Db,
+    user: Annotated[User, Depends(requires("app.operation"))],
+) -> HTMLResponse:
+    """One operation: every result recorded, the totals and the press paragraph made only
+    from them, and the phones it seized against the comms data."""
+    try:
+        found = get_operation(db, check_id("operation", operation_id), actor=user.name)
+    except LookupError as exc:
+        raise HTTPException(404, f"no operation {operation_id}") from exc
+    results = db.scalars(select(OperationResult).where(OperationResult.operation_id == found.id)
+                         .order_by(OperationResult.id)).all()  # fmt: skip
+    return page(
+        "operation.html", operation=found, results=results,
+        totals=summary(session=db, operation=found, actor=user.name),
+        phones=seized_phones(session=db, operation=found, comms=request.app.state.comms,
+                             actor=user.name),
+        nav=navigation(request, user),
+    )  # fmt: skip
 
 
 @router.get("/app/disclosures", response_class=HTMLResponse)
@@ -326,9 +352,14 @@ def referrals(
 
 @router.get("/app/audit", response_class=HTMLResponse)
 def audit_log(
-    request: Request, db: Db, user: Annotated[User, Depends(requires("app.audit"))]
+    request: Request,
+    db: Db,
+    user: Annotated[User, Depends(requires("app.audit"))],
+    verify: bool = False,
 ) -> HTMLResponse:
-    """The latest 200 audit entries, newest first (this read is audited too)."""
+    """The latest 200 audit entries, newest first (this read is audited too); with
+    ``verify``, the whole chain recomputed first and what was found."""
+    checked = audit.verify(db) if verify else None
     found = db.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(200)).all()
     audit.record(db, user.name, "consultation", "audit", [e.seq for e in found])
     rows = [[e.seq, e.at.isoformat(sep=" ", timespec="seconds"), e.actor, e.action,
@@ -336,8 +367,8 @@ def audit_log(
              e.recipient or ""]
             for e in found]  # fmt: skip
     columns = ["seq", "at (UTC)", "actor", "action", "record type", "records", "recipient"]
-    return _records(request, user, "Audit log (latest 200 entries)", columns, rows,
-                    "The audit log is empty.")  # fmt: skip
+    return page("audit.html", columns=columns, rows=rows, checked=checked,
+                nav=navigation(request, user))  # fmt: skip
 
 
 def _id_order(record_id: str) -> tuple[int, str]:
