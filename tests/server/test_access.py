@@ -29,7 +29,7 @@ NEEDS_DETECTION = {  # this database has no comms workspace, so no line
     "lines.judge_link", "numbers.read", "app.number",
 }  # fmt: skip
 FORMS = {"report.submit", "reports.grade_form", "reports.dismiss_form", "signin.submit", "signout",
-         "app.line_verdict", "app.link_verdict"}  # HTML forms  # fmt: skip
+         "app.line_verdict", "app.link_verdict", "app.help_save"}  # HTML forms  # fmt: skip
 LINE = "line-0123456789"
 CALLS = {  # endpoint name -> (method, path, JSON body); the records of seed_records exist
     "session.create": ("POST", "/api/v1/session", {"name": "analyst", "password": PASSWORD}),
@@ -46,6 +46,7 @@ CALLS = {  # endpoint name -> (method, path, JSON body); the records of seed_rec
     "operations.phones": ("GET", OPERATION + "/phones", None),
     "report.form": ("GET", "/report", None),
     "report.submit": ("POST", "/report", FORM),
+    "help.page": ("GET", "/help", None),
     "reports.triage": ("GET", "/triage", None),
     "reports.grade_form": (
         "POST", "/triage/1", {"source_evaluation": "2", "assessment": "C", "handling_code": "P"},
@@ -108,6 +109,10 @@ CALLS = {  # endpoint name -> (method, path, JSON body); the records of seed_rec
     "app.operations": ("GET", "/app/operations", None),
     "app.operation": ("GET", "/app/operations/1", None),
     "app.disclosures": ("GET", "/app/disclosures", None),
+    "app.help": ("GET", "/app/help", None),
+    "app.help_save": (
+        "POST", "/app/help", {"name": "Local", "helps": "Anyone", "contact": "01632 960000"},
+    ),
     "app.referrals": ("GET", "/app/referrals", None),
     "app.audit": ("GET", "/app/audit", None),
     "app.users": ("GET", "/app/users", None),

@@ -129,6 +129,16 @@ def test_the_accessibility_check_finds_what_it_should(walk: Walk) -> None:
         assert "label (critical)" in found and "button-name (critical)" in found
 
 
+def test_the_public_pages_in_chromium(walk: Walk) -> None:
+    """The report form, the help page and sign-in: accessible, nothing fetched elsewhere."""
+    with offline_page(allowed=walk.base) as (page, requested):
+        for path in ("/report", "/help", "/signin"):
+            answer = page.goto(walk.base + path)
+            assert answer is not None and answer.status == 200
+            assert _axe_violations(page) == [], path
+        assert all(url.startswith(walk.base) for url in requested)
+
+
 def test_payloads_are_shown_as_typed(walk: Walk) -> None:
     """Where a person typed script, the page shows the text (and runs nothing: the walk
     saw no dialog)."""

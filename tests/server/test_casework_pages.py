@@ -9,6 +9,7 @@ import re
 from fastapi.testclient import TestClient
 from sqlalchemy import select, text
 
+from fortress.casework.help_services import STARTING
 from fortress.casework.models import AuditEntry, PublicReport
 from fortress.server.deps import SESSION_COOKIE, csrf_token
 from fortress.store.workspace import Workspace
@@ -116,3 +117,34 @@ def test_an_auditor_verifies_the_chain_from_the_log(
         connection.execute(text("UPDATE casework_audit SET actor = 'nobody' WHERE seq = 2"))
     broken = client.get("/app/audit?verify=true", headers=auditor)
     assert "The chain is broken" in broken.text and "entry 2" in broken.text
+
+
+def test_the_public_help_page_is_kept_by_supervisors(
+    client: TestClient, casework: Workspace
+) -> None:
+    public = client.get("/help")
+    assert public.status_code == 200 and "<script" not in public.text
+    for name in [entry[0] for entry in STARTING]:
+        assert name.replace("'", "&#39;") in public.text
+    csrf = _browser(client, "supervisor")
+    added = {"csrf": csrf, "name": "Solent <b>Recovery</b>", "helps": "People in Gosport",
+             "contact": "Call 01632 960123"}  # fmt: skip
+    assert client.post("/app/help", data=added).status_code == 200  # back on the editor
+    shown = client.get("/help").text
+    assert "Solent &lt;b&gt;Recovery&lt;/b&gt;" in shown and "Call 01632 960123" in shown
+    editor = client.get("/app/help").text
+    new_id = re.findall(r'name="entry_id" value="(\d+)"', editor)[-1]
+    changed = {**added, "entry_id": new_id, "contact": "Call 01632 960124"}
+    client.post("/app/help", data=changed)
+    assert "Call 01632 960124" in client.get("/help").text
+    empty = client.post("/app/help", data={**changed, "contact": " "})
+    assert empty.status_code == 422 and "contact is 1 to 500 characters" in empty.text
+    client.post("/app/help", data={**changed, "remove": "yes"})
+    assert "Solent" not in client.get("/help").text
+    with casework.sessions() as session:
+        acts = (
+            session.execute(select(AuditEntry.action).where(AuditEntry.record_type == "help_entry"))
+            .scalars()
+            .all()
+        )
+    assert acts == ["collection", "alteration", "erasure"]

@@ -254,3 +254,18 @@ class LineVerdict(CaseworkBase):
     run_id: Mapped[str] = mapped_column(String(64))
     judged_by: Mapped[str] = mapped_column(String(100))
     judged_at: Mapped[datetime]
+
+
+class HelpEntry(CaseworkBase):
+    """A service on the public "get help" page: who it helps and how to reach them.
+    Supervisors keep the list; the page has no script and tracks no one."""
+
+    __tablename__ = "casework_help_entries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(200))
+    helps: Mapped[str] = mapped_column(Text)
+    contact: Mapped[str] = mapped_column(String(500))
+    updated_by: Mapped[str] = mapped_column(String(100))
+    updated_at: Mapped[datetime]

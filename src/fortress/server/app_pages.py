@@ -16,7 +16,7 @@ from markupsafe import Markup
 from pydantic import ValidationError
 from sqlalchemy import select
 
-from fortress.casework import audit, intelligence, safeguarding
+from fortress.casework import audit, help_services, intelligence, safeguarding
 from fortress.casework.intelligence import (
     IntelligenceProblem,
     IntelligenceView,
@@ -321,6 +321,50 @@ def operation_page(
                              actor=user.name),
         nav=navigation(request, user),
     )  # fmt: skip
+
+
+@router.get("/app/help", response_class=HTMLResponse)
+def help_editor(
+    request: Request, db: Db, user: Annotated[User, Depends(requires("app.help"))]
+) -> HTMLResponse:
+    """The public help page's services, each with a form to change or remove it, and one
+    to add a service (supervisors)."""
+    return _help_editor(request, db, user)
+
+
+def _help_editor(
+    request: Request, db: Db, user: User, status: int = 200, error: str = ""
+) -> HTMLResponse:
+    nav = navigation(request, user)
+    return page("help_editor.html", status, services=help_services.services(db), error=error,
+                limits=help_services.LIMITS, csrf=nav.csrf, nav=nav)  # fmt: skip
+
+
+@router.post("/app/help", response_class=HTMLResponse)
+def help_save(
+    request: Request,
+    db: Db,
+    user: Annotated[User, Depends(requires("app.help_save"))],
+    entry_id: Annotated[str, Form(max_length=12)] = "",
+    name: Annotated[str, Form(max_length=200)] = "",
+    helps: Annotated[str, Form(max_length=1_000)] = "",
+    contact: Annotated[str, Form(max_length=500)] = "",
+    remove: Annotated[str, Form(max_length=5)] = "",
+    csrf: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    """Add, change or (``remove``) take off a service; audited."""
+    check_csrf(request, csrf)
+    known = check_id("service", int(entry_id)) if entry_id.isdigit() else None
+    try:
+        if remove and known is not None:
+            help_services.remove_service(db, known, actor=user.name)
+        else:
+            help_services.save_service(db, known, name, helps, contact, actor=user.name)
+    except LookupError:
+        return _help_editor(request, db, user, 404, f"There is no service {entry_id}.")
+    except help_services.HelpProblem as exc:
+        return _help_editor(request, db, user, 422, f"Not saved: {exc}.")
+    return RedirectResponse("/app/help", status_code=303)
 
 
 @router.get("/app/disclosures", response_class=HTMLResponse)

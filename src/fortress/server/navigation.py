@@ -29,6 +29,7 @@ PAGES: Final = (
     Link("/app/operations", "Operations", "app.operations"),
     Link("/app/disclosures", "Disclosures waiting", "app.disclosures"),
     Link("/app/referrals", "Referrals", "app.referrals"),
+    Link("/app/help", "Help page", "app.help"),
     Link("/app/audit", "Audit log", "app.audit"),
     Link("/app/users", "Users", "app.users"),
 )

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlalchemy import delete
 
-from fortress.casework import intelligence
+from fortress.casework import help_services, intelligence
 from fortress.casework.intelligence import GRADES, Grade, IntelligenceProblem
 from fortress.casework.models import ApiToken, User
 from fortress.casework.public_reports import (
@@ -95,6 +95,13 @@ def refusal_page(status: int, detail: str) -> HTMLResponse:
 def report_form(_: Annotated[Any, Depends(requires("report.form"))]) -> HTMLResponse:
     """The public's form (plain HTML: no script, no third-party assets)."""
     return page("report.html", categories=CATEGORIES, form=ReportForm("", ""), errors=[])
+
+
+@router.get("/help", response_class=HTMLResponse)
+def help_page(db: Db, _: Annotated[Any, Depends(requires("help.page"))]) -> HTMLResponse:
+    """Where users of drugs, their families and young people at risk can get help: the
+    services supervisors keep (plain HTML: no script, nothing fetched, nobody tracked)."""
+    return page("help.html", services=help_services.services(db))
 
 
 @router.post("/report", response_class=HTMLResponse)
