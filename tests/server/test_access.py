@@ -26,7 +26,7 @@ ITEM = {
 GRADE = {"grade": {"source_evaluation": "2", "assessment": "C", "handling_code": "P"}}
 NEEDS_DETECTION = {  # this database has no comms workspace, so no line
     "app.line", "app.line_verdict", "app.link_verdict", "lines.list", "lines.read", "lines.judge",
-    "lines.judge_link", "numbers.read", "app.number",
+    "lines.judge_link", "numbers.read", "app.number", "app.places_geojson",
 }  # fmt: skip
 FORMS = {"report.submit", "reports.grade_form", "reports.dismiss_form", "signin.submit", "signout",
          "app.line_verdict", "app.link_verdict", "app.help_save"}  # HTML forms  # fmt: skip
@@ -108,6 +108,8 @@ CALLS = {  # endpoint name -> (method, path, JSON body); the records of seed_rec
     "app.intelligence_item": ("GET", "/app/intelligence/1", None),
     "app.operations": ("GET", "/app/operations", None),
     "app.operation": ("GET", "/app/operations/1", None),
+    "app.places": ("GET", "/app/places", None),
+    "app.places_geojson": ("GET", "/app/places/hotspots.geojson?area=Gosport", None),
     "app.disclosures": ("GET", "/app/disclosures", None),
     "app.help": ("GET", "/app/help", None),
     "app.help_save": (

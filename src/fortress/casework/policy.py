@@ -66,6 +66,8 @@ POLICY: Final[dict[str, frozenset[str]]] = {
     "app.intelligence": frozenset({"analyst", "officer", "supervisor"}),
     "app.intelligence_item": frozenset({"analyst", "officer", "supervisor"}),
     "app.operations": frozenset({"analyst", "officer", "supervisor"}),
+    "app.places": frozenset({"analyst", "officer", "supervisor"}),
+    "app.places_geojson": frozenset({"analyst", "officer", "supervisor"}),
     "app.operation": frozenset({"analyst", "officer", "supervisor"}),
     "app.disclosures": frozenset({"supervisor"}),
     "app.help": frozenset({"supervisor"}),

@@ -134,3 +134,28 @@ def _rings(polygon: Any) -> tuple[Ring, ...]:
         for part in parts
         if isinstance(part, shapely.Polygon)
     )
+
+
+def hot_cells_geojson(found: HotSpots) -> dict[str, Any]:
+    """The cells that are hot in some period (or changed between two) as a GeoJSON
+    FeatureCollection of WGS84 squares, for patrol briefings: each with its crimes, Gi* and
+    class by period, and its change."""
+    features = []
+    for cell in found.cells:
+        hot = any(f.kind == "hot" for f in cell.periods.values())
+        if not hot and cell.change in (None, ""):
+            continue
+        ring = [[cell.west, cell.south], [cell.east, cell.south], [cell.east, cell.north],
+                [cell.west, cell.north], [cell.west, cell.south]]  # fmt: skip
+        properties: dict[str, Any] = {"row": cell.row, "column": cell.column}
+        properties |= {period: f.to_dict() for period, f in cell.periods.items()}
+        if cell.change is not None:
+            properties["change"] = cell.change
+        features.append({"type": "Feature", "properties": properties,
+                         "geometry": {"type": "Polygon", "coordinates": [ring]}})  # fmt: skip
+    return {
+        "type": "FeatureCollection",
+        "name": f"hot spots of {found.area} ({found.crime_type})",
+        "method": found.method,
+        "features": features,
+    }

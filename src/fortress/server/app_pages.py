@@ -33,7 +33,10 @@ from fortress.comms.judgements import link_judgements
 from fortress.comms.lines import NoDetection, lines_per_day
 from fortress.comms.lines import safeguarding as safeguarding_sites
 from fortress.model.lines import LinesPerDay, LineSummary
+from fortress.places.campaigns import saved_areas
+from fortress.places.hotspot_map import find_hotspots, hot_cells_geojson
 from fortress.reports.lines_report import line_section
+from fortress.reports.places_section import places_section
 from fortress.reports.svg import contact_timeline, sparkline
 from fortress.server.deps import CommittingRoute, Db, check_csrf, check_id, requires
 from fortress.server.lines_api import (
@@ -49,6 +52,7 @@ from fortress.server.lines_api import (
 from fortress.server.navigation import navigation
 from fortress.server.numbers_api import intelligence_naming, number_out
 from fortress.server.pages import PAGE_ERRORS, page
+from fortress.store.workspace import Workspace
 
 router = APIRouter(tags=["pages"], route_class=CommittingRoute, responses=PAGE_ERRORS)
 LINE_ID: Final = re.compile(r"line-[0-9a-f]{10}")
@@ -365,6 +369,41 @@ def help_save(
     except help_services.HelpProblem as exc:
         return _help_editor(request, db, user, 422, f"Not saved: {exc}.")
     return RedirectResponse("/app/help", status_code=303)
+
+
+@router.get("/app/places", response_class=HTMLResponse)
+def places(
+    request: Request, db: Db, user: Annotated[User, Depends(requires("app.places"))]
+) -> HTMLResponse:
+    """police.uk crime in the workspace: data-quality warnings, and for each saved campaign
+    area its monthly chart, evaluation with intervals and comparison areas, and hot spots
+    (each area's hot cells downloadable as GeoJSON)."""
+    workspace: Workspace | None = request.app.state.comms
+    found = places_section(workspace) if workspace is not None else None
+    areas = [area["name"] for area in found["areas"]] if found else []
+    audit.record(db, user.name, "consultation", "place", areas)
+    return page("places.html", places=found, nav=navigation(request, user))
+
+
+@router.get("/app/places/hotspots.geojson", response_class=Response)
+def places_geojson(
+    request: Request,
+    db: Db,
+    user: Annotated[User, Depends(requires("app.places_geojson"))],
+    area: Annotated[str, Query(max_length=200)] = "",
+) -> Response:
+    """A saved campaign area's hot cells, before and during Hold, as GeoJSON."""
+    workspace: Workspace | None = request.app.state.comms
+    saved = {a.name: a for a in saved_areas(workspace)} if workspace is not None else {}
+    if workspace is None or area not in saved or "hold" not in saved[area].phases:
+        raise HTTPException(404, f"no saved campaign area {area[:60]!r} with a Hold phase")
+    hold = saved[area].phases["hold"]
+    found = find_hotspots(workspace, area, [hold.shifted(-12), hold])
+    audit.record(db, user.name, "consultation", "place", [area])
+    name = "".join(ch if ch.isalnum() else "-" for ch in area)
+    attachment = f'attachment; filename="{name}-hot-spots.geojson"'
+    return Response(json.dumps(hot_cells_geojson(found)), media_type="application/geo+json",
+                    headers={"Content-Disposition": attachment})  # fmt: skip
 
 
 @router.get("/app/disclosures", response_class=HTMLResponse)

@@ -27,6 +27,7 @@ PAGES: Final = (
     Link("/triage", "Public reports", "reports.triage"),
     Link("/app/intelligence", "Intelligence", "app.intelligence"),
     Link("/app/operations", "Operations", "app.operations"),
+    Link("/app/places", "Places", "app.places"),
     Link("/app/disclosures", "Disclosures waiting", "app.disclosures"),
     Link("/app/referrals", "Referrals", "app.referrals"),
     Link("/app/help", "Help page", "app.help"),

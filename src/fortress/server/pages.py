@@ -8,7 +8,7 @@ from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import ChoiceLoader, Environment, PackageLoader, select_autoescape
 from sqlalchemy import delete
 
 from fortress.casework import help_services, intelligence
@@ -49,8 +49,10 @@ PAGE_ERRORS: Final[dict[int | str, dict[str, Any]]] = {
 }
 router = APIRouter(tags=["pages"], route_class=CommittingRoute, responses=PAGE_ERRORS)
 _TEMPLATES = Environment(
-    loader=PackageLoader("fortress.server", "templates"), autoescape=select_autoescape()
-)
+    loader=ChoiceLoader([PackageLoader("fortress.server", "templates"),
+                         PackageLoader("fortress.reports", "templates")]),  # shared sections
+    autoescape=select_autoescape(),
+)  # fmt: skip
 Field = Annotated[str, Form(max_length=1_000)]
 LINK_ROWS: Final = 3
 """Links the triage form offers a report (the API takes any number)."""
