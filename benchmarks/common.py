@@ -149,7 +149,7 @@ def machine() -> dict[str, str]:
     }
 
 
-SECTIONS = ("lines", "network", "places", "casework")
+SECTIONS = ("lines", "network", "places", "casework", "app")
 """Parts of ``docs/benchmarks.md`` that their own scripts write between markers."""
 
 

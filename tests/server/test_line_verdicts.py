@@ -40,7 +40,10 @@ def test_the_api_lists_the_latest_run_as_the_board_does(detected: Board) -> None
     body = listed.json()
     assert body["run_id"] == latest_run(workspace).id
     expected = [line.model_dump(mode="json", by_alias=True) for line in list_lines(workspace)]
-    assert [one["line"] for one in body["lines"]] == expected
+    assert [one["line"] for one in body["lines"]] == expected and body["total"] == len(expected)
+    page = client.get("/api/v1/lines?offset=1&limit=1", headers=sign_in(client, "officer")).json()
+    assert (page["total"], page["offset"]) == (len(expected), 1)
+    assert [one["line"] for one in page["lines"]] == expected[1:2]
     line_id = expected[0]["line_id"]
     one = client.get(f"/api/v1/lines/{line_id}", headers=sign_in(client, "officer")).json()
     assert one["line"] == show_line(workspace, line_id).model_dump(mode="json", by_alias=True)

@@ -409,15 +409,17 @@ def line_quantum(
     first_day: str | None = None,
     last_day: str | None = None,
     params: QuantumParams | None = None,
+    activity: LineActivity | None = None,
 ) -> LineQuantum:
-    """Both quantum estimates for one line over its whole life or ``first_day..last_day``."""
+    """Both quantum estimates for one line over its whole life or ``first_day..last_day``
+    (from ``activity`` when the caller has it already)."""
     for given in (first_day, last_day):
         if given is not None:
             try:
                 date.fromisoformat(given)
             except ValueError:
                 raise ValueError(f"{given!r} is not a day (YYYY-MM-DD)") from None
-    activity = line_activity(workspace, line_id)
+    activity = activity or line_activity(workspace, line_id)
     days = [
         d
         for d in activity.days

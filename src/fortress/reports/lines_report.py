@@ -95,8 +95,9 @@ class LineSection:
 def line_section(workspace: Workspace, line_id: str, sites: list[Safeguarding]) -> LineSection:
     """One line's results and charts; ``sites``: the latest run's safeguarding list."""
     shown = show_line(workspace, line_id)
-    days = line_activity(workspace, line_id).days
-    quantum = line_quantum(workspace, line_id) if days else None
+    activity = line_activity(workspace, line_id)
+    days = activity.days
+    quantum = line_quantum(workspace, line_id, activity=activity) if days else None
     points = line_map(workspace, line_id)
     hours = line_week_hours(workspace, line_id)
     first, last = svg.as_date(shown.first_seen_utc), svg.as_date(shown.last_seen_utc)

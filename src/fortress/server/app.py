@@ -47,6 +47,7 @@ from fortress.server import (
     retention_api,
     safeguarding_api,
 )
+from fortress.server.cache import ResultCache
 from fortress.server.deps import API, CommittingRoute, Db, check_id, checked_sign_in, requires
 from fortress.store.settings import DATABASE_ENV, WORKSPACE_ENV
 from fortress.store.workspace import Workspace
@@ -157,6 +158,7 @@ def create_app(engine: Engine, comms: Workspace | None = None) -> FastAPI:
     app.state.sign_in_failures = SignInThrottle()
     app.state.report_limit = RateLimit()
     app.state.comms = comms
+    app.state.results = ResultCache()
     observe.install(app)
     _refusals_as_pages(app)
     _security_headers(app)

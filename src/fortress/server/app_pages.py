@@ -100,27 +100,38 @@ def lines_board(
     order = sort if sort in SORTS else "score"
     chosen: Status | None = next((s for s in STATUSES if s == status), None)
     try:
-        found = latest_lines(workspace_of(request))
+        found = latest_lines(request)
     except HTTPException:
         found = None
     matching = [line for line in found or [] if any(wanted in n for n in line.numbers)]
     shown = sorted(with_status(db, matching, chosen), key=lambda one: SORTS[order](one.line))
     audit.record(db, user.name, "consultation", "deal_line", [x.status.line_id for x in shown])
-    per_day = lines_per_day(workspace_of(request), [x.line for x in shown]) if shown else None
+    per_day = _per_day(request, found) if found and shown else None
     return page(
         "lines_board.html", lines=shown, total=len(found or []), detected=found is not None,
         q=wanted, sort=order, sorts=list(SORTS), chosen=chosen, statuses=STATUSES,
-        per_day=per_day, sparks=_sparks(per_day), nav=navigation(request, user),
+        per_day=per_day, sparks=_sparks(per_day, [x.status.line_id for x in shown]),
+        nav=navigation(request, user),
     )  # fmt: skip
 
 
-def _sparks(per_day: LinesPerDay | None) -> dict[str, Markup]:
+def _per_day(request: Request, lines: list[LineSummary]) -> LinesPerDay:
+    """Every line's events per day, kept in memory for the run (one pass for them all)."""
+    workspace = workspace_of(request)
+    per_day: LinesPerDay = request.app.state.results.get(
+        workspace, "per_day", lambda: lines_per_day(workspace, lines)
+    )
+    return per_day
+
+
+def _sparks(per_day: LinesPerDay | None, line_ids: list[str]) -> dict[str, Markup]:
     if per_day is None:
         return {}
     return {
         line_id: Markup(sparkline(f"{line_id}: calls and messages per day, {per_day.first_day} "
                                   f"to {per_day.last_day}; busiest day {max(counts):,}", counts))
-        for line_id, counts in per_day.counts.items()
+        for line_id in line_ids
+        for counts in [per_day.counts[line_id]]
     }  # fmt: skip
 
 
@@ -145,7 +156,10 @@ def _line_page(
     if not LINE_ID.fullmatch(line_id):
         raise HTTPException(404, f"no line {line_id[:40]}")
     try:
-        section = line_section(workspace, line_id, safeguarding_sites(workspace))
+        section = request.app.state.results.get(
+            workspace, ("line", line_id),
+            lambda: line_section(workspace, line_id, safeguarding_sites(workspace)),
+        )  # fmt: skip
     except NoDetection as exc:
         raise HTTPException(404, str(exc)) from exc
     audit.record(db, user.name, "consultation", "deal_line", [line_id])

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
@@ -38,9 +38,12 @@ class LineOut(BaseModel):
 
 
 class LinesOut(BaseModel):
-    """The latest detection run's lines, strongest first."""
+    """The latest detection run's lines, strongest first: ``total`` of them (of the status
+    asked for), ``lines`` from ``offset``, at most ``limit``."""
 
     run_id: str
+    total: int
+    offset: int
     lines: list[LineOut]
 
 
@@ -77,12 +80,17 @@ def workspace_of(request: Request) -> Workspace:
     return workspace
 
 
-def latest_lines(workspace: Workspace) -> list[LineSummary]:
-    """The latest run's lines, strongest first (404 before any detection run)."""
+def latest_lines(request: Request) -> list[LineSummary]:
+    """The latest run's lines, strongest first (404 before any detection run); kept in
+    memory for the run (``server/cache.py``)."""
+    workspace = workspace_of(request)
     try:
-        return list_lines(workspace)
+        found: list[LineSummary] = request.app.state.results.get(
+            workspace, "lines", lambda: list_lines(workspace)
+        )
     except NoDetection as exc:
         raise HTTPException(404, str(exc)) from exc
+    return found
 
 
 def found_line(workspace: Workspace, line_id: str) -> LineDetail:
@@ -132,14 +140,17 @@ def lines(
     db: Db,
     user: Annotated[User, Depends(requires("lines.list"))],
     status: Status | None = None,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=1_000)] = 100,
 ) -> LinesOut:
-    """The latest detection run's lines with their status, strongest first; ``status``
-    keeps those of one status (audited as a consultation of the lines shown)."""
-    workspace = workspace_of(request)
-    found = latest_lines(workspace)
-    shown = with_status(db, found, status)
+    """The latest detection run's lines with their status, strongest first, a page at a
+    time; ``status`` keeps those of one status (audited as a consultation of the lines
+    answered)."""
+    every = with_status(db, latest_lines(request), status)
+    shown = every[offset : offset + limit]
     audit.record(db, user.name, "consultation", "deal_line", [x.status.line_id for x in shown])
-    return LinesOut(run_id=latest_run(workspace).id, lines=shown)
+    run_id = latest_run(workspace_of(request)).id
+    return LinesOut(run_id=run_id, total=len(every), offset=offset, lines=shown)
 
 
 @router.get("/{line_id}", response_model=LineDetailOut)

@@ -43,7 +43,11 @@ def number_out(
         raise HTTPException(422, f"a number is at most 40 characters, and a timeline shows at "
                                  f"most {WITH_MOST} numbers")  # fmt: skip
     try:
-        summary = summarise_number(workspace_of(request), raw, timeline_with=timeline_with)
+        workspace = workspace_of(request)
+        summary = request.app.state.results.get(
+            workspace, ("number", raw, tuple(timeline_with)),
+            lambda: summarise_number(workspace, raw, timeline_with=timeline_with),
+        )  # fmt: skip
     except NoDetection as exc:
         raise HTTPException(404, str(exc)) from exc
     audit.record(db, actor, "consultation", "phone", [summary.number])

@@ -1,0 +1,48 @@
+"""Results the pages show that take a pass over the events (a line's page, a number's
+summary), kept in memory for the data they were computed from: the latest detection run and
+the comms files the workspace holds. New data or a new run makes a new key, so a cached
+result is never stale; the oldest results are dropped beyond ``size``."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import TypeVar
+
+from fortress.comms.lines import NoDetection, latest_run
+from fortress.store.workspace import COMMS, Workspace
+
+T = TypeVar("T")
+
+
+class ResultCache:
+    """A thread-safe least-recently-used cache of results by the data they were made from."""
+
+    def __init__(self, size: int = 64) -> None:
+        self.size = size
+        self._kept: OrderedDict[Hashable, object] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, workspace: Workspace, key: Hashable, make: Callable[[], T]) -> T:
+        """The result for ``key`` on the workspace's current data, made if not kept."""
+        full = (data_version(workspace), key)
+        with self._lock:
+            if full in self._kept:
+                self._kept.move_to_end(full)
+                return self._kept[full]  # type: ignore[return-value]
+        made = make()  # outside the lock: two requests may both make it, neither waits
+        with self._lock:
+            self._kept[full] = made
+            while len(self._kept) > self.size:
+                self._kept.popitem(last=False)
+        return made
+
+
+def data_version(workspace: Workspace) -> tuple[str, tuple[str, ...]]:
+    """What a result depends on: the latest run's id and the comms data files."""
+    try:
+        run = latest_run(workspace).id
+    except NoDetection:
+        run = ""
+    return run, tuple(sorted(str(path) for path in workspace.data_files(COMMS)))
