@@ -26,10 +26,12 @@ ITEM = {
 GRADE = {"grade": {"source_evaluation": "2", "assessment": "C", "handling_code": "P"}}
 NEEDS_DETECTION = {  # this database has no comms workspace, so no line
     "app.line", "app.line_verdict", "app.link_verdict", "lines.list", "lines.read", "lines.judge",
-    "lines.judge_link", "numbers.read", "app.number", "app.places_geojson",
+    "lines.judge_link", "numbers.read", "app.number", "app.places_geojson", "app.upload",
+    "app.detect", "app.job",
 }  # fmt: skip
 FORMS = {"report.submit", "reports.grade_form", "reports.dismiss_form", "signin.submit", "signout",
-         "app.line_verdict", "app.link_verdict", "app.help_save"}  # HTML forms  # fmt: skip
+         "app.line_verdict", "app.link_verdict", "app.help_save", "app.upload",
+         "app.detect"}  # HTML forms  # fmt: skip
 LINE = "line-0123456789"
 CALLS = {  # endpoint name -> (method, path, JSON body); the records of seed_records exist
     "session.create": ("POST", "/api/v1/session", {"name": "analyst", "password": PASSWORD}),
@@ -109,6 +111,10 @@ CALLS = {  # endpoint name -> (method, path, JSON body); the records of seed_rec
     "app.operations": ("GET", "/app/operations", None),
     "app.operation": ("GET", "/app/operations/1", None),
     "app.places": ("GET", "/app/places", None),
+    "app.work": ("GET", "/app/work", None),
+    "app.upload": ("POST", "/app/work/uploads", {"kind": "comms"}),
+    "app.detect": ("POST", "/app/work/detection", {}),
+    "app.job": ("GET", "/app/work/jobs/0123456789ab", None),
     "app.places_geojson": ("GET", "/app/places/hotspots.geojson?area=Gosport", None),
     "app.disclosures": ("GET", "/app/disclosures", None),
     "app.help": ("GET", "/app/help", None),
@@ -144,6 +150,8 @@ def _template(path: str) -> str:
             parts[i] = "{line_id}"
         elif parts[i - 1] == "numbers":
             parts[i] = "{number}"
+        elif parts[i - 1] == "jobs":
+            parts[i] = "{job_id}"
         elif part.isdigit():
             if parts[i - 2] == "retention":
                 parts[i - 1], parts[i] = "{record_type}", "{record_id}"

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from fortress.comms.lines import run_detection
 from fortress.ingest.comms import ingest_comms
+from fortress.server.app import create_app
 from fortress.server.cache import ResultCache
 from fortress.sources.mapping import preset
 from helpers.casework import Board
@@ -32,3 +33,12 @@ def test_a_result_is_kept_until_its_data_changes(detected: Board, tmp_path: Path
     cache.get(workspace, "y", make)
     cache.get(workspace, "z", make)
     assert cache.get(workspace, "x", make) == 6  # the oldest was dropped beyond its size
+
+
+def test_the_pages_read_the_workspace_over_a_pool_of_their_own(detected: Board) -> None:
+    """A request holds a casework connection while it reads the workspace's records: from
+    one pool, 40 such requests at once would each hold one connection and wait for a second."""
+    _, workspace = detected
+    app = create_app(workspace.engine, comms=workspace)
+    assert app.state.comms.engine is not workspace.engine
+    assert app.state.comms.root == workspace.root

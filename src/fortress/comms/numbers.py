@@ -31,10 +31,16 @@ TIMELINE_CAP: Final = 2_000
 
 
 def summarise_number(
-    workspace: Workspace, raw: str, *, top: int = 10, timeline_with: Sequence[str] = ()
+    workspace: Workspace,
+    raw: str,
+    *,
+    top: int = 10,
+    timeline_with: Sequence[str] = (),
+    with_successors: bool = False,
 ) -> NumberSummary:
     """Everything known about the number ``raw`` (normalised as ingest would); the
-    timeline shows ``timeline_with`` or, by default, its five busiest contacts.
+    timeline shows ``timeline_with`` or, by default, its five busiest contacts. Successor
+    candidates only ``with_successors`` (they take a pass over every number's contacts).
     ``NoDetection`` if the workspace has no comms events or the number is not in them."""
     number = as_number(raw)
     comms, _ = workspace_tables(workspace)
@@ -48,7 +54,7 @@ def summarise_number(
     busiest = _top_contacts(mine, top)
     chosen = [as_number(n) for n in timeline_with] or [t.number for t in busiest[:5]]
     run_id, roles = _roles(workspace, number)
-    silent = successors(workspace, number)
+    silent = successors(workspace, number) if with_successors else []
     return NumberSummary(
         number=number,
         traffic=traffic,
@@ -56,6 +62,7 @@ def summarise_number(
         handsets=history(comms, number=number),
         roles=roles,
         run_id=run_id,
+        successors_sought=with_successors,
         successors=silent[0] if silent and silent[0].candidates else None,
         timeline=[_times(mine, other) for other in dict.fromkeys(chosen)],
     )

@@ -64,6 +64,8 @@ class NumberSummary(Frozen):
     roles: list[LineRole]
     run_id: str | None
     """The detection run the roles come from (None: no run yet)."""
+    successors_sought: bool
+    """Whether successors were looked for (a pass over every number's contacts)."""
     successors: SilentNumber | None
-    """Candidate successors, if the number fell silent."""
+    """Candidate successors, if they were looked for and the number fell silent."""
     timeline: list[ContactTimes]

@@ -46,9 +46,11 @@ from fortress.server import (
     pages,
     retention_api,
     safeguarding_api,
+    work_pages,
 )
 from fortress.server.cache import ResultCache
 from fortress.server.deps import API, CommittingRoute, Db, check_id, checked_sign_in, requires
+from fortress.server.jobs import Jobs
 from fortress.store.settings import DATABASE_ENV, WORKSPACE_ENV
 from fortress.store.workspace import Workspace
 
@@ -142,7 +144,8 @@ class ResultOut(BaseModel):
 
 def create_app(engine: Engine, comms: Workspace | None = None) -> FastAPI:
     """The application over ``engine``'s casework tables (refused if not migrated);
-    ``comms``: the workspace whose comms data seized phones are looked up in."""
+    ``comms``: the workspace whose comms data and detection runs the pages read (over a
+    connection pool of its own when it shares the casework database)."""
     check_ready(engine)
     app = FastAPI(
         title="Fortress casework",
@@ -157,13 +160,15 @@ def create_app(engine: Engine, comms: Workspace | None = None) -> FastAPI:
     app.state.sessions = sessionmaker(engine, expire_on_commit=False)
     app.state.sign_in_failures = SignInThrottle()
     app.state.report_limit = RateLimit()
-    app.state.comms = comms
+    app.state.comms = comms.with_own_pool() if comms and comms.engine is engine else comms
     app.state.results = ResultCache()
+    app.state.jobs = Jobs()
     observe.install(app)
     _refusals_as_pages(app)
     _security_headers(app)
     routers = (intelligence_api.router, safeguarding_api.router, retention_api.router,
-               lines_api.router, numbers_api.router, pages.router, app_pages.router)  # fmt: skip
+               lines_api.router, numbers_api.router, pages.router, app_pages.router,
+               work_pages.router)  # fmt: skip
     for router in routers:
         app.include_router(router)
 

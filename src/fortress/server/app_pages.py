@@ -240,12 +240,13 @@ def number_page(
     db: Db,
     user: Annotated[User, Depends(requires("app.number"))],
     timeline_with: Annotated[list[str] | None, Query(alias="with")] = None,
+    successors: bool = False,
 ) -> HTMLResponse:
     """One number: its traffic, busiest contacts (pick some for the timeline), a timeline of
-    its contacts with chosen numbers, handsets, parts in lines, successors if it fell silent,
+    its contacts with chosen numbers, handsets, parts in lines, successors if asked for,
     intelligence that names it and seized phones that carried it."""
     chosen = [n for n in timeline_with or [] if n.strip()]
-    found = number_out(db, request, number, user.name, chosen)
+    found = number_out(db, request, number, user.name, chosen, successors)
     summary = found.summary
     timeline = contact_timeline(
         f"Contacts of {summary.number} with chosen numbers", summary.number,

@@ -23,19 +23,26 @@ class ResultCache:
         self.size = size
         self._kept: OrderedDict[Hashable, object] = OrderedDict()
         self._lock = threading.Lock()
+        self._making: dict[Hashable, threading.Lock] = {}
 
     def get(self, workspace: Workspace, key: Hashable, make: Callable[[], T]) -> T:
-        """The result for ``key`` on the workspace's current data, made if not kept."""
+        """The result for ``key`` on the workspace's current data, made if not kept. While
+        one request makes it, others asking for the same wait for it rather than make it
+        again (fifty requests at a cold start would otherwise each make it)."""
         full = (data_version(workspace), key)
         with self._lock:
-            if full in self._kept:
-                self._kept.move_to_end(full)
-                return self._kept[full]  # type: ignore[return-value]
-        made = make()  # outside the lock: two requests may both make it, neither waits
-        with self._lock:
-            self._kept[full] = made
-            while len(self._kept) > self.size:
-                self._kept.popitem(last=False)
+            making = self._making.setdefault(full, threading.Lock())
+        with making:
+            with self._lock:
+                if full in self._kept:
+                    self._kept.move_to_end(full)
+                    return self._kept[full]  # type: ignore[return-value]
+            made = make()
+            with self._lock:
+                self._kept[full] = made
+                self._making.pop(full, None)
+                while len(self._kept) > self.size:
+                    self._kept.popitem(last=False)
         return made
 
 

@@ -146,11 +146,15 @@ def lines(
     """The latest detection run's lines with their status, strongest first, a page at a
     time; ``status`` keeps those of one status (audited as a consultation of the lines
     answered)."""
-    every = with_status(db, latest_lines(request), status)
-    shown = every[offset : offset + limit]
+    found = latest_lines(request)
+    if status is None:  # only the page's statuses are needed
+        total, shown = len(found), with_status(db, found[offset : offset + limit])
+    else:
+        every = with_status(db, found, status)
+        total, shown = len(every), every[offset : offset + limit]
     audit.record(db, user.name, "consultation", "deal_line", [x.status.line_id for x in shown])
     run_id = latest_run(workspace_of(request)).id
-    return LinesOut(run_id=run_id, total=len(every), offset=offset, lines=shown)
+    return LinesOut(run_id=run_id, total=total, offset=offset, lines=shown)
 
 
 @router.get("/{line_id}", response_model=LineDetailOut)

@@ -28,6 +28,7 @@ PAGES: Final = (
     Link("/app/intelligence", "Intelligence", "app.intelligence"),
     Link("/app/operations", "Operations", "app.operations"),
     Link("/app/places", "Places", "app.places"),
+    Link("/app/work", "Upload and detect", "app.work"),
     Link("/app/disclosures", "Disclosures waiting", "app.disclosures"),
     Link("/app/referrals", "Referrals", "app.referrals"),
     Link("/app/help", "Help page", "app.help"),

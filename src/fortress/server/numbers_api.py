@@ -35,7 +35,12 @@ class NumberOut(BaseModel):
 
 
 def number_out(
-    db: Session, request: Request, raw: str, actor: str, timeline_with: list[str]
+    db: Session,
+    request: Request,
+    raw: str,
+    actor: str,
+    timeline_with: list[str],
+    with_successors: bool = False,
 ) -> NumberOut:
     """The number's summary, intelligence and seizures (404 if it is not in the comms
     data); audited as a consultation of the number, and of what names it."""
@@ -45,8 +50,9 @@ def number_out(
     try:
         workspace = workspace_of(request)
         summary = request.app.state.results.get(
-            workspace, ("number", raw, tuple(timeline_with)),
-            lambda: summarise_number(workspace, raw, timeline_with=timeline_with),
+            workspace, ("number", raw, tuple(timeline_with), with_successors),
+            lambda: summarise_number(workspace, raw, timeline_with=timeline_with,
+                                     with_successors=with_successors),
         )  # fmt: skip
     except NoDetection as exc:
         raise HTTPException(404, str(exc)) from exc
@@ -79,8 +85,11 @@ def number(
     db: Db,
     user: Annotated[User, Depends(requires("numbers.read"))],
     timeline_with: Annotated[list[str] | None, Query(alias="with")] = None,
+    successors: bool = False,
 ) -> NumberOut:
-    """One number: traffic, busiest contacts, handsets, parts in lines, successors if it fell
-    silent, a timeline with chosen numbers (``with``, repeated; default its five busiest
-    contacts), intelligence that names it and seized phones that carried it."""
-    return number_out(db, request, number, user.name, timeline_with or [])
+    """One number: traffic, busiest contacts, handsets, parts in lines, a timeline with
+    chosen numbers (``with``, repeated; default its five busiest contacts), intelligence that
+    names it and seized phones that carried it; with ``successors``, its candidate
+    successors if it fell silent (a pass over every number's contacts: seconds on a large
+    workspace)."""
+    return number_out(db, request, number, user.name, timeline_with or [], successors)

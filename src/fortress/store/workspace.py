@@ -106,6 +106,13 @@ class Workspace:
         self.engine = engine
         self.sessions = sessionmaker(engine, expire_on_commit=False)
 
+    def with_own_pool(self) -> Workspace:
+        """The same (opened) workspace over an engine of its own. A server that holds one
+        connection for a request's records and reads the workspace's with another needs
+        two pools: taking both from one pool deadlocks once every thread holds one and
+        waits for a second."""
+        return Workspace(self.root, _engine(self.engine.url.render_as_string(hide_password=False)))
+
     @classmethod
     def open(cls, root: Path, *, database_url: str | None = None, create: bool = True) -> Workspace:
         """Open the workspace at ``root``, bringing its record tables to this Fortress's
