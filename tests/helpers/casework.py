@@ -36,6 +36,18 @@ def sign_in(client: TestClient, name: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {answer.json()['token']}"}
 
 
+def browser_sign_in(client: TestClient, name: str) -> str:
+    """Sign in with the page's form, as a browser does (the client keeps the cookie, any
+    earlier one dropped); the CSRF value of this browser session."""
+    from fortress.server.deps import SESSION_COOKIE, csrf_token
+
+    client.cookies.clear()
+    answer = client.post("/signin", data={"name": name, "password": PASSWORD},
+                         follow_redirects=False)  # fmt: skip
+    assert answer.status_code == 303 and answer.headers["location"] == "/"
+    return csrf_token(client.cookies[SESSION_COOKIE])
+
+
 def seed_casework(session: Session) -> None:
     """One user per role, named after the role (the partner in Children's Services),
     operation 1 ("Week of action", 4-10 March 2025) and ``seed_records``."""

@@ -23,16 +23,9 @@ from fortress.comms.lines import (
 )
 from fortress.server.app_pages import ROLE_HOME
 from fortress.server.navigation import PAGES
-from helpers.casework import PASSWORD, Board, sign_in
+from helpers.casework import Board, browser_sign_in, sign_in
 
 HTML = {"Accept": "text/html,application/xhtml+xml"}
-
-
-def browser_sign_in(client: TestClient, name: str) -> None:
-    """Sign in with the page's form: the client keeps the session cookie."""
-    answer = client.post("/signin", data={"name": name, "password": PASSWORD},
-                         follow_redirects=False)  # fmt: skip
-    assert answer.status_code == 303 and answer.headers["location"] == "/"
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -11,17 +11,8 @@ from sqlalchemy import select, text
 
 from fortress.casework.help_services import STARTING
 from fortress.casework.models import AuditEntry, PublicReport
-from fortress.server.deps import SESSION_COOKIE, csrf_token
 from fortress.store.workspace import Workspace
-from helpers.casework import PASSWORD, sign_in
-
-
-def _browser(client: TestClient, name: str) -> str:
-    """Sign in with the form; the CSRF value of this browser session."""
-    answer = client.post("/signin", data={"name": name, "password": PASSWORD},
-                         follow_redirects=False)  # fmt: skip
-    assert answer.status_code == 303
-    return csrf_token(client.cookies[SESSION_COOKIE])
+from helpers.casework import browser_sign_in, sign_in
 
 
 def _report(client: TestClient, text: str) -> int:
@@ -32,7 +23,7 @@ def _report(client: TestClient, text: str) -> int:
 
 def test_triage_grades_with_every_link_and_links_to_the_intelligence(client: TestClient) -> None:
     report = _report(client, "Texts offering white and brown from 07700 900456.")
-    csrf = _browser(client, "analyst")
+    csrf = browser_sign_in(client, "analyst")
     links = {
         "link_type": ["phone", "address", ""],
         "link_value": ["07700 900456", "4 Example Road", ""],
@@ -56,7 +47,7 @@ def test_triage_grades_with_every_link_and_links_to_the_intelligence(client: Tes
 
 def test_a_report_is_dismissed_with_its_reason(client: TestClient, casework: Workspace) -> None:
     report = _report(client, "Buy cheap watches at example dot com!!!")
-    csrf = _browser(client, "supervisor")
+    csrf = browser_sign_in(client, "supervisor")
     bare = client.post(f"/triage/{report}/dismissal", data={"csrf": csrf, "reason": " "})
     assert bare.status_code == 422 and "say why the report is dismissed" in bare.text
     done = client.post(f"/triage/{report}/dismissal", data={"csrf": csrf, "reason": "spam"})
@@ -126,7 +117,7 @@ def test_the_public_help_page_is_kept_by_supervisors(
     assert public.status_code == 200 and "<script" not in public.text
     for name in [entry[0] for entry in STARTING]:
         assert name.replace("'", "&#39;") in public.text
-    csrf = _browser(client, "supervisor")
+    csrf = browser_sign_in(client, "supervisor")
     added = {"csrf": csrf, "name": "Solent <b>Recovery</b>", "helps": "People in Gosport",
              "contact": "Call 01632 960123"}  # fmt: skip
     assert client.post("/app/help", data=added).status_code == 200  # back on the editor

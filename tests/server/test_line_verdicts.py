@@ -6,15 +6,13 @@ from __future__ import annotations
 
 import re
 
-from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from fortress.casework.models import AuditEntry
 from fortress.comms.judgements import link_judgements
 from fortress.comms.lines import latest_run, list_lines, show_line
-from fortress.server.deps import SESSION_COOKIE, csrf_token
 from fortress.store.workspace import Workspace
-from helpers.casework import PASSWORD, Board, sign_in
+from helpers.casework import Board, browser_sign_in, sign_in
 
 
 def _last_audit(workspace: Workspace) -> AuditEntry:
@@ -22,15 +20,6 @@ def _last_audit(workspace: Workspace) -> AuditEntry:
         entry = session.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc())).first()
     assert entry is not None
     return entry
-
-
-def _browser(client: TestClient, name: str) -> str:
-    """Sign in with the form; the CSRF value of this browser session."""
-    client.cookies.clear()
-    answer = client.post("/signin", data={"name": name, "password": PASSWORD},
-                         follow_redirects=False)  # fmt: skip
-    assert answer.status_code == 303
-    return csrf_token(client.cookies[SESSION_COOKIE])
 
 
 def test_the_api_lists_the_latest_run_as_the_board_does(detected: Board) -> None:
@@ -83,7 +72,7 @@ def test_a_verdict_is_recorded_shown_filtered_and_audited(detected: Board) -> No
 def test_the_line_page_judges_the_line_with_its_form(detected: Board) -> None:
     client, workspace = detected
     line_id = str(list_lines(workspace)[-1].line_id)
-    csrf = _browser(client, "supervisor")
+    csrf = browser_sign_in(client, "supervisor")
     page = client.get(f"/app/lines/{line_id}").text
     assert f'action="/app/lines/{line_id}/verdict"' in page and "New: no analyst" in page
     forged = client.post(f"/app/lines/{line_id}/verdict", data={"verdict": "confirmed"})

@@ -11,8 +11,7 @@ from sqlalchemy import select
 
 from fortress.casework.models import AuditEntry
 from fortress.comms.lines import latest_run
-from fortress.server.deps import SESSION_COOKIE, csrf_token
-from helpers.casework import PASSWORD, Board
+from helpers.casework import Board, browser_sign_in
 
 ROWS = (
     "event_id,start,kind,a_number,b_number\n"
@@ -20,14 +19,6 @@ ROWS = (
     "up-2,2025-01-20T10:05:00,sms,07700900002,07700900001\n"
     "up-3,not a time,sms,07700900001,07700900002\n"
 )
-
-
-def _browser(client: TestClient, name: str) -> str:
-    client.cookies.clear()
-    answer = client.post("/signin", data={"name": name, "password": PASSWORD},
-                         follow_redirects=False)  # fmt: skip
-    assert answer.status_code == 303
-    return csrf_token(client.cookies[SESSION_COOKIE])
 
 
 def _finished(client: TestClient, location: str) -> str:
@@ -43,7 +34,7 @@ def _finished(client: TestClient, location: str) -> str:
 
 def test_an_uploaded_file_is_ingested_in_the_background(detected: Board) -> None:
     client, workspace = detected
-    csrf = _browser(client, "analyst")
+    csrf = browser_sign_in(client, "analyst")
     sent = client.post("/app/work/uploads", follow_redirects=False,
                        data={"csrf": csrf, "kind": "comms", "layout": "canonical"},
                        files={"data": ("drop <1>.csv", ROWS.encode(), "text/csv")})  # fmt: skip
@@ -69,7 +60,7 @@ def test_an_uploaded_file_is_ingested_in_the_background(detected: Board) -> None
 def test_detection_runs_as_a_job_and_links_to_the_board(detected: Board) -> None:
     client, workspace = detected
     before = latest_run(workspace).id
-    csrf = _browser(client, "supervisor")
+    csrf = browser_sign_in(client, "supervisor")
     started = client.post("/app/work/detection", data={"csrf": csrf}, follow_redirects=False)
     shown = _finished(client, started.headers["location"])
     run = latest_run(workspace)
@@ -81,7 +72,7 @@ def test_detection_runs_as_a_job_and_links_to_the_board(detected: Board) -> None
 
 def test_bad_uploads_are_refused_with_the_reason(detected: Board) -> None:
     client, _ = detected
-    csrf = _browser(client, "analyst")
+    csrf = browser_sign_in(client, "analyst")
     empty = client.post("/app/work/uploads", data={"csrf": csrf, "kind": "comms"},
                         files={"data": ("empty.csv", b"", "text/csv")})  # fmt: skip
     assert empty.status_code == 413 and "The file is empty." in empty.text

@@ -12,7 +12,7 @@ import ibis
 import ibis.expr.types as ir
 from sqlalchemy import select
 
-from fortress.comms.events import contacts, span, with_local_time
+from fortress.comms.events import contacts
 from fortress.comms.handsets import history
 from fortress.comms.lines import NoDetection, as_number, latest_run, successors, workspace_tables
 from fortress.model import columns as c
@@ -44,10 +44,10 @@ def summarise_number(
     ``NoDetection`` if the workspace has no comms events or the number is not in them."""
     number = as_number(raw)
     comms, _ = workspace_tables(workspace)
-    when = span(comms)
-    if when is None:
-        raise NoDetection("the workspace holds no comms events: ingest some first")
-    mine = contacts(with_local_time(comms, when)).filter(ibis._.number == number).cache()
+    # one pass over the events: the rest reads the number's own events
+    touching = comms.filter((comms[c.A_NUMBER] == number) | (comms[c.B_NUMBER] == number))
+    touching = touching.cache()
+    mine = contacts(touching, common=(c.START_UTC, c.KIND)).filter(ibis._.number == number)
     traffic = _traffic(mine)
     if traffic.events == 0:
         raise NoDetection(f"{number} does not appear in the workspace's comms events")
@@ -59,7 +59,7 @@ def summarise_number(
         number=number,
         traffic=traffic,
         top_contacts=busiest,
-        handsets=history(comms, number=number),
+        handsets=history(touching, number=number),
         roles=roles,
         run_id=run_id,
         successors_sought=with_successors,
