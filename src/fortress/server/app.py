@@ -40,6 +40,7 @@ from fortress.casework.users import SignInThrottle, every_user, issue_token
 from fortress.server import (
     app_pages,
     intelligence_api,
+    line_pages,
     lines_api,
     numbers_api,
     observe,
@@ -168,7 +169,7 @@ def create_app(engine: Engine, comms: Workspace | None = None) -> FastAPI:
     _security_headers(app)
     routers = (intelligence_api.router, safeguarding_api.router, retention_api.router,
                lines_api.router, numbers_api.router, pages.router, app_pages.router,
-               work_pages.router)  # fmt: skip
+               line_pages.router, work_pages.router)  # fmt: skip
     for router in routers:
         app.include_router(router)
 
