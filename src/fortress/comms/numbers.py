@@ -64,7 +64,7 @@ def summarise_number(
         run_id=run_id,
         successors_sought=with_successors,
         successors=silent[0] if silent and silent[0].candidates else None,
-        timeline=[_times(mine, other) for other in dict.fromkeys(chosen)],
+        timeline=_timeline(mine, list(dict.fromkeys(chosen))),
     )
 
 
@@ -112,20 +112,26 @@ def _top_contacts(mine: ir.Table, top: int) -> list[TopContact]:
     ]  # fmt: skip
 
 
-def _times(mine: ir.Table, other: str) -> ContactTimes:
-    theirs = mine.filter(mine.other == other)
-    total = int(theirs.count().to_pyarrow().as_py())
+def _timeline(mine: ir.Table, others: list[str]) -> list[ContactTimes]:
+    """When the number was in contact with each of ``others`` (one query for them all)."""
+    if not others:
+        return []
+    theirs = mine.filter(mine.other.isin(others))
     rows = _rows(
-        theirs.select(at=theirs[c.START_UTC], made=theirs.outgoing)
-        .order_by("at")
-        .limit(TIMELINE_CAP)
+        theirs.select("other", at=theirs[c.START_UTC], made=theirs.outgoing).order_by("at")
     )
-    return ContactTimes(
-        other=other,
-        made_utc=[_iso(r["at"]) or "" for r in rows if r["made"]],
-        received_utc=[_iso(r["at"]) or "" for r in rows if not r["made"]],
-        events=total,
-    )
+    found: dict[str, list[dict[str, Any]]] = {other: [] for other in others}
+    for row in rows:
+        found[row["other"]].append(row)
+    return [
+        ContactTimes(
+            other=other,
+            made_utc=[_iso(r["at"]) or "" for r in kept[:TIMELINE_CAP] if r["made"]],
+            received_utc=[_iso(r["at"]) or "" for r in kept[:TIMELINE_CAP] if not r["made"]],
+            events=len(kept),
+        )
+        for other, kept in found.items()
+    ]
 
 
 def _roles(workspace: Workspace, number: str) -> tuple[str | None, list[LineRole]]:

@@ -1,8 +1,9 @@
 """The workspace in the browser: a home that sends each role to its own work, each role's
 landing table, intelligence, operations, places and the help page's editor (the lines and
-numbers are in ``line_pages``, uploads and jobs in ``work_pages``). Server-rendered (Jinja, autoescaped), no script,
-nothing loaded from elsewhere; every page is checked against the policy table, accepts the
-sign-in cookie (``policy.BROWSER``) and is audited as a consultation (DPA s.62)."""
+numbers are in ``line_pages``, uploads and jobs in ``work_pages``). Server-rendered
+(Jinja, autoescaped), no script, nothing loaded from elsewhere; every page is checked
+against the policy table, accepts the sign-in cookie (``policy.BROWSER``) and is audited
+as a consultation (DPA s.62)."""
 
 from __future__ import annotations
 
