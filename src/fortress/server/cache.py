@@ -19,8 +19,11 @@ T = TypeVar("T")
 class ResultCache:
     """A thread-safe least-recently-used cache of results by the data they were made from."""
 
-    def __init__(self, size: int = 64) -> None:
+    def __init__(self, size: int = 64, parallel: int = 2) -> None:
         self.size = size
+        self._passes = threading.BoundedSemaphore(parallel)
+        """At most ``parallel`` results made at once: each is a pass over the events that
+        uses every core, and more at once only thrash (50 at once answered 1 a second)."""
         self._kept: OrderedDict[Hashable, object] = OrderedDict()
         self._lock = threading.Lock()
         self._making: dict[Hashable, threading.Lock] = {}
@@ -37,7 +40,8 @@ class ResultCache:
                 if full in self._kept:
                     self._kept.move_to_end(full)
                     return self._kept[full]  # type: ignore[return-value]
-            made = make()
+            with self._passes:
+                made = make()
             with self._lock:
                 self._kept[full] = made
                 self._making.pop(full, None)
