@@ -258,7 +258,8 @@ def markdown(
             f"Measured by `benchmarks/bench_app.py` on {when} ({info['CPU']}, "
             f"{info['cores available']} cores, {info['RAM']}), on {facts['commit']}. Reproduce: "
             f"`.venv/bin/python benchmarks/bench_app.py --events {args.events} --lines "
-            f"{args.lines} --runs {args.runs} --seconds {args.seconds:g} --think-ms {args.think_ms:g}`.",
+            f"{args.lines} --runs {args.runs} --seconds {args.seconds:g} "
+            f"--think-ms {args.think_ms:g}`.",
             "",
             f"**Data.** A simulated world of {facts['events']:,} comms events (seed 11), "
             f"ingested and detected ({facts['detected']} lines found), then a run of "
