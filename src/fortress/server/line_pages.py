@@ -14,9 +14,7 @@ from markupsafe import Markup
 from pydantic import ValidationError
 
 from fortress.casework import audit
-from fortress.casework.intelligence import (
-    IntelligenceView,
-)
+from fortress.casework.intelligence import IntelligenceView
 from fortress.casework.line_verdicts import STATUSES, Status, line_history
 from fortress.casework.models import User
 from fortress.casework.phones import seizures_of

@@ -7,6 +7,7 @@ Layout::
       events/<table>/*.parquet  immutable event files, listed in the manifest
       rejects/*.csv         rejected rows of each ingest, with row numbers and reasons
       tmp/                  staging of ingests in progress (swept when abandoned)
+      uploads/              files uploaded from the browser, kept as received (the app)
       .write.lock           held by the single writer while it publishes or migrates
 
 Parquet files are immutable. An ingest stages its rows, writes the final file under a
