@@ -31,7 +31,7 @@ NEEDS_DETECTION = {  # this database has no comms workspace, so no line
 }  # fmt: skip
 FORMS = {"report.submit", "reports.grade_form", "reports.dismiss_form", "signin.submit", "signout",
          "app.line_verdict", "app.link_verdict", "app.help_save", "app.upload",
-         "app.detect"}  # HTML forms  # fmt: skip
+         "app.detect", "app.retention_review"}  # HTML forms  # fmt: skip
 LINE = "line-0123456789"
 CALLS = {  # endpoint name -> (method, path, JSON body); the records of seed_records exist
     "session.create": ("POST", "/api/v1/session", {"name": "analyst", "password": PASSWORD}),
@@ -118,6 +118,8 @@ CALLS = {  # endpoint name -> (method, path, JSON body); the records of seed_rec
     "app.places_geojson": ("GET", "/app/places/hotspots.geojson?area=Gosport", None),
     "app.disclosures": ("GET", "/app/disclosures", None),
     "app.help": ("GET", "/app/help", None),
+    "app.retention": ("GET", "/app/retention", None),
+    "app.retention_review": ("POST", "/app/retention/intelligence/1", {"decision": "retain"}),
     "app.help_save": (
         "POST", "/app/help", {"name": "Local", "helps": "Anyone", "contact": "01632 960000"},
     ),
@@ -153,7 +155,7 @@ def _template(path: str) -> str:
         elif parts[i - 1] == "jobs":
             parts[i] = "{job_id}"
         elif part.isdigit():
-            if parts[i - 2] == "retention":
+            if parts[i - 2] == "retention":  # /api/v1/retention/{type}/{id}, /app/retention/...
                 parts[i - 1], parts[i] = "{record_type}", "{record_id}"
             else:
                 parts[i] = "{" + templates[parts[i - 1]] + "}"

@@ -139,3 +139,22 @@ def test_the_public_help_page_is_kept_by_supervisors(
             .all()
         )
     assert acts == ["collection", "alteration", "erasure"]
+
+
+def test_a_supervisor_reviews_what_is_due(client: TestClient, casework: Workspace) -> None:
+    with casework.engine.begin() as connection:  # the seeded records' periods have ended
+        ended = "WHERE record_type IN ('intelligence', 'public_report')"
+        connection.execute(text(f"UPDATE casework_retention SET review_on = '2020-01-01' {ended}"))
+    csrf = browser_sign_in(client, "supervisor")
+    queue = client.get("/app/retention").text
+    assert 'action="/app/retention/intelligence/1"' in queue and "R v Example" in queue
+    kept = client.post("/app/retention/intelligence/1", data={"csrf": csrf, "decision": "retain"})
+    assert kept.status_code == 200 and "The intelligence 1 is retained until " in kept.text
+    assert 'action="/app/retention/intelligence/1"' not in kept.text  # reviewed: not due
+    held = client.post("/app/retention/intelligence/2", data={"csrf": csrf, "decision": "dispose"})
+    assert held.status_code == 409 and "legal hold" in held.text
+    gone = client.post("/app/retention/public_report/1", data={"csrf": csrf,
+                                                               "decision": "dispose"})  # fmt: skip
+    assert gone.status_code == 200 and "The public report 1 is disposed of." in gone.text
+    with casework.sessions() as session:
+        assert session.get(PublicReport, 1) is None

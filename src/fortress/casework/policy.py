@@ -75,6 +75,8 @@ POLICY: Final[dict[str, frozenset[str]]] = {
     "app.operation": frozenset({"analyst", "officer", "supervisor"}),
     "app.disclosures": frozenset({"supervisor"}),
     "app.help": frozenset({"supervisor"}),
+    "app.retention": frozenset({"supervisor"}),
+    "app.retention_review": frozenset({"supervisor"}),
     "app.help_save": frozenset({"supervisor"}),
     "app.referrals": frozenset({"officer", "supervisor", "safeguarding_partner"}),
     "app.audit": frozenset({"auditor"}),

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Annotated, Final
+from typing import Annotated, Final, cast, get_args
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 from sqlalchemy import select
 
-from fortress.casework import audit, help_services, intelligence, safeguarding
+from fortress.casework import audit, help_services, intelligence, retention, safeguarding
 from fortress.casework.intelligence import (
     IntelligenceProblem,
     awaiting_decision,
@@ -32,7 +32,8 @@ from fortress.reports.places_section import places_section
 from fortress.server.deps import CommittingRoute, Db, check_csrf, check_id, requires
 from fortress.server.navigation import navigation
 from fortress.server.pages import PAGE_ERRORS, page
-from fortress.store.workspace import Workspace
+from fortress.server.retention_api import RecordType, RetainedOut, review_record
+from fortress.store.workspace import Workspace, now_utc
 
 router = APIRouter(tags=["pages"], route_class=CommittingRoute, responses=PAGE_ERRORS)
 ROLE_HOME: Final = {
@@ -214,6 +215,48 @@ def places_geojson(
     attachment = f'attachment; filename="{name}-hot-spots.geojson"'
     return Response(json.dumps(hot_cells_geojson(found)), media_type="application/geo+json",
                     headers={"Content-Disposition": attachment})  # fmt: skip
+
+
+@router.get("/app/retention", response_class=HTMLResponse)
+def retention_queue(
+    request: Request, db: Db, user: Annotated[User, Depends(requires("app.retention"))]
+) -> HTMLResponse:
+    """Records due for their MoPI review today or before, oldest first, each with a form
+    to retain or dispose of it (supervisors)."""
+    return _retention_page(request, db, user)
+
+
+def _retention_page(
+    request: Request, db: Db, user: User, status: int = 200, note: str = "", error: str = ""
+) -> HTMLResponse:
+    nav = navigation(request, user)
+    due = retention.due(db, now_utc().date(), actor=user.name)
+    return page("retention.html", status, due=due, note=note, error=error, csrf=nav.csrf,
+                nav=nav)  # fmt: skip
+
+
+@router.post("/app/retention/{record_type}/{record_id}", response_class=HTMLResponse)
+def retention_decide(
+    record_type: str,
+    record_id: int,
+    request: Request,
+    db: Db,
+    user: Annotated[User, Depends(requires("app.retention_review"))],
+    decision: Annotated[str, Form(max_length=8)] = "",
+    csrf: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    """Retain a record for another period or dispose of it for good, from the queue."""
+    check_csrf(request, csrf)
+    if record_type not in get_args(RecordType) or decision not in ("retain", "dispose"):
+        return _retention_page(request, db, user, 422, error="Choose retain or dispose.")
+    try:
+        done = review_record(request, cast(RecordType, record_type), record_id, decision,
+                             user.name)  # fmt: skip
+    except HTTPException as exc:
+        return _retention_page(request, db, user, exc.status_code, error=f"{exc.detail}.")
+    kept = f"retained until {done.review_on}" if isinstance(done, RetainedOut) else "disposed of"
+    label = record_type.replace("_", " ")
+    return _retention_page(request, db, user, note=f"The {label} {record_id} is {kept}.")
 
 
 @router.get("/app/disclosures", response_class=HTMLResponse)

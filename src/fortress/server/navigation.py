@@ -31,6 +31,7 @@ PAGES: Final = (
     Link("/app/work", "Upload and detect", "app.work"),
     Link("/app/disclosures", "Disclosures waiting", "app.disclosures"),
     Link("/app/referrals", "Referrals", "app.referrals"),
+    Link("/app/retention", "Retention review", "app.retention"),
     Link("/app/help", "Help page", "app.help"),
     Link("/app/audit", "Audit log", "app.audit"),
     Link("/app/users", "Users", "app.users"),

@@ -94,16 +94,24 @@ def review(
     user: Annotated[User, Depends(requires("retention.review"))],
 ) -> RetainedOut | DisposedOut:
     """Retain a record (next review in a full period) or dispose of it for good."""
+    return review_record(request, record_type, record_id, body.decision, user.name)
+
+
+def review_record(
+    request: Request, record_type: RecordType, record_id: int, decision: str, actor: str
+) -> RetainedOut | DisposedOut:
+    """Retain or dispose of a record (the API and the review page); 404 if there is no such
+    record, 409 if it may not be disposed of (a legal hold, or named elsewhere)."""
     check_id(record_type, record_id)
     # its own transaction, so that the disposal is committed before the files are wiped
     try:
         with request.app.state.sessions.begin() as session:
-            if body.decision == "retain":
+            if decision == "retain":
                 next_review = retention.retain(session, record_type, record_id,
-                                               on=now_utc().date(), actor=user.name)  # fmt: skip
+                                               on=now_utc().date(), actor=actor)  # fmt: skip
                 return RetainedOut(record_type=record_type, record_id=record_id,
                                    decision="retain", review_on=next_review)  # fmt: skip
-            retention.dispose(session, record_type, record_id, actor=user.name)
+            retention.dispose(session, record_type, record_id, actor=actor)
     except LookupError as exc:
         raise _missing(record_type, record_id) from exc
     except RetentionProblem as exc:
