@@ -31,7 +31,7 @@ NEEDS_DETECTION = {  # this database has no comms workspace, so no line
 }  # fmt: skip
 FORMS = {"report.submit", "reports.grade_form", "reports.dismiss_form", "signin.submit", "signout",
          "app.line_verdict", "app.link_verdict", "app.help_save", "app.upload",
-         "app.detect", "app.retention_review"}  # HTML forms  # fmt: skip
+         "app.detect", "app.retention_review", "app.disclosure_decide"}  # HTML forms  # fmt: skip
 LINE = "line-0123456789"
 CALLS = {  # endpoint name -> (method, path, JSON body); the records of seed_records exist
     "session.create": ("POST", "/api/v1/session", {"name": "analyst", "password": PASSWORD}),
@@ -117,6 +117,9 @@ CALLS = {  # endpoint name -> (method, path, JSON body); the records of seed_rec
     "app.job": ("GET", "/app/work/jobs/0123456789ab", None),
     "app.places_geojson": ("GET", "/app/places/hotspots.geojson?area=Gosport", None),
     "app.disclosures": ("GET", "/app/disclosures", None),
+    "app.disclosure_decide": (
+        "POST", "/app/disclosures/2", {"decision": "approve", "reason": "needed"},
+    ),
     "app.help": ("GET", "/app/help", None),
     "app.retention": ("GET", "/app/retention", None),
     "app.retention_review": ("POST", "/app/retention/intelligence/1", {"decision": "retain"}),

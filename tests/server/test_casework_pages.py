@@ -158,3 +158,24 @@ def test_a_supervisor_reviews_what_is_due(client: TestClient, casework: Workspac
     assert gone.status_code == 200 and "The public report 1 is disposed of." in gone.text
     with casework.sessions() as session:
         assert session.get(PublicReport, 1) is None
+
+
+def test_a_supervisor_decides_a_disclosure_on_its_page(
+    client: TestClient, casework: Workspace
+) -> None:
+    csrf = browser_sign_in(client, "supervisor")
+    waiting = client.get("/app/disclosures").text
+    assert 'action="/app/disclosures/2"' in waiting and 'href="/app/intelligence/2"' in waiting
+    bare = client.post("/app/disclosures/2", data={"csrf": csrf, "decision": "approve"})
+    assert bare.status_code == 409 and "record the reason" in bare.text
+    done = client.post("/app/disclosures/2", data={"csrf": csrf, "decision": "approve",
+                                                   "reason": "joint operation agreed"})  # fmt: skip
+    assert done.status_code == 200 and "Disclosure 2 to Other force approved." in done.text
+    assert 'action="/app/disclosures/2"' not in done.text  # decided: no longer waiting
+    again = client.post("/app/disclosures/2", data={"csrf": csrf, "decision": "refuse",
+                                                    "reason": "changed my mind"})  # fmt: skip
+    assert again.status_code == 409 and "already approved" in again.text
+    with casework.sessions() as session:
+        last = session.scalars(select(AuditEntry).where(AuditEntry.action == "alteration")
+                               .order_by(AuditEntry.seq.desc())).first()  # fmt: skip
+    assert last is not None and (last.record_type, last.record_ids) == ("disclosure", '["2"]')

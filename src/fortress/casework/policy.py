@@ -74,6 +74,7 @@ POLICY: Final[dict[str, frozenset[str]]] = {
     "app.places_geojson": frozenset({"analyst", "officer", "supervisor"}),
     "app.operation": frozenset({"analyst", "officer", "supervisor"}),
     "app.disclosures": frozenset({"supervisor"}),
+    "app.disclosure_decide": frozenset({"supervisor"}),
     "app.help": frozenset({"supervisor"}),
     "app.retention": frozenset({"supervisor"}),
     "app.retention_review": frozenset({"supervisor"}),

@@ -263,12 +263,43 @@ def retention_decide(
 def disclosures(
     request: Request, db: Db, user: Annotated[User, Depends(requires("app.disclosures"))]
 ) -> HTMLResponse:
-    """Disclosures awaiting a supervisor's decision, oldest first."""
-    views = awaiting_decision(db, actor=user.name)
-    rows = [[d.id, d.intelligence_id, d.recipient, d.purpose, d.requested_by] for d in views]
-    columns = ["id", "intelligence", "recipient", "purpose", "requested by"]
-    return _records(request, user, "Disclosures waiting for a decision", columns, rows,
-                    "No disclosure is waiting for a decision.")  # fmt: skip
+    """Disclosures awaiting a supervisor's decision, oldest first, each with a form that
+    approves or refuses it with the reason."""
+    return _disclosures_page(request, db, user)
+
+
+def _disclosures_page(
+    request: Request, db: Db, user: User, status: int = 200, note: str = "", error: str = ""
+) -> HTMLResponse:
+    nav = navigation(request, user)
+    return page("disclosures.html", status, waiting=awaiting_decision(db, actor=user.name),
+                note=note, error=error, csrf=nav.csrf, nav=nav)  # fmt: skip
+
+
+@router.post("/app/disclosures/{disclosure_id}", response_class=HTMLResponse)
+def disclosure_decide(
+    disclosure_id: int,
+    request: Request,
+    db: Db,
+    user: Annotated[User, Depends(requires("app.disclosure_decide"))],
+    decision: Annotated[str, Form(max_length=8)] = "",
+    reason: Annotated[str, Form(max_length=2_000)] = "",
+    csrf: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    """Approve or refuse a disclosure from the list, with the reason (audited)."""
+    check_csrf(request, csrf)
+    found = db.get(Disclosure, check_id("disclosure", disclosure_id))
+    if found is None:
+        return _disclosures_page(request, db, user, 404, error=f"No disclosure {disclosure_id}.")
+    if decision not in ("approve", "refuse"):
+        return _disclosures_page(request, db, user, 422, error="Choose approve or refuse.")
+    try:
+        intelligence.decide(db, found, decision == "approve", reason, actor=user.name)
+    except IntelligenceProblem as exc:
+        return _disclosures_page(request, db, user, 409, error=f"Disclosure {disclosure_id}: "
+                                 f"{exc}.")  # fmt: skip
+    done = f"Disclosure {disclosure_id} to {found.recipient} {found.status}."
+    return _disclosures_page(request, db, user, note=done)
 
 
 @router.get("/app/referrals", response_class=HTMLResponse)
