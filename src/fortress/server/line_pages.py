@@ -96,12 +96,13 @@ def _per_day(request: Request, lines: list[LineSummary]) -> LinesPerDay:
 def _sparks(per_day: LinesPerDay | None, line_ids: list[str]) -> dict[str, Markup]:
     if per_day is None:
         return {}
-    return {
-        line_id: Markup(sparkline(f"{line_id}: calls and messages per day, {per_day.first_day} "
-                                  f"to {per_day.last_day}; busiest day {max(counts):,}", counts))
-        for line_id in line_ids
-        for counts in [per_day.counts[line_id]]
-    }  # fmt: skip
+    sparks = {}
+    for line_id in line_ids:
+        counts = per_day.counts[line_id]
+        title = (f"{line_id}: calls and messages per day, {per_day.first_day} to "
+                 f"{per_day.last_day}; busiest day {max(counts):,}")  # fmt: skip
+        sparks[line_id] = Markup(sparkline(title, counts))
+    return sparks
 
 
 @router.get("/app/lines/{line_id}", response_class=HTMLResponse)
@@ -162,15 +163,11 @@ def line_verdict(
     """Confirm or reject the line from its page (a rejection says why); audited."""
     check_csrf(request, csrf)
     line = found_line(workspace_of(request), line_id)
-    try:
-        given = VerdictIn.model_validate({"verdict": verdict, "note": note or None})
-    except ValidationError:
-        return _line_page(request, db, user, line_id, 422, "Choose confirm or reject.")
-    try:
-        record_verdict(db, line, given, user.name)
-    except HTTPException as exc:
-        return _line_page(request, db, user, line_id, exc.status_code, f"{exc.detail}.")
-    return RedirectResponse(f"/app/lines/{line_id}#status", status_code=303)
+    return _from_form(
+        request, db, user, line_id, "status", "Choose confirm or reject.",
+        lambda: record_verdict(db, line, VerdictIn.model_validate(
+            {"verdict": verdict, "note": note or None}), user.name),
+    )  # fmt: skip
 
 
 @router.post("/app/lines/{line_id}/links", response_class=HTMLResponse)
@@ -189,17 +186,32 @@ def link_verdict(
     check_csrf(request, csrf)
     workspace = workspace_of(request)
     line = found_line(workspace, line_id)
+    return _from_form(
+        request, db, user, line_id, "links", "Choose a verdict for the link.",
+        lambda: record_link_verdict(db, workspace, line, LinkVerdictIn.model_validate(
+            {"old": old, "new": new, "verdict": verdict, "note": note or None}), user.name),
+    )  # fmt: skip
+
+
+def _from_form(
+    request: Request,
+    db: Db,
+    user: User,
+    line_id: str,
+    section: str,
+    choose: str,
+    record: Callable[[], object],
+) -> Response:
+    """Record what a line page's form gave (``record`` validates and writes it), then back
+    to the form's section; an incomplete form (``choose``) or a refusal is the page again
+    with the reason, nothing written."""
     try:
-        given = LinkVerdictIn.model_validate(
-            {"old": old, "new": new, "verdict": verdict, "note": note or None}
-        )
+        record()
     except ValidationError:
-        return _line_page(request, db, user, line_id, 422, "Choose a verdict for the link.")
-    try:
-        record_link_verdict(db, workspace, line, given, user.name)
+        return _line_page(request, db, user, line_id, 422, choose)
     except HTTPException as exc:
         return _line_page(request, db, user, line_id, exc.status_code, f"{exc.detail}.")
-    return RedirectResponse(f"/app/lines/{line_id}#links", status_code=303)
+    return RedirectResponse(f"/app/lines/{line_id}#{section}", status_code=303)
 
 
 @router.get("/app/numbers/{number}", response_class=HTMLResponse)
