@@ -75,9 +75,30 @@ MIGRATED = ("casework migrate",)
 WITH_USER = (*MIGRATED, "users add ann --role analyst --password-stdin")
 PASSWORD = "a long enough test password\n"
 
+
+def _with_roads(demo: Path) -> None:
+    """A one-street GeoJSON layer to make a basemap from (ROADS)."""
+    line = {"type": "LineString", "coordinates": [[-1.14, 50.79], [-1.13, 50.80]]}
+    feature = {"type": "Feature", "properties": {"highway": "primary", "name": "Test Road"},
+               "geometry": line}  # fmt: skip
+    (demo / "roads.geojson").write_text(json.dumps({"type": "FeatureCollection",
+                                                    "features": [feature]}))  # fmt: skip
+
+
+def _with_basemap(demo: Path) -> None:
+    """The demo's workspace with a basemap of ``_with_roads``'s street."""
+    from fortress.maps.basemap import add_basemap
+
+    _with_roads(demo)
+    add_basemap(demo / "workspace", demo / "roads.geojson", "Test data, CC0")
+
+
 COMMANDS: dict[str, Run | Exempt] = {
     "audit anchor": Run("audit anchor", setup=MIGRATED),
     "audit verify": Run("audit verify", setup=MIGRATED),
+    "basemap add": Run("basemap add {demo}/roads.geojson --credit CC0", prepare=_with_roads),
+    "basemap remove": Run("basemap remove", prepare=_with_basemap),
+    "basemap show": Run("basemap show", prepare=_with_basemap),
     "casework migrate": Run("casework migrate"),
     "demo": Exempt("this module's fixture runs it with tables; tests/cli/test_demo.py with JSON"),
     "evaluate": Run("evaluate --truth {demo}/world/ground_truth.json"),

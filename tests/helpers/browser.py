@@ -16,6 +16,8 @@ import uvicorn
 from fastapi import FastAPI
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+BROWSER_ARGS = ["--no-sandbox", "--enable-unsafe-swiftshader", "--use-angle=swiftshader"]
+"""Software WebGL (SwiftShader) for the maps and link charts: the machine has no GPU."""
 
 
 @contextmanager
@@ -31,7 +33,7 @@ def offline_page(allowed: str = "file://") -> Iterator[tuple[Any, list[str]]]:
 
     requested: list[str] = []
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
         page = browser.new_page()
         page.route("**/*", lambda route: _only(route, allowed, requested))
         yield page, requested

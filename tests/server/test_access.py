@@ -27,7 +27,7 @@ GRADE = {"grade": {"source_evaluation": "2", "assessment": "C", "handling_code":
 NEEDS_DETECTION = {  # this database has no comms workspace, so no line
     "app.line", "app.line_verdict", "app.link_verdict", "lines.list", "lines.read", "lines.judge",
     "lines.judge_link", "numbers.read", "app.number", "app.places_geojson", "app.upload",
-    "app.detect", "app.job",
+    "app.detect", "app.job", "app.places_points", "app.map_tile",
 }  # fmt: skip
 FORMS = {"report.submit", "reports.grade_form", "reports.dismiss_form", "signin.submit", "signout",
          "app.line_verdict", "app.link_verdict", "app.help_save", "app.upload",
@@ -116,6 +116,10 @@ CALLS = {  # endpoint name -> (method, path, JSON body); the records of seed_rec
     "app.detect": ("POST", "/app/work/detection", {}),
     "app.job": ("GET", "/app/work/jobs/0123456789ab", None),
     "app.places_geojson": ("GET", "/app/places/hotspots.geojson?area=Gosport", None),
+    "app.places_points": ("GET", "/app/places/points.geojson?area=Gosport", None),
+    "app.map_style": ("GET", "/app/map/style.json", None),
+    "app.map_tile": ("GET", "/app/map/tiles/14/8139/5499.pbf", None),
+    "app.map_glyphs": ("GET", "/app/map/glyphs/Noto Sans Regular/0-255.pbf", None),
     "app.disclosures": ("GET", "/app/disclosures", None),
     "app.disclosure_decide": (
         "POST", "/app/disclosures/2", {"decision": "approve", "reason": "needed"},
@@ -149,6 +153,10 @@ def _template(path: str) -> str:
         "disclosures": "disclosure_id", "people": "person_id", "referrals": "referral_id",
         "triage": "report_id",
     }  # fmt: skip
+    if path.startswith("/app/map/"):
+        kind = path.split("/")[3]
+        return {"tiles": "/app/map/tiles/{z}/{x}/{y}.pbf",
+                "glyphs": "/app/map/glyphs/{fontstack}/{glyphs}.pbf"}.get(kind, path)  # fmt: skip
     parts = path.split("?")[0].split("/")
     for i, part in enumerate(parts):
         if part.startswith("line-"):

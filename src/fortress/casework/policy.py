@@ -57,6 +57,11 @@ POLICY: Final[dict[str, frozenset[str]]] = {
     "lines.judge": frozenset({"analyst", "supervisor"}),
     "lines.judge_link": frozenset({"analyst", "supervisor"}),
     "numbers.read": frozenset({"analyst", "officer", "supervisor"}),
+    "network.chart": frozenset({"analyst", "officer", "supervisor"}),
+    "network.expand": frozenset({"analyst", "officer", "supervisor"}),
+    "network.measures": frozenset({"analyst", "officer", "supervisor"}),
+    "network.whatif": frozenset({"analyst", "officer", "supervisor"}),
+    "network.export": frozenset({"analyst", "supervisor"}),
     "app.home": frozenset({PUBLIC}),
     "app.lines": frozenset({"analyst", "officer", "supervisor"}),
     "app.line": frozenset({"analyst", "officer", "supervisor"}),
@@ -71,7 +76,12 @@ POLICY: Final[dict[str, frozenset[str]]] = {
     "app.detect": frozenset({"analyst", "supervisor"}),
     "app.job": frozenset({"analyst", "supervisor"}),
     "app.places": frozenset({"analyst", "officer", "supervisor"}),
+    "app.network": frozenset({"analyst", "officer", "supervisor"}),
     "app.places_geojson": frozenset({"analyst", "officer", "supervisor"}),
+    "app.places_points": frozenset({"analyst", "officer", "supervisor"}),
+    "app.map_style": frozenset({"analyst", "officer", "supervisor"}),
+    "app.map_tile": frozenset({"analyst", "officer", "supervisor"}),
+    "app.map_glyphs": frozenset({"analyst", "officer", "supervisor"}),
     "app.operation": frozenset({"analyst", "officer", "supervisor"}),
     "app.disclosures": frozenset({"supervisor"}),
     "app.disclosure_decide": frozenset({"supervisor"}),
@@ -96,6 +106,7 @@ agency's record answers 404, as if it did not exist) and other people as pseudon
 
 BROWSER: Final = frozenset(
     {"reports.triage", "reports.grade_form", "reports.dismiss_form", "signout"}
+    | {endpoint for endpoint in POLICY if endpoint.startswith("network.")}
     | {endpoint for endpoint in POLICY if endpoint.startswith("app.")}
 )
 """The HTML pages that also accept the sign-in cookie (forms there carry a CSRF value);

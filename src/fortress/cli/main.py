@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from fortress.cli.basemap import basemap_app
 from fortress.cli.casework import (
     audit_app,
     casework_app,
@@ -49,6 +50,7 @@ app.add_typer(numbers_app, name="numbers")
 app.add_typer(report_app, name="report")
 app.add_typer(network_app, name="network")
 app.add_typer(place_app, name="place")
+app.add_typer(basemap_app, name="basemap")
 app.add_typer(casework_app, name="casework")
 app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")

@@ -15,6 +15,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import Response
+from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -42,6 +43,8 @@ from fortress.server import (
     intelligence_api,
     line_pages,
     lines_api,
+    map_pages,
+    network_pages,
     numbers_api,
     observe,
     pages,
@@ -52,6 +55,7 @@ from fortress.server import (
 from fortress.server.cache import ResultCache
 from fortress.server.deps import API, CommittingRoute, Db, check_id, checked_sign_in, requires
 from fortress.server.jobs import Jobs
+from fortress.server.pages import SCRIPTED_POLICY, STATIC
 from fortress.store.settings import DATABASE_ENV, WORKSPACE_ENV
 from fortress.store.workspace import Workspace
 
@@ -169,9 +173,11 @@ def create_app(engine: Engine, comms: Workspace | None = None) -> FastAPI:
     _security_headers(app)
     routers = (intelligence_api.router, safeguarding_api.router, retention_api.router,
                lines_api.router, numbers_api.router, pages.router, app_pages.router,
-               line_pages.router, work_pages.router)  # fmt: skip
+               line_pages.router, work_pages.router, map_pages.router,
+               network_pages.router)  # fmt: skip
     for router in routers:
         app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.post(f"{API}/session", response_model=TokenOut, tags=["session"])
     def sign_in(
@@ -332,8 +338,12 @@ def _security_headers(app: FastAPI) -> None:
     @app.middleware("http")
     async def headers(request: Request, call_next: Any) -> Any:
         response = await call_next(request)
-        response.headers["Cache-Control"] = "no-store"  # personal data: no copies in caches
-        response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+        # personal data: no copies in caches (map tiles and glyphs, public data, set their own)
+        response.headers.setdefault("Cache-Control", "no-store")
+        if request.url.path.startswith("/static/"):  # a worker runs under its script's policy
+            response.headers["Content-Security-Policy"] = SCRIPTED_POLICY
+        elif "Content-Security-Policy" not in response.headers:  # a scripted page sets its own
+            response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "no-referrer"
         return response

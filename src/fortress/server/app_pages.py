@@ -30,6 +30,7 @@ from fortress.places.campaigns import saved_areas
 from fortress.places.hotspot_map import find_hotspots, hot_cells_geojson
 from fortress.reports.places_section import places_section
 from fortress.server.deps import CommittingRoute, Db, check_csrf, check_id, requires
+from fortress.server.map_pages import basemap_of
 from fortress.server.navigation import navigation
 from fortress.server.pages import PAGE_ERRORS, page
 from fortress.server.retention_api import RecordType, RetainedOut, review_record
@@ -193,7 +194,8 @@ def places(
     found = places_section(workspace) if workspace is not None else None
     areas = [area["name"] for area in found["areas"]] if found else []
     audit.record(db, user.name, "consultation", "place", areas)
-    return page("places.html", places=found, nav=navigation(request, user))
+    return page("places.html", scripted=True, places=found, basemap=basemap_of(request),
+                nav=navigation(request, user))  # fmt: skip
 
 
 @router.get("/app/places/hotspots.geojson", response_class=Response)

@@ -27,6 +27,7 @@ PAGES: Final = (
     Link("/triage", "Public reports", "reports.triage"),
     Link("/app/intelligence", "Intelligence", "app.intelligence"),
     Link("/app/operations", "Operations", "app.operations"),
+    Link("/app/network", "Network", "app.network"),
     Link("/app/places", "Places", "app.places"),
     Link("/app/work", "Upload and detect", "app.work"),
     Link("/app/disclosures", "Disclosures waiting", "app.disclosures"),

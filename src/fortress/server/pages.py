@@ -4,6 +4,7 @@ loaded from elsewhere; every value escaped."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
@@ -58,11 +59,25 @@ LINK_ROWS: Final = 3
 """Links the triage form offers a report (the API takes any number)."""
 
 
-def page(template: str, status: int = 200, **values: Any) -> HTMLResponse:
-    """A rendered template (autoescaped); an error page shows the request's correlation id."""
+STATIC: Final = Path(__file__).parent / "static"
+"""The app's own scripts and the vendored libraries (``static/vendor/vendor.json``)."""
+
+SCRIPTED_POLICY: Final = (
+    "default-src 'none'; script-src 'self'; worker-src 'self'; connect-src 'self'; "
+    "img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'"
+)
+"""The pages that draw maps and link charts run the server's own scripts and nothing else:
+no inline script, no other origin (so text that escaped escaping still could not run)."""
+
+
+def page(template: str, status: int = 200, scripted: bool = False, **values: Any) -> HTMLResponse:
+    """A rendered template (autoescaped); an error page shows the request's correlation id.
+    ``scripted``: the page loads the server's own scripts (maps, link charts)."""
     reference = request_id() if status >= 400 else None
     html = _TEMPLATES.get_template(template).render(request_id=reference, **values)
-    return HTMLResponse(html, status_code=status)
+    headers = {"Content-Security-Policy": SCRIPTED_POLICY} if scripted else None
+    return HTMLResponse(html, status_code=status, headers=headers)
 
 
 def wants_page(request: Request) -> bool:

@@ -1,0 +1,1 @@
+"""Maps: the force's own basemap as vector tiles, its style, and the glyphs of its labels."""

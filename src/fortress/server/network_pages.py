@@ -1,0 +1,334 @@
+"""The network explorer: an interactive link chart of the comms network (``/app/network``)
+drawn in the browser by sigma.js, over a typed API that grows the chart a node at a time,
+measures what is on it, plays the disruption what-if and exports it.
+
+The API answers the page (the sign-in cookie, a CSRF header on each POST) and other clients
+(a bearer token) alike. Each chart and expansion is audited as a consultation of the numbers
+it was asked about."""
+
+from __future__ import annotations
+
+import io
+import tempfile
+import zipfile
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Final, Literal
+
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from fortress.casework import audit
+from fortress.casework.models import User
+from fortress.comms.lines import NoDetection, as_number
+from fortress.network.comms import NoCommsData, line_roles
+from fortress.network.disrupt import DisruptionPlan, compare
+from fortress.network.explore import (
+    MOST_CAP,
+    ContactGraph,
+    Expansion,
+    UnknownNumber,
+    contact_graph,
+    expand,
+    start,
+    subnetwork,
+)
+from fortress.network.export import export
+from fortress.network.measures import measure
+from fortress.reports.network_charts import disruption_chart
+from fortress.server.deps import API, CommittingRoute, Db, check_csrf, requires
+from fortress.server.lines_api import found_line, workspace_of
+from fortress.server.navigation import navigation
+from fortress.server.pages import PAGE_ERRORS, page
+
+router = APIRouter(tags=["network"], route_class=CommittingRoute, responses=PAGE_ERRORS)
+CHART_MOST: Final = 20_000
+"""The most nodes a chart sent back to the server may hold."""
+NUMBER = Field(max_length=40)
+
+
+class ChartNodeOut(BaseModel):
+    """A node of the chart: its number, role and line from the latest detection run, and
+    its contacts in the whole network."""
+
+    id: str
+    role: str
+    line: str
+    contacts: int
+
+
+class ChartEdgeOut(BaseModel):
+    """Two numbers in contact: calls and messages both ways, first and last day."""
+
+    source: str
+    target: str
+    events: int
+    first_day: date | None
+    last_day: date | None
+
+
+class ChartOut(BaseModel):
+    """Nodes and edges to add to a chart, and for each expanded node how many of its
+    contacts are still not on it."""
+
+    network: str
+    nodes: list[ChartNodeOut]
+    edges: list[ChartEdgeOut]
+    more: dict[str, int]
+
+
+class ExpansionIn(BaseModel):
+    """Numbers to expand, what the chart already holds, and how many contacts to add each
+    (after the first ``skip``: the next page of "and 120 more")."""
+
+    numbers: list[Annotated[str, NUMBER]] = Field(min_length=1, max_length=100)
+    on_chart: list[Annotated[str, NUMBER]] = Field(default=[], max_length=CHART_MOST)
+    cap: int = Field(default=25, ge=1, le=MOST_CAP)
+    skip: int = Field(default=0, ge=0)
+
+
+class ChartNodesIn(BaseModel):
+    """The nodes on a chart (and for measures, the selected ones to report)."""
+
+    nodes: list[Annotated[str, NUMBER]] = Field(min_length=1, max_length=CHART_MOST)
+    selected: list[Annotated[str, NUMBER]] = Field(default=[], max_length=CHART_MOST)
+
+
+class NetworkFiguresOut(BaseModel):
+    """The chart's network as a whole (the other figures of ``fortress network measures``
+    come along under their own names)."""
+
+    model_config = ConfigDict(extra="allow")
+    nodes: int
+    edges: int
+    density: float
+    components: int
+    communities: int | None = None
+    modularity: float | None = None
+
+
+class NodeMeasuresOut(BaseModel):
+    """One node's measures within the chart's network (definitions: docs/methods)."""
+
+    model_config = ConfigDict(extra="allow")
+    node: str
+    degree: float
+    betweenness: float
+    closeness: float
+    pagerank: float
+    community: int | None = None
+
+
+class MeasuresOut(BaseModel):
+    """Measures of the network on the chart, and of each node asked for."""
+
+    network: NetworkFiguresOut
+    nodes: list[NodeMeasuresOut]
+
+
+class WhatIfIn(ChartNodesIn):
+    """How many nodes each strategy removes from the chart's network."""
+
+    remove: int = Field(default=5, ge=1, le=20)
+
+
+class StrategyOut(BaseModel):
+    """One strategy: whom it removed, and each damage figure after each step."""
+
+    strategy: str
+    removed: list[str]
+    steps: list[dict[str, float | None]]
+
+
+class WhatIfOut(BaseModel):
+    """Each strategy's damage step by step (as ``fortress network disrupt``), the figures'
+    definitions, and the curves as one SVG."""
+
+    remove: int
+    measures: dict[str, str]
+    strategies: list[StrategyOut]
+    chart_svg: str
+
+
+def _graph(request: Request) -> ContactGraph:
+    workspace = workspace_of(request)
+
+    def make() -> ContactGraph:
+        roles = line_roles(workspace)
+        return contact_graph(workspace, roles.roles if roles else None)
+
+    try:
+        found: ContactGraph = request.app.state.results.get(workspace, "contact-graph", make)
+    except (NoCommsData, NoDetection) as exc:
+        raise HTTPException(404, str(exc)) from exc
+    return found
+
+
+def _out(graph: ContactGraph, grown: Expansion) -> ChartOut:
+    return ChartOut(
+        network=graph.name,
+        nodes=[ChartNodeOut.model_validate(n, from_attributes=True) for n in grown.nodes],
+        edges=[ChartEdgeOut.model_validate(e, from_attributes=True) for e in grown.edges],
+        more=grown.more,
+    )
+
+
+def _numbers(graph: ContactGraph, raw: list[str]) -> list[str]:
+    numbers = [as_number(r) for r in raw]
+    missing = [n for n in numbers if n not in graph]
+    if missing:
+        raise HTTPException(404, f"not in the comms network: {', '.join(missing[:5])}")
+    return numbers
+
+
+@router.get(f"{API}/network/chart", response_model=ChartOut)
+def chart(
+    request: Request,
+    db: Db,
+    user: Annotated[User, Depends(requires("network.chart"))],
+    line: Annotated[str, Query(max_length=40)] = "",
+    number: Annotated[str, Query(max_length=40)] = "",
+    hops: Annotated[int, Query(ge=1, le=3)] = 1,
+    cap: Annotated[int, Query(ge=1, le=MOST_CAP)] = 25,
+) -> ChartOut:
+    """A chart to start from: a line's numbers (``line``) or one number, with their
+    strongest contacts out to ``hops`` steps, at most ``cap`` per node."""
+    graph = _graph(request)
+    if line:
+        seeds = [n for n in found_line(workspace_of(request), line).numbers if n in graph]
+        audit.record(db, user.name, "consultation", "deal_line", [line])
+    elif number:
+        seeds = _numbers(graph, [number])
+        audit.record(db, user.name, "consultation", "phone", seeds)
+    else:
+        raise HTTPException(422, "start from a line (line=) or a number (number=)")
+    if not seeds:
+        raise HTTPException(404, f"no number of {line} is in the comms network")
+    return _out(graph, start(graph, seeds, hops, cap))
+
+
+@router.post(f"{API}/network/expansion", response_model=ChartOut)
+def expansion(
+    request: Request,
+    db: Db,
+    asked: ExpansionIn,
+    user: Annotated[User, Depends(requires("network.expand"))],
+    x_csrf_token: Annotated[str, Header(max_length=64)] = "",
+) -> ChartOut:
+    """The contacts of ``numbers`` not yet on the chart, strongest first."""
+    check_csrf(request, x_csrf_token)
+    graph = _graph(request)
+    numbers = _numbers(graph, asked.numbers)
+    audit.record(db, user.name, "consultation", "phone", numbers)
+    on_chart = {as_number(n) for n in asked.on_chart}
+    return _out(graph, expand(graph, numbers, on_chart, asked.cap, asked.skip))
+
+
+def _chart_network(request: Request, asked: ChartNodesIn) -> tuple[ContactGraph, list[str]]:
+    graph = _graph(request)
+    try:
+        return graph, [graph.nodes[graph.position(as_number(n))] for n in asked.nodes]
+    except UnknownNumber as exc:
+        raise HTTPException(404, str(exc)) from exc
+
+
+@router.post(f"{API}/network/measures", response_model=MeasuresOut)
+def chart_measures(
+    request: Request,
+    asked: ChartNodesIn,
+    user: Annotated[User, Depends(requires("network.measures"))],
+    x_csrf_token: Annotated[str, Header(max_length=64)] = "",
+) -> MeasuresOut:
+    """Measures of the network among the chart's nodes (as ``fortress network measure``),
+    with the rows of the selected nodes (every node when none is selected)."""
+    check_csrf(request, x_csrf_token)
+    graph, nodes = _chart_network(request, asked)
+    found = measure(subnetwork(graph, nodes))
+    chosen = {as_number(n) for n in asked.selected} or set(nodes)
+    rows = [NodeMeasuresOut(**row) for row in found.nodes if row["node"] in chosen]
+    return MeasuresOut(network=NetworkFiguresOut(**found.network), nodes=rows)
+
+
+@router.post(f"{API}/network/whatif", response_model=WhatIfOut)
+def what_if(
+    request: Request,
+    asked: WhatIfIn,
+    user: Annotated[User, Depends(requires("network.whatif"))],
+    x_csrf_token: Annotated[str, Header(max_length=64)] = "",
+) -> WhatIfOut:
+    """What removing up to ``remove`` of the chart's nodes would do, by the most connected,
+    the most between, and the controllers and runners on it."""
+    check_csrf(request, x_csrf_token)
+    graph, nodes = _chart_network(request, asked)
+    network = subnetwork(graph, nodes)
+    roles = {n: a.get("role", "") for n, a in network.attributes.items()}
+    plan = DisruptionPlan(
+        strategy="",
+        remove=asked.remove,
+        customers=frozenset(n for n, r in roles.items() if r == "customer"),
+        line_numbers=frozenset(n for n, r in roles.items() if r == "line"),
+    )
+    strategies = [("degree", "degree"), ("betweenness", "betweenness")]
+    strategies += [(f"role:{r}", f"role:{r}") for r in ("controller", "runner")
+                   if r in roles.values()]  # fmt: skip
+    comparison = compare(network, strategies, plan)
+    runs = [StrategyOut(strategy=run.strategy, removed=run.removed, steps=run.steps)
+            for run in comparison.strategies]  # fmt: skip
+    return WhatIfOut(remove=comparison.remove, measures=comparison.measures, strategies=runs,
+                     chart_svg=disruption_chart(comparison))  # fmt: skip
+
+
+ExportFormat = Literal["graphml", "gexf", "i2", "ftm"]
+MEDIA: Final = {"graphml": "application/graphml+xml", "gexf": "application/gexf+xml",
+                "i2": "application/zip", "ftm": "application/x-ndjson"}  # fmt: skip
+
+
+@router.post(f"{API}/network/export", response_class=Response)
+def chart_export(
+    request: Request,
+    db: Db,
+    asked: ChartNodesIn,
+    user: Annotated[User, Depends(requires("network.export"))],
+    format: Annotated[ExportFormat, Query()] = "graphml",
+    x_csrf_token: Annotated[str, Header(max_length=64)] = "",
+) -> Response:
+    """The chart's network as a file for another tool: GraphML, GEXF, i2 Analyst's Notebook
+    import (entities and links CSV, zipped) or FollowTheMoney entities; audited as an
+    export of the numbers on it."""
+    check_csrf(request, x_csrf_token)
+    graph, nodes = _chart_network(request, asked)
+    network = subnetwork(graph, nodes)
+    network = replace(network, name="Fortress link chart")
+    with tempfile.TemporaryDirectory() as scratch:
+        written = export(network, format, Path(scratch) / "chart")
+        body, name = _packed(written, format)
+    audit.record(db, user.name, "consultation", "phone", nodes)  # every number written out
+    return Response(body, media_type=MEDIA[format],
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})  # fmt: skip
+
+
+def _packed(written: list[Path], fmt: str) -> tuple[bytes, str]:
+    if len(written) == 1:
+        return written[0].read_bytes(), f"link-chart{written[0].suffix}"
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in written:
+            archive.write(path, f"link-chart-{path.name.split('-', 1)[-1]}")
+    return buffer.getvalue(), f"link-chart-{fmt}.zip"
+
+
+@router.get("/app/network", response_class=HTMLResponse)
+def network_page(
+    request: Request,
+    user: Annotated[User, Depends(requires("app.network"))],
+    line: Annotated[str, Query(max_length=40)] = "",
+    number: Annotated[str, Query(max_length=40)] = "",
+    hops: Annotated[int, Query(ge=1, le=3)] = 1,
+    cap: Annotated[int, Query(ge=1, le=MOST_CAP)] = 25,
+) -> HTMLResponse:
+    """The link chart, started from a line or a number (a form asks for one otherwise)."""
+    nav = navigation(request, user)
+    return page("network.html", scripted=True, nav=nav, csrf=nav.csrf, line=line,
+                number=number, hops=hops, cap=cap, most_cap=MOST_CAP)  # fmt: skip
