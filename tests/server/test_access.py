@@ -27,7 +27,8 @@ GRADE = {"grade": {"source_evaluation": "2", "assessment": "C", "handling_code":
 NEEDS_DETECTION = {  # this database has no comms workspace, so no line
     "app.line", "app.line_verdict", "app.link_verdict", "lines.list", "lines.read", "lines.judge",
     "lines.judge_link", "numbers.read", "app.number", "app.places_geojson", "app.upload",
-    "app.detect", "app.job", "app.places_points", "app.map_tile",
+    "app.detect", "app.job", "app.places_points", "app.map_tile", "app.line_map",
+    "network.chart", "network.expand", "network.measures", "network.whatif", "network.export",
 }  # fmt: skip
 FORMS = {"report.submit", "reports.grade_form", "reports.dismiss_form", "signin.submit", "signout",
          "app.line_verdict", "app.link_verdict", "app.help_save", "app.upload",
@@ -118,6 +119,13 @@ CALLS = {  # endpoint name -> (method, path, JSON body); the records of seed_rec
     "app.places_geojson": ("GET", "/app/places/hotspots.geojson?area=Gosport", None),
     "app.places_points": ("GET", "/app/places/points.geojson?area=Gosport", None),
     "app.map_style": ("GET", "/app/map/style.json", None),
+    "app.line_map": ("GET", f"/app/lines/{LINE}/cells.geojson", None),
+    "app.network": ("GET", "/app/network", None),
+    "network.chart": ("GET", "/api/v1/network/chart?number=07700900123", None),
+    "network.expand": ("POST", "/api/v1/network/expansion", {"numbers": ["07700900123"]}),
+    "network.measures": ("POST", "/api/v1/network/measures", {"nodes": ["07700900123"]}),
+    "network.whatif": ("POST", "/api/v1/network/whatif", {"nodes": ["07700900123"]}),
+    "network.export": ("POST", "/api/v1/network/export", {"nodes": ["07700900123"]}),
     "app.map_tile": ("GET", "/app/map/tiles/14/8139/5499.pbf", None),
     "app.map_glyphs": ("GET", "/app/map/glyphs/Noto Sans Regular/0-255.pbf", None),
     "app.disclosures": ("GET", "/app/disclosures", None),

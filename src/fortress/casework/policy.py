@@ -65,6 +65,7 @@ POLICY: Final[dict[str, frozenset[str]]] = {
     "app.home": frozenset({PUBLIC}),
     "app.lines": frozenset({"analyst", "officer", "supervisor"}),
     "app.line": frozenset({"analyst", "officer", "supervisor"}),
+    "app.line_map": frozenset({"analyst", "officer", "supervisor"}),
     "app.line_verdict": frozenset({"analyst", "supervisor"}),
     "app.link_verdict": frozenset({"analyst", "supervisor"}),
     "app.number": frozenset({"analyst", "officer", "supervisor"}),

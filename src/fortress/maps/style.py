@@ -16,6 +16,8 @@ FONT = ["Noto Sans Regular"]
 BOLD = ["Noto Sans Bold"]
 LAND = "#f4f1ea"
 WATER = "#a9cbe6"
+NO_MAP = "#e3e3e3"
+"""Outside the basemap's box: no map data, never drawn as land or sea."""
 ROAD_WIDTHS: dict[str, float] = {
     "motorway": 4,
     "trunk": 3.5,
@@ -47,16 +49,25 @@ def basemap_style(basemap: Basemap | None, tiles_url: str, glyphs_url: str) -> d
         "attribution": basemap.credit,
     }
     names = {layer.name for layer in basemap.layers}
+    west, south, east, north = basemap.bounds
+    box = [[west, south], [east, south], [east, north], [west, north], [west, south]]
+    style["sources"]["coverage"] = {
+        "type": "geojson",
+        "data": {"type": "Feature", "properties": {},
+                 "geometry": {"type": "Polygon", "coordinates": [box]}},
+    }  # fmt: skip
+    style["layers"][0]["paint"]["background-color"] = NO_MAP
+    inside = WATER if "land" in names else LAND
+    style["layers"].append(
+        {"id": "coverage", "type": "fill", "source": "coverage", "paint": {"fill-color": inside}}
+    )
     ours = {"roads", "water"} <= names
     style["layers"] += _fortress_layers(names) if ours else _plain_layers(basemap.layers)
     return style
 
 
 def _fortress_layers(names: set[str]) -> list[dict[str, Any]]:
-    layers: list[dict[str, Any]] = []
-    if "land" in names:
-        layers[:0] = [{"id": "sea", "type": "background", "paint": {"background-color": WATER}}]
-        layers.append(_fill("land", LAND))
+    layers: list[dict[str, Any]] = [_fill("land", LAND)]  # the box is sea where land is drawn
     layers += [
         _fill("landuse", _landuse_colour(), "landuse"),
         _fill("water", WATER),
@@ -68,7 +79,7 @@ def _fortress_layers(names: set[str]) -> list[dict[str, Any]]:
         _street_names(),
         _place_names(),
     ]
-    return [layer for layer in layers if layer["id"] == "sea" or layer["source-layer"] in names]
+    return [layer for layer in layers if layer["source-layer"] in names]
 
 
 def _landuse_colour() -> Any:

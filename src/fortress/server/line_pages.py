@@ -4,7 +4,6 @@ checked against the policy table and audited as a consultation (DPA s.62)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Annotated, Any, Final
 
@@ -36,12 +35,12 @@ from fortress.server.lines_api import (
     with_status,
     workspace_of,
 )
+from fortress.server.map_pages import LINE_ID, basemap_of
 from fortress.server.navigation import navigation
 from fortress.server.numbers_api import intelligence_naming, number_out
 from fortress.server.pages import PAGE_ERRORS, page
 
 router = APIRouter(tags=["pages"], route_class=CommittingRoute, responses=PAGE_ERRORS)
-LINE_ID: Final = re.compile(r"line-[0-9a-f]{10}")
 """A line id as detection makes it (anything else cannot be one)."""
 
 SORTS: Final[dict[str, Callable[[LineSummary], tuple[Any, ...]]]] = {
@@ -135,7 +134,8 @@ def _line_page(
     audit.record(db, user.name, "consultation", "deal_line", [line_id])
     nav = navigation(request, user)
     return page(
-        "line.html", status, line=section.line, section=section, nav=nav, csrf=nav.csrf,
+        "line.html", status, scripted=True, basemap=basemap_of(request), line=section.line,
+        section=section, nav=nav, csrf=nav.csrf,
         children={child.number: child for child in section.line.children},
         history=line_history(db, line_id), may_judge=allowed("app.line_verdict", user.role),
         link_verdicts=link_judgements(workspace),

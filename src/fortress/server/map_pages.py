@@ -5,6 +5,7 @@ data, so they are checked against the policy but not audited; the crime points a
 from __future__ import annotations
 
 import json
+import re
 from typing import Annotated, Final
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
@@ -13,15 +14,19 @@ from pydantic import BaseModel, ConfigDict
 
 from fortress.casework import audit
 from fortress.casework.models import User
+from fortress.comms.lines import NoDetection, line_map
 from fortress.maps.basemap import Basemap, current_basemap, read_tile
 from fortress.maps.glyphs import UnknownFont, glyph_range
+from fortress.maps.line_map import azimuths, line_map_geojson
 from fortress.maps.style import basemap_style
 from fortress.places.campaigns import saved_areas
 from fortress.places.street_points import street_points_geojson
 from fortress.server.deps import CommittingRoute, Db, requires
+from fortress.server.lines_api import workspace_of
 from fortress.server.pages import PAGE_ERRORS
 from fortress.store.workspace import Workspace
 
+LINE_ID: Final = re.compile(r"line-[0-9a-f]{10}")
 router = APIRouter(tags=["maps"], route_class=CommittingRoute, responses=PAGE_ERRORS)
 MAP_ASSET_CACHE: Final = "private, max-age=3600"
 """Tiles and glyphs change only when a basemap is added; the browser may keep them an hour."""
@@ -127,3 +132,29 @@ def places_points(
     found = street_points_geojson(workspace, area)
     audit.record(db, user.name, "consultation", "place", [area])
     return Response(json.dumps(found), media_type="application/geo+json")
+
+
+@router.get("/app/lines/{line_id}/cells.geojson", response_class=Response)
+def line_cells(
+    line_id: str,
+    request: Request,
+    db: Db,
+    user: Annotated[User, Depends(requires("app.line_map"))],
+) -> Response:
+    """The cells a line's phones used (sectors where the cell-site list gives a bearing)
+    and its customers by home cell, as GeoJSON (the line page's map)."""
+    workspace = workspace_of(request)
+    if not LINE_ID.fullmatch(line_id):
+        raise HTTPException(404, f"no line {line_id[:40]}")
+
+    def make() -> dict[str, object]:
+        found = line_map(workspace, line_id)
+        bearings = azimuths(workspace, [site.cell_id for site in found.line_sites])
+        return line_map_geojson(found, bearings)
+
+    try:
+        collection = request.app.state.results.get(workspace, ("line-map", line_id), make)
+    except NoDetection as exc:
+        raise HTTPException(404, str(exc)) from exc
+    audit.record(db, user.name, "consultation", "deal_line", [line_id])
+    return Response(json.dumps(collection), media_type="application/geo+json")

@@ -15,8 +15,9 @@ async function geojson(url) {
 function bounds(collection) {
   const box = new maplibregl.LngLatBounds();
   for (const feature of collection.features) {
-    const coords = feature.geometry.type === "Point"
-      ? [feature.geometry.coordinates] : feature.geometry.coordinates.flat(2);
+    const depth = { Point: 0, LineString: 1, Polygon: 2, MultiPolygon: 3 }[feature.geometry.type];
+    const coords = depth === 0 ? [feature.geometry.coordinates]
+      : feature.geometry.coordinates.flat(depth - 1);
     for (const c of coords) box.extend(c);
   }
   return box;
@@ -55,6 +56,11 @@ async function placesMap(container) {
       filter: ["==", ["get", "kind"], "point"],
       paint: { "circle-radius": radius(month), "circle-color": "#5e3c99",
                "circle-opacity": 0.7, "circle-stroke-color": "#ffffff", "circle-stroke-width": 0.5 } });
+    map.addLayer({ id: "street-points", type: "symbol", source: "points", minzoom: 16,
+      filter: ["==", ["get", "kind"], "point"],
+      layout: { "text-field": ["get", "street"], "text-font": ["Noto Sans Regular"], "text-size": 10,
+                "text-offset": [0, 1.1], "text-optional": true },
+      paint: { "text-color": "#444444", "text-halo-color": "#ffffff", "text-halo-width": 1.5 } });
     map.addLayer({ id: "lsoa-names", type: "symbol", source: "points",
       filter: ["==", ["get", "kind"], "lsoa"],
       layout: { "text-field": ["get", "name"], "text-font": ["Noto Sans Bold"], "text-size": 12 },
@@ -80,17 +86,18 @@ async function placesMap(container) {
 async function cellsMap(container) {
   const cells = await geojson(container.dataset.cells);
   const map = newMap(container);
+  const kind = (name) => ["==", ["get", "kind"], name];
   map.on("load", () => {
     map.addSource("cells", { type: "geojson", data: cells });
-    map.addLayer({ id: "sectors", type: "fill", source: "cells",
-      filter: ["==", ["geometry-type"], "Polygon"],
+    map.addLayer({ id: "sectors", type: "fill", source: "cells", filter: kind("sector"),
       paint: { "fill-color": "#1b9e77", "fill-opacity": 0.35, "fill-outline-color": "#0d5e46" } });
-    map.addLayer({ id: "sites", type: "circle", source: "cells",
-      filter: ["==", ["geometry-type"], "Point"],
+    map.addLayer({ id: "customers", type: "circle", source: "cells", filter: kind("customers"),
+      paint: { "circle-radius": ["interpolate", ["linear"], ["get", "customers"], 1, 4, 50, 14],
+               "circle-color": "#7570b3", "circle-opacity": 0.6 } });
+    map.addLayer({ id: "sites", type: "circle", source: "cells", filter: kind("site"),
       paint: { "circle-radius": ["interpolate", ["linear"], ["get", "events"], 1, 4, 1000, 12],
                "circle-color": "#d95f02", "circle-stroke-color": "#ffffff", "circle-stroke-width": 1 } });
-    map.addLayer({ id: "site-names", type: "symbol", source: "cells",
-      filter: ["==", ["geometry-type"], "Point"], minzoom: 13,
+    map.addLayer({ id: "site-names", type: "symbol", source: "cells", filter: kind("site"), minzoom: 13,
       layout: { "text-field": ["get", "cell_id"], "text-font": ["Noto Sans Regular"],
                 "text-size": 11, "text-offset": [0, 1.2] },
       paint: { "text-color": "#333333", "text-halo-color": "#ffffff", "text-halo-width": 1.5 } });
