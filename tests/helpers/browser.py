@@ -64,3 +64,13 @@ def served(app: FastAPI) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def sign_in_page(page: Any, base: str, role: str) -> None:
+    """Sign ``role`` in through the sign-in form (the test users' password)."""
+    from helpers.casework import PASSWORD
+
+    page.goto(f"{base}/signin")
+    page.fill("#name", role)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
 from fortress.ingest.cells import ingest_cells
 from fortress.ingest.comms import ingest_comms
+from fortress.ingest.policeuk import ingest_policeuk
+from fortress.places.campaigns import save_area
+from fortress.places.periods import Period
+from fortress.places.summary import resolve_for_saving
 from fortress.simulate import simulate
 from fortress.sources.mapping import preset
 from fortress.store.workspace import Workspace
@@ -34,3 +39,17 @@ def ingest_world(
         assert ingest_comms(workspace, path, spec=preset("canonical")).ok
     assert ingest_cells(workspace, out / "cells.csv").ok
     return World(workspace, out / "ground_truth.json")
+
+
+def campaign_world(folder: Path, seed: int) -> tuple[Workspace, str]:
+    """A simulated world's synthetic police.uk crime ingested, and its campaign area saved as
+    the demo saves it (clear and hold phases); the workspace and the area's name."""
+    world = simulate(folder / "world", seed=seed, scale="demo", fmt="parquet", crime=True)
+    workspace = Workspace.open(folder / "ws")
+    for path in world.crime_files:
+        assert ingest_policeuk(workspace, path).ok
+    campaign = json.loads((world.crime_files[0].parent / "campaign.json").read_text("utf-8"))
+    name = f"{campaign['town']} campaign"
+    phases = {phase: Period(*campaign[phase]) for phase in ("clear", "hold")}
+    save_area(workspace, name, resolve_for_saving(workspace, campaign["town"]), phases)
+    return workspace, name

@@ -75,8 +75,11 @@ def _pages(role: str, walk: Walk) -> list[str]:
     """The pages ``role`` may open: its navigation, and a line's and a number's page."""
     paths = [link.path for link in PAGES if role in POLICY[link.endpoint]]
     if role in POLICY["app.line"]:
-        paths += [f"/app/lines/{walk.line_id}", f"/app/numbers/{quote(walk.number, safe='')}",
-                  f"/app/network?line={walk.line_id}"]
+        paths += [
+            f"/app/lines/{walk.line_id}",
+            f"/app/numbers/{quote(walk.number, safe='')}",
+            f"/app/network?line={walk.line_id}",
+        ]
     if role in POLICY["app.intelligence_item"]:
         paths += ["/app/intelligence/3", "/app/operations/1"]  # the payload's; the seeded one
     if role in POLICY["app.audit"]:

@@ -10,8 +10,8 @@ import pytest
 from fortress.comms.lines import line_map, list_lines
 from fortress.maps.line_map import azimuths
 from fortress.server.app import create_app
-from helpers.browser import offline_page, served
-from helpers.casework import PASSWORD, Board, sign_in
+from helpers.browser import offline_page, served, sign_in_page
+from helpers.casework import Board, sign_in
 
 
 @pytest.fixture(scope="module")
@@ -51,10 +51,7 @@ def test_the_line_page_draws_its_map_in_chromium(detected: Board, line_id: str) 
     with served(app) as base, offline_page(allowed=base) as (page, requested):
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.goto(f"{base}/signin")
-        page.fill("#name", "analyst")
-        page.fill("#password", PASSWORD)
-        page.click("button[type=submit]")
+        sign_in_page(page, base, "analyst")
         page.goto(f"{base}/app/lines/{line_id}")
         page.wait_for_selector("div.map[data-ready=true]", timeout=60_000)
         assert page.get_attribute("div.map", "data-error") is None

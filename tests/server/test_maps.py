@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import gzip
 import io
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,16 +16,12 @@ from fastapi.testclient import TestClient
 from PIL import Image
 
 from fortress.casework.db import migrate
-from fortress.ingest.policeuk import ingest_policeuk
 from fortress.maps.basemap import add_basemap
-from fortress.places.campaigns import save_area
-from fortress.places.periods import Period
-from fortress.places.summary import resolve_for_saving
 from fortress.server.app import create_app
-from fortress.simulate import simulate
 from fortress.store.workspace import Workspace
-from helpers.browser import offline_page, served
-from helpers.casework import PASSWORD, seed_casework, sign_in
+from helpers.browser import offline_page, served, sign_in_page
+from helpers.casework import seed_casework, sign_in
+from helpers.worlds import campaign_world
 
 CREDIT = "Map data © fosm contributors and OpenStreetMap contributors, CC BY-SA 2.0"
 GOSPORT_Z14 = (14, 8139, 5499)
@@ -42,15 +37,7 @@ class Mapped:
 @pytest.fixture(scope="module")
 def mapped(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> Iterator[Mapped]:
     """The demo world's synthetic Gosport crime and campaign area, on the real Solent map."""
-    folder = tmp_path_factory.mktemp("maps")
-    world = simulate(folder / "world", seed=2, scale="demo", fmt="parquet", crime=True)
-    workspace = Workspace.open(folder / "ws")
-    for path in world.crime_files:
-        assert ingest_policeuk(workspace, path).ok
-    campaign = json.loads((world.crime_files[0].parent / "campaign.json").read_text("utf-8"))
-    area = f"{campaign['town']} campaign"
-    phases = {phase: Period(*campaign[phase]) for phase in ("clear", "hold")}
-    save_area(workspace, area, resolve_for_saving(workspace, campaign["town"]), phases)
+    workspace, area = campaign_world(tmp_path_factory.mktemp("maps"), seed=2)
     add_basemap(workspace.root, shared_data / "basemap_solent", CREDIT)
     migrate(workspace.engine)
     with workspace.sessions.begin() as session:
@@ -128,10 +115,7 @@ def test_the_places_map_draws_on_the_street_map_in_chromium(mapped: Mapped) -> N
         errors: list[str] = []
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.goto(f"{base}/signin")
-        page.fill("#name", "officer")
-        page.fill("#password", PASSWORD)
-        page.click("button[type=submit]")
+        sign_in_page(page, base, "officer")
         page.goto(f"{base}/app/places")
         page.wait_for_selector("div.map[data-ready=true]", timeout=60_000)
         assert page.get_attribute("div.map", "data-error") is None

@@ -21,8 +21,8 @@ from sqlalchemy import select
 from fortress.casework.models import AuditEntry
 from fortress.comms.lines import list_lines
 from fortress.server.app import create_app
-from helpers.browser import offline_page, served
-from helpers.casework import PASSWORD, Board, browser_sign_in, sign_in
+from helpers.browser import offline_page, served, sign_in_page
+from helpers.casework import Board, browser_sign_in, sign_in
 
 CHART = "/api/v1/network/chart"
 
@@ -143,13 +143,6 @@ def test_charts_are_audited_as_consultations(detected: Board, line: Any) -> None
     assert line.numbers[-1] in last.record_ids
 
 
-def _signed_in_page(page: Any, base: str, role: str) -> None:
-    page.goto(f"{base}/signin")
-    page.fill("#name", role)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-
-
 def _shown_count(page: Any) -> int:
     return int(page.locator("#nodes-table tbody tr").count())
 
@@ -160,7 +153,7 @@ def test_the_explorer_in_chromium(detected: Board, line: Any) -> None:
         errors: list[str] = []
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda exc: errors.append(str(exc)))
-        _signed_in_page(page, base, "analyst")
+        sign_in_page(page, base, "analyst")
         page.goto(f"{base}/app/network?line={line.line_id}&cap=5")
         page.wait_for_selector("#explorer[data-ready=true]", timeout=60_000)
         shot = Image.open(io.BytesIO(page.locator("#chart").screenshot()))

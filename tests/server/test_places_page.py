@@ -3,7 +3,6 @@ shows them, and its hot cells as GeoJSON for patrol briefings."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from urllib.parse import quote
 
@@ -11,29 +10,16 @@ import pytest
 from fastapi.testclient import TestClient
 
 from fortress.casework.db import migrate
-from fortress.ingest.policeuk import ingest_policeuk
-from fortress.places.campaigns import save_area
-from fortress.places.periods import Period
-from fortress.places.summary import resolve_for_saving
 from fortress.server.app import create_app
-from fortress.simulate import simulate
-from fortress.store.workspace import Workspace
 from helpers.casework import seed_casework, sign_in
+from helpers.worlds import campaign_world
 
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, str]]:
     """A workspace holding the demo world's synthetic police.uk crime and its campaign
     area (saved as the demo saves it); the area's name."""
-    folder = tmp_path_factory.mktemp("places")
-    world = simulate(folder / "world", seed=1, scale="demo", fmt="parquet", crime=True)
-    workspace = Workspace.open(folder / "ws")
-    for path in world.crime_files:
-        assert ingest_policeuk(workspace, path).ok
-    campaign = json.loads((world.crime_files[0].parent / "campaign.json").read_text("utf-8"))
-    name = f"{campaign['town']} campaign"
-    phases = {phase: Period(*campaign[phase]) for phase in ("clear", "hold")}
-    save_area(workspace, name, resolve_for_saving(workspace, campaign["town"]), phases)
+    workspace, name = campaign_world(tmp_path_factory.mktemp("places"), seed=1)
     migrate(workspace.engine)
     with workspace.sessions.begin() as session:
         seed_casework(session)
