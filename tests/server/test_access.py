@@ -29,10 +29,12 @@ NEEDS_DETECTION = {  # this database has no comms workspace, so no line
     "lines.judge_link", "numbers.read", "app.number", "app.places_geojson", "app.upload",
     "app.detect", "app.job", "app.places_points", "app.map_tile", "app.line_map",
     "network.chart", "network.expand", "network.measures", "network.whatif", "network.export",
+    "app.network_upload",
 }  # fmt: skip
 FORMS = {"report.submit", "reports.grade_form", "reports.dismiss_form", "signin.submit", "signout",
          "app.line_verdict", "app.link_verdict", "app.help_save", "app.upload",
-         "app.detect", "app.retention_review", "app.disclosure_decide"}  # HTML forms  # fmt: skip
+         "app.detect", "app.retention_review", "app.disclosure_decide",
+         "app.network_upload"}  # HTML forms  # fmt: skip
 LINE = "line-0123456789"
 CALLS = {  # endpoint name -> (method, path, JSON body); the records of seed_records exist
     "session.create": ("POST", "/api/v1/session", {"name": "analyst", "password": PASSWORD}),
@@ -121,6 +123,7 @@ CALLS = {  # endpoint name -> (method, path, JSON body); the records of seed_rec
     "app.map_style": ("GET", "/app/map/style.json", None),
     "app.line_map": ("GET", f"/app/lines/{LINE}/cells.geojson", None),
     "app.network": ("GET", "/app/network", None),
+    "app.network_upload": ("POST", "/app/network/files", {}),
     "network.chart": ("GET", "/api/v1/network/chart?number=07700900123", None),
     "network.expand": ("POST", "/api/v1/network/expansion", {"numbers": ["07700900123"]}),
     "network.measures": ("POST", "/api/v1/network/measures", {"nodes": ["07700900123"]}),

@@ -189,3 +189,54 @@ def test_the_explorer_in_chromium(detected: Board, line: Any) -> None:
             page.click("#export")
         assert "deal line" in Path(svg.value.path()).read_text()  # the colour key is drawn
         assert errors == [] and all(url.startswith(base) for url in requested)
+
+
+def _graphml(path: Path) -> Path:
+    """A small GraphML network with roles on its nodes, as another tool would write it."""
+    graph = nx.karate_club_graph()
+    graph = nx.relabel_nodes(graph, {n: f"member {n}" for n in graph})
+    for node in graph:
+        graph.nodes[node]["role"] = "controller" if node in ("member 0", "member 33") else ""
+    nx.write_graphml(graph, path)
+    return path
+
+
+def test_a_network_file_is_loaded_and_explored(detected: Board, tmp_path: Path) -> None:
+    csrf = browser_sign_in(detected.client, "analyst")
+    with _graphml(tmp_path / "club.graphml").open("rb") as handle:
+        loaded = detected.client.post("/app/network/files", data={"csrf": csrf},
+                                      files={"data": ("club.graphml", handle)},
+                                      follow_redirects=False)  # fmt: skip
+    assert loaded.status_code == 303
+    target = loaded.headers["location"]
+    assert target.startswith("/app/network?source=") and target.endswith("&whole=true")
+    source = target.split("source=")[1].split("&")[0]
+    detected.client.cookies.clear()
+    headers = sign_in(detected.client, "officer")
+    whole = _chart(detected.client, headers, source=source, whole="true")
+    assert len(whole["nodes"]) == 34 and len(whole["edges"]) == 78
+    roles = {n["id"]: n["role"] for n in whole["nodes"]}
+    assert roles["member 0"] == "controller" and roles["member 5"] == ""
+    one = _chart(detected.client, headers, source=source, number="member 0", cap=3)
+    assert len(one["nodes"]) == 4 and one["more"]["member 0"] == 16 - 3
+    body = {"source": source, "nodes": [n["id"] for n in whole["nodes"]], "selected": ["member 0"]}
+    found = detected.client.post("/api/v1/network/measures", json=body, headers=headers).json()
+    assert found["nodes"][0]["degree"] == 16
+    page = detected.client.get(f"/app/network?source={source}&whole=true", headers=headers)
+    assert page.status_code == 200 and f'data-source="{source}"' in page.text
+    refused = detected.client.get(CHART, params={"whole": "true"}, headers=headers)
+    assert refused.status_code == 422  # the comms network is never drawn whole
+
+
+def test_a_bad_network_file_is_refused_with_the_reason(detected: Board, tmp_path: Path) -> None:
+    csrf = browser_sign_in(detected.client, "analyst")
+    bad = tmp_path / "broken.graphml"
+    bad.write_text("<graphml><graph><node id='a'/><edge source='a'")
+    with bad.open("rb") as handle:
+        answer = detected.client.post("/app/network/files", data={"csrf": csrf},
+                                      files={"data": ("broken.graphml", handle)})  # fmt: skip
+    assert answer.status_code == 422 and "Not loaded: broken.graphml" in answer.text
+    folder = detected.workspace.root / "uploads" / "networks"
+    kept = list(folder.iterdir()) if folder.is_dir() else []
+    assert not any(p.name.endswith("broken.graphml") for p in kept)
+    detected.client.cookies.clear()

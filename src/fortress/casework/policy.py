@@ -78,6 +78,7 @@ POLICY: Final[dict[str, frozenset[str]]] = {
     "app.job": frozenset({"analyst", "supervisor"}),
     "app.places": frozenset({"analyst", "officer", "supervisor"}),
     "app.network": frozenset({"analyst", "officer", "supervisor"}),
+    "app.network_upload": frozenset({"analyst", "supervisor"}),
     "app.places_geojson": frozenset({"analyst", "officer", "supervisor"}),
     "app.places_points": frozenset({"analyst", "officer", "supervisor"}),
     "app.map_style": frozenset({"analyst", "officer", "supervisor"}),

@@ -242,6 +242,13 @@ def start(graph: ContactGraph, seeds: list[str], hops: int, cap: int) -> Expansi
     return Expansion(list(nodes.values()), list(edges.values()), more)
 
 
+def everything(graph: ContactGraph) -> Expansion:
+    """Every node and edge of ``graph`` (a loaded file small enough to draw whole)."""
+    every = set(range(len(graph.nodes)))
+    return Expansion([_chart_node(graph, i) for i in sorted(every)],
+                     _edges_touching(graph, every, every), {})  # fmt: skip
+
+
 def _chart_node(graph: ContactGraph, i: int) -> ChartNode:
     node = graph.nodes[i]
     role = graph.roles.get(node, {})

@@ -9,6 +9,7 @@ it was asked about."""
 from __future__ import annotations
 
 import io
+import re
 import tempfile
 import zipfile
 from dataclasses import replace
@@ -16,12 +17,23 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Final, Literal
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi import (
+    APIRouter,
+    Depends,
+    File,
+    Form,
+    Header,
+    HTTPException,
+    Query,
+    Request,
+    UploadFile,
+)
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from fortress.casework import audit
 from fortress.casework.models import User
+from fortress.casework.policy import allowed
 from fortress.comms.lines import NoDetection, as_number
 from fortress.network.comms import NoCommsData, line_roles
 from fortress.network.disrupt import DisruptionPlan, compare
@@ -31,22 +43,33 @@ from fortress.network.explore import (
     Expansion,
     UnknownNumber,
     contact_graph,
+    everything,
     expand,
+    from_network,
     start,
     subnetwork,
 )
 from fortress.network.export import export
 from fortress.network.measures import measure
+from fortress.network.sources import read_networks
 from fortress.reports.network_charts import disruption_chart
 from fortress.server.deps import API, CommittingRoute, Db, check_csrf, requires
 from fortress.server.lines_api import found_line, workspace_of
 from fortress.server.navigation import navigation
 from fortress.server.pages import PAGE_ERRORS, page
+from fortress.server.work_pages import keep_upload
+from fortress.sources.tabular import FileProblem
+from fortress.store.workspace import Workspace
 
 router = APIRouter(tags=["network"], route_class=CommittingRoute, responses=PAGE_ERRORS)
 CHART_MOST: Final = 20_000
-"""The most nodes a chart sent back to the server may hold."""
-NUMBER = Field(max_length=40)
+"""The most nodes a chart sent back to the server may hold (and a file drawn whole)."""
+NUMBER = Field(max_length=200)
+COMMS: Final = "comms"
+NETWORK_FILES: Final = "uploads/networks"
+"""Where network files loaded from the explorer are kept, under the workspace."""
+FILE_NAME: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,150}")
+SOURCE = Field(default=COMMS, max_length=160, description="comms, or a loaded file's name")
 
 
 class ChartNodeOut(BaseModel):
@@ -81,8 +104,10 @@ class ChartOut(BaseModel):
 
 class ExpansionIn(BaseModel):
     """Numbers to expand, what the chart already holds, and how many contacts to add each
-    (after the first ``skip``: the next page of "and 120 more")."""
+    (after the first ``skip``: the next page of "and 120 more"); ``source``: the workspace's
+    comms, or a network file loaded from the explorer (its nodes are its own ids)."""
 
+    source: str = SOURCE
     numbers: list[Annotated[str, NUMBER]] = Field(min_length=1, max_length=100)
     on_chart: list[Annotated[str, NUMBER]] = Field(default=[], max_length=CHART_MOST)
     cap: int = Field(default=25, ge=1, le=MOST_CAP)
@@ -92,6 +117,7 @@ class ExpansionIn(BaseModel):
 class ChartNodesIn(BaseModel):
     """The nodes on a chart (and for measures, the selected ones to report)."""
 
+    source: str = SOURCE
     nodes: list[Annotated[str, NUMBER]] = Field(min_length=1, max_length=CHART_MOST)
     selected: list[Annotated[str, NUMBER]] = Field(default=[], max_length=CHART_MOST)
 
@@ -152,8 +178,10 @@ class WhatIfOut(BaseModel):
     chart_svg: str
 
 
-def _graph(request: Request) -> ContactGraph:
+def _graph(request: Request, source: str = COMMS) -> ContactGraph:
     workspace = workspace_of(request)
+    if source != COMMS:
+        return _file_graph(request, workspace, source)
 
     def make() -> ContactGraph:
         roles = line_roles(workspace)
@@ -166,6 +194,17 @@ def _graph(request: Request) -> ContactGraph:
     return found
 
 
+def _file_graph(request: Request, workspace: Workspace, name: str) -> ContactGraph:
+    path = workspace.root / NETWORK_FILES / name
+    if not FILE_NAME.fullmatch(name) or not path.is_file():
+        raise HTTPException(404, f"no network file {name[:60]!r} has been loaded")
+    key = ("network-file", name, path.stat().st_mtime_ns)
+    found: ContactGraph = request.app.state.results.get(
+        workspace, key, lambda: from_network(read_networks(path)[0])
+    )
+    return found
+
+
 def _out(graph: ContactGraph, grown: Expansion) -> ChartOut:
     return ChartOut(
         network=graph.name,
@@ -175,11 +214,12 @@ def _out(graph: ContactGraph, grown: Expansion) -> ChartOut:
     )
 
 
-def _numbers(graph: ContactGraph, raw: list[str]) -> list[str]:
-    numbers = [as_number(r) for r in raw]
+def _numbers(graph: ContactGraph, raw: list[str], source: str = COMMS) -> list[str]:
+    """The nodes ``raw`` names: numbers as ingest writes them in comms, ids in a file."""
+    numbers = [as_number(r) if source == COMMS else r.strip() for r in raw]
     missing = [n for n in numbers if n not in graph]
     if missing:
-        raise HTTPException(404, f"not in the comms network: {', '.join(missing[:5])}")
+        raise HTTPException(404, f"not in the {graph.name} network: {', '.join(missing[:5])}")
     return numbers
 
 
@@ -189,19 +229,28 @@ def chart(
     db: Db,
     user: Annotated[User, Depends(requires("network.chart"))],
     line: Annotated[str, Query(max_length=40)] = "",
-    number: Annotated[str, Query(max_length=40)] = "",
+    number: Annotated[str, Query(max_length=200)] = "",
     hops: Annotated[int, Query(ge=1, le=3)] = 1,
     cap: Annotated[int, Query(ge=1, le=MOST_CAP)] = 25,
+    source: Annotated[str, Query(max_length=160)] = COMMS,
+    whole: bool = False,
 ) -> ChartOut:
-    """A chart to start from: a line's numbers (``line``) or one number, with their
-    strongest contacts out to ``hops`` steps, at most ``cap`` per node."""
-    graph = _graph(request)
+    """A chart to start from: a line's numbers (``line``) or one number (a node's id in a
+    loaded file), with their strongest contacts out to ``hops`` steps, at most ``cap`` per
+    node; or with ``whole``, every node of a loaded network file (up to 20,000)."""
+    graph = _graph(request, source)
+    if whole:
+        if source == COMMS or len(graph.nodes) > CHART_MOST:
+            raise HTTPException(422, f"only a loaded file of at most {CHART_MOST:,} nodes is "
+                                     "drawn whole: start from a node")  # fmt: skip
+        audit.record(db, user.name, "consultation", "network_file", [source])
+        return _out(graph, everything(graph))
     if line:
         seeds = [n for n in found_line(workspace_of(request), line).numbers if n in graph]
         audit.record(db, user.name, "consultation", "deal_line", [line])
     elif number:
-        seeds = _numbers(graph, [number])
-        audit.record(db, user.name, "consultation", "phone", seeds)
+        seeds = _numbers(graph, [number], source)
+        audit.record(db, user.name, "consultation", _kind(source), seeds)
     else:
         raise HTTPException(422, "start from a line (line=) or a number (number=)")
     if not seeds:
@@ -219,17 +268,22 @@ def expansion(
 ) -> ChartOut:
     """The contacts of ``numbers`` not yet on the chart, strongest first."""
     check_csrf(request, x_csrf_token)
-    graph = _graph(request)
-    numbers = _numbers(graph, asked.numbers)
-    audit.record(db, user.name, "consultation", "phone", numbers)
-    on_chart = {as_number(n) for n in asked.on_chart}
+    graph = _graph(request, asked.source)
+    numbers = _numbers(graph, asked.numbers, asked.source)
+    audit.record(db, user.name, "consultation", _kind(asked.source), numbers)
+    on_chart = {n for n in asked.on_chart if n in graph}
     return _out(graph, expand(graph, numbers, on_chart, asked.cap, asked.skip))
 
 
+def _kind(source: str) -> str:
+    """What an audit entry about the source's nodes names."""
+    return "phone" if source == COMMS else "network_node"
+
+
 def _chart_network(request: Request, asked: ChartNodesIn) -> tuple[ContactGraph, list[str]]:
-    graph = _graph(request)
+    graph = _graph(request, asked.source)
     try:
-        return graph, [graph.nodes[graph.position(as_number(n))] for n in asked.nodes]
+        return graph, [graph.nodes[graph.position(n)] for n in asked.nodes]
     except UnknownNumber as exc:
         raise HTTPException(404, str(exc)) from exc
 
@@ -246,7 +300,7 @@ def chart_measures(
     check_csrf(request, x_csrf_token)
     graph, nodes = _chart_network(request, asked)
     found = measure(subnetwork(graph, nodes))
-    chosen = {as_number(n) for n in asked.selected} or set(nodes)
+    chosen = set(asked.selected) or set(nodes)
     rows = [NodeMeasuresOut(**row) for row in found.nodes if row["node"] in chosen]
     return MeasuresOut(network=NetworkFiguresOut(**found.network), nodes=rows)
 
@@ -304,7 +358,7 @@ def chart_export(
     with tempfile.TemporaryDirectory() as scratch:
         written = export(network, format, Path(scratch) / "chart")
         body, name = _packed(written, format)
-    audit.record(db, user.name, "consultation", "phone", nodes)  # every number written out
+    audit.record(db, user.name, "consultation", _kind(asked.source), nodes)  # all written out
     return Response(body, media_type=MEDIA[format],
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})  # fmt: skip
 
@@ -324,11 +378,56 @@ def network_page(
     request: Request,
     user: Annotated[User, Depends(requires("app.network"))],
     line: Annotated[str, Query(max_length=40)] = "",
-    number: Annotated[str, Query(max_length=40)] = "",
+    number: Annotated[str, Query(max_length=200)] = "",
     hops: Annotated[int, Query(ge=1, le=3)] = 1,
     cap: Annotated[int, Query(ge=1, le=MOST_CAP)] = 25,
+    source: Annotated[str, Query(max_length=160)] = COMMS,
+    whole: bool = False,
 ) -> HTMLResponse:
-    """The link chart, started from a line or a number (a form asks for one otherwise)."""
+    """The link chart, started from a line or a number of the comms network, or from a
+    loaded network file (whole, or from one of its nodes); a form asks otherwise."""
+    return _network_page(request, user, line=line, number=number, hops=hops, cap=cap,
+                         source=source, whole=whole)  # fmt: skip
+
+
+def _network_page(request: Request, user: User, status: int = 200, error: str = "",
+                  **chosen: object) -> HTMLResponse:  # fmt: skip
     nav = navigation(request, user)
-    return page("network.html", scripted=True, nav=nav, csrf=nav.csrf, line=line,
-                number=number, hops=hops, cap=cap, most_cap=MOST_CAP)  # fmt: skip
+    workspace: Workspace | None = request.app.state.comms
+    folder = workspace.root / NETWORK_FILES if workspace is not None else None
+    files = sorted(p.name for p in folder.iterdir()) if folder and folder.is_dir() else []
+    return page("network.html", status, scripted=True, nav=nav, csrf=nav.csrf,
+                most_cap=MOST_CAP, files=files, error=error,
+                may_load=allowed("app.network_upload", user.role), **chosen)  # fmt: skip
+
+
+@router.post("/app/network/files", response_class=HTMLResponse)
+def load_network_file(
+    request: Request,
+    db: Db,
+    user: Annotated[User, Depends(requires("app.network_upload"))],
+    data: Annotated[UploadFile | None, File()] = None,
+    csrf: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    """Load a network file (GraphML, node-link JSON, an edge list or a matrix, as
+    ``fortress network`` reads them) to explore: kept in the workspace, drawn whole when it
+    is small enough, else from a node chosen on the page."""
+    check_csrf(request, csrf)
+    workspace = workspace_of(request)
+    defaults: dict[str, object] = {"line": "", "number": "", "hops": 1, "cap": 25,
+                                   "source": COMMS, "whole": False}  # fmt: skip
+    if data is None or not data.filename:
+        return _network_page(request, user, 422, "Choose a network file to load.", **defaults)
+    try:
+        kept = keep_upload(workspace, data, NETWORK_FILES)
+    except ValueError as exc:
+        return _network_page(request, user, 422, str(exc), **defaults)
+    try:
+        loaded = from_network(read_networks(kept)[0])
+    except (FileProblem, ValueError, OSError) as exc:
+        kept.unlink()
+        reason = str(exc).replace(str(kept), data.filename)
+        return _network_page(request, user, 422, f"Not loaded: {reason}", **defaults)
+    audit.record(db, user.name, "collection", "network_file", [kept.name])
+    whole = "&whole=true" if len(loaded.nodes) <= CHART_MOST else ""
+    return RedirectResponse(f"/app/network?source={kept.name}{whole}", status_code=303)

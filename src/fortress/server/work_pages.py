@@ -71,7 +71,7 @@ def upload(
     if data is None:
         return _work_page(request, user, 422, "Choose a file to upload.")
     try:
-        kept = _keep(workspace, data)
+        kept = keep_upload(workspace, data)
     except ValueError as exc:
         return _work_page(request, user, 413, str(exc))
     audit.record(db, user.name, "collection", f"{kind}_file", [kept.name])
@@ -88,10 +88,11 @@ def upload(
     return RedirectResponse(f"/app/work/jobs/{job.id}", status_code=303)
 
 
-def _keep(workspace: Workspace, data: UploadFile) -> Path:
-    """Copy the upload into ``uploads/`` under a name of its own, whole or not at all."""
-    folder = workspace.root / "uploads"
-    folder.mkdir(exist_ok=True)
+def keep_upload(workspace: Workspace, data: UploadFile, into: str = "uploads") -> Path:
+    """Copy the upload into ``into`` (under the workspace) under a name of its own, whole
+    or not at all; ValueError for an empty or too large file."""
+    folder = workspace.root / into
+    folder.mkdir(parents=True, exist_ok=True)
     given = re.sub(r"[^A-Za-z0-9._-]", "_", Path(data.filename or "upload").name)[-100:]
     kept = folder / f"{now_utc():%Y%m%dT%H%M%S}-{id(data):x}-{given}"
     partial = kept.with_name(kept.name + ".partial")

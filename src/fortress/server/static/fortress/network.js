@@ -22,6 +22,8 @@
   let communities = null;
   let days = [];
   let dragged = null;
+  const source = root.dataset.source || "comms";
+  const numberPage = (node) => (source === "comms" ? `/app/numbers/${encodeURIComponent(node)}` : null);
 
   function element(tag, text, attributes) {
     const made = document.createElement(tag);
@@ -121,7 +123,7 @@
 
   function draw() {
     renderer = new Sigma(graph, $("chart"), {
-      renderEdgeLabels: false, labelRenderedSizeThreshold: 8, enableEdgeEvents: false,
+      renderEdgeLabels: false, labelRenderedSizeThreshold: 6, enableEdgeEvents: false,
       nodeReducer: (node, attributes) => {
         const shown = { ...attributes, color: colour(node, attributes) };
         if (!nodeShown(node)) shown.hidden = true;
@@ -171,7 +173,7 @@
     for (const node of selected) {
       const a = graph.getNodeAttributes(node);
       const item = element("li");
-      item.append(element("a", node, { href: `/app/numbers/${encodeURIComponent(node)}` }));
+      item.append(numberPage(node) ? element("a", node, { href: numberPage(node) }) : element("span", node));
       const role = a.role ? `${ROLE_NAMES[a.role]} of ${a.line}` : ROLE_NAMES[""];
       item.append(document.createTextNode(
         `: ${role}; ${a.contacts} contacts in the network, ${graph.degree(node)} on the chart${a.fixed ? "; pinned" : ""}.`));
@@ -205,7 +207,8 @@
       pick.checked = selected.has(node);
       pick.addEventListener("change", () => { if (pick.checked) selected.add(node); else selected.delete(node); changed(); });
       const cell = element("td"); cell.append(pick); row.append(cell);
-      const number = element("td"); number.append(element("a", node, { href: `/app/numbers/${encodeURIComponent(node)}` }));
+      const number = element("td");
+      number.append(numberPage(node) ? element("a", node, { href: numberPage(node) }) : element("span", node));
       row.append(number, element("td", ROLE_NAMES[a.role] || a.role), element("td", a.line),
                  element("td", String(a.contacts), { class: "n" }), element("td", nodeShown(node) ? "yes" : "no"));
       rows.push(row);
@@ -218,7 +221,7 @@
   async function grow(numbers) {
     status(`Adding the contacts of ${numbers.length} number(s)…`);
     const answer = await api("POST", "/api/v1/network/expansion",
-                             { numbers, on_chart: graph.nodes(), cap: cap() });
+                             { source, numbers, on_chart: graph.nodes(), cap: cap() });
     const chart = await answer.json();
     add(chart, numbers[0]);
     layout(30);
@@ -227,7 +230,7 @@
   }
 
   async function measures(nodes, selection) {
-    const answer = await api("POST", "/api/v1/network/measures", { nodes, selected: selection });
+    const answer = await api("POST", "/api/v1/network/measures", { source, nodes, selected: selection });
     return answer.json();
   }
 
@@ -270,7 +273,7 @@
   async function whatIf() {
     status("Running the what-if…");
     const remove = Number($("remove-count").value) || 3;
-    const answer = await api("POST", "/api/v1/network/whatif", { nodes: shownNodes(), remove });
+    const answer = await api("POST", "/api/v1/network/whatif", { source, nodes: shownNodes(), remove });
     const found = await answer.json();
     const box = $("whatif");
     box.replaceChildren();
@@ -343,7 +346,7 @@
     const format = $("export-format").value;
     if (format === "png") { picture().toBlob((blob) => download(blob, "link-chart.png")); return; }
     if (format === "svg") { download(svgPicture(), "link-chart.svg"); return; }
-    const answer = await api("POST", `/api/v1/network/export?format=${format}`, { nodes: shownNodes() });
+    const answer = await api("POST", `/api/v1/network/export?format=${format}`, { source, nodes: shownNodes() });
     const name = (answer.headers.get("content-disposition") || "").split('filename="')[1] || "link-chart";
     download(await answer.blob(), name.replace(/"$/, ""));
     status(`Exported ${shownNodes().length} numbers as ${format}.`);
@@ -378,8 +381,10 @@
   }
 
   async function begin() {
-    const query = new URLSearchParams({ hops: root.dataset.hops, cap: root.dataset.cap });
-    if (root.dataset.line) query.set("line", root.dataset.line); else query.set("number", root.dataset.number);
+    const query = new URLSearchParams({ hops: root.dataset.hops, cap: root.dataset.cap, source });
+    if (root.dataset.whole) query.set("whole", "true");
+    else if (root.dataset.line) query.set("line", root.dataset.line);
+    else query.set("number", root.dataset.number);
     const started = performance.now();
     const chart = await (await api("GET", `/api/v1/network/chart?${query}`)).json();
     add(chart, null);
