@@ -21,6 +21,7 @@ from sqlalchemy import select
 from fortress.casework.models import AuditEntry
 from fortress.comms.lines import list_lines
 from fortress.server.app import create_app
+from fortress.server.network_pages import ChartOut
 from helpers.browser import offline_page, served, sign_in_page
 from helpers.casework import Board, browser_sign_in, sign_in
 
@@ -36,6 +37,8 @@ def _chart(client: TestClient, headers: dict[str, str], **query: Any) -> dict[st
     answer = client.get(CHART, params=query, headers=headers)
     assert answer.status_code == 200, answer.text
     found: dict[str, Any] = answer.json()
+    ChartOut.model_validate(found)  # the answer is what the OpenAPI document says
+    assert all(isinstance(node["x"], float) for node in found["nodes"])  # laid out
     return found
 
 

@@ -8,10 +8,12 @@ most ``cap`` at a time, with the rest counted ("and 120 more") and fetched on re
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Final
 
+import networkit as nkit
 import numpy as np
 import numpy.typing as npt
 
@@ -247,6 +249,44 @@ def everything(graph: ContactGraph) -> Expansion:
     every = set(range(len(graph.nodes)))
     return Expansion([_chart_node(graph, i) for i in sorted(every)],
                      _edges_touching(graph, every, every), {})  # fmt: skip
+
+
+def layout(expansion: Expansion) -> dict[str, tuple[float, float]]:
+    """Positions for a chart's nodes: each connected part laid out by PivotMDS (Brandes and
+    Pich 2006, NetworKit; linear time, so thousands of nodes take a fraction of a second),
+    the parts side by side, largest first. The browser refines small charts itself."""
+    index = {node.id: i for i, node in enumerate(expansion.nodes)}
+    graph = nkit.Graph(len(index))
+    for edge in expansion.edges:
+        graph.addEdge(index[edge.source], index[edge.target])
+    parts = nkit.components.ConnectedComponents(graph)
+    parts.run()
+    placed: dict[str, tuple[float, float]] = {}
+    names = [node.id for node in expansion.nodes]
+    cursor_x, row_y, row_height = 0.0, 0.0, 0.0
+    for members in sorted(parts.getComponents(), key=len, reverse=True):
+        coords = _part_layout(graph, members)
+        size = max(1.0, math.sqrt(len(members)))
+        if cursor_x > 4 * math.sqrt(len(index)):  # start a new row of parts
+            cursor_x, row_y, row_height = 0.0, row_y - row_height - 1, 0.0
+        for node, (x, y) in zip(members, coords, strict=True):
+            placed[names[node]] = (cursor_x + x * size, row_y + y * size)
+        cursor_x += 2 * size + 1
+        row_height = max(row_height, 2 * size)
+    return placed
+
+
+def _part_layout(graph: nkit.Graph, members: list[int]) -> list[tuple[float, float]]:
+    """One connected part's positions within [-1, 1]."""
+    if len(members) < 3:
+        return [(float(k), 0.0) for k in range(len(members))]
+    part = nkit.graphtools.subgraphFromNodes(graph, members, compact=True)
+    algorithm = nkit.viz.PivotMDS(part, 2, min(30, len(members)))
+    algorithm.run()
+    coords = np.asarray(algorithm.getCoordinates(), dtype=np.float64)
+    coords -= coords.mean(axis=0)
+    scale = float(np.abs(coords).max()) or 1.0
+    return [(float(x) / scale, float(y) / scale) for x, y in coords]
 
 
 def _chart_node(graph: ContactGraph, i: int) -> ChartNode:

@@ -55,8 +55,10 @@
       if (graph.hasNode(node.id)) continue;
       const angle = Math.random() * 2 * Math.PI;
       const distance = spread * (0.2 + Math.random());
+      const given = node.x !== null && node.x !== undefined;  // a new chart comes laid out
       graph.addNode(node.id, {
-        x: centre.x + distance * Math.cos(angle), y: centre.y + distance * Math.sin(angle),
+        x: given ? node.x : centre.x + distance * Math.cos(angle),
+        y: given ? node.y : centre.y + distance * Math.sin(angle),
         size: 3 + 2 * Math.log10(1 + node.contacts), label: node.id,
         role: node.role, line: node.line, contacts: node.contacts, fixed: false,
       });
@@ -156,11 +158,14 @@
     renderer.getMouseCaptor().on("mouseup", () => { dragged = null; });
   }
 
-  function changed(news) {
+  // After any change: the chart, the selection and the counts; the node table is rebuilt only
+  // when what is on the chart or shown changed (`rebuild`), else its boxes are only ticked.
+  function changed(news, rebuild) {
     if (renderer) renderer.refresh();
     describeSelection();
     listMore();
-    listNodes();
+    if (rebuild || boxes.size !== graph.order) listNodes();
+    else for (const [node, box] of boxes) box.checked = selected.has(node);
     status(`${news ? news + " " : ""}${graph.order} numbers and ${graph.size} contacts on the chart; ` +
            `${selected.size} selected; ${hidden.size} hidden.`);
   }
@@ -198,13 +203,16 @@
     box.append(list);
   }
 
+  const boxes = new Map();
   function listNodes() {
     const body = document.querySelector("#nodes-table tbody");
     const rows = [];
+    boxes.clear();
     graph.forEachNode((node, a) => {
       const row = element("tr");
       const pick = element("input", undefined, { type: "checkbox", "aria-label": `Select ${node}` });
       pick.checked = selected.has(node);
+      boxes.set(node, pick);
       pick.addEventListener("change", () => { if (pick.checked) selected.add(node); else selected.delete(node); changed(); });
       const cell = element("td"); cell.append(pick); row.append(cell);
       const number = element("td");
@@ -226,7 +234,7 @@
     add(chart, numbers[0]);
     layout(30);
     dayRange();
-    changed(`Added ${chart.nodes.length} numbers.`);
+    changed(`Added ${chart.nodes.length} numbers.`, true);
   }
 
   async function measures(nodes, selection) {
@@ -365,8 +373,8 @@
       for (const node of selected) graph.setNodeAttribute(node, "fixed", !graph.getNodeAttribute(node, "fixed"));
       changed();
     });
-    $("hide").addEventListener("click", () => { for (const node of selected) hidden.add(node); selected.clear(); changed(); });
-    $("unhide").addEventListener("click", () => { hidden.clear(); changed(); });
+    $("hide").addEventListener("click", () => { for (const node of selected) hidden.add(node); selected.clear(); changed("", true); });
+    $("unhide").addEventListener("click", () => { hidden.clear(); changed("", true); });
     $("measure").addEventListener("click", guarded(showMeasures));
     $("whatif-run").addEventListener("click", guarded(whatIf));
     $("export").addEventListener("click", guarded(exportChart));
@@ -375,7 +383,7 @@
       $(id).addEventListener("input", () => {
         if (Number($("day-from").value) > Number($("day-to").value)) $(id === "day-from" ? "day-to" : "day-from").value = $(id).value;
         showDays();
-        changed();
+        changed("", true);
       });
     }
   }
@@ -388,13 +396,14 @@
     const started = performance.now();
     const chart = await (await api("GET", `/api/v1/network/chart?${query}`)).json();
     add(chart, null);
-    layout(graph.order > 2000 ? 40 : 100);
+    if (graph.order <= 1000) layout(50);  // the server's PivotMDS positions, refined by ForceAtlas2
     dayRange();
     draw();
     wire();
     changed();
     root.dataset.ready = "true";
     root.dataset.readyMs = String(Math.round(performance.now() - started));
+    root.dataset.readyAt = String(Math.round(performance.now()));  // since navigation began
   }
 
   begin().catch((error) => {
