@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,8 @@ from PIL import Image
 
 from fortress.casework.db import migrate
 from fortress.maps.basemap import add_basemap
+from fortress.places.campaigns import save_area
+from fortress.places.summary import resolve_for_saving
 from fortress.server.app import create_app
 from fortress.store.workspace import Workspace
 from helpers.browser import offline_page, served, sign_in_page
@@ -146,3 +149,28 @@ def test_a_gzip_tile_is_a_vector_tile(mapped: Mapped) -> None:
     assert basemap is not None and basemap.gzipped
     raw = read_tile(basemap, *GOSPORT_Z14)
     assert raw is not None and gzip.decompress(raw)[0] == 0x1A
+
+
+def test_an_area_from_a_boundary_file_is_outlined(mapped: Mapped, tmp_path: Path) -> None:
+    """Its outline is on the map, and every street point shown lies inside it."""
+    west, south, east, north = -1.145, 50.785, -1.125, 50.800
+    ring = [[west, south], [east, south], [east, north], [west, north], [west, south]]
+    boundary = tmp_path / "drawn.geojson"
+    boundary.write_text(
+        json.dumps(
+            {
+                "type": "Feature",
+                "properties": {},
+                "geometry": {"type": "Polygon", "coordinates": [ring]},
+            }
+        )
+    )
+    area = resolve_for_saving(mapped.workspace, str(boundary))
+    save_area(mapped.workspace, "Drawn", area, {})
+    found = mapped.client.get("/app/places/points.geojson", params={"area": "Drawn"},
+                              headers=sign_in(mapped.client, "analyst")).json()  # fmt: skip
+    [outline] = [f for f in found["features"] if f["properties"]["kind"] == "area"]
+    assert outline["geometry"]["type"] == "Polygon" and outline["properties"]["name"] == "Drawn"
+    points = [f["geometry"]["coordinates"] for f in found["features"]
+              if f["properties"]["kind"] == "point"]  # fmt: skip
+    assert points and all(west <= x <= east and south <= y <= north for x, y in points)

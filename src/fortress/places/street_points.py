@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+import shapely.geometry
+
 from fortress.places.campaigns import area_for
 from fortress.places.store import CRIMES, current, month_text, opened
 from fortress.places.summary import in_area, lsoa_names
@@ -19,7 +21,8 @@ from fortress.store.workspace import Workspace
 
 def street_points_geojson(workspace: Workspace, spec: str) -> dict[str, Any]:
     """The area's street points as GeoJSON: each with its street name, its crimes per month
-    (`"YYYY-MM": n`) and in all; and each LSOA's name and crimes at the mean of its points."""
+    (`"YYYY-MM": n`) and in all; each LSOA's name and crimes at the mean of its points; and
+    for an area saved from a boundary file, its outline."""
     with opened(workspace) as backend:
         crimes = current(backend, workspace, CRIMES)
         area = area_for(workspace, spec, lsoa_names(crimes))
@@ -44,6 +47,10 @@ def street_points_geojson(workspace: Workspace, spec: str) -> dict[str, Any]:
         lsoas[row["lsoa_name"] or "unnamed LSOA"].append((key[0], key[1], row["crimes"]))
     features = [_feature(lon, lat, {"kind": "point", **p}) for (lon, lat, _), p in points.items()]
     features += [_lsoa_label(name, found) for name, found in sorted(lsoas.items())]
+    if area.polygon is not None:  # an area drawn from a boundary file: its outline and name
+        outline = {"kind": "area", "name": area.name}
+        features.append({"type": "Feature", "properties": outline,
+                         "geometry": shapely.geometry.mapping(area.polygon)})  # fmt: skip
     return {
         "type": "FeatureCollection",
         "name": f"crimes at police.uk street points in {area.name}",

@@ -51,6 +51,9 @@ async function placesMap(container) {
         paint: { "fill-color": HOT_CELL_COLOURS, "fill-opacity": 0.45 } });
     }
     map.addSource("points", { type: "geojson", data: points });
+    map.addLayer({ id: "area-outline", type: "line", source: "points",
+      filter: ["==", ["get", "kind"], "area"],
+      paint: { "line-color": "#222222", "line-width": 2, "line-dasharray": [4, 2] } });
     const month = months[months.length - 1];
     map.addLayer({ id: "crimes", type: "circle", source: "points",
       filter: ["==", ["get", "kind"], "point"],
