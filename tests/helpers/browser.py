@@ -74,3 +74,15 @@ def sign_in_page(page: Any, base: str, role: str) -> None:
     page.fill("#name", role)
     page.fill("#password", PASSWORD)
     page.click("button[type=submit]")
+
+
+@contextmanager
+def signed_in_browser(app: FastAPI, role: str) -> Iterator[tuple[Any, str, list[str], list[str]]]:
+    """``app`` served on loopback and a chromium page signed in as ``role``: the page, the
+    base address, every URL it asked for, and every console error and page error."""
+    with served(app) as base, offline_page(allowed=base) as (page, requested):
+        errors: list[str] = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        sign_in_page(page, base, role)
+        yield page, base, requested, errors

@@ -10,7 +10,7 @@ import pytest
 from fortress.comms.lines import line_map, list_lines
 from fortress.maps.line_map import azimuths
 from fortress.server.app import create_app
-from helpers.browser import offline_page, served, sign_in_page
+from helpers.browser import signed_in_browser
 from helpers.casework import Board, sign_in
 
 
@@ -48,10 +48,7 @@ def test_the_cells_sectors_and_customers_of_a_line(detected: Board, line_id: str
 
 def test_the_line_page_draws_its_map_in_chromium(detected: Board, line_id: str) -> None:
     app = create_app(detected.workspace.engine, comms=detected.workspace)
-    with served(app) as base, offline_page(allowed=base) as (page, requested):
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        sign_in_page(page, base, "analyst")
+    with signed_in_browser(app, "analyst") as (page, base, requested, errors):
         page.goto(f"{base}/app/lines/{line_id}")
         page.wait_for_selector("div.map[data-ready=true]", timeout=60_000)
         assert page.get_attribute("div.map", "data-error") is None

@@ -22,7 +22,7 @@ from fortress.places.campaigns import save_area
 from fortress.places.summary import resolve_for_saving
 from fortress.server.app import create_app
 from fortress.store.workspace import Workspace
-from helpers.browser import offline_page, served, sign_in_page
+from helpers.browser import signed_in_browser
 from helpers.casework import seed_casework, sign_in
 from helpers.worlds import campaign_world
 
@@ -114,11 +114,7 @@ def test_the_places_points_count_every_located_crime(mapped: Mapped) -> None:
 
 def test_the_places_map_draws_on_the_street_map_in_chromium(mapped: Mapped) -> None:
     app = create_app(mapped.workspace.engine, comms=mapped.workspace)
-    with served(app) as base, offline_page(allowed=base) as (page, requested):
-        errors: list[str] = []
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        sign_in_page(page, base, "officer")
+    with signed_in_browser(app, "officer") as (page, base, requested, errors):
         page.goto(f"{base}/app/places")
         page.wait_for_selector("div.map[data-ready=true]", timeout=60_000)
         assert page.get_attribute("div.map", "data-error") is None

@@ -22,7 +22,7 @@ from fortress.casework.models import AuditEntry
 from fortress.comms.lines import list_lines
 from fortress.server.app import create_app
 from fortress.server.network_pages import ChartOut
-from helpers.browser import offline_page, served, sign_in_page
+from helpers.browser import signed_in_browser
 from helpers.casework import Board, browser_sign_in, sign_in
 
 CHART = "/api/v1/network/chart"
@@ -152,11 +152,7 @@ def _shown_count(page: Any) -> int:
 
 def test_the_explorer_in_chromium(detected: Board, line: Any) -> None:
     app = create_app(detected.workspace.engine, comms=detected.workspace)
-    with served(app) as base, offline_page(allowed=base) as (page, requested):
-        errors: list[str] = []
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        sign_in_page(page, base, "analyst")
+    with signed_in_browser(app, "analyst") as (page, base, requested, errors):
         page.goto(f"{base}/app/network?line={line.line_id}&cap=5")
         page.wait_for_selector("#explorer[data-ready=true]", timeout=60_000)
         shot = Image.open(io.BytesIO(page.locator("#chart").screenshot()))
