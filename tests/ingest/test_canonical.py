@@ -12,6 +12,7 @@ import pyarrow.parquet as pq
 from fortress.ingest.comms import ingest_comms
 from fortress.model import columns as c
 from fortress.model.values import luhn_check_digit
+from fortress.sources.comms import CONTENT_COLUMNS
 from fortress.sources.mapping import preset
 from fortress.store.workspace import Workspace
 
@@ -154,6 +155,25 @@ def test_event_ids_are_stable_and_given_ids_are_kept(tmp_path, write_csv, read_e
     assert ids[0] == ids[1]
     assert ids[0][0] == "given-1"
     assert len(ids[0][1]) >= 32
+
+
+def test_a_computed_event_id_is_the_md5_of_its_content(workspace, write_csv, read_events) -> None:
+    """The id is pinned to its definition (independent of how the SQL computes it): the MD5
+    of the content columns joined by U+001F, each half as a little-endian 64-bit number."""
+    ingest_comms(workspace, write_csv("one.csv", HEADER, ROWS[:2]), spec=CANONICAL)
+    for event in read_events(workspace).to_pylist():
+        parts = []
+        for name in CONTENT_COLUMNS:
+            value = event[name]
+            if name == c.START_UTC:
+                parts.append(str(int(value.timestamp() * 1_000_000)))
+            elif isinstance(value, bool):
+                parts.append("true" if value else "false")
+            else:
+                parts.append("" if value is None else str(value))
+        digest = hashlib.md5("\x1f".join(parts).encode()).digest()
+        low, high = (int.from_bytes(digest[k : k + 8], "little") for k in (0, 8))
+        assert event[c.EVENT_ID] == f"{low:016x}{high:016x}"
 
 
 def test_number_flags_are_recorded_per_party(workspace, write_csv, read_events) -> None:

@@ -38,6 +38,7 @@ from fortress.sources.comms import (
     STAGED,
     CommsNormaliser,
     content_key_selects,
+    content_md5_select,
     event_id_sql,
 )
 from fortress.sources.mapping import MappingSpec
@@ -262,7 +263,8 @@ def _reject_id_conflicts(con: duckdb.DuckDBPyConnection, existing: list[str]) ->
     if existing:
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE known AS SELECT {c.EVENT_ID}, "
-            f"{content_key_selects()} FROM read_parquet({path_list(existing)}) "
+            f"{content_key_selects()} FROM (SELECT *, {content_md5_select()} "
+            f"FROM read_parquet({path_list(existing)})) "
             f"WHERE {c.EVENT_ID} IN "
             f"(SELECT {GIVEN_ID} FROM {STAGED} WHERE {GIVEN_ID} IS NOT NULL)"
         )

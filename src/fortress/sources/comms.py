@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache, cached_property
 from pathlib import Path
+from typing import Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import duckdb
@@ -59,17 +60,32 @@ CONTENT_COLUMNS = (
 """The columns whose values make an event what it is (its content key hashes them)."""
 
 
-def content_key_selects(prefix: str = "") -> str:
-    """SQL selecting an event's content key, a 128-bit MD5 of its normalised content
-    columns, as ``key_hi`` and ``key_lo``. MD5 is a fingerprint here, not a safeguard."""
+CONTENT_MD5: Final = "_content_md5"
+LOW_64: Final = "18446744073709551615::UHUGEINT"
+
+
+def content_md5_select(prefix: str = "") -> str:
+    """SQL selecting ``_content_md5``: the 128-bit MD5 of an event's normalised content
+    columns, computed once per row (``content_key_selects`` then splits it). MD5 is a
+    fingerprint here, not a safeguard."""
     parts = ", ".join(
         f"coalesce(CAST({prefix}{name} AS VARCHAR), '')"
         if name != c.START_UTC
         else f"CAST(epoch_us({prefix}{name}) AS VARCHAR)"
         for name in CONTENT_COLUMNS
     )
-    text = f"concat_ws(chr(31), {parts})"
-    return f"md5_number_upper({text}) AS {KEY_HI}, md5_number_lower({text}) AS {KEY_LO}"
+    return f"md5_number(concat_ws(chr(31), {parts})) AS {CONTENT_MD5}"
+
+
+def content_key_selects() -> str:
+    """SQL selecting an event's content key as ``key_hi`` and ``key_lo`` from the
+    ``_content_md5`` of ``content_md5_select`` (selected in a query beneath): the same two
+    halves as DuckDB's ``md5_number_upper`` and ``md5_number_lower``, from one MD5 rather
+    than two."""
+    return (
+        f"CAST({CONTENT_MD5} & {LOW_64} AS UBIGINT) AS {KEY_HI}, "
+        f"CAST({CONTENT_MD5} >> 64 AS UBIGINT) AS {KEY_LO}"
+    )
 
 
 def event_id_sql(prefix: str, occurrence: str) -> str:
@@ -449,8 +465,9 @@ class CommsNormaliser:
             f"SELECT {GIVEN_ID}, {content_key_selects()}, {', '.join(fields)}, "
             f"CASE WHEN _flag_text = '' THEN []::VARCHAR[] ELSE string_split(_flag_text, ',') "
             f"END AS {c.FLAGS}, _row AS {c.SOURCE_ROW}, _case, _blank "
-            f"FROM (SELECT _row, _case, _blank, {self._given_id()} AS {GIVEN_ID}, {inner}, "
-            f"{flag_text} AS _flag_text FROM ({self._with_hours(judged)}) {self._joins()}) "
+            f"FROM (SELECT *, {content_md5_select()} FROM "
+            f"(SELECT _row, _case, _blank, {self._given_id()} AS {GIVEN_ID}, {inner}, "
+            f"{flag_text} AS _flag_text FROM ({self._with_hours(judged)}) {self._joins()})) "
             f"ORDER BY {c.SOURCE_ROW}"  # staged in file order, so publishing needs no sort
         )
 
