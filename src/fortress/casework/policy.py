@@ -24,6 +24,7 @@ POLICY: Final[dict[str, frozenset[str]]] = {
     "report.form": frozenset({PUBLIC}),
     "report.submit": frozenset({PUBLIC}),
     "help.page": frozenset({PUBLIC}),
+    "favicon": frozenset({PUBLIC}),
     "reports.triage": frozenset({"analyst", "supervisor"}),
     "reports.grade_form": frozenset({"analyst", "supervisor"}),
     "signin.form": frozenset({PUBLIC}),

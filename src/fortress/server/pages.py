@@ -121,6 +121,12 @@ def help_page(db: Db, _: Annotated[Any, Depends(requires("help.page"))]) -> HTML
     return page("help.html", services=help_services.services(db))
 
 
+@router.get("/favicon.ico", status_code=204, response_class=Response)
+def favicon(_: Annotated[Any, Depends(requires("favicon"))]) -> Response:
+    """No icon: an empty answer, so a browser's automatic request logs no error."""
+    return Response(status_code=204)
+
+
 @router.post("/report", response_class=HTMLResponse)
 def report_submit(
     request: Request,
