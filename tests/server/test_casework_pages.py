@@ -179,3 +179,24 @@ def test_a_supervisor_decides_a_disclosure_on_its_page(
         last = session.scalars(select(AuditEntry).where(AuditEntry.action == "alteration")
                                .order_by(AuditEntry.seq.desc())).first()  # fmt: skip
     assert last is not None and (last.record_type, last.record_ids) == ("disclosure", '["2"]')
+
+
+def test_new_intelligence_is_recorded_from_its_page(client: TestClient) -> None:
+    csrf = browser_sign_in(client, "officer")
+    page = client.get("/app/intelligence")
+    assert 'action="/app/intelligence"' in page.text and 'name="text"' in page.text
+    report = {"csrf": csrf, "text": "Runner <b>seen</b> at the flat, 07700 900457.",
+              "source_evaluation": "2", "assessment": "B", "handling_code": "P",
+              "link_type": ["phone", ""], "link_value": ["07700 900457", ""]}  # fmt: skip
+    done = client.post("/app/intelligence", data=report, follow_redirects=False)
+    assert done.status_code == 303 and done.headers["location"].startswith("/app/intelligence/")
+    item = client.get(done.headers["location"])
+    assert "Graded 2/B/P (3x5x2)" in item.text and "by officer" in item.text
+    assert "Runner &lt;b&gt;seen&lt;/b&gt; at the flat" in item.text  # shown, never run
+    assert 'href="/app/numbers/%2B447700900457"' in item.text
+    refused = client.post("/app/intelligence", data={**report, "handling_code": "X"})
+    assert refused.status_code == 422 and "Not recorded:" in refused.text
+    assert "Runner &lt;b&gt;seen&lt;/b&gt; at the flat" in refused.text  # what was typed stays
+    forged = client.post("/app/intelligence", data={**report, "csrf": "wrong"})
+    assert forged.status_code == 403
+    client.cookies.clear()

@@ -18,6 +18,8 @@ from sqlalchemy import select
 
 from fortress.casework import audit, help_services, intelligence, retention, safeguarding
 from fortress.casework.intelligence import (
+    GRADES,
+    Grade,
     IntelligenceProblem,
     awaiting_decision,
     disclosure_view,
@@ -25,6 +27,7 @@ from fortress.casework.intelligence import (
 from fortress.casework.models import AuditEntry, Disclosure, Operation, OperationResult, User
 from fortress.casework.operations import get_operation, summary
 from fortress.casework.phones import seized_phones
+from fortress.casework.policy import allowed
 from fortress.casework.users import every_user
 from fortress.places.campaigns import saved_areas
 from fortress.places.hotspot_map import find_hotspots, hot_cells_geojson
@@ -32,7 +35,7 @@ from fortress.reports.places_section import places_section
 from fortress.server.deps import CommittingRoute, Db, check_csrf, check_id, requires
 from fortress.server.map_pages import basemap_of
 from fortress.server.navigation import navigation
-from fortress.server.pages import PAGE_ERRORS, page
+from fortress.server.pages import LINK_ROWS, PAGE_ERRORS, TOO_MANY_LINKS, form_links, page
 from fortress.server.retention_api import RecordType, RetainedOut, review_record
 from fortress.store.workspace import Workspace, now_utc
 
@@ -68,17 +71,57 @@ def intelligence_search(
     q: Annotated[str, Query(max_length=200)] = "",
 ) -> HTMLResponse:
     """Intelligence linked to a phone, line, IMEI, vehicle, address or person and containing
-    ``q``, newest first (at most 200); without either, the newest 200."""
+    ``q``, newest first (at most 200); without either, the newest 200. Below, a form to
+    record new intelligence (for those who may)."""
+    return _intelligence_page(request, db, user, kind, value, q)
+
+
+def _intelligence_page(request: Request, db: Db, user: User, kind: str = "phone",
+                       value: str = "", q: str = "", status: int = 200, new_text: str = "",
+                       create_error: str = "") -> HTMLResponse:  # fmt: skip
     chosen = kind if kind in SEARCHED else "phone"
     linked = {chosen: value} if value.strip() else {}
-    status, error, shown = 200, "", []
+    error, shown = "", []
     try:
         found = intelligence.search(db, linked, text=q or None, limit=200, actor=user.name)
         shown = intelligence.views(session=db, items=found)
     except IntelligenceProblem as exc:
         status, error = 422, f"{exc}."
+    nav = navigation(request, user)
     return page("intelligence.html", status, items=shown, kinds=SEARCHED, kind=chosen,
-                value=value, q=q, error=error, nav=navigation(request, user))  # fmt: skip
+                value=value, q=q, error=error, nav=nav, csrf=nav.csrf,
+                may_create=allowed("app.intelligence_create", user.role),
+                grades=GRADES["3x5x2"], link_types=intelligence.ENTITY_TYPES,
+                link_rows=LINK_ROWS, new_text=new_text, create_error=create_error)  # fmt: skip
+
+
+@router.post("/app/intelligence", response_class=HTMLResponse)
+def intelligence_create(
+    request: Request,
+    db: Db,
+    user: Annotated[User, Depends(requires("app.intelligence_create"))],
+    text: Annotated[str, Form(max_length=10_000)] = "",
+    source_evaluation: Annotated[str, Form(max_length=1)] = "",
+    assessment: Annotated[str, Form(max_length=1)] = "",
+    handling_code: Annotated[str, Form(max_length=1)] = "",
+    conditions: Annotated[str, Form(max_length=2_000)] = "",
+    link_type: Annotated[list[str] | None, Form()] = None,
+    link_value: Annotated[list[str] | None, Form()] = None,
+    csrf: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    """Record a new intelligence report (3x5x2) with its links, as the API does (audited
+    as a collection); then its page. A refusal keeps what was typed."""
+    check_csrf(request, csrf)
+    grade = Grade("3x5x2", source_evaluation, assessment, handling_code, conditions or None)
+    links = form_links(link_type, link_value)
+    try:
+        if links is None:
+            raise IntelligenceProblem(TOO_MANY_LINKS.rstrip("."))
+        item = intelligence.create(db, text, grade, links, actor=user.name)
+    except IntelligenceProblem as exc:
+        return _intelligence_page(request, db, user, status=422, new_text=text,
+                                  create_error=f"Not recorded: {exc}.")  # fmt: skip
+    return RedirectResponse(f"/app/intelligence/{item.id}", status_code=303)
 
 
 @router.get("/app/intelligence/{item_id}", response_class=HTMLResponse)

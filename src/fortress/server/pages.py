@@ -202,6 +202,18 @@ def signout(
     return answer
 
 
+TOO_MANY_LINKS: Final = f"at most {LINK_ROWS} links, each at most 300 characters."
+
+
+def form_links(types: list[str] | None, values: list[str] | None) -> list[tuple[str, str]] | None:
+    """The links a grading form gave (a type and a value per row; rows left empty are
+    skipped), or None when there are too many or one is too long."""
+    pairs = list(zip(types or [], values or [], strict=False))
+    if len(pairs) > LINK_ROWS or any(len(t) > 16 or len(v) > 300 for t, v in pairs):
+        return None
+    return [(kind, value) for kind, value in pairs if kind and value.strip()]
+
+
 def _triage_page(
     request: Request, db: Db, user: User, status: int = 200, **notes: Any
 ) -> HTMLResponse:
@@ -242,11 +254,9 @@ def grade_from_triage(
     given (a type and a value per row; rows left empty are skipped)."""
     check_csrf(request, csrf)
     grade = Grade("3x5x2", source_evaluation, assessment, handling_code, conditions or None)
-    pairs = list(zip(link_type or [], link_value or [], strict=False))
-    if len(pairs) > LINK_ROWS or any(len(t) > 16 or len(v) > 300 for t, v in pairs):
-        return _triage_page(request, db, user, 422, error=f"Report {report_id}: at most "
-                            f"{LINK_ROWS} links, each at most 300 characters.")  # fmt: skip
-    links = [(kind, value) for kind, value in pairs if kind and value.strip()]
+    links = form_links(link_type, link_value)
+    if links is None:
+        return _triage_page(request, db, user, 422, error=f"Report {report_id}: {TOO_MANY_LINKS}")
     try:  # every check comes before anything is written
         item = intelligence.grade_public_report(db, check_id("public report", report_id), grade,
                                                 links, actor=user.name)  # fmt: skip
