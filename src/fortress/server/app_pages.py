@@ -19,7 +19,6 @@ from sqlalchemy import select
 from fortress.casework import audit, help_services, intelligence, retention, safeguarding
 from fortress.casework.intelligence import (
     GRADES,
-    Grade,
     IntelligenceProblem,
     awaiting_decision,
     disclosure_view,
@@ -35,7 +34,14 @@ from fortress.reports.places_section import places_section
 from fortress.server.deps import CommittingRoute, Db, check_csrf, check_id, requires
 from fortress.server.map_pages import basemap_of
 from fortress.server.navigation import navigation
-from fortress.server.pages import LINK_ROWS, PAGE_ERRORS, TOO_MANY_LINKS, form_links, page
+from fortress.server.pages import (
+    LINK_ROWS,
+    PAGE_ERRORS,
+    TOO_MANY_LINKS,
+    GradeForm,
+    grade_form,
+    page,
+)
 from fortress.server.retention_api import RecordType, RetainedOut, review_record
 from fortress.store.workspace import Workspace, now_utc
 
@@ -100,24 +106,17 @@ def intelligence_create(
     request: Request,
     db: Db,
     user: Annotated[User, Depends(requires("app.intelligence_create"))],
+    graded: Annotated[GradeForm, Depends(grade_form)],
     text: Annotated[str, Form(max_length=10_000)] = "",
-    source_evaluation: Annotated[str, Form(max_length=1)] = "",
-    assessment: Annotated[str, Form(max_length=1)] = "",
-    handling_code: Annotated[str, Form(max_length=1)] = "",
-    conditions: Annotated[str, Form(max_length=2_000)] = "",
-    link_type: Annotated[list[str] | None, Form()] = None,
-    link_value: Annotated[list[str] | None, Form()] = None,
     csrf: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
     """Record a new intelligence report (3x5x2) with its links, as the API does (audited
     as a collection); then its page. A refusal keeps what was typed."""
     check_csrf(request, csrf)
-    grade = Grade("3x5x2", source_evaluation, assessment, handling_code, conditions or None)
-    links = form_links(link_type, link_value)
     try:
-        if links is None:
+        if graded.links is None:
             raise IntelligenceProblem(TOO_MANY_LINKS.rstrip("."))
-        item = intelligence.create(db, text, grade, links, actor=user.name)
+        item = intelligence.create(db, text, graded.grade, graded.links, actor=user.name)
     except IntelligenceProblem as exc:
         return _intelligence_page(request, db, user, status=422, new_text=text,
                                   create_error=f"Not recorded: {exc}.")  # fmt: skip

@@ -4,6 +4,7 @@ loaded from elsewhere; every value escaped."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Final
 
@@ -205,13 +206,29 @@ def signout(
 TOO_MANY_LINKS: Final = f"at most {LINK_ROWS} links, each at most 300 characters."
 
 
-def form_links(types: list[str] | None, values: list[str] | None) -> list[tuple[str, str]] | None:
-    """The links a grading form gave (a type and a value per row; rows left empty are
-    skipped), or None when there are too many or one is too long."""
-    pairs = list(zip(types or [], values or [], strict=False))
+@dataclass(frozen=True)
+class GradeForm:
+    """What a grading form gave: the 3x5x2 grade, and its links (a type and a value per
+    row, rows left empty skipped), or None when there are too many or one is too long."""
+
+    grade: Grade
+    links: list[tuple[str, str]] | None
+
+
+def grade_form(
+    source_evaluation: Annotated[str, Form(max_length=1)] = "",
+    assessment: Annotated[str, Form(max_length=1)] = "",
+    handling_code: Annotated[str, Form(max_length=1)] = "",
+    conditions: Annotated[str, Form(max_length=2_000)] = "",
+    link_type: Annotated[list[str] | None, Form()] = None,
+    link_value: Annotated[list[str] | None, Form()] = None,
+) -> GradeForm:
+    """The grade and links of a grading form (the triage's, and the new-report form's)."""
+    grade = Grade("3x5x2", source_evaluation, assessment, handling_code, conditions or None)
+    pairs = list(zip(link_type or [], link_value or [], strict=False))
     if len(pairs) > LINK_ROWS or any(len(t) > 16 or len(v) > 300 for t, v in pairs):
-        return None
-    return [(kind, value) for kind, value in pairs if kind and value.strip()]
+        return GradeForm(grade, None)
+    return GradeForm(grade, [(kind, value) for kind, value in pairs if kind and value.strip()])
 
 
 def _triage_page(
@@ -242,24 +259,18 @@ def grade_from_triage(
     request: Request,
     db: Db,
     user: Annotated[User, Depends(requires("reports.grade_form"))],
-    source_evaluation: Annotated[str, Form(max_length=1)] = "",
-    assessment: Annotated[str, Form(max_length=1)] = "",
-    handling_code: Annotated[str, Form(max_length=1)] = "",
-    conditions: Annotated[str, Form(max_length=2_000)] = "",
-    link_type: Annotated[list[str] | None, Form()] = None,
-    link_value: Annotated[list[str] | None, Form()] = None,
+    graded: Annotated[GradeForm, Depends(grade_form)],
     csrf: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
     """Grade a report (3x5x2) into intelligence from the triage view, with every link
     given (a type and a value per row; rows left empty are skipped)."""
     check_csrf(request, csrf)
-    grade = Grade("3x5x2", source_evaluation, assessment, handling_code, conditions or None)
-    links = form_links(link_type, link_value)
-    if links is None:
+    if graded.links is None:
         return _triage_page(request, db, user, 422, error=f"Report {report_id}: {TOO_MANY_LINKS}")
     try:  # every check comes before anything is written
-        item = intelligence.grade_public_report(db, check_id("public report", report_id), grade,
-                                                links, actor=user.name)  # fmt: skip
+        item = intelligence.grade_public_report(db, check_id("public report", report_id),
+                                                graded.grade, graded.links,
+                                                actor=user.name)  # fmt: skip
     except LookupError:
         return _triage_page(request, db, user, 404, error=f"There is no report {report_id}.")
     except IntelligenceProblem as exc:
