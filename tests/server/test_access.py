@@ -34,7 +34,8 @@ NEEDS_DETECTION = {  # this database has no comms workspace, so no line
 FORMS = {"report.submit", "reports.grade_form", "reports.dismiss_form", "signin.submit", "signout",
          "app.line_verdict", "app.link_verdict", "app.help_save", "app.upload",
          "app.detect", "app.retention_review", "app.disclosure_decide",
-         "app.network_upload", "app.intelligence_create"}  # HTML forms  # fmt: skip
+         "app.network_upload", "app.intelligence_create",
+         "app.disclosure_request"}  # HTML forms  # fmt: skip
 LINE = "line-0123456789"
 CALLS = {  # endpoint name -> (method, path, JSON body); the records of seed_records exist
     "session.create": ("POST", "/api/v1/session", {"name": "analyst", "password": PASSWORD}),
@@ -112,6 +113,9 @@ CALLS = {  # endpoint name -> (method, path, JSON body); the records of seed_rec
     "app.number": ("GET", "/app/numbers/07700900123", None),
     "app.intelligence": ("GET", "/app/intelligence?kind=phone&value=07700900123", None),
     "app.intelligence_item": ("GET", "/app/intelligence/1", None),
+    "app.disclosure_request": (
+        "POST", "/app/intelligence/1/disclosures", {"recipient": "HMRC", "purpose": "tax"},
+    ),
     "app.intelligence_create": (
         "POST", "/app/intelligence",
         {"text": "Seen at the flat", "source_evaluation": "2", "assessment": "B",

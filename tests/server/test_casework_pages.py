@@ -200,3 +200,24 @@ def test_new_intelligence_is_recorded_from_its_page(client: TestClient) -> None:
     forged = client.post("/app/intelligence", data={**report, "csrf": "wrong"})
     assert forged.status_code == 403
     client.cookies.clear()
+
+
+def test_a_disclosure_is_asked_for_from_a_report_page(client: TestClient) -> None:
+    csrf = browser_sign_in(client, "analyst")
+    report = {"csrf": csrf, "text": "Handling C: only with a supervisor's say.",
+              "source_evaluation": "2", "assessment": "B", "handling_code": "C",
+              "conditions": "Not to the housing association."}  # fmt: skip
+    made = client.post("/app/intelligence", data=report, follow_redirects=False)
+    item = made.headers["location"]
+    ask = {"csrf": csrf, "recipient": "Children's Services", "purpose": "<i>safeguarding</i>"}
+    empty = client.post(f"{item}/disclosures", data={**ask, "recipient": " "})
+    assert empty.status_code == 422 and "Not asked: name the recipient" in empty.text
+    assert "&lt;i&gt;safeguarding&lt;/i&gt;" in empty.text  # what was typed stays, as text
+    asked = client.post(f"{item}/disclosures", data=ask)
+    assert asked.status_code == 200
+    assert "to Children&#39;s Services: waiting for a supervisor&#39;s decision" in asked.text
+    number = item.rsplit("/", 1)[1]
+    browser_sign_in(client, "supervisor")
+    waiting = client.get("/app/disclosures")
+    assert f'href="/app/intelligence/{number}"' in waiting.text
+    client.cookies.clear()

@@ -73,6 +73,7 @@ POLICY: Final[dict[str, frozenset[str]]] = {
     "app.intelligence": frozenset({"analyst", "officer", "supervisor"}),
     "app.intelligence_item": frozenset({"analyst", "officer", "supervisor"}),
     "app.intelligence_create": frozenset({"analyst", "officer", "supervisor"}),
+    "app.disclosure_request": frozenset({"analyst", "officer", "supervisor"}),
     "app.operations": frozenset({"analyst", "officer", "supervisor"}),
     "app.work": frozenset({"analyst", "supervisor"}),
     "app.upload": frozenset({"analyst", "supervisor"}),

@@ -131,7 +131,13 @@ def intelligence_item(
     user: Annotated[User, Depends(requires("app.intelligence_item"))],
 ) -> HTMLResponse:
     """One intelligence report: its grade (with any handling conditions), text, links, the
-    public report it came from and its disclosures."""
+    public report it came from and its disclosures, with a form to ask for another."""
+    return _intelligence_item_page(request, db, user, item_id)
+
+
+def _intelligence_item_page(request: Request, db: Db, user: User, item_id: int,
+                            status: int = 200, error: str = "", note: str = "",
+                            typed: tuple[str, str] = ("", "")) -> HTMLResponse:  # fmt: skip
     try:
         item = intelligence.get(db, check_id("intelligence", item_id), actor=user.name)
     except LookupError as exc:
@@ -140,8 +146,38 @@ def intelligence_item(
         disclosure_view(disclosure=d)
         for d in db.scalars(select(Disclosure).where(Disclosure.intelligence_id == item.id))
     ]
-    return page("intelligence_item.html", item=intelligence.views(session=db, items=[item])[0],
-                disclosures=disclosures, nav=navigation(request, user))  # fmt: skip
+    nav = navigation(request, user)
+    return page("intelligence_item.html", status,
+                item=intelligence.views(session=db, items=[item])[0], disclosures=disclosures,
+                nav=nav, csrf=nav.csrf, may_request=allowed("app.disclosure_request", user.role),
+                error=error, note=note, recipient=typed[0], purpose=typed[1])  # fmt: skip
+
+
+@router.post("/app/intelligence/{item_id}/disclosures", response_class=HTMLResponse)
+def disclosure_request(
+    item_id: int,
+    request: Request,
+    db: Db,
+    user: Annotated[User, Depends(requires("app.disclosure_request"))],
+    recipient: Annotated[str, Form(max_length=200)] = "",
+    purpose: Annotated[str, Form(max_length=2_000)] = "",
+    csrf: Annotated[str, Form(max_length=64)] = "",
+) -> HTMLResponse:
+    """Ask to disclose the report outside the force, as the API does: approved at once for
+    handling code P, otherwise waiting for a supervisor (audited)."""
+    check_csrf(request, csrf)
+    try:
+        item = intelligence.get(db, check_id("intelligence", item_id), actor=user.name)
+        made = intelligence.request_disclosure(db, item, recipient, purpose, actor=user.name)
+    except LookupError as exc:
+        raise HTTPException(404, f"no intelligence {item_id}") from exc
+    except IntelligenceProblem as exc:
+        return _intelligence_item_page(request, db, user, item_id, 422, f"Not asked: {exc}.",
+                                       typed=(recipient, purpose))  # fmt: skip
+    outcome = "approved" if made.status == "approved" else "waiting for a supervisor's decision"
+    return _intelligence_item_page(
+        request, db, user, item_id, note=f"Disclosure {made.id} to {made.recipient}: {outcome}."
+    )
 
 
 @router.get("/app/operations", response_class=HTMLResponse)
