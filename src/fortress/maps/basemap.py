@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -70,12 +71,6 @@ class Basemap:
     def tiles(self) -> Path:
         """The PMTiles archive."""
         return self.folder / TILES
-
-    @property
-    def centre(self) -> tuple[float, float]:
-        """The middle of the covered box, longitude then latitude."""
-        west, south, east, north = self.bounds
-        return ((west + east) / 2, (south + north) / 2)
 
 
 def add_basemap(root: Path, source: Path, credit: str | None = None) -> Basemap:
@@ -190,8 +185,6 @@ def _tool(name: str) -> str:
 
 
 def _from_mbtiles(source: Path, out: Path) -> None:
-    import sqlite3
-
     try:
         with sqlite3.connect(f"file:{source}?mode=ro", uri=True) as con:
             (zoom,) = con.execute("SELECT max(zoom_level) FROM tiles").fetchone()

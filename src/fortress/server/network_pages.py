@@ -41,6 +41,8 @@ from fortress.network.comms import NoCommsData, line_roles
 from fortress.network.disrupt import DisruptionPlan, compare
 from fortress.network.explore import (
     MOST_CAP,
+    ChartEdge,
+    ChartNode,
     ContactGraph,
     Expansion,
     UnknownNumber,
@@ -215,21 +217,22 @@ def _out(graph: ContactGraph, grown: Expansion, placed: bool = False) -> Respons
     of thousands of nodes would spend longer in per-object validation than in finding them.
     ``placed``: with each node's position (a new chart)."""
     positions = layout(grown) if placed else {}
-    nodes = [dataclasses.asdict(node) for node in grown.nodes]
+    nodes = [_plain(node) for node in grown.nodes]
     for node in nodes:
         node["x"], node["y"] = positions.get(str(node["id"]), (None, None))
     body = {
         "network": graph.name,
         "nodes": nodes,
-        "edges": [_fields(edge, ChartEdgeOut) for edge in grown.edges],
+        "edges": [_plain(edge) for edge in grown.edges],
         "more": grown.more,
     }
     return Response(json.dumps(body, default=date.isoformat, separators=(",", ":")),
                     media_type="application/json")  # fmt: skip
 
 
-def _fields(thing: object, model: type[BaseModel]) -> dict[str, object]:
-    return {name: getattr(thing, name) for name in model.model_fields}
+def _plain(thing: ChartNode | ChartEdge) -> dict[str, object]:
+    """A chart's node or edge as a dict (``dataclasses.asdict`` deep-copies: 25x slower)."""
+    return {field.name: getattr(thing, field.name) for field in dataclasses.fields(thing)}
 
 
 def _numbers(graph: ContactGraph, raw: list[str], source: str = COMMS) -> list[str]:
