@@ -216,6 +216,10 @@ def test_a_disclosure_is_asked_for_from_a_report_page(client: TestClient) -> Non
     asked = client.post(f"{item}/disclosures", data=ask)
     assert asked.status_code == 200
     assert "to Children&#39;s Services: waiting for a supervisor&#39;s decision" in asked.text
+    shared = client.post("/app/intelligence", data={**report, "handling_code": "P"},
+                         follow_redirects=False).headers["location"]  # fmt: skip
+    at_once = client.post(f"{shared}/disclosures", data=ask)
+    assert "no one: automatic (handling code P permits sharing)" in at_once.text
     number = item.rsplit("/", 1)[1]
     browser_sign_in(client, "supervisor")
     waiting = client.get("/app/disclosures")

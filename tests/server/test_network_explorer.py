@@ -153,6 +153,10 @@ def _shown_count(page: Any) -> int:
 def test_the_explorer_in_chromium(detected: Board, line: Any) -> None:
     app = create_app(detected.workspace.engine, comms=detected.workspace)
     with signed_in_browser(app, "analyst") as (page, base, requested, errors):
+        page.goto(f"{base}/app/network?number=07700900999")  # not in the network
+        expect(page.locator("#status")).to_contain_text("could not be drawn: not in the comms")
+        assert page.locator("#workbench").is_hidden()  # no tools, no claims about a chart
+        errors.clear()  # the chart request's own 404
         page.goto(f"{base}/app/network?line={line.line_id}&cap=5")
         page.wait_for_selector("#explorer[data-ready=true]", timeout=60_000)
         shot = Image.open(io.BytesIO(page.locator("#chart").screenshot()))

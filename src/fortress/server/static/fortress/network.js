@@ -398,6 +398,7 @@
     add(chart, null);
     if (graph.order <= 1000) layout(50);  // the server's PivotMDS positions, refined by ForceAtlas2
     dayRange();
+    $("workbench").hidden = false;  // the tools show only once there is a chart to use them on
     draw();
     wire();
     changed();
