@@ -28,11 +28,10 @@ from fortress.casework.operations import get_operation, summary
 from fortress.casework.phones import seized_phones
 from fortress.casework.policy import allowed
 from fortress.casework.users import every_user
-from fortress.places.campaigns import saved_areas
 from fortress.places.hotspot_map import find_hotspots, hot_cells_geojson
 from fortress.reports.places_section import places_section
 from fortress.server.deps import CommittingRoute, Db, check_csrf, check_id, requires
-from fortress.server.map_pages import basemap_of
+from fortress.server.map_pages import basemap_of, saved_area_of
 from fortress.server.navigation import navigation
 from fortress.server.pages import (
     LINK_ROWS,
@@ -284,11 +283,8 @@ def places_geojson(
     area: Annotated[str, Query(max_length=200)] = "",
 ) -> Response:
     """A saved campaign area's hot cells, before and during Hold, as GeoJSON."""
-    workspace: Workspace | None = request.app.state.comms
-    saved = {a.name: a for a in saved_areas(workspace)} if workspace is not None else {}
-    if workspace is None or area not in saved or "hold" not in saved[area].phases:
-        raise HTTPException(404, f"no saved campaign area {area[:60]!r} with a Hold phase")
-    hold = saved[area].phases["hold"]
+    workspace, saved = saved_area_of(request, area, hold=True)
+    hold = saved.phases["hold"]
     found = find_hotspots(workspace, area, [hold.shifted(-12), hold])
     audit.record(db, user.name, "consultation", "place", [area])
     name = "".join(ch if ch.isalnum() else "-" for ch in area)

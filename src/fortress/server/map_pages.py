@@ -19,7 +19,7 @@ from fortress.maps.basemap import Basemap, current_basemap, read_tile
 from fortress.maps.glyphs import UnknownFont, glyph_range
 from fortress.maps.line_map import azimuths, line_map_geojson
 from fortress.maps.style import basemap_style
-from fortress.places.campaigns import saved_areas
+from fortress.places.campaigns import SavedArea, saved_areas
 from fortress.places.street_points import street_points_geojson
 from fortress.server.deps import CommittingRoute, Db, requires
 from fortress.server.lines_api import workspace_of
@@ -117,6 +117,20 @@ def map_glyphs(
     )
 
 
+def saved_area_of(
+    request: Request, name: str, *, hold: bool = False
+) -> tuple[Workspace, SavedArea]:
+    """The served workspace and its saved campaign area ``name`` (with a Hold phase when
+    ``hold``), or 404."""
+    workspace: Workspace | None = request.app.state.comms
+    saved = {a.name: a for a in saved_areas(workspace)} if workspace is not None else {}
+    found = saved.get(name)
+    if workspace is None or found is None or (hold and "hold" not in found.phases):
+        with_hold = " with a Hold phase" if hold else ""
+        raise HTTPException(404, f"no saved campaign area {name[:60]!r}{with_hold}")
+    return workspace, found
+
+
 @router.get("/app/places/points.geojson", response_class=Response)
 def places_points(
     request: Request,
@@ -125,10 +139,7 @@ def places_points(
     area: Annotated[str, Query(max_length=200)] = "",
 ) -> Response:
     """A saved area's crimes at police.uk's street points, by month (the places map's data)."""
-    workspace: Workspace | None = request.app.state.comms
-    names = {a.name for a in saved_areas(workspace)} if workspace is not None else set()
-    if workspace is None or area not in names:
-        raise HTTPException(404, f"no saved campaign area {area[:60]!r}")
+    workspace, _ = saved_area_of(request, area)
     found = street_points_geojson(workspace, area)
     audit.record(db, user.name, "consultation", "place", [area])
     return Response(json.dumps(found), media_type="application/geo+json")
