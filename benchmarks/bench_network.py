@@ -25,9 +25,9 @@ import networkx as nx
 import numpy as np
 
 from common import REPO, machine, table, write_section
-from fortress.network.disrupt import DisruptionPlan, disrupt
+from fortress.network.disrupt import DisruptionPlan, StrategyRun, disrupt
 from fortress.network.graph import Network
-from fortress.network.measures import MeasureOptions, measure
+from fortress.network.measures import MeasureOptions, Measures, measure
 
 DOC = REPO / "docs" / "benchmarks.md"
 
@@ -115,7 +115,8 @@ def main() -> None:
         spread = ", ".join(f"{t:.1f}" for t in runs)
         rows.append([graph.name, what, f"{seconds:.1f}", spread, base])
 
-    m, m_runs = timed(lambda: measure(big), args.runs)
+    kept: dict[str, Any] = {}
+    m, m_runs = timed(lambda: kept.update(measures=measure(big)), args.runs)
     row(big, "measures (all; betweenness and closeness sampled)", m, m_runs, "")
     plans = {
         "degree": DisruptionPlan(strategy="degree", remove=10),
@@ -123,7 +124,11 @@ def main() -> None:
     }
     disruption = {}
     for name, plan in plans.items():
-        seconds, runs = timed(lambda plan=plan: disrupt(big, plan), args.runs)
+
+        def run(plan: DisruptionPlan = plan) -> None:
+            kept[plan.strategy] = disrupt(big, plan)
+
+        seconds, runs = timed(run, args.runs)
         disruption[name] = seconds
         row(big, f"10-step sequential disruption by {name}", seconds, runs, "")
     sampled = MeasureOptions(exact_up_to=0)
@@ -137,9 +142,26 @@ def main() -> None:
     row(sample, "10-step disruption by degree, networkx (largest component only)", nd, nd_runs,
         f"Fortress {nd / fd:.1f}x")  # fmt: skip
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    section = markdown(args, rows, m, disruption, peak, time.perf_counter() - started)
+    errors = sampling_errors(kept["measures"], kept["betweenness"])
+    section = markdown(args, rows, m, disruption, errors, peak, time.perf_counter() - started)
     write_section(section, args.out, "network")
     print(section)
+
+
+def sampling_errors(measured: Measures, ranked: StrategyRun) -> str:
+    """The sampling error of the last run's estimates, in words."""
+    figures = measured.network
+    top = sorted(measured.nodes, key=lambda row: -row["betweenness"])[:10]
+    relative = statistics.median(row["betweenness_se"] / row["betweenness"] for row in top)
+    return (
+        f"Sampling error (last run): betweenness centralisation "
+        f"{figures['betweenness_centralisation']:.3f} with standard error "
+        f"{figures['betweenness_centralisation_se']:.3f}; the 10 most central nodes' "
+        f"betweenness has a median standard error of {relative:.0%} of its value; in the "
+        f"disruption by betweenness, at {ranked.unseparated_steps()} of "
+        f"{len(ranked.ranking_checks)} steps the actor taken did not lead the first one left "
+        "by more than the sampling error (95%)."
+    )
 
 
 def markdown(
@@ -147,6 +169,7 @@ def markdown(
     rows: list[list[str]],
     measures_s: float,
     disruption: dict[str, float],
+    errors: str,
     peak_mib: float,
     seconds: float,
 ) -> str:
@@ -175,6 +198,8 @@ def markdown(
             "under 60 s.",
             "",
             table(["what", "median", "target"], totals),
+            "",
+            errors,
         ]
     )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.table import Table
 
 from fortress.cli.render import console
-from fortress.network.disrupt import Comparison
+from fortress.network.disrupt import LARGE_BETWEENNESS_PIVOTS, Comparison
 from fortress.network.measures import Measures
 from fortress.network.phases import Investigation
 from fortress.network.targets import KeyPlayers
@@ -14,6 +14,7 @@ NODE_COLUMNS = (
     ("degree", "degree", "{:.0f}"),
     ("weighted_degree", "weighted\ndegree", "{:,.0f}"),
     ("betweenness", "between-\nness", "{:.3f}"),
+    ("betweenness_se", "betw.\ns.e.", "{:.3f}"),
     ("closeness", "close-\nness", "{:.3f}"),
     ("eigenvector", "eigen-\nvector", "{:.3f}"),
     ("pagerank", "Page-\nRank", "{:.3f}"),
@@ -38,6 +39,11 @@ def render_measures(results: list[Measures], top: int) -> None:
             f"{figures['largest_component_share']:.0%}), degree centralisation "
             f"{figures['degree_centralisation']:.3f}, betweenness centralisation "
             f"{figures['betweenness_centralisation']:.3f}"
+            + (
+                f" (standard error {figures['betweenness_centralisation_se']:.3f})"
+                if "betweenness_centralisation_se" in figures
+                else ""
+            )
             + (
                 f", {figures['communities']} communities (modularity {figures['modularity']:.3f})"
                 if "communities" in figures
@@ -78,6 +84,10 @@ def render_measures(results: list[Measures], top: int) -> None:
                 "  [dim]brokerage: open two-paths the node brokers between groups "
                 "(Gould-Fernandez; --json has each role)[/]",
                 highlight=False,
+            )
+        if "betweenness_se" in (nodes[0] if nodes else {}):
+            console.print(
+                f"  [dim]betweenness: {figures['methods']['betweenness']}[/]", highlight=False
             )
         if "weighted_closeness" in (nodes[0] if nodes else {}):
             console.print(
@@ -177,6 +187,16 @@ def render_disruption(result: Comparison) -> None:
     for run in result.strategies:
         runs = f" (first of {run.runs} runs)" if run.runs > 1 else ""
         console.print(f"  {run.strategy} removed{runs}: {', '.join(run.removed)}", highlight=False)
+        if run.ranking_checks:
+            console.print(
+                f"  [dim]{run.strategy}: betweenness estimated from "
+                f"{LARGE_BETWEENNESS_PIVOTS} random sources at each step; at "
+                f"{run.unseparated_steps()} of {len(run.ranking_checks)} steps the actor taken "
+                "did not lead the first one left by more than the sampling error (95%), so "
+                "another draw of sources could have taken someone else (--json: "
+                "ranking_checks)[/]",
+                highlight=False,
+            )
 
 
 def render_targets(result: KeyPlayers) -> None:

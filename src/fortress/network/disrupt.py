@@ -22,7 +22,7 @@ Damage per step (Latora and Marchiori 2001; Cavallaro et al. 2020):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
 import networkit as nkit
@@ -33,12 +33,14 @@ from scipy.sparse import csgraph
 
 from fortress.network.graph import FloatArray, Network
 from fortress.network.measures import (
+    BetweennessEstimate,
     MeasureOptions,
     NotDefined,
-    betweenness_scores,
     collective_influence_scores,
+    estimate_betweenness,
     katz_scores,
     pagerank_scores,
+    t95,
 )
 from fortress.network.nk import WeightMeaning, seed, to_networkit
 from fortress.network.recovery import Recovery, recover
@@ -95,6 +97,9 @@ class StrategyRun:
     recovery: Recovery
     steps: list[dict[str, Any]]
     removed: list[str]
+    ranking_checks: list[RankingCheck] = field(default_factory=list)
+    """With estimated betweenness, per step of the first run: was the last actor taken
+    ahead of the first one left by more than the sampling error?"""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -107,7 +112,28 @@ class StrategyRun:
             "recovery": self.recovery.to_dict(),
             "steps": self.steps,
             "removed": self.removed,
+            "ranking_checks": [asdict(check) for check in self.ranking_checks],
         }
+
+    def unseparated_steps(self) -> int:
+        """Steps whose pick was within sampling error of the first actor left."""
+        return sum(1 for check in self.ranking_checks if not check.separated)
+
+
+@dataclass(frozen=True, slots=True)
+class RankingCheck:
+    """One step of a ranking by estimated betweenness: the last actor taken, the first
+    left, and whether the lead of one over the other exceeds its sampling error (95%,
+    Student's t over the batches of sources: ``docs/methods/networks.md``)."""
+
+    removed: int
+    """Actors out after this step."""
+    taken: str
+    taken_estimate: float
+    left: str
+    left_estimate: float
+    lead_standard_error: float
+    separated: bool
 
 
 def disrupt(network: Network, plan: DisruptionPlan) -> StrategyRun:
@@ -129,6 +155,7 @@ def disrupt(network: Network, plan: DisruptionPlan) -> StrategyRun:
         recovery=plan.recovery,
         steps=_summarise(runs),
         removed=runs[0]["removed"],
+        ranking_checks=runs[0]["checks"],
     )
 
 
@@ -147,22 +174,31 @@ def _one_run(
     removed: list[str] = []
     efficiency = Efficiency.of(undirected, plan.recovery.active)
     damage = [_damage(undirected, baseline, efficiency, plan)]
+    shrinking = ShrinkingPaths.of(network, plan)
+    checks: list[RankingCheck] = []
     while len(removed) < plan.remove:
         count = min(plan.step if plan.mode == "block" else 1, plan.remove - len(removed))
-        present = set(current.nodes)
-        pool = order if order is not None else _ranking(current, plan, rng)
-        batch = [node for node in pool if node in present and node not in removed][:count]
+        if order is not None:
+            present = set(current.nodes)
+            batch = [node for node in order if node in present and node not in removed][:count]
+        else:
+            ranked = shrinking.ranked(plan) if shrinking else _ranked(current, plan, rng, removed)
+            batch = ranked.take(count)
+            checks += ranked.check(count, len(removed) + len(batch))
         if not batch:
             break
         removed += batch
-        current = recover(current.without(set(batch)), network, batch, plan.recovery, rng)
+        if shrinking:
+            shrinking.remove(batch)  # and ``current``, which it replaces, is left as it was
+        else:
+            current = recover(current.without(set(batch)), network, batch, plan.recovery, rng)
         if plan.recovery.active:
             current_undirected = current.as_undirected()
         else:
             current_undirected = current_undirected.without(set(batch))
         efficiency.remove(batch)
         damage.append(_damage(current_undirected, baseline, efficiency, plan, len(removed)))
-    return {"damage": damage, "removed": removed}
+    return {"damage": damage, "removed": removed, "checks": checks}
 
 
 def _fixed_targets(network: Network, strategy: str) -> list[str] | None:
@@ -188,15 +224,118 @@ def _fixed_targets(network: Network, strategy: str) -> list[str] | None:
     return names
 
 
-def _ranking(network: Network, plan: DisruptionPlan, rng: np.random.Generator) -> list[str]:
-    """Actors from most to least important by the plan's measure. Scores equal to 12
-    decimal places are ties, broken by ``plan.ties``: the earlier node in node order first,
-    the later one (``last``, as Cavallaro et al.'s code does for most measures), or the
-    highest node id (``highest-id``, numbers compared as numbers: as their code does for
-    collective influence)."""
-    scores = np.round(_scores(network, plan, rng), 12)
-    order = np.lexsort((_tie_breaks(network, plan.ties), -scores))
-    return [network.nodes[i] for i in order]
+@dataclass(frozen=True)
+class Ranked:
+    """Actors still in the network from most to least important (``eligible``: positions
+    into ``names``), with the betweenness estimate behind the order when there is one."""
+
+    names: list[str]
+    eligible: npt.NDArray[np.int64]
+    estimate: BetweennessEstimate | None = None
+
+    def take(self, count: int) -> list[str]:
+        """The ``count`` most important actors."""
+        return [self.names[i] for i in self.eligible[:count]]
+
+    def check(self, count: int, removed: int) -> list[RankingCheck]:
+        """Whether the last actor taken leads the first one left by more than the sampling
+        error of the estimate (nothing to check when exact or no one is left)."""
+        estimate = self.estimate
+        if estimate is None or not estimate.sampled or estimate.batches is None:
+            return []
+        if len(self.eligible) <= count:
+            return []
+        taken, left = int(self.eligible[count - 1]), int(self.eligible[count])
+        lead = estimate.batches[:, taken] - estimate.batches[:, left]
+        error = float(estimate.standard_error(lead))
+        difference = float(estimate.scores[taken] - estimate.scores[left])
+        return [
+            RankingCheck(
+                removed=removed,
+                taken=self.names[taken],
+                taken_estimate=float(estimate.scores[taken]),
+                left=self.names[left],
+                left_estimate=float(estimate.scores[left]),
+                lead_standard_error=error,
+                separated=difference > t95(len(estimate.batches) - 1) * error,
+            )
+        ]
+
+
+def _ranked(
+    network: Network, plan: DisruptionPlan, rng: np.random.Generator, removed: list[str]
+) -> Ranked:
+    """Actors from most to least important by the plan's measure, leaving out ``removed``
+    (which recovery may have brought back)."""
+    estimate = None
+    if plan.strategy == "betweenness":
+        estimate = _betweenness(to_networkit(network, lengths=plan.weights))
+        scores = estimate.scores
+    else:
+        scores = _scores(network, plan, rng)
+    order = _order(scores, _tie_breaks(network, plan.ties))
+    gone = set(removed)
+    eligible = np.asarray([i for i in order if network.nodes[i] not in gone], dtype=np.int64)
+    return Ranked(network.nodes, eligible, estimate)
+
+
+def _betweenness(graph: nkit.Graph) -> BetweennessEstimate:
+    """Betweenness as a ranking uses it: exact up to the measures' exact size, estimated
+    from ``LARGE_BETWEENNESS_PIVOTS`` sources above."""
+    exact_up_to = MeasureOptions().exact_up_to
+    return estimate_betweenness(
+        graph, graph.numberOfNodes() <= exact_up_to, LARGE_BETWEENNESS_PIVOTS
+    )
+
+
+def _order(scores: FloatArray, tie_breaks: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """Positions from the highest score to the lowest. Scores equal to 12 decimal places
+    are ties, broken by ``tie_breaks`` (smallest first): the earlier node in node order
+    (``first``), the later one (``last``, as Cavallaro et al.'s code does for most
+    measures), or the highest node id (``highest-id``, numbers compared as numbers: as
+    their code does for collective influence)."""
+    return np.asarray(np.lexsort((tie_breaks, -np.round(scores, 12))), dtype=np.int64)
+
+
+@dataclass
+class ShrinkingPaths:
+    """A sequential ranking by estimated betweenness without recovery: the network as one
+    NetworKit graph of path lengths that loses actors as they go, so a step does not
+    convert the whole network again (at 200,000 nodes that took a third of a step)."""
+
+    graph: nkit.Graph
+    names: list[str]
+    position: dict[str, int]
+    tie_breaks: npt.NDArray[np.int64]
+    gone: npt.NDArray[np.bool_]
+
+    @classmethod
+    def of(cls, network: Network, plan: DisruptionPlan) -> ShrinkingPaths | None:
+        """The shrinking graph for ``plan`` on ``network``, or None where it does not apply
+        (another strategy, recovery, or a network small enough for exact betweenness)."""
+        if plan.strategy != "betweenness" or plan.recovery.active:
+            return None
+        if network.node_count <= MeasureOptions().exact_up_to:
+            return None
+        return cls(
+            to_networkit(network, lengths=plan.weights),
+            network.nodes,
+            network.index(),
+            _tie_breaks(network, plan.ties),
+            np.zeros(network.node_count, dtype=bool),
+        )
+
+    def ranked(self, plan: DisruptionPlan) -> Ranked:
+        """The actors left, ranked by betweenness estimated on the graph as it now is."""
+        estimate = _betweenness(self.graph)
+        order = _order(estimate.scores, self.tie_breaks)
+        return Ranked(self.names, order[~self.gone[order]], estimate)
+
+    def remove(self, names: list[str]) -> None:
+        """Take ``names`` out of the graph."""
+        for name in names:
+            self.graph.removeNode(self.position[name])
+            self.gone[self.position[name]] = True
 
 
 def _tie_breaks(network: Network, ties: Ties) -> npt.NDArray[np.int64]:
@@ -232,9 +371,7 @@ def _scores(network: Network, plan: DisruptionPlan, rng: np.random.Generator) ->
             raise StrategyError(str(exc)) from exc
     if plan.strategy == "collective-influence":
         return collective_influence_scores(network)
-    graph = to_networkit(network, lengths=plan.weights)
-    options = MeasureOptions(weights=plan.weights, pivots=LARGE_BETWEENNESS_PIVOTS)
-    return betweenness_scores(graph, n <= options.exact_up_to, options)
+    raise StrategyError(f"no scores for strategy {plan.strategy!r}")
 
 
 def _adjacency(undirected: Network) -> sparse.csr_matrix:
@@ -331,7 +468,7 @@ class Efficiency:
                 return 0.0
             search = nkit.distance.SPSP(graph, present)
             search.run()
-            distances = np.asarray(search.getDistances(), dtype=np.float64)
+            distances = np.asarray(search.getDistances(asarray=True), dtype=np.float64)
             distances[distances >= np.finfo(np.float64).max / 2] = np.inf
         else:
             index = left.index()
