@@ -18,6 +18,9 @@ Damage per step (Latora and Marchiori 2001; Cavallaro et al. 2020):
   ``EXACT_EFFICIENCY_UP_TO`` nodes, estimated from random sources above;
 * ``customer_reach`` (comms data with a deal-line detection): the share of the lines'
   customers still connected to a deal-line number.
+
+Ranked by betweenness above the exact size, each pick is checked against the sampling error
+of the estimate (``RankingCheck``).
 """
 
 from __future__ import annotations
@@ -182,7 +185,7 @@ def _one_run(
             present = set(current.nodes)
             batch = [node for node in order if node in present and node not in removed][:count]
         else:
-            ranked = shrinking.ranked(plan) if shrinking else _ranked(current, plan, rng, removed)
+            ranked = shrinking.ranked() if shrinking else _ranked(current, plan, rng, removed)
             batch = ranked.take(count)
             checks += ranked.check(count, len(removed) + len(batch))
         if not batch:
@@ -325,7 +328,7 @@ class ShrinkingPaths:
             np.zeros(network.node_count, dtype=bool),
         )
 
-    def ranked(self, plan: DisruptionPlan) -> Ranked:
+    def ranked(self) -> Ranked:
         """The actors left, ranked by betweenness estimated on the graph as it now is."""
         estimate = _betweenness(self.graph)
         order = _order(estimate.scores, self.tie_breaks)
