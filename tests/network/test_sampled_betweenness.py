@@ -129,11 +129,18 @@ def test_each_pick_of_a_sampled_betweenness_ranking_is_checked_against_its_error
     assert exact.ranking_checks == []
 
 
-def test_the_commands_say_the_sampling_error(large_file: Path) -> None:
+def test_the_commands_say_the_sampling_error(
+    large_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fortress.cli import render
+
+    monkeypatch.setattr(render.console, "width", 100)
     result = runner.invoke(app, ["network", "measures", str(large_file), "--pivots", "20"])
     assert result.exit_code == 0, result.stderr
-    assert "betweenness centralisation" in result.stdout and "(standard error " in result.stdout
-    assert "s.e." in result.stdout and "batches of sources" in result.stdout
+    said = " ".join(result.stdout.split())  # sentences as wrapped to the width
+    assert "betweenness centralisation" in said and "(standard error " in said
+    assert "batches of sources" in said
+    assert "s.e." in result.stdout and "…" not in result.stdout  # every figure whole
     disruption = ["network", "disrupt", str(large_file), "--strategy", "betweenness"]
     result = runner.invoke(app, [*disruption, "--remove", "2"])
     assert result.exit_code == 0, result.stderr
