@@ -10,6 +10,11 @@ or the link, a reordering breaks the links, and a truncated tail leaves the head
 past the last entry. An act whose audit entry cannot be written fails with it (same
 transaction).
 
+A server's consultations (transactions that change no record) are chained by group commit
+(``AuditSealer``): one thread writes every entry waiting in one transaction, and each
+request answers only once its entry is committed, so a crash loses no answered request's
+entry, and concurrent requests do not queue one by one on the head row.
+
 Someone who can rewrite the whole database could rebuild a consistent chain and head. The
 answer is an anchor kept elsewhere: ``anchor`` gives the head's sequence number and hash,
 which ``fortress audit anchor`` appends to a file (to be copied off the machine, or kept on
@@ -20,13 +25,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from collections.abc import Iterable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal, TypeVar
 
-from sqlalchemy import event, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine, event, select, update
+from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
 from fortress.casework.models import AuditEntry, AuditHead
 from fortress.store.workspace import now_utc
@@ -54,19 +61,41 @@ def entry_hash(
     return hashlib.sha256(json.dumps(fields, separators=(",", ":")).encode()).hexdigest()
 
 
-def _next_position(session: Session) -> tuple[int, str]:
-    """Claim the next sequence number and the previous entry's hash. The head row is
-    written first, so the transaction holds it (PostgreSQL's row lock, SQLite's write
-    lock) until it commits: concurrent writers queue, none reads a stale head."""
+def _claim(session: Session, count: int) -> tuple[int, str]:
+    """Claim the next ``count`` sequence numbers: the first, and the hash of the entry
+    before it. The head row is written first, so the transaction holds it (PostgreSQL's
+    row lock, SQLite's write lock) until it commits: concurrent writers queue, none reads
+    a stale head."""
     bumped = session.execute(
-        update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + 1)
+        update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + count)
         .returning(AuditHead.seq, AuditHead.hash)
     ).one_or_none()  # fmt: skip
     if bumped is not None:
-        return int(bumped[0]), str(bumped[1])
-    session.add(AuditHead(id=1, seq=1, hash=GENESIS))  # the first entry of a new log
+        return int(bumped[0]) - count + 1, str(bumped[1])
+    session.add(AuditHead(id=1, seq=count, hash=GENESIS))  # the first entries of a new log
     session.flush()
     return 1, GENESIS
+
+
+Pending = tuple[datetime, str, str, str, str, str | None]
+"""An entry waiting to be chained: at, actor, action, record type, record ids (JSON),
+recipient."""
+
+
+def _chain(session: Session, pending: list[Pending]) -> None:
+    """Chain ``pending`` in order after the head and write them and the new head."""
+    seq, previous = _claim(session, len(pending))
+    entries = []
+    for at, actor, action, record_type, ids, recipient in pending:
+        digest = entry_hash(seq, at, actor, action, record_type, ids, recipient, previous)
+        entries.append(AuditEntry(
+            seq=seq, at=at, actor=actor, action=action, record_type=record_type,
+            record_ids=ids, recipient=recipient, previous_hash=previous, hash=digest,
+        ))  # fmt: skip
+        seq, previous = seq + 1, digest
+    session.add_all(entries)
+    session.execute(update(AuditHead).where(AuditHead.id == 1).values(hash=previous))
+    session.flush()
 
 
 def record(
@@ -86,32 +115,132 @@ def record(
         raise ValueError("a disclosure is audited with its recipient")
     ids = json.dumps(sorted(str(i) for i in record_ids))
     at = now_utc().replace(tzinfo=None)
-    session.info.setdefault(_PENDING, []).append((at, actor, action, record_type, ids, recipient))
+    entry: Pending = (at, actor, action, record_type, ids, recipient)
+    session.info.setdefault(_PENDING, []).append(entry)
 
 
 _PENDING = "fortress_audit_pending"
+_WROTE = "fortress_audit_wrote"
+SEALER = "fortress_audit_sealer"
+"""``Session.info`` key of the ``AuditSealer`` a server's sessions hand consultations to."""
 
 
 @event.listens_for(Session, "before_commit")
 def _write_pending(session: Session) -> None:
     """Chain and write the transaction's entries at the last moment, so that the head row
-    (which every writer queues on) is held only for the commit itself."""
-    pending = session.info.pop(_PENDING, [])
-    for at, actor, action, record_type, ids, recipient in pending:
-        seq, previous = _next_position(session)
-        digest = entry_hash(seq, at, actor, action, record_type, ids, recipient, previous)
-        session.add(AuditEntry(
-            seq=seq, at=at, actor=actor, action=action, record_type=record_type,
-            record_ids=ids, recipient=recipient, previous_hash=previous, hash=digest,
-        ))  # fmt: skip
-        session.execute(update(AuditHead).where(AuditHead.id == 1).values(hash=digest))
-    if pending:
-        session.flush()
+    (which every writer queues on) is held only for the commit itself. A transaction that
+    changed nothing (a consultation) hands them to the session's sealer, when it has one,
+    and waits until they are written."""
+    pending: list[Pending] = session.info.pop(_PENDING, [])
+    if not pending:
+        return
+    sealer = session.info.get(SEALER)
+    changed = session.info.get(_WROTE) or session.new or session.dirty or session.deleted
+    if isinstance(sealer, AuditSealer) and not changed:
+        sealer.seal(pending)
+    else:
+        _chain(session, pending)
+
+
+@event.listens_for(Session, "after_flush")
+def _note_flushed_changes(session: Session, _context: object) -> None:
+    if session.new or session.dirty or session.deleted:
+        session.info[_WROTE] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_statement(state: ORMExecuteState) -> None:
+    if not state.is_select:
+        state.session.info[_WROTE] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _forget_changes(session: Session) -> None:
+    session.info.pop(_WROTE, None)
 
 
 @event.listens_for(Session, "after_rollback")
 def _forget_pending(session: Session) -> None:
     session.info.pop(_PENDING, None)  # the acts they recorded did not happen
+    session.info.pop(_WROTE, None)
+
+
+class AuditSealer:
+    """Group commit for consultations, which change no record: their entries are chained
+    and written by one thread, every entry waiting at the time in one transaction, so that
+    concurrent requests share one commit (one flush to disk) instead of queueing one by one
+    on the chain's head. Each request waits until its entries are durable before it
+    answers, and fails if they cannot be written, as an act whose entry cannot be written
+    does. Acts that change records still write their entries in their own transaction.
+
+    ``engine`` should be the sealer's own (``store.workspace.own_engine``): requests hold
+    their pool's connections while they wait for it. The thread starts with the first
+    entry and, after ``idle_seconds`` without one, closes its connection and stops."""
+
+    def __init__(self, engine: Engine, idle_seconds: float = 10.0) -> None:
+        self._engine = engine
+        self._sessions = sessionmaker(engine)
+        self._idle_seconds = idle_seconds
+        self._waiting: list[tuple[list[Pending], Future[None]]] = []
+        self._ready = threading.Condition()
+        self._closed = False
+        self._thread: threading.Thread | None = None
+        self.commits = 0
+        """Transactions written so far (for monitoring and tests)."""
+        self.entries = 0
+        """Entries written so far."""
+
+    def seal(self, pending: list[Pending]) -> None:
+        """Chain and write ``pending``; returns once they are committed."""
+        done: Future[None] = Future()
+        with self._ready:
+            if self._closed:
+                raise RuntimeError("the audit log is closed: the server is stopping")
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="fortress-audit-sealer", daemon=True
+                )
+                self._thread.start()
+            self._waiting.append((pending, done))
+            self._ready.notify()
+        done.result()
+
+    def close(self) -> None:
+        """Write what is waiting, then stop."""
+        with self._ready:
+            self._closed = True
+            self._ready.notify()
+            thread = self._thread
+        if thread is not None:
+            thread.join()
+        self._engine.dispose()
+
+    def _run(self) -> None:
+        while True:
+            with self._ready:
+                if not self._waiting and not self._closed:
+                    self._ready.wait(self._idle_seconds)
+                if not self._waiting:  # idle or closed: the next entry starts another
+                    self._thread = None
+                    break
+                batch, self._waiting = self._waiting, []
+            self._write(batch)
+        self._engine.dispose()
+
+    def _write(self, batch: list[tuple[list[Pending], Future[None]]]) -> None:
+        entries = [entry for pending, _ in batch for entry in pending]
+        try:
+            with self._sessions() as session:
+                _chain(session, entries)
+                session.commit()
+        except Exception as exc:  # every waiting request fails with the reason
+            for _, done in batch:
+                done.set_exception(exc)
+        else:
+            self.commits += 1
+            self.entries += len(entries)
+            for _, done in batch:
+                done.set_result(None)
 
 
 def consulted(

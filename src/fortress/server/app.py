@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from fortress.casework import audit
+from fortress.casework.audit import SEALER, AuditSealer
 from fortress.casework.db import check_ready
 from fortress.casework.models import AuditEntry, Operation, User
 from fortress.casework.operations import (
@@ -57,7 +58,7 @@ from fortress.server.deps import API, CommittingRoute, Db, check_id, checked_sig
 from fortress.server.jobs import Jobs
 from fortress.server.pages import SCRIPTED_POLICY, STATIC
 from fortress.store.settings import DATABASE_ENV, WORKSPACE_ENV
-from fortress.store.workspace import Workspace
+from fortress.store.workspace import Workspace, own_engine
 
 
 class Credentials(BaseModel):
@@ -162,7 +163,9 @@ def create_app(engine: Engine, comms: Workspace | None = None) -> FastAPI:
     )
     app.router.route_class = CommittingRoute
     app.state.engine = engine
-    app.state.sessions = sessionmaker(engine, expire_on_commit=False)
+    sealer = AuditSealer(own_engine(engine))
+    app.state.sessions = sessionmaker(engine, expire_on_commit=False, info={SEALER: sealer})
+    app.router.on_shutdown.append(sealer.close)
     app.state.sign_in_failures = SignInThrottle()
     app.state.report_limit = RateLimit()
     app.state.comms = comms.with_own_pool() if comms and comms.engine is engine else comms

@@ -112,7 +112,7 @@ class Workspace:
         connection for a request's records and reads the workspace's with another needs
         two pools: taking both from one pool deadlocks once every thread holds one and
         waits for a second."""
-        return Workspace(self.root, _engine(self.engine.url.render_as_string(hide_password=False)))
+        return Workspace(self.root, own_engine(self.engine))
 
     @classmethod
     def open(cls, root: Path, *, database_url: str | None = None, create: bool = True) -> Workspace:
@@ -272,6 +272,12 @@ def connect_duckdb(
         spill_to.mkdir(parents=True, exist_ok=True)
         con.execute(f"SET temp_directory = {literal(spill_to)}")
     return con
+
+
+def own_engine(engine: Engine) -> Engine:
+    """A new engine, with a pool of its own, over ``engine``'s database and with its
+    connection settings."""
+    return _engine(engine.url.render_as_string(hide_password=False))
 
 
 def _engine(url: str) -> Engine:

@@ -1,0 +1,171 @@
+"""Consultations are audited by group commit (``audit.AuditSealer``): concurrent requests
+share one transaction, the chain stays whole, a change still writes its entry in its own
+transaction, and a server killed with SIGKILL under load has kept the entry of every
+consultation it answered."""
+
+from __future__ import annotations
+
+import json
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from fortress.casework import audit, intelligence
+from fortress.casework.audit import SEALER, AuditSealer
+from fortress.casework.intelligence import Grade
+from fortress.casework.models import AuditEntry, Intelligence
+from fortress.store.workspace import Workspace, own_engine
+from helpers.casework import PASSWORD
+
+
+def _sealed(casework: Workspace) -> tuple[AuditSealer, sessionmaker[Session]]:
+    sealer = AuditSealer(own_engine(casework.engine), idle_seconds=1)
+    return sealer, sessionmaker(casework.engine, info={SEALER: sealer})
+
+
+def _consult(sessions: sessionmaker[Session], reader: int) -> None:
+    with sessions() as session:
+        audit.consulted(session, Intelligence, 1, actor=f"reader {reader}",
+                        record_type="intelligence")  # fmt: skip
+        session.commit()
+
+
+def _chain(casework: Workspace) -> audit.Verification:
+    with casework.sessions() as session:
+        return audit.verify(session)
+
+
+@contextmanager
+def _chain_held(casework: Workspace) -> Iterator[None]:
+    """Another transaction holds the chain's head (PostgreSQL's row lock, SQLite's write
+    lock) until the block ends."""
+    with casework.engine.connect() as connection:
+        connection.execute(text("UPDATE casework_audit_head SET seq = seq WHERE id = 1"))
+        yield
+        connection.rollback()
+
+
+def test_concurrent_consultations_share_commits_and_stay_chained(casework: Workspace) -> None:
+    sealer, sessions = _sealed(casework)
+    before = _chain(casework).entries
+    readers = 12  # each holds one of the pool's 15 connections while it waits
+    with ThreadPoolExecutor(max_workers=readers) as pool:
+        with _chain_held(casework):  # the first batch waits; the others queue behind it
+            answers = [pool.submit(_consult, sessions, reader) for reader in range(readers)]
+            time.sleep(1.0)
+        for answer in answers:
+            answer.result()
+    sealer.close()
+    assert sealer.entries == readers and sealer.commits <= 3
+    found = _chain(casework)
+    assert found.ok, found.problems
+    assert found.entries == before + readers
+
+
+def test_a_change_writes_its_entry_in_its_own_transaction(casework: Workspace) -> None:
+    sealer, sessions = _sealed(casework)
+    sealer.close()  # a consultation would now fail; a change does not need the sealer
+    with pytest.raises(RuntimeError, match="audit log is closed"):
+        _consult(sessions, 1)
+    with sessions.begin() as session:
+        intelligence.create(session, "Runner seen at the station", Grade("3x5x2", "2", "B", "P"),
+                            [], actor="analyst")  # fmt: skip
+    found = _chain(casework)
+    assert found.ok
+    with casework.sessions() as session:
+        last = session.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc())).first()
+    assert last is not None and (last.actor, last.action) == ("analyst", "collection")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _served(casework: Workspace, log: Path) -> tuple[subprocess.Popen[bytes], str]:
+    port = _free_port()
+    url = casework.engine.url.render_as_string(hide_password=False)
+    fortress = str(Path(sys.executable).with_name("fortress"))
+    command = [fortress, "--workspace", str(casework.root), "--database-url", url,
+               "serve", "--host", "127.0.0.1", "--port", str(port)]  # fmt: skip
+    process = subprocess.Popen(command, stdout=log.open("wb"), stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            urllib.request.urlopen(f"{base}/openapi.json", timeout=5).close()
+            return process, base
+        except (urllib.error.URLError, ConnectionError):
+            time.sleep(0.2)
+    process.kill()
+    raise AssertionError(f"fortress serve did not start:\n{log.read_text()[-3000:]}")
+
+
+def _token(base: str) -> str:
+    body = json.dumps({"name": "analyst", "password": PASSWORD}).encode()
+    request = urllib.request.Request(f"{base}/api/v1/session", data=body,
+                                     headers={"Content-Type": "application/json"})  # fmt: skip
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        return str(json.load(answer)["token"])
+
+
+def _analyst_consultations(casework: Workspace) -> int:
+    with casework.sessions() as session:
+        return int(session.scalar(
+            select(func.count()).select_from(AuditEntry).where(
+                AuditEntry.actor == "analyst", AuditEntry.action == "consultation",
+                AuditEntry.record_type == "intelligence")
+        ) or 0)  # fmt: skip
+
+
+def test_a_server_killed_under_load_kept_every_answered_consultation(
+    casework: Workspace, tmp_path: Path
+) -> None:
+    process, base = _served(casework, tmp_path / "serve.log")
+    try:
+        token = _token(base)
+        before = _analyst_consultations(casework)
+        answered = [0] * 8
+        stop = threading.Event()
+
+        def read(reader: int) -> None:
+            bearer = {"Authorization": f"Bearer {token}"}
+            request = urllib.request.Request(f"{base}/api/v1/intelligence/1", headers=bearer)
+            while not stop.is_set():
+                try:
+                    with urllib.request.urlopen(request, timeout=10) as answer:
+                        answer.read()
+                        answered[reader] += answer.status == 200
+                except (urllib.error.URLError, ConnectionError, TimeoutError):
+                    return  # the server is gone
+
+        readers = [threading.Thread(target=read, args=(k,)) for k in range(8)]
+        for reader in readers:
+            reader.start()
+        time.sleep(2.0)
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=10)
+        stop.set()
+        for reader in readers:
+            reader.join(timeout=15)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert sum(answered) > 20  # the load was real
+    assert _analyst_consultations(casework) - before >= sum(answered)
+    found = _chain(casework)
+    assert found.ok, found.problems
