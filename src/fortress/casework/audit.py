@@ -183,7 +183,7 @@ class AuditSealer:
         self._idle_seconds = idle_seconds
         self._waiting: list[tuple[list[Pending], Future[None]]] = []
         self._ready = threading.Condition()
-        self._closed = False
+        self._stopping = False
         self._thread: threading.Thread | None = None
         self.commits = 0
         """Transactions written so far (for monitoring and tests)."""
@@ -194,8 +194,6 @@ class AuditSealer:
         """Chain and write ``pending``; returns once they are committed."""
         done: Future[None] = Future()
         with self._ready:
-            if self._closed:
-                raise RuntimeError("the audit log is closed: the server is stopping")
             if self._thread is None:
                 self._thread = threading.Thread(
                     target=self._run, name="fortress-audit-sealer", daemon=True
@@ -206,21 +204,23 @@ class AuditSealer:
         done.result()
 
     def close(self) -> None:
-        """Write what is waiting, then stop."""
+        """Write what is waiting and stop the thread (a later entry starts another)."""
         with self._ready:
-            self._closed = True
+            self._stopping = True
             self._ready.notify()
             thread = self._thread
         if thread is not None:
             thread.join()
+        with self._ready:
+            self._stopping = False
         self._engine.dispose()
 
     def _run(self) -> None:
         while True:
             with self._ready:
-                if not self._waiting and not self._closed:
+                if not self._waiting and not self._stopping:
                     self._ready.wait(self._idle_seconds)
-                if not self._waiting:  # idle or closed: the next entry starts another
+                if not self._waiting:  # idle or stopping: the next entry starts another
                     self._thread = None
                     break
                 batch, self._waiting = self._waiting, []
