@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal, TypeVar
 
-from sqlalchemy import Engine, event, select, update
+from sqlalchemy import Engine, event, insert, select, update
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
 from fortress.casework.models import AuditEntry, AuditHead
@@ -85,17 +85,16 @@ recipient."""
 def _chain(session: Session, pending: list[Pending]) -> None:
     """Chain ``pending`` in order after the head and write them and the new head."""
     seq, previous = _claim(session, len(pending))
-    entries = []
+    rows = []
     for at, actor, action, record_type, ids, recipient in pending:
         digest = entry_hash(seq, at, actor, action, record_type, ids, recipient, previous)
-        entries.append(AuditEntry(
-            seq=seq, at=at, actor=actor, action=action, record_type=record_type,
-            record_ids=ids, recipient=recipient, previous_hash=previous, hash=digest,
-        ))  # fmt: skip
+        rows.append({
+            "seq": seq, "at": at, "actor": actor, "action": action, "record_type": record_type,
+            "record_ids": ids, "recipient": recipient, "previous_hash": previous, "hash": digest,
+        })  # fmt: skip
         seq, previous = seq + 1, digest
-    session.add_all(entries)
+    session.execute(insert(AuditEntry), rows)  # a bulk insert: no objects to track
     session.execute(update(AuditHead).where(AuditHead.id == 1).values(hash=previous))
-    session.flush()
 
 
 def record(

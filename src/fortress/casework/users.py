@@ -81,12 +81,17 @@ def issue_token(session: Session, user: User) -> str:
 
 
 def user_for_token(session: Session, token: str) -> User | None:
-    """The user a live token belongs to, or None."""
-    found = session.get(ApiToken, digest(token))
-    if found is None or found.expires_at <= now_utc().replace(tzinfo=None):
-        return None
-    user = session.get(User, found.user_id)
-    return user if user is not None and not user.disabled else None
+    """The user a live token belongs to, or None (one query: every request asks)."""
+    user: User | None = session.scalar(
+        select(User)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(
+            ApiToken.token_sha256 == digest(token),
+            ApiToken.expires_at > now_utc().replace(tzinfo=None),
+            User.disabled.is_(False),
+        )
+    )
+    return user
 
 
 class SignInThrottle:

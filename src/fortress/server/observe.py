@@ -14,9 +14,15 @@ raises answers 500 with the id and nothing else; the log gets the traceback.
 
 from __future__ import annotations
 
+import atexit
 import json
 import logging
+import logging.handlers
+import os
+import queue
+import random
 import re
+import sys
 import time
 import traceback
 import uuid
@@ -88,6 +94,16 @@ def note_user(user_id: int) -> None:
         current.user_id = user_id
 
 
+_IDS = random.Random(os.urandom(32))
+"""Where new request ids come from: a correlation id is not a secret, and ``uuid4``'s
+system call per request was a sixth of the event loop's time under load."""
+
+
+def new_request_id() -> str:
+    """A random (version 4) UUID for a request that brought no id of its own."""
+    return str(uuid.UUID(int=_IDS.getrandbits(128), version=4))
+
+
 def _given_id(scope: Scope) -> str | None:
     for name, value in scope.get("headers", []):
         if name == b"x-request-id":
@@ -113,7 +129,7 @@ class Correlated:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        log = RequestLog(_given_id(scope) or str(uuid.uuid4()))
+        log = RequestLog(_given_id(scope) or new_request_id())
         token = _CURRENT.set(log)
         started = time.perf_counter()
         status: int | None = None
@@ -219,17 +235,28 @@ class JsonLines(logging.Formatter):
 JsonLines.converter = time.gmtime  # type: ignore[assignment]
 
 
+class BackgroundStderr(logging.handlers.QueueHandler):
+    """JSON lines on standard error, formatted and written by a thread of their own: a
+    line per request written on the event loop was a sixth of its time under load. Lines
+    still queued are written when the process exits normally (not when it is killed)."""
+
+    def __init__(self) -> None:
+        super().__init__(queue.SimpleQueue())
+        target = logging.StreamHandler(sys.stderr)
+        target.setFormatter(JsonLines())
+        self.listener = logging.handlers.QueueListener(self.queue, target)
+        self.listener.start()
+        atexit.register(self.listener.stop)
+
+    def prepare(self, record: logging.LogRecord) -> logging.LogRecord:
+        """The record as it is (the writing thread formats it, traceback included)."""
+        return record
+
+
 LOG_CONFIG: Final[dict[str, Any]] = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"json": {"()": f"{__name__}.JsonLines"}},
-    "handlers": {
-        "stderr": {
-            "class": "logging.StreamHandler",
-            "formatter": "json",
-            "stream": "ext://sys.stderr",
-        }
-    },
+    "handlers": {"stderr": {"()": f"{__name__}.BackgroundStderr"}},
     "loggers": {
         name: {"handlers": ["stderr"], "level": "INFO", "propagate": False}
         for name in ("fortress.server", "uvicorn", "uvicorn.error")
