@@ -96,7 +96,7 @@ def note_user(user_id: int) -> None:
 
 _IDS = random.Random(os.urandom(32))
 """Where new request ids come from: a correlation id is not a secret, and ``uuid4``'s
-system call per request was a sixth of the event loop's time under load."""
+system call per request was a sixth of the event loop thread's samples under load (py-spy)."""
 
 
 def new_request_id() -> str:
@@ -237,8 +237,9 @@ JsonLines.converter = time.gmtime  # type: ignore[assignment]
 
 class BackgroundStderr(logging.handlers.QueueHandler):
     """JSON lines on standard error, formatted and written by a thread of their own: a
-    line per request written on the event loop was a sixth of its time under load. Lines
-    still queued are written when the process exits normally (not when it is killed)."""
+    line per request written on the event loop was a sixth of its thread's samples under
+    load (py-spy). Lines still queued are written when the process exits normally (not
+    when it is killed)."""
 
     def __init__(self) -> None:
         super().__init__(queue.SimpleQueue())
