@@ -203,7 +203,8 @@ class AuditSealer:
         done.result()
 
     def close(self) -> None:
-        """Write what is waiting and stop the thread (a later entry starts another)."""
+        """Write what is waiting and stop the thread, which closes its connection (a later
+        entry starts another)."""
         with self._ready:
             self._stopping = True
             self._ready.notify()
@@ -212,7 +213,6 @@ class AuditSealer:
             thread.join()
         with self._ready:
             self._stopping = False
-        self._engine.dispose()
 
     def _run(self) -> None:
         while True:

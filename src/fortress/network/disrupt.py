@@ -36,8 +36,8 @@ from scipy.sparse import csgraph
 
 from fortress.network.graph import FloatArray, Network
 from fortress.network.measures import (
+    EXACT_UP_TO,
     BetweennessEstimate,
-    MeasureOptions,
     NotDefined,
     collective_influence_scores,
     estimate_betweenness,
@@ -285,10 +285,8 @@ def _ranked(
 def _betweenness(graph: nkit.Graph) -> BetweennessEstimate:
     """Betweenness as a ranking uses it: exact up to the measures' exact size, estimated
     from ``LARGE_BETWEENNESS_PIVOTS`` sources above."""
-    exact_up_to = MeasureOptions().exact_up_to
-    return estimate_betweenness(
-        graph, graph.numberOfNodes() <= exact_up_to, LARGE_BETWEENNESS_PIVOTS
-    )
+    exact = graph.numberOfNodes() <= EXACT_UP_TO
+    return estimate_betweenness(graph, exact, LARGE_BETWEENNESS_PIVOTS)
 
 
 def _order(scores: FloatArray, tie_breaks: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
@@ -318,7 +316,7 @@ class ShrinkingPaths:
         (another strategy, recovery, or a network small enough for exact betweenness)."""
         if plan.strategy != "betweenness" or plan.recovery.active:
             return None
-        if network.node_count <= MeasureOptions().exact_up_to:
+        if network.node_count <= EXACT_UP_TO:
             return None
         return cls(
             to_networkit(network, lengths=plan.weights),

@@ -28,14 +28,20 @@ MAX_ITERATIONS = 1000
 DAMPING = 0.85
 
 
+EXACT_UP_TO = 20_000
+"""By default, betweenness and closeness are exact for networks of at most this many nodes."""
+DEFAULT_PIVOTS = 50
+"""By default, above that size, they are estimated from this many random nodes."""
+
+
 @dataclass(frozen=True, slots=True)
 class MeasureOptions:
     """Choices that change the figures, each reported with them."""
 
     weights: WeightMeaning = "strength"
-    exact_up_to: int = 20_000
+    exact_up_to: int = EXACT_UP_TO
     """Betweenness and closeness are exact for networks of at most this many nodes."""
-    pivots: int = 50
+    pivots: int = DEFAULT_PIVOTS
     """Sampled betweenness and closeness: shortest paths from (to) this many random nodes."""
     group: str | None = None
     """Node attribute naming each node's group, for brokerage roles."""
@@ -186,12 +192,6 @@ def estimate_betweenness(graph: nkit.Graph, exact: bool, pivots: int) -> Between
         batches.append(np.asarray(sampled.scores(asarray=True), dtype=np.float64))
     stacked = np.vstack(batches)
     return BetweennessEstimate(sizes @ stacked / sizes.sum(), stacked, sizes)
-
-
-def betweenness_scores(graph: nkit.Graph, exact: bool, options: MeasureOptions) -> FloatArray:
-    """Normalised betweenness of every node: exact (Brandes), or estimated from
-    ``options.pivots`` random sources."""
-    return estimate_betweenness(graph, exact, options.pivots).scores
 
 
 def _closeness(graph: nkit.Graph, exact: bool, options: MeasureOptions) -> FloatArray:
@@ -407,7 +407,7 @@ def _graph_figures(
         "isolates": int(np.sum(columns["degree"] == 0)),
         "self_loops_set_aside": network.self_loops,
         "degree_centralisation": degree_centralisation(undirected),
-        **betweenness_centralisation(
+        **_betweenness_centralisation(
             hops, options, betweenness if _is_hops_view(network) else None
         ),
         "notes": list(network.notes),
@@ -432,7 +432,7 @@ def _is_hops_view(network: Network) -> bool:
     return not network.directed and not network.weighted
 
 
-def betweenness_centralisation(
+def _betweenness_centralisation(
     hops: nkit.Graph, options: MeasureOptions, estimate: BetweennessEstimate | None
 ) -> dict[str, float]:
     """Freeman's betweenness centralisation of ``hops``, the undirected, unweighted view:

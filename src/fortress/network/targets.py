@@ -21,7 +21,7 @@ from scipy import sparse
 from scipy.sparse import csgraph
 
 from fortress.network.graph import Network
-from fortress.network.measures import MeasureOptions, betweenness_scores
+from fortress.network.measures import DEFAULT_PIVOTS, EXACT_UP_TO, estimate_betweenness
 from fortress.network.nk import to_networkit
 
 ALL_CANDIDATES_UP_TO = 500
@@ -130,8 +130,7 @@ def key_players(network: Network, k: int, candidates: int = 100) -> KeyPlayers:
     n = undirected.node_count
     degree = np.bincount(np.concatenate([undirected.sources, undirected.targets]), minlength=n)
     graph = to_networkit(undirected)
-    options = MeasureOptions()
-    betweenness = betweenness_scores(graph, n <= options.exact_up_to, options)
+    betweenness = estimate_betweenness(graph, n <= EXACT_UP_TO, DEFAULT_PIVOTS).scores
     by_degree = _top(degree.astype(float), k)
     by_betweenness = _top(betweenness, k)
     pool = (
