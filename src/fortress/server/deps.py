@@ -86,11 +86,19 @@ def _token(request: Request, endpoint: str) -> tuple[str | None, bool]:
 
 def requires(endpoint: str) -> Callable[..., User | None]:
     """A dependency that lets the request through only if the policy allows ``endpoint``
-    to the signed-in user's role (or to the public)."""
+    to the signed-in user's role (or to the public).
+
+    The check ends its read-only transaction (the user stays loaded) so that its
+    connection goes back to the pool before the endpoint's turn in the thread pool: a
+    connection kept across the two hops deadlocks a busy server, every worker thread
+    waiting for a connection while every connection's request waits for a thread."""
 
     def check(request: Request, db: Db) -> User | None:
         token, by_cookie = _token(request, endpoint)
-        user = user_for_token(db, token) if token else None
+        try:
+            user = user_for_token(db, token) if token else None
+        finally:
+            db.commit()  # see below
         request.state.by_cookie = by_cookie and user is not None
         if user is not None:
             note_user(user.id)
