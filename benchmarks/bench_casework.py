@@ -9,11 +9,12 @@ autovacuum would after a bulk load; the schema is dropped afterwards). Then ``fo
 serve`` runs as its own process on 127.0.0.1 with its defaults, the analysts sign in through
 the API (once: tokens last 8 hours), and ``wrk`` (``benchmarks/casework_wrk.lua``) keeps 50
 connections busy for a fixed time, each request with a random analyst's bearer token and no
-think time. Every run starts a fresh server (warmed up on one connection first) and stops it
-after. The request kinds alternate within each run: the baseline ``GET /api/v1/me`` (signed
-in, no record touched), record views ``GET /api/v1/intelligence/<random id>`` (each audited),
-and searches (each audited): half ``?vehicle=<a plate that is linked>``, half
-``?phone=<a drama number>&limit=100``.
+think time. One server answers every run on a database, from the first to the last (a
+server that cannot recover from one load fails the next); before each run, an unmeasured
+warm-up on one connection. The request kinds alternate within each run: the baseline
+``GET /api/v1/me`` (signed in, no record touched), record views
+``GET /api/v1/intelligence/<random id>`` (each audited), and searches (each audited): half
+``?vehicle=<a plate that is linked>``, half ``?phone=<a drama number>&limit=100``.
 
 The records (seeded, deterministic): ids 1..N recorded in order from 2020-01-01 over six
 years; grade 3x5x2 (source 1/2/3 at 30/50/20 %, assessment A-E, handling P, or C with
@@ -537,7 +538,8 @@ class Result:
 
 
 def bench_database(name: str, args: argparse.Namespace, folder: Path, wrk: str) -> Result:
-    """Seed one database, then each run of each kind on a freshly started server."""
+    """Seed one database, then every run of each kind against one server, which keeps
+    running from the first load to the last (as a deployed one would)."""
     print(f"{name}: seeding {args.records:,} records", flush=True)
     database = prepare(name, folder, args.records, args.postgres_url)
     try:
@@ -548,32 +550,32 @@ def bench_database(name: str, args: argparse.Namespace, folder: Path, wrk: str) 
                  "tokens": folder / f"tokens-{name}.txt"}  # fmt: skip
         files["me"].write_text("/api/v1/me\n")
         loads: dict[str, list[Load]] = {kind: [] for kind in KINDS}
-        audited, peak, errors = 0, 0.0, Counter[str]()
+        audited = 0
         common = {"files": files, "records": args.records, "think_ms": args.think_ms}
-        for index in range(1, args.runs + 1):
-            for kind in KINDS:
-                server = Server(database, folder / f"server-{name}-{index}-{kind}.log",
-                                args.workers)  # fmt: skip
-                try:
-                    if not files["tokens"].exists():  # tokens last 8 hours: sign in once
-                        tokens = [server.sign_in(f"analyst{n:02d}") for n in range(1, USERS + 1)]
-                        files["tokens"].write_text("\n".join(tokens) + "\n")
+        server = Server(database, folder / f"server-{name}.log", args.workers)
+        try:
+            if not files["tokens"].exists():  # tokens last 8 hours: sign in once
+                tokens = [server.sign_in(f"analyst{n:02d}") for n in range(1, USERS + 1)]
+                files["tokens"].write_text("\n".join(tokens) + "\n")
+            for index in range(1, args.runs + 1):
+                for kind in KINDS:
+                    # the warm-up also lets the previous load's last requests finish
                     warm = run_wrk(wrk, server, kind, seconds=args.warmup, connections=1,
                                    seed=100 + index, **common)  # fmt: skip
                     load = run_wrk(wrk, server, kind, seconds=args.seconds,
                                    connections=args.connections, seed=index, **common)  # fmt: skip
-                    peak = max(peak, server.peak_rss_mb())
-                finally:
-                    server.stop()
-                errors.update(server.errors())
-                if kind != "me":
-                    audited += warm.ok + load.ok
-                loads[kind].append(load)
-                print(f"  {name} run {index}/{args.runs} {kind}: p50 {load.p50:.0f} ms, "
-                      f"p95 {load.p95:.0f} ms, p99 {load.p99:.0f} ms, {load.rps:,.0f} req/s, "
-                      f"statuses {load.statuses}, socket errors {load.socket_errors}, in flight "
-                      f"at the end {load.in_flight} (warm-up: {warm.rps:,.0f} req/s, "
-                      f"statuses {warm.statuses})", flush=True)  # fmt: skip
+                    if kind != "me":
+                        audited += warm.ok + load.ok
+                    loads[kind].append(load)
+                    print(f"  {name} run {index}/{args.runs} {kind}: p50 {load.p50:.0f} ms, "
+                          f"p95 {load.p95:.0f} ms, p99 {load.p99:.0f} ms, {load.rps:,.0f} req/s, "
+                          f"statuses {load.statuses}, socket errors {load.socket_errors}, in "
+                          f"flight at the end {load.in_flight} (warm-up: {warm.rps:,.0f} req/s, "
+                          f"statuses {warm.statuses})", flush=True)  # fmt: skip
+            peak = server.peak_rss_mb()
+        finally:
+            server.stop()
+        errors = server.errors()
         after, ok = audit_state(database)
         return Result(database, loads, peak, after, after - before, ok, errors, audited)
     finally:
@@ -676,9 +678,10 @@ def markdown(
         f"measured, not dropped) on the same machine over loopback; {USERS} analysts signed "
         f"in, each request carrying a random one's token, {_thinking(args)}. Per database, "
         f"{args.runs} runs of {args.seconds:g} s per kind, the kinds alternating within each "
-        "run; every run on a freshly started server (so that no run inherits requests "
-        "another left stuck in it), after an unmeasured warm-up of "
-        f"{args.warmup:g} s of the same kind on one connection. Record "
+        "run; one server per database answers every run, from the first to the last, each "
+        "run after an unmeasured warm-up of "
+        f"{args.warmup:g} s of the same kind on one connection (which also lets the previous "
+        "run's last requests finish). Record "
         f"views pick a random id in 1..{args.records:,}; searches are half `?vehicle=<a "
         "linked plate>` (a handful of reports), half `?phone=<a drama number>&limit=100` "
         "(100 reports returned, with their links). Latencies in ms: medians over the runs "
