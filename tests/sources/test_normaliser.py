@@ -40,3 +40,42 @@ def test_a_lookup_first_needed_in_a_later_batch_is_joined_there(tmp_path: Path) 
     assert [e[c.A_IMEI] for e in events] == ["012345678901237", "012345678901238"]
     assert events[0][c.FLAGS] == []
     assert sorted(events[1][c.FLAGS]) == ["a_imei_check_digit", "a_withheld"]
+
+
+def test_batches_built_before_discovery_are_rebuilt_when_they_hold_something_new(
+    tmp_path: Path,
+) -> None:
+    """Local years and raw values arriving batch after batch: each event is as it would be
+    with the discovery pass first (see ``CommsNormaliser._built``)."""
+    header = ["Date/Time", "Type", "Direction", "Duration", "Number"]
+    source = tmp_path / "handset.csv"
+    source.write_text(",".join(header) + "\n", encoding="utf-8")
+    staged = tmp_path / "staged.arrow"
+    normaliser = CommsNormaliser(
+        preset("handset-log"), sniff(source), con=connect_duckdb(), staged_path=staged,
+        owner="07700900009",
+    )  # fmt: skip
+    batches = [
+        ("01/07/2024 12:00:00", "07700900001"),  # a year and a number: the pass runs
+        ("15/01/2025 12:00:00", "07700900002"),  # a new year, found by the pass run first
+        ("16/01/2025 12:00:00", "07700900003"),  # nothing new: the pass runs, finds nothing
+        ("17/01/2025 12:00:00", "07700 900004"),  # built first, then again after the pass
+        ("18/01/2025 12:00:00", "07700 900004"),  # the lookup knows it: built once
+        ("01/07/2026 12:00:00", "07700900005"),  # a new summer: built again after the pass
+    ]
+    for row, (local, number) in enumerate(batches, start=2):
+        rows = {"Date/Time": [local], "Type": ["SMS"], "Direction": ["Outgoing"],
+                "Duration": ["0"], "Number": [number], SOURCE_ROW_COLUMN: [row]}  # fmt: skip
+        normaliser.add(pa.table(rows))
+    normaliser.finish()
+    events = ipc.open_file(staged).read_all().to_pylist()
+    assert [e[c.START_UTC].strftime("%Y-%m-%d %H:%M") for e in events] == [
+        "2024-07-01 11:00", "2025-01-15 12:00", "2025-01-16 12:00", "2025-01-17 12:00",
+        "2025-01-18 12:00", "2026-07-01 11:00",
+    ]  # fmt: skip
+    assert [e[c.B_NUMBER] for e in events] == [
+        "+447700900001", "+447700900002", "+447700900003", "+447700900004", "+447700900004",
+        "+447700900005",
+    ]  # fmt: skip
+    assert {e[c.A_NUMBER] for e in events} == {"+447700900009"}
+    assert all(e[c.FLAGS] == [] for e in events)

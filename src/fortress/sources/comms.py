@@ -160,6 +160,7 @@ class CommsNormaliser:
         }
         self._hours = LocalHours(con, _zone(spec.start.timezone, shape))
         self._fields: FieldSql | None = None
+        self._discover_first = False
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE {REJECTED} (row BIGINT, col VARCHAR, value VARCHAR, "
             "reason VARCHAR, record VARCHAR)"
@@ -234,8 +235,7 @@ class CommsNormaliser:
         # many small record batches let DuckDB scan the batch on every core
         self.con.register("raw_batch", pa.Table.from_batches(table.to_batches(16_384)))
         try:
-            self._discover(judged)
-            result = self.con.sql(self._events(judged)).to_arrow_table()
+            result = self._built(judged)
             failed = pc.sum(pc.is_valid(result["_case"])).as_py() or 0
             if failed:
                 self._keep_rejects(judged)
@@ -245,6 +245,27 @@ class CommsNormaliser:
         self.blank += pc.sum(blank).as_py() or 0
         self.rejected += failed
         self._stage(result.filter(pc.and_(pc.is_null(result["_case"]), pc.invert(blank))))
+
+    def _built(self, judged: str) -> pa.Table:
+        """The batch's events, after the discovery pass when it is needed.
+
+        The pass is needed only for a value or a local year the tables do not know yet. So
+        once a batch brings nothing new, the next ones are built straight away, and built
+        again after the pass only if a row turns out to hold something new (``_unknown``);
+        from then on the pass comes first again until a batch brings nothing new.
+        """
+        if self._discover_first:
+            self._discover_first = self._discover(judged)
+            return self._events_of(judged)
+        result = self._events_of(judged)
+        if pc.any(result["_unknown"]).as_py():
+            self._discover(judged)
+            self._discover_first = True
+            result = self._events_of(judged)
+        return result
+
+    def _events_of(self, judged: str) -> pa.Table:
+        return self.con.sql(self._events(judged)).to_arrow_table()
 
     def _stage(self, events: pa.Table) -> None:
         if self._writer is None:
@@ -271,10 +292,10 @@ class CommsNormaliser:
             )
             self.rejected += len(rows)
 
-    def _discover(self, judged: str) -> None:
+    def _discover(self, judged: str) -> bool:
         """One pass for what must be known before the events can be built: the years of
         naive local times (for the clock-hour table) and the raw values that are new to a
-        lookup (for cleaning)."""
+        lookup (for cleaning). True when any of them was new."""
         wanted = {
             (kind, side): self._lookup_key(side, kind)
             for side, party in self._parties()
@@ -285,11 +306,13 @@ class CommsNormaliser:
             f"year(_local) BETWEEN {FIRST_YEAR} AND {LAST_YEAR})"
         ] + [f"list(DISTINCT {expr}) FILTER (WHERE {expr} IS NOT NULL)" for expr in wanted.values()]
         [found] = self.con.execute(f"SELECT {', '.join(aggregates)} FROM ({judged})").fetchall()
+        learned = False
         if self.spec.start.timezone != "UTC":
-            self._hours.cover([int(year) for year in found[0] or []])
+            learned = self._hours.cover([int(year) for year in found[0] or []])
         for (kind, _side), values in zip(wanted, found[1:], strict=True):
             if values:
-                self._lookups[kind].learn(values)
+                learned = self._lookups[kind].learn(values) or learned
+        return learned
 
     def _judged(self, fields: FieldSql) -> str:
         """Every row typed, with ``_case``: the index of its first failed check, or NULL.
@@ -355,7 +378,9 @@ class CommsNormaliser:
             "SELECT j.* REPLACE (CASE WHEN coalesce(h.gap, false) AND "
             f"(j._case IS NULL OR j._case > {gap}) AND NOT j._blank THEN {gap} "
             "ELSE j._case END AS _case), coalesce(h.ambiguous, false) AS _ambiguous, "
-            'coalesce(j._offset, h."offset") AS _utc_offset '
+            'coalesce(j._offset, h."offset") AS _utc_offset, '
+            "(j._offset IS NULL AND h.hour IS NULL AND year(j._local) "
+            f"BETWEEN {FIRST_YEAR} AND {LAST_YEAR}) AS _hour_unknown "
             f"FROM ({judged}) j LEFT JOIN local_hours h "
             "ON j._offset IS NULL AND h.hour = date_trunc('hour', j._local)"
         )
@@ -464,9 +489,10 @@ class CommsNormaliser:
         return (
             f"SELECT {GIVEN_ID}, {content_key_selects()}, {', '.join(fields)}, "
             f"CASE WHEN _flag_text = '' THEN []::VARCHAR[] ELSE string_split(_flag_text, ',') "
-            f"END AS {c.FLAGS}, _row AS {c.SOURCE_ROW}, _case, _blank "
+            f"END AS {c.FLAGS}, _row AS {c.SOURCE_ROW}, _case, _blank, _unknown "
             f"FROM (SELECT *, {content_md5_select()} FROM "
-            f"(SELECT _row, _case, _blank, {self._given_id()} AS {GIVEN_ID}, {inner}, "
+            f"(SELECT _row, _case, _blank, {self._unknown()} AS _unknown, "
+            f"{self._given_id()} AS {GIVEN_ID}, {inner}, "
             f"{flag_text} AS _flag_text FROM ({self._with_hours(judged)}) {self._joins()})) "
             f"ORDER BY {c.SOURCE_ROW}"  # staged in file order, so publishing needs no sort
         )
@@ -494,6 +520,17 @@ class CommsNormaliser:
         }
         assert tuple(fields) == CONTENT_COLUMNS
         return fields
+
+    def _unknown(self) -> str:
+        """SQL: true when the row holds a local hour or a raw value that the tables do not
+        know yet (its event then needs the discovery pass, see :meth:`_built`)."""
+        unknown = ["_hour_unknown"]
+        for side, party in self._parties():
+            for kind in self._looked_up(party):
+                key = self._lookup_key(side, kind)
+                known = "" if self._fast_only(kind) else f" AND {kind}_{side}.raw IS NULL"
+                unknown.append(f"({key} IS NOT NULL{known})")
+        return f"({' OR '.join(unknown)})"
 
     def _given_id(self) -> str:
         if self.spec.parties == "subject":

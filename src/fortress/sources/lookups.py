@@ -141,11 +141,12 @@ class ValueLookup:
         """True while every value seen took the fast path (nothing to join)."""
         return not self._known
 
-    def learn(self, raws: list[str]) -> None:
-        """Clean and add the raw values the table does not know yet."""
+    def learn(self, raws: list[str]) -> bool:
+        """Clean and add the raw values the table does not know yet; True if there were
+        any."""
         new = [raw for raw in dict.fromkeys(raws) if raw not in self._known]
         if not new:
-            return
+            return False
         self._known.update(new)
         if isinstance(self.clean, SqlCleaner):
             self.con.execute(
@@ -153,7 +154,7 @@ class ValueLookup:
                 "FROM (SELECT unnest(?::VARCHAR[]) AS v)",
                 [new],
             )
-            return
+            return True
         cleaned = [self.clean(raw) for raw in new]
         learned = pa.table(
             {
@@ -167,6 +168,7 @@ class ValueLookup:
             self.con.execute(f"INSERT INTO {self.table} SELECT * FROM learned_values")
         finally:
             self.con.unregister("learned_values")
+        return True
 
 
 class LocalHours:
@@ -187,15 +189,17 @@ class LocalHours:
             '(hour TIMESTAMP PRIMARY KEY, "offset" INTEGER, ambiguous BOOLEAN, gap BOOLEAN)'
         )
 
-    def cover(self, years: list[int]) -> None:
-        """Make sure every hour of ``years`` is in the table."""
-        for year in sorted(set(years) - self.years):
+    def cover(self, years: list[int]) -> bool:
+        """Make sure every hour of ``years`` is in the table; True if any was missing."""
+        missing = sorted(set(years) - self.years)
+        for year in missing:
             self.con.register("year_hours", self._year(year))
             try:
                 self.con.execute("INSERT INTO local_hours SELECT * FROM year_hours")
             finally:
                 self.con.unregister("year_hours")
             self.years.add(year)
+        return bool(missing)
 
     def _year(self, year: int) -> pa.Table:
         hours, offsets, ambiguous, gap = [], [], [], []
