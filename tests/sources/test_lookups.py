@@ -61,6 +61,27 @@ number_like = st.one_of(
     st.builds(lambda d: "+44" + d, digits),
     st.text('0123456789 +-()="/abc', max_size=20),
 )
+uk_forms = st.sampled_from(["+44{}", "0{}", "44{}", "0044{}", "+44 (0){}", "(0{})", "+44{}0"])
+
+
+def _spread(form: str, subscriber: str, cuts: list[int], separator: str) -> str:
+    """A UK number in ``form``, with ``separator`` put in at the ``cuts``."""
+    written = form.format(subscriber)
+    for cut in sorted(set(cuts), reverse=True):
+        written = written[:cut] + separator + written[cut:]
+    return written
+
+
+uk_numbers = st.builds(
+    _spread,
+    uk_forms,
+    st.one_of(
+        st.from_regex(r"[1-9][0-9]{9}", fullmatch=True),  # a possible UK number
+        st.text("0123456789", min_size=9, max_size=11),
+    ),
+    st.lists(st.integers(0, 16), max_size=3),
+    st.sampled_from([" ", "-", ".", "/", "(", ")", "\t", "", "+", "x"]),
+)
 imei_like = st.one_of(
     digits,
     st.builds(
@@ -70,8 +91,8 @@ imei_like = st.one_of(
 )
 
 
-@settings(max_examples=200)
-@given(number_like)
+@settings(max_examples=500)
+@given(st.one_of(number_like, uk_numbers))
 def test_gb_number_fast_path_agrees_with_msisdn(con: duckdb.DuckDBPyConnection, raw: str) -> None:
     value, flag = fast(con, GB_NUMBER_FAST, raw)
     if value is not None:
@@ -105,6 +126,14 @@ def test_imsi_fast_path_and_sql_cleaner_agree_with_imsi(
     if value is not None:
         assert (value, flag) == (expected.value, expected.flag)
     assert sql_clean(con, IMSI_SQL, raw) == (expected.value, expected.flag)
+
+
+def test_common_uk_forms_take_the_fast_path(con: duckdb.DuckDBPyConnection) -> None:
+    forms = ["+447700900123", "07700900123", "447700900123", "00447700900123",
+             "07700 900123", "+44 7700 900 123", "07700-900-123", "(07700) 900123"]  # fmt: skip
+    assert {fast(con, GB_NUMBER_FAST, raw) for raw in forms} == {("+447700900123", None)}
+    for slower in ["+44 (0)7700 900123", "Withheld", "7700900123", "+4407700900123"]:
+        assert fast(con, GB_NUMBER_FAST, slower)[0] is None  # left to libphonenumber
 
 
 def test_luhn_failure_is_flagged_on_the_fast_path(con: duckdb.DuckDBPyConnection) -> None:

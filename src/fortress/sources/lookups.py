@@ -24,6 +24,9 @@ Cleaner = Callable[[str | None], Cleaned]
 
 _GB_E164 = r"\+44[1-9][0-9]{9}"
 _GB_NATIONAL = r"0[1-9][0-9]{9}"
+_GB_WITHOUT_PLUS = r"44[1-9][0-9]{9}"  # as many operators' records write them
+_GB_WITH_00 = r"0044[1-9][0-9]{9}"
+_PUNCTUATION = r"[\s().\-/]"  # what Msisdn drops before parsing (``_NUMBER_PUNCTUATION``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,11 +47,22 @@ def _nothing(_expr: str) -> str:
     return "NULL::VARCHAR"
 
 
-def _gb_number(expr: str) -> str:
+def _gb_forms(expr: str) -> str:
     return (
         f"(CASE WHEN regexp_full_match({expr}, '{_GB_E164}') THEN {expr} "
-        f"WHEN regexp_full_match({expr}, '{_GB_NATIONAL}') THEN '+44' || substr({expr}, 2) END)"
+        f"WHEN regexp_full_match({expr}, '{_GB_NATIONAL}') THEN '+44' || substr({expr}, 2) "
+        f"WHEN regexp_full_match({expr}, '{_GB_WITHOUT_PLUS}') THEN '+' || {expr} "
+        f"WHEN regexp_full_match({expr}, '{_GB_WITH_00}') THEN '+' || substr({expr}, 3) END)"
     )
+
+
+def _gb_number(expr: str) -> str:
+    """A UK number in one of the common forms, with or without spaces, dashes, dots,
+    slashes or brackets between its digits: distinct values by the million otherwise each
+    cost a call into libphonenumber."""
+    compact = f"regexp_replace({expr}, '{_PUNCTUATION}', '', 'g')"
+    spaced = f"CASE WHEN regexp_matches({expr}, '{_PUNCTUATION}') THEN {_gb_forms(compact)} END"
+    return f"coalesce({_gb_forms(expr)}, {spaced})"
 
 
 def _fifteen_digits(expr: str) -> str:
@@ -69,7 +83,9 @@ def _digits(pattern: str) -> Callable[[str], str]:
 
 
 GB_NUMBER_FAST = FastPath(value=_gb_number, prepare=_nothing, flag=_nothing)
-"""Plainly written UK numbers: ``+447700900123`` as it is, ``07700900123`` as +44."""
+"""UK numbers written plainly: ``+447700900123`` as it is; ``07700900123``,
+``447700900123`` and ``00447700900123`` as +44; each also with separators between digits
+(``07700 900123``)."""
 IMEI_FAST = FastPath(value=_digits("[0-9]{14,16}"), prepare=_fifteen_digits, flag=_luhn_flag)
 IMSI_FAST = FastPath(value=_digits("[0-9]{6,15}"), prepare=_nothing, flag=_nothing)
 
