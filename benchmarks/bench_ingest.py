@@ -1,7 +1,8 @@
 """Benchmark Fortress's comms ingest against DuckDB reading the same files in the same run.
 
-For the canonical CSV of ``--rows`` events and its Parquet twin, each run measures, each in
-a fresh child process:
+For the canonical CSV of ``--rows`` events, its Parquet twin and the hard CSV (millions of
+distinct numbers in mixed forms, 1 % bad rows: ``make_data``), each run measures, each in a
+fresh child process:
 
 * **DuckDB read** - ``CREATE TABLE t AS SELECT * FROM read_csv(FILE)`` (``read_parquet`` for
   the twin) in an in-memory database, default settings: DuckDB's raw read speed, the
@@ -26,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from common import DATA_DIR, Measured, Run, mib, run_child, table
-from make_data import ensure_csv, ensure_parquet
+from make_data import ensure_csv, ensure_hard_csv, ensure_parquet, hard_bad_rows
 
 MEMORY_TARGET_MB = 2e9 / (1 << 20)  # 2 GB (decimal) in MiB: 1907 MiB
 SPEED_TARGET = 0.5
@@ -58,6 +59,13 @@ class IngestResults:
     large: FileResult | None = None
 
 
+def label(path: Path) -> str:
+    """What kind of benchmark file ``path`` is, for the reader."""
+    if path.suffix == ".parquet":
+        return "Parquet"
+    return "hard CSV" if path.name.startswith("hard-") else "CSV"
+
+
 def _warm(path: Path) -> None:
     """Read the file once so that every run finds it in the OS page cache."""
     with path.open("rb") as handle:
@@ -77,15 +85,18 @@ def _duckdb_copy(path: Path) -> Run:
         out.unlink(missing_ok=True)
 
 
-def _fortress(path: Path, rows: int) -> Run:
+def _fortress(path: Path, rows: int, bad: int) -> Run:
     root = DATA_DIR / f"ws-{uuid.uuid4().hex}"
     try:
         result = run_child(["fortress", str(path), str(root)])
     finally:
         shutil.rmtree(root, ignore_errors=True)
     facts = result.facts
-    if facts.get("error") or facts["accepted"] != rows or facts["rejected"] != 0:
-        raise RuntimeError(f"ingest of {path.name} did not accept every row: {facts}")
+    if facts.get("error") or facts["accepted"] != rows - bad or facts["rejected"] != bad:
+        raise RuntimeError(
+            f"ingest of {path.name} did not accept every good row and reject every one of "
+            f"its {bad} bad rows: {facts}"
+        )
     return result
 
 
@@ -97,9 +108,12 @@ def _show(label: str, rows: int, run: Run, index: int, runs: int) -> None:
     )
 
 
-def bench_file(path: Path, rows: int, runs: int, *, with_copy: bool = True) -> FileResult:
-    """Measure DuckDB read, DuckDB read+write and Fortress ingest of one file, ``runs`` times."""
-    kind = "Parquet" if path.suffix == ".parquet" else "CSV"
+def bench_file(
+    path: Path, rows: int, runs: int, *, with_copy: bool = True, bad: int = 0
+) -> FileResult:
+    """Measure DuckDB read, DuckDB read+write and Fortress ingest of one file, ``runs`` times
+    (``bad``: how many of its rows must be rejected)."""
+    kind = label(path)
     reader = "read_parquet" if kind == "Parquet" else "read_csv"
     _warm(path)
     print(f"{kind} {path.name}: {rows:,} rows, {mib(path.stat().st_size)}", flush=True)
@@ -112,7 +126,7 @@ def bench_file(path: Path, rows: int, runs: int, *, with_copy: bool = True) -> F
         if with_copy:
             copies.append(_duckdb_copy(path))
             _show(f"DuckDB {reader} -> Parquet", rows, copies[-1], index, runs)
-        ingests.append(_fortress(path, rows))
+        ingests.append(_fortress(path, rows, bad))
         _show("Fortress ingest_comms", rows, ingests[-1], index, runs)
     return FileResult(
         path=path,
@@ -128,6 +142,8 @@ def run(rows: int, runs: int, large_rows: int = 0) -> IngestResults:
     results = IngestResults(rows=rows, runs=runs)
     for path in (ensure_csv(rows), ensure_parquet(rows)):
         results.files.append(bench_file(path, rows, runs))
+    hard = ensure_hard_csv(rows)
+    results.files.append(bench_file(hard, rows, runs, bad=hard_bad_rows(rows)))
     if large_rows:
         large = ensure_csv(large_rows)
         results.large = bench_file(large, large_rows, 1, with_copy=False)
@@ -160,7 +176,7 @@ def markdown(results: IngestResults) -> str:
         "same run.\n"
     )
     for result in results.files:
-        kind = "Parquet" if result.path.suffix == ".parquet" else "CSV"
+        kind = label(result.path)
         out.append(
             f"### {kind}: `{result.path.name}` - {result.rows:,} rows, "
             f"{mib(result.path.stat().st_size)}\n"

@@ -19,6 +19,14 @@ the same DuckDB version gives the same bytes):
 * ``answered``: for calls ``true`` 80 %, ``false`` 15 %, empty 5 %; empty for messages;
 * no ``event_id`` column, so ingest computes hashed ids (the slower, realistic path).
 
+The *hard* CSV (``hard-N-v1.csv``, ``ensure_hard_csv``) is the same events made harder, as
+the ingest target asks: half the B numbers are one-off numbers (``+444`` and 9 digits from a
+hash of the row, so about N/2 distinct numbers); every number is written in one of the forms
+operators use (E.164 40 %, national 20 %, ``44`` without the plus 20 %, national with a space
+10 %, ``0044`` 10 %); and 1 % of rows are bad, one of four ways in turn: a start that is not a
+date, an unknown kind (``fax``), a negative duration, or a spreadsheet formula as the A cell.
+Every bad row must be rejected (``hard_bad_rows`` counts them) and every other one accepted.
+
 Files are cached in ``benchmarks/data/`` (git-ignored), keyed by N and a generator version.
 """
 
@@ -56,6 +64,11 @@ COLUMNS: Final = (
 def csv_path(rows: int) -> Path:
     """Where the cached CSV of ``rows`` events lives."""
     return DATA_DIR / f"canonical-{rows}-{VERSION}.csv"
+
+
+def hard_csv_path(rows: int) -> Path:
+    """Where the cached hard CSV of ``rows`` events lives."""
+    return DATA_DIR / f"hard-{rows}-{VERSION}.csv"
 
 
 def parquet_path(rows: int) -> Path:
@@ -125,6 +138,7 @@ def _events_sql(rows: int) -> str:
             FROM ev
         )
         SELECT
+            i,
             start,
             kind,
             CASE WHEN hash(i, 9) % 10 = 0 THEN sa.national ELSE sa.number END AS a_number,
@@ -163,13 +177,59 @@ def ensure_csv(rows: int) -> Path:
         "CASE answered WHEN true THEN 'true' WHEN false THEN 'false' END AS answered "
         f"FROM ({_events_sql(rows)})"
     )
-    return _ensure(csv_path(rows), rows, select, "FORMAT csv, HEADER true, DELIMITER ','")
+    return _ensure(csv_path(rows), rows, select, _CSV)
 
 
 def ensure_parquet(rows: int) -> Path:
     """The Parquet twin of ``rows`` events (``start`` as timestamp with time zone UTC)."""
     options = "FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE 122880"
-    return _ensure(parquet_path(rows), rows, _events_sql(rows), options)
+    return _ensure(parquet_path(rows), rows, f"SELECT * EXCLUDE (i) FROM ({_events_sql(rows)})",
+                   options)  # fmt: skip
+
+
+_CSV: Final = "FORMAT csv, HEADER true, DELIMITER ','"
+_BAD: Final = "hash(i, 40) % 100 = 0"
+
+
+def _written(number: str, salt: int) -> str:
+    """SQL writing an E.164 UK number in one of the forms operators use."""
+    form = f"hash(i, {salt}) % 10"
+    rest = f"substr({number}, 4)"
+    return (
+        f"CASE WHEN {form} < 4 THEN {number} WHEN {form} < 6 THEN '0' || {rest} "
+        f"WHEN {form} < 8 THEN substr({number}, 2) "
+        f"WHEN {form} < 9 THEN '0' || substr({rest}, 1, 4) || ' ' || substr({rest}, 5) "
+        f"ELSE '00' || substr({number}, 2) END"
+    )
+
+
+def ensure_hard_csv(rows: int) -> Path:
+    """The hard CSV of ``rows`` events (see the module's docstring), generated unless cached."""
+    one_off = "'+444' || lpad(CAST(hash(i, 31) % 1000000000 AS VARCHAR), 9, '0')"
+    b_number = f"CASE WHEN hash(i, 30) % 2 = 0 THEN {one_off} ELSE e164(b_number) END"
+    bad = f"CASE WHEN {_BAD} THEN hash(i, 41) % 4 END"
+    select = f"""
+        SELECT
+            CASE WHEN {bad} = 0 THEN 'not a date'
+                ELSE strftime(start, '%Y-%m-%dT%H:%M:%SZ') END AS start,
+            CASE WHEN {bad} = 1 THEN 'fax' ELSE kind END AS kind,
+            {_written("e164(a_number)", 32)} AS a_number,
+            {_written(b_number, 33)} AS b_number,
+            CASE WHEN {bad} = 2 THEN -5 ELSE duration_s END AS duration_s,
+            a_imei, a_imsi,
+            CASE WHEN {bad} = 3 THEN '=HYPERLINK("x")' ELSE a_cell END AS a_cell,
+            b_cell,
+            CASE answered WHEN true THEN 'true' WHEN false THEN 'false' END AS answered
+        FROM ({_events_sql(rows)})
+    """
+    return _ensure(hard_csv_path(rows), rows, select, _CSV)
+
+
+def hard_bad_rows(rows: int) -> int:
+    """How many rows of the hard CSV of ``rows`` events are bad (each must be rejected)."""
+    with duckdb.connect() as con:
+        row = con.execute(f"SELECT count(*) FROM range({rows}) r(i) WHERE {_BAD}").fetchone()
+    return int(row[0]) if row else 0
 
 
 def _ensure(path: Path, rows: int, select: str, copy_options: str) -> Path:
@@ -181,6 +241,9 @@ def _ensure(path: Path, rows: int, select: str, copy_options: str) -> Path:
     partial = path.with_name(path.name + ".partial")
     with _connect() as con:
         con.execute(f"CREATE TEMP TABLE subs AS {_subscribers_sql()}")
+        # the subscribers' numbers back in E.164 whichever form the canonical file chose
+        con.execute("CREATE MACRO e164(n) AS CASE WHEN n LIKE '0%' THEN '+44' || substr(n, 2) "
+                    "ELSE n END")  # fmt: skip
         con.execute(f"COPY ({select}) TO '{partial}' ({copy_options})")
     os.replace(partial, path)
     print(
