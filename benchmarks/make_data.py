@@ -47,6 +47,8 @@ SUBSCRIBERS: Final = 200_000
 DRAMA: Final = 100
 CELLS: Final = 2_000
 DAYS: Final = 90
+_CSV: Final = "FORMAT csv, HEADER true, DELIMITER ','"
+_BAD: Final = "hash(i, 40) % 100 = 0"  # the hard CSV's bad rows
 COLUMNS: Final = (
     "start",
     "kind",
@@ -185,10 +187,6 @@ def ensure_parquet(rows: int) -> Path:
     options = "FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE 122880"
     return _ensure(parquet_path(rows), rows, f"SELECT * EXCLUDE (i) FROM ({_events_sql(rows)})",
                    options)  # fmt: skip
-
-
-_CSV: Final = "FORMAT csv, HEADER true, DELIMITER ','"
-_BAD: Final = "hash(i, 40) % 100 = 0"
 
 
 def _written(number: str, salt: int) -> str:

@@ -95,10 +95,8 @@ def requires(endpoint: str) -> Callable[..., User | None]:
 
     def check(request: Request, db: Db) -> User | None:
         token, by_cookie = _token(request, endpoint)
-        try:
-            user = user_for_token(db, token) if token else None
-        finally:
-            db.commit()  # see below
+        user = user_for_token(db, token) if token else None
+        db.commit()  # hands the connection back (see the docstring)
         request.state.by_cookie = by_cookie and user is not None
         if user is not None:
             note_user(user.id)

@@ -52,6 +52,8 @@ REJECTED = "rejected"
 DIRECTIONS = ("out", "in", "missed")
 FIRST_YEAR, LAST_YEAR = 1970, 2099
 """Event times outside these years are rejected: they are placeholders or typing errors."""
+NEEDS_LOCAL_HOUR: Final = f"_offset IS NULL AND year(_local) BETWEEN {FIRST_YEAR} AND {LAST_YEAR}"
+"""SQL over a judged row: its time is naive local time, converted by the clock-hour table."""
 
 CONTENT_COLUMNS = (
     c.START_UTC, c.KIND, c.A_NUMBER, c.B_NUMBER, c.DURATION_S, c.A_IMEI, c.A_IMSI, c.B_IMEI,
@@ -301,10 +303,9 @@ class CommsNormaliser:
             for side, party in self._parties()
             for kind in self._looked_up(party)
         }
-        aggregates = [
-            "list(DISTINCT year(_local)) FILTER (WHERE _offset IS NULL AND "
-            f"year(_local) BETWEEN {FIRST_YEAR} AND {LAST_YEAR})"
-        ] + [f"list(DISTINCT {expr}) FILTER (WHERE {expr} IS NOT NULL)" for expr in wanted.values()]
+        aggregates = [f"list(DISTINCT year(_local)) FILTER (WHERE {NEEDS_LOCAL_HOUR})"] + [
+            f"list(DISTINCT {expr}) FILTER (WHERE {expr} IS NOT NULL)" for expr in wanted.values()
+        ]
         [found] = self.con.execute(f"SELECT {', '.join(aggregates)} FROM ({judged})").fetchall()
         learned = False
         if self.spec.start.timezone != "UTC":
@@ -379,8 +380,7 @@ class CommsNormaliser:
             f"(j._case IS NULL OR j._case > {gap}) AND NOT j._blank THEN {gap} "
             "ELSE j._case END AS _case), coalesce(h.ambiguous, false) AS _ambiguous, "
             'coalesce(j._offset, h."offset") AS _utc_offset, '
-            "(j._offset IS NULL AND h.hour IS NULL AND year(j._local) "
-            f"BETWEEN {FIRST_YEAR} AND {LAST_YEAR}) AS _hour_unknown "
+            f"(h.hour IS NULL AND {NEEDS_LOCAL_HOUR}) AS _hour_unknown "
             f"FROM ({judged}) j LEFT JOIN local_hours h "
             "ON j._offset IS NULL AND h.hour = date_trunc('hour', j._local)"
         )

@@ -18,7 +18,7 @@ import duckdb
 import pyarrow as pa
 
 from fortress.model import flags
-from fortress.model.values import Cleaned
+from fortress.model.values import NUMBER_PUNCTUATION, Cleaned
 
 Cleaner = Callable[[str | None], Cleaned]
 
@@ -26,7 +26,7 @@ _GB_E164 = r"\+44[1-9][0-9]{9}"
 _GB_NATIONAL = r"0[1-9][0-9]{9}"
 _GB_WITHOUT_PLUS = r"44[1-9][0-9]{9}"  # as many operators' records write them
 _GB_WITH_00 = r"0044[1-9][0-9]{9}"
-_PUNCTUATION = r"[\s().\-/]"  # what Msisdn drops before parsing (``_NUMBER_PUNCTUATION``)
+_PUNCTUATION = NUMBER_PUNCTUATION.pattern  # RE2: ASCII spaces only; others go to lookup
 
 
 @dataclass(frozen=True, slots=True)
