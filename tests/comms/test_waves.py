@@ -104,7 +104,7 @@ def test_local_time_expression_follows_summer_time() -> None:
 
 def random_messages(seed: int, senders: int = 40) -> ibis.Table:
     """Messages of senders with very different habits: chats, slow lists, fast broadcasts,
-    bursts straddling clock hours."""
+    bursts straddling clock hours, messages sent in the same second."""
     rng = random.Random(seed)
     rows: list[tuple[str, datetime, str, str]] = []
     for s in range(senders):
@@ -113,7 +113,7 @@ def random_messages(seed: int, senders: int = 40) -> ibis.Table:
         gap_s = rng.choice([5, 60, 150, 179, 200, 900, 3600, 7200])
         contacts = rng.choice([2, 6, 12, 40])
         for _ in range(rng.randrange(5, 120)):
-            at += timedelta(seconds=rng.randrange(1, gap_s + 1))
+            at += timedelta(seconds=rng.randrange(0, gap_s + 1))  # ties too
             rows.append((f"{s}-{len(rows)}", at, sender, drama(rng.randrange(contacts))))
     event_id, start, a, b = (list(column) for column in zip(*rows, strict=True))
     return ibis.memtable(

@@ -39,57 +39,38 @@ def messages_sent(events: ir.Table) -> ir.Table:
 
 
 def close_senders(sent: ir.Table, params: DetectionParams) -> ir.Table | None:
-    """The senders in ``sent`` that texted three different numbers within two gaps
-    (``2 * wave_gap_s``): every wave sender is among them, and few other senders. None
-    when the parameters allow waves this cannot vouch for (see below): keep every sender.
+    """The senders in ``sent`` that sent three consecutive messages to three different
+    numbers within two gaps (``2 * wave_gap_s``): every wave sender is among them, and
+    few other senders. None when the parameters allow waves this cannot vouch for (see
+    below): keep every sender.
 
     Why it holds: a wave has at least three messages, each within ``wave_gap_s`` of the
     next, and at least ``wave_min_distinct_share`` of them to different numbers. If no
     three consecutive messages went to three different numbers, each new recipient after
     the second would need a repeat just before it, so at most (n + 2) / 2 of n messages
     could go to different numbers: at most three in four for four or more messages, under
-    any share over 0.75, while a wave of three messages reaches three numbers. So three
-    consecutive messages of every wave reach three numbers within two gaps, and lie in
-    three consecutive ``wave_gap_s`` slots.
-
-    Any three consecutive slots are exactly one block of three slots in one of three
-    alignments (starting 0, 1 or 2 slots in), so the search is three plain aggregations, no
-    window. Counting distinct recipients is the costly part, so it runs only in the blocks
-    that hold three messages: a cheap count per (hash of the sender, slot), summed per block,
-    finds those. A hash collision merges two senders' counts, which can only let more
-    blocks through, never fewer; the exact count that follows decides.
+    any share over 0.75, while a wave of three messages reaches three numbers. The
+    argument holds for any order of messages sent in the same second, so the sender's
+    messages are ordered by time alone. One window with no running sum: much cheaper than
+    numbering bursts, which then runs on the few senders this keeps.
     """
     if params.wave_min_recipients < TRIPLE or params.wave_min_distinct_share <= 0.75:
         return None
-    keyed = sent.mutate(
-        key=sent[SENDER].hash(), slot=(sent.epoch // params.wave_gap_s).cast("int64")
+    order = ibis.window(group_by=SENDER, order_by=sent.epoch)
+    lagged = sent.select(
+        SENDER,
+        "recipient",
+        before=sent.recipient.lag(1).over(order),
+        earlier=sent.recipient.lag(2).over(order),
+        within=sent.epoch - sent.epoch.lag(2).over(order),
     )
-    per_slot = keyed.group_by(["key", "slot"]).aggregate(n=keyed.count())
-    found = []
-    for offset in range(TRIPLE):
-        busy = _busy_blocks(per_slot, offset)
-        candidates = keyed.mutate(block=_block(keyed.slot, offset)).semi_join(
-            busy, ["key", "block"]
-        )
-        pairs = candidates.select(SENDER, "block", "recipient").distinct()
-        counted = pairs.group_by([SENDER, "block"]).aggregate(recipients=pairs.count())
-        found.append(counted.filter(counted.recipients >= TRIPLE).select(SENDER))
-    return ibis.union(*found, distinct=True)
-
-
-def _busy_blocks(per_slot: ir.Table, offset: int) -> ir.Table:
-    """(key, block) of the blocks of three slots, starting ``offset`` slots into the
-    count, that hold three messages of one hashed sender. Any three consecutive slots are
-    one block of one of the three offsets, so no window function is needed (a plain
-    aggregation, which spills to disk on a table of any size)."""
-    placed = per_slot.mutate(block=_block(per_slot.slot, offset))
-    blocks = placed.group_by(["key", "block"]).aggregate(n=placed.n.sum())
-    return blocks.filter(blocks.n >= TRIPLE).select("key", "block")
-
-
-def _block(slot: ir.IntegerColumn, offset: int) -> ir.IntegerColumn:
-    """The block of three slots that ``slot`` falls in, blocks starting ``offset`` in."""
-    return ((slot - offset) // TRIPLE).cast("int64")
+    triples = lagged.filter(  # a separate step: Spark takes no window in a filter
+        (lagged.within <= 2 * params.wave_gap_s)
+        & (lagged.recipient != lagged.before)
+        & (lagged.recipient != lagged.earlier)
+        & (lagged.before != lagged.earlier)
+    )
+    return triples.select(SENDER).distinct()
 
 
 def sent_in_bursts(events: ir.Table, params: DetectionParams) -> ir.Table:
