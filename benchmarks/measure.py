@@ -141,6 +141,7 @@ def lines_detect(root: Path) -> dict[str, Any]:
         "rows": summary.events,
         "lines_found": summary.lines_found,
         "numbers_scored": summary.numbers_scored,
+        "stages": {stage.stage: stage.seconds for stage in summary.stages},
     }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -56,6 +57,11 @@ def test_detect_list_and_show_json(workspace: Path) -> None:
     assert code == 0
     detected = json.loads(out)
     assert detected["lines_found"] == 3
+    stages = [s["stage"] for s in detected["stages"]]
+    assert stages == [
+        *("waves", "scoring", "neighbourhoods", "roles", "safeguarding", "writing results")
+    ]
+    assert 0 < sum(s["seconds"] for s in detected["stages"]) <= detected["seconds"]
     code, out, _ = run(workspace, "lines", "list", "--json")
     lines = json.loads(out)
     assert len(lines) == 3
@@ -85,6 +91,7 @@ def test_human_output_names_the_lines(workspace: Path) -> None:
     code, out, _ = run(workspace, "lines", "detect")
     assert code == 0
     assert "3 deal lines" in out
+    assert re.search(r"Time by stage: waves \d+\.\d s, scoring \d+\.\d s, neighbourhoods", out)
     line_id = out.split("line-")[1][:10]
     code, out, _ = run(workspace, "lines", "show", f"line-{line_id}")
     assert code == 0 and "Evidence" in out and "handsets" in out

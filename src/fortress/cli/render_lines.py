@@ -38,6 +38,11 @@ def render_detection(summary: DetectionRun) -> None:
         f"run {summary.run_id})",
         highlight=False,
     )
+    if summary.stages:
+        console.print(
+            "Time by stage: " + ", ".join(f"{s.stage} {s.seconds:.1f} s" for s in summary.stages),
+            highlight=False,
+        )
     if summary.lines:
         render_lines(sorted(summary.lines, key=lambda line: (-line.score, line.line_id)))
 

@@ -28,6 +28,7 @@ from fortress.comms.events import Neighbourhood, small_table, span, with_local_t
 from fortress.comms.judgements import Judgements
 from fortress.comms.params import DetectionParams
 from fortress.comms.results import Detection, Gathered, NumberFinding
+from fortress.comms.stages import StageClock
 from fortress.model import columns as c
 
 
@@ -36,42 +37,47 @@ def detect_lines(
     cells: ir.Table | None,
     params: DetectionParams | None = None,
     judgements: Judgements | None = None,
+    clock: StageClock | None = None,
 ) -> Detection:
     """Score every number in ``events`` that sends marketing waves; group the lines,
-    respecting analysts' judgements of successor links."""
+    respecting analysts' judgements of successor links. ``clock`` (if given) is charged
+    the stages ``waves``, ``scoring`` and ``neighbourhoods``."""
     params = params or DetectionParams()
-    when = span(events)
-    if when is None:
-        return Detection(params, None, [], [])
-    local = with_local_time(events, when)
-    # The one pass over every message keeps only the senders that could send a wave.
-    busy = wv.sent_in_bursts(local, params).cache()
-    all_waves = wv.waves(busy, params).cache()
-    summary = _rows(wv.wave_summary(all_waves).filter(ibis._.wave_days >= params.min_wave_days))
-    if not summary:
-        return Detection(params, when, [], [])
-    figures = {row["number"]: dict(row) for row in summary}
-    candidates = small_table(events, {"number": list(figures)})
-    sent = busy.semi_join(candidates, "number").cache()
-    wave_rows = all_waves.semi_join(candidates, "number").cache()
-    base_rows = _rows(wv.wave_recipients(sent, wave_rows, params))
-    base = small_table(
-        events,
-        {
-            "number": [r["number"] for r in base_rows],
-            "recipient": [r["recipient"] for r in base_rows],
-        },
-    )
-    bases: dict[str, set[str]] = defaultdict(set)
-    for row in base_rows:
-        bases[row["number"]].add(row["recipient"])
-    nearby = Neighbourhood(local)
-    gathered = _gather(nearby, sent, wave_rows, base, cells, params, figures)
-    contacts_rows = _rows(f.member_contacts(local, base))
-    gathered.member_contacts = _within_bases(bases, contacts_rows, set(figures))
-    scored = _score_all(figures, bases, gathered, params)
-    mobiles = [s for s in scored if s.figures["service"] != "fixed"]
-    lines = continuity.group(mobiles, bases, judgements)
+    clock = clock or StageClock()
+    with clock.stage("waves"):
+        when = span(events)
+        if when is None:
+            return Detection(params, None, [], [])
+        local = with_local_time(events, when)
+        # The one pass over every message keeps only the senders that could send a wave.
+        busy = wv.sent_in_bursts(local, params).cache()
+        all_waves = wv.waves(busy, params).cache()
+        summary = _rows(wv.wave_summary(all_waves).filter(ibis._.wave_days >= params.min_wave_days))
+        if not summary:
+            return Detection(params, when, [], [])
+        figures = {row["number"]: dict(row) for row in summary}
+        candidates = small_table(events, {"number": list(figures)})
+        sent = busy.semi_join(candidates, "number").cache()
+        wave_rows = all_waves.semi_join(candidates, "number").cache()
+        base_rows = _rows(wv.wave_recipients(sent, wave_rows, params))
+    with clock.stage("scoring"):
+        base = small_table(
+            events,
+            {
+                "number": [r["number"] for r in base_rows],
+                "recipient": [r["recipient"] for r in base_rows],
+            },
+        )
+        bases: dict[str, set[str]] = defaultdict(set)
+        for row in base_rows:
+            bases[row["number"]].add(row["recipient"])
+        nearby = Neighbourhood(local, clock)
+        gathered = _gather(nearby, sent, wave_rows, base, cells, params, figures)
+        contacts_rows = _rows(f.member_contacts(local, base))
+        gathered.member_contacts = _within_bases(bases, contacts_rows, set(figures))
+        scored = _score_all(figures, bases, gathered, params)
+        mobiles = [s for s in scored if s.figures["service"] != "fixed"]
+        lines = continuity.group(mobiles, bases, judgements)
     return Detection(params, when, scored, lines, nearby)
 
 

@@ -14,6 +14,7 @@ import ibis.expr.types as ir
 import pyarrow as pa
 
 from fortress.comms.clock import LONDON, local_time
+from fortress.comms.stages import StageClock
 from fortress.model import columns as c
 from fortress.model import flags
 
@@ -135,6 +136,8 @@ class Neighbourhood:
 
     events: ir.Table
     """All events, with the local clock (``with_local_time``)."""
+    clock: StageClock = field(default_factory=StageClock)
+    """Charged the stage ``neighbourhoods`` for each fetch."""
     _kept: list[ir.Table] = field(default_factory=list)
     _known: set[str] = field(default_factory=set)
 
@@ -143,18 +146,19 @@ class Neighbourhood:
         new = sorted(set(numbers) - self._known)
         if not new:
             return
-        wanted = small_table(self.events, {"number": new}).number
-        events = self.events
-        # One scan finds the events at either end (a subquery, not a list of literals: a
-        # long literal list is evaluated value by value); both views come from that.
-        touching = (
-            events.select(*CONTACT_SOURCES)
-            .filter(events[c.A_NUMBER].isin(wanted) | events[c.B_NUMBER].isin(wanted))
-            .cache()
-        )
-        theirs = contacts(touching)
-        self._kept.append(theirs.filter(theirs.number.isin(wanted)).cache())
-        self._known.update(new)
+        with self.clock.stage("neighbourhoods"):
+            wanted = small_table(self.events, {"number": new}).number
+            events = self.events
+            # One scan finds the events at either end (a subquery, not a list of literals:
+            # a long literal list is evaluated value by value); both views come from that.
+            touching = (
+                events.select(*CONTACT_SOURCES)
+                .filter(events[c.A_NUMBER].isin(wanted) | events[c.B_NUMBER].isin(wanted))
+                .cache()
+            )
+            theirs = contacts(touching)
+            self._kept.append(theirs.filter(theirs.number.isin(wanted)).cache())
+            self._known.update(new)
 
     def contacts_of(self, numbers: Iterable[str]) -> ir.Table:
         """``contacts`` rows of ``numbers`` (fetched first where needed)."""

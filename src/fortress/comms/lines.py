@@ -25,6 +25,7 @@ from fortress.comms.params import DetectionParams
 from fortress.comms.people import LinePeople, find_people
 from fortress.comms.quantum import QuantumParams, estimate
 from fortress.comms.results import DealLine, Detection, NumberFinding
+from fortress.comms.stages import StageClock
 from fortress.comms.successors import find_successors
 from fortress.model.flags import IMEI_CHECK_DIGIT
 from fortress.model.lines import (
@@ -81,10 +82,12 @@ def workspace_tables(workspace: Workspace) -> tuple[ir.Table, ir.Table | None]:
 def run_detection(workspace: Workspace, params: DetectionParams | None = None) -> DetectionRun:
     """Detect deal lines over the whole comms table and store the run; returns its summary."""
     started = now_utc()
+    clock = StageClock()
     comms, cells = workspace_tables(workspace)
-    detection = detect_lines(comms, cells, params, link_judgements(workspace))
+    detection = detect_lines(comms, cells, params, link_judgements(workspace), clock)
     people, sites = find_people(comms, cells, detection)
-    run = _save(workspace, detection, people, sites, started)
+    with clock.stage("writing results"):
+        run = _save(workspace, detection, people, sites, started)
     return DetectionRun(
         run_id=run.id,
         events=run.events,
@@ -92,6 +95,7 @@ def run_detection(workspace: Workspace, params: DetectionParams | None = None) -
         lines_found=run.lines_found,
         seconds=round((run.finished_at - started).total_seconds(), 3),
         lines=[_line_brief(line) for line in detection.lines],
+        stages=clock.times(),
     )
 
 

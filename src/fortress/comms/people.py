@@ -65,12 +65,32 @@ def find_people(
     detection: Detection,
     params: roles.RoleParams | None = None,
 ) -> tuple[dict[str, LinePeople], list[dict[str, Any]]]:
-    """Roles per line id, and the safeguarding sites of all lines."""
+    """Roles per line id, and the safeguarding sites of all lines; the neighbourhood's
+    clock is charged the stages ``roles`` and ``safeguarding``."""
     params = params or roles.RoleParams()
     if detection.span is None or not detection.lines:
         return {}, []
     nearby = detection.nearby or Neighbourhood(with_local_time(events, detection.span))
     crews = [crew_of(line) for line in detection.lines]
+    with nearby.clock.stage("roles"):
+        found = _roles(nearby, crews, cells, detection, params)
+    if cells is None:
+        return found, []
+    with nearby.clock.stage("safeguarding"):
+        outsiders = {n for crew in crews for n in [*crew.numbers, *crew.runners]} | {
+            c["number"] for people in found.values() for c in people.controllers
+        }
+        return found, cuckooed_sites(nearby, cells, crews, outsiders)
+
+
+def _roles(
+    nearby: Neighbourhood,
+    crews: list[roles.LineCrew],
+    cells: ir.Table | None,
+    detection: Detection,
+    params: roles.RoleParams,
+) -> dict[str, LinePeople]:
+    """Controllers, phone holders, possible children and runners' movements per line."""
     found = {crew.line_id: LinePeople() for crew in crews}
     senders = {found.number for found in detection.scored}
     for line_id, items in roles.controllers(nearby, crews, cells, params, senders).items():
@@ -80,16 +100,12 @@ def find_people(
     theirs = nearby.contacts_of(runners)
     for line_id, judged in possible_children(theirs, crews).items():
         found[line_id].children = judged
-    if cells is None:
-        return found, []
-    rows = roles.night_areas(theirs, cells, runners, params.night_to_hour).to_pyarrow().to_pylist()
-    moved = roles.movements(rows)
-    for crew in crews:
-        found[crew.line_id].movements = {r: moved[r] for r in crew.runners if r in moved}
-    outsiders = {n for crew in crews for n in [*crew.numbers, *crew.runners]} | {
-        c["number"] for people in found.values() for c in people.controllers
-    }
-    return found, cuckooed_sites(nearby, cells, crews, outsiders)
+    if cells is not None:
+        rows = roles.night_areas(theirs, cells, runners, params.night_to_hour)
+        moved = roles.movements(rows.to_pyarrow().to_pylist())
+        for crew in crews:
+            found[crew.line_id].movements = {r: moved[r] for r in crew.runners if r in moved}
+    return found
 
 
 def _holders(

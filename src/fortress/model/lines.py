@@ -89,6 +89,13 @@ class DetectedLine(Frozen):
     evidence: list[EvidenceItem]
 
 
+class StageTime(Frozen):
+    """The wall time one stage of a detection run took on its own."""
+
+    stage: str
+    seconds: float
+
+
 class DetectionRun(Frozen):
     """What one ``lines detect`` run scored and found (``run_detection``)."""
 
@@ -98,6 +105,9 @@ class DetectionRun(Frozen):
     lines_found: int
     seconds: float
     lines: list[DetectedLine]
+    stages: list[StageTime] = Field(default_factory=list)
+    """Where the time went: waves, scoring, neighbourhoods (fetching the contacts of
+    chosen numbers), roles, safeguarding, writing results."""
 
 
 class BrandLink(Frozen):
