@@ -30,6 +30,7 @@ import ibis.expr.types as ir
 
 from fortress.comms.events import LOCAL, Neighbourhood
 from fortress.comms.roles import LineCrew, night_areas
+from fortress.comms.tally import most_common, top
 from fortress.model import columns as c
 from fortress.model.findings import Evidence
 
@@ -53,7 +54,7 @@ def night_cells(rows: list[dict[str, Any]]) -> dict[str, dict[date, tuple[str, s
     for row in rows:
         tally[row["number"]][row["night"]][(row["cell"], row["area"])] += int(row["events"])
     return {
-        number: {night: counts.most_common(1)[0][0] for night, counts in nights.items()}
+        number: {night: most_common(counts) for night, counts in nights.items()}
         for number, nights in tally.items()
     }
 
@@ -134,7 +135,7 @@ def _residents(
         if number in outsiders:
             continue
         home = Counter(cell for cell, _ in by_night.values())
-        cell, count = home.most_common(1)[0]
+        cell, count = top(home)
         if (
             cell in base_cells
             and count >= params.min_nights

@@ -183,8 +183,10 @@ def _score_all(
             key=lambda row: (-int(row["dispatches"]), row["target"]),
         )
         found.handsets = sorted(
-            gathered.handsets.get(found.number, []), key=lambda h: h["first_utc"]
+            gathered.handsets.get(found.number, []), key=lambda h: (h["first_utc"], h["imei"])
         )
-        found.sites = sorted(gathered.sites.get(found.number, []), key=lambda s: -int(s["events"]))
+        found.sites = sorted(
+            gathered.sites.get(found.number, []), key=lambda s: (-int(s["events"]), s["cell"])
+        )
         scoring.decide(found, params)
     return ordered

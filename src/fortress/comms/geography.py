@@ -8,6 +8,7 @@ from typing import Any
 
 import ibis.expr.types as ir
 
+from fortress.comms.tally import most_common
 from fortress.model import columns as c
 from fortress.model.lines import CustomerPoint, LineMap, LineSite, SitePoint
 
@@ -19,7 +20,7 @@ def home_cells(contacts: ir.Table, numbers: list[str]) -> dict[str, str]:
     tally: dict[str, Counter[str]] = defaultdict(Counter)
     for row in rows:
         tally[row["number"]][row["cell"]] = int(row["n"])
-    return {number: counts.most_common(1)[0][0] for number, counts in tally.items()}
+    return {number: most_common(counts) for number, counts in tally.items()}
 
 
 def cell_points(cells: ir.Table, wanted: set[str]) -> dict[str, dict[str, Any]]:

@@ -21,6 +21,7 @@ from typing import Any
 import ibis.expr.types as ir
 
 from fortress.comms.events import LOCAL, Neighbourhood, small_table
+from fortress.comms.tally import most_common
 from fortress.model import columns as c
 from fortress.model.findings import Evidence
 
@@ -156,7 +157,7 @@ def _controller(row: dict[str, Any], crew: LineCrew, area: Counter[str]) -> dict
     away = (located - area.get(crew.town or "", 0)) / located if located else 0.0
     parts = (regular, intensity, reach, late, away)
     score = sum(w * v for w, v in zip(CONTROLLER_WEIGHTS, parts, strict=True))
-    where = area.most_common(1)[0][0] if area else "unknown"
+    where = most_common(area) if area else "unknown"
     text = (
         f"{row['contacts']} calls and messages with the line phone or its runners on {days} "
         f"of the line's {span} days ({row['late_days']} late at night), reaching "
@@ -190,9 +191,7 @@ def movements(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
         nights[row["number"]][row["night"]][row["area"]] += int(row["events"])
     result = {}
     for number, by_night in nights.items():
-        sequence = [
-            (night, tally.most_common(1)[0][0]) for night, tally in sorted(by_night.items())
-        ]
+        sequence = [(night, most_common(tally)) for night, tally in sorted(by_night.items())]
         stints: list[dict[str, Any]] = []
         for night, area in sequence:
             if stints and stints[-1]["area"] == area:
@@ -202,7 +201,7 @@ def movements(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
                 stints.append(
                     {"area": area, "from": night.isoformat(), "to": night.isoformat(), "nights": 1}
                 )
-        home = Counter(area for _, area in sequence).most_common(1)[0][0]
+        home = most_common(Counter(area for _, area in sequence))
         result[number] = {"home_area": home, "stints": stints, "trips": len(stints) - 1}
     return result
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from fortress.comms.params import DetectionParams
 from fortress.comms.results import Gathered, NumberFinding
+from fortress.comms.tally import most_common, top
 from fortress.model.findings import Evidence
 from fortress.model.values import number_service
 
@@ -179,13 +180,13 @@ def _customers_area(base: set[str], gathered: Gathered) -> tuple[str, float] | N
     """The area where most of ``base`` lives (each customer's most frequent area), and the
     share of the located customers who live there."""
     home = Counter(
-        gathered.customer_areas[member].most_common(1)[0][0]
+        most_common(gathered.customer_areas[member])
         for member in base
         if gathered.customer_areas.get(member)
     )
     if not home:
         return None
-    town, living = home.most_common(1)[0]
+    town, living = top(home)
     return town, living / sum(home.values())
 
 
