@@ -12,6 +12,7 @@ imported libraries) and facts about the result. Modes::
     measure.py lines-detect WORKSPACE    fortress lines detect (detection, roles, safeguarding)
     measure.py waves-fortress WORKSPACE  the bulk-message (wave) step, as Fortress runs it
     measure.py waves-duckdb WORKSPACE    the same step as one hand-written DuckDB query
+    measure.py scan WORKSPACE COLUMNS    one DuckDB scan of those comms columns (comma list)
 """
 
 from __future__ import annotations
@@ -211,6 +212,26 @@ def waves_duckdb(root: Path) -> dict[str, Any]:
     return {"seconds": seconds, "peak_rss_mb": peak, "waves": waves.num_rows}
 
 
+def scan(root: Path, columns: list[str]) -> dict[str, Any]:
+    """One DuckDB pass reading every value of ``columns`` of the comms table (the least
+    any step reading them can cost), with detection's memory cap."""
+    import duckdb
+
+    from fortress.store.events import ANALYTICS_MEMORY
+    from fortress.store.workspace import COMMS, Workspace
+
+    workspace = Workspace.open(root)
+    files = "[" + ", ".join(f"'{f}'" for f in workspace.data_files(COMMS)) + "]"
+    reads = ", ".join(f"max(len({c}))" if c == "flags" else f"min({c})" for c in columns)
+    con = duckdb.connect()
+    con.execute(f"SET memory_limit = '{ANALYTICS_MEMORY}'")
+    clock = time.perf_counter()
+    con.execute(f"SELECT count(*), {reads} FROM read_parquet({files})").fetchall()
+    seconds, peak = time.perf_counter() - clock, _peak_rss_mb()
+    con.close()
+    return {"seconds": seconds, "peak_rss_mb": peak, "columns": columns}
+
+
 def _count_event_rows(out: Path) -> int:
     """Rows of every Parquet file under ``out`` that looks like a comms event table."""
     import pyarrow.parquet as pq
@@ -240,6 +261,8 @@ def main(argv: list[str]) -> None:
         facts = waves_fortress(Path(args[0]))
     elif mode == "waves-duckdb":
         facts = waves_duckdb(Path(args[0]))
+    elif mode == "scan":
+        facts = scan(Path(args[0]), args[1].split(","))
     else:
         raise SystemExit(f"unknown mode {mode!r}")
     facts.setdefault("peak_rss_mb", _peak_rss_mb())

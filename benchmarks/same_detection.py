@@ -28,7 +28,9 @@ def fingerprint(root: Path) -> dict[str, Any]:
     from fortress.store.workspace import Workspace
 
     workspace = Workspace.open(root)
-    run_id = run_detection(workspace).run_id
+    summary = run_detection(workspace)
+    print(f"detection took {summary.seconds:.1f} s", file=sys.stderr)
+    run_id = summary.run_id
     with workspace.sessions() as session:
         run = session.get(LineRun, run_id)
         assert run is not None
