@@ -39,10 +39,11 @@ def messages_sent(events: ir.Table) -> ir.Table:
 
 
 def close_senders(sent: ir.Table, params: DetectionParams) -> ir.Table | None:
-    """The senders in ``sent`` that sent three consecutive messages to three different
-    numbers within two gaps (``2 * wave_gap_s``): every wave sender is among them, and
-    few other senders. None when the parameters allow waves this cannot vouch for (see
-    below): keep every sender.
+    """The senders in ``sent`` that could send waves on ``min_wave_days`` days: those
+    that sent three consecutive messages to three different numbers within two gaps
+    (``2 * wave_gap_s``), and (from two wave days) did so twice more than a gap apart.
+    Every candidate line is among them, and few other senders. None when the parameters
+    allow waves this cannot vouch for (see below): keep every sender.
 
     Why it holds: a wave has at least three messages, each within ``wave_gap_s`` of the
     next, and at least ``wave_min_distinct_share`` of them to different numbers. If no
@@ -51,8 +52,10 @@ def close_senders(sent: ir.Table, params: DetectionParams) -> ir.Table | None:
     could go to different numbers: at most three in four for four or more messages, under
     any share over 0.75, while a wave of three messages reaches three numbers. The
     argument holds for any order of messages sent in the same second, so the sender's
-    messages are ordered by time alone. One window with no running sum: much cheaper than
-    numbering bursts, which then runs on the few senders this keeps.
+    messages are ordered by time alone. Waves on two days are two waves, the later
+    starting more than a gap after the earlier ends, so the last message of a triple in
+    each is more than a gap after that of the other. One window with no running sum:
+    much cheaper than numbering bursts, which then runs on the few senders this keeps.
     """
     if params.wave_min_recipients < TRIPLE or params.wave_min_distinct_share <= 0.75:
         return None
@@ -60,6 +63,7 @@ def close_senders(sent: ir.Table, params: DetectionParams) -> ir.Table | None:
     lagged = sent.select(
         SENDER,
         "recipient",
+        "epoch",
         before=sent.recipient.lag(1).over(order),
         earlier=sent.recipient.lag(2).over(order),
         within=sent.epoch - sent.epoch.lag(2).over(order),
@@ -70,15 +74,21 @@ def close_senders(sent: ir.Table, params: DetectionParams) -> ir.Table | None:
         & (lagged.recipient != lagged.earlier)
         & (lagged.before != lagged.earlier)
     )
-    return triples.select(SENDER).distinct()
+    found = triples.group_by(SENDER).aggregate(
+        first=triples.epoch.min(), last=triples.epoch.max()
+    )
+    if params.min_wave_days >= 2:
+        found = found.filter(found["last"] - found["first"] > params.wave_gap_s)
+    return found.select(SENDER)
 
 
 def sent_in_bursts(events: ir.Table, params: DetectionParams) -> ir.Table:
-    """The messages of every sender that could send a wave, with their burst numbers.
+    """The messages of every sender that could send waves on ``min_wave_days`` days,
+    with their burst numbers.
 
     Bursts need each sender's messages in time order (a window); ordering only the
-    messages of senders that could send a wave (``close_senders``), not everyone's, keeps
-    detection fast and its cached tables small on large tables.
+    messages of senders that could be candidates (``close_senders``), not everyone's,
+    keeps detection fast and its cached tables small on large tables.
     """
     sent = messages_sent(events)
     close = close_senders(sent, params)
