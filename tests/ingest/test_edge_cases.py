@@ -200,6 +200,26 @@ def test_strict_also_refuses_record_id_conflicts(workspace, write_csv) -> None:
     assert summary.rejects_file is not None and Path(summary.rejects_file).exists()
 
 
+def test_a_record_id_held_in_one_of_several_files_is_checked_against_its_event(
+    workspace, write_csv, read_rejects
+) -> None:
+    """Only the published files holding a given id are read whole; the id's event there
+    decides between a conflict (rejected, with the reason) and a duplicate."""
+    header = ["event_id", *HEADER]
+    row = ["x1", "2024-05-01T10:00:00Z", "sms", "07700900001", "07700900002"]
+    for name, rows in (("a.csv", [row]), ("c.csv", [["y1", *row[1:3], "07700900003", row[4]]])):
+        assert ingest_comms(workspace, write_csv(name, header, rows), spec=CANONICAL).accepted == 1
+    changed = ["x1", "2024-05-02T10:00:00Z", *row[2:]]
+    conflict = ingest_comms(workspace, write_csv("b.csv", header, [changed, ["z1", *row[1:]]]),
+                            spec=CANONICAL)  # fmt: skip
+    assert (conflict.accepted, conflict.rejected, conflict.duplicates) == (1, 1, 0)
+    assert [r["reason"] for r in read_rejects(conflict)] == [
+        "the workspace already holds a different event with this record id"
+    ]
+    again = ingest_comms(workspace, write_csv("d.csv", header, [row]), spec=CANONICAL)
+    assert (again.accepted, again.rejected, again.duplicates) == (0, 0, 1)
+
+
 text_cells = st.text(st.sampled_from(list(' \t=+-@"0123456789(abcHYPERLINK)')), max_size=12)
 
 

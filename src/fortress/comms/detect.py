@@ -49,7 +49,7 @@ def detect_lines(
         if when is None:
             return Detection(params, None, [], [])
         local = with_local_time(events, when)
-        # The one pass over every message keeps only the senders that could send a wave.
+        # One window over every message keeps the senders that could be candidates.
         busy = wv.sent_in_bursts(local, params).cache()
         all_waves = wv.waves(busy, params).cache()
         summary = _rows(wv.wave_summary(all_waves).filter(ibis._.wave_days >= params.min_wave_days))

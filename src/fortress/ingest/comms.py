@@ -216,7 +216,8 @@ def _publish(
     # DuckDB's memory accounting, which took a 10M-event ingest past 2 GB.
     con.register(STAGED, staged.scanner(batch_readahead=1, fragment_readahead=1))
     _number_repeats(con)
-    conflicts = _reject_id_conflicts(con, existing)
+    _find_present(con, existing)
+    conflicts = _reject_id_conflicts(con)
     if strict and conflicts:
         summary.rejected += conflicts
         save_rejects(workspace, stage, normaliser.rejects(), summary)
@@ -225,7 +226,6 @@ def _publish(
             f"{conflicts} record ids name events different from ones already seen, and "
             f"--strict is set, so nothing was ingested; first problems: {_first(normaliser)}",
         )
-    _find_present(con, existing)
     final = stage / "final.parquet"
     con.execute(f"COPY ({_final_query(summary)}) TO {literal(final)} (FORMAT parquet)")
     published = pq.ParquetFile(final).metadata.num_rows
@@ -257,16 +257,17 @@ def _number_repeats(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def _reject_id_conflicts(con: duckdb.DuckDBPyConnection, existing: list[str]) -> int:
+def _reject_id_conflicts(con: duckdb.DuckDBPyConnection) -> int:
     """Reject rows whose source-given id already names a *different* event, earlier in
-    this file or in the workspace. Returns how many."""
-    if existing:
+    this file or in the workspace (``present`` must be found first). Returns how many."""
+    holding = _files_holding_given_ids(con)
+    if holding:
         # the filter sits beneath the hash: DuckDB does not move it there itself, and hashing
         # every held event took 38 s of each file's ingest into a workspace of 100M events
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE known AS SELECT {c.EVENT_ID}, "
             f"{content_key_selects()} FROM (SELECT *, {content_md5_select()} "
-            f"FROM (SELECT * FROM read_parquet({path_list(existing)}) "
+            f"FROM (SELECT * FROM read_parquet({path_list(holding)}) "
             f"WHERE {c.EVENT_ID} IN "
             f"(SELECT {GIVEN_ID} FROM {STAGED} WHERE {GIVEN_ID} IS NOT NULL)))"
         )
@@ -294,6 +295,18 @@ def _reject_id_conflicts(con: duckdb.DuckDBPyConnection, existing: list[str]) ->
     return int(count)
 
 
+def _files_holding_given_ids(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The published files holding an event under one of this file's source-given ids
+    (from ``present``, which read only the id column). Whole events, for their content
+    keys, are read from those files alone, usually none: reading every column of every
+    held event cost most of each new file's ingest into a large workspace."""
+    rows = con.execute(
+        f"SELECT DISTINCT filename FROM present WHERE {c.EVENT_ID} IN "
+        f"(SELECT {GIVEN_ID} FROM {STAGED} WHERE {GIVEN_ID} IS NOT NULL)"
+    ).fetchall()
+    return sorted(str(row[0]) for row in rows)
+
+
 def _event_ids_sql() -> str:
     """The id each staged row would be published under: the source's, or the hashed one."""
     return f"coalesce(s.{GIVEN_ID}, {event_id_sql('s.', 'o.occurrence')})"
@@ -304,15 +317,17 @@ def _staged_with_occurrences() -> str:
 
 
 def _find_present(con: duckdb.DuckDBPyConnection, existing: list[str]) -> None:
-    """``present``: the ids of staged rows that the workspace already holds.
+    """``present``: the ids of staged rows that the workspace already holds, and the
+    published file holding each.
 
     The workspace's ids are probed against a hash of this file's ids, never the other way
     round: hashing every id already held made each new file slower than the last.
     """
-    con.execute(f"CREATE OR REPLACE TEMP TABLE present ({c.EVENT_ID} VARCHAR)")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE present ({c.EVENT_ID} VARCHAR, filename VARCHAR)")
     if existing:
         con.execute(
-            f"INSERT INTO present SELECT {c.EVENT_ID} FROM read_parquet({path_list(existing)}) "
+            f"INSERT INTO present SELECT {c.EVENT_ID}, filename "
+            f"FROM read_parquet({path_list(existing)}, filename = true) "
             f"WHERE {c.EVENT_ID} IN (SELECT {_event_ids_sql()} FROM {_staged_with_occurrences()})"
         )
 
