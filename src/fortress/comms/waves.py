@@ -74,9 +74,7 @@ def close_senders(sent: ir.Table, params: DetectionParams) -> ir.Table | None:
         & (lagged.recipient != lagged.earlier)
         & (lagged.before != lagged.earlier)
     )
-    found = triples.group_by(SENDER).aggregate(
-        first=triples.epoch.min(), last=triples.epoch.max()
-    )
+    found = triples.group_by(SENDER).aggregate(first=triples.epoch.min(), last=triples.epoch.max())
     if params.min_wave_days >= 2:
         found = found.filter(found["last"] - found["first"] > params.wave_gap_s)
     return found.select(SENDER)
