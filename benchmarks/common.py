@@ -149,7 +149,7 @@ def machine() -> dict[str, str]:
     }
 
 
-SECTIONS = ("lines", "network", "places", "casework", "app", "app-maps")
+SECTIONS = ("held", "lines", "network", "places", "casework", "app", "app-maps")
 """Parts of ``docs/benchmarks.md`` that their own scripts write between markers."""
 
 

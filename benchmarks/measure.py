@@ -226,10 +226,10 @@ def scan(root: Path, columns: list[str]) -> dict[str, Any]:
     con = duckdb.connect()
     con.execute(f"SET memory_limit = '{ANALYTICS_MEMORY}'")
     clock = time.perf_counter()
-    con.execute(f"SELECT count(*), {reads} FROM read_parquet({files})").fetchall()
+    [(rows, *_)] = con.execute(f"SELECT count(*), {reads} FROM read_parquet({files})").fetchall()
     seconds, peak = time.perf_counter() - clock, _peak_rss_mb()
     con.close()
-    return {"seconds": seconds, "peak_rss_mb": peak, "columns": columns}
+    return {"seconds": seconds, "peak_rss_mb": peak, "columns": columns, "rows": rows}
 
 
 def _count_event_rows(out: Path) -> int:

@@ -57,7 +57,8 @@ whole ingest process, so it is what an analyst's laptop must have free.
 numbers from a pool of 200,000 subscribers), and the hard CSV adds millions of distinct
 numbers in five written forms and 1 % bad rows of four kinds, not every problem real exports
 have. The workspace is empty, so the anti-join against events already published is not
-exercised. Files are read from the OS page cache, so
+exercised here (`benchmarks/bench_held.py` measures it: "Ingest into a workspace holding
+100M events"). Files are read from the OS page cache, so
 disk read speed is excluded for both contenders (Fortress's fsync of its output is included).
 DuckDB runs with its defaults (all cores, 80 % of RAM); Fortress's ingest parses CSV on all
 cores (falling back to one thread only for files with ragged rows, whose row numbers need it)
