@@ -107,8 +107,8 @@ def with_bursts(sent: ir.Table, params: DetectionParams) -> ir.Table:
 
 
 def waves(sent_in_bursts: ir.Table, params: DetectionParams) -> ir.Table:
-    """One row per wave: sender, burst, start (UTC and local), messages, recipients and the
-    first message's event id."""
+    """One row per wave: sender, burst, start and end (UTC), local start, messages and
+    recipients."""
     t = sent_in_bursts
     bursts = t.group_by([SENDER, BURST]).aggregate(
         start_utc=t[c.START_UTC].min(),
@@ -116,7 +116,6 @@ def waves(sent_in_bursts: ir.Table, params: DetectionParams) -> ir.Table:
         local_start=t[LOCAL].min(),
         messages=t.count(),
         recipients=t.recipient.nunique(),
-        first_event=t[c.EVENT_ID].argmin(t.epoch),
     )
     return bursts.filter(
         (bursts.recipients >= params.wave_min_recipients)
