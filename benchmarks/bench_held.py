@@ -22,6 +22,7 @@ import duckdb
 
 from bench_lines import DOC, ensure_world
 from common import DATA_DIR, Measured, Run, machine, run_child, table, write_section
+from fortress.model.sql import literal
 
 WORLD_EVENTS = 100_000_000
 
@@ -32,8 +33,8 @@ def new_file(root: Path) -> Path:
     if not out.exists():
         first = sorted((root.parent / "world" / "comms").glob("*.parquet"))[0]
         duckdb.execute(
-            f"COPY (SELECT * REPLACE (event_id || 'n' AS event_id) FROM read_parquet('{first}')) "
-            f"TO '{out}' (FORMAT parquet)"
+            f"COPY (SELECT * REPLACE (event_id || 'n' AS event_id) "
+            f"FROM read_parquet({literal(first)})) TO {literal(out)} (FORMAT parquet)"
         )
     return out
 

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from common import DATA_DIR, REPO, Measured, Run, machine, run_child, table, write_section
+from fortress.comms.events import CONTACT_SOURCES, LOCAL
 from fortress.ingest.cells import ingest_cells
 from fortress.ingest.comms import ingest_comms
 from fortress.simulate import simulate
@@ -26,10 +27,8 @@ from fortress.store.workspace import Workspace
 DONE = ".ingested"
 DOC = REPO / "docs" / "benchmarks.md"
 
-CONTACT_COLUMNS = (
-    *("event_id", "start_utc", "kind", "duration_s", "answered", "flags"),
-    *("a_number", "b_number", "a_cell", "b_cell", "a_imei", "b_imei"),
-)
+CONTACT_COLUMNS = tuple(name for name in CONTACT_SOURCES if name != LOCAL)
+"""What a neighbourhood fetch reads from the event files (the local clock is computed)."""
 STAGE_COLUMNS: dict[str, tuple[str, ...]] = {
     "waves": ("event_id", "start_utc", "kind", "a_number", "b_number", "flags"),
     "scoring": ("a_number", "b_number", "a_cell", "b_cell", "flags"),

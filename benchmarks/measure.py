@@ -192,19 +192,26 @@ HAVING count(DISTINCT recipient) >= 10 AND count(DISTINCT recipient) >= 0.8 * co
 """
 
 
-def waves_duckdb(root: Path) -> dict[str, Any]:
-    """The wave step written by hand as one DuckDB query over the same Parquet files,
-    with the same memory cap (no local clock: this baseline does less work)."""
+def _analytics_duckdb(root: Path) -> tuple[Any, str]:
+    """A DuckDB connection set up as detection's (memory cap, spill folder) and the SQL
+    list of the workspace's comms files."""
     import duckdb
 
+    from fortress.model.sql import literal, path_list
     from fortress.store.events import ANALYTICS_MEMORY
     from fortress.store.workspace import COMMS, Workspace
 
     workspace = Workspace.open(root)
-    files = "[" + ", ".join(f"'{f}'" for f in workspace.data_files(COMMS)) + "]"
     con = duckdb.connect()
     con.execute(f"SET memory_limit = '{ANALYTICS_MEMORY}'")
-    con.execute(f"SET temp_directory = '{workspace.root / 'spill'}'")
+    con.execute(f"SET temp_directory = {literal(workspace.root / 'spill')}")
+    return con, path_list(workspace.data_files(COMMS))
+
+
+def waves_duckdb(root: Path) -> dict[str, Any]:
+    """The wave step written by hand as one DuckDB query over the same Parquet files,
+    with the same memory cap (no local clock: this baseline does less work)."""
+    con, files = _analytics_duckdb(root)
     clock = time.perf_counter()
     waves = con.sql(HAND_WAVES_SQL.format(files=files)).to_arrow_table()
     seconds, peak = time.perf_counter() - clock, _peak_rss_mb()
@@ -215,16 +222,8 @@ def waves_duckdb(root: Path) -> dict[str, Any]:
 def scan(root: Path, columns: list[str]) -> dict[str, Any]:
     """One DuckDB pass reading every value of ``columns`` of the comms table (the least
     any step reading them can cost), with detection's memory cap."""
-    import duckdb
-
-    from fortress.store.events import ANALYTICS_MEMORY
-    from fortress.store.workspace import COMMS, Workspace
-
-    workspace = Workspace.open(root)
-    files = "[" + ", ".join(f"'{f}'" for f in workspace.data_files(COMMS)) + "]"
     reads = ", ".join(f"max(len({c}))" if c == "flags" else f"min({c})" for c in columns)
-    con = duckdb.connect()
-    con.execute(f"SET memory_limit = '{ANALYTICS_MEMORY}'")
+    con, files = _analytics_duckdb(root)
     clock = time.perf_counter()
     [(rows, *_)] = con.execute(f"SELECT count(*), {reads} FROM read_parquet({files})").fetchall()
     seconds, peak = time.perf_counter() - clock, _peak_rss_mb()

@@ -74,10 +74,10 @@ def close_senders(sent: ir.Table, params: DetectionParams) -> ir.Table | None:
         & (lagged.recipient != lagged.earlier)
         & (lagged.before != lagged.earlier)
     )
-    found = triples.group_by(SENDER).aggregate(first=triples.epoch.min(), last=triples.epoch.max())
-    if params.min_wave_days >= 2:
-        found = found.filter(found["last"] - found["first"] > params.wave_gap_s)
-    return found.select(SENDER)
+    if params.min_wave_days < 2:
+        return triples.select(SENDER).distinct()
+    found = triples.group_by(SENDER).aggregate(apart=triples.epoch.max() - triples.epoch.min())
+    return found.filter(found.apart > params.wave_gap_s).select(SENDER)
 
 
 def sent_in_bursts(events: ir.Table, params: DetectionParams) -> ir.Table:
