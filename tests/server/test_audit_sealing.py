@@ -5,6 +5,7 @@ consultation it answered."""
 
 from __future__ import annotations
 
+import fcntl
 import http.client
 import json
 import signal
@@ -75,6 +76,30 @@ def test_concurrent_consultations_share_commits_and_stay_chained(casework: Works
     found = _chain(casework)
     assert found.ok, found.problems
     assert found.entries == before + readers
+
+
+def test_sealers_on_one_sqlite_file_take_turns_through_a_file_lock(casework: Workspace) -> None:
+    """``serve --workers N`` runs a sealer per process: on SQLite they queue on a file lock
+    (a waiter wakes when it is released) rather than on SQLite's lock (a waiter sleeps up
+    to 100 ms between tries). flock locks belong to open files, so this test's own open of
+    the lock file stands for another process's sealer."""
+    database = casework.engine.url.database
+    if casework.engine.dialect.name != "sqlite" or database is None:
+        pytest.skip("PostgreSQL's row lock on the chain's head wakes its waiters itself")
+    sealer, sessions = _sealed(casework)
+    before = _chain(casework).entries
+    with open(f"{database}-audit-writers.lock", "a") as other_process:
+        fcntl.flock(other_process, fcntl.LOCK_EX)
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            answer = pool.submit(_consult, sessions, 1)
+            time.sleep(1.0)
+            assert not answer.done()  # waiting for its turn
+            fcntl.flock(other_process, fcntl.LOCK_UN)
+            answer.result(timeout=30)
+    sealer.close()
+    found = _chain(casework)
+    assert found.ok, found.problems
+    assert found.entries == before + 1
 
 
 def test_a_change_writes_its_entry_in_its_own_transaction(

@@ -31,7 +31,9 @@ def _narrow_limiter() -> None:
 
 def test_more_requests_than_threads_and_connections_all_answer(casework: Workspace) -> None:
     url = casework.engine.url.render_as_string(hide_password=False)
-    engine = create_engine(url, pool_size=CONNECTIONS, max_overflow=0, pool_timeout=POOL_TIMEOUT_SECONDS)
+    engine = create_engine(
+        url, pool_size=CONNECTIONS, max_overflow=0, pool_timeout=POOL_TIMEOUT_SECONDS
+    )
     try:
         with TestClient(create_app(engine), raise_server_exceptions=False) as client:
             headers = sign_in(client, "analyst")

@@ -23,11 +23,13 @@ write-once storage), and ``verify`` checks every anchored entry is still there u
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Future
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal, TypeVar
@@ -178,6 +180,7 @@ class AuditSealer:
 
     def __init__(self, engine: Engine, idle_seconds: float = 10.0) -> None:
         self._engine = engine
+        self._lock_path = _writers_lock_path(engine)
         self._sessions = sessionmaker(engine)
         self._idle_seconds = idle_seconds
         self._waiting: list[tuple[list[Pending], Future[None]]] = []
@@ -229,7 +232,7 @@ class AuditSealer:
     def _write(self, batch: list[tuple[list[Pending], Future[None]]]) -> None:
         entries = [entry for pending, _ in batch for entry in pending]
         try:
-            with self._sessions() as session:
+            with _writers_turn(self._lock_path), self._sessions() as session:
                 _chain(session, entries)
                 session.commit()
         except Exception as exc:  # every waiting request fails with the reason
@@ -240,6 +243,35 @@ class AuditSealer:
             self.entries += len(entries)
             for _, done in batch:
                 done.set_result(None)
+
+
+def _writers_lock_path(engine: Engine) -> str | None:
+    """The file whose lock the sealers of every server process on a SQLite database take
+    in turn (``None`` for other databases, whose row lock wakes a waiting writer at once).
+
+    SQLite's own lock is not enough: a writer that finds it taken sleeps for growing
+    intervals (1 to 100 ms) before trying again, so two processes' sealers, committing
+    hundreds of times a second, left each other's requests waiting far longer than the
+    commits took (record views' p95 doubled with ``serve --workers 2``). A waiter on a
+    file lock wakes as soon as it is released."""
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        return None
+    return f"{database}-audit-writers.lock"
+
+
+@contextmanager
+def _writers_turn(lock_path: str | None) -> Iterator[None]:
+    try:
+        lock_file = open(lock_path, "a") if lock_path else None  # noqa: SIM115 (closed below)
+    except OSError:  # only a wake-up aid: SQLite's own lock still keeps writers apart
+        lock_file = None
+    if lock_file is None:
+        yield
+        return
+    with lock_file:
+        fcntl.flock(lock_file, fcntl.LOCK_EX)  # released when the file closes
+        yield
 
 
 def consulted(
