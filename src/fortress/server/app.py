@@ -57,7 +57,7 @@ from fortress.server import (
 )
 from fortress.server.cache import ResultCache
 from fortress.server.deps import API, CommittingRoute, Db, check_id, checked_sign_in, requires
-from fortress.server.jobs import Jobs
+from fortress.server.jobs import JOBS_FOLDER, Jobs
 from fortress.server.pages import SCRIPTED_POLICY, STATIC
 from fortress.store.settings import DATABASE_ENV, WORKSPACE_ENV
 from fortress.store.workspace import Workspace, own_engine
@@ -172,7 +172,7 @@ def create_app(engine: Engine, comms: Workspace | None = None) -> FastAPI:
     app.state.report_limit = RateLimit()
     app.state.comms = comms.with_own_pool() if comms and comms.engine is engine else comms
     app.state.results = ResultCache()
-    app.state.jobs = Jobs()
+    app.state.jobs = Jobs(comms.root / JOBS_FOLDER if comms else None)
     observe.install(app)
     _refusals_as_pages(app)
     _security_headers(app)
