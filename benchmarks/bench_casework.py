@@ -35,6 +35,7 @@ install -y wrk``, which the script runs when it is missing and it may; and Postg
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import math
 import os
@@ -62,7 +63,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from common import BENCH_DIR, REPO, machine, table, write_section
+from common import BENCH_DIR, REPO, cpu_ticks, machine, stolen_share, table, write_section
 from fortress.casework import audit
 from fortress.casework.db import migrate
 from fortress.casework.retention import REVIEW_YEARS, in_years
@@ -83,7 +84,7 @@ LABELS = {
     "search": "search `GET /api/v1/intelligence?vehicle=` / `?phone=&limit=100`",
 }
 HEADER = ("database", "request", "p50", "p95", "p99", "max", "req/s", "failed", "p95 of runs",
-          "vs baseline")  # fmt: skip
+          "vs baseline", "server CPU ms / answer", "CPU stolen")  # fmt: skip
 TARGET_MS = {"view": 300.0, "search": 1000.0}
 CHUNK = 50_000
 START = datetime(2020, 1, 1)
@@ -387,11 +388,13 @@ class Server:
             return str(json.load(answer)["token"])
 
     def peak_rss_mb(self) -> float:
-        """The server process's peak resident set size (VmHWM), MiB."""
-        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-        return float("nan")
+        """The peak resident set size (VmHWM) of the server's processes (uvicorn's and its
+        workers'), summed, MiB: an upper bound of what they held at once."""
+        return sum(_peak_rss_mb(pid) for pid in _process_tree(self.process.pid))
+
+    def cpu_seconds(self) -> float:
+        """CPU time (user and system) the server's processes have used so far."""
+        return sum(_cpu_seconds(pid) for pid in _process_tree(self.process.pid))
 
     def stop(self) -> None:
         """Stop the server (SIGTERM; killed if requests stuck in it keep it alive for 10 s)."""
@@ -413,6 +416,33 @@ class Server:
             if match:
                 found[f"{match.group(1)}: {match.group(2)}"] += 1
         return found
+
+
+def _process_tree(pid: int) -> list[int]:
+    """``pid`` and its descendants."""
+    found = [pid]
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        for child in task.read_text().split():
+            found += _process_tree(int(child))
+    return found
+
+
+def _cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:  # it ended meanwhile
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
+
+def _peak_rss_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:  # it ended meanwhile
+        pass
+    return 0.0
 
 
 # --- the load -------------------------------------------------------------------------------
@@ -452,6 +482,10 @@ class Load:
     in_flight: int
     """Requests sent but unanswered when the run ended (wrk drops them): up to one per
     connection is normal in a closed loop; with no answer at all, they were stuck."""
+    stolen: float = 0.0
+    """The share of the machine's CPU time the hypervisor gave other guests meanwhile."""
+    server_cpu_ms: float = math.nan
+    """The server's processes' CPU time (user and system) per answer, ms."""
 
     @property
     def ok(self) -> int:
@@ -489,8 +523,10 @@ def run_wrk(
     threads = str(min(2, connections))  # wrk refuses more threads than connections
     command = [wrk, "-t", threads, "-c", str(connections), "-d", f"{seconds:g}s", "--timeout",
                "60s", "-s", str(LUA), server.base]  # fmt: skip
+    ticks, server_cpu = cpu_ticks(), server.cpu_seconds()
     done = subprocess.run(command, capture_output=True, text=True, env=env, check=False,
                           timeout=seconds + 120)  # fmt: skip
+    stolen, server_cpu = stolen_share(ticks, cpu_ticks()), server.cpu_seconds() - server_cpu
     lines = [line for line in done.stdout.splitlines() if line.startswith("BENCH_RESULT ")]
     if done.returncode != 0 or not lines:
         raise RuntimeError(f"wrk failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
@@ -504,7 +540,8 @@ def run_wrk(
         p50=ms["p50"], p95=ms["p95"], p99=ms["p99"], max=ms["max"],
         rps=answered / (report["duration_us"] / 1e6), requests=answered,
         statuses={str(k): v for k, v in report["statuses"].items()}, socket_errors=sockets,
-        in_flight=max(0, report["sent"] - answered - lost),
+        in_flight=max(0, report["sent"] - answered - lost), stolen=stolen,
+        server_cpu_ms=1000 * server_cpu / answered if answered else math.nan,
     )  # fmt: skip
 
 
@@ -528,8 +565,9 @@ class Result:
     """Everything measured on one database."""
 
     database: Database
-    loads: dict[str, list[Load]]
-    peak_rss_mb: float
+    loads: dict[int, dict[str, list[Load]]]
+    """Per server (its number of worker processes), each kind's runs."""
+    peak_rss_mb: dict[int, float]
     audit_entries: int
     audit_added: int
     audit_ok: bool
@@ -538,8 +576,10 @@ class Result:
 
 
 def bench_database(name: str, args: argparse.Namespace, folder: Path, wrk: str) -> Result:
-    """Seed one database, then every run of each kind against one server, which keeps
-    running from the first load to the last (as a deployed one would)."""
+    """Seed one database, then every run of each kind against one server per number of
+    worker processes, each of which keeps running from the first load to the last (as a
+    deployed one would); the servers take turns within each run and kind, so that a
+    comparison between them sees the same moments of a noisy machine."""
     print(f"{name}: seeding {args.records:,} records", flush=True)
     database = prepare(name, folder, args.records, args.postgres_url)
     try:
@@ -549,33 +589,38 @@ def bench_database(name: str, args: argparse.Namespace, folder: Path, wrk: str) 
         files = {"search": search_paths(folder), "me": folder / "me-paths.txt",
                  "tokens": folder / f"tokens-{name}.txt"}  # fmt: skip
         files["me"].write_text("/api/v1/me\n")
-        loads: dict[str, list[Load]] = {kind: [] for kind in KINDS}
+        loads: dict[int, dict[str, list[Load]]] = {n: {k: [] for k in KINDS} for n in args.workers}
         audited = 0
         common = {"files": files, "records": args.records, "think_ms": args.think_ms}
-        server = Server(database, folder / f"server-{name}.log", args.workers)
+        servers = {n: Server(database, folder / f"server-{name}-{n}.log", n) for n in args.workers}
         try:
             if not files["tokens"].exists():  # tokens last 8 hours: sign in once
-                tokens = [server.sign_in(f"analyst{n:02d}") for n in range(1, USERS + 1)]
+                first = servers[args.workers[0]]
+                tokens = [first.sign_in(f"analyst{n:02d}") for n in range(1, USERS + 1)]
                 files["tokens"].write_text("\n".join(tokens) + "\n")
-            for index in range(1, args.runs + 1):
-                for kind in KINDS:
-                    # the warm-up also lets the previous load's last requests finish
-                    warm = run_wrk(wrk, server, kind, seconds=args.warmup, connections=1,
-                                   seed=100 + index, **common)  # fmt: skip
-                    load = run_wrk(wrk, server, kind, seconds=args.seconds,
-                                   connections=args.connections, seed=index, **common)  # fmt: skip
-                    if kind != "me":
-                        audited += warm.ok + load.ok
-                    loads[kind].append(load)
-                    print(f"  {name} run {index}/{args.runs} {kind}: p50 {load.p50:.0f} ms, "
-                          f"p95 {load.p95:.0f} ms, p99 {load.p99:.0f} ms, {load.rps:,.0f} req/s, "
-                          f"statuses {load.statuses}, socket errors {load.socket_errors}, in "
-                          f"flight at the end {load.in_flight} (warm-up: {warm.rps:,.0f} req/s, "
-                          f"statuses {warm.statuses})", flush=True)  # fmt: skip
-            peak = server.peak_rss_mb()
+            for index, kind, workers in itertools.product(
+                range(1, args.runs + 1), KINDS, args.workers
+            ):
+                server = servers[workers]
+                # the warm-up also lets the previous load's last requests finish
+                warm = run_wrk(wrk, server, kind, seconds=args.warmup, connections=1,
+                               seed=100 + index, **common)  # fmt: skip
+                load = run_wrk(wrk, server, kind, seconds=args.seconds,
+                               connections=args.connections, seed=index, **common)  # fmt: skip
+                if kind != "me":
+                    audited += warm.ok + load.ok
+                loads[workers][kind].append(load)
+                print(f"  {name} x{workers} run {index}/{args.runs} {kind}: p50 {load.p50:.0f} ms, "
+                      f"p95 {load.p95:.0f} ms, p99 {load.p99:.0f} ms, {load.rps:,.0f} req/s, "
+                      f"statuses {load.statuses}, socket errors {load.socket_errors}, in "
+                      f"flight at the end {load.in_flight}, CPU stolen {load.stolen:.0%} "
+                      f"(warm-up: {warm.rps:,.0f} req/s, statuses {warm.statuses})",
+                      flush=True)  # fmt: skip
+            peak = {n: server.peak_rss_mb() for n, server in servers.items()}
         finally:
-            server.stop()
-        errors = server.errors()
+            for server in servers.values():
+                server.stop()
+        errors = sum((server.errors() for server in servers.values()), Counter[str]())
         after, ok = audit_state(database)
         return Result(database, loads, peak, after, after - before, ok, errors, audited)
     finally:
@@ -621,20 +666,23 @@ def markdown(
     wrk_version = (version.stdout or version.stderr).split()[1]
     rows = []
     verdicts = []
-    for result in results:
-        base = _median(result.loads["me"], "p95")
+    for result, workers in itertools.product(results, args.workers):
+        served = _served_by(result.database.name, workers)
+        base = _median(result.loads[workers]["me"], "p95")
         for kind in KINDS:
-            loads = result.loads[kind]
+            loads = result.loads[workers][kind]
             p95 = _median(loads, "p95")
             ratio = p95 / base if math.isfinite(p95) and base > 0 else math.inf
             rows.append([
-                result.database.name, LABELS[kind], _ms(_median(loads, "p50")), f"**{_ms(p95)}**",
+                served, LABELS[kind], _ms(_median(loads, "p50")), f"**{_ms(p95)}**",
                 _ms(_median(loads, "p99")), _ms(_largest(loads)),
                 f"{_median(loads, 'rps'):,.0f}", _failures(loads),
                 ", ".join(_ms(load.p95) for load in loads),
                 "1.0" if kind == "me" else (f"{ratio:.1f}x" if math.isfinite(ratio) else "-"),
+                f"{_median(loads, 'server_cpu_ms'):.2f}",
+                ", ".join(f"{load.stolen:.0%}" for load in loads),
             ])  # fmt: skip
-        verdicts.append([result.database.name, *(_verdict(result.loads[k], k) for k in TARGET_MS)])
+        verdicts.append([served, *(_verdict(result.loads[workers][k], k) for k in TARGET_MS)])
     seeded = "; ".join(
         f"{r.database.name} {r.database.seed_seconds:.0f} s ({_size(r.database.size_bytes)})"
         for r in results
@@ -645,8 +693,11 @@ def markdown(
     checks = []
     for r in results:
         errors = ", ".join(f"{n:,} x `{e}`" for e, n in r.server_errors.most_common(3))
+        peaks = ", ".join(
+            f"{_served_by('', n).strip(', ')} {mib:,.0f} MiB" for n, mib in r.peak_rss_mb.items()
+        )
         checks.append(
-            f"{r.database.name}: server peak RSS {r.peak_rss_mb:,.0f} MiB; audit entries written "
+            f"{r.database.name}: server peak RSS (processes summed) {peaks}; audit entries written "
             f"during the load {r.audit_added:,} (2xx views and searches wrk saw: "
             f"{r.audited_answers:,}; a request still in flight when wrk stops is audited "
             f"but not counted), chain {'intact' if r.audit_ok else '**broken**'} "
@@ -671,15 +722,17 @@ def markdown(
         "load. The audit log is not pre-filled (each view and search appends to it during "
         f"the load). Seeding (migrate, 50 users, load): {seeded}.",
         "",
-        f"**Load.** `fortress serve --workers {args.workers}` (uvicorn, "
-        f"{'one process' if args.workers == 1 else f'{args.workers} worker processes'}) "
+        f"**Load.** `fortress serve --workers N` (uvicorn; N = "
+        f"{', '.join(str(n) for n in args.workers)}; one process answers when N is 1, N "
+        "worker processes otherwise) "
         f"and wrk {wrk_version} "
         f"(2 threads, {args.connections} connections, `--timeout 60s` so slow answers are "
         f"measured, not dropped) on the same machine over loopback; {USERS} analysts signed "
         f"in, each request carrying a random one's token, {_thinking(args)}. Per database, "
         f"{args.runs} runs of {args.seconds:g} s per kind, the kinds alternating within each "
-        "run; one server per database answers every run, from the first to the last, each "
-        "run after an unmeasured warm-up of "
+        "run; one server per database and N answers every run, from the first to the last "
+        "(the servers take turns within each run and kind, so that they meet the same "
+        "moments of a noisy machine), each run after an unmeasured warm-up of "
         f"{args.warmup:g} s of the same kind on one connection (which also lets the previous "
         "run's last requests finish). Record "
         f"views pick a random id in 1..{args.records:,}; searches are half `?vehicle=<a "
@@ -688,7 +741,13 @@ def markdown(
         "of each run's p50, p95 and p99; max is the largest of any run. *vs baseline* is "
         "the p95 against the signed-in `GET /api/v1/me` in the same runs. *failed* counts "
         "every non-2xx answer and socket error over all runs; *none*: not one request was "
-        "answered during the run.",
+        "answered during the run. *server CPU ms / answer*: the CPU time the server's processes "
+        "used during a run (user and system, from `/proc`), per answer, median over the runs: "
+        "the work per request, which a busy host's stolen time inflates far less than it "
+        "does latency. *CPU stolen*, per run: the share of the machine's CPU time "
+        "the hypervisor gave other guests during the load (`/proc/stat`), time this machine "
+        "was ready to work and could not; figures from runs with much of it stolen are "
+        "slower than the machine is.",
         "",
         table(HEADER, rows),
         "",
@@ -702,6 +761,10 @@ def markdown(
         "Checks: " + "; ".join(checks) + ".",
     ]  # fmt: skip
     return "\n".join(lines)
+
+
+def _served_by(database: str, workers: int) -> str:
+    return f"{database}, {'1 process' if workers == 1 else f'{workers} processes'}"
 
 
 def _thinking(args: argparse.Namespace) -> str:
@@ -739,12 +802,24 @@ def _size(size: int) -> str:
     return f"{size / (1 << 20):,.0f} MiB"
 
 
+def _counts(text: str) -> list[int]:
+    try:
+        counts = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        counts = []
+    if not counts or min(counts) < 1 or len(set(counts)) < len(counts):
+        raise argparse.ArgumentTypeError(f"distinct whole numbers from 1, such as 1,2: {text!r}")
+    return counts
+
+
 def _options(args: argparse.Namespace) -> str:
     defaults = {"records": 1_000_000, "runs": 3, "seconds": 30.0, "warmup": 5.0,
                 "connections": 50, "think_ms": 0.0, "databases": "sqlite,postgresql",
-                "workers": 1}  # fmt: skip
+                "workers": [1, 2]}  # fmt: skip
     return "".join(
         f" --{key.replace('_', '-')} {getattr(args, key):g}" if isinstance(default, float)
+        else f" --{key.replace('_', '-')} {','.join(map(str, getattr(args, key)))}"
+        if isinstance(default, list)
         else f" --{key.replace('_', '-')} {getattr(args, key)}"
         for key, default in defaults.items()
         if getattr(args, key) != default
@@ -764,7 +839,12 @@ def main() -> None:
     parser.add_argument(
         "--think-ms", type=float, default=0.0, help="mean pause before a connection's next request"
     )
-    parser.add_argument("--workers", type=int, default=1, help="fortress serve --workers")
+    parser.add_argument(
+        "--workers",
+        type=_counts,
+        default=[1, 2],
+        help="fortress serve --workers: one server per value, taking turns (e.g. 1,2)",
+    )
     parser.add_argument("--databases", default="sqlite,postgresql")
     parser.add_argument("--postgres-url", default=POSTGRES_URL)
     parser.add_argument("--out", type=Path, default=DOC)

@@ -117,6 +117,24 @@ def mib(size_bytes: int) -> str:
     return f"{size_bytes / (1 << 20):.0f} MiB ({size_bytes:,} bytes)"
 
 
+def cpu_ticks() -> tuple[int, int]:
+    """The machine's CPU time so far, in clock ticks: (all, stolen by the hypervisor).
+    The stolen share between two readings is time this virtual machine was ready to run
+    but another guest had the core: a noisy host's mark on any figure measured then."""
+    try:
+        fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    except OSError:
+        return 0, 0
+    ticks = [int(f) for f in fields[:8]]  # user nice system idle iowait irq softirq steal
+    return sum(ticks), ticks[7] if len(ticks) > 7 else 0
+
+
+def stolen_share(before: tuple[int, int], after: tuple[int, int]) -> float:
+    """The share of CPU time stolen between two ``cpu_ticks`` readings (0 if unknown)."""
+    total = after[0] - before[0]
+    return (after[1] - before[1]) / total if total > 0 else 0.0
+
+
 def machine() -> dict[str, str]:
     """CPU model, cores, RAM, OS and the versions that matter to the figures."""
     import duckdb
