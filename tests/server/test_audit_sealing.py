@@ -5,9 +5,11 @@ consultation it answered."""
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import http.client
 import json
+import os
 import signal
 import socket
 import subprocess
@@ -127,13 +129,18 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _served(casework: Workspace, log: Path) -> tuple[subprocess.Popen[bytes], str]:
+def _served(
+    casework: Workspace, log: Path, workers: int = 1
+) -> tuple[subprocess.Popen[bytes], str]:
+    """``fortress serve`` in a process group of its own (its workers included)."""
     port = _free_port()
     url = casework.engine.url.render_as_string(hide_password=False)
     fortress = str(Path(sys.executable).with_name("fortress"))
     command = [fortress, "--workspace", str(casework.root), "--database-url", url,
-               "serve", "--host", "127.0.0.1", "--port", str(port)]  # fmt: skip
-    process = subprocess.Popen(command, stdout=log.open("wb"), stderr=subprocess.STDOUT)
+               "serve", "--host", "127.0.0.1", "--port", str(port),
+               "--workers", str(workers)]  # fmt: skip
+    process = subprocess.Popen(command, stdout=log.open("wb"), stderr=subprocess.STDOUT,
+                               start_new_session=True)  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and process.poll() is None:
@@ -142,7 +149,7 @@ def _served(casework: Workspace, log: Path) -> tuple[subprocess.Popen[bytes], st
             return process, base
         except (urllib.error.URLError, ConnectionError):
             time.sleep(0.2)
-    process.kill()
+    _kill_all(process)
     raise AssertionError(f"fortress serve did not start:\n{log.read_text()[-3000:]}")
 
 
@@ -163,10 +170,20 @@ def _analyst_consultations(casework: Workspace) -> int:
         ) or 0)  # fmt: skip
 
 
+def _kill_all(process: subprocess.Popen[bytes]) -> None:
+    """SIGKILL to the server and every worker process it started."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=10)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
 def test_a_server_killed_under_load_kept_every_answered_consultation(
-    casework: Workspace, tmp_path: Path
+    casework: Workspace, tmp_path: Path, workers: int
 ) -> None:
-    process, base = _served(casework, tmp_path / "serve.log")
+    """With ``--workers 2`` both processes' sealers write (on SQLite, in turns through
+    their file lock) and both die at once."""
+    process, base = _served(casework, tmp_path / "serve.log", workers)
     try:
         token = _token(base)
         before = _analyst_consultations(casework)
@@ -188,14 +205,13 @@ def test_a_server_killed_under_load_kept_every_answered_consultation(
         for reader in readers:
             reader.start()
         time.sleep(2.0)
-        process.send_signal(signal.SIGKILL)
-        process.wait(timeout=10)
+        _kill_all(process)
         stop.set()
         for reader in readers:
             reader.join(timeout=15)
     finally:
         if process.poll() is None:
-            process.kill()
+            _kill_all(process)
     assert sum(answered) > 20  # the load was real
     assert _analyst_consultations(casework) - before >= sum(answered)
     found = _chain(casework)
