@@ -693,9 +693,7 @@ def markdown(
     checks = []
     for r in results:
         errors = ", ".join(f"{n:,} x `{e}`" for e, n in r.server_errors.most_common(3))
-        peaks = ", ".join(
-            f"{_served_by('', n).strip(', ')} {mib:,.0f} MiB" for n, mib in r.peak_rss_mb.items()
-        )
+        peaks = ", ".join(f"{_processes(n)} {mib:,.0f} MiB" for n, mib in r.peak_rss_mb.items())
         checks.append(
             f"{r.database.name}: server peak RSS (processes summed) {peaks}; audit entries written "
             f"during the load {r.audit_added:,} (2xx views and searches wrk saw: "
@@ -763,8 +761,12 @@ def markdown(
     return "\n".join(lines)
 
 
+def _processes(workers: int) -> str:
+    return "1 process" if workers == 1 else f"{workers} processes"
+
+
 def _served_by(database: str, workers: int) -> str:
-    return f"{database}, {'1 process' if workers == 1 else f'{workers} processes'}"
+    return f"{database}, {_processes(workers)}"
 
 
 def _thinking(args: argparse.Namespace) -> str:

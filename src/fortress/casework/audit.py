@@ -23,13 +23,12 @@ write-once storage), and ``verify`` checks every anchored entry is still there u
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from concurrent.futures import Future
-from contextlib import contextmanager
+from contextlib import ExitStack, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal, TypeVar
@@ -38,7 +37,7 @@ from sqlalchemy import Engine, event, insert, select, update
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
 from fortress.casework.models import AuditEntry, AuditHead
-from fortress.store.workspace import now_utc
+from fortress.store.workspace import exclusive_lock, now_utc
 
 Action = Literal["collection", "alteration", "consultation", "disclosure", "combination", "erasure"]
 ACTIONS: tuple[Action, ...] = (
@@ -260,18 +259,15 @@ def _writers_lock_path(engine: Engine) -> str | None:
     return f"{database}-audit-writers.lock"
 
 
-@contextmanager
-def _writers_turn(lock_path: str | None) -> Iterator[None]:
-    try:
-        lock_file = open(lock_path, "a") if lock_path else None  # noqa: SIM115 (closed below)
-    except OSError:  # only a wake-up aid: SQLite's own lock still keeps writers apart
-        lock_file = None
-    if lock_file is None:
-        yield
-        return
-    with lock_file:
-        fcntl.flock(lock_file, fcntl.LOCK_EX)  # released when the file closes
-        yield
+def _writers_turn(lock_path: str | None) -> ExitStack:
+    """The sealers' file lock held (released when the stack closes), or nothing when
+    there is none or it cannot be opened: it only wakes writers sooner, SQLite's own lock
+    still keeps them apart."""
+    turn = ExitStack()
+    if lock_path is not None:
+        with suppress(OSError):
+            turn.enter_context(exclusive_lock(lock_path))
+    return turn
 
 
 def consulted(

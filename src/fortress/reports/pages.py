@@ -15,9 +15,9 @@ def environment() -> Environment:
     )
 
 
-def write_atomically(out: Path, html: str) -> None:
-    """Write ``html`` to ``out`` so that a reader sees the old file or the whole new one."""
+def write_atomically(out: Path, text: str) -> None:
+    """Write ``text`` to ``out`` so that a reader sees the old file or the whole new one."""
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(out.name + ".partial")
-    partial.write_text(html, encoding="utf-8")
+    partial.write_text(text, encoding="utf-8")
     partial.replace(out)

@@ -24,6 +24,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Final, Literal
 
+from fortress.reports.pages import write_atomically
 from fortress.store.workspace import now_utc
 
 State = Literal["waiting", "running", "done", "failed"]
@@ -145,13 +146,8 @@ class Jobs:
             self._save(job)
 
     def _save(self, job: Job) -> None:
-        if self._folder is None:
-            return
-        self._folder.mkdir(parents=True, exist_ok=True)
-        path = self._folder / f"{job.id}.json"
-        partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
-        partial.write_text(_to_json(job), encoding="utf-8")
-        partial.replace(path)  # readers see the old state or the new, never half of one
+        if self._folder is not None:  # only the job's own process writes its file
+            write_atomically(self._folder / f"{job.id}.json", _to_json(job))
 
     def _read(self, path: Path) -> Job | None:
         try:

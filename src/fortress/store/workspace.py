@@ -23,7 +23,7 @@ import os
 import shutil
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from difflib import SequenceMatcher
 from pathlib import Path
@@ -183,15 +183,9 @@ class Workspace:
             return list(session.scalars(query).all())
 
     # --- writing --------------------------------------------------------------------
-    @contextmanager
-    def write_lock(self) -> Iterator[None]:
+    def write_lock(self) -> AbstractContextManager[None]:
         """Hold the workspace's single-writer lock (blocks until it is free)."""
-        with (self.root / ".write.lock").open("a") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+        return exclusive_lock(self.root / ".write.lock")
 
     @contextmanager
     def staging(self, batch_id: str) -> Iterator[Path]:
@@ -302,6 +296,19 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA secure_delete=ON")  # deleted records are overwritten (retention)
     cursor.close()
+
+
+@contextmanager
+def exclusive_lock(path: Path | str) -> Iterator[None]:
+    """Hold an flock on ``path`` (made if missing) across processes, waiting until it is
+    free; a waiter wakes as soon as the holder releases it or dies. OSError if the file
+    cannot be opened."""
+    with open(path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _abandoned(folder: Path) -> bool:
