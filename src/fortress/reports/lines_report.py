@@ -34,9 +34,9 @@ from fortress.model.lines import (
 )
 from fortress.reports import svg
 from fortress.reports.network_section import ROLE_COLOURS, network_section
-from fortress.reports.pages import environment, write_atomically
+from fortress.reports.pages import environment
 from fortress.reports.places_section import places_section
-from fortress.store.workspace import Workspace, now_utc
+from fortress.store.workspace import Workspace, now_utc, write_atomically
 
 
 def render_lines_report(workspace: Workspace) -> str:

@@ -20,9 +20,9 @@ from fortress.network.measures import Measures, measure
 from fortress.network.phases import PhaseOrder, phases
 from fortress.reports.network_chart import MAX_CHART_NODES, most_connected, node_chart
 from fortress.reports.network_charts import disruption_chart, phase_chart
-from fortress.reports.pages import environment, write_atomically
+from fortress.reports.pages import environment
 from fortress.reports.svg import PALETTE
-from fortress.store.workspace import now_utc
+from fortress.store.workspace import now_utc, write_atomically
 
 STRATEGIES = [("degree", "degree"), ("betweenness", "betweenness"), ("random", "random")]
 CENTRAL_ROWS = 15

@@ -14,9 +14,9 @@ from fortress.places.evaluate import EvaluationProblem, evaluate
 from fortress.places.hotspot_map import find_hotspots
 from fortress.places.quality import quality
 from fortress.places.store import CRIMES, NoPlaceData
-from fortress.reports.pages import environment, write_atomically
+from fortress.reports.pages import environment
 from fortress.reports.place_charts import campaign_chart, hotspot_svg
-from fortress.store.workspace import Workspace, now_utc
+from fortress.store.workspace import Workspace, now_utc, write_atomically
 
 
 def places_section(workspace: Workspace) -> dict[str, Any] | None:

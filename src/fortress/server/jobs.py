@@ -24,8 +24,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Final, Literal
 
-from fortress.reports.pages import write_atomically
-from fortress.store.workspace import now_utc
+from fortress.store.workspace import now_utc, write_atomically
 
 State = Literal["waiting", "running", "done", "failed"]
 Report = Callable[[int, int], None]

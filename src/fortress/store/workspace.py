@@ -338,3 +338,19 @@ def _fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def fsync_tree(folder: Path) -> None:
+    """Flush every file under ``folder``, and the folders holding them, to disk."""
+    for path in sorted(folder.rglob("*"), reverse=True):
+        (_fsync_dir if path.is_dir() else _fsync)(path)
+    _fsync_dir(folder)
+    _fsync_dir(folder.parent)
+
+
+def write_atomically(out: Path, text: str) -> None:
+    """Write ``text`` to ``out`` so that a reader sees the old file or the whole new one."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial = out.with_name(out.name + ".partial")
+    partial.write_text(text, encoding="utf-8")
+    partial.replace(out)
