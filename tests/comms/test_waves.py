@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -17,14 +16,7 @@ from fortress.ingest.comms import ingest_comms
 from fortress.sources.mapping import preset
 from fortress.store import events as event_tables
 from fortress.store.workspace import COMMS, Workspace
-
-SENDER = "+447700900001"
-START = datetime(2025, 3, 4, 9, 0, 0)
-
-
-def drama(i: int) -> str:
-    """The i-th number of Ofcom's drama range after the sender."""
-    return f"+447700{900002 + i}"
+from helpers.messages import SENDER, START, candidate_waves, drama, messages_table, random_messages
 
 
 def write_events(path: Path, rows: list[tuple[datetime, str, str, str]]) -> Path:
@@ -102,49 +94,6 @@ def test_local_time_expression_follows_summer_time() -> None:
     ]
 
 
-def random_messages(seed: int, senders: int = 40) -> ibis.Table:
-    """Messages of senders with very different habits: chats, slow lists, fast broadcasts,
-    bursts straddling clock hours and midnight, messages sent in the same second; each
-    sender in one to three sessions on one to three days."""
-    rng = random.Random(seed)
-    rows: list[tuple[str, datetime, str, str]] = []
-    for s in range(senders):
-        sender = drama(500 + s)
-        gap_s = rng.choice([5, 60, 150, 179, 200, 900, 3600, 7200])
-        contacts = rng.choice([2, 6, 12, 40])
-        for _ in range(rng.randrange(1, 4)):
-            at = START + timedelta(days=rng.randrange(3), seconds=rng.randrange(86_400))
-            for _ in range(rng.randrange(5, 60)):
-                at += timedelta(seconds=rng.randrange(0, gap_s + 1))  # ties too
-                rows.append((f"{s}-{len(rows)}", at, sender, drama(rng.randrange(contacts))))
-    return messages_table(rows)
-
-
-def messages_table(rows: list[tuple[str, datetime, str, str]]) -> ibis.Table:
-    """Text messages (event id, time, sender, recipient) as an event table."""
-    event_id, start, a, b = (list(column) for column in zip(*rows, strict=True))
-    return ibis.memtable(
-        pa.table(
-            {
-                "event_id": event_id,
-                "start_utc": pa.array(start, pa.timestamp("us")),
-                "kind": ["sms"] * len(rows),
-                "a_number": a,
-                "b_number": b,
-                "flags": pa.array([[] for _ in rows], pa.list_(pa.string())),
-            }
-        )
-    )
-
-
-def candidate_waves(sent: ibis.Table, params: DetectionParams) -> ibis.Table:
-    """The waves of the senders with waves on ``min_wave_days`` days (the candidates)."""
-    found = wv.waves(sent, params)
-    summary = wv.wave_summary(found)
-    candidates = summary.filter(summary.wave_days >= params.min_wave_days).select("number")
-    return found.semi_join(candidates, "number").order_by(["number", "start_utc"])
-
-
 def test_the_close_sender_filter_never_loses_a_candidate_wave() -> None:
     """The candidates' waves found from the close senders alone are exactly those found
     from every sender, at the defaults, from one wave day, at a share the filter cannot
@@ -162,7 +111,7 @@ def test_the_close_sender_filter_never_loses_a_candidate_wave() -> None:
             DetectionParams(wave_gap_s=600, wave_min_recipients=20),
         ):
             every = candidate_waves(wv.with_bursts(wv.messages_sent(local), params), params)
-            busy = candidate_waves(wv.sent_in_bursts(local, params), params)
+            busy = candidate_waves(wv.sent_in_bursts(local, params).messages, params)
             assert busy.to_pyarrow() == every.to_pyarrow()
             waves_checked += every.count().to_pyarrow().as_py()
         close = wv.close_senders(wv.messages_sent(local), DetectionParams())
@@ -206,7 +155,7 @@ def assert_two_waves(*waves: list[tuple[datetime, str]]) -> None:
     when = span(events)
     assert when is not None
     params = DetectionParams()
-    found = wv.waves(wv.sent_in_bursts(with_local_time(events, when), params), params)
+    found = wv.waves(wv.sent_in_bursts(with_local_time(events, when), params).messages, params)
     rows_found = found.order_by("start_utc").to_pyarrow().to_pylist()
     assert [(w["number"], w["messages"]) for w in rows_found] == [
         (SENDER, len(wave)) for wave in waves

@@ -43,6 +43,8 @@ def render_detection(summary: DetectionRun) -> None:
             "Time by stage: " + ", ".join(f"{s.stage} {s.seconds:.1f} s" for s in summary.stages),
             highlight=False,
         )
+    if summary.wave_step:
+        console.print(f"Wave step: {summary.wave_step}.", highlight=False)
     if summary.lines:
         render_lines(sorted(summary.lines, key=lambda line: (-line.score, line.line_id)))
 

@@ -15,7 +15,7 @@ which a number under the threshold may join but never start.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from typing import Any
+from typing import Any, Protocol
 
 import ibis
 import ibis.expr.types as ir
@@ -24,12 +24,24 @@ import pyarrow as pa
 from fortress.comms import continuity, scoring
 from fortress.comms import features as f
 from fortress.comms import waves as wv
-from fortress.comms.events import Neighbourhood, small_table, span, with_local_time
+from fortress.comms.events import Neighbourhood, Span, small_table, span, with_local_time
 from fortress.comms.judgements import Judgements
 from fortress.comms.params import DetectionParams
 from fortress.comms.results import Detection, Gathered, NumberFinding
 from fortress.comms.stages import StageClock
 from fortress.model import columns as c
+
+
+class BurstStep(Protocol):
+    """The wave step: ``local`` (every event, with the local clock of ``when``) to the
+    messages of the senders that could send waves, numbered into bursts, executed."""
+
+    def __call__(self, local: ir.Table, when: Span, params: DetectionParams) -> ir.Table: ...
+
+
+def every_burst(local: ir.Table, when: Span, params: DetectionParams) -> ir.Table:
+    """The wave step computed over every event (``waves.sent_in_bursts``)."""
+    return wv.sent_in_bursts(local, params).messages.cache()
 
 
 def detect_lines(
@@ -38,10 +50,12 @@ def detect_lines(
     params: DetectionParams | None = None,
     judgements: Judgements | None = None,
     clock: StageClock | None = None,
+    bursts: BurstStep = every_burst,
 ) -> Detection:
     """Score every number in ``events`` that sends marketing waves; group the lines,
     respecting analysts' judgements of successor links. ``clock`` (if given) is charged
-    the stages ``waves``, ``scoring`` and ``neighbourhoods``."""
+    the stages ``waves``, ``scoring`` and ``neighbourhoods``; ``bursts`` makes the wave
+    step (a kept one: ``comms.increments.KeptWaveStep``)."""
     params = params or DetectionParams()
     clock = clock or StageClock()
     with clock.stage("waves"):
@@ -49,8 +63,7 @@ def detect_lines(
         if when is None:
             return Detection(params, None, [], [])
         local = with_local_time(events, when)
-        # One window over every message keeps the senders that could be candidates.
-        busy = wv.sent_in_bursts(local, params).cache()
+        busy = bursts(local, when, params)
         all_waves = wv.waves(busy, params).cache()
         summary = _rows(wv.wave_summary(all_waves).filter(ibis._.wave_days >= params.min_wave_days))
         if not summary:

@@ -20,6 +20,7 @@ from fortress.comms.detect import detect_lines
 from fortress.comms.events import contacts, span, with_local_time
 from fortress.comms.geography import customer_map
 from fortress.comms.handsets import history
+from fortress.comms.increments import KeptWaveStep
 from fortress.comms.judgements import link_judgements
 from fortress.comms.params import DetectionParams
 from fortress.comms.people import LinePeople, find_people
@@ -80,11 +81,21 @@ def workspace_tables(workspace: Workspace) -> tuple[ir.Table, ir.Table | None]:
 
 
 def run_detection(workspace: Workspace, params: DetectionParams | None = None) -> DetectionRun:
-    """Detect deal lines over the whole comms table and store the run; returns its summary."""
+    """Detect deal lines over the whole comms table and store the run; returns its summary.
+
+    The wave step is kept in the workspace and extended by the files ingested since the
+    last run (``comms.increments``)."""
     started = now_utc()
     clock = StageClock()
-    comms, cells = workspace_tables(workspace)
-    detection = detect_lines(comms, cells, params, link_judgements(workspace), clock)
+    backend = event_tables.connect(workspace)
+    files = workspace.data_files(COMMS)
+    comms = event_tables.files_table(backend, files, COMMS)
+    if comms is None:
+        raise NoDetection("the workspace holds no comms events: ingest some first")
+    cells = event_tables.table(backend, workspace, CELLS)
+    wave_step = KeptWaveStep(workspace, backend, files)
+    judgements = link_judgements(workspace)
+    detection = detect_lines(comms, cells, params, judgements, clock, wave_step)
     people, sites = find_people(comms, cells, detection)
     with clock.stage("writing results"):
         run = _save(workspace, detection, people, sites, started)
@@ -96,6 +107,7 @@ def run_detection(workspace: Workspace, params: DetectionParams | None = None) -
         seconds=round((run.finished_at - started).total_seconds(), 3),
         lines=[_line_brief(line) for line in detection.lines],
         stages=clock.times(),
+        wave_step=wave_step.record.describe() if wave_step.record else None,
     )
 
 

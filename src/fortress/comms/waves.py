@@ -7,6 +7,8 @@ mostly one message each (``wave_min_distinct_share``).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import ibis
 import ibis.expr.types as ir
 
@@ -18,6 +20,8 @@ SENDER = "number"
 BURST = "burst"
 TRIPLE = 3
 """The smallest wave: three messages to three numbers."""
+SENT_COLUMNS = (c.EVENT_ID, c.START_UTC, LOCAL, "recipient", "epoch", SENDER)
+"""The columns of ``messages_sent``, in order."""
 
 
 def messages_sent(events: ir.Table) -> ir.Table:
@@ -36,6 +40,25 @@ def messages_sent(events: ir.Table) -> ir.Table:
         **{SENDER: events[c.A_NUMBER]},
     )
     return sent
+
+
+WAVE_STEP_PARAMS = ("wave_gap_s", "wave_min_recipients", "wave_min_distinct_share", "min_wave_days")
+"""The parameters that decide which messages ``sent_in_bursts`` keeps and how it numbers
+their bursts: a kept wave step (``comms/increments.py``) holds only while these stand."""
+
+FIRST_TRIPLE = "first_triple_utc"
+LAST_TRIPLE = "last_triple_utc"
+
+
+@dataclass(frozen=True, slots=True)
+class Bursts:
+    """The wave step's result: the messages of senders that could send waves, with their
+    burst numbers, and what chose those senders."""
+
+    messages: ir.Table
+    """``messages_sent`` columns plus ``burst``, for the senders ``closes`` keeps."""
+    triple_spans: ir.Table | None
+    """``triple_spans`` of every sender, or None when every sender was kept."""
 
 
 def close_senders(sent: ir.Table, params: DetectionParams) -> ir.Table | None:
@@ -57,30 +80,59 @@ def close_senders(sent: ir.Table, params: DetectionParams) -> ir.Table | None:
     each is more than a gap after that of the other. One window with no running sum:
     much cheaper than numbering bursts, which then runs on the few senders this keeps.
     """
-    if params.wave_min_recipients < TRIPLE or params.wave_min_distinct_share <= 0.75:
-        return None
+    spans = triple_spans(sent, params)
+    return None if spans is None else closes(spans, params)
+
+
+def can_filter(params: DetectionParams) -> bool:
+    """Whether ``close_senders`` can vouch for its filter under ``params``."""
+    return params.wave_min_recipients >= TRIPLE and params.wave_min_distinct_share > 0.75
+
+
+def triple_ends(sent: ir.Table, params: DetectionParams) -> ir.Table:
+    """The messages of ``sent`` that end a triple: the third of three consecutive
+    messages of one sender to three different numbers within two gaps."""
     order = ibis.window(group_by=SENDER, order_by=sent.epoch)
     lagged = sent.select(
         SENDER,
+        c.START_UTC,
         "recipient",
-        "epoch",
         before=sent.recipient.lag(1).over(order),
         earlier=sent.recipient.lag(2).over(order),
         within=sent.epoch - sent.epoch.lag(2).over(order),
     )
-    triples = lagged.filter(  # a separate step: Spark takes no window in a filter
+    return lagged.filter(  # a separate step: Spark takes no window in a filter
         (lagged.within <= 2 * params.wave_gap_s)
         & (lagged.recipient != lagged.before)
         & (lagged.recipient != lagged.earlier)
         & (lagged.before != lagged.earlier)
     )
+
+
+def triple_spans(sent: ir.Table, params: DetectionParams) -> ir.Table | None:
+    """Per sender with a triple (``triple_ends``): when its first and last triple ended.
+    None when ``close_senders`` cannot vouch for its filter (``can_filter``)."""
+    if not can_filter(params):
+        return None
+    return spans_of(triple_ends(sent, params))
+
+
+def spans_of(ends: ir.Table) -> ir.Table:
+    """Per sender: the first and last of its ``ends`` (``triple_ends``)."""
+    return ends.group_by(SENDER).aggregate(
+        **{FIRST_TRIPLE: ends[c.START_UTC].min(), LAST_TRIPLE: ends[c.START_UTC].max()}
+    )
+
+
+def closes(spans: ir.Table, params: DetectionParams) -> ir.Table:
+    """The senders of ``spans`` (``triple_spans``) that ``close_senders`` keeps."""
     if params.min_wave_days < 2:
-        return triples.select(SENDER).distinct()
-    found = triples.group_by(SENDER).aggregate(apart=triples.epoch.max() - triples.epoch.min())
-    return found.filter(found.apart > params.wave_gap_s).select(SENDER)
+        return spans.select(SENDER)
+    apart = spans[LAST_TRIPLE].epoch_seconds() - spans[FIRST_TRIPLE].epoch_seconds()
+    return spans.filter(apart > params.wave_gap_s).select(SENDER)
 
 
-def sent_in_bursts(events: ir.Table, params: DetectionParams) -> ir.Table:
+def sent_in_bursts(events: ir.Table, params: DetectionParams) -> Bursts:
     """The messages of every sender that could send waves on ``min_wave_days`` days,
     with their burst numbers.
 
@@ -89,12 +141,14 @@ def sent_in_bursts(events: ir.Table, params: DetectionParams) -> ir.Table:
     keeps detection fast and its cached tables small on large tables.
     """
     sent = messages_sent(events)
-    close = close_senders(sent, params)
-    if close is None:
-        return with_bursts(sent, params)
+    spans = triple_spans(sent, params)
+    if spans is None:
+        return Bursts(with_bursts(sent, params), None)
+    spans = spans.cache()
     # Kept apart: planned as one query with the numbering, the filter's window cost
     # DuckDB twice its own time on 100M events.
-    return with_bursts(sent.semi_join(close.cache(), SENDER), params)
+    close = closes(spans, params).cache()
+    return Bursts(with_bursts(sent.semi_join(close, SENDER), params), spans)
 
 
 def with_bursts(sent: ir.Table, params: DetectionParams) -> ir.Table:

@@ -108,6 +108,9 @@ class DetectionRun(Frozen):
     stages: list[StageTime] = Field(default_factory=list)
     """Where the time went: waves, scoring, neighbourhoods (fetching the contacts of
     chosen numbers), roles, safeguarding, writing results."""
+    wave_step: str | None = None
+    """How the wave step was made: over every event file, or kept from an earlier run and
+    extended by the files ingested since (None when there were no events to step over)."""
 
 
 class BrandLink(Frozen):

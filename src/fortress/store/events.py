@@ -6,6 +6,7 @@ import json
 import os
 from collections import Counter
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any, Final
 
 import ibis
@@ -75,7 +76,13 @@ def _spark(workspace: Workspace) -> ibis.BaseBackend:
 def table(backend: ibis.BaseBackend, workspace: Workspace, name: str) -> ir.Table | None:
     """One event table as an Ibis expression over its published Parquet files, or None
     when nothing has been ingested into it."""
-    files = [str(path) for path in workspace.data_files(name)]
+    return files_table(backend, workspace.data_files(name), name)
+
+
+def files_table(backend: ibis.BaseBackend, paths: list[Path], name: str) -> ir.Table | None:
+    """An Ibis table over some of an event table's Parquet files (``name`` prefixes the
+    engine's table names), or None for no files."""
+    files = [str(path) for path in paths]
     if not files:
         return None
     if backend.name == "pyspark":  # its reader takes one path at a time
