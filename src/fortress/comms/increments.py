@@ -176,14 +176,17 @@ class WaveStepRecord:
     def describe(self) -> str:
         """One sentence for the run's summary."""
         if self.new_files == 0:
-            return f"kept from an earlier run over the same {self.files} event files"
+            return f"kept from an earlier run over the same {_files(self.files)}"
         if self.new_files == self.files:
-            return f"computed over all {self.files} event files ({self.reason})"
-        kept = self.files - self.new_files
+            return f"computed over all {_files(self.files)} ({self.reason})"
         return (
-            f"kept from an earlier run over {kept} event files and extended by "
-            f"{self.new_files} new {'file' if self.new_files == 1 else 'files'}"
+            f"kept from an earlier run over {_files(self.files - self.new_files)} and "
+            f"extended by {self.new_files} new {'file' if self.new_files == 1 else 'files'}"
         )
+
+
+def _files(count: int) -> str:
+    return f"{count} event {'file' if count == 1 else 'files'}"
 
 
 class KeptWaveStep:
