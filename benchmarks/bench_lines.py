@@ -43,6 +43,15 @@ neighbourhood fetches of ``comms/events.py``, ``cuckooing._residents``); roles r
 the contacts the neighbourhoods fetched, and writing reads no events."""
 
 
+def simulated_world(events: int) -> Path:
+    """The folder of the simulated world of ``events`` events (simulated once)."""
+    world = DATA_DIR / f"world-{events}" / "world"
+    if not (world / "ground_truth.json").exists():  # written last
+        # The classic profile: the world these figures have always been measured on.
+        simulate(world, seed=1, scale=events, fmt="parquet", profile="classic")
+    return world
+
+
 def ensure_world(events: int) -> Path:
     """The workspace of a simulated world of ``events`` events (built once, then reused)."""
     folder = DATA_DIR / f"world-{events}"
@@ -50,8 +59,7 @@ def ensure_world(events: int) -> Path:
     if (folder / DONE).exists():
         return root
     started = time.perf_counter()
-    # The classic profile: the world these figures have always been measured on.
-    simulate(folder / "world", seed=1, scale=events, fmt="parquet", profile="classic")
+    simulated_world(events)
     workspace = Workspace.open(root)
     for path in sorted((folder / "world" / "comms").glob("*.parquet")):
         summary = ingest_comms(workspace, path, spec=preset("canonical"))

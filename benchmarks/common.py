@@ -167,7 +167,7 @@ def machine() -> dict[str, str]:
     }
 
 
-SECTIONS = ("held", "lines", "network", "places", "casework", "app", "app-maps")
+SECTIONS = ("held", "lines", "increments", "network", "places", "casework", "app", "app-maps")
 """Parts of ``docs/benchmarks.md`` that their own scripts write between markers."""
 
 

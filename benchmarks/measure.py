@@ -9,7 +9,9 @@ imported libraries) and facts about the result. Modes::
     measure.py duckdb-copy FILE OUT      COPY (SELECT * FROM read_...) TO OUT (FORMAT parquet)
     measure.py fortress FILE WORKSPACE   ingest_comms into a fresh workspace, canonical layout
     measure.py simulate OUT EVENTS       fortress.simulate.simulate(OUT, scale=EVENTS, ...)
-    measure.py lines-detect WORKSPACE    fortress lines detect (detection, roles, safeguarding)
+    measure.py lines-detect WORKSPACE    fortress lines detect (detection, roles, safeguarding),
+                                         any kept wave step removed first
+    measure.py lines-detect-kept WS      the same, extending the wave step an earlier run kept
     measure.py waves-fortress WORKSPACE  the bulk-message (wave) step, as Fortress runs it
     measure.py waves-duckdb WORKSPACE    the same step as one hand-written DuckDB query
     measure.py scan WORKSPACE COLUMNS    one DuckDB scan of those comms columns (comma list)
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import json
 import resource
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -127,12 +130,16 @@ def simulate(out: Path, events: int) -> dict[str, Any]:
     return facts
 
 
-def lines_detect(root: Path) -> dict[str, Any]:
-    """The whole of ``fortress lines detect`` on an existing workspace."""
+def lines_detect(root: Path, *, kept: bool = False) -> dict[str, Any]:
+    """The whole of ``fortress lines detect`` on an existing workspace: from scratch (any
+    wave step an earlier run kept is removed first), or with ``kept`` extending it."""
+    from fortress.comms.increments import KEPT_FOLDER
     from fortress.comms.lines import run_detection
     from fortress.store.workspace import Workspace
 
     workspace = Workspace.open(root)
+    if not kept:
+        shutil.rmtree(root / KEPT_FOLDER, ignore_errors=True)
     clock = time.perf_counter()
     summary = run_detection(workspace)
     seconds, peak = time.perf_counter() - clock, _peak_rss_mb()
@@ -143,6 +150,8 @@ def lines_detect(root: Path) -> dict[str, Any]:
         "lines_found": summary.lines_found,
         "numbers_scored": summary.numbers_scored,
         "stages": {stage.stage: stage.seconds for stage in summary.stages},
+        "wave_step": summary.wave_step,
+        "run_id": summary.run_id,
     }
 
 
@@ -163,7 +172,7 @@ def waves_fortress(root: Path) -> dict[str, Any]:
     when = span(events)
     assert when is not None
     params = DetectionParams()
-    waves = wv.waves(wv.sent_in_bursts(with_local_time(events, when), params), params)
+    waves = wv.waves(wv.sent_in_bursts(with_local_time(events, when), params).messages, params)
     found = waves.to_pyarrow()
     seconds, peak = time.perf_counter() - clock, _peak_rss_mb()
     return {"seconds": seconds, "peak_rss_mb": peak, "rows": when.events, "waves": found.num_rows}
@@ -256,6 +265,8 @@ def main(argv: list[str]) -> None:
         facts = simulate(Path(args[0]), int(args[1]))
     elif mode == "lines-detect":
         facts = lines_detect(Path(args[0]))
+    elif mode == "lines-detect-kept":
+        facts = lines_detect(Path(args[0]), kept=True)
     elif mode == "waves-fortress":
         facts = waves_fortress(Path(args[0]))
     elif mode == "waves-duckdb":
