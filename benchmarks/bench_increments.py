@@ -78,8 +78,9 @@ def ensure_workspace(events: int) -> Path:
             continue
         events_of_file = pq.read_table(path)
         on_last = pc.greater_equal(events_of_file["start"], last_day)
-        before = days / f"{path.stem}-before.parquet"
-        held.append(_write(events_of_file.filter(pc.invert(on_last)), before))
+        earlier = events_of_file.filter(pc.invert(on_last))
+        if earlier.num_rows:
+            held.append(_write(earlier, days / f"{path.stem}-before.parquet"))
         later.append(events_of_file.filter(on_last))
     for path in held:
         _ingest(workspace, path)
