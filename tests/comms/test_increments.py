@@ -204,3 +204,22 @@ def test_changed_wave_parameters_recompute_the_step(tmp_path: Path) -> None:
     unfiltered = run_detection(workspace, DetectionParams(wave_min_distinct_share=0.5))
     assert not (workspace.root / KEPT_FOLDER / "state.json").exists()
     assert unfiltered.wave_step is not None and unfiltered.wave_step.startswith("computed")
+
+
+def test_a_kept_step_that_cannot_be_read_is_recomputed(tmp_path: Path) -> None:
+    """A state file cut short (a crash before it reached the disk) means a run from
+    scratch, never a failed run."""
+    parts, _woven, _rest = split_world(tmp_path, seed=6)
+    workspace = Workspace.open(tmp_path / "ws")
+    ingest(workspace, parts[0])
+    run_detection(workspace)
+    state = workspace.root / KEPT_FOLDER / "state.json"
+    state.write_text(state.read_text("utf-8")[:20], encoding="utf-8")
+    recomputed = run_detection(workspace)
+    assert recomputed.wave_step is not None
+    assert recomputed.wave_step.startswith(
+        "computed over all 1 event file (the kept wave step's state could not be read"
+    )
+    assert run_detection(workspace).wave_step == (
+        "kept from an earlier run over the same 1 event file"
+    )
