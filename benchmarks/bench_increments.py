@@ -24,13 +24,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from bench_lines import DOC, simulated_world
+from bench_lines import DOC, ingest_file, simulated_world
 from common import DATA_DIR, Measured, Run, machine, run_child, table, write_section
 from fortress.comms.fingerprint import differences, fingerprint
 from fortress.comms.increments import KEPT_FOLDER
 from fortress.ingest.cells import ingest_cells
-from fortress.ingest.comms import ingest_comms
-from fortress.sources.mapping import preset
 from fortress.store.workspace import Workspace
 
 DONE = ".ready"
@@ -83,11 +81,11 @@ def ensure_workspace(events: int) -> Path:
             held.append(_write(earlier, days / f"{path.stem}-before.parquet"))
         later.append(events_of_file.filter(on_last))
     for path in held:
-        _ingest(workspace, path)
+        ingest_file(workspace, path)
     ingest_cells(workspace, world / "cells.csv")
     run_child(["lines-detect", str(root)])  # keeps the wave step over every day but the last
     shutil.copytree(root / KEPT_FOLDER, folder / SAVED)
-    _ingest(workspace, _write(pa.concat_tables(later), days / "last-day.parquet"))
+    ingest_file(workspace, _write(pa.concat_tables(later), days / "last-day.parquet"))
     (folder / DONE).write_text("ready\n", encoding="utf-8")
     return root
 
@@ -95,12 +93,6 @@ def ensure_workspace(events: int) -> Path:
 def _write(events: pa.Table, path: Path) -> Path:
     pq.write_table(events, path)
     return path
-
-
-def _ingest(workspace: Workspace, path: Path) -> None:
-    summary = ingest_comms(workspace, path, spec=preset("canonical"))
-    if not summary.ok:
-        raise RuntimeError(f"{path}: {summary.error}")
 
 
 def bench(events: int, runs: int) -> IncrementResult:

@@ -52,6 +52,13 @@ def simulated_world(events: int) -> Path:
     return world
 
 
+def ingest_file(workspace: Workspace, path: Path) -> None:
+    """Ingest one simulated comms file (canonical layout); a refused file stops the run."""
+    summary = ingest_comms(workspace, path, spec=preset("canonical"))
+    if not summary.ok:
+        raise RuntimeError(f"{path}: {summary.error}")
+
+
 def ensure_world(events: int) -> Path:
     """The workspace of a simulated world of ``events`` events (built once, then reused)."""
     folder = DATA_DIR / f"world-{events}"
@@ -62,9 +69,7 @@ def ensure_world(events: int) -> Path:
     simulated_world(events)
     workspace = Workspace.open(root)
     for path in sorted((folder / "world" / "comms").glob("*.parquet")):
-        summary = ingest_comms(workspace, path, spec=preset("canonical"))
-        if not summary.ok:
-            raise RuntimeError(f"{path}: {summary.error}")
+        ingest_file(workspace, path)
     ingest_cells(workspace, folder / "world" / "cells.csv")
     (folder / DONE).write_text(f"{time.perf_counter() - started:.0f} s\n", encoding="utf-8")
     return root

@@ -219,12 +219,9 @@ class KeptWaveStep:
             bursts, kept_files, reason = self._extend_or_compute(local, when, params)
             if bursts.triple_spans is None:
                 self._forget()
-                messages = bursts.messages.cache()
-            else:
-                generation = self._read_from
-                if generation is None or kept_files < len(self.files):
-                    generation = self._keep(bursts, params)
-                messages = self._kept(generation).messages.cache()
+            elif kept_files < len(self.files):  # with nothing new, bursts are the kept files
+                bursts = self._kept(self._keep(bursts, params))
+            messages = bursts.messages.cache()
         self.record = WaveStepRecord(len(self.files), len(self.files) - kept_files, reason)
         return messages
 
@@ -255,6 +252,7 @@ class KeptWaveStep:
         return wv.Bursts(messages.select(*MESSAGE_COLUMNS), self._read(folder / "spans.parquet"))
 
     def _usable_state(self, params: DetectionParams) -> tuple[dict[str, Any] | None, str]:
+        """The kept state if this run can extend it, else None and why not."""
         path = self.folder / "state.json"
         if not path.exists():
             return None, "no earlier run kept its wave step"
@@ -272,7 +270,7 @@ class KeptWaveStep:
             return None, "files the kept run read are no longer published"
         if not (self.folder / state["generation"]).is_dir():
             return None, "the kept wave step's files are missing"
-        return state, "extended"
+        return state, ""
 
     def _events(self, files: list[str]) -> ir.Table:
         paths = [self.paths[f] for f in files]
