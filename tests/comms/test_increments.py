@@ -10,7 +10,6 @@ from pathlib import Path
 import ibis
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 import pytest
 
 from fortress.comms import waves as wv
@@ -19,11 +18,10 @@ from fortress.comms.fingerprint import differences, fingerprint
 from fortress.comms.increments import KEPT_FOLDER, extend_bursts
 from fortress.comms.lines import run_detection
 from fortress.comms.params import DetectionParams
-from fortress.ingest.comms import ingest_comms
-from fortress.simulate import simulate
-from fortress.sources.mapping import preset
+from fortress.comms.tallies import KEPT_FOLDER as KEPT_TALLIES
 from fortress.store.workspace import Workspace
 from helpers.messages import SENDER, START, candidate_waves, drama, messages_table, random_messages
+from helpers.worlds import ingest, split_workspace, split_world
 
 PARAMS = (
     DetectionParams(),
@@ -114,39 +112,10 @@ def test_a_wave_cut_by_a_new_file_stays_one_wave() -> None:
         assert waves["burst"].to_pylist() == [1, 2, 3]
 
 
-def split_world(folder: Path, seed: int) -> tuple[list[Path], Path, Path]:
-    """A simulated world's comms events as three files (days before the last two, the day
-    before the last, the last day), and again as two: every tenth event, and the rest."""
-    out = folder / "world"
-    simulate(out, seed=seed, scale="demo", fmt="parquet")
-    events = pa.concat_tables(pq.read_table(p) for p in sorted((out / "comms").glob("*.parquet")))
-    day = pc.floor_temporal(events["start"], unit="day")
-    last = pc.max(day)
-    days = [pc.subtract(last, pa.scalar(timedelta(days=k))) for k in (1, 0)]
-    masks = [
-        pc.less(day, days[0]),
-        pc.equal(day, days[0]),
-        pc.equal(day, days[1]),
-    ]
-    paths = []
-    for k, mask in enumerate(masks):
-        paths.append(folder / f"part-{k}.parquet")
-        pq.write_table(events.filter(mask), paths[-1])
-    tenth = pa.array([k % 10 == 0 for k in range(len(events))])
-    woven = folder / "woven.parquet"
-    pq.write_table(events.filter(tenth), woven)
-    rest = folder / "rest.parquet"
-    pq.write_table(events.filter(pc.invert(tenth)), rest)
-    return paths, woven, rest
-
-
-def ingest(workspace: Workspace, path: Path) -> None:
-    assert ingest_comms(workspace, path, spec=preset("canonical")).ok
-
-
 def full_run(workspace: Workspace) -> dict:
-    """Detection with no kept wave step (removed first), as a fingerprint."""
+    """Detection with no kept wave step or tallies (removed first), as a fingerprint."""
     shutil.rmtree(workspace.root / KEPT_FOLDER, ignore_errors=True)
+    shutil.rmtree(workspace.root / KEPT_TALLIES, ignore_errors=True)
     summary = run_detection(workspace)
     assert summary.wave_step is not None and summary.wave_step.startswith("computed over all")
     return fingerprint(workspace, summary.run_id)
@@ -156,7 +125,7 @@ def test_a_run_after_a_new_day_extends_the_kept_step_and_finds_what_a_full_run_f
     tmp_path: Path,
 ) -> None:
     parts, _woven, _rest = split_world(tmp_path, seed=3)
-    workspace = Workspace.open(tmp_path / "ws")
+    workspace = split_workspace(tmp_path)
     for path in parts[:2]:
         ingest(workspace, path)
     first = run_detection(workspace)
@@ -182,7 +151,7 @@ def test_a_late_file_of_events_among_the_old_ones_gives_a_full_runs_result(
     """A second source for the same days (every tenth event, ingested last): senders whose
     new messages fall among their old ones are recomputed whole."""
     _parts, woven, rest = split_world(tmp_path, seed=4)
-    workspace = Workspace.open(tmp_path / "ws")
+    workspace = split_workspace(tmp_path)
     ingest(workspace, rest)
     run_detection(workspace)
     ingest(workspace, woven)
@@ -193,7 +162,7 @@ def test_a_late_file_of_events_among_the_old_ones_gives_a_full_runs_result(
 
 def test_changed_wave_parameters_recompute_the_step(tmp_path: Path) -> None:
     parts, _woven, _rest = split_world(tmp_path, seed=5)
-    workspace = Workspace.open(tmp_path / "ws")
+    workspace = split_workspace(tmp_path)
     ingest(workspace, parts[0])
     run_detection(workspace)
     ingest(workspace, parts[1])
@@ -210,7 +179,7 @@ def test_a_kept_step_that_cannot_be_read_is_recomputed(tmp_path: Path) -> None:
     """A state file cut short (a crash before it reached the disk) means a run from
     scratch, never a failed run."""
     parts, _woven, _rest = split_world(tmp_path, seed=6)
-    workspace = Workspace.open(tmp_path / "ws")
+    workspace = split_workspace(tmp_path)
     ingest(workspace, parts[0])
     run_detection(workspace)
     state = workspace.root / KEPT_FOLDER / "state.json"

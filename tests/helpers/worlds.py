@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from fortress.ingest.cells import ingest_cells
 from fortress.ingest.comms import ingest_comms
@@ -53,3 +58,40 @@ def campaign_world(folder: Path, seed: int) -> tuple[Workspace, str]:
     phases = {phase: Period(*campaign[phase]) for phase in ("clear", "hold")}
     save_area(workspace, name, resolve_for_saving(workspace, campaign["town"]), phases)
     return workspace, name
+
+
+def split_world(folder: Path, seed: int) -> tuple[list[Path], Path, Path]:
+    """A simulated world's comms events as three files (days before the last two, the day
+    before the last, the last day), and again as two: every tenth event, and the rest."""
+    out = folder / "world"
+    simulate(out, seed=seed, scale="demo", fmt="parquet")
+    events = pa.concat_tables(pq.read_table(p) for p in sorted((out / "comms").glob("*.parquet")))
+    day = pc.floor_temporal(events["start"], unit="day")
+    last = pc.max(day)
+    days = [pc.subtract(last, pa.scalar(timedelta(days=k))) for k in (1, 0)]
+    masks = [
+        pc.less(day, days[0]),
+        pc.equal(day, days[0]),
+        pc.equal(day, days[1]),
+    ]
+    paths = []
+    for k, mask in enumerate(masks):
+        paths.append(folder / f"part-{k}.parquet")
+        pq.write_table(events.filter(mask), paths[-1])
+    tenth = pa.array([k % 10 == 0 for k in range(len(events))])
+    woven = folder / "woven.parquet"
+    pq.write_table(events.filter(tenth), woven)
+    rest = folder / "rest.parquet"
+    pq.write_table(events.filter(pc.invert(tenth)), rest)
+    return paths, woven, rest
+
+
+def ingest(workspace: Workspace, path: Path) -> None:
+    assert ingest_comms(workspace, path, spec=preset("canonical")).ok
+
+
+def split_workspace(folder: Path) -> Workspace:
+    """The workspace for a world split by ``split_world``, holding its cell sites."""
+    workspace = Workspace.open(folder / "ws")
+    assert ingest_cells(workspace, folder / "world" / "cells.csv").ok
+    return workspace

@@ -28,7 +28,8 @@ from typing import Any
 
 import ibis.expr.types as ir
 
-from fortress.comms.events import LOCAL, Neighbourhood
+from fortress.comms import tallies
+from fortress.comms.events import Neighbourhood
 from fortress.comms.roles import LineCrew, night_areas
 from fortress.comms.tally import most_common, top
 from fortress.model import columns as c
@@ -121,14 +122,13 @@ def _residents(
     params: CuckooParams,
 ) -> dict[str, dict[str, set[date]]]:
     """Per base cell: resident number -> nights spent there."""
-    contacts = nearby.all_contacts()
-    night = contacts.filter(contacts.cell.notnull() & (contacts[LOCAL].hour() < params.to_hour))
+    night = nearby.tally(tallies.nights(params.to_hour))
     sleepers = night.filter(night.cell.isin(sorted(base_cells))).select("number").distinct()
     mine = night.join(sleepers, "number")
     located = mine.join(cells.select(cell=cells[c.CELL_ID], area=cells[c.AREA]), "cell")
-    rows = located.group_by(
-        number=located.number, cell=located.cell, area=located.area, night=located[LOCAL].date()
-    ).aggregate(events=located.count())
+    rows = located.group_by(["number", "cell", "area", "night"]).aggregate(
+        events=located.events.sum()
+    )
     nights = night_cells(rows.to_pyarrow().to_pylist())
     found: dict[str, dict[str, set[date]]] = defaultdict(dict)
     for number, by_night in nights.items():

@@ -29,6 +29,7 @@ from fortress.comms.judgements import Judgements
 from fortress.comms.params import DetectionParams
 from fortress.comms.results import Detection, Gathered, NumberFinding
 from fortress.comms.stages import StageClock
+from fortress.comms.tallies import CELL_USE, PAIRS, TallySource
 from fortress.model import columns as c
 
 
@@ -51,11 +52,13 @@ def detect_lines(
     judgements: Judgements | None = None,
     clock: StageClock | None = None,
     bursts: BurstStep = every_burst,
+    tallies: TallySource | None = None,
 ) -> Detection:
     """Score every number in ``events`` that sends marketing waves; group the lines,
     respecting analysts' judgements of successor links. ``clock`` (if given) is charged
     the stages ``waves``, ``scoring`` and ``neighbourhoods``; ``bursts`` makes the wave
-    step (a kept one: ``comms.increments.KeptWaveStep``)."""
+    step (a kept one: ``comms.increments.KeptWaveStep``), ``tallies`` the tallies over
+    every event (kept ones: ``comms.tallies.KeptTallies``; by default computed)."""
     params = params or DetectionParams()
     clock = clock or StageClock()
     with clock.stage("waves"):
@@ -84,9 +87,9 @@ def detect_lines(
         bases: dict[str, set[str]] = defaultdict(set)
         for row in base_rows:
             bases[row["number"]].add(row["recipient"])
-        nearby = Neighbourhood(local, clock)
+        nearby = Neighbourhood(local, clock, tallies)
         gathered = _gather(nearby, sent, wave_rows, base, cells, params, figures)
-        contacts_rows = _rows(f.member_contacts(local, base))
+        contacts_rows = _rows(f.member_contacts(nearby.tally(PAIRS), base))
         gathered.member_contacts = _within_bases(bases, contacts_rows, set(figures))
         scored = _score_all(figures, bases, gathered, params)
         mobiles = [s for s in scored if s.figures["service"] != "fixed"]
@@ -128,7 +131,7 @@ def _gather(
     )
     if cells is not None:
         gathered.sites = _by_number(_rows(f.located(mine, cells)), "number")
-        everyone = f.areas_of(nearby.all_contacts(), cells).cache()
+        everyone = f.areas_of(nearby.tally(CELL_USE), cells).cache()
         recipients = base.select(number=base.recipient).distinct()
         for row in _rows(everyone.semi_join(recipients, "number")):
             tally = gathered.customer_areas.setdefault(row["number"], Counter())

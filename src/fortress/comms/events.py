@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import uuid4
 from zoneinfo import ZoneInfo
 
@@ -17,6 +17,9 @@ from fortress.comms.clock import LONDON, local_time
 from fortress.comms.stages import StageClock
 from fortress.model import columns as c
 from fortress.model import flags
+
+if TYPE_CHECKING:
+    from fortress.comms.tallies import Tally, TallySource
 
 MESSAGE_KINDS = ("sms", "mms")
 LOCAL = "local"
@@ -138,6 +141,9 @@ class Neighbourhood:
     """All events, with the local clock (``with_local_time``)."""
     clock: StageClock = field(default_factory=StageClock)
     """Charged the stage ``neighbourhoods`` for each fetch."""
+    tallies: TallySource | None = None
+    """Where tallies over every event come from (kept ones: ``tallies.KeptTallies``); by
+    default each is computed over ``events``."""
     _kept: list[ir.Table] = field(default_factory=list)
     _known: set[str] = field(default_factory=set)
 
@@ -170,6 +176,6 @@ class Neighbourhood:
         kept = first.union(*more, distinct=False) if more else first
         return kept.semi_join(small_table(self.events, {"number": wanted}), "number")
 
-    def all_contacts(self) -> ir.Table:
-        """``contacts`` of every event (a full pass each time it is executed)."""
-        return contacts(self.events)
+    def tally(self, tally: Tally) -> ir.Table:
+        """``tally`` over every event (a full pass each time it is executed, unless kept)."""
+        return self.tallies(tally) if self.tallies else tally.counted(self.events)

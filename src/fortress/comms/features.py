@@ -151,15 +151,12 @@ def dispatches(followed: ir.Table, base: ir.Table) -> ir.Table:
     )
 
 
-def member_contacts(events: ir.Table, members: ir.Table) -> ir.Table:
+def member_contacts(pairs: ir.Table, members: ir.Table) -> ir.Table:
     """Distinct (``number``, ``other``) contacts of ``members`` (column ``recipient``), by
-    call or message either way: with whom a sender's recipients are in touch.
-
-    The distinct pairs of all events come first: customers are a large share of all
-    numbers, so filtering every event by membership first costs more (27 against 8 s on
-    100M events)."""
-    a, b = events[c.A_NUMBER], events[c.B_NUMBER]
-    pairs = events.filter(a != b).select(x=a, y=b).distinct()
+    call or message either way: with whom a sender's recipients are in touch. ``pairs``:
+    the tally ``tallies.PAIRS`` (the distinct pairs of all events come first: customers
+    are a large share of all numbers, so filtering every event by membership first costs
+    more, 27 against 8 s on 100M events)."""
     wanted = members.select(x=members.recipient).distinct()
     out = pairs.semi_join(wanted, "x")
     back = pairs.select(x=pairs.y, y=pairs.x).semi_join(wanted, "x")
@@ -167,12 +164,11 @@ def member_contacts(events: ir.Table, members: ir.Table) -> ir.Table:
     return both.select(number=both.x, other=both.y)
 
 
-def areas_of(contacts: ir.Table, cells: ir.Table) -> ir.Table:
-    """Per (number, area): how many of the number's events used a cell in the area."""
-    joined = contacts.filter(contacts.cell.notnull()).join(
-        cells.select(cell=cells[c.CELL_ID], area=cells[c.AREA]), "cell"
-    )
-    return joined.group_by(["number", "area"]).aggregate(events=joined.count())
+def areas_of(cell_use: ir.Table, cells: ir.Table) -> ir.Table:
+    """Per (number, area): how many of the number's events used a cell in the area
+    (``cell_use``: the tally ``tallies.CELL_USE``)."""
+    joined = cell_use.join(cells.select(cell=cells[c.CELL_ID], area=cells[c.AREA]), "cell")
+    return joined.group_by(["number", "area"]).aggregate(events=joined.events.sum())
 
 
 def residents(areas: ir.Table) -> ir.Table:

@@ -28,6 +28,7 @@ from fortress.comms.quantum import QuantumParams, estimate
 from fortress.comms.results import DealLine, Detection, NumberFinding
 from fortress.comms.stages import StageClock
 from fortress.comms.successors import find_successors
+from fortress.comms.tallies import KeptTallies
 from fortress.model.flags import IMEI_CHECK_DIGIT
 from fortress.model.lines import (
     BrandLink,
@@ -83,8 +84,9 @@ def workspace_tables(workspace: Workspace) -> tuple[ir.Table, ir.Table | None]:
 def run_detection(workspace: Workspace, params: DetectionParams | None = None) -> DetectionRun:
     """Detect deal lines over the whole comms table and store the run; returns its summary.
 
-    The wave step is kept in the workspace and extended by the files ingested since the
-    last run (``comms.increments``)."""
+    The wave step and the tallies over every event are kept in the workspace and
+    extended by the files ingested since the last run (``comms.increments``,
+    ``comms.tallies``)."""
     started = now_utc()
     clock = StageClock()
     backend = event_tables.connect(workspace)
@@ -94,8 +96,9 @@ def run_detection(workspace: Workspace, params: DetectionParams | None = None) -
         raise NoDetection("the workspace holds no comms events: ingest some first")
     cells = event_tables.table(backend, workspace, CELLS)
     wave_step = KeptWaveStep(workspace, backend, files)
+    tallies = KeptTallies(workspace, backend, files)
     judgements = link_judgements(workspace)
-    detection = detect_lines(comms, cells, params, judgements, clock, wave_step)
+    detection = detect_lines(comms, cells, params, judgements, clock, wave_step, tallies)
     people, sites = find_people(comms, cells, detection)
     with clock.stage("writing results"):
         run = _save(workspace, detection, people, sites, started)
