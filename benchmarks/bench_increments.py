@@ -1,11 +1,12 @@
-"""Benchmark detection after one new day of events: the kept wave step extended by the
-day's file, against a run from scratch over the same files (issue #17, target 3).
+"""Benchmark detection after one new day of events: the kept wave step and tallies
+extended by the day's file, against a run from scratch over the same files (issue #17,
+target 3).
 
 Each world (seed 1, classic profile, as ``bench_lines.py`` simulates it) is ingested into
 its own cached workspace ``benchmarks/data/increments-<events>/ws`` without its last day,
-detected once (which keeps the wave step), and the kept step saved aside; then the last
-day is ingested as one more file. Each run then restores the saved step and runs
-``lines detect`` (extending it by the day), and alternately runs it from scratch; both in
+detected once (which keeps the wave step and the tallies), and what it kept saved aside;
+then the last day is ingested as one more file. Each run then restores what was saved and
+runs ``lines detect`` (extending it by the day), and alternately runs it from scratch; both in
 fresh processes (``measure.py``). The two runs' stored results are compared whole
 (``fortress.comms.fingerprint``). Target: the run after a new day in under 10 % of the
 time of a run from scratch, with the same result.
@@ -26,13 +27,15 @@ import pyarrow.parquet as pq
 
 from bench_lines import DOC, ingest_file, simulated_world
 from common import DATA_DIR, Measured, Run, machine, run_child, table, write_section
+from fortress.comms import increments, tallies
 from fortress.comms.fingerprint import differences, fingerprint
-from fortress.comms.increments import KEPT_FOLDER
 from fortress.ingest.cells import ingest_cells
 from fortress.store.workspace import Workspace
 
 DONE = ".ready"
 SAVED = "kept-before-last-day"
+KEPT = (increments.KEPT_FOLDER, tallies.KEPT_FOLDER)
+"""What a detection run keeps for the next: the wave step and the tallies."""
 
 
 @dataclass(frozen=True)
@@ -53,8 +56,8 @@ class IncrementResult:
 
 
 def ensure_workspace(events: int) -> Path:
-    """The world's workspace without its last day, its kept wave step saved aside
-    (``SAVED``), and then the last day ingested as one more file."""
+    """The world's workspace without its last day, its kept wave step and tallies saved
+    aside (``SAVED``), and then the last day ingested as one more file."""
     folder = DATA_DIR / f"increments-{events}"
     root = folder / "ws"
     if (folder / DONE).exists():
@@ -83,8 +86,9 @@ def ensure_workspace(events: int) -> Path:
     for path in held:
         ingest_file(workspace, path)
     ingest_cells(workspace, world / "cells.csv")
-    run_child(["lines-detect", str(root)])  # keeps the wave step over every day but the last
-    shutil.copytree(root / KEPT_FOLDER, folder / SAVED)
+    run_child(["lines-detect", str(root)])  # keeps its steps over every day but the last
+    for kept in KEPT:
+        shutil.copytree(root / kept, folder / SAVED / kept.name)
     ingest_file(workspace, _write(pa.concat_tables(later), days / "last-day.parquet"))
     (folder / DONE).write_text("ready\n", encoding="utf-8")
     return root
@@ -102,8 +106,9 @@ def bench(events: int, runs: int) -> IncrementResult:
     extended: list[Run] = []
     scratch: list[Run] = []
     for index in range(1, runs + 1):
-        shutil.rmtree(root / KEPT_FOLDER, ignore_errors=True)
-        shutil.copytree(saved, root / KEPT_FOLDER)
+        for kept in KEPT:
+            shutil.rmtree(root / kept, ignore_errors=True)
+            shutil.copytree(saved / kept.name, root / kept)
         extended.append(run_child(["lines-detect-kept", str(root)]))
         scratch.append(run_child(["lines-detect", str(root)]))
         print(
@@ -121,29 +126,31 @@ def bench(events: int, runs: int) -> IncrementResult:
     return IncrementResult(
         events=rows,
         day_events=day,
-        extended=Measured("after the last day: kept wave step extended", rows, extended),
+        extended=Measured("after the last day: kept step and tallies extended", rows, extended),
         scratch=Measured("from scratch over the same files", rows, scratch),
         same=same,
     )
 
 
-def _stage(run: Run, stage: str) -> float:
-    return float(run.facts["stages"].get(stage, 0.0))
+def _median_stage(measured: Measured, stage: str) -> float:
+    """The median over ``measured``'s runs of one stage's own time."""
+    times = sorted(float(run.facts["stages"].get(stage, 0.0)) for run in measured.runs)
+    return times[len(times) // 2]
 
 
 def markdown(results: list[IncrementResult], seconds: float) -> str:
     """The section of ``docs/benchmarks.md``."""
     now = datetime.now(UTC)
+    stages = list(results[0].scratch.runs[0].facts["stages"]) if results else []
     rows = []
     for r in results:
         for m in (r.extended, r.scratch):
-            waves = sorted(_stage(run, "waves") for run in m.runs)[len(m.runs) // 2]
             rows.append(
                 [
                     f"{r.events:,}",
                     m.label,
                     f"{m.seconds:.1f}",
-                    f"{waves:.1f}",
+                    *(f"{_median_stage(m, stage):.1f}" for stage in stages),
                     f"{m.peak_rss_mb:,.0f}",
                     m.spread,
                 ]
@@ -167,14 +174,24 @@ def markdown(results: list[IncrementResult], seconds: float) -> str:
             "`.venv/bin/python benchmarks/bench_increments.py`.",
             "",
             "The world of `bench_lines.py` ingested without its last day and detected once "
-            "(keeping the wave step, `comms/increments.py`); then the last day ingested as "
-            "one more file. Each run restores that kept step and runs `lines detect`, which "
-            "extends it by the day's file; alternately, `lines detect` from scratch over the "
+            "(keeping the wave step, `comms/increments.py`, and the tallies over every event, "
+            "`comms/tallies.py`); then the last day ingested as one more file. Each run "
+            "restores what that run kept and runs `lines detect`, which extends it by the "
+            "day's file; alternately, `lines detect` from scratch over the "
             "same files. Fresh processes, median of the runs; the results of the last two "
             "runs compared whole (every score, evidence text, figure, line and person).",
             "",
+            "Each stage's own time is the median over the runs (`lines detect` reports it).",
+            "",
             table(
-                ["events", "run", "median s", "of which waves, s", "peak RSS MiB", "runs (s)"],
+                [
+                    "events",
+                    "run",
+                    "median s",
+                    *(f"{stage}, s" for stage in stages),
+                    "peak RSS MiB",
+                    "runs (s)",
+                ],
                 rows,
             ),
             "",
