@@ -27,15 +27,13 @@ import pyarrow.parquet as pq
 
 from bench_lines import DOC, ingest_file, simulated_world
 from common import DATA_DIR, Measured, Run, machine, run_child, table, write_section
-from fortress.comms import increments, tallies
 from fortress.comms.fingerprint import differences, fingerprint
+from fortress.comms.lines import KEPT_FOLDERS
 from fortress.ingest.cells import ingest_cells
 from fortress.store.workspace import Workspace
 
 DONE = ".ready"
 SAVED = "kept-before-last-day"
-KEPT = (increments.KEPT_FOLDER, tallies.KEPT_FOLDER)
-"""What a detection run keeps for the next: the wave step and the tallies."""
 
 
 @dataclass(frozen=True)
@@ -87,7 +85,7 @@ def ensure_workspace(events: int) -> Path:
         ingest_file(workspace, path)
     ingest_cells(workspace, world / "cells.csv")
     run_child(["lines-detect", str(root)])  # keeps its steps over every day but the last
-    for kept in KEPT:
+    for kept in KEPT_FOLDERS:
         shutil.copytree(root / kept, folder / SAVED / kept.name)
     ingest_file(workspace, _write(pa.concat_tables(later), days / "last-day.parquet"))
     (folder / DONE).write_text("ready\n", encoding="utf-8")
@@ -106,7 +104,7 @@ def bench(events: int, runs: int) -> IncrementResult:
     extended: list[Run] = []
     scratch: list[Run] = []
     for index in range(1, runs + 1):
-        for kept in KEPT:
+        for kept in KEPT_FOLDERS:
             shutil.rmtree(root / kept, ignore_errors=True)
             shutil.copytree(saved / kept.name, root / kept)
         extended.append(run_child(["lines-detect-kept", str(root)]))

@@ -10,7 +10,7 @@ imported libraries) and facts about the result. Modes::
     measure.py fortress FILE WORKSPACE   ingest_comms into a fresh workspace, canonical layout
     measure.py simulate OUT EVENTS       fortress.simulate.simulate(OUT, scale=EVENTS, ...)
     measure.py lines-detect WORKSPACE    fortress lines detect (detection, roles, safeguarding),
-                                         any kept wave step and tallies removed first
+                                         what earlier runs kept removed first
     measure.py lines-detect-kept WS      the same, extending those an earlier run kept
     measure.py waves-fortress WORKSPACE  the bulk-message (wave) step, as Fortress runs it
     measure.py waves-duckdb WORKSPACE    the same step as one hand-written DuckDB query
@@ -132,15 +132,14 @@ def simulate(out: Path, events: int) -> dict[str, Any]:
 
 def lines_detect(root: Path, *, kept: bool = False) -> dict[str, Any]:
     """The whole of ``fortress lines detect`` on an existing workspace: from scratch (the
-    wave step and tallies an earlier run kept are removed first), or with ``kept``
+    wave step, tallies and contacts an earlier run kept are removed first), or with ``kept``
     extending them."""
-    from fortress.comms import increments, tallies
-    from fortress.comms.lines import run_detection
+    from fortress.comms.lines import KEPT_FOLDERS, run_detection
     from fortress.store.workspace import Workspace
 
     workspace = Workspace.open(root)
     if not kept:
-        for folder in (increments.KEPT_FOLDER, tallies.KEPT_FOLDER):
+        for folder in KEPT_FOLDERS:
             shutil.rmtree(root / folder, ignore_errors=True)
     clock = time.perf_counter()
     summary = run_detection(workspace)

@@ -16,9 +16,8 @@ from fortress.comms import waves as wv
 from fortress.comms.events import span, with_local_time
 from fortress.comms.fingerprint import differences, fingerprint
 from fortress.comms.increments import KEPT_FOLDER, extend_bursts
-from fortress.comms.lines import run_detection
+from fortress.comms.lines import KEPT_FOLDERS, run_detection
 from fortress.comms.params import DetectionParams
-from fortress.comms.tallies import KEPT_FOLDER as KEPT_TALLIES
 from fortress.store.workspace import Workspace
 from helpers.messages import SENDER, START, candidate_waves, drama, messages_table, random_messages
 from helpers.worlds import ingest, split_workspace, split_world
@@ -113,9 +112,9 @@ def test_a_wave_cut_by_a_new_file_stays_one_wave() -> None:
 
 
 def full_run(workspace: Workspace) -> dict:
-    """Detection with no kept wave step or tallies (removed first), as a fingerprint."""
-    shutil.rmtree(workspace.root / KEPT_FOLDER, ignore_errors=True)
-    shutil.rmtree(workspace.root / KEPT_TALLIES, ignore_errors=True)
+    """Detection with nothing kept by earlier runs (removed first), as a fingerprint."""
+    for folder in KEPT_FOLDERS:
+        shutil.rmtree(workspace.root / folder, ignore_errors=True)
     summary = run_detection(workspace)
     assert summary.wave_step is not None and summary.wave_step.startswith("computed over all")
     return fingerprint(workspace, summary.run_id)

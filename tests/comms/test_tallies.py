@@ -79,10 +79,11 @@ def test_chunks_are_merged_when_many_and_the_sums_stand(
     for path in parts:
         ingest(workspace, path)
         kept(workspace, backend)(CELL_USE)
-    chunks = json.loads(state(workspace, CELL_USE).read_text("utf-8"))["chunks"]
-    assert len(chunks) == 1 and len(chunks[0]["files"]) == 3
+    saved = json.loads(state(workspace, CELL_USE).read_text("utf-8"))
+    chunks = saved["chunks"]
+    assert len(chunks) == 1 and len(saved["covers"][chunks[0]]) == 3
     files = sorted(p.name for p in state(workspace, CELL_USE).parent.iterdir())
-    assert files == sorted([chunks[0]["name"], "lock", "state.json"])
+    assert files == sorted([chunks[0], "lock", "state.json"])
     found = ordered(kept(workspace, backend)(CELL_USE), CELL_USE)
     assert found == over_every_event(workspace, backend, CELL_USE)
 
@@ -108,14 +109,14 @@ def test_a_damaged_kept_tally_is_tallied_again_never_counted_wrong(
     elif damage == "state of another version":
         path.write_text(json.dumps({**saved, "version": 0}), encoding="utf-8")
     elif damage == "chunk missing":
-        (path.parent / saved["chunks"][1]["name"]).unlink()
+        (path.parent / saved["chunks"][1]).unlink()
     else:
-        both = saved["chunks"][0]["files"] + saved["chunks"][1]["files"]
-        saved["chunks"][1]["files"] = both
+        first, second = saved["chunks"]
+        saved["covers"][second] = saved["covers"][first] + saved["covers"][second]
         path.write_text(json.dumps(saved), encoding="utf-8")
     source = kept(workspace, backend)
     assert ordered(source(CELL_USE), CELL_USE) == over_every_event(workspace, backend, CELL_USE)
-    assert source.reused[CELL_USE.name] == (0 if "state" in damage else 1)
+    assert source.reused[CELL_USE.name] == (1 if damage == "file counted twice" else 0)
 
 
 def test_a_file_no_longer_published_drops_its_chunk(

@@ -24,7 +24,14 @@ import pyarrow as pa
 from fortress.comms import continuity, scoring
 from fortress.comms import features as f
 from fortress.comms import waves as wv
-from fortress.comms.events import Neighbourhood, Span, small_table, span, with_local_time
+from fortress.comms.events import (
+    ContactSource,
+    Neighbourhood,
+    Span,
+    small_table,
+    span,
+    with_local_time,
+)
 from fortress.comms.judgements import Judgements
 from fortress.comms.params import DetectionParams
 from fortress.comms.results import Detection, Gathered, NumberFinding
@@ -53,12 +60,15 @@ def detect_lines(
     clock: StageClock | None = None,
     bursts: BurstStep = every_burst,
     tallies: TallySource | None = None,
+    kept_contacts: ContactSource | None = None,
 ) -> Detection:
     """Score every number in ``events`` that sends marketing waves; group the lines,
     respecting analysts' judgements of successor links. ``clock`` (if given) is charged
     the stages ``waves``, ``scoring`` and ``neighbourhoods``; ``bursts`` makes the wave
     step (a kept one: ``comms.increments.KeptWaveStep``), ``tallies`` the tallies over
-    every event (kept ones: ``comms.tallies.KeptTallies``; by default computed)."""
+    every event (kept ones: ``comms.tallies.KeptTallies``; by default computed), and
+    ``kept_contacts`` the numbers' contacts (``comms.kept_contacts.KeptContacts``; by
+    default fetched from ``events``)."""
     params = params or DetectionParams()
     clock = clock or StageClock()
     with clock.stage("waves"):
@@ -87,7 +97,7 @@ def detect_lines(
         bases: dict[str, set[str]] = defaultdict(set)
         for row in base_rows:
             bases[row["number"]].add(row["recipient"])
-        nearby = Neighbourhood(local, clock, tallies)
+        nearby = Neighbourhood(local, clock, tallies, kept_contacts)
         gathered = _gather(nearby, sent, wave_rows, base, cells, params, figures)
         contacts_rows = _rows(f.member_contacts(nearby.tally(PAIRS), base))
         gathered.member_contacts = _within_bases(bases, contacts_rows, set(figures))

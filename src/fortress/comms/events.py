@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 from uuid import uuid4
 from zoneinfo import ZoneInfo
 
@@ -127,6 +127,26 @@ def contacts(events: ir.Table, common: Sequence[str] = CONTACT_COLUMNS) -> ir.Ta
     return out.union(incoming, distinct=False)
 
 
+def contacts_of_numbers(events: ir.Table, numbers: list[str]) -> ir.Table:
+    """``contacts`` rows of ``numbers`` in ``events`` (with the local clock), not executed."""
+    wanted = small_table(events, {"number": numbers}).number
+    # One scan finds the events at either end (a subquery, not a list of literals: a long
+    # literal list is evaluated value by value); both views come from that.
+    touching = (
+        events.select(*CONTACT_SOURCES)
+        .filter(events[c.A_NUMBER].isin(wanted) | events[c.B_NUMBER].isin(wanted))
+        .cache()
+    )
+    theirs = contacts(touching)
+    return theirs.filter(theirs.number.isin(wanted))
+
+
+class ContactSource(Protocol):
+    """Gives the ``contacts`` rows of some numbers over every event of a run, executed."""
+
+    def __call__(self, numbers: list[str], local: ir.Table) -> ir.Table: ...
+
+
 @dataclass(slots=True)
 class Neighbourhood:
     """Contacts of chosen numbers, kept for the analyses that follow.
@@ -144,6 +164,9 @@ class Neighbourhood:
     tallies: TallySource | None = None
     """Where tallies over every event come from (kept ones: ``tallies.KeptTallies``); by
     default each is computed over ``events``."""
+    kept_contacts: ContactSource | None = None
+    """Where fetched contacts come from (kept between runs: ``kept_contacts.KeptContacts``);
+    by default a scan of ``events``."""
     _kept: list[ir.Table] = field(default_factory=list)
     _known: set[str] = field(default_factory=set)
 
@@ -153,17 +176,10 @@ class Neighbourhood:
         if not new:
             return
         with self.clock.stage("neighbourhoods"):
-            wanted = small_table(self.events, {"number": new}).number
-            events = self.events
-            # One scan finds the events at either end (a subquery, not a list of literals:
-            # a long literal list is evaluated value by value); both views come from that.
-            touching = (
-                events.select(*CONTACT_SOURCES)
-                .filter(events[c.A_NUMBER].isin(wanted) | events[c.B_NUMBER].isin(wanted))
-                .cache()
-            )
-            theirs = contacts(touching)
-            self._kept.append(theirs.filter(theirs.number.isin(wanted)).cache())
+            if self.kept_contacts:
+                self._kept.append(self.kept_contacts(new, self.events))
+            else:
+                self._kept.append(contacts_of_numbers(self.events, new).cache())
             self._known.update(new)
 
     def contacts_of(self, numbers: Iterable[str]) -> ir.Table:

@@ -20,14 +20,18 @@ from fortress.comms.detect import detect_lines
 from fortress.comms.events import contacts, span, with_local_time
 from fortress.comms.geography import customer_map
 from fortress.comms.handsets import history
+from fortress.comms.increments import KEPT_FOLDER as WAVES_FOLDER
 from fortress.comms.increments import KeptWaveStep
 from fortress.comms.judgements import link_judgements
+from fortress.comms.kept_contacts import KEPT_FOLDER as CONTACTS_FOLDER
+from fortress.comms.kept_contacts import KeptContacts
 from fortress.comms.params import DetectionParams
 from fortress.comms.people import LinePeople, find_people
 from fortress.comms.quantum import QuantumParams, estimate
 from fortress.comms.results import DealLine, Detection, NumberFinding
 from fortress.comms.stages import StageClock
 from fortress.comms.successors import find_successors
+from fortress.comms.tallies import KEPT_FOLDER as TALLIES_FOLDER
 from fortress.comms.tallies import KeptTallies
 from fortress.model.flags import IMEI_CHECK_DIGIT
 from fortress.model.lines import (
@@ -67,6 +71,10 @@ from fortress.store import events as event_tables
 from fortress.store.models import DealLineRecord, LineRun, ScoredNumber
 from fortress.store.workspace import CELLS, COMMS, Workspace, now_utc
 
+KEPT_FOLDERS = (WAVES_FOLDER, TALLIES_FOLDER, CONTACTS_FOLDER)
+"""What a run keeps in the workspace for the next to extend: removing them only makes the
+next run start from scratch."""
+
 
 class NoDetection(Exception):
     """Nothing to read: no detection has been run, or the line id is unknown."""
@@ -84,9 +92,9 @@ def workspace_tables(workspace: Workspace) -> tuple[ir.Table, ir.Table | None]:
 def run_detection(workspace: Workspace, params: DetectionParams | None = None) -> DetectionRun:
     """Detect deal lines over the whole comms table and store the run; returns its summary.
 
-    The wave step and the tallies over every event are kept in the workspace and
-    extended by the files ingested since the last run (``comms.increments``,
-    ``comms.tallies``)."""
+    The wave step, the tallies over every event and the contacts fetched are kept in the
+    workspace and extended by the files ingested since the last run
+    (``comms.increments``, ``comms.tallies``, ``comms.kept_contacts``)."""
     started = now_utc()
     clock = StageClock()
     backend = event_tables.connect(workspace)
@@ -97,8 +105,11 @@ def run_detection(workspace: Workspace, params: DetectionParams | None = None) -
     cells = event_tables.table(backend, workspace, CELLS)
     wave_step = KeptWaveStep(workspace, backend, files)
     tallies = KeptTallies(workspace, backend, files)
+    kept_contacts = KeptContacts(workspace, backend, files)
     judgements = link_judgements(workspace)
-    detection = detect_lines(comms, cells, params, judgements, clock, wave_step, tallies)
+    detection = detect_lines(
+        comms, cells, params, judgements, clock, wave_step, tallies, kept_contacts
+    )
     people, sites = find_people(comms, cells, detection)
     with clock.stage("writing results"):
         run = _save(workspace, detection, people, sites, started)

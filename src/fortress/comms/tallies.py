@@ -20,24 +20,20 @@ every event; both give the same table (``tests/comms/test_tallies.py``).
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
-from uuid import uuid4
+from typing import Protocol
 
 import ibis
 import ibis.expr.types as ir
 
-from fortress.comms.events import LOCAL, contacts, span, with_local_time
+from fortress.comms.chunks import ChunkFolder, RunFiles
+from fortress.comms.events import LOCAL, contacts
 from fortress.model import columns as c
-from fortress.store import events as event_tables
-from fortress.store.workspace import Workspace, exclusive_lock, fsync_tree, write_atomically
+from fortress.store.workspace import Workspace
 
-STATE_VERSION = 1
+STATE_VERSION = 2
 """Raise when the chunks' layout changes: older kept tallies are then recomputed."""
 
 KEPT_FOLDER = Path("detection") / "tallies"
@@ -108,16 +104,6 @@ class TallySource(Protocol):
     def __call__(self, tally: Tally) -> ir.Table: ...
 
 
-@dataclass(frozen=True, slots=True)
-class Chunk:
-    """A kept tally of some event files."""
-
-    name: str
-    """The chunk's Parquet file (or folder, on Spark) in the tally's folder."""
-    files: tuple[str, ...]
-    """Workspace-relative paths of the event files it tallies."""
-
-
 class KeptTallies:
     """Tallies of a workspace's event files, kept between runs in ``detection/tallies``.
 
@@ -127,110 +113,53 @@ class KeptTallies:
 
     def __init__(self, workspace: Workspace, backend: ibis.BaseBackend, files: list[Path]):
         """``files``: the event files the run reads."""
-        self.folder = workspace.root / KEPT_FOLDER
+        self.root = workspace.root / KEPT_FOLDER
         self.backend = backend
-        self.files = [workspace.relative(path) for path in files]
-        self.paths = {workspace.relative(path): path for path in files}
+        self.files = RunFiles(workspace, backend, files)
         self.reused: dict[str, int] = {}
         self.tallied: dict[str, int] = {}
 
     def __call__(self, tally: Tally) -> ir.Table:
         """The tally of every file of the run, executed and kept in the engine (so that
         no later run can remove a chunk this run still reads)."""
-        folder = self.folder / tally.name
-        folder.mkdir(parents=True, exist_ok=True)
-        with exclusive_lock(folder / "lock"):
-            chunks = self._holding(folder)
-            covered = {f for chunk in chunks for f in chunk.files}
-            new = [f for f in self.files if f not in covered]
+        chunks = ChunkFolder(self.root / tally.name, self.backend)
+        with chunks.locked():
+            covers = self._holding(chunks)
+            covered = {f for files in covers.values() for f in files}
+            new = [f for f in self.files.names if f not in covered]
             if new:
-                counted = tally.counted(self._local(new))
-                chunks.append(self._write_chunk(folder, tally, counted, new))
-            if len(chunks) > MAX_CHUNKS:
-                merged = tally.merged(self._read(folder, chunks, tally))
-                chunks = [self._write_chunk(folder, tally, merged, self.files)]
-            self._save(folder, chunks)
-            kept = self._read(folder, chunks, tally)
-            result = (tally.merged(kept) if len(chunks) > 1 else kept).cache()
+                counted = tally.counted(self.files.local(new)).select(*tally.columns())
+                covers[chunks.write(counted)] = new
+            if len(covers) > MAX_CHUNKS:
+                merged = tally.merged(self._read(chunks, list(covers), tally))
+                covers = {chunks.write(merged): self.files.names}
+            chunks.save({"chunks": list(covers), "covers": covers}, STATE_VERSION)
+            kept = self._read(chunks, list(covers), tally)
+            result = (tally.merged(kept) if len(covers) > 1 else kept).cache()
         self.reused[tally.name] = len(covered)
         self.tallied[tally.name] = len(new)
         return result
 
-    def _holding(self, folder: Path) -> list[Chunk]:
-        """The kept chunks whose files are all among this run's; the rest are removed."""
-        published = set(self.files)
-        holding = [
-            chunk
-            for chunk in _load(folder / "state.json")
-            if set(chunk.files) <= published and (folder / chunk.name).exists()
-        ]
-        return _disjoint(holding)
+    def _holding(self, chunks: ChunkFolder) -> dict[str, list[str]]:
+        """The files of each kept chunk whose files are all among this run's, leaving
+        out any that shares a file with an earlier one (a state written by hand, or by a
+        bug: a file counted twice would double its counts)."""
+        state = chunks.state(STATE_VERSION)
+        covers = state.get("covers") if state else None
+        if not isinstance(covers, dict):
+            return {}
+        published = set(self.files.names)
+        seen: set[str] = set()
+        holding = {}
+        for name in state["chunks"] if state else []:
+            files = covers.get(name)
+            if isinstance(files, list) and set(files) <= published and seen.isdisjoint(files):
+                holding[name] = [str(f) for f in files]
+                seen.update(files)
+        return holding
 
-    def _local(self, files: list[str]) -> ir.Table:
-        events = event_tables.files_table(
-            self.backend, [self.paths[f] for f in files], f"fortress_{uuid4().hex}"
-        )
-        assert events is not None  # never asked for no files
-        when = span(events)
-        # Files of no events add nothing; their chunk is empty but still covers them.
-        return events if when is None else with_local_time(events, when)
-
-    def _write_chunk(self, folder: Path, tally: Tally, table: ir.Table, files: list[str]) -> Chunk:
-        name = f"{uuid4().hex}.parquet"
-        partial = folder / f"{name}.partial"
-        table.select(*tally.columns()).to_parquet(partial)
-        if partial.is_dir():  # Spark writes a folder of parts
-            fsync_tree(partial)
-        else:
-            _fsync(partial)
-        os.replace(partial, folder / name)
-        return Chunk(name, tuple(files))
-
-    def _save(self, folder: Path, chunks: list[Chunk]) -> None:
-        state = {
-            "version": STATE_VERSION,
-            "chunks": [{"name": chunk.name, "files": list(chunk.files)} for chunk in chunks],
-        }
-        write_atomically(folder / "state.json", json.dumps(state, indent=1))
-        named = {chunk.name for chunk in chunks} | {"state.json", "lock"}
-        for path in folder.iterdir():
-            if path.name not in named:
-                (shutil.rmtree if path.is_dir() else Path.unlink)(path)
-
-    def _read(self, folder: Path, chunks: list[Chunk], tally: Tally) -> ir.Table:
-        table = event_tables.files_table(
-            self.backend, [folder / chunk.name for chunk in chunks], f"fortress_{uuid4().hex}"
-        )
-        assert table is not None  # a run has at least one file, so one chunk
+    def _read(self, chunks: ChunkFolder, names: list[str], tally: Tally) -> ir.Table:
+        table = chunks.read(names)
         if tally.summed:  # DuckDB sums integers as HUGEINT, which Parquet holds as DOUBLE
             table = table.mutate(events=table.events.cast("int64"))
         return table.select(*tally.columns())
-
-
-def _load(path: Path) -> list[Chunk]:
-    """The chunks ``state.json`` names; none when it is missing, unreadable or of
-    another version (the tally is then computed again)."""
-    try:
-        state: Any = json.loads(path.read_text("utf-8"))
-        if state.get("version") != STATE_VERSION:
-            return []
-        return [Chunk(str(row["name"]), tuple(map(str, row["files"]))) for row in state["chunks"]]
-    except (OSError, UnicodeDecodeError, ValueError, AttributeError, KeyError, TypeError):
-        return []
-
-
-def _disjoint(chunks: list[Chunk]) -> list[Chunk]:
-    """The chunks in order, leaving out any that shares a file with an earlier one (a
-    state written by hand, or by a bug: a file counted twice would double its counts)."""
-    seen: set[str] = set()
-    kept = []
-    for chunk in chunks:
-        if seen.isdisjoint(chunk.files):
-            kept.append(chunk)
-            seen.update(chunk.files)
-    return kept
-
-
-def _fsync(path: Path) -> None:
-    with open(path, "rb") as handle:
-        os.fsync(handle.fileno())
