@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 import shutil
 from datetime import datetime, timedelta
@@ -12,6 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
+from fortress.comms import increments
 from fortress.comms import waves as wv
 from fortress.comms.events import span, with_local_time
 from fortress.comms.fingerprint import differences, fingerprint
@@ -45,7 +47,8 @@ def extended_in_parts(events: pa.Table, parts: list[pa.Array], params: Detection
     for part in parts[1:]:
         new = events.filter(part)
         old_local = with_local_time(ibis.memtable(held), when)
-        kept = extend_bursts(kept, old_local, with_local_time(ibis.memtable(new), when), params)
+        new_local = with_local_time(ibis.memtable(new), when)
+        kept = extend_bursts(kept, old_local, new_local, params).bursts
         held = pa.concat_tables([held, new])
     return kept
 
@@ -142,6 +145,23 @@ def test_a_run_after_a_new_day_extends_the_kept_step_and_finds_what_a_full_run_f
     assert again.wave_step == "kept from an earlier run over the same 3 event files"
     assert differences(fingerprint(workspace, again.run_id), found) == []
     assert differences(full_run(workspace), found) == []
+
+
+@pytest.mark.parametrize("max_chunks", [8, 2])
+def test_runs_after_each_of_several_drops_find_what_a_full_run_finds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, max_chunks: int
+) -> None:
+    """Each run appends what it added to the kept messages (or, past ``MAX_CHUNKS``,
+    writes them all as one); the last run's result is a full run's."""
+    monkeypatch.setattr(increments, "MAX_CHUNKS", max_chunks)
+    parts, _woven, _rest = split_world(tmp_path, seed=9)
+    workspace = split_workspace(tmp_path)
+    for path in parts:
+        ingest(workspace, path)
+        last = run_detection(workspace)
+    state = json.loads((workspace.root / KEPT_FOLDER / "state.json").read_text("utf-8"))
+    assert len(state["messages"]) == (3 if max_chunks == 8 else 1)
+    assert differences(full_run(workspace), fingerprint(workspace, last.run_id)) == []
 
 
 def test_a_late_file_of_events_among_the_old_ones_gives_a_full_runs_result(

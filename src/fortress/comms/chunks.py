@@ -35,6 +35,9 @@ class ChunkFolder:
     def __init__(self, folder: Path, backend: ibis.BaseBackend):
         self.folder = folder
         self.backend = backend
+        self._read: set[str] = set()
+        """Chunks this process read: never removed by it, since an engine may read a
+        chunk again for the tables made from it (Spark recomputes from sources)."""
 
     @contextmanager
     def locked(self) -> Iterator[None]:
@@ -44,20 +47,26 @@ class ChunkFolder:
             yield
 
     def state(self, version: int) -> dict[str, Any] | None:
-        """The saved state, or None when it is missing, unreadable, of another
+        """The saved state, or None when it cannot be used (``load`` says why)."""
+        return self.load(version)[0]
+
+    def load(self, version: int) -> tuple[dict[str, Any] | None, str]:
+        """The saved state, or None and why not: it is missing, unreadable, of another
         ``version``, or names a chunk that is missing (the result is then made again)."""
+        path = self.folder / STATE
+        if not path.exists():
+            return None, "missing"
         try:
-            state = json.loads((self.folder / STATE).read_text("utf-8"))
-        except (OSError, UnicodeDecodeError, ValueError):
-            return None
-        if not isinstance(state, dict) or state.get("version") != version:
-            return None
-        names = state.get("chunks")
-        if not isinstance(names, list) or not all(
-            isinstance(name, str) and (self.folder / name).exists() for name in names
-        ):
-            return None
-        return state
+            state = json.loads(path.read_text("utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            return None, f"could not be read ({exc})"
+        if not isinstance(state, dict) or not isinstance(state.get("chunks"), list):
+            return None, "incomplete"
+        if state.get("version") != version:
+            return None, "made by another version of the method"
+        if not all(isinstance(n, str) and (self.folder / n).exists() for n in state["chunks"]):
+            return None, "files missing"
+        return state, ""
 
     def write(self, table: ir.Table) -> str:
         """Write ``table`` as a new chunk, flushed to disk; returns its name."""
@@ -74,6 +83,7 @@ class ChunkFolder:
 
     def read(self, names: list[str]) -> ir.Table:
         """The chunks ``names`` as one table."""
+        self._read.update(names)
         table = event_tables.files_table(
             self.backend, [self.folder / name for name in names], f"fortress_{uuid4().hex}"
         )
@@ -82,11 +92,18 @@ class ChunkFolder:
 
     def save(self, state: dict[str, Any], version: int) -> None:
         """Name ``state["chunks"]`` (with ``version``) as the chunks that count, then
-        remove every other chunk."""
+        remove every other chunk but those this process read."""
         write_atomically(self.folder / STATE, json.dumps({**state, "version": version}))
-        named = set(state["chunks"]) | {STATE, LOCK}
+        named = set(state["chunks"]) | self._read | {STATE, LOCK}
         for path in self.folder.iterdir():
             if path.name not in named:
+                (shutil.rmtree if path.is_dir() else Path.unlink)(path)
+
+    def forget(self) -> None:
+        """Remove the state and every chunk but those this process read."""
+        (self.folder / STATE).unlink(missing_ok=True)
+        for path in self.folder.iterdir() if self.folder.is_dir() else []:
+            if path.name not in self._read | {LOCK}:
                 (shutil.rmtree if path.is_dir() else Path.unlink)(path)
 
 
@@ -98,13 +115,18 @@ class RunFiles:
         self.names = [workspace.relative(path) for path in files]
         self._paths = {workspace.relative(path): path for path in files}
 
-    def local(self, names: Iterable[str]) -> ir.Table:
-        """The events of the files ``names``, with the local clock of their own span
-        (exact for each of them, so the same as over every file)."""
+    def events(self, names: Iterable[str]) -> ir.Table:
+        """The events of the files ``names``."""
         events = event_tables.files_table(
             self.backend, [self._paths[name] for name in names], f"fortress_{uuid4().hex}"
         )
         assert events is not None  # never asked for no files
+        return events
+
+    def local(self, names: Iterable[str]) -> ir.Table:
+        """The events of the files ``names``, with the local clock of their own span
+        (exact for each of them, so the same as over every file)."""
+        events = self.events(names)
         when = span(events)
         if when is None:  # files of no events add nothing
             return events.mutate(**{LOCAL: ibis.null().cast("timestamp")})

@@ -8,48 +8,62 @@ result is the one a run over every file gives for every sender that could be a
 candidate (``extend_bursts`` says why); ``tests/comms/test_increments.py`` compares
 whole detection runs.
 
-``KeptWaveStep`` keeps the step in the workspace's ``detection/waves/`` folder: one
-generation folder of Parquet files named by ``state.json``, written whole before the
-state names it, so a crash leaves the previous step or the new one (a run removes the
-generations before the one it extended). The state holds only
-while the wave-step parameters (``waves.WAVE_STEP_PARAMS``) and this module's
+``KeptWaveStep`` keeps the step in the workspace's ``detection/waves/`` folder
+(``comms.chunks``): the messages as chunks, the first written whole and each later one
+holding what a run added, with the senders whose earlier messages it replaces (recomputed
+whole), so that a run writes only what changed; and each sender's triple span. The state
+holds only while the wave-step parameters (``waves.WAVE_STEP_PARAMS``) and this module's
 ``STATE_VERSION`` stand, and while every file it covers is still published.
 """
 
 from __future__ import annotations
 
-import json
-import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
-from uuid import uuid4
 
 import ibis
 import ibis.expr.types as ir
 
 from fortress.comms import waves as wv
+from fortress.comms.chunks import ChunkFolder, RunFiles
 from fortress.comms.events import Span, with_local_time
 from fortress.comms.params import DetectionParams
 from fortress.model import columns as c
-from fortress.store import events as event_tables
-from fortress.store.workspace import Workspace, exclusive_lock, fsync_tree, write_atomically
+from fortress.store.workspace import Workspace
 
-STATE_VERSION = 1
+STATE_VERSION = 2
 """Raise when the wave step's method changes: older kept steps are then recomputed."""
 
 KEPT_FOLDER = Path("detection") / "waves"
 MESSAGE_COLUMNS = (*wv.SENT_COLUMNS, wv.BURST)
-"""``waves.with_bursts`` columns, in order; ``epoch`` is not stored but derived again."""
+"""``waves.with_bursts`` columns, in order."""
+STORED_COLUMNS = tuple(name for name in MESSAGE_COLUMNS if name != "epoch")
+"""The columns kept: ``epoch`` is derived again."""
+MAX_CHUNKS = 8
+"""Message chunks beyond this are merged into one (each run with new files adds one)."""
 
 FIRST_NEW = "first_new_utc"
 
 
+@dataclass(frozen=True, slots=True)
+class Extension:
+    """A kept wave step brought up to date, and how it changed."""
+
+    bursts: wv.Bursts
+    """The step over every event."""
+    added: ir.Table | None
+    """Messages (``MESSAGE_COLUMNS``) the step gained, or None for none."""
+    replaced: ir.Table | None
+    """Senders (``waves.SENDER``) whose kept messages it dropped (some come back in
+    ``added``, numbered again), or None for none."""
+
+
 def extend_bursts(
     kept: wv.Bursts, old: ir.Table, new: ir.Table, params: DetectionParams
-) -> wv.Bursts:
+) -> Extension:
     """``kept`` (the wave step over the events ``old``) brought up to ``old`` plus
     ``new`` (both with the local clock of the whole span).
 
@@ -72,7 +86,7 @@ def extend_bursts(
     firsts = firsts.cache()
     first_new: datetime | None = firsts[FIRST_NEW].min().to_pyarrow().as_py()
     if first_new is None:
-        return kept
+        return Extension(kept, None, None)
     old_sent = wv.messages_sent(old)
     cutoff = first_new - timedelta(seconds=2 * gap)
     edge = _cached(old_sent.filter(old_sent[c.START_UTC] >= cutoff).semi_join(firsts, wv.SENDER))
@@ -83,7 +97,8 @@ def extend_bursts(
     everyone = _union([old_sent, new_sent], wv.SENT_COLUMNS)
     assert kept.triple_spans is not None  # only a filtered step is kept
     spans_parts = [kept.triple_spans.anti_join(redo, wv.SENDER), new_spans]
-    if _count(redo):  # each of these reads every old message of the senders it names
+    redone = _count(redo)
+    if redone:  # each of these reads every old message of the senders it names
         spans_parts.append(wv.spans_of(wv.triple_ends(everyone.semi_join(redo, wv.SENDER), params)))
     spans = _merge_spans(spans_parts).cache()
     close_now = wv.closes(spans, params)
@@ -93,14 +108,12 @@ def extend_bursts(
         [wv.SENDER],
     ).cache()
     continuing = close_before.semi_join(firsts, wv.SENDER).anti_join(redo, wv.SENDER)
-    parts = [
-        kept.messages.anti_join(redo, wv.SENDER),
-        _continued(kept.messages, new_sent.semi_join(continuing, wv.SENDER), params),
-    ]
+    added = [_continued(kept.messages, new_sent.semi_join(continuing, wv.SENDER), params)]
     if _count(renumber):
-        parts.append(wv.with_bursts(everyone.semi_join(renumber, wv.SENDER), params))
-    messages = _union(parts, MESSAGE_COLUMNS)
-    return wv.Bursts(messages, spans)
+        added.append(wv.with_bursts(everyone.semi_join(renumber, wv.SENDER), params))
+    gained = _union(added, MESSAGE_COLUMNS)
+    messages = _union([kept.messages.anti_join(redo, wv.SENDER), gained], MESSAGE_COLUMNS)
+    return Extension(wv.Bursts(messages, spans), gained, redo if redone else None)
 
 
 def _cached(sent: ir.Table) -> ir.Table:
@@ -198,14 +211,9 @@ class KeptWaveStep:
 
     def __init__(self, workspace: Workspace, backend: ibis.BaseBackend, files: list[Path]):
         """``files``: the event files the run reads (those of its ``events`` table)."""
-        self.folder = workspace.root / KEPT_FOLDER
-        self.backend = backend
-        self.files = [workspace.relative(path) for path in files]
-        self.paths = {workspace.relative(path): path for path in files}
+        self.chunks = ChunkFolder(workspace.root / KEPT_FOLDER, backend)
+        self.files = RunFiles(workspace, backend, files)
         self.record: WaveStepRecord | None = None
-        self._read_from: str | None = None
-        """The generation this run extends: never removed by this run, since an engine
-        may read it again for the tables made from it (Spark recomputes from sources)."""
 
     def __call__(self, local: ir.Table, when: Span, params: DetectionParams) -> ir.Table:
         """The messages with burst numbers (``waves.sent_in_bursts``) of ``local`` (all
@@ -214,109 +222,102 @@ class KeptWaveStep:
         The run goes on with the messages read back from the kept files: what the next
         run extends, and a plan an engine holds small (Spark analyses the plan behind
         each table again in every query that reads it)."""
-        self.folder.mkdir(parents=True, exist_ok=True)
-        with exclusive_lock(self.folder / "lock"):
-            bursts, kept_files, reason = self._extend_or_compute(local, when, params)
+        files = self.files.names
+        with self.chunks.locked():
+            state, reason = self._usable_state(params)
+            if state is None:
+                step, kept_files = Extension(wv.sent_in_bursts(local, params), None, None), 0
+            else:
+                step, kept_files = self._extended(state, local, when, params), len(state["files"])
+                reason = "extended" if kept_files < len(files) else "nothing new"
+            bursts = step.bursts
             if bursts.triple_spans is None:
-                self._forget()
-            elif kept_files < len(self.files):  # with nothing new, bursts are the kept files
-                bursts = self._kept(self._keep(bursts, params))
+                self.chunks.forget()
+            elif kept_files < len(files):  # with nothing new, bursts are the kept files
+                bursts = self._kept(self._keep(step, state, params))
             messages = bursts.messages.cache()
-        self.record = WaveStepRecord(len(self.files), len(self.files) - kept_files, reason)
+        self.record = WaveStepRecord(len(files), len(files) - kept_files, reason)
         return messages
 
-    def _extend_or_compute(
-        self, local: ir.Table, when: Span, params: DetectionParams
-    ) -> tuple[wv.Bursts, int, str]:
-        state, reason = self._usable_state(params)
-        if state is None:
-            return wv.sent_in_bursts(local, params), 0, reason
-        kept_files: list[str] = state["files"]
-        self._read_from = state["generation"]
-        kept = self._kept(state["generation"])
-        new_files = [f for f in self.files if f not in set(kept_files)]
+    def _extended(
+        self, state: dict[str, Any], local: ir.Table, when: Span, params: DetectionParams
+    ) -> Extension:
+        kept = self._kept(state)
+        covered = set(state["files"])
+        new_files = [f for f in self.files.names if f not in covered]
         if not new_files:
-            return kept, len(kept_files), "nothing new"
-        old = with_local_time(self._events(kept_files), when)
+            return Extension(kept, None, None)
+        old = with_local_time(self._events(state["files"]), when)
         new = with_local_time(self._events(new_files), when)
-        return extend_bursts(kept, old, new, params), len(kept_files), "extended"
+        return extend_bursts(kept, old, new, params)
 
-    def _kept(self, generation: str) -> wv.Bursts:
-        folder = self.folder / generation
-        messages = self._read(folder / "messages.parquet")
+    def _kept(self, state: dict[str, Any]) -> wv.Bursts:
+        """The kept step: each message chunk without the senders a later chunk replaced."""
+        parts = []
+        entries = state["messages"]
+        for k, entry in enumerate(entries):
+            chunk = self.chunks.read([entry["name"]])
+            later = sorted({s for e in entries[k + 1 :] for s in e["replaces"]})
+            if later:
+                chunk = chunk.filter(~chunk[wv.SENDER].isin(later))
+            parts.append(chunk)
+        messages = _union(parts, STORED_COLUMNS)
         messages = messages.mutate(
             epoch=messages[c.START_UTC].epoch_seconds(),
             # DuckDB sums integers as HUGEINT, which Parquet holds as DOUBLE.
             **{wv.BURST: messages[wv.BURST].cast("int64")},
         )
-        return wv.Bursts(messages.select(*MESSAGE_COLUMNS), self._read(folder / "spans.parquet"))
+        spans = self.chunks.read([state["spans"]])
+        return wv.Bursts(messages.select(*MESSAGE_COLUMNS), spans)
 
     def _usable_state(self, params: DetectionParams) -> tuple[dict[str, Any] | None, str]:
         """The kept state if this run can extend it, else None and why not."""
-        path = self.folder / "state.json"
-        if not path.exists():
-            return None, "no earlier run kept its wave step"
-        try:
-            state: dict[str, Any] = json.loads(path.read_text("utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            return None, f"the kept wave step's state could not be read ({exc})"
-        if not isinstance(state, dict) or not {"version", "files", "generation"} <= set(state):
+        state, why = self.chunks.load(STATE_VERSION)
+        if state is None:
+            return None, {
+                "missing": "no earlier run kept its wave step",
+                "files missing": "the kept wave step's files are missing",
+            }.get(why, f"the kept wave step's state {why}")
+        if not {"files", "messages", "spans", "params"} <= set(state):
             return None, "the kept wave step's state is incomplete"
-        if state.get("version") != STATE_VERSION:
-            return None, "the kept wave step was made by another version of the method"
-        if state.get("params") != _step_params(params):
+        if state["params"] != _step_params(params):
             return None, "the wave-step parameters changed since the kept run"
-        if not set(state["files"]) <= set(self.files):
+        if not set(state["files"]) <= set(self.files.names):
             return None, "files the kept run read are no longer published"
-        if not (self.folder / state["generation"]).is_dir():
-            return None, "the kept wave step's files are missing"
         return state, ""
 
     def _events(self, files: list[str]) -> ir.Table:
-        paths = [self.paths[f] for f in files]
-        table = event_tables.files_table(self.backend, paths, f"fortress_{uuid4().hex}")
-        assert table is not None  # never asked for no files
-        return table
+        return self.files.events(files)
 
-    def _read(self, path: Path) -> ir.Table:
-        return self.backend.read_parquet(str(path), table_name=f"fortress_{uuid4().hex}")
-
-    def _keep(self, bursts: wv.Bursts, params: DetectionParams) -> str:
-        """Write the step as a new generation, durably, then name it in ``state.json``;
-        returns the generation."""
-        assert bursts.triple_spans is not None
-        generation = uuid4().hex
-        folder = self.folder / generation
-        folder.mkdir()
-        _write(bursts.messages.drop("epoch"), folder / "messages.parquet")
-        _write(bursts.triple_spans, folder / "spans.parquet")
-        fsync_tree(folder)
-        state = {
-            "version": STATE_VERSION,
+    def _keep(
+        self, step: Extension, state: dict[str, Any] | None, params: DetectionParams
+    ) -> dict[str, Any]:
+        """Append the step's new messages as a chunk (or, from scratch or when the chunks
+        grow many, write every message as one), write its spans, and save the state
+        naming them; returns the state."""
+        assert step.bursts.triple_spans is not None
+        entries: list[dict[str, Any]] = list(state["messages"]) if state else []
+        if state is None or len(entries) >= MAX_CHUNKS:
+            entries = [{"name": self._write(step.bursts.messages), "replaces": []}]
+        elif step.added is not None:
+            replaced = step.replaced
+            replaces = [] if replaced is None else replaced.to_pyarrow()[wv.SENDER].to_pylist()
+            entries.append({"name": self._write(step.added), "replaces": sorted(replaces)})
+        spans = self.chunks.write(step.bursts.triple_spans)
+        saved = {
             "params": _step_params(params),
-            "files": self.files,
-            "generation": generation,
+            "files": self.files.names,
+            "messages": entries,
+            "spans": spans,
+            "chunks": [*(e["name"] for e in entries), spans],
         }
-        write_atomically(self.folder / "state.json", json.dumps(state, indent=1))
-        self._remove_generations(but=generation)
-        return generation
+        self.chunks.save(saved, STATE_VERSION)
+        return saved
 
-    def _forget(self) -> None:
-        (self.folder / "state.json").unlink(missing_ok=True)
-        self._remove_generations(but=None)
-
-    def _remove_generations(self, but: str | None) -> None:
-        for folder in self.folder.iterdir():
-            if folder.is_dir() and folder.name not in (but, self._read_from):
-                shutil.rmtree(folder, ignore_errors=True)
+    def _write(self, messages: ir.Table) -> str:
+        return self.chunks.write(messages.select(*STORED_COLUMNS))
 
 
 def _step_params(params: DetectionParams) -> dict[str, Any]:
     values = params.to_dict()
     return {name: values[name] for name in wv.WAVE_STEP_PARAMS}
-
-
-def _write(table: ir.Table, path: Path) -> None:
-    """``table`` as Parquet at ``path``: one file on DuckDB, a folder of parts on Spark;
-    either engine's ``read_parquet`` reads both."""
-    table.to_parquet(path)
