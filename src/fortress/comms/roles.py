@@ -228,10 +228,12 @@ def holders(
     cells_of: dict[str, dict[int, set[str]]] = defaultdict(lambda: defaultdict(set))
     for row in buckets.to_pyarrow().to_pylist():
         cells_of[row["number"]][row["bucket"]].add(row["cell"])
+    # Each phone's cell frequencies, once: a phone is weighed against many candidates.
+    shares = {number: _frequencies(by_bucket) for number, by_bucket in cells_of.items()}
     found = {}
     for phone in phones:
         scored = [
-            _co_location(phone, other, cells_of[phone], cells_of[other], params)
+            _co_location(phone, other, cells_of[phone], cells_of[other], shares, params)
             for other in candidates.get(phone, [])
             if other != phone
         ]
@@ -245,6 +247,7 @@ def _co_location(
     other: str,
     mine: dict[int, set[str]],
     theirs: dict[int, set[str]],
+    shares: dict[str, dict[str, float]],
     params: RoleParams,
 ) -> dict[str, Any] | None:
     both = mine.keys() & theirs.keys()
@@ -252,8 +255,8 @@ def _co_location(
         return None
     same = sum(1 for b in both if mine[b] & theirs[b])
     observed = same / len(both)
-    p_mine = _frequencies(mine)
-    p_theirs = _frequencies(theirs)
+    p_mine = shares.get(phone, {})
+    p_theirs = shares.get(other, {})
     expected = sum(p * p_theirs.get(cell, 0.0) for cell, p in p_mine.items())
     score = (observed - expected) / (1 - expected) if expected < 1 else 0.0
     holds = score >= params.holder_threshold
