@@ -169,6 +169,7 @@ class Neighbourhood:
     by default a scan of ``events``."""
     _kept: list[ir.Table] = field(default_factory=list)
     _known: set[str] = field(default_factory=set)
+    _tallied: dict[str, ir.Table] = field(default_factory=dict)
 
     def fetch(self, numbers: Iterable[str]) -> None:
         """Keep the contacts of those ``numbers`` not fetched before (one pass, if any)."""
@@ -193,5 +194,8 @@ class Neighbourhood:
         return kept.semi_join(small_table(self.events, {"number": wanted}), "number")
 
     def tally(self, tally: Tally) -> ir.Table:
-        """``tally`` over every event (a full pass each time it is executed, unless kept)."""
-        return self.tallies(tally) if self.tallies else tally.counted(self.events)
+        """``tally`` over every event, executed once per run (kept ones: read once)."""
+        if tally.name not in self._tallied:
+            found = self.tallies(tally) if self.tallies else tally.counted(self.events).cache()
+            self._tallied[tally.name] = found
+        return self._tallied[tally.name]

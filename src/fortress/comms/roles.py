@@ -21,6 +21,8 @@ from typing import Any
 import ibis.expr.types as ir
 
 from fortress.comms.events import LOCAL, Neighbourhood, small_table
+from fortress.comms.features import areas_of
+from fortress.comms.tallies import CELL_USE
 from fortress.comms.tally import most_common
 from fortress.model import columns as c
 from fortress.model.findings import Evidence
@@ -126,16 +128,15 @@ def controllers(
 def _areas(
     nearby: Neighbourhood, cells: ir.Table | None, numbers: list[str]
 ) -> dict[str, Counter[str]]:
-    """Located events per area for each of ``numbers`` (empty without cell sites)."""
+    """Located events per area for each of ``numbers`` (empty without cell sites), from
+    the tally of every event: no fetch of their contacts."""
     if cells is None or not numbers:
         return {}
-    theirs = nearby.contacts_of(numbers)
-    mine = theirs.filter(theirs.cell.notnull())
-    joined = mine.join(cells.select(cell=cells[c.CELL_ID], area=cells[c.AREA]), "cell")
-    rows = joined.group_by(["number", "area"]).aggregate(n=joined.count()).to_pyarrow().to_pylist()
+    use = nearby.tally(CELL_USE)
+    mine = use.semi_join(small_table(nearby.events, {"number": numbers}), "number")
     found: dict[str, Counter[str]] = defaultdict(Counter)
-    for row in rows:
-        found[row["number"]][row["area"]] += int(row["n"])
+    for row in areas_of(mine, cells).to_pyarrow().to_pylist():
+        found[row["number"]][row["area"]] += int(row["events"])
     return found
 
 
