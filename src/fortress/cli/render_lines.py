@@ -45,6 +45,8 @@ def render_detection(summary: DetectionRun) -> None:
         )
     if summary.wave_step:
         console.print(f"Wave step: {summary.wave_step}.", highlight=False)
+    if summary.contacts:
+        console.print(f"Contacts: {summary.contacts}.", highlight=False)
     if summary.lines:
         render_lines(sorted(summary.lines, key=lambda line: (-line.score, line.line_id)))
 

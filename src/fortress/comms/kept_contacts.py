@@ -60,9 +60,22 @@ class KeptContacts:
             new_files = [f for f in self.files.names if f not in covered]
             if held and new_files:
                 names.append(self._write(contacts_of_numbers(self.files.local(new_files), held)))
+            known = sorted(set(numbers) & set(held))
+            parts = []
+            if known:  # read before the chunks are merged: merging reads them all again
+                rows = self.chunks.read(names).select(*COLUMNS)
+                parts.append(rows.semi_join(small_table(local, {"number": known}), "number"))
             unknown = sorted(set(numbers) - set(held))
             if unknown:
-                names.append(self._write(contacts_of_numbers(local, unknown)))
+                fresh = contacts_of_numbers(local, unknown).select(*COLUMNS).cache()
+                names.append(self.chunks.write(fresh))
+                parts.append(fresh)
+            if known:
+                found = (
+                    parts[0].union(*parts[1:], distinct=False) if unknown else parts[0]
+                ).cache()
+            else:
+                found = fresh
             if len(names) > MAX_CHUNKS:
                 names = [self._write(self.chunks.read(names))]
             state = {
@@ -71,12 +84,18 @@ class KeptContacts:
                 "files": self.files.names,
             }
             self.chunks.save(state, STATE_VERSION)
-            rows = self.chunks.read(names).select(*COLUMNS)
-            wanted = small_table(local, {"number": list(numbers)})
-            found = rows.semi_join(wanted, "number").cache()
         self.scanned += len(unknown)
-        self.from_kept += len(numbers) - len(unknown)
+        self.from_kept += len(known)
         return found
+
+    def describe(self) -> str | None:
+        """One sentence for the run's summary (None when the run fetched nothing)."""
+        if not self.from_kept and not self.scanned:
+            return None
+        return (
+            f"{self.from_kept:,} numbers' contacts kept from earlier runs and brought up "
+            f"to date, {self.scanned:,} fetched by a scan of every event"
+        )
 
     def _holding(self) -> tuple[list[str], list[str], set[str]]:
         """The kept chunks, numbers and files, when every file they cover is among this

@@ -122,6 +122,7 @@ def run_detection(workspace: Workspace, params: DetectionParams | None = None) -
         lines=[_line_brief(line) for line in detection.lines],
         stages=clock.times(),
         wave_step=wave_step.record.describe() if wave_step.record else None,
+        contacts=kept_contacts.describe(),
     )
 
 

@@ -127,15 +127,19 @@ class KeptTallies:
             covers = self._holding(chunks)
             covered = {f for files in covers.values() for f in files}
             new = [f for f in self.files.names if f not in covered]
+            counted = None
             if new:
-                counted = tally.counted(self.files.local(new)).select(*tally.columns())
+                counted = tally.counted(self.files.local(new)).select(*tally.columns()).cache()
                 covers[chunks.write(counted)] = new
             if len(covers) > MAX_CHUNKS:
                 merged = tally.merged(self._read(chunks, list(covers), tally))
                 covers = {chunks.write(merged): self.files.names}
             chunks.save({"chunks": list(covers), "covers": covers}, STATE_VERSION)
-            kept = self._read(chunks, list(covers), tally)
-            result = (tally.merged(kept) if len(covers) > 1 else kept).cache()
+            if counted is not None and len(covers) == 1:  # a run from scratch: nothing to read
+                result = counted
+            else:
+                kept = self._read(chunks, list(covers), tally)
+                result = (tally.merged(kept) if len(covers) > 1 else kept).cache()
         self.reused[tally.name] = len(covered)
         self.tallied[tally.name] = len(new)
         return result

@@ -111,6 +111,9 @@ class DetectionRun(Frozen):
     wave_step: str | None = None
     """How the wave step was made: over every event file, or kept from an earlier run and
     extended by the files ingested since (None when there were no events to step over)."""
+    contacts: str | None = None
+    """How many numbers' contacts came from what earlier runs kept (brought up to date by
+    the new files) and how many cost a scan of every event."""
 
 
 class BrandLink(Frozen):
