@@ -124,7 +124,7 @@ def bench(events: int, runs: int) -> IncrementResult:
     return IncrementResult(
         events=rows,
         day_events=day,
-        extended=Measured("after the last day: kept step and tallies extended", rows, extended),
+        extended=Measured("after the last day: what was kept extended", rows, extended),
         scratch=Measured("from scratch over the same files", rows, scratch),
         same=same,
     )
@@ -172,8 +172,9 @@ def markdown(results: list[IncrementResult], seconds: float) -> str:
             "`.venv/bin/python benchmarks/bench_increments.py`.",
             "",
             "The world of `bench_lines.py` ingested without its last day and detected once "
-            "(keeping the wave step, `comms/increments.py`, and the tallies over every event, "
-            "`comms/tallies.py`); then the last day ingested as one more file. Each run "
+            "(keeping the wave step, `comms/increments.py`, the tallies over every event, "
+            "`comms/tallies.py`, and the contacts fetched, `comms/kept_contacts.py`); then "
+            "the last day ingested as one more file. Each run "
             "restores what that run kept and runs `lines detect`, which extends it by the "
             "day's file; alternately, `lines detect` from scratch over the "
             "same files. Fresh processes, median of the runs; the results of the last two "
