@@ -15,7 +15,7 @@ from fortress.comms.events import contacts_of_numbers, span, with_local_time
 from fortress.comms.kept_contacts import COLUMNS, KEPT_FOLDER, KeptContacts
 from fortress.store import events as event_tables
 from fortress.store.workspace import COMMS, Workspace
-from helpers.worlds import ingest, split_workspace, split_world
+from helpers.worlds import ingest, split_workspace_beside, split_world
 
 SORT = [("number", "ascending"), ("event_id", "ascending"), ("outgoing", "ascending")]
 
@@ -47,12 +47,6 @@ def busiest(local: ibis.Table, count: int, skip: int = 0) -> list[str]:
     return [str(n) for n in rows["number"].to_pylist()]
 
 
-def workspace_of(split: tuple[Path, list[Path]], tmp_path: Path) -> Workspace:
-    folder, _parts = split
-    (tmp_path / "world").symlink_to(folder / "world")
-    return split_workspace(tmp_path)
-
-
 def fetch(workspace: Workspace, backend: ibis.BaseBackend, numbers: list[str]) -> KeptContacts:
     """One run's fetch of ``numbers``; asserts it gives what a scan of every event gives."""
     local = every_event(workspace, backend)
@@ -66,7 +60,7 @@ def fetch(workspace: Workspace, backend: ibis.BaseBackend, numbers: list[str]) -
 def test_kept_contacts_follow_new_files_and_scan_only_for_new_numbers(
     split: tuple[Path, list[Path]], tmp_path: Path
 ) -> None:
-    workspace = workspace_of(split, tmp_path)
+    workspace = split_workspace_beside(split[0], tmp_path)
     backend = event_tables.connect(workspace)
     _folder, parts = split
     ingest(workspace, parts[0])
@@ -88,7 +82,7 @@ def test_kept_contacts_follow_new_files_and_scan_only_for_new_numbers(
 def test_merged_chunks_and_damaged_or_outdated_states_give_the_same_contacts(
     split: tuple[Path, list[Path]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    workspace = workspace_of(split, tmp_path)
+    workspace = split_workspace_beside(split[0], tmp_path)
     backend = event_tables.connect(workspace)
     _folder, parts = split
     monkeypatch.setattr(kept_contacts, "MAX_CHUNKS", 1)

@@ -15,7 +15,7 @@ from fortress.comms.tallies import CELL_USE, PAIRS, KeptTallies, Tally
 from fortress.store import events as event_tables
 from fortress.store.workspace import COMMS, Workspace
 from helpers.spark import require_spark
-from helpers.worlds import ingest, split_workspace, split_world
+from helpers.worlds import ingest, split_workspace_beside, split_world
 
 TALLIES = (CELL_USE, PAIRS, tallies.nights(6), tallies.nights(4))
 
@@ -44,13 +44,21 @@ def split(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Path]]:
     return folder, parts
 
 
-def test_tallies_kept_over_three_drops_equal_one_tally_of_every_event(
+@pytest.fixture
+def drops(
     split: tuple[Path, list[Path]], tmp_path: Path
-) -> None:
+) -> tuple[Workspace, ibis.BaseBackend, list[Path]]:
+    """A new workspace for the split world (its cell sites only), its DuckDB engine, and
+    the world's three drops of events to ingest."""
     folder, parts = split
-    (tmp_path / "world").symlink_to(folder / "world")
-    workspace = split_workspace(tmp_path)
-    backend = event_tables.connect(workspace)
+    workspace = split_workspace_beside(folder, tmp_path)
+    return workspace, event_tables.connect(workspace), parts
+
+
+def test_tallies_kept_over_three_drops_equal_one_tally_of_every_event(
+    drops: tuple[Workspace, ibis.BaseBackend, list[Path]],
+) -> None:
+    workspace, backend, parts = drops
     for count, path in enumerate(parts, start=1):
         ingest(workspace, path)
         source = kept(workspace, backend)
@@ -69,12 +77,9 @@ def state(workspace: Workspace, tally: Tally) -> Path:
 
 
 def test_chunks_are_merged_when_many_and_the_sums_stand(
-    split: tuple[Path, list[Path]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    drops: tuple[Workspace, ibis.BaseBackend, list[Path]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    folder, parts = split
-    (tmp_path / "world").symlink_to(folder / "world")
-    workspace = split_workspace(tmp_path)
-    backend = event_tables.connect(workspace)
+    workspace, backend, parts = drops
     monkeypatch.setattr(tallies, "MAX_CHUNKS", 2)
     for path in parts:
         ingest(workspace, path)
@@ -95,12 +100,9 @@ def test_chunks_are_merged_when_many_and_the_sums_stand(
     ["state cut short", "state of another version", "chunk missing", "file counted twice"],
 )
 def test_a_damaged_kept_tally_is_tallied_again_never_counted_wrong(
-    split: tuple[Path, list[Path]], tmp_path: Path, damage: str
+    drops: tuple[Workspace, ibis.BaseBackend, list[Path]], damage: str
 ) -> None:
-    folder, parts = split
-    (tmp_path / "world").symlink_to(folder / "world")
-    workspace = split_workspace(tmp_path)
-    backend = event_tables.connect(workspace)
+    workspace, backend, parts = drops
     for path in parts[:2]:
         ingest(workspace, path)
         kept(workspace, backend)(CELL_USE)
@@ -122,13 +124,10 @@ def test_a_damaged_kept_tally_is_tallied_again_never_counted_wrong(
 
 
 def test_a_file_no_longer_published_drops_its_chunk(
-    split: tuple[Path, list[Path]], tmp_path: Path
+    drops: tuple[Workspace, ibis.BaseBackend, list[Path]],
 ) -> None:
     """A chunk stands only while every file it tallies is among the run's files."""
-    folder, parts = split
-    (tmp_path / "world").symlink_to(folder / "world")
-    workspace = split_workspace(tmp_path)
-    backend = event_tables.connect(workspace)
+    workspace, backend, parts = drops
     for path in parts:
         ingest(workspace, path)
         kept(workspace, backend)(PAIRS)
@@ -142,13 +141,12 @@ def test_a_file_no_longer_published_drops_its_chunk(
 
 
 @pytest.mark.slow
-def test_tallies_kept_on_spark_equal_duckdb(split: tuple[Path, list[Path]], tmp_path: Path) -> None:
+def test_tallies_kept_on_spark_equal_duckdb(
+    drops: tuple[Workspace, ibis.BaseBackend, list[Path]],
+) -> None:
     require_spark()
-    folder, parts = split
-    (tmp_path / "world").symlink_to(folder / "world")
-    workspace = split_workspace(tmp_path)
+    workspace, duckdb, parts = drops
     spark = event_tables.connect(workspace, "spark")
-    duckdb = event_tables.connect(workspace)
     try:
         for path in parts[:2]:
             ingest(workspace, path)

@@ -95,3 +95,10 @@ def split_workspace(folder: Path) -> Workspace:
     workspace = Workspace.open(folder / "ws")
     assert ingest_cells(workspace, folder / "world" / "cells.csv").ok
     return workspace
+
+
+def split_workspace_beside(split_folder: Path, folder: Path) -> Workspace:
+    """A new workspace in ``folder`` for the world ``split_world`` wrote in
+    ``split_folder`` (linked, not copied), holding its cell sites."""
+    (folder / "world").symlink_to(split_folder / "world")
+    return split_workspace(folder)
