@@ -72,12 +72,8 @@ class ChunkFolder:
         """Write ``table`` as a new chunk, flushed to disk; returns its name."""
         name = f"{uuid4().hex}.parquet"
         partial = self.folder / f"{name}.partial"
-        table.to_parquet(partial)
-        if partial.is_dir():  # Spark writes a folder of parts
-            fsync_tree(partial)
-        else:
-            with open(partial, "rb") as handle:
-                os.fsync(handle.fileno())
+        table.to_parquet(partial)  # a file on DuckDB, a folder of parts on Spark
+        fsync_tree(partial)
         os.replace(partial, self.folder / name)
         return name
 
@@ -94,16 +90,18 @@ class ChunkFolder:
         """Name ``state["chunks"]`` (with ``version``) as the chunks that count, then
         remove every other chunk but those this process read."""
         write_atomically(self.folder / STATE, json.dumps({**state, "version": version}))
-        named = set(state["chunks"]) | self._read | {STATE, LOCK}
-        for path in self.folder.iterdir():
-            if path.name not in named:
-                (shutil.rmtree if path.is_dir() else Path.unlink)(path)
+        self._remove_all_but({*state["chunks"], STATE})
 
     def forget(self) -> None:
         """Remove the state and every chunk but those this process read."""
         (self.folder / STATE).unlink(missing_ok=True)
+        self._remove_all_but(set())
+
+    def _remove_all_but(self, kept: set[str]) -> None:
+        """Remove every file of the folder but ``kept``, the lock and the chunks this
+        process read."""
         for path in self.folder.iterdir() if self.folder.is_dir() else []:
-            if path.name not in self._read | {LOCK}:
+            if path.name not in kept | self._read | {LOCK}:
                 (shutil.rmtree if path.is_dir() else Path.unlink)(path)
 
 

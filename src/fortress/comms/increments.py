@@ -247,8 +247,8 @@ class KeptWaveStep:
         new_files = [f for f in self.files.names if f not in covered]
         if not new_files:
             return Extension(kept, None, None)
-        old = with_local_time(self._events(state["files"]), when)
-        new = with_local_time(self._events(new_files), when)
+        old = with_local_time(self.files.events(state["files"]), when)
+        new = with_local_time(self.files.events(new_files), when)
         return extend_bursts(kept, old, new, params)
 
     def _kept(self, state: dict[str, Any]) -> wv.Bursts:
@@ -285,9 +285,6 @@ class KeptWaveStep:
         if not set(state["files"]) <= set(self.files.names):
             return None, "files the kept run read are no longer published"
         return state, ""
-
-    def _events(self, files: list[str]) -> ir.Table:
-        return self.files.events(files)
 
     def _keep(
         self, step: Extension, state: dict[str, Any] | None, params: DetectionParams

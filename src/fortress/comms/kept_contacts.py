@@ -70,12 +70,11 @@ class KeptContacts:
                 fresh = contacts_of_numbers(local, unknown).select(*COLUMNS).cache()
                 names.append(self.chunks.write(fresh))
                 parts.append(fresh)
+            first, *more = parts
             if known:
-                found = (
-                    parts[0].union(*parts[1:], distinct=False) if unknown else parts[0]
-                ).cache()
+                found = (first.union(*more, distinct=False) if more else first).cache()
             else:
-                found = fresh
+                found = first  # the scan's rows, executed already
             if len(names) > MAX_CHUNKS:
                 names = [self._write(self.chunks.read(names))]
             state = {

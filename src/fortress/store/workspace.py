@@ -340,12 +340,16 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def fsync_tree(folder: Path) -> None:
-    """Flush every file under ``folder``, and the folders holding them, to disk."""
-    for path in sorted(folder.rglob("*"), reverse=True):
-        (_fsync_dir if path.is_dir() else _fsync)(path)
-    _fsync_dir(folder)
-    _fsync_dir(folder.parent)
+def fsync_tree(path: Path) -> None:
+    """Flush ``path`` to disk (a file, or a folder and every file under it) and the
+    folders holding them."""
+    if path.is_dir():
+        for inner in sorted(path.rglob("*"), reverse=True):
+            (_fsync_dir if inner.is_dir() else _fsync)(inner)
+        _fsync_dir(path)
+    else:
+        _fsync(path)
+    _fsync_dir(path.parent)
 
 
 def write_atomically(out: Path, text: str) -> None:
