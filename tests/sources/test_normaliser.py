@@ -79,3 +79,28 @@ def test_batches_built_before_discovery_are_rebuilt_when_they_hold_something_new
     ]  # fmt: skip
     assert {e[c.A_NUMBER] for e in events} == {"+447700900009"}
     assert all(e[c.FLAGS] == [] for e in events)
+
+
+def test_each_batch_is_staged_in_file_order_whether_or_not_the_query_joins(
+    tmp_path: Path,
+) -> None:
+    """The events query sorts only when it joins a table (clock hours or a lookup); without
+    a join DuckDB keeps the order. Batches large enough to be scanned on every core."""
+    source = tmp_path / "events.csv"
+    source.write_text(",".join(HEADER) + "\n", encoding="utf-8")
+    staged = tmp_path / "staged.arrow"
+    normaliser = CommsNormaliser(
+        preset("canonical"), sniff(source), con=connect_duckdb(), staged_path=staged
+    )
+    size = 100_000
+    forms = [  # nothing to join; then naive local times (clock hours); then a lookup
+        ("2024-05-01T10:00:00Z", "07700900{:03d}"),
+        ("2024-05-01 10:00:00", "07700900{:03d}"),
+        ("2024-05-01T10:00:00Z", "+33 6 12 34 56 {:03d}"),
+    ]
+    for index, (start, number) in enumerate(forms):
+        rows = [[start, "sms", "07700900001", number.format(i % 1000), ""] for i in range(size)]
+        normaliser.add(batch(rows, first_row=2 + index * size))
+    normaliser.finish()
+    staged_rows = ipc.open_file(staged).read_all()[c.SOURCE_ROW].to_pylist()
+    assert staged_rows == list(range(2, 2 + len(forms) * size))

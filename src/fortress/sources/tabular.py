@@ -249,7 +249,7 @@ Batch = tuple[int, pa.Table, list[SkippedRow]]
 """(bytes read so far, the rows as text plus ``__source_row``, rows that were skipped)."""
 
 _BLOCK_BYTES = 16 << 20
-_PARQUET_BATCH_ROWS = 128_000
+_PARQUET_BATCH_ROWS = 512_000
 
 
 def iter_batches(shape: FileShape, *, threads: bool = False) -> Iterator[Batch]:
