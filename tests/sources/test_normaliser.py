@@ -96,7 +96,7 @@ def test_each_batch_is_staged_in_file_order_whether_or_not_the_query_joins(
     forms = [  # nothing to join; then naive local times (clock hours); then a lookup
         ("2024-05-01T10:00:00Z", "07700900{:03d}"),
         ("2024-05-01 10:00:00", "07700900{:03d}"),
-        ("2024-05-01T10:00:00Z", "+33 6 12 34 56 {:03d}"),
+        ("2024-05-01T10:00:00Z", "+44 (0) 7700 900{:03d}"),
     ]
     for index, (start, number) in enumerate(forms):
         rows = [[start, "sms", "07700900001", number.format(i % 1000), ""] for i in range(size)]
