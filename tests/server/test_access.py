@@ -207,10 +207,9 @@ def _may(role: str | None, endpoint: str) -> bool:
 
 
 ALLOWED = [(e, r) for e in sorted(POLICY) for r in (None, *ROLES) if _may(r, e)]
+ROLES_ALLOWED = {e: [r for endpoint, r in ALLOWED if endpoint == e] for e in POLICY}
 ONE_ALLOWED = [  # per endpoint, one role allowed it; the roles taken in turn
-    (endpoint, roles[i % len(roles)])
-    for i, endpoint in enumerate(sorted(POLICY))
-    for roles in [[r for e, r in ALLOWED if e == endpoint]]
+    (e, ROLES_ALLOWED[e][i % len(ROLES_ALLOWED[e])]) for i, e in enumerate(sorted(POLICY))
 ]
 
 

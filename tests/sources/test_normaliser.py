@@ -84,8 +84,8 @@ def test_batches_built_before_discovery_are_rebuilt_when_they_hold_something_new
 def test_each_batch_is_staged_in_file_order_whether_or_not_the_query_joins(
     tmp_path: Path,
 ) -> None:
-    """The events query sorts only when it joins a table (clock hours or a lookup); without
-    a join DuckDB keeps the order. Batches large enough to be scanned on every core."""
+    """Without a join DuckDB keeps the order; a batch that a join (clock hours, a lookup)
+    reordered is sorted. Batches large enough to be scanned on every core."""
     source = tmp_path / "events.csv"
     source.write_text(",".join(HEADER) + "\n", encoding="utf-8")
     staged = tmp_path / "staged.arrow"

@@ -70,11 +70,10 @@ class KeptContacts:
                 fresh = contacts_of_numbers(local, unknown).select(*COLUMNS).cache()
                 names.append(self.chunks.write(fresh))
                 parts.append(fresh)
-            first, *more = parts
-            if known:
-                found = (first.union(*more, distinct=False) if more else first).cache()
-            else:
-                found = first  # the scan's rows, executed already
+            first, *more = parts  # ``numbers`` is never empty
+            found = first.union(*more, distinct=False) if more else first
+            if known:  # the scan's rows are executed already; the kept ones not yet
+                found = found.cache()
             if len(names) > MAX_CHUNKS:
                 names = [self._write(self.chunks.read(names))]
             state = {

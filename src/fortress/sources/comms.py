@@ -267,20 +267,17 @@ class CommsNormaliser:
         return result
 
     def _events_of(self, judged: str) -> pa.Table:
-        """The batch's events in file order (staged so, small files are published so)."""
-        events = self.con.sql(self._events(judged)).to_arrow_table()
-        if not self._joined():  # DuckDB kept the order; checking costs less than sorting
-            rows = events[c.SOURCE_ROW]
-            if len(rows) > 1 and not pc.all(pc.greater(rows[1:], rows[:-1])).as_py():
-                events = events.sort_by(c.SOURCE_ROW)
-        return events
+        """The batch's events in file order (staged so, small files are published so).
 
-    def _joined(self) -> bool:
-        """True when the events query joins a table (clock hours or a lookup). A join may
-        reorder rows, so only then does the query sort them: without one, DuckDB keeps
-        the order rows came in (``preserve_insertion_order``), and sorting cost an eighth
-        of the query."""
-        return bool(self._hours.years or self._joins())
+        The query does not sort: without a join DuckDB keeps the order rows came in
+        (``preserve_insertion_order``), so the order is checked, and only a batch that a
+        join (clock hours, a lookup) reordered is sorted. Sorting every batch in the query
+        cost an eighth of it."""
+        events = self.con.sql(self._events(judged)).to_arrow_table()
+        rows = events[c.SOURCE_ROW]
+        if len(rows) > 1 and not pc.all(pc.greater(rows[1:], rows[:-1])).as_py():
+            events = events.sort_by(c.SOURCE_ROW)
+        return events
 
     def _stage(self, events: pa.Table) -> None:
         if self._writer is None:
@@ -511,8 +508,7 @@ class CommsNormaliser:
             f"FROM (SELECT *, {content_md5_select()} FROM "
             f"(SELECT _row, _case, _blank, {self._unknown()} AS _unknown, "
             f"{self._given_id()} AS {GIVEN_ID}, {inner}, "
-            f"{flag_text} AS _flag_text FROM ({self._with_hours(judged)}) {self._joins()})) "
-            f"{f'ORDER BY {c.SOURCE_ROW}' if self._joined() else ''}"
+            f"{flag_text} AS _flag_text FROM ({self._with_hours(judged)}) {self._joins()}))"
         )
 
     def _canonical_fields(self) -> dict[str, str]:
