@@ -138,9 +138,11 @@ def test_published_file_has_the_event_schema(workspace, write_csv) -> None:
     ingest_comms(workspace, write_csv("canonical.csv", HEADER, ROWS), spec=CANONICAL)
     (published,) = workspace.data_files("comms")
     schema = pq.read_schema(published)
-    assert schema.names == list(c.EVENT_COLUMNS)
+    assert schema.names == [*c.EVENT_COLUMNS, *c.NUMBER_KEYS]
     for field in c.EVENT_SCHEMA:
         assert schema.field(field.name).type == field.type, field.name
+    for name in c.NUMBER_KEYS:
+        assert schema.field(name).type == pa.int64(), name
 
 
 def test_event_ids_are_stable_and_given_ids_are_kept(tmp_path, write_csv, read_events) -> None:

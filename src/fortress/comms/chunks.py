@@ -115,9 +115,7 @@ class RunFiles:
 
     def events(self, names: Iterable[str]) -> ir.Table:
         """The events of the files ``names``."""
-        events = event_tables.files_table(
-            self.backend, [self._paths[name] for name in names], f"fortress_{uuid4().hex}"
-        )
+        events = event_tables.comms_table(self.backend, [self._paths[name] for name in names])
         assert events is not None  # never asked for no files
         return events
 

@@ -67,15 +67,12 @@ def with_local_time(events: ir.Table, when: Span, zone: ZoneInfo = LONDON) -> ir
     return events.mutate(**{LOCAL: local_time(events[c.START_UTC], zone, when.first, when.last)})
 
 
-NOT_A_SUBSCRIBER = (flags.WITHHELD, flags.SHORT_CODE, flags.UNPARSEABLE, flags.MISSING)
-
-
 def is_subscriber(events: ir.Table, side: str) -> ir.BooleanValue:
     """True where party ``side`` (``a`` or ``b``) is a subscriber: an E.164 number or a
     source's opaque subscriber id, not a withheld number, short code or unreadable value."""
     value = events[c.A_NUMBER if side == "a" else c.B_NUMBER]
     event_flags = events[c.FLAGS]
-    bad = ibis.or_(*(event_flags.contains(f"{side}_{flag}") for flag in NOT_A_SUBSCRIBER))
+    bad = ibis.or_(*(event_flags.contains(f"{side}_{flag}") for flag in flags.NOT_A_SUBSCRIBER))
     return value.notnull() & ((event_flags.length() == 0) | ~bad)
 
 
@@ -104,22 +101,37 @@ CONTACT_COLUMNS = (c.EVENT_ID, c.START_UTC, LOCAL, c.KIND, c.DURATION_S, c.ANSWE
 """The event columns each ``contacts`` row keeps as they are."""
 
 
-def contacts(events: ir.Table, common: Sequence[str] = CONTACT_COLUMNS) -> ir.Table:
+def has_number_keys(events: ir.Table) -> bool:
+    """Whether ``events`` carries a number key for every subscriber
+    (``columns.NUMBER_KEYS``; ``store.events.comms_table`` reads them only then)."""
+    return all(name in events.columns for name in c.NUMBER_KEYS)
+
+
+def number_of_key(key: ir.IntegerValue) -> ir.StringValue:
+    """The E.164 number a number key stands for (``+`` and its digits)."""
+    return ibis.literal("+").concat(key.cast("string"))
+
+
+def contacts(
+    events: ir.Table, common: Sequence[str] = CONTACT_COLUMNS, keyed: bool = False
+) -> ir.Table:
     """Each event from both ends: ``number``, ``other``, ``outgoing``, ``cell`` (the
     number's own cell), ``imei``, and the event's ``common`` columns (by default
-    ``event_id``, times, ``kind``, ``duration_s`` and ``answered``)."""
+    ``event_id``, times, ``kind``, ``duration_s`` and ``answered``). ``keyed``: ``number``
+    and ``other`` are number keys (``has_number_keys``), faster to group by."""
+    a, b = (c.A_NUMBER_KEY, c.B_NUMBER_KEY) if keyed else (c.A_NUMBER, c.B_NUMBER)
     out = events.filter(is_subscriber(events, "a")).select(
         *common,
-        number=events[c.A_NUMBER],
-        other=events[c.B_NUMBER],
+        number=events[a],
+        other=events[b],
         outgoing=ibis.literal(True),
         cell=events[c.A_CELL],
         imei=events[c.A_IMEI],
     )
     incoming = events.filter(is_subscriber(events, "b")).select(
         *common,
-        number=events[c.B_NUMBER],
-        other=events[c.A_NUMBER],
+        number=events[b],
+        other=events[a],
         outgoing=ibis.literal(False),
         cell=events[c.B_CELL],
         imei=events[c.B_IMEI],

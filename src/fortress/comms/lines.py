@@ -99,7 +99,7 @@ def run_detection(workspace: Workspace, params: DetectionParams | None = None) -
     clock = StageClock()
     backend = event_tables.connect(workspace)
     files = workspace.data_files(COMMS)
-    comms = event_tables.files_table(backend, files, COMMS)
+    comms = event_tables.comms_table(backend, files)
     if comms is None:
         raise NoDetection("the workspace holds no comms events: ingest some first")
     cells = event_tables.table(backend, workspace, CELLS)

@@ -29,7 +29,7 @@ import ibis
 import ibis.expr.types as ir
 
 from fortress.comms.chunks import ChunkFolder, RunFiles
-from fortress.comms.events import LOCAL, contacts
+from fortress.comms.events import LOCAL, contacts, has_number_keys, number_of_key
 from fortress.model import columns as c
 from fortress.store.workspace import Workspace
 
@@ -66,9 +66,17 @@ class Tally:
 
 
 def _cell_use(local: ir.Table) -> ir.Table:
-    both = contacts(local)
+    keyed = has_number_keys(local)
+    both = contacts(local, keyed=keyed)
     located = both.filter(both.cell.notnull())
-    return located.group_by(["number", "cell"]).aggregate(events=located.count().cast("int64"))
+    counted = located.group_by(["number", "cell"]).aggregate(events=located.count().cast("int64"))
+    return _numbers_back(counted, keyed)
+
+
+def _numbers_back(counted: ir.Table, keyed: bool) -> ir.Table:
+    """``counted`` with its ``number`` keys (where ``keyed``) back as numbers: grouping by
+    keys, then writing back the fewer groups, is twice as fast as grouping by numbers."""
+    return counted.mutate(number=number_of_key(counted.number)) if keyed else counted
 
 
 CELL_USE = Tally("cell-use", ("number", "cell"), _cell_use)
@@ -77,7 +85,16 @@ CELL_USE = Tally("cell-use", ("number", "cell"), _cell_use)
 
 def _pairs(local: ir.Table) -> ir.Table:
     a, b = local[c.A_NUMBER], local[c.B_NUMBER]
-    return local.filter(a != b).select(x=a, y=b).distinct()
+    if not has_number_keys(local):
+        return local.filter(a != b).select(x=a, y=b).distinct()
+    # Pairs of two subscribers by their keys; the few with a party that is none (a
+    # withheld number, a short code) by the values. No pair is in both: a key stands
+    # for one E.164 number, and ingest never leaves such a number flagged as no subscriber.
+    key_a, key_b = local[c.A_NUMBER_KEY], local[c.B_NUMBER_KEY]
+    keyed = local.filter(key_a != key_b).select(x=key_a, y=key_b).distinct()
+    keyed = keyed.select(x=number_of_key(keyed.x), y=number_of_key(keyed.y))
+    others = local.filter((key_a.isnull() | key_b.isnull()) & (a != b))
+    return keyed.union(others.select(x=a, y=b).distinct(), distinct=False)
 
 
 PAIRS = Tally("pairs", ("x", "y"), _pairs, summed=False)
@@ -89,11 +106,13 @@ def nights(to_hour: int) -> Tally:
     midnight to ``to_hour`` local time on that date."""
 
     def counted(local: ir.Table) -> ir.Table:
-        both = contacts(local)
+        keyed = has_number_keys(local)
+        both = contacts(local, keyed=keyed)
         night = both.filter(both.cell.notnull() & (both[LOCAL].hour() < to_hour))
-        return night.group_by(
+        counted = night.group_by(
             number=night.number, cell=night.cell, night=night[LOCAL].date()
         ).aggregate(events=night.count().cast("int64"))
+        return _numbers_back(counted, keyed)
 
     return Tally(f"nights-before-{to_hour}", ("number", "cell", "night"), counted)
 

@@ -12,7 +12,13 @@ from dataclasses import dataclass
 import ibis
 import ibis.expr.types as ir
 
-from fortress.comms.events import LOCAL, MESSAGE_KINDS, is_subscriber
+from fortress.comms.events import (
+    LOCAL,
+    MESSAGE_KINDS,
+    has_number_keys,
+    is_subscriber,
+    number_of_key,
+)
 from fortress.comms.params import DetectionParams
 from fortress.model import columns as c
 
@@ -24,20 +30,22 @@ SENT_COLUMNS = (c.EVENT_ID, c.START_UTC, LOCAL, "recipient", "epoch", SENDER)
 """The columns of ``messages_sent``, in order."""
 
 
-def messages_sent(events: ir.Table) -> ir.Table:
-    """Messages from one E.164 number to another, with their burst number per sender."""
+def messages_sent(events: ir.Table, keyed: bool = False) -> ir.Table:
+    """Messages from one subscriber to another (``SENT_COLUMNS``). ``keyed``: the sender
+    and recipient are number keys (``events.has_number_keys``), faster to sort by."""
+    a, b = (c.A_NUMBER_KEY, c.B_NUMBER_KEY) if keyed else (c.A_NUMBER, c.B_NUMBER)
     sent = events.filter(
         events[c.KIND].isin(MESSAGE_KINDS)
         & is_subscriber(events, "a")
         & is_subscriber(events, "b")
-        & (events[c.A_NUMBER] != events[c.B_NUMBER])
+        & (events[a] != events[b])
     ).select(
         c.EVENT_ID,
         c.START_UTC,
         LOCAL,
-        recipient=events[c.B_NUMBER],
+        recipient=events[b],
         epoch=events[c.START_UTC].epoch_seconds(),
-        **{SENDER: events[c.A_NUMBER]},
+        **{SENDER: events[a]},
     )
     return sent
 
@@ -141,9 +149,14 @@ def sent_in_bursts(events: ir.Table, params: DetectionParams) -> Bursts:
     keeps detection fast and its cached tables small on large tables.
     """
     sent = messages_sent(events)
-    spans = triple_spans(sent, params)
+    keyed = has_number_keys(events)
+    # By number keys where the events have them: the filter's window sorts every message
+    # by its sender, and sorting integers took half the time of numbers on 100M events.
+    spans = triple_spans(messages_sent(events, keyed) if keyed else sent, params)
     if spans is None:
         return Bursts(with_bursts(sent, params), None)
+    if keyed:
+        spans = spans.mutate(**{SENDER: number_of_key(spans[SENDER])})
     spans = spans.cache()
     # Kept apart: planned as one query with the numbering, the filter's window cost
     # DuckDB twice its own time on 100M events.

@@ -29,6 +29,7 @@ import pyarrow.parquet as pq
 
 from fortress.ingest.report import IngestSummary, RejectsWriter, record_batch, save_rejects
 from fortress.model import columns as c
+from fortress.model import flags
 from fortress.model.sql import literal, path_list
 from fortress.sources.comms import (
     GIVEN_ID,
@@ -267,7 +268,7 @@ def _reject_id_conflicts(con: duckdb.DuckDBPyConnection) -> int:
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE known AS SELECT {c.EVENT_ID}, "
             f"{content_key_selects()} FROM (SELECT *, {content_md5_select()} "
-            f"FROM (SELECT * FROM read_parquet({path_list(holding)}) "
+            f"FROM (SELECT * FROM read_parquet({path_list(holding)}, union_by_name = true) "
             f"WHERE {c.EVENT_ID} IN "
             f"(SELECT {GIVEN_ID} FROM {STAGED} WHERE {GIVEN_ID} IS NOT NULL)))"
         )
@@ -327,9 +328,22 @@ def _find_present(con: duckdb.DuckDBPyConnection, existing: list[str]) -> None:
     if existing:
         con.execute(
             f"INSERT INTO present SELECT {c.EVENT_ID}, filename "
-            f"FROM read_parquet({path_list(existing)}, filename = true) "
+            f"FROM read_parquet({path_list(existing)}, filename = true, union_by_name = true) "
             f"WHERE {c.EVENT_ID} IN (SELECT {_event_ids_sql()} FROM {_staged_with_occurrences()})"
         )
+
+
+def _number_key_sql(side: str) -> str:
+    """SQL for a party's number key (``columns.NUMBER_KEYS``): its digits where the number
+    is exactly ``+`` and those digits, checked by writing the key back."""
+    number = f"s.{side}_number"
+    no_subscriber = ", ".join(literal(f"{side}_{flag}") for flag in flags.NOT_A_SUBSCRIBER)
+    digits = f"TRY_CAST({number}[2:] AS BIGINT)"
+    return (
+        f"CASE WHEN {number} IS NULL OR list_has_any(s.{c.FLAGS}, [{no_subscriber}]) THEN NULL "
+        f"WHEN {digits} >= 0 AND '+' || CAST({digits} AS VARCHAR) = {number} THEN {digits} "
+        f"ELSE -1 END"
+    )
 
 
 def _final_query(summary: IngestSummary) -> str:
@@ -341,7 +355,8 @@ def _final_query(summary: IngestSummary) -> str:
     query = (
         f"SELECT {_event_ids_sql()} AS {c.EVENT_ID}, "
         f"{', '.join(f's.{n}' for n in columns[:-1])}, "
-        f"{literal(summary.sha256 or '')} AS {c.SOURCE}, s.{c.SOURCE_ROW} "
+        f"{literal(summary.sha256 or '')} AS {c.SOURCE}, s.{c.SOURCE_ROW}, "
+        f"{_number_key_sql('a')} AS {c.A_NUMBER_KEY}, {_number_key_sql('b')} AS {c.B_NUMBER_KEY} "
         f"FROM {_staged_with_occurrences()} "
         f"WHERE s.{c.SOURCE_ROW} NOT IN (SELECT {c.SOURCE_ROW} FROM id_ranks WHERE nth > 1) "
         f"AND s.{c.SOURCE_ROW} NOT IN (SELECT {c.SOURCE_ROW} FROM conflicts)"

@@ -13,6 +13,8 @@ SHORT_CODE: Final = "short_code"  # a service short code (999, 101, 85075...)
 UNPARSEABLE: Final = "unparseable"  # not a possible phone number: kept as given
 IDENTIFIER: Final = "identifier"  # the source uses opaque subscriber ids, not numbers
 MISSING: Final = "missing"  # the party's number is absent from the row
+NOT_A_SUBSCRIBER: Final = (WITHHELD, SHORT_CODE, UNPARSEABLE, MISSING)
+"""Number flags of a party that is no subscriber (an identifier is one)."""
 IMEI_CHECK_DIGIT: Final = "imei_check_digit"  # 15-digit IMEI failing the Luhn check
 IMEI_UNPARSEABLE: Final = "imei_unparseable"  # not 14-16 digits (e.g. Excel's 3.5E+14)
 IMSI_UNPARSEABLE: Final = "imsi_unparseable"

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Final
+from uuid import uuid4
 
 import ibis
 import ibis.expr.types as ir
+import pyarrow.parquet as pq
 
 from fortress.model import columns as c
 from fortress.model.sql import literal
@@ -76,7 +79,53 @@ def _spark(workspace: Workspace) -> ibis.BaseBackend:
 def table(backend: ibis.BaseBackend, workspace: Workspace, name: str) -> ir.Table | None:
     """One event table as an Ibis expression over its published Parquet files, or None
     when nothing has been ingested into it."""
+    if name == COMMS:
+        return comms_table(backend, workspace.data_files(COMMS))
     return files_table(backend, workspace.data_files(name), name)
+
+
+def comms_table(backend: ibis.BaseBackend, paths: list[Path]) -> ir.Table | None:
+    """The comms events of some published files (``columns.EVENT_COLUMNS``), with the
+    number keys (``columns.NUMBER_KEYS``) when every file has one for every subscriber
+    (``keys_complete``), or None for no files. Files published before ingest wrote keys
+    have none: such a table is read without them."""
+    if not paths:
+        return None
+    keyed = all(keys_complete(path) for path in paths)
+    columns = [*c.EVENT_COLUMNS, *(c.NUMBER_KEYS if keyed else ())]
+    name = f"{COMMS}_{uuid4().hex}"  # a table the engine has not named yet
+    if backend.name == "pyspark":  # its reader takes one path at a time
+        parts = [
+            backend.read_parquet(str(path), table_name=f"{name}_{k}").select(*columns)
+            for k, path in enumerate(paths)
+        ]
+        return parts[0].union(*parts[1:], distinct=False) if len(parts) > 1 else parts[0]
+    files = [str(path) for path in paths]
+    events = backend.read_parquet(files, table_name=name, union_by_name=True)
+    return events.select(*columns)
+
+
+@functools.cache
+def keys_complete(path: Path) -> bool:
+    """Whether a published comms file has a number key for every subscriber: it has the
+    key columns and no -1 among them, read from the file's statistics (published files
+    never change, so the answer is kept)."""
+    metadata = pq.read_metadata(path)
+    names = metadata.schema.names
+    if not all(name in names for name in c.NUMBER_KEYS):
+        return False
+    indexes = [names.index(name) for name in c.NUMBER_KEYS]
+    for group in range(metadata.num_row_groups):
+        for index in indexes:
+            column = metadata.row_group(group).column(index)
+            stats = column.statistics
+            if stats is None:
+                return False
+            if stats.has_min_max and stats.min < 0:
+                return False
+            if not stats.has_min_max and stats.null_count != column.num_values:
+                return False  # values without a minimum: cannot tell
+    return True
 
 
 def files_table(backend: ibis.BaseBackend, paths: list[Path], name: str) -> ir.Table | None:
