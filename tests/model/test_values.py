@@ -121,20 +121,31 @@ def test_property_tests_have_no_deadline() -> None:
     assert settings().deadline is None
 
 
-@settings(max_examples=200)
-@given(
-    st.one_of(
-        formatted_drama_numbers().map(lambda case: case[0]),
-        st.text(max_size=20),
-        st.from_regex(r"\+?[0-9 ()\-]{1,20}", fullmatch=True),
-    )
+RAW_NUMBERS = st.one_of(
+    formatted_drama_numbers().map(lambda case: case[0]),
+    st.text(max_size=20),
+    st.from_regex(r"\+?[0-9 ()\-]{1,20}", fullmatch=True),
 )
+
+
+@settings(max_examples=200)
+@given(RAW_NUMBERS)
 def test_clean_is_idempotent(raw: str) -> None:
     first = msisdn.clean(raw)
     if first.flag is None:
         assert first.value is not None
         assert msisdn.clean(first.value) == first
         assert msisdn.validate(first.value)
+
+
+@settings(max_examples=200)
+@given(RAW_NUMBERS)
+def test_a_number_kept_without_a_flag_is_a_plus_and_its_digits(raw: str) -> None:
+    """What ingest's number keys rely on: the key is the digits, and one key is one number."""
+    cleaned = msisdn.clean(raw)
+    if cleaned.flag is None:
+        assert cleaned.value is not None
+        assert cleaned.value == "+" + str(int(cleaned.value[1:]))
 
 
 def test_a_number_that_does_not_survive_its_own_e164_form_is_flagged() -> None:

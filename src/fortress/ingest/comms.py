@@ -334,15 +334,17 @@ def _find_present(con: duckdb.DuckDBPyConnection, existing: list[str]) -> None:
 
 
 def _number_key_sql(side: str) -> str:
-    """SQL for a party's number key (``columns.NUMBER_KEYS``): its digits where the number
-    is exactly ``+`` and those digits, checked by writing the key back."""
+    """SQL for a party's number key (``columns.NUMBER_KEYS``). The normaliser writes every
+    subscriber that is no identifier as ``+`` and digits (``model.values.Msisdn``), so the
+    key is those digits; -1 for an identifier, or for more digits than a key holds."""
     number = f"s.{side}_number"
     no_subscriber = ", ".join(literal(f"{side}_{flag}") for flag in flags.NOT_A_SUBSCRIBER)
-    digits = f"TRY_CAST({number}[2:] AS BIGINT)"
+    digits = f"coalesce(TRY_CAST({number}[2:] AS BIGINT), -1)"
     return (
-        f"CASE WHEN {number} IS NULL OR list_has_any(s.{c.FLAGS}, [{no_subscriber}]) THEN NULL "
-        f"WHEN {digits} >= 0 AND '+' || CAST({digits} AS VARCHAR) = {number} THEN {digits} "
-        f"ELSE -1 END"
+        f"CASE WHEN len(s.{c.FLAGS}) = 0 THEN {digits} "  # most rows: no flag at all
+        f"WHEN {number} IS NULL OR list_has_any(s.{c.FLAGS}, [{no_subscriber}]) THEN NULL "
+        f"WHEN list_contains(s.{c.FLAGS}, {literal(f'{side}_{flags.IDENTIFIER}')}) THEN -1 "
+        f"ELSE {digits} END"
     )
 
 

@@ -68,8 +68,8 @@ NUMBER_KEYS: Final = (A_NUMBER_KEY, B_NUMBER_KEY)
 """Columns ingest adds to each published comms file, derived from the numbers: a party's
 E.164 number as an integer (its digits: ``+447700900123`` is 447700900123), exact both
 ways, so that detection can sort, group and join numbers as integers, twice as fast as
-strings; -1 for a subscriber that is not an E.164 number of at most 18 digits (an opaque
-identifier), null for a party that is no subscriber (withheld, short code, unreadable or
+strings; -1 for an opaque identifier (or a number beyond 2**63, longer than any possible
+number), null for a party that is no subscriber (withheld, short code, unreadable or
 missing). A file holding no -1 has a key for every subscriber (``store.events``)."""
 
 # Columns of the canonical CSV layout: the event columns with ``start`` for ``start_utc`` and
