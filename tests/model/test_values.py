@@ -116,36 +116,28 @@ def test_any_layout_of_a_drama_number_normalises_to_the_same_e164(case: tuple[st
 
 
 def test_property_tests_have_no_deadline() -> None:
-    """A cold first call (phone metadata loading) once failed test_clean_is_idempotent on
+    """A cold first call (phone metadata loading) once failed the idempotence test on
     hypothesis's 200 ms deadline; tests/conftest.py's profile removes the deadline."""
     assert settings().deadline is None
 
 
-RAW_NUMBERS = st.one_of(
-    formatted_drama_numbers().map(lambda case: case[0]),
-    st.text(max_size=20),
-    st.from_regex(r"\+?[0-9 ()\-]{1,20}", fullmatch=True),
-)
-
-
 @settings(max_examples=200)
-@given(RAW_NUMBERS)
-def test_clean_is_idempotent(raw: str) -> None:
+@given(
+    st.one_of(
+        formatted_drama_numbers().map(lambda case: case[0]),
+        st.text(max_size=20),
+        st.from_regex(r"\+?[0-9 ()\-]{1,20}", fullmatch=True),
+    )
+)
+def test_clean_is_idempotent_and_keeps_a_plus_and_digits(raw: str) -> None:
+    """A number kept without a flag cleans to itself, and is ``+`` and its digits (what
+    ingest's number keys rely on: the key is the digits, one key one number)."""
     first = msisdn.clean(raw)
     if first.flag is None:
         assert first.value is not None
         assert msisdn.clean(first.value) == first
         assert msisdn.validate(first.value)
-
-
-@settings(max_examples=200)
-@given(RAW_NUMBERS)
-def test_a_number_kept_without_a_flag_is_a_plus_and_its_digits(raw: str) -> None:
-    """What ingest's number keys rely on: the key is the digits, and one key is one number."""
-    cleaned = msisdn.clean(raw)
-    if cleaned.flag is None:
-        assert cleaned.value is not None
-        assert cleaned.value == "+" + str(int(cleaned.value[1:]))
+        assert first.value == "+" + str(int(first.value[1:]))
 
 
 def test_a_number_that_does_not_survive_its_own_e164_form_is_flagged() -> None:
