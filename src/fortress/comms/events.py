@@ -112,14 +112,30 @@ def number_of_key(key: ir.IntegerValue) -> ir.StringValue:
     return ibis.literal("+").concat(key.cast("string"))
 
 
+def party_columns(events: ir.Table) -> tuple[str, str]:
+    """The columns to sort or group ``events``' subscribers by: the number keys where
+    ``events`` has them (``has_number_keys``: integers sort and group twice as fast as
+    text), else the numbers. ``numbers_back`` turns a result's keys back into numbers."""
+    if has_number_keys(events):
+        return c.A_NUMBER_KEY, c.B_NUMBER_KEY
+    return c.A_NUMBER, c.B_NUMBER
+
+
+def numbers_back(table: ir.Table, keyed: bool, *columns: str) -> ir.Table:
+    """``table`` with the number keys in ``columns`` (where ``keyed``) back as numbers."""
+    if not keyed:
+        return table
+    return table.mutate(**{name: number_of_key(table[name]) for name in columns})
+
+
 def contacts(
     events: ir.Table, common: Sequence[str] = CONTACT_COLUMNS, keyed: bool = False
 ) -> ir.Table:
     """Each event from both ends: ``number``, ``other``, ``outgoing``, ``cell`` (the
     number's own cell), ``imei``, and the event's ``common`` columns (by default
     ``event_id``, times, ``kind``, ``duration_s`` and ``answered``). ``keyed``: ``number``
-    and ``other`` are number keys (``has_number_keys``), faster to group by."""
-    a, b = (c.A_NUMBER_KEY, c.B_NUMBER_KEY) if keyed else (c.A_NUMBER, c.B_NUMBER)
+    and ``other`` are number keys (``party_columns``)."""
+    a, b = party_columns(events) if keyed else (c.A_NUMBER, c.B_NUMBER)
     out = events.filter(is_subscriber(events, "a")).select(
         *common,
         number=events[a],

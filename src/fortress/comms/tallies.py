@@ -29,7 +29,7 @@ import ibis
 import ibis.expr.types as ir
 
 from fortress.comms.chunks import ChunkFolder, RunFiles
-from fortress.comms.events import LOCAL, contacts, has_number_keys, number_of_key
+from fortress.comms.events import LOCAL, contacts, has_number_keys, numbers_back
 from fortress.model import columns as c
 from fortress.store.workspace import Workspace
 
@@ -70,13 +70,7 @@ def _cell_use(local: ir.Table) -> ir.Table:
     both = contacts(local, keyed=keyed)
     located = both.filter(both.cell.notnull())
     counted = located.group_by(["number", "cell"]).aggregate(events=located.count().cast("int64"))
-    return _numbers_back(counted, keyed)
-
-
-def _numbers_back(counted: ir.Table, keyed: bool) -> ir.Table:
-    """``counted`` with its ``number`` keys (where ``keyed``) back as numbers: grouping by
-    keys, then writing back the fewer groups, is twice as fast as grouping by numbers."""
-    return counted.mutate(number=number_of_key(counted.number)) if keyed else counted
+    return numbers_back(counted, keyed, "number")
 
 
 CELL_USE = Tally("cell-use", ("number", "cell"), _cell_use)
@@ -92,7 +86,7 @@ def _pairs(local: ir.Table) -> ir.Table:
     # for one E.164 number, and ingest never leaves such a number flagged as no subscriber.
     key_a, key_b = local[c.A_NUMBER_KEY], local[c.B_NUMBER_KEY]
     keyed = local.filter(key_a != key_b).select(x=key_a, y=key_b).distinct()
-    keyed = keyed.select(x=number_of_key(keyed.x), y=number_of_key(keyed.y))
+    keyed = numbers_back(keyed, True, "x", "y")
     others = local.filter((key_a.isnull() | key_b.isnull()) & (a != b))
     return keyed.union(others.select(x=a, y=b).distinct(), distinct=False)
 
@@ -112,7 +106,7 @@ def nights(to_hour: int) -> Tally:
         counted = night.group_by(
             number=night.number, cell=night.cell, night=night[LOCAL].date()
         ).aggregate(events=night.count().cast("int64"))
-        return _numbers_back(counted, keyed)
+        return numbers_back(counted, keyed, "number")
 
     return Tally(f"nights-before-{to_hour}", ("number", "cell", "night"), counted)
 

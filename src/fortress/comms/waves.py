@@ -17,7 +17,8 @@ from fortress.comms.events import (
     MESSAGE_KINDS,
     has_number_keys,
     is_subscriber,
-    number_of_key,
+    numbers_back,
+    party_columns,
 )
 from fortress.comms.params import DetectionParams
 from fortress.model import columns as c
@@ -32,8 +33,8 @@ SENT_COLUMNS = (c.EVENT_ID, c.START_UTC, LOCAL, "recipient", "epoch", SENDER)
 
 def messages_sent(events: ir.Table, keyed: bool = False) -> ir.Table:
     """Messages from one subscriber to another (``SENT_COLUMNS``). ``keyed``: the sender
-    and recipient are number keys (``events.has_number_keys``), faster to sort by."""
-    a, b = (c.A_NUMBER_KEY, c.B_NUMBER_KEY) if keyed else (c.A_NUMBER, c.B_NUMBER)
+    and recipient are number keys (``events.party_columns``)."""
+    a, b = party_columns(events) if keyed else (c.A_NUMBER, c.B_NUMBER)
     sent = events.filter(
         events[c.KIND].isin(MESSAGE_KINDS)
         & is_subscriber(events, "a")
@@ -155,9 +156,7 @@ def sent_in_bursts(events: ir.Table, params: DetectionParams) -> Bursts:
     spans = triple_spans(messages_sent(events, keyed) if keyed else sent, params)
     if spans is None:
         return Bursts(with_bursts(sent, params), None)
-    if keyed:
-        spans = spans.mutate(**{SENDER: number_of_key(spans[SENDER])})
-    spans = spans.cache()
+    spans = numbers_back(spans, keyed, SENDER).cache()
     # Kept apart: planned as one query with the numbering, the filter's window cost
     # DuckDB twice its own time on 100M events.
     close = closes(spans, params).cache()

@@ -7,7 +7,13 @@ from contextlib import suppress
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
-from fortress.comms.events import is_subscriber, span
+from fortress.comms.events import (
+    has_number_keys,
+    is_subscriber,
+    numbers_back,
+    party_columns,
+    span,
+)
 from fortress.model import columns as c
 from fortress.network.graph import Network, from_columns
 from fortress.store import events as event_tables
@@ -37,11 +43,9 @@ def comms_network(
     if end is not None:
         after = datetime.combine(end + timedelta(days=1), time())
         chosen = chosen.filter(chosen[c.START_UTC] < after)
-    pairs = (
-        chosen.group_by(source=chosen[c.A_NUMBER], target=chosen[c.B_NUMBER])
-        .aggregate(weight=chosen.count())
-        .to_pyarrow()
-    )
+    a, b = party_columns(events)
+    counted = chosen.group_by(source=chosen[a], target=chosen[b]).aggregate(weight=chosen.count())
+    pairs = numbers_back(counted, has_number_keys(events), "source", "target").to_pyarrow()
     if pairs.num_rows == 0:
         raise NoCommsData("no calls or messages between subscribers in the window asked for")
     window = f"{start or 'first'}..{end or 'last'}"  # the phase name of a window

@@ -17,7 +17,7 @@ import networkit as nkit
 import numpy as np
 import numpy.typing as npt
 
-from fortress.comms.events import is_subscriber
+from fortress.comms.events import has_number_keys, is_subscriber, numbers_back, party_columns
 from fortress.model import columns as c
 from fortress.network.comms import NoCommsData
 from fortress.network.graph import Network
@@ -112,14 +112,14 @@ def contact_graph(
     events = event_tables.table(backend, workspace, COMMS)
     if events is None:
         raise NoCommsData("the workspace holds no comms events: ingest some first")
+    a, b = party_columns(events)
     chosen = events.filter(is_subscriber(events, "a") & is_subscriber(events, "b"))
-    chosen = chosen.filter(chosen[c.A_NUMBER] != chosen[c.B_NUMBER])
+    chosen = chosen.filter(chosen[a] != chosen[b])
     day = chosen[c.START_UTC].date()
-    pairs = (
-        chosen.group_by(a=chosen[c.A_NUMBER], b=chosen[c.B_NUMBER])
-        .aggregate(events=chosen.count(), first=day.min(), last=day.max())
-        .to_pyarrow()
+    counted = chosen.group_by(a=chosen[a], b=chosen[b]).aggregate(
+        events=chosen.count(), first=day.min(), last=day.max()
     )
+    pairs = numbers_back(counted, has_number_keys(events), "a", "b").to_pyarrow()
     if pairs.num_rows == 0:
         raise NoCommsData("no calls or messages between subscribers")
     first = _days(pairs["first"].to_numpy(zero_copy_only=False))
