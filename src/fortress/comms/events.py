@@ -112,13 +112,11 @@ def number_of_key(key: ir.IntegerValue) -> ir.StringValue:
     return ibis.literal("+").concat(key.cast("string"))
 
 
-def party_columns(events: ir.Table) -> tuple[str, str]:
-    """The columns to sort or group ``events``' subscribers by: the number keys where
-    ``events`` has them (``has_number_keys``: integers sort and group twice as fast as
-    text), else the numbers. ``numbers_back`` turns a result's keys back into numbers."""
-    if has_number_keys(events):
-        return c.A_NUMBER_KEY, c.B_NUMBER_KEY
-    return c.A_NUMBER, c.B_NUMBER
+def party_columns(keyed: bool) -> tuple[str, str]:
+    """The columns of the A and B parties to sort or group by: the number keys where
+    ``keyed`` (``has_number_keys``: integers sort and group twice as fast as text), else
+    the numbers. ``numbers_back`` turns a result's keys back into numbers."""
+    return (c.A_NUMBER_KEY, c.B_NUMBER_KEY) if keyed else (c.A_NUMBER, c.B_NUMBER)
 
 
 def numbers_back(table: ir.Table, keyed: bool, *columns: str) -> ir.Table:
@@ -135,7 +133,7 @@ def contacts(
     number's own cell), ``imei``, and the event's ``common`` columns (by default
     ``event_id``, times, ``kind``, ``duration_s`` and ``answered``). ``keyed``: ``number``
     and ``other`` are number keys (``party_columns``)."""
-    a, b = party_columns(events) if keyed else (c.A_NUMBER, c.B_NUMBER)
+    a, b = party_columns(keyed)
     out = events.filter(is_subscriber(events, "a")).select(
         *common,
         number=events[a],

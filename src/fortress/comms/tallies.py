@@ -29,7 +29,7 @@ import ibis
 import ibis.expr.types as ir
 
 from fortress.comms.chunks import ChunkFolder, RunFiles
-from fortress.comms.events import LOCAL, contacts, has_number_keys, numbers_back
+from fortress.comms.events import LOCAL, contacts, has_number_keys, numbers_back, party_columns
 from fortress.model import columns as c
 from fortress.store.workspace import Workspace
 
@@ -84,7 +84,7 @@ def _pairs(local: ir.Table) -> ir.Table:
     # Pairs of two subscribers by their keys; the few with a party that is none (a
     # withheld number, a short code) by the values. No pair is in both: a key stands
     # for one E.164 number, and ingest never leaves such a number flagged as no subscriber.
-    key_a, key_b = local[c.A_NUMBER_KEY], local[c.B_NUMBER_KEY]
+    key_a, key_b = (local[name] for name in party_columns(True))
     keyed = local.filter(key_a != key_b).select(x=key_a, y=key_b).distinct()
     keyed = numbers_back(keyed, True, "x", "y")
     others = local.filter((key_a.isnull() | key_b.isnull()) & (a != b))

@@ -34,7 +34,7 @@ SENT_COLUMNS = (c.EVENT_ID, c.START_UTC, LOCAL, "recipient", "epoch", SENDER)
 def messages_sent(events: ir.Table, keyed: bool = False) -> ir.Table:
     """Messages from one subscriber to another (``SENT_COLUMNS``). ``keyed``: the sender
     and recipient are number keys (``events.party_columns``)."""
-    a, b = party_columns(events) if keyed else (c.A_NUMBER, c.B_NUMBER)
+    a, b = party_columns(keyed)
     sent = events.filter(
         events[c.KIND].isin(MESSAGE_KINDS)
         & is_subscriber(events, "a")
@@ -153,7 +153,7 @@ def sent_in_bursts(events: ir.Table, params: DetectionParams) -> Bursts:
     keyed = has_number_keys(events)
     # By number keys where the events have them: the filter's window sorts every message
     # by its sender, and sorting integers took half the time of numbers on 100M events.
-    spans = triple_spans(messages_sent(events, keyed) if keyed else sent, params)
+    spans = triple_spans(messages_sent(events, keyed), params)
     if spans is None:
         return Bursts(with_bursts(sent, params), None)
     spans = numbers_back(spans, keyed, SENDER).cache()

@@ -43,9 +43,10 @@ def comms_network(
     if end is not None:
         after = datetime.combine(end + timedelta(days=1), time())
         chosen = chosen.filter(chosen[c.START_UTC] < after)
-    a, b = party_columns(events)
+    keyed = has_number_keys(events)
+    a, b = party_columns(keyed)
     counted = chosen.group_by(source=chosen[a], target=chosen[b]).aggregate(weight=chosen.count())
-    pairs = numbers_back(counted, has_number_keys(events), "source", "target").to_pyarrow()
+    pairs = numbers_back(counted, keyed, "source", "target").to_pyarrow()
     if pairs.num_rows == 0:
         raise NoCommsData("no calls or messages between subscribers in the window asked for")
     window = f"{start or 'first'}..{end or 'last'}"  # the phase name of a window

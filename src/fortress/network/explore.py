@@ -112,14 +112,15 @@ def contact_graph(
     events = event_tables.table(backend, workspace, COMMS)
     if events is None:
         raise NoCommsData("the workspace holds no comms events: ingest some first")
-    a, b = party_columns(events)
+    keyed = has_number_keys(events)
+    a, b = party_columns(keyed)
     chosen = events.filter(is_subscriber(events, "a") & is_subscriber(events, "b"))
     chosen = chosen.filter(chosen[a] != chosen[b])
     day = chosen[c.START_UTC].date()
     counted = chosen.group_by(a=chosen[a], b=chosen[b]).aggregate(
         events=chosen.count(), first=day.min(), last=day.max()
     )
-    pairs = numbers_back(counted, has_number_keys(events), "a", "b").to_pyarrow()
+    pairs = numbers_back(counted, keyed, "a", "b").to_pyarrow()
     if pairs.num_rows == 0:
         raise NoCommsData("no calls or messages between subscribers")
     first = _days(pairs["first"].to_numpy(zero_copy_only=False))

@@ -6,6 +6,7 @@ import functools
 import json
 import os
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -89,20 +90,10 @@ def comms_table(backend: ibis.BaseBackend, paths: list[Path]) -> ir.Table | None
     number keys (``columns.NUMBER_KEYS``) when every file has one for every subscriber
     (``keys_complete``), or None for no files. Files published before ingest wrote keys
     have none: such a table is read without them."""
-    if not paths:
-        return None
     keyed = all(keys_complete(path) for path in paths)
     columns = [*c.EVENT_COLUMNS, *(c.NUMBER_KEYS if keyed else ())]
-    name = f"{COMMS}_{uuid4().hex}"  # a table the engine has not named yet
-    if backend.name == "pyspark":  # its reader takes one path at a time
-        parts = [
-            backend.read_parquet(str(path), table_name=f"{name}_{k}").select(*columns)
-            for k, path in enumerate(paths)
-        ]
-        return parts[0].union(*parts[1:], distinct=False) if len(parts) > 1 else parts[0]
-    files = [str(path) for path in paths]
-    events = backend.read_parquet(files, table_name=name, union_by_name=True)
-    return events.select(*columns)
+    # a name no earlier table of the engine has: a run reads several sets of files
+    return files_table(backend, paths, f"{COMMS}_{uuid4().hex}", columns)
 
 
 @functools.cache
@@ -128,18 +119,30 @@ def keys_complete(path: Path) -> bool:
     return True
 
 
-def files_table(backend: ibis.BaseBackend, paths: list[Path], name: str) -> ir.Table | None:
+def files_table(
+    backend: ibis.BaseBackend,
+    paths: list[Path],
+    name: str,
+    columns: Sequence[str] | None = None,
+) -> ir.Table | None:
     """An Ibis table over some of an event table's Parquet files (``name`` prefixes the
-    engine's table names), or None for no files."""
+    engine's table names), or None for no files. ``columns`` (default: all) are read by
+    name, so files whose columns differ can be read together."""
     files = [str(path) for path in paths]
     if not files:
         return None
     if backend.name == "pyspark":  # its reader takes one path at a time
         parts = [
-            backend.read_parquet(path, table_name=f"{name}_{k}") for k, path in enumerate(files)
+            _columns(backend.read_parquet(path, table_name=f"{name}_{k}"), columns)
+            for k, path in enumerate(files)
         ]
         return parts[0].union(*parts[1:], distinct=False) if len(parts) > 1 else parts[0]
-    return backend.read_parquet(files, table_name=f"{name}_events")
+    read = backend.read_parquet(files, table_name=f"{name}_events", union_by_name=True)
+    return _columns(read, columns)
+
+
+def _columns(table: ir.Table, columns: Sequence[str] | None) -> ir.Table:
+    return table if columns is None else table.select(*columns)
 
 
 @dataclass(frozen=True, slots=True)
