@@ -20,6 +20,7 @@ from fortress.cli.casework import (
     serve_command,
     users_app,
 )
+from fortress.cli.cluster import cluster_app
 from fortress.cli.common import (
     JsonOption,
     fail,
@@ -55,6 +56,7 @@ app.add_typer(casework_app, name="casework")
 app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")
 app.add_typer(operations_app, name="operations")
+app.add_typer(cluster_app, name="cluster")
 app.command("serve")(serve_command)
 app.command("evaluate")(evaluate_command)
 

@@ -18,6 +18,7 @@ import pyarrow.parquet as pq
 
 from fortress.model import columns as c
 from fortress.model.sql import literal
+from fortress.store.cluster import LOOPBACK
 from fortress.store.models import IngestBatch
 from fortress.store.workspace import CELLS, COMMS, Workspace
 
@@ -28,6 +29,7 @@ detection stays far below the machine's memory."""
 
 
 ENGINE_ENV = "FORTRESS_ENGINE"
+SPARK_MASTER_ENV = "FORTRESS_SPARK_MASTER"
 ENGINES = ("duckdb", "spark")
 
 
@@ -54,17 +56,22 @@ def connect(workspace: Workspace, engine: str | None = None) -> ibis.BaseBackend
 
 
 def _spark(workspace: Workspace) -> ibis.BaseBackend:
-    """A local Spark session (both cores) behind Ibis; a cluster is configured the usual
-    Spark way (``SPARK_HOME``, ``spark-defaults.conf``) before Fortress starts it."""
+    """A Spark session behind Ibis: on the cluster ``FORTRESS_SPARK_MASTER`` names (one of
+    ``fortress cluster start``, or any other), else local on both cores. The cluster's
+    workers must read the workspace's files at the same path (a shared folder)."""
     try:
         from pyspark.sql import SparkSession
     except ImportError as exc:
         raise EngineError("the spark engine needs PySpark: pip install pyspark") from exc
     spill = workspace.root / "spill" / "spark"
     spill.mkdir(parents=True, exist_ok=True)
+    master = os.environ.get(SPARK_MASTER_ENV, "local[2]")
+    builder = SparkSession.builder
+    if master.startswith(f"spark://{LOOPBACK}:"):  # the executors reach the driver there
+        builder = builder.config("spark.driver.host", LOOPBACK)
     session = (
-        SparkSession.builder.appName("fortress")
-        .master(os.environ.get("FORTRESS_SPARK_MASTER", "local[2]"))
+        builder.appName("fortress")
+        .master(master)
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.shuffle.partitions", "8")
         .config("spark.ui.enabled", "false")

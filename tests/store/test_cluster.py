@@ -1,0 +1,139 @@
+"""``fortress cluster``: a real Spark standalone cluster on the loopback (a master and two
+workers, each a Java process), detection on it giving DuckDB's results, and its failures
+told clearly with nothing left running."""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from fortress.cli.main import app
+from fortress.store.cluster import (
+    LOOPBACK,
+    ClusterError,
+    ClusterStatus,
+    cluster_status,
+    start_cluster,
+    stop_cluster,
+)
+from fortress.store.events import SPARK_MASTER_ENV
+from helpers.spark import assert_same_detection, detected, require_spark
+from helpers.worlds import World
+
+pytestmark = pytest.mark.slow
+
+runner = CliRunner()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((LOOPBACK, 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClusterStatus]:
+    """A master and two workers of one core and 1 GiB each, for this module's tests."""
+    require_spark()
+    folder = tmp_path_factory.mktemp("cluster")
+    status = start_cluster(folder, 2, 1, "1g", _free_port(), _free_port())
+    try:
+        yield status
+    finally:
+        stop_cluster(folder)
+
+
+def test_the_cluster_runs_a_master_and_its_workers_on_the_loopback(
+    cluster: ClusterStatus,
+) -> None:
+    now = cluster_status(Path(cluster.folder))
+    assert now.running and now.problem is None
+    assert now.processes_alive == now.processes_started == 3
+    assert now.alive_workers == 2
+    assert [(w.cores, w.memory_mb) for w in now.workers] == [(1, 1024), (1, 1024)]
+    assert now.master_url and now.master_url.startswith(f"spark://{LOOPBACK}:")
+    assert now.status_url and now.status_url.startswith(f"http://{LOOPBACK}:")
+
+
+def test_detection_on_the_cluster_finds_what_duckdb_finds(
+    cluster: ClusterStatus, demo_world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert cluster.master_url
+    before = cluster_status(Path(cluster.folder)).applications_finished
+    monkeypatch.setenv(SPARK_MASTER_ENV, cluster.master_url)
+    on_cluster = detected(demo_world, "spark")
+    assert_same_detection(on_cluster, detected(demo_world, "duckdb"))
+    # It ran there, not in a local session: the master saw a Fortress application end.
+    assert cluster_status(Path(cluster.folder)).applications_finished == before + 1
+
+
+def test_status_prints_a_table_and_json(cluster: ClusterStatus) -> None:
+    table = runner.invoke(app, ["cluster", "status", "--dir", cluster.folder])
+    assert table.exit_code == 0, table.output
+    assert re.search(r"workers alive\s*│ 2 of 2 ", table.output)
+    assert f"FORTRESS_SPARK_MASTER={cluster.master_url}" in table.output
+    assert table.output.count("ALIVE") == 2
+    as_json = runner.invoke(app, ["cluster", "status", "--dir", cluster.folder, "--json"])
+    assert as_json.exit_code == 0
+    parsed = json.loads(as_json.stdout)
+    assert parsed["running"] is True and parsed["alive_workers"] == 2
+    assert parsed["master_url"] == cluster.master_url
+
+
+def test_a_second_start_from_the_same_folder_is_refused(cluster: ClusterStatus) -> None:
+    result = runner.invoke(app, ["cluster", "start", "--dir", cluster.folder])
+    assert result.exit_code == 2
+    assert "is running: stop it first" in result.output
+
+
+def test_a_port_in_use_is_refused_before_anything_starts(tmp_path: Path) -> None:
+    require_spark()
+    with socket.socket() as taken:
+        taken.bind((LOOPBACK, 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(ClusterError, match=f"port {port} on 127.0.0.1 is in use"):
+            start_cluster(tmp_path, 1, 1, "1g", port, _free_port())
+    assert not (tmp_path / "cluster.json").exists()
+
+
+def test_a_worker_that_cannot_start_stops_the_master_too(tmp_path: Path) -> None:
+    require_spark()
+    (tmp_path / "worker-1").write_text("a file where the worker's folder should be")
+    with pytest.raises(ClusterError, match=r"the worker \(pid \d+\) ended while starting") as err:
+        start_cluster(tmp_path, 1, 1, "1g", _free_port(), _free_port())
+    assert str(tmp_path / "worker-1.log") in str(err.value)
+    assert "Failed to create directory" in (tmp_path / "worker-1.log").read_text()
+    assert not (tmp_path / "cluster.json").exists()
+    assert cluster_status(tmp_path).processes_alive == 0
+    master = (tmp_path / "master.log").read_text()
+    assert "RECEIVED SIGNAL TERM" in master  # stopped, not left running
+
+
+def test_sizes_are_checked_before_anything_starts(tmp_path: Path) -> None:
+    with pytest.raises(ClusterError, match="'plenty' is not a size like 2g or 512m"):
+        start_cluster(tmp_path, 1, 1, "plenty", _free_port(), _free_port())
+    result = runner.invoke(app, ["cluster", "start", "--dir", str(tmp_path), "--workers", "0"])
+    assert result.exit_code == 2 and "--workers" in result.output
+
+
+def test_stop_ends_every_process_and_status_then_says_so(tmp_path: Path) -> None:
+    require_spark()
+    started = start_cluster(tmp_path, 1, 1, "1g", _free_port(), _free_port())
+    assert started.processes_alive == 2
+    stopped = runner.invoke(app, ["cluster", "stop", "--dir", str(tmp_path)])
+    assert stopped.exit_code == 0
+    assert "Cluster stopped (2 processes ended)." in stopped.output
+    status = runner.invoke(app, ["cluster", "status", "--dir", str(tmp_path), "--json"])
+    assert status.exit_code == 1
+    assert json.loads(status.stdout)["problem"] == "no cluster was started from here"
+    again = runner.invoke(app, ["cluster", "stop", "--dir", str(tmp_path)])
+    assert again.exit_code == 1
+    assert "no cluster was started from" in again.output
