@@ -6,14 +6,18 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import socket
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
 from fortress.cli.main import app
+from fortress.comms.fingerprint import differences, fingerprint
+from fortress.comms.lines import run_detection
 from fortress.store.cluster import (
     LOOPBACK,
     ClusterError,
@@ -22,8 +26,9 @@ from fortress.store.cluster import (
     start_cluster,
     stop_cluster,
 )
-from fortress.store.events import SPARK_MASTER_ENV
-from helpers.spark import assert_same_detection, detected, require_spark
+from fortress.store.events import ENGINE_ENV, SPARK_MASTER_ENV
+from fortress.store.workspace import Workspace
+from helpers.spark import require_spark
 from helpers.worlds import World
 
 pytestmark = pytest.mark.slow
@@ -62,14 +67,33 @@ def test_the_cluster_runs_a_master_and_its_workers_on_the_loopback(
     assert now.status_url and now.status_url.startswith(f"http://{LOOPBACK}:")
 
 
-def test_detection_on_the_cluster_finds_what_duckdb_finds(
-    cluster: ClusterStatus, demo_world: World, monkeypatch: pytest.MonkeyPatch
+def _stored_run(world: World, copy: Path) -> dict[str, Any]:
+    """``lines detect`` on a copy of ``world``'s workspace, as stored (its fingerprint)."""
+    shutil.copytree(world.workspace.root, copy)
+    workspace = Workspace.open(copy)
+    return fingerprint(workspace, run_detection(workspace).run_id)
+
+
+def test_a_detection_run_on_the_cluster_stores_what_duckdb_stores(
+    cluster: ClusterStatus, demo_world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """The whole run: every score, evidence text, figure, line, role and safeguarding site,
+    with the wave step, tallies and contacts kept in the workspace by Spark."""
     assert cluster.master_url
     before = cluster_status(Path(cluster.folder)).applications_finished
+    on_duckdb = _stored_run(demo_world, tmp_path / "duckdb")
+    monkeypatch.setenv(ENGINE_ENV, "spark")
     monkeypatch.setenv(SPARK_MASTER_ENV, cluster.master_url)
-    on_cluster = detected(demo_world, "spark")
-    assert_same_detection(on_cluster, detected(demo_world, "duckdb"))
+    try:
+        on_cluster = _stored_run(demo_world, tmp_path / "spark")
+    finally:
+        from pyspark.sql import SparkSession
+
+        session = SparkSession.getActiveSession()
+        if session is not None:  # run_detection leaves its session open
+            session.stop()
+    assert on_duckdb["lines"]
+    assert differences(on_cluster, on_duckdb) == []
     # It ran there, not in a local session: the master saw a Fortress application end.
     assert cluster_status(Path(cluster.folder)).applications_finished == before + 1
 
