@@ -1,0 +1,1 @@
+"""Sharing between forces: hit / no-hit matching of numbers and IMEIs."""
