@@ -93,6 +93,30 @@ def _with_basemap(demo: Path) -> None:
     add_basemap(demo / "workspace", demo / "roads.geojson", "Test data, CC0")
 
 
+def _with_sharing(demo: Path) -> None:
+    """An exercise between the demo's force (A, its latest lines) and force B (a CSV of
+    one of A's line numbers and a number A lacks): key, tokens, A's hits, a PSI request
+    of A and B's answer."""
+    from fortress.sharing import hits, psi
+    from fortress.sharing.selectors import file_selectors, workspace_selectors
+    from fortress.store.workspace import Workspace
+
+    mine = workspace_selectors(Workspace.open(demo / "workspace"))
+    shared = next(s.value for s in mine if s.kind == "number")
+    (demo / "b.csv").write_text(f"kind,value\nnumber,{shared}\nnumber,07700 900999\n")
+    theirs = file_selectors(demo / "b.csv")
+    key = hits.new_exercise_key("ex")
+    hits.save_key(key, demo / "ex.key")
+    sets = [hits.token_set(key, "A", mine), hits.token_set(key, "B", theirs)]
+    for made in sets:
+        hits.save_tokens(made, demo / f"{made.force.lower()}.json")
+    hits.save_hits(hits.match(sets)[0], demo / "hits-a.json")
+    request = psi.psi_request(mine)
+    psi.save_secret(request.secret, demo / "a.secret")
+    (demo / "req.json").write_text(request.message)
+    (demo / "ans.json").write_text(psi.psi_answer(theirs, request.message))
+
+
 COMMANDS: dict[str, Run | Exempt] = {
     "audit anchor": Run("audit anchor", setup=MIGRATED),
     "audit verify": Run("audit verify", setup=MIGRATED),
@@ -139,6 +163,17 @@ COMMANDS: dict[str, Run | Exempt] = {
     "report lines": Run("report lines --out {out}/lines.html"),
     "report network": Run("report network comms --out {out}/network.html --remove 3"),
     "report places": Run("report places --out {out}/places.html"),
+    "share key": Run("share key ex --out {out}/ex.key"),
+    "share tokens": Run("share tokens --key {demo}/ex.key --force A --out {out}/a.json",
+                        prepare=_with_sharing),
+    "share match": Run("share match {demo}/a.json {demo}/b.json --out-dir {out}/matched",
+                       prepare=_with_sharing),
+    "share hits": Run("share hits {demo}/hits-a.json --key {demo}/ex.key", prepare=_with_sharing),
+    "share psi-request": Run("share psi-request --secret {out}/a.secret --out {out}/req.json"),
+    "share psi-answer": Run("share psi-answer {demo}/req.json --out {out}/ans.json "
+                            "--selectors {demo}/b.csv", prepare=_with_sharing),
+    "share psi-result": Run("share psi-result {demo}/ans.json --secret {demo}/a.secret",
+                            prepare=_with_sharing),
     "serve": Exempt("runs until stopped; tests/server/test_serve_cli.py starts and stops it"),
     "simulate": Run("simulate --out {out}/world --seed 3 --scale 2000"),
     "status": Run("status"),

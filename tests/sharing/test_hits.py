@@ -66,7 +66,7 @@ def test_matching_tells_each_force_exactly_its_shared_selectors_and_who_holds_th
         "Thames Valley": [*numbers(3, 5), imei(2)],
     }
     sets = [token_set(key, force, selectors) for force, selectors in held.items()]
-    hits = match(sets)
+    hits = {found.force: found for found in match(sets)}
     told = {
         force: [(r.kind, r.value, r.also_held_by) for r in resolve(key, held[force], hits[force])]
         for force in held
@@ -89,9 +89,9 @@ def test_matching_tells_each_force_exactly_its_shared_selectors_and_who_holds_th
         ],
     }
     # What the matcher sends a force is tokens it sent itself and force names: no value.
-    for force, force_hits in hits.items():
+    for force, found in hits.items():
         own = set(next(s for s in sets if s.force == force).tokens)
-        assert {h.token for h in force_hits} <= own
+        assert {h.token for h in found.hits} <= own
 
 
 def test_a_value_written_differently_by_two_forces_still_matches() -> None:
@@ -119,7 +119,7 @@ def test_a_key_file_is_private_never_overwritten_and_read_back_whole(tmp_path: P
     save_key(key, path)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert load_key(path) == key
-    with pytest.raises(SharingError, match="a key is never overwritten"):
+    with pytest.raises(SharingError, match="a secret is never overwritten"):
         save_key(new_exercise_key("ex"), path)
     raw = json.loads(path.read_text())
     (tmp_path / "short.key").write_text(json.dumps({**raw, "key": "00ff"}))

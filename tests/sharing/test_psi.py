@@ -28,12 +28,14 @@ SUSSEX = [*numbers(3, 4, 10, 12, 13, 14), imei(7), imei(8)]
 def test_the_asking_force_learns_exactly_the_shared_selectors() -> None:
     request = psi_request(HAMPSHIRE)
     answer = psi_answer(SUSSEX, request.message)
-    assert psi_result(request, HAMPSHIRE, answer) == sorted([*numbers(3, 10), imei(7)])
+    assert psi_result(request.secret, HAMPSHIRE, answer) == sorted([*numbers(3, 10), imei(7)])
 
 
 def test_no_shared_selector_is_no_hit() -> None:
     request = psi_request(numbers(1, 2))
-    assert psi_result(request, numbers(1, 2), psi_answer(numbers(5, 6), request.message)) == []
+    assert (
+        psi_result(request.secret, numbers(1, 2), psi_answer(numbers(5, 6), request.message)) == []
+    )
 
 
 def test_neither_message_holds_a_value_only_how_many() -> None:
@@ -53,4 +55,4 @@ def test_a_damaged_message_is_refused_with_a_reason() -> None:
     with pytest.raises(SharingError, match="not a whole fortress-psi-request/1"):
         psi_answer(SUSSEX, json.dumps({"format": "something else"}))
     with pytest.raises(SharingError, match="not a whole fortress-psi-answer/1"):
-        psi_result(request, HAMPSHIRE, request.message)
+        psi_result(request.secret, HAMPSHIRE, request.message)

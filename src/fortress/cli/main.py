@@ -32,6 +32,7 @@ from fortress.cli.common import (
 from fortress.cli.lines import evaluate_command, lines_app, numbers_app, report_app
 from fortress.cli.network import network_app
 from fortress.cli.place import place_app
+from fortress.cli.share import share_app
 from fortress.store.settings import DATABASE_ENV, DEFAULT_WORKSPACE, WORKSPACE_ENV
 
 if TYPE_CHECKING:
@@ -57,6 +58,7 @@ app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")
 app.add_typer(operations_app, name="operations")
 app.add_typer(cluster_app, name="cluster")
+app.add_typer(share_app, name="share")
 app.command("serve")(serve_command)
 app.command("evaluate")(evaluate_command)
 

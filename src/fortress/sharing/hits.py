@@ -42,6 +42,7 @@ IMEI_BODY = 14
 KEY_BYTES = 32
 TOKEN_FORMAT = "fortress-hit-tokens/1"
 KEY_FORMAT = "fortress-exercise-key/1"
+HITS_FORMAT = "fortress-hits/1"
 
 
 class SharingError(Exception):
@@ -102,6 +103,15 @@ class Hit:
 
 
 @dataclass(frozen=True, slots=True)
+class HitList:
+    """What the matcher sends one force: its hits in one exercise."""
+
+    exercise: str
+    force: str
+    hits: list[Hit]
+
+
+@dataclass(frozen=True, slots=True)
 class ResolvedHit:
     """A hit turned back into the force's own selector: whom to ask about it."""
 
@@ -120,18 +130,25 @@ def new_exercise_key(exercise: str) -> ExerciseKey:
 
 def save_key(key: ExerciseKey, path: Path) -> None:
     """Write ``key`` to a new file only its owner can read; an existing file is refused."""
-    data = {"format": KEY_FORMAT, "exercise": key.exercise, "key": key.key.hex()}
+    data = {"exercise": key.exercise, "key": key.key.hex(), "made_at": key.made_at}
+    write_secret(path, KEY_FORMAT, data)
+
+
+def write_secret(path: Path, form: str, data: dict[str, str]) -> None:
+    """Write ``data`` as a ``form`` JSON file only its owner can read; never over a file."""
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError as exc:
-        raise SharingError(f"{path} exists: a key is never overwritten") from exc
+        raise SharingError(f"{path} exists: a secret is never overwritten") from exc
+    except OSError as exc:
+        raise SharingError(f"{path} cannot be written ({exc.strerror})") from exc
     with os.fdopen(fd, "w", encoding="utf-8") as out:
-        json.dump({**data, "made_at": key.made_at}, out)
+        json.dump({"format": form, **data}, out)
 
 
 def load_key(path: Path) -> ExerciseKey:
     """The key in ``path``."""
-    raw = _json_file(path, KEY_FORMAT)
+    raw = read_json(path, KEY_FORMAT)
     try:
         key = bytes.fromhex(str(raw["key"]))
         made = ExerciseKey(str(raw["exercise"]), key, str(raw["made_at"]))
@@ -157,17 +174,17 @@ def save_tokens(tokens: TokenSet, path: Path) -> None:
 
 def load_tokens(path: Path) -> TokenSet:
     """The token set in ``path``."""
-    raw = _json_file(path, TOKEN_FORMAT)
+    raw = read_json(path, TOKEN_FORMAT)
     tokens = raw.get("tokens")
     if not isinstance(tokens, list) or not all(_is_token(t) for t in tokens):
         raise SharingError(f"{path}: 'tokens' must be a list of 64 hex characters each")
     return TokenSet(str(raw.get("exercise")), str(raw.get("force")), sorted(tokens))
 
 
-def match(sets: list[TokenSet]) -> dict[str, list[Hit]]:
-    """Per force: each of its tokens that another force also sent, with those forces.
-
-    All sets must come from one exercise and name different forces."""
+def match(sets: list[TokenSet]) -> list[HitList]:
+    """Per force, in the order of ``sets``: each of its tokens that another force also
+    sent, with those forces. All sets must come from one exercise and name different
+    forces."""
     exercises = {s.exercise for s in sets}
     if len(exercises) > 1:
         raise SharingError(f"token sets of different exercises: {', '.join(sorted(exercises))}")
@@ -178,22 +195,46 @@ def match(sets: list[TokenSet]) -> dict[str, list[Hit]]:
     for tokens in sets:
         for token in tokens.tokens:
             holders[token].add(tokens.force)
-    return {
-        s.force: [
-            Hit(token, sorted(holders[token] - {s.force}))
-            for token in s.tokens
-            if len(holders[token]) > 1
-        ]
+    return [
+        HitList(
+            s.exercise,
+            s.force,
+            [
+                Hit(token, sorted(holders[token] - {s.force}))
+                for token in s.tokens
+                if len(holders[token]) > 1
+            ],
+        )
         for s in sets
-    }
+    ]
 
 
-def resolve(key: ExerciseKey, selectors: list[Selector], hits: list[Hit]) -> list[ResolvedHit]:
+def save_hits(hits: HitList, path: Path) -> None:
+    """Write one force's hits as JSON."""
+    path.write_text(json.dumps({"format": HITS_FORMAT, **asdict(hits)}), encoding="utf-8")
+
+
+def load_hits(path: Path) -> HitList:
+    """The hits in ``path``."""
+    raw = read_json(path, HITS_FORMAT)
+    entries = raw.get("hits")
+    try:
+        if not isinstance(entries, list):
+            raise TypeError("'hits' is not a list")
+        hits = [Hit(str(h["token"]), [str(f) for f in h["also_held_by"]]) for h in entries]
+    except (KeyError, TypeError) as exc:
+        raise SharingError(f"{path} is not a whole hits file ({exc})") from exc
+    return HitList(str(raw.get("exercise")), str(raw.get("force")), hits)
+
+
+def resolve(key: ExerciseKey, selectors: list[Selector], hits: HitList) -> list[ResolvedHit]:
     """The force's own selectors behind ``hits`` (tokens it did not send are ignored)."""
+    if hits.exercise != key.exercise:
+        raise SharingError(f"these hits are of {hits.exercise!r}, the key of {key.exercise!r}")
     mine = {key.token(s): s for s in selectors}
     found = [
         ResolvedHit(mine[h.token].kind, mine[h.token].value, h.also_held_by)
-        for h in hits
+        for h in hits.hits
         if h.token in mine
     ]
     return sorted(found, key=lambda r: (r.kind, r.value))
@@ -203,7 +244,8 @@ def _is_token(value: object) -> bool:
     return isinstance(value, str) and re.fullmatch("[0-9a-f]{64}", value) is not None
 
 
-def _json_file(path: Path, expected: str) -> dict[str, object]:
+def read_json(path: Path, expected: str) -> dict[str, object]:
+    """The JSON object in ``path``, which must say it is an ``expected`` file."""
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:

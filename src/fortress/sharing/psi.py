@@ -18,12 +18,14 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from fortress.sharing.hits import Selector, SharingError
+from fortress.sharing.hits import Selector, SharingError, read_json, write_secret
 
 REQUEST_FORMAT = "fortress-psi-request/1"
 ANSWER_FORMAT = "fortress-psi-answer/1"
+SECRET_FORMAT = "fortress-psi-secret/1"
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +45,13 @@ def psi_request(selectors: list[Selector]) -> PsiRequest:
     return PsiRequest(bytes(client.GetPrivateKeyBytes()), _pack(REQUEST_FORMAT, request=request))
 
 
+def asked(request_message: str) -> int:
+    """How many selectors a request asks about: all its answerer learns of it."""
+    request = _library().Request()
+    request.ParseFromString(_unpack(request_message, REQUEST_FORMAT, "request"))
+    return len(request.encrypted_elements)
+
+
 def psi_answer(selectors: list[Selector], request_message: str) -> str:
     """The answering force's reply to a request: the request blinded again, and its own
     selectors blinded under its own fresh secret (which is then forgotten)."""
@@ -50,22 +59,21 @@ def psi_answer(selectors: list[Selector], request_message: str) -> str:
     request = psi.Request()
     request.ParseFromString(_unpack(request_message, REQUEST_FORMAT, "request"))
     server = psi.server.CreateWithNewKey(True)
-    asked = len(request.encrypted_elements)
-    setup = server.CreateSetupMessage(1e-9, asked, _items(selectors), psi.DataStructure.RAW)
+    count = len(request.encrypted_elements)
+    setup = server.CreateSetupMessage(1e-9, count, _items(selectors), psi.DataStructure.RAW)
     response = server.ProcessRequest(request)
     return _pack(ANSWER_FORMAT, setup=setup, response=response)
 
 
-def psi_result(
-    request: PsiRequest, selectors: list[Selector], answer_message: str
-) -> list[Selector]:
-    """The asking force's selectors that the answering force also holds."""
+def psi_result(secret: bytes, selectors: list[Selector], answer_message: str) -> list[Selector]:
+    """The asking force's selectors (those it asked about) that the answering force also
+    holds; ``secret`` is its request's."""
     psi = _library()
     setup = psi.ServerSetup()
     setup.ParseFromString(_unpack(answer_message, ANSWER_FORMAT, "setup"))
     response = psi.Response()
     response.ParseFromString(_unpack(answer_message, ANSWER_FORMAT, "response"))
-    client = psi.client.CreateFromKey(request.secret, True)
+    client = psi.client.CreateFromKey(secret, True)
     ordered = sorted(set(selectors))
     try:
         found = client.GetIntersection(setup, response)
@@ -74,6 +82,19 @@ def psi_result(
     if any(i >= len(ordered) for i in found):
         raise SharingError("the answer does not fit these selectors: ask again")
     return [ordered[i] for i in sorted(found)]
+
+
+def save_secret(secret: bytes, path: Path) -> None:
+    """Keep a request's secret in a new file only its owner can read."""
+    write_secret(path, SECRET_FORMAT, {"secret": secret.hex()})
+
+
+def load_secret(path: Path) -> bytes:
+    """The secret in ``path``."""
+    try:
+        return bytes.fromhex(str(read_json(path, SECRET_FORMAT)["secret"]))
+    except (KeyError, ValueError) as exc:
+        raise SharingError(f"{path} is not a whole secret ({exc})") from exc
 
 
 def _items(selectors: list[Selector]) -> list[str]:
