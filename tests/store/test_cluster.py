@@ -8,6 +8,9 @@ import json
 import re
 import shutil
 import socket
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -41,6 +44,14 @@ def _free_port() -> int:
         probe.bind((LOOPBACK, 0))
         port: int = probe.getsockname()[1]
         return port
+
+
+def _runs(pid: int) -> bool:
+    """The process runs (ended processes nobody has reaped yet do not)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
 
 
 @pytest.fixture(scope="module")
@@ -146,6 +157,25 @@ def test_sizes_are_checked_before_anything_starts(tmp_path: Path) -> None:
         start_cluster(tmp_path, 1, 1, "plenty", _free_port(), _free_port())
     result = runner.invoke(app, ["cluster", "start", "--dir", str(tmp_path), "--workers", "0"])
     assert result.exit_code == 2 and "--workers" in result.output
+
+
+def test_a_start_killed_half_way_leaves_nothing_stop_cannot_end(tmp_path: Path) -> None:
+    """SIGKILL the starting command once its master runs: the state names the master, so
+    ``stop`` ends it."""
+    require_spark()
+    args = ["cluster", "start", "--dir", str(tmp_path), "--workers", "1"]
+    ports = ["--port", str(_free_port()), "--status-port", str(_free_port())]
+    starting = subprocess.Popen([sys.executable, "-m", "fortress.cli", *args, *ports])
+    state = tmp_path / "cluster.json"
+    deadline = time.monotonic() + 60
+    while not state.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    starting.kill()
+    starting.wait()
+    started = json.loads(state.read_text())["processes"]
+    assert [p["role"] for p in started][:1] == ["master"]
+    assert stop_cluster(tmp_path) >= 1
+    assert not any(_runs(p["pid"]) for p in started)
 
 
 def test_stop_ends_every_process_and_status_then_says_so(tmp_path: Path) -> None:

@@ -144,39 +144,44 @@ def start_cluster(
     for wanted in (port, status_port):
         _check_free(wanted)
     folder.mkdir(parents=True, exist_ok=True)
-    master_url = f"spark://{LOOPBACK}:{port}"
-    status_url = f"http://{LOOPBACK}:{status_port}"
+    state = ClusterState(
+        master_url=f"spark://{LOOPBACK}:{port}",
+        status_url=f"http://{LOOPBACK}:{status_port}",
+        cores_per_worker=cores_per_worker,
+        memory_per_worker=memory_per_worker,
+        processes=[],
+        started_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    )
     started: list[Launched] = []
+
+    def launch(name: str, command: list[str], role: str) -> None:
+        started.append(_launch(folder, name, [spark_class, *command], role))
+        # Saved at once: a start killed half-way leaves processes that ``stop`` finds.
+        state.processes.append(started[-1].process)
+        write_atomically(folder / STATE, json.dumps(asdict(state), indent=2))
+
     try:
         master = [MASTER_CLASS, "--host", LOOPBACK, "--port", str(port)]
-        started.append(
-            _launch(folder, "master", [spark_class, *master, "--webui-port", str(status_port)])
-        )
-        _wait_for(status_url, started, lambda page: page.get("status") == "ALIVE", "master")
-        for k in range(workers):
-            name = f"worker-{k + 1}"
-            worker = [WORKER_CLASS, "--host", LOOPBACK, "--webui-port", "0", "--work-dir"]
-            sizes = ["--cores", str(cores_per_worker), "--memory", memory_per_worker]
-            command = [spark_class, *worker, str(folder / name), *sizes, master_url]
-            started.append(_launch(folder, name, command, role="worker"))
+        launch("master", [*master, "--webui-port", str(status_port)], "master")
+        _wait_for(state.status_url, started, lambda page: page.get("status") == "ALIVE", "master")
+        sizes = ["--cores", str(cores_per_worker), "--memory", memory_per_worker]
+        for name in (f"worker-{k + 1}" for k in range(workers)):
+            worker = [WORKER_CLASS, "--host", LOOPBACK, "--webui-port", "0"]
+            launch(
+                name,
+                [*worker, "--work-dir", str(folder / name), *sizes, state.master_url],
+                "worker",
+            )
         _wait_for(
-            status_url,
+            state.status_url,
             started,
             lambda page: int(page.get("aliveworkers", 0)) >= workers,
             f"{workers} workers",
         )
     except BaseException:
-        _end([p.process for p in started])
+        _end(state.processes)
+        (folder / STATE).unlink(missing_ok=True)
         raise
-    state = ClusterState(
-        master_url=master_url,
-        status_url=status_url,
-        cores_per_worker=cores_per_worker,
-        memory_per_worker=memory_per_worker,
-        processes=[p.process for p in started],
-        started_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-    )
-    write_atomically(folder / STATE, json.dumps(asdict(state), indent=2))
     return cluster_status(folder)
 
 
@@ -270,7 +275,7 @@ class Launched:
     handle: subprocess.Popen[bytes]
 
 
-def _launch(folder: Path, name: str, command: list[str], role: str = "master") -> Launched:
+def _launch(folder: Path, name: str, command: list[str], role: str) -> Launched:
     """Start ``command`` in a session of its own, output to ``<name>.log``."""
     import pyspark
 
