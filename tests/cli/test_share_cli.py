@@ -74,6 +74,8 @@ def test_two_forces_alone_by_private_set_intersection(forces: Path) -> None:
     secret, request, answer = (str(forces / n) for n in ("a.secret", "req.json", "ans.json"))
     a, b = str(forces / "a.csv"), str(forces / "b.csv")
     assert share("psi-request", "--secret", secret, "--out", request, "--selectors", a)[0] == 0
+    code, out = share("psi-answer", request, "--out", answer, "--selectors", b, "--most-asked", "2")
+    assert code == 2 and "asks about 3 selectors, more than the 2 this answer allows" in out
     code, out = share("psi-answer", request, "--out", answer, "--selectors", b, "--json")
     assert code == 0 and json.loads(out)["asked_about"] == 3
     code, out = share("psi-result", answer, "--secret", secret, "--selectors", a, "--json")

@@ -56,3 +56,12 @@ def test_a_damaged_message_is_refused_with_a_reason() -> None:
         psi_answer(SUSSEX, json.dumps({"format": "something else"}))
     with pytest.raises(SharingError, match="not a whole fortress-psi-answer/1"):
         psi_result(request.secret, HAMPSHIRE, request.message)
+
+
+def test_a_request_too_long_to_be_a_case_is_refused() -> None:
+    """The asking force chooses what it asks about: a whole block of numbers would probe
+    the other force's holdings, so the answering force caps the request."""
+    block = [Selector.of("number", f"07700 900{n:03d}") for n in range(1000)]
+    request = psi_request(block)
+    with pytest.raises(SharingError, match="asks about 1,000 selectors, more than the 500"):
+        psi_answer(SUSSEX, request.message, most_asked=500)

@@ -175,16 +175,20 @@ def share_psi_answer_command(
     request: Annotated[Path, typer.Argument(help="The other force's request file.")],
     out: OutOption,
     selectors: SelectorsOption = None,
+    most_asked: Annotated[
+        int | None,
+        typer.Option(min=1, help="Refuse a request asking about more selectors (5,000)."),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """(Other force) Answer a request; you learn only how many selectors it asks about."""
     from fortress.sharing.hits import SharingError
-    from fortress.sharing.psi import asked, psi_answer
+    from fortress.sharing.psi import MOST_ASKED, asked, psi_answer
 
     try:
         message = request.read_text(encoding="utf-8")
         chosen = _selectors(selectors)
-        answer = psi_answer(chosen, message)
+        answer = psi_answer(chosen, message, most_asked or MOST_ASKED)
     except OSError as exc:
         fail(f"{request} cannot be read ({exc.strerror})")
     except SharingError as exc:

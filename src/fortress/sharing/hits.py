@@ -17,7 +17,7 @@ name, never its value or its record. Whoever holds both the key and a token set 
 enumerate it as above, so the key and the matcher are kept apart, and a key serves one
 exercise and is then destroyed (a new exercise, a new key: tokens of two exercises never
 match). Two forces with no coordinator use private set intersection instead
-(``sharing.psi``).
+(``sharing.psi``). ``docs/methods/hit-no-hit.md`` says what each party learns.
 """
 
 from __future__ import annotations

@@ -26,6 +26,9 @@ from fortress.sharing.hits import Selector, SharingError, read_json, write_secre
 REQUEST_FORMAT = "fortress-psi-request/1"
 ANSWER_FORMAT = "fortress-psi-answer/1"
 SECRET_FORMAT = "fortress-psi-secret/1"
+MOST_ASKED = 5_000
+"""The most selectors an answer allows by default: a few operations' lines, runners and
+handsets, far fewer than a block of numbers enumerated to probe."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,14 +55,23 @@ def asked(request_message: str) -> int:
     return len(request.encrypted_elements)
 
 
-def psi_answer(selectors: list[Selector], request_message: str) -> str:
+def psi_answer(
+    selectors: list[Selector], request_message: str, most_asked: int = MOST_ASKED
+) -> str:
     """The answering force's reply to a request: the request blinded again, and its own
-    selectors blinded under its own fresh secret (which is then forgotten)."""
+    selectors blinded under its own fresh secret (which is then forgotten). A request
+    asking about more than ``most_asked`` selectors is refused: the asking force chooses
+    what it asks about, so a long list would probe the other's holdings value by value."""
     psi = _library()
     request = psi.Request()
     request.ParseFromString(_unpack(request_message, REQUEST_FORMAT, "request"))
-    server = psi.server.CreateWithNewKey(True)
     count = len(request.encrypted_elements)
+    if count > most_asked:
+        raise SharingError(
+            f"the request asks about {count:,} selectors, more than the {most_asked:,} "
+            "this answer allows: ask the other force to narrow it, or raise the limit"
+        )
+    server = psi.server.CreateWithNewKey(True)
     setup = server.CreateSetupMessage(1e-9, count, _items(selectors), psi.DataStructure.RAW)
     response = server.ProcessRequest(request)
     return _pack(ANSWER_FORMAT, setup=setup, response=response)
