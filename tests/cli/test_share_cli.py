@@ -110,3 +110,12 @@ def test_refusals_say_why_and_write_nothing(forces: Path) -> None:
     )
     assert code == 2 and "different exercises: week-49, week-50" in out
     assert not (forces / "m").exists()
+
+
+def test_a_file_that_cannot_be_written_is_a_clear_error(forces: Path) -> None:
+    code, out = share(
+        "psi-request", "--secret", str(forces / "a.secret"), "--selectors", str(forces / "a.csv"),
+        "--out", str(forces / "no-such-folder" / "req.json"),
+    )  # fmt: skip
+    assert code == 2 and "req.json cannot be written (No such file or directory)" in out
+    assert not (forces / "a.secret").exists()

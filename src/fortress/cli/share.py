@@ -114,11 +114,14 @@ def share_match_command(
         found = match(sets)
     except SharingError as exc:
         fail(str(exc))
-    out_dir.mkdir(parents=True, exist_ok=True)
     rows = []
     for sent, hits in zip(sets, found, strict=True):
         path = out_dir / f"hits-{_file_name(hits.force)}.json"
-        save_hits(hits, path)
+        try:
+            out_dir.mkdir(parents=True, exist_ok=True)
+            save_hits(hits, path)
+        except (OSError, SharingError) as exc:
+            fail(f"{out_dir}: {exc}")
         counts = {"tokens": len(sent.tokens), "hits": len(hits.hits)}
         rows.append({"force": hits.force, **counts, "file": str(path)})
     if as_json:
@@ -156,16 +159,20 @@ def share_psi_request_command(
     as_json: JsonOption = False,
 ) -> None:
     """(Asking force) Blind your selectors for the other force; keep the secret."""
-    from fortress.sharing.hits import SharingError
+    from fortress.sharing.hits import SharingError, write_text
     from fortress.sharing.psi import psi_request, save_secret
 
     try:
         chosen = _selectors(selectors)
         request = psi_request(chosen)
         save_secret(request.secret, secret)
+        try:
+            write_text(out, request.message)
+        except SharingError:
+            secret.unlink()  # a secret without its request serves nothing
+            raise
     except SharingError as exc:
         fail(str(exc))
-    out.write_text(request.message, encoding="utf-8")
     facts = {"selectors": len(chosen), "request_file": str(out), "secret_file": str(secret)}
     _facts("Request", facts, as_json)
 
@@ -182,18 +189,18 @@ def share_psi_answer_command(
     as_json: JsonOption = False,
 ) -> None:
     """(Other force) Answer a request; you learn only how many selectors it asks about."""
-    from fortress.sharing.hits import SharingError
+    from fortress.sharing.hits import SharingError, write_text
     from fortress.sharing.psi import MOST_ASKED, asked, psi_answer
 
     try:
         message = request.read_text(encoding="utf-8")
         chosen = _selectors(selectors)
         answer = psi_answer(chosen, message, most_asked or MOST_ASKED)
+        write_text(out, answer)
     except OSError as exc:
         fail(f"{request} cannot be read ({exc.strerror})")
     except SharingError as exc:
         fail(str(exc))
-    out.write_text(answer, encoding="utf-8")
     facts = {"asked_about": asked(message), "offered": len(chosen), "answer_file": str(out)}
     _facts("Answer", facts, as_json)
 

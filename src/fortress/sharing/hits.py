@@ -169,7 +169,15 @@ def token_set(key: ExerciseKey, force: str, selectors: list[Selector]) -> TokenS
 
 def save_tokens(tokens: TokenSet, path: Path) -> None:
     """Write a token set as JSON."""
-    path.write_text(json.dumps({"format": TOKEN_FORMAT, **asdict(tokens)}), encoding="utf-8")
+    write_text(path, json.dumps({"format": TOKEN_FORMAT, **asdict(tokens)}))
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path``; ``SharingError`` saying why when it cannot be."""
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise SharingError(f"{path} cannot be written ({exc.strerror})") from exc
 
 
 def load_tokens(path: Path) -> TokenSet:
@@ -211,7 +219,7 @@ def match(sets: list[TokenSet]) -> list[HitList]:
 
 def save_hits(hits: HitList, path: Path) -> None:
     """Write one force's hits as JSON."""
-    path.write_text(json.dumps({"format": HITS_FORMAT, **asdict(hits)}), encoding="utf-8")
+    write_text(path, json.dumps({"format": HITS_FORMAT, **asdict(hits)}))
 
 
 def load_hits(path: Path) -> HitList:
