@@ -152,6 +152,14 @@ def test_a_worker_that_cannot_start_stops_the_master_too(tmp_path: Path) -> None
     assert "RECEIVED SIGNAL TERM" in master  # stopped, not left running
 
 
+def test_a_folder_that_cannot_be_made_is_a_clear_error(tmp_path: Path) -> None:
+    require_spark()
+    (tmp_path / "a-file").write_text("")
+    ports = ["--port", str(_free_port()), "--status-port", str(_free_port())]
+    result = runner.invoke(app, ["cluster", "start", "--dir", str(tmp_path / "a-file/c"), *ports])
+    assert result.exit_code == 2 and "cannot be made (Not a directory)" in result.output
+
+
 def test_sizes_are_checked_before_anything_starts(tmp_path: Path) -> None:
     with pytest.raises(ClusterError, match="'plenty' is not a size like 2g or 512m"):
         start_cluster(tmp_path, 1, 1, "plenty", _free_port(), _free_port())

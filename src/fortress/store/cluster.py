@@ -143,7 +143,10 @@ def start_cluster(
     spark_class = _spark_class()
     for wanted in (port, status_port):
         _check_free(wanted)
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ClusterError(f"the folder {folder} cannot be made ({exc.strerror})") from exc
     state = ClusterState(
         master_url=f"spark://{LOOPBACK}:{port}",
         status_url=f"http://{LOOPBACK}:{status_port}",
