@@ -113,9 +113,10 @@ def test_refusals_say_why_and_write_nothing(forces: Path) -> None:
 
 
 def test_a_file_that_cannot_be_written_is_a_clear_error(forces: Path) -> None:
+    (forces / "a-file").write_text("")
     code, out = share(
         "psi-request", "--secret", str(forces / "a.secret"), "--selectors", str(forces / "a.csv"),
-        "--out", str(forces / "no-such-folder" / "req.json"),
+        "--out", str(forces / "a-file" / "req.json"),
     )  # fmt: skip
-    assert code == 2 and "req.json cannot be written (No such file or directory)" in out
+    assert code == 2 and "req.json cannot be written: " in out and "a-file is not a folder" in out
     assert not (forces / "a.secret").exists()

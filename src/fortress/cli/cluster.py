@@ -85,42 +85,35 @@ def cluster_stop_command(folder: FolderOption = None) -> None:
 
 
 def _print(status: ClusterStatus, as_json: bool, title: str) -> None:
-    from rich.table import Table
-
-    from fortress.cli.render import console
+    from fortress.cli.render import console, render_table
 
     if as_json:
         print_json(status.to_dict())
         return
-    table = Table(title=title, show_header=False, title_justify="left")
-    table.add_column("what", no_wrap=True)
-    table.add_column("value", overflow="fold")
-    table.add_row("folder", status.folder)
-    table.add_row("running", "yes" if status.running else "no")
+    rows: list[tuple[str, object]] = [
+        ("folder", status.folder),
+        ("running", "yes" if status.running else "no"),
+    ]
     if status.master_url:
-        table.add_row("master", status.master_url)
-        table.add_row("status page", str(status.status_url))
-        table.add_row(
-            "processes", f"{status.processes_alive} of {status.processes_started} running"
-        )
-        table.add_row("workers alive", f"{status.alive_workers} of {len(status.workers)}")
-        table.add_row("applications running", ", ".join(status.applications) or "none")
-        table.add_row("applications finished", f"{status.applications_finished:,}")
+        rows += [
+            ("master", status.master_url),
+            ("status page", str(status.status_url)),
+            ("processes", f"{status.processes_alive} of {status.processes_started} running"),
+            ("workers alive", f"{status.alive_workers} of {len(status.workers)}"),
+            ("applications running", ", ".join(status.applications) or "none"),
+            ("applications finished", status.applications_finished),
+        ]
     if status.problem:
-        table.add_row("problem", status.problem, style="red")
-    console.print(table)
+        rows.append(("problem", status.problem))
+    render_table(title, ("what", "value"), rows, header=False)
     if status.workers:
-        workers = Table(title="Workers", title_justify="left")
-        for name in ("worker", "state", "cores used", "memory used (MiB)"):
-            workers.add_column(name, justify="left" if name in ("worker", "state") else "right")
-        for w in status.workers:
-            workers.add_row(
-                w.worker_id,
-                w.state,
-                f"{w.cores_used} of {w.cores}",
-                f"{w.memory_used_mb:,} of {w.memory_mb:,}",
-            )
-        console.print(workers)
+        workers = [
+            (w.worker_id, w.state, f"{w.cores_used} of {w.cores}",
+             f"{w.memory_used_mb:,} of {w.memory_mb:,}")
+            for w in status.workers
+        ]  # fmt: skip
+        columns = ("worker", "state", "cores used", "memory used (MiB)")
+        render_table("Workers", columns, workers)
     if status.running and status.master_url:
         console.print(
             f"Use it: FORTRESS_ENGINE=spark FORTRESS_SPARK_MASTER={status.master_url} "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -106,3 +107,18 @@ def render_simulation(summary: dict[str, Any]) -> None:
             value = f"{len(value)} files" + (f" in {', '.join(folders)}" if value else "")
         table.add_row(key.replace("_", " "), f"{value:,}" if isinstance(value, int) else str(value))
     console.print(table)
+
+
+def render_table(
+    title: str, columns: Sequence[str], rows: Sequence[Sequence[object]], header: bool = True
+) -> None:
+    """A titled table of ``rows`` (integers with thousands separators, long cells folded
+    rather than cut); "None." under it when there are no rows."""
+    table = Table(title=title, title_justify="left", show_header=header)
+    for name in columns:
+        table.add_column(name, overflow="fold")
+    for row in rows:
+        table.add_row(*(f"{v:,}" if isinstance(v, int) else str(v) for v in row))
+    console.print(table)
+    if not rows:
+        console.print("None.")

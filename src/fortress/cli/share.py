@@ -245,15 +245,6 @@ def _facts(title: str, facts: Mapping[str, object], as_json: bool) -> None:
 def _table(
     title: str, columns: tuple[str, ...], rows: Sequence[Sequence[object]], header: bool = True
 ) -> None:
-    from rich.table import Table
+    from fortress.cli.render import render_table
 
-    from fortress.cli.render import console
-
-    table = Table(title=title, title_justify="left", show_header=header)
-    for name in columns:
-        table.add_column(name, overflow="fold")
-    for row in rows:
-        table.add_row(*(f"{v:,}" if isinstance(v, int) else str(v) for v in row))
-    console.print(table)
-    if not rows:
-        console.print("None.")
+    render_table(title, columns, rows, header)

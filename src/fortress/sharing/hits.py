@@ -34,6 +34,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from fortress.model.values import ValueProblem, checked
+from fortress.store.workspace import write_atomically
 
 KINDS = {"number": "msisdn", "imei": "imei"}
 """Selector kinds, each with the value type that normalises it (``model.values``): two
@@ -174,8 +175,10 @@ def save_tokens(tokens: TokenSet, path: Path) -> None:
 
 def write_text(path: Path, text: str) -> None:
     """Write ``text`` to ``path``; ``SharingError`` saying why when it cannot be."""
+    if not path.parent.is_dir():
+        raise SharingError(f"{path} cannot be written: {path.parent} is not a folder")
     try:
-        path.write_text(text, encoding="utf-8")
+        write_atomically(path, text)  # a reader sees the old file or the whole new one
     except OSError as exc:
         raise SharingError(f"{path} cannot be written ({exc.strerror})") from exc
 
