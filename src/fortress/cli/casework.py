@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from fortress.cli.common import JsonOption, fail, open_workspace, print_json
+from fortress.cli.common import JsonOption, fail, open_workspace, print_json, ready_casework
 
 if TYPE_CHECKING:
-    from fortress.store.workspace import Workspace
+    pass
 
 casework_app = typer.Typer(help="The casework database.", no_args_is_help=True)
 users_app = typer.Typer(help="Casework users and roles.", no_args_is_help=True)
@@ -47,7 +47,7 @@ def users_add_command(
     """Add a user (the password is asked for twice, or read from standard input)."""
     from fortress.casework.users import UserProblem, add_user
 
-    workspace = _ready_workspace()
+    workspace = ready_casework()
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
@@ -78,7 +78,7 @@ def audit_anchor_command(anchors: AnchorsOption = None) -> None:
     from fortress.casework import audit
     from fortress.store.workspace import now_utc
 
-    workspace = _ready_workspace()
+    workspace = ready_casework()
     with workspace.sessions() as session:
         head = audit.anchor(session)
     path = anchors or workspace.root / ANCHORS
@@ -101,23 +101,12 @@ def _read_anchors(path: Path) -> list[Any]:
     return kept
 
 
-def _ready_workspace() -> Workspace:
-    from fortress.casework.db import CaseworkDatabaseError, check_ready
-
-    workspace = open_workspace()
-    try:
-        check_ready(workspace.engine)
-    except CaseworkDatabaseError as exc:
-        fail(str(exc))
-    return workspace
-
-
 @users_app.command("list")
 def users_list_command(as_json: JsonOption = False) -> None:
     """Every user: name, role, agency, whether disabled (no passwords or tokens)."""
     from fortress.casework.users import every_user
 
-    workspace = _ready_workspace()
+    workspace = ready_casework()
     with workspace.sessions.begin() as session:
         rows = [{"name": u.name, "role": u.role, "agency": u.agency, "disabled": u.disabled}
                 for u in every_user(session, actor="cli")]  # fmt: skip
@@ -132,7 +121,7 @@ def users_list_command(as_json: JsonOption = False) -> None:
 def _set_disabled(name: str, disabled: bool) -> None:
     from fortress.casework.users import UserProblem, set_disabled
 
-    workspace = _ready_workspace()
+    workspace = ready_casework()
     try:
         with workspace.sessions.begin() as session:
             set_disabled(session, name, disabled, actor="cli")
@@ -158,7 +147,7 @@ def audit_verify_command(anchors: AnchorsOption = None, as_json: JsonOption = Fa
     """Check the audit log's hash chain and its anchors; exit 1 if it was tampered with."""
     from fortress.casework import audit
 
-    workspace = _ready_workspace()
+    workspace = ready_casework()
     path = anchors or workspace.root / ANCHORS
     if anchors is not None and not path.is_file():
         fail(f"no anchors file {path}")
@@ -188,7 +177,7 @@ def operations_summary_command(
     """Totals and a press-ready paragraph for an operation, from its recorded results."""
     from fortress.casework.operations import get_operation, summary
 
-    workspace = _ready_workspace()
+    workspace = ready_casework()
     try:
         with workspace.sessions.begin() as session:
             operation = get_operation(session, operation_id, actor="cli")

@@ -50,6 +50,18 @@ def open_workspace(*, create: bool = False) -> Workspace:
         fail(str(exc))
 
 
+def ready_casework() -> Workspace:
+    """The workspace, whose casework tables must be at this Fortress's revision."""
+    from fortress.casework.db import CaseworkDatabaseError, check_ready
+
+    workspace = open_workspace()
+    try:
+        check_ready(workspace.engine)
+    except CaseworkDatabaseError as exc:
+        fail(str(exc))
+    return workspace
+
+
 def fail(message: str, code: int = 2) -> NoReturn:
     """Print an error for a person and exit with ``code``."""
     from rich.console import Console
