@@ -10,7 +10,8 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Final
+from datetime import datetime
+from typing import Final, Protocol, TypeVar
 
 from pydantic import BaseModel
 from sqlalchemy import select
@@ -323,21 +324,43 @@ def request_disclosure(
     return disclosure
 
 
+class Decidable(Protocol):
+    """A request that waits for a supervisor: a disclosure, or lines sent to another force."""
+
+    id: int
+    status: str
+    requested_by: str
+    decided_by: str | None
+    decided_at: datetime | None
+    reason: str | None
+
+
+Request = TypeVar("Request", bound=Decidable)
+
+
 def decide(
-    session: Session, disclosure: Disclosure, approve: bool, reason: str, *, actor: str
-) -> Disclosure:
-    """A supervisor's recorded decision on a disclosure awaiting one (not their own)."""
-    if disclosure.status != "awaiting":
-        raise IntelligenceProblem(f"disclosure {disclosure.id} was already {disclosure.status}")
-    if disclosure.requested_by == actor:
+    session: Session,
+    request: Request,
+    approve: bool,
+    reason: str,
+    *,
+    actor: str,
+    record_type: str = "disclosure",
+) -> Request:
+    """A supervisor's recorded decision on a request awaiting one (not their own)."""
+    if request.status != "awaiting":
+        raise IntelligenceProblem(
+            f"{record_type.replace('_', ' ')} {request.id} was already {request.status}"
+        )
+    if request.requested_by == actor:
         raise IntelligenceProblem("a supervisor does not decide their own request")
     if not reason.strip():
         raise IntelligenceProblem("record the reason for the decision")
-    disclosure.status = "approved" if approve else "refused"
-    disclosure.decided_by, disclosure.reason = actor, reason.strip()
-    disclosure.decided_at = now_utc().replace(tzinfo=None)
-    audit.record(session, actor, "alteration", "disclosure", [disclosure.id])
-    return disclosure
+    request.status = "approved" if approve else "refused"
+    request.decided_by, request.reason = actor, reason.strip()
+    request.decided_at = now_utc().replace(tzinfo=None)
+    audit.record(session, actor, "alteration", record_type, [request.id])
+    return request
 
 
 class DisclosureView(BaseModel):
