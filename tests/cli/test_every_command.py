@@ -16,7 +16,7 @@ import json
 import re
 import shutil
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -117,6 +117,48 @@ def _with_sharing(demo: Path) -> None:
     (demo / "ans.json").write_text(psi.psi_answer(theirs, request.message))
 
 
+HELD_BUNDLE = "00000000-0000-4000-8000-000000000001"
+
+
+def _with_bundles(demo: Path) -> None:
+    """The demo's force with casework users (ann, an analyst; sue, a supervisor), a signing
+    key it trusts itself, export 1 (C-coded, awaiting sue), export 2 (approved) and its
+    bundle in ``line.bundle``, and a received bundle ``HELD_BUNDLE`` held for review."""
+    from datetime import datetime
+
+    from fortress.casework import line_sharing
+    from fortress.casework.db import migrate
+    from fortress.casework.intelligence import Grade
+    from fortress.casework.users import add_user
+    from fortress.comms.lines import latest_run, list_lines
+    from fortress.sharing import signing
+    from fortress.sharing.bundles import Sharing, read_bundle, write_bundle
+    from fortress.store.workspace import Workspace
+
+    workspace = Workspace.open(demo / "workspace")
+    migrate(workspace.engine)
+    key = signing.new_signing_key("Hampshire")
+    public = signing.save_signing_key(key, signing.default_signing_key_path(workspace))
+    signing.trust(workspace, signing.load_public_key(public))
+    lines, run = [str(list_lines(workspace)[0].line_id)], latest_run(workspace).id
+    with workspace.sessions.begin() as session:
+        for name, role in (("ann", "analyst"), ("sue", "supervisor")):
+            add_user(session, name, role, PASSWORD.strip(), agency=None, actor="test")
+        for code in "CP":
+            grade = Grade("3x5x2", "2", "B", code, "SIU only" if code == "C" else None)
+            line_sharing.request_export(session, lines, run, "Sussex", "test", grade,
+                                        "OFFICIAL", actor="ann")  # fmt: skip
+    written = write_bundle(workspace, key, export_id=2, line_ids=lines, run_id=run,
+                           recipient="Sussex", purpose="test",
+                           sharing=Sharing("Hampshire", Grade("3x5x2", "2", "B", "P"),
+                                           "OFFICIAL"))  # fmt: skip
+    (demo / "line.bundle").write_bytes(written.content)
+    verified = read_bundle(workspace, written.content, "line.bundle")
+    with workspace.sessions.begin() as session:
+        held = replace(verified, id=HELD_BUNDLE, created_at=datetime(2026, 12, 1))
+        line_sharing.hold(session, held, actor="ann")
+
+
 COMMANDS: dict[str, Run | Exempt] = {
     "audit anchor": Run("audit anchor", setup=MIGRATED),
     "audit verify": Run("audit verify", setup=MIGRATED),
@@ -174,6 +216,19 @@ COMMANDS: dict[str, Run | Exempt] = {
                             "--selectors {demo}/b.csv", prepare=_with_sharing),
     "share psi-result": Run("share psi-result {demo}/ans.json --secret {demo}/a.secret",
                             prepare=_with_sharing),
+    "share signing-key": Run("share signing-key --force Hampshire --out {out}/force.key"),
+    "share trust": Run("share trust {demo}/workspace/sharing/signing-key-public.json",
+                       prepare=_with_bundles),
+    "share trusted": Run("share trusted", prepare=_with_bundles),
+    "share export": Run("share export --lines {line} --to Sussex --purpose test --grade 2/B/P "
+                        "--as ann --out {out}/line.bundle", prepare=_with_bundles),
+    "share decide": Run("share decide 1 --approve --reason checked --as sue",
+                        prepare=_with_bundles),
+    "share exports": Run("share exports --as sue", prepare=_with_bundles),
+    "share import": Run("share import {demo}/line.bundle --as ann", prepare=_with_bundles),
+    "share received": Run("share received --as ann", prepare=_with_bundles),
+    "share review": Run(f"share review {HELD_BUNDLE} --accept --reason checked --as ann",
+                        prepare=_with_bundles),
     "serve": Exempt("runs until stopped; tests/server/test_serve_cli.py starts and stops it"),
     "simulate": Run("simulate --out {out}/world --seed 3 --scale 2000"),
     "status": Run("status"),

@@ -29,7 +29,8 @@ NEEDS_DETECTION = {  # this database has no comms workspace, so no line
     "lines.judge_link", "numbers.read", "app.number", "app.places_geojson", "app.upload",
     "app.detect", "app.job", "app.places_points", "app.map_tile", "app.line_map",
     "network.chart", "network.expand", "network.measures", "network.whatif", "network.export",
-    "app.network_upload",
+    "app.network_upload", "shares.request", "shares.decide", "shares.bundle", "shares.import",
+    "shares.review",
 }  # fmt: skip
 FORMS = {"report.submit", "reports.grade_form", "reports.dismiss_form", "signin.submit", "signout",
          "app.line_verdict", "app.link_verdict", "app.help_save", "app.upload",
@@ -37,6 +38,7 @@ FORMS = {"report.submit", "reports.grade_form", "reports.dismiss_form", "signin.
          "app.network_upload", "app.intelligence_create",
          "app.disclosure_request"}  # HTML forms  # fmt: skip
 LINE = "line-0123456789"
+BUNDLE = "00000000-0000-4000-8000-000000000001"
 CALLS = {  # endpoint name -> (method, path, JSON body); the records of seed_records exist
     "session.create": ("POST", "/api/v1/session", {"name": "analyst", "password": PASSWORD}),
     "me.read": ("GET", "/api/v1/me", None),
@@ -102,6 +104,22 @@ CALLS = {  # endpoint name -> (method, path, JSON body); the records of seed_rec
                                                  "verdict": "unsure"},
     ),
     "numbers.read": ("GET", "/api/v1/numbers/07700900123", None),
+    "shares.request": (
+        "POST", "/api/v1/line-exports",
+        {"lines": [LINE], "recipient": "Sussex", "purpose": "joint operation",
+         "grade": {"source_evaluation": "2", "assessment": "B", "handling_code": "P"}},
+    ),
+    "shares.list": ("GET", "/api/v1/line-exports", None),
+    "shares.decide": (
+        "POST", "/api/v1/line-exports/1/decision", {"approve": True, "reason": "needed"},
+    ),
+    "shares.bundle": ("GET", "/api/v1/line-exports/1/bundle", None),
+    "shares.import": ("POST", "/api/v1/received-bundles", None),
+    "shares.received": ("GET", "/api/v1/received-bundles", None),
+    "shares.review": (
+        "POST", f"/api/v1/received-bundles/{BUNDLE}/decision",
+        {"approve": True, "reason": "checked"},
+    ),
     "app.home": ("GET", "/", None),
     "app.lines": ("GET", "/app/lines", None),
     "app.line": ("GET", f"/app/lines/{LINE}", None),
@@ -172,20 +190,22 @@ def _template(path: str) -> str:
     templates = {
         "operations": "operation_id", "intelligence": "item_id", "reports": "report_id",
         "disclosures": "disclosure_id", "people": "person_id", "referrals": "referral_id",
-        "triage": "report_id",
+        "triage": "report_id", "line-exports": "export_id",
     }  # fmt: skip
     if path.startswith("/app/map/"):
         kind = path.split("/")[3]
         return {"tiles": "/app/map/tiles/{z}/{x}/{y}.pbf",
                 "glyphs": "/app/map/glyphs/{fontstack}/{glyphs}.pbf"}.get(kind, path)  # fmt: skip
     parts = path.split("?")[0].split("/")
-    for i, part in enumerate(parts):
-        if part.startswith("line-"):
+    for i, part in enumerate(parts[1:], start=1):
+        if parts[i - 1] == "lines":
             parts[i] = "{line_id}"
         elif parts[i - 1] == "numbers":
             parts[i] = "{number}"
         elif parts[i - 1] == "jobs":
             parts[i] = "{job_id}"
+        elif parts[i - 1] == "received-bundles":
+            parts[i] = "{bundle_id}"
         elif part.isdigit():
             if parts[i - 2] == "retention":  # /api/v1/retention/{type}/{id}, /app/retention/...
                 parts[i - 1], parts[i] = "{record_type}", "{record_id}"

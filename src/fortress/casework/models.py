@@ -269,3 +269,66 @@ class HelpEntry(CaseworkBase):
     contact: Mapped[str] = mapped_column(String(500))
     updated_by: Mapped[str] = mapped_column(String(100))
     updated_at: Mapped[datetime]
+
+
+class LineExport(CaseworkBase):
+    """A request to send detected deal lines to another force as a signed bundle, graded
+    3x5x2 with a security marking. Handling code C waits for a supervisor's decision, as a
+    disclosure does; the bundle's id and digest are kept once it is written."""
+
+    __tablename__ = "casework_line_exports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    recipient: Mapped[str] = mapped_column(String(200))
+    purpose: Mapped[str] = mapped_column(Text)
+    line_ids: Mapped[str] = mapped_column(Text)  # JSON list
+    run_id: Mapped[str] = mapped_column(String(64))
+    source_evaluation: Mapped[str] = mapped_column(String(1))
+    assessment: Mapped[str] = mapped_column(String(1))
+    handling_code: Mapped[str] = mapped_column(String(1))
+    handling_conditions: Mapped[str | None] = mapped_column(Text)
+    marking: Mapped[str] = mapped_column(String(32))
+    requested_by: Mapped[str] = mapped_column(String(100))
+    requested_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16))
+    decided_by: Mapped[str | None] = mapped_column(String(100))
+    decided_at: Mapped[datetime | None]
+    reason: Mapped[str | None] = mapped_column(Text)
+    bundle_id: Mapped[str | None] = mapped_column(String(36))
+    bundle_sha256: Mapped[str | None] = mapped_column(String(64))
+
+
+class ReceivedBundle(CaseworkBase):
+    """A signed bundle of line records from another force, verified on arrival and held
+    for review: its records stay apart from the force's own findings until accepted."""
+
+    __tablename__ = "casework_received_bundles"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # the sender's bundle id
+    sender: Mapped[str] = mapped_column(String(200))
+    key_id: Mapped[str] = mapped_column(String(64))
+    recipient: Mapped[str] = mapped_column(String(200))
+    purpose: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    sha256: Mapped[str] = mapped_column(String(64))
+    header: Mapped[str] = mapped_column(Text)  # JSON, as signed
+    imported_by: Mapped[str] = mapped_column(String(100))
+    imported_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16))
+    decided_by: Mapped[str | None] = mapped_column(String(100))
+    decided_at: Mapped[datetime | None]
+    reason: Mapped[str | None] = mapped_column(Text)
+
+
+class ReceivedRecord(CaseworkBase):
+    """One FollowTheMoney entity of a received bundle, with the grade, handling code and
+    marking it travelled with."""
+
+    __tablename__ = "casework_received_records"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    bundle_id: Mapped[str] = mapped_column(ForeignKey("casework_received_bundles.id"), index=True)
+    entity_id: Mapped[str] = mapped_column(String(200))
+    schema: Mapped[str] = mapped_column(String(64))
+    line_id: Mapped[str] = mapped_column(String(64))
+    body: Mapped[str] = mapped_column(Text)  # the entity's JSON, as received

@@ -6,6 +6,10 @@ from __future__ import annotations
 
 from typing import Final
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from fortress.casework.models import User
 from fortress.casework.users import ROLES
 
 PUBLIC: Final = "public"
@@ -63,6 +67,13 @@ POLICY: Final[dict[str, frozenset[str]]] = {
     "network.measures": frozenset({"analyst", "officer", "supervisor"}),
     "network.whatif": frozenset({"analyst", "officer", "supervisor"}),
     "network.export": frozenset({"analyst", "supervisor"}),
+    "shares.request": frozenset({"analyst", "supervisor"}),
+    "shares.list": frozenset({"analyst", "supervisor"}),
+    "shares.decide": frozenset({"supervisor"}),
+    "shares.bundle": frozenset({"analyst", "supervisor"}),
+    "shares.import": frozenset({"analyst", "supervisor"}),
+    "shares.received": frozenset({"analyst", "supervisor"}),
+    "shares.review": frozenset({"analyst", "supervisor"}),
     "app.home": frozenset({PUBLIC}),
     "app.lines": frozenset({"analyst", "officer", "supervisor"}),
     "app.line": frozenset({"analyst", "officer", "supervisor"}),
@@ -122,3 +133,20 @@ def allowed(endpoint: str, role: str | None) -> bool:
     """Whether ``role`` (None: not signed in) may call ``endpoint``; unknown ones: no."""
     roles = POLICY.get(endpoint, frozenset())
     return PUBLIC in roles or (role is not None and role in roles)
+
+
+class NotAllowed(PermissionError):
+    """A named user who may not do what was asked; the message says why."""
+
+
+def acting_user(session: Session, name: str, endpoint: str) -> User:
+    """The enabled user ``name``, allowed ``endpoint`` by this table: how a command line
+    acts for a person. Whoever runs it can already read the workspace's files, so this
+    records who acts and holds them to their role; it does not prove who they are."""
+    user = session.scalar(select(User).where(User.name == name.strip()))
+    if user is None or user.disabled:
+        raise NotAllowed(f"no enabled casework user {name.strip()[:100]!r}")
+    if not allowed(endpoint, user.role):
+        may = sorted(POLICY.get(endpoint, frozenset()) - {PUBLIC})
+        raise NotAllowed(f"{user.name} is a {user.role}: this needs a {' or '.join(may)}")
+    return user

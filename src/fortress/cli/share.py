@@ -1,8 +1,13 @@
-"""``fortress share``: hit / no-hit with other forces, never handing over a list.
+"""``fortress share``: working with other forces.
 
-With a coordinator: ``key`` (the coordinator), ``tokens`` (each force), ``match`` (a
-matcher that never sees the key), ``hits`` (each force). Two forces alone: ``psi-request``
-(the asking force), ``psi-answer`` (the other), ``psi-result`` (the asking force)."""
+Hit / no-hit, never handing over a list. With a coordinator: ``key`` (the coordinator),
+``tokens`` (each force), ``match`` (a matcher that never sees the key), ``hits`` (each
+force). Two forces alone: ``psi-request`` (the asking force), ``psi-answer`` (the other),
+``psi-result`` (the asking force).
+
+Line bundles, signed, graded and marked: ``signing-key`` and ``trust`` (once per force),
+``export`` and ``decide`` (the sending force), ``import``, ``received`` and ``review`` (the
+receiving force), ``exports`` (what was sent)."""
 
 from __future__ import annotations
 
@@ -12,14 +17,21 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from fortress.cli.common import JsonOption, fail, open_workspace, print_json
+from fortress.cli.common import JsonOption, fail, open_workspace, print_json, ready_casework
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from fortress.casework.intelligence import Grade
+    from fortress.casework.line_sharing import ExportView
+    from fortress.casework.models import LineExport
     from fortress.sharing.hits import Selector
+    from fortress.sharing.signing import SigningKey
+    from fortress.store.workspace import Workspace
 
 share_app = typer.Typer(
-    help="Hit / no-hit with other forces: which of your numbers and IMEIs they also hold, "
-    "without either side handing over its list.",
+    help="Work with other forces: hit / no-hit on numbers and IMEIs without handing over "
+    "a list, and signed bundles of line records sent, reviewed and accepted.",
     no_args_is_help=True,
 )
 
@@ -248,3 +260,330 @@ def _table(
     from fortress.cli.render import render_table
 
     render_table(title, columns, rows, header)
+
+
+# Line bundles: records of lines sent to another force, signed, graded and marked.
+
+AsOption = Annotated[
+    str,
+    typer.Option(
+        "--as", help="The casework user acting, held to their role (and named in the audit)."
+    ),
+]
+ReasonOption = Annotated[str, typer.Option(help="Why (kept with the decision).")]
+
+
+def _acting(session: Session, name: str, endpoint: str) -> str:
+    from fortress.casework.policy import NotAllowed, acting_user
+
+    try:
+        return acting_user(session, name, endpoint).name
+    except NotAllowed as exc:
+        fail(str(exc))
+
+
+@share_app.command("signing-key")
+def share_signing_key_command(
+    force: Annotated[str, typer.Option(help="Your force's name, as bundles will give it.")],
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Where to keep it (default: sharing/ in the workspace)."),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Make your force's signing key for line bundles. Send the public file beside it to
+    the forces you share with, by a channel you both trust; keep the key itself here."""
+    from fortress.sharing.hits import SharingError
+    from fortress.sharing.signing import default_signing_key_path, new_signing_key, save_signing_key
+
+    path = out or default_signing_key_path(open_workspace(create=True))
+    try:
+        key = new_signing_key(force)
+        public = save_signing_key(key, path)
+    except SharingError as exc:
+        fail(str(exc))
+    facts = {"force": key.force, "signing_key": str(path), "public_key": str(public),
+             "fingerprint": key.public.key_id}  # fmt: skip
+    _facts("Signing key", facts, as_json)
+
+
+@share_app.command("trust")
+def share_trust_command(
+    public_key: Annotated[Path, typer.Argument(help="A force's public key file.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Trust a force's public key: bundles it signs can then be imported. Check its
+    fingerprint with the force by another channel first."""
+    from fortress.sharing.hits import SharingError
+    from fortress.sharing.signing import load_public_key, trust
+
+    try:
+        key = load_public_key(public_key)
+        trust(open_workspace(create=True), key)
+    except SharingError as exc:
+        fail(str(exc))
+    _facts("Trusted", {"force": key.force, "fingerprint": key.key_id}, as_json)
+
+
+@share_app.command("trusted")
+def share_trusted_command(as_json: JsonOption = False) -> None:
+    """The forces whose bundles this workspace accepts, with their keys' fingerprints."""
+    from fortress.sharing.hits import SharingError
+    from fortress.sharing.signing import trusted_keys
+
+    try:
+        keys = trusted_keys(open_workspace())
+    except SharingError as exc:
+        fail(str(exc))
+    rows = [{"force": k.force, "fingerprint": k.key_id} for k in keys]
+    if as_json:
+        print_json(rows)
+        return
+    _table("Trusted forces", ("force", "fingerprint"), [list(r.values()) for r in rows])
+
+
+def _grade(text: str, conditions: str | None) -> Grade:
+    from fortress.casework.intelligence import Grade
+
+    parts = text.strip().upper().split("/")
+    if len(parts) != 3:
+        fail(f"a grade is source/assessment/handling, like 2/B/P, not {text[:20]!r}")
+    source, assessment, handling = parts
+    return Grade("3x5x2", source, assessment, handling, conditions)
+
+
+@share_app.command("export")
+def share_export_command(
+    acting: AsOption,
+    out: OutOption,
+    lines: Annotated[
+        str | None, typer.Option(help="Line ids from `fortress lines list`, comma-separated.")
+    ] = None,
+    to: Annotated[str | None, typer.Option("--to", help="The receiving force.")] = None,
+    purpose: Annotated[str | None, typer.Option(help="Why they are shared.")] = None,
+    grade: Annotated[
+        str | None, typer.Option(help="The 3x5x2 grade: source/assessment/handling, e.g. 2/B/P.")
+    ] = None,
+    conditions: Annotated[
+        str | None, typer.Option(help="Handling code C's conditions (who may receive it, how).")
+    ] = None,
+    marking: Annotated[
+        str, typer.Option(help="OFFICIAL or OFFICIAL-SENSITIVE.")
+    ] = "OFFICIAL-SENSITIVE",
+    request: Annotated[
+        int | None, typer.Option(help="Write the bundle of an earlier, approved request.")
+    ] = None,
+    key: Annotated[
+        Path | None, typer.Option(help="Your signing key (default: the workspace's).")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Send lines to another force as a signed bundle. Handling code P is written at once;
+    handling code C waits for a supervisor (`fortress share decide`), then
+    `--request N` writes it. Every bundle written is audited as a disclosure."""
+    from fortress.casework import line_sharing
+    from fortress.comms.lines import NoDetection, latest_run
+    from fortress.sharing.hits import SharingError
+    from fortress.sharing.signing import default_signing_key_path, load_signing_key
+
+    if (request is None) == (lines is None):
+        fail("give --lines (with --to, --purpose and --grade) or --request, not both")
+    workspace = ready_casework()
+    try:
+        signing = load_signing_key(key or default_signing_key_path(workspace))
+        with workspace.sessions.begin() as session:
+            actor = _acting(session, acting, "shares.request")
+            if request is None:
+                if not (lines and to and purpose and grade):
+                    fail("a new export needs --lines, --to, --purpose and --grade")
+                made = line_sharing.request_export(
+                    session, _ids(lines), latest_run(workspace).id, to, purpose,
+                    _grade(grade, conditions), marking, actor=actor,
+                )  # fmt: skip
+            else:
+                made = line_sharing.get_export(session, request)
+            if made.status == "approved" or request is not None:  # refused unless approved
+                _write(workspace, session, signing, made, out, actor)
+            shown = line_sharing.export_view(made)
+    except (SharingError, line_sharing.SharingProblem, NoDetection, LookupError) as exc:
+        fail(str(exc))
+    _export_facts(shown, out, as_json)
+
+
+def _ids(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def _write(
+    workspace: Workspace,
+    session: Session,
+    signing: SigningKey,
+    export: LineExport,
+    out: Path,
+    actor: str,
+) -> None:
+    import json
+
+    from fortress.casework.line_sharing import check_sendable, export_grade, record_sent
+    from fortress.sharing.bundles import Sharing, write_bundle
+    from fortress.sharing.hits import write_text
+
+    check_sendable(export)
+    written = write_bundle(
+        workspace, signing, export_id=export.id, line_ids=json.loads(export.line_ids),
+        run_id=export.run_id, recipient=export.recipient, purpose=export.purpose,
+        sharing=Sharing(signing.force, export_grade(export), export.marking),
+    )  # fmt: skip
+    write_text(out, written.content.decode("utf-8"))
+    record_sent(session, export, written.id, written.sha256, actor=actor)
+
+
+def _export_facts(shown: ExportView, out: Path, as_json: bool) -> None:
+    if as_json:
+        print_json(shown.model_dump(mode="json"))
+        return
+    facts: dict[str, object] = {
+        "export": shown.id, "lines": ", ".join(shown.line_ids), "to": shown.recipient,
+        "grade": shown.grade, "marking": shown.marking, "status": shown.status,
+    }  # fmt: skip
+    if shown.bundle_id:
+        facts |= {"bundle": str(out), "bundle_id": shown.bundle_id, "sha256": shown.bundle_sha256}
+    else:
+        facts["next"] = (f"a supervisor decides: fortress share decide {shown.id} --approve "
+                         f"--reason ... --as NAME; then fortress share export --request "
+                         f"{shown.id} --out ... --as {shown.requested_by}")  # fmt: skip
+    _facts("Line export", facts, as_json=False)
+
+
+@share_app.command("decide")
+def share_decide_command(
+    export_id: Annotated[int, typer.Argument(help="The export request's number.")],
+    acting: AsOption,
+    reason: ReasonOption,
+    approve: Annotated[bool, typer.Option("--approve/--refuse", help="The decision.")],
+    as_json: JsonOption = False,
+) -> None:
+    """(Supervisor) Approve or refuse sending handling-code-C lines to another force."""
+    from fortress.casework import intelligence, line_sharing
+
+    workspace = ready_casework()
+    try:
+        with workspace.sessions.begin() as session:
+            actor = _acting(session, acting, "shares.decide")
+            export = line_sharing.get_export(session, export_id)
+            intelligence.decide(session, export, approve, reason, actor=actor,
+                                record_type="line_export")  # fmt: skip
+            shown = line_sharing.export_view(export)
+    except (intelligence.IntelligenceProblem, LookupError) as exc:
+        fail(str(exc))
+    if as_json:
+        print_json(shown.model_dump(mode="json"))
+        return
+    facts = {"export": shown.id, "status": shown.status, "decided by": shown.decided_by,
+             "reason": shown.reason}  # fmt: skip
+    _facts("Decision", facts, as_json=False)
+
+
+@share_app.command("exports")
+def share_exports_command(
+    acting: AsOption,
+    status: Annotated[
+        str | None, typer.Option(help="Only awaiting, approved or refused requests.")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Requests to send lines to other forces: what, to whom, graded how, decided by whom,
+    and the bundle written."""
+    from fortress.casework import line_sharing
+
+    workspace = ready_casework()
+    with workspace.sessions.begin() as session:
+        actor = _acting(session, acting, "shares.list")
+        shown = line_sharing.exports(session, status=status, actor=actor)
+    if as_json:
+        print_json([s.model_dump(mode="json") for s in shown])
+        return
+    columns = ("export", "lines", "to", "grade", "marking", "status", "decided by", "bundle")
+    rows = [[s.id, len(s.line_ids), s.recipient, s.grade, s.marking, s.status,
+             s.decided_by or "", (s.bundle_id or "")[:8]] for s in shown]  # fmt: skip
+    _table("Line exports", columns, rows)
+
+
+@share_app.command("import")
+def share_import_command(
+    bundle: Annotated[Path, typer.Argument(help="A bundle another force sent.")],
+    acting: AsOption,
+    as_json: JsonOption = False,
+) -> None:
+    """Verify a bundle's signature against the sending force's trusted key and hold its
+    records for review, apart from your own findings until accepted."""
+    from fortress.casework import line_sharing
+    from fortress.sharing.bundles import read_bundle
+    from fortress.sharing.hits import SharingError
+
+    workspace = ready_casework()
+    try:
+        content = bundle.read_bytes()
+    except OSError as exc:
+        fail(f"{bundle} cannot be read ({exc.strerror})")
+    try:
+        verified = read_bundle(workspace, content, str(bundle))
+        with workspace.sessions.begin() as session:
+            actor = _acting(session, acting, "shares.import")
+            line_sharing.hold(session, verified, actor=actor)
+    except (SharingError, line_sharing.SharingProblem) as exc:
+        fail(str(exc))
+    facts = {
+        "bundle_id": verified.id, "from": verified.sender, "records": len(verified.records),
+        "lines": len({r.line_id for r in verified.records}), "status": "held for review",
+    }  # fmt: skip
+    _facts("Imported", facts, as_json)
+
+
+@share_app.command("received")
+def share_received_command(
+    acting: AsOption,
+    status: Annotated[str | None, typer.Option(help="Only held, accepted or rejected.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Bundles received from other forces: held for review, accepted or rejected."""
+    from fortress.casework import line_sharing
+
+    workspace = ready_casework()
+    try:
+        with workspace.sessions.begin() as session:
+            actor = _acting(session, acting, "shares.received")
+            shown = line_sharing.received(session, status=status, actor=actor)
+    except line_sharing.SharingProblem as exc:
+        fail(str(exc))
+    if as_json:
+        print_json([s.model_dump(mode="json") for s in shown])
+        return
+    columns = ("bundle", "from", "lines", "records", "purpose", "status", "decided by")
+    rows = [[s.id[:8], s.sender, len(s.lines), s.records, s.purpose, s.status,
+             s.decided_by or ""] for s in shown]  # fmt: skip
+    _table("Received bundles", columns, rows)
+
+
+@share_app.command("review")
+def share_review_command(
+    bundle_id: Annotated[str, typer.Argument(help="The bundle's id (`share received`).")],
+    acting: AsOption,
+    reason: ReasonOption,
+    accept: Annotated[bool, typer.Option("--accept/--reject", help="The decision.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Accept a held bundle's records into your force's picture, or reject them."""
+    from fortress.casework import line_sharing
+
+    workspace = ready_casework()
+    try:
+        with workspace.sessions.begin() as session:
+            actor = _acting(session, acting, "shares.review")
+            found = line_sharing.get_received(session, bundle_id)
+            line_sharing.review(session, found, accept, reason, actor=actor)
+            facts = {"bundle_id": found.id, "from": found.sender, "status": found.status,
+                     "decided_by": found.decided_by, "reason": found.reason}  # fmt: skip
+    except (line_sharing.SharingProblem, LookupError) as exc:
+        fail(str(exc))
+    _facts("Review", facts, as_json)

@@ -53,6 +53,7 @@ from fortress.server import (
     pages,
     retention_api,
     safeguarding_api,
+    sharing_api,
     work_pages,
 )
 from fortress.server.cache import ResultCache
@@ -179,7 +180,7 @@ def create_app(engine: Engine, comms: Workspace | None = None) -> FastAPI:
     routers = (intelligence_api.router, safeguarding_api.router, retention_api.router,
                lines_api.router, numbers_api.router, pages.router, app_pages.router,
                line_pages.router, work_pages.router, map_pages.router,
-               network_pages.router)  # fmt: skip
+               network_pages.router, sharing_api.router)  # fmt: skip
     for router in routers:
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -1,0 +1,88 @@
+"""Line bundles over the API: a C-coded line waits for a supervisor before its bundle can
+be fetched; a received bundle is verified, held, reviewed and accepted; a tampered, repeated
+or oversized one is refused. The force sends to itself here (it trusts its own key):
+``tests/sharing/test_bundles.py`` has two forces."""
+
+from __future__ import annotations
+
+import pytest
+
+from fortress.comms.lines import list_lines
+from fortress.sharing import signing
+from fortress.sharing.bundles import MOST_BYTES
+from helpers.casework import Board, sign_in
+
+BUNDLE_TYPE = {"Content-Type": "application/x-ndjson"}
+
+
+@pytest.fixture(scope="module")
+def line(detected: Board) -> str:
+    """The strongest line, with the workspace's signing key made and trusted."""
+    workspace = detected.workspace
+    key = signing.new_signing_key("Hampshire")
+    public = signing.save_signing_key(key, signing.default_signing_key_path(workspace))
+    signing.trust(workspace, signing.load_public_key(public))
+    found = list_lines(workspace)[0].line_id
+    assert found is not None
+    return found
+
+
+def test_a_c_coded_line_is_sent_only_once_a_supervisor_approves(detected: Board, line: str) -> None:
+    client, analyst = detected.client, sign_in(detected.client, "analyst")
+    asked = client.post("/api/v1/line-exports", headers=analyst, json={
+        "lines": [line], "recipient": "Sussex", "purpose": "joint operation",
+        "grade": {"source_evaluation": "2", "assessment": "B", "handling_code": "C",
+                  "conditions": "Sussex intelligence unit only"},
+    })  # fmt: skip
+    assert asked.status_code == 201, asked.text
+    export = asked.json()
+    assert export["status"] == "awaiting" and export["grade"] == "2/B/C"
+    early = client.get(f"/api/v1/line-exports/{export['id']}/bundle", headers=analyst)
+    assert early.status_code == 409 and "awaiting: nothing may be sent" in early.text
+    supervisor = sign_in(client, "supervisor")
+    awaiting = client.get("/api/v1/line-exports?status=awaiting", headers=supervisor).json()
+    assert [e["id"] for e in awaiting] == [export["id"]]
+    decided = client.post(f"/api/v1/line-exports/{export['id']}/decision", headers=supervisor,
+                          json={"approve": True, "reason": "active in Sussex"})  # fmt: skip
+    assert decided.status_code == 200 and decided.json()["status"] == "approved"
+    bundle = client.get(f"/api/v1/line-exports/{export['id']}/bundle", headers=analyst)
+    assert (
+        bundle.status_code == 200 and bundle.headers["content-type"] == BUNDLE_TYPE["Content-Type"]
+    )
+    assert "attachment" in bundle.headers["content-disposition"]
+    held = client.post("/api/v1/received-bundles", headers=analyst | BUNDLE_TYPE,
+                       content=bundle.content)  # fmt: skip
+    assert held.status_code == 201, held.text
+    assert held.json()["status"] == "held" and held.json()["lines"] == [line]
+    again = client.post("/api/v1/received-bundles", headers=analyst | BUNDLE_TYPE,
+                        content=bundle.content)  # fmt: skip
+    assert again.status_code == 409 and "already imported" in again.text
+    bundle_id = held.json()["id"]
+    accepted = client.post(f"/api/v1/received-bundles/{bundle_id}/decision", headers=analyst,
+                           json={"approve": True, "reason": "matches our picture"})  # fmt: skip
+    assert accepted.status_code == 200 and accepted.json()["status"] == "accepted"
+    listed = client.get("/api/v1/received-bundles?status=accepted", headers=analyst).json()
+    assert [b["id"] for b in listed] == [bundle_id]
+
+
+def test_tampered_oversized_and_unknown_bundles_are_refused(detected: Board, line: str) -> None:
+    client, analyst = detected.client, sign_in(detected.client, "analyst")
+    asked = client.post("/api/v1/line-exports", headers=analyst, json={
+        "lines": [line], "recipient": "Kent", "purpose": "joint operation",
+        "grade": {"source_evaluation": "1", "assessment": "A", "handling_code": "P"},
+    })  # fmt: skip
+    assert asked.json()["status"] == "approved"
+    content = client.get(f"/api/v1/line-exports/{asked.json()['id']}/bundle", headers=analyst)
+    tampered = content.content.replace(b"Deal line", b"Deal lines", 1)
+    answer = client.post("/api/v1/received-bundles", headers=analyst | BUNDLE_TYPE,
+                         content=tampered)  # fmt: skip
+    assert answer.status_code == 422 and "was changed after Hampshire signed" in answer.text
+    huge = b"x" * (MOST_BYTES + 1)
+    answer = client.post("/api/v1/received-bundles", headers=analyst | BUNDLE_TYPE, content=huge)
+    assert answer.status_code == 413
+    missing = client.post("/api/v1/received-bundles/not-a-bundle/decision", headers=analyst,
+                          json={"approve": True, "reason": "x"})  # fmt: skip
+    assert missing.status_code == 404
+    officer = sign_in(client, "officer")
+    refused = client.get("/api/v1/received-bundles", headers=officer)
+    assert refused.status_code == 403
