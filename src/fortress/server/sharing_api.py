@@ -25,6 +25,11 @@ from fortress.sharing.signing import default_signing_key_path, load_signing_key
 
 router = APIRouter(prefix=API, tags=["sharing"], route_class=CommittingRoute)
 BUNDLE_TYPE = "application/x-ndjson"
+BUNDLE_SCHEMA = {"type": "string", "format": "binary",
+                 "description": "JSON lines: the header, the records, the signature"}  # fmt: skip
+BUNDLE_BODY = {"requestBody": {"content": {"application/octet-stream": {"schema": BUNDLE_SCHEMA}},
+                               "required": True}}  # fmt: skip
+"""Declared as bytes: the server reads the body as it came and verifies it whole."""
 
 
 class GradeIn(BaseModel):
@@ -112,7 +117,7 @@ def decide_export(
 
 
 @router.get("/line-exports/{export_id}/bundle", response_class=Response,
-            responses={200: {"content": {BUNDLE_TYPE: {}}}})  # fmt: skip
+            responses={200: {"content": {BUNDLE_TYPE: {"schema": BUNDLE_SCHEMA}}}})  # fmt: skip
 def export_bundle(
     export_id: int,
     request: Request,
@@ -147,9 +152,6 @@ async def _bundle_body(request: Request) -> bytes:
         if len(content) > MOST_BYTES:
             raise HTTPException(413, f"a bundle is at most {MOST_BYTES // 2**20} MB")
     return bytes(content)
-
-
-BUNDLE_BODY = {"requestBody": {"content": {BUNDLE_TYPE: {}}, "required": True}}
 
 
 @router.post("/received-bundles", status_code=201, response_model=ReceivedView,
