@@ -227,6 +227,7 @@ COMMANDS: dict[str, Run | Exempt] = {
     "share exports": Run("share exports --as sue", prepare=_with_bundles),
     "share import": Run("share import {demo}/line.bundle --as ann", prepare=_with_bundles),
     "share received": Run("share received --as ann", prepare=_with_bundles),
+    "share regional": Run("share regional --as ann --all", prepare=_with_bundles),
     "share review": Run(f"share review {HELD_BUNDLE} --accept --reason checked --as ann",
                         prepare=_with_bundles),
     "serve": Exempt("runs until stopped; tests/server/test_serve_cli.py starts and stops it"),

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import pytest
 
-from fortress.comms.lines import list_lines
+from fortress.casework.intelligence import Grade
+from fortress.comms.lines import latest_run, list_lines
 from fortress.sharing import signing
-from fortress.sharing.bundles import MOST_BYTES
-from helpers.casework import Board, sign_in
+from fortress.sharing.bundles import MOST_BYTES, Sharing, write_bundle
+from helpers.casework import Board, browser_sign_in, sign_in
 
 BUNDLE_TYPE = {"Content-Type": "application/x-ndjson"}
 
@@ -86,3 +87,30 @@ def test_tampered_oversized_and_unknown_bundles_are_refused(detected: Board, lin
     officer = sign_in(client, "officer")
     refused = client.get("/api/v1/received-bundles", headers=officer)
     assert refused.status_code == 403
+
+
+def test_the_board_names_the_other_forces_that_hold_a_line(detected: Board, line: str) -> None:
+    """Kent sends the same line (signed with Kent's key): once accepted, the board's row
+    for the line names Kent, and a table shows each force's part of the brand."""
+    workspace, client = detected.workspace, detected.client
+    kent = signing.new_signing_key("Kent")
+    signing.trust(workspace, kent.public)
+    grade = Grade("3x5x2", "1", "B", "P")
+    bundle = write_bundle(workspace, kent, export_id=7, line_ids=[line],
+                          run_id=latest_run(workspace).id, recipient="Hampshire",
+                          purpose="joint operation",
+                          sharing=Sharing("Kent", grade, "OFFICIAL"))  # fmt: skip
+    analyst = sign_in(client, "analyst")
+    held = client.post("/api/v1/received-bundles", headers=analyst | BUNDLE_TYPE,
+                       content=bundle.content)  # fmt: skip
+    assert held.status_code == 201, held.text
+    browser_sign_in(client, "analyst")
+    board = client.get("/app/lines").text
+    assert "Seen by more than one force" not in board  # held, not accepted
+    client.post(f"/api/v1/received-bundles/{bundle.id}/decision", headers=analyst,
+                json={"approve": True, "reason": "Kent's line is ours"})  # fmt: skip
+    board = client.get("/app/lines").text
+    assert "Seen by more than one force" in board
+    row = next(r for r in board.split("<tr>") if f'href="/app/lines/{line}"' in r)
+    assert "<td>Kent</td></tr>" in row
+    assert "1/B/P" in board and "own finding" in board

@@ -263,3 +263,45 @@ def test_keys_and_trust_are_shown_and_never_overwritten(forces: Forces) -> None:
     private = json.loads(key.read_text())["key"]
     public = (forces.hampshire / "sharing" / "signing-key-public.json").read_text()
     assert private not in public and trusted["fingerprint"] in public
+
+
+def test_a_line_both_forces_hold_is_one_brand_on_the_regional_view(
+    forces: Forces, detected: Path
+) -> None:
+    """Sussex detected the same line in its own data; once it accepts Hampshire's bundle,
+    the regional view shows one brand with both forces' parts, joined by their numbers."""
+    sussex = forces.folder / "sussex-with-lines"
+    shutil.copytree(detected, sussex)
+    _casework(sussex, {"sam": "analyst"})
+    assert run(sussex, "share", "signing-key", "--force", "Sussex")[0] == 0
+    public = forces.hampshire / "sharing" / "signing-key-public.json"
+    assert run(sussex, "share", "trust", str(public))[0] == 0
+    code, out = run(sussex, "share", "regional", "--as", "sam")
+    assert code == 0 and "No line is held by more than one force." in out
+    assert _export(forces, "2/B/P", "--marking", "OFFICIAL")[0] == 0
+    code, out = run(sussex, "share", "import", str(forces.folder / "line.bundle"), "--as", "sam",
+                    "--json")  # fmt: skip
+    bundle_id = json.loads(out)["bundle_id"]
+    code, out = run(sussex, "share", "regional", "--as", "sam", "--json")
+    assert json.loads(out) == []  # held, not yet accepted: apart from Sussex's findings
+    assert run(sussex, "share", "review", bundle_id, "--accept", "--reason", "ours too",
+               "--as", "sam")[0] == 0  # fmt: skip
+    code, out = run(sussex, "share", "regional", "--as", "sam", "--json")
+    assert code == 0, out
+    [brand] = [
+        b for b in json.loads(out) if forces.line in {c["line_id"] for c in b["contributions"]}
+    ]
+    detail = show_line(Workspace.open(forces.hampshire), forces.line)
+    assert brand["forces"] == ["Sussex", "Hampshire"]
+    assert [(c["force"], c["own"], c["grade"]) for c in brand["contributions"]] == [
+        ("Sussex", True, None),
+        ("Hampshire", False, "2/B/P"),
+    ]
+    assert set(detail.numbers) <= set(brand["numbers"])
+    assert {f"number {n}" for n in detail.numbers} <= set(brand["joined_by"])
+    hampshire_part = brand["contributions"][1]
+    assert hampshire_part["first_seen"] == detail.first_seen_utc[:10]
+    assert hampshire_part["marking"] == "OFFICIAL" and hampshire_part["bundle_id"] == bundle_id
+    code, table = run(sussex, "share", "regional", "--as", "sam")
+    assert code == 0 and "Hampshire" in table and "Sussex" in table
+    assert "brand 1: Sussex, Hampshire joined by handset " in table

@@ -587,3 +587,37 @@ def share_review_command(
     except (line_sharing.SharingProblem, LookupError) as exc:
         fail(str(exc))
     _facts("Review", facts, as_json)
+
+
+@share_app.command("regional")
+def share_regional_command(
+    acting: AsOption,
+    every: Annotated[
+        bool, typer.Option("--all", help="Also brands that one force alone holds.")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Lines seen by more than one force: your latest lines and the accepted bundles of
+    others, merged where they share a number or a handset, with each force's part."""
+    from fortress.sharing.regional import regional_lines
+
+    workspace = ready_casework()
+    with workspace.sessions.begin() as session:
+        actor = _acting(session, acting, "shares.received")
+        found = regional_lines(workspace, session, actor=actor, every=every)
+    if as_json:
+        print_json([line.model_dump(mode="json") for line in found])
+        return
+    columns = ("brand", "force", "line", "numbers", "handsets", "seen (UTC)", "grade")
+    rows = []
+    for k, line in enumerate(found, start=1):
+        for part in line.contributions:
+            seen = f"{(part.first_seen or '?')[:10]} to {(part.last_seen or '?')[:10]}"
+            rows.append([k, part.force, part.line_id, len(part.numbers), len(part.handsets),
+                         seen, part.grade or "own"])  # fmt: skip
+    _table("Lines across forces", columns, rows)
+    for k, line in enumerate(found, start=1):
+        if line.joined_by:
+            typer.echo(f"brand {k}: {', '.join(line.forces)} joined by {'; '.join(line.joined_by)}")
+    if not found:
+        typer.echo("No line is held by more than one force." if not every else "No lines.")

@@ -39,6 +39,7 @@ from fortress.server.map_pages import LINE_ID, basemap_of
 from fortress.server.navigation import navigation
 from fortress.server.numbers_api import intelligence_naming, number_out
 from fortress.server.pages import PAGE_ERRORS, page
+from fortress.sharing.regional import RegionalLine, regional_lines
 
 router = APIRouter(tags=["pages"], route_class=CommittingRoute, responses=PAGE_ERRORS)
 """A line id as detection makes it (anything else cannot be one)."""
@@ -75,12 +76,25 @@ def lines_board(
     shown = sorted(with_status(db, matching, chosen), key=lambda one: SORTS[order](one.line))
     audit.record(db, user.name, "consultation", "deal_line", [x.status.line_id for x in shown])
     per_day = _per_day(request, found) if found and shown else None
+    regional = regional_lines(workspace_of(request), db, actor=user.name) if found else []
     return page(
         "lines_board.html", lines=shown, total=len(found or []), detected=found is not None,
+        regional=regional, elsewhere=_elsewhere(regional),
         q=wanted, sort=order, sorts=list(SORTS), chosen=chosen, statuses=STATUSES,
         per_day=per_day, sparks=_sparks(per_day, [x.status.line_id for x in shown]),
         nav=navigation(request, user),
     )  # fmt: skip
+
+
+def _elsewhere(regional: list[RegionalLine]) -> dict[str, list[str]]:
+    """Per line of this force: the other forces that hold the same brand."""
+    found: dict[str, list[str]] = {}
+    for brand in regional:
+        own = [c for c in brand.contributions if c.own]
+        others = [force for force in brand.forces if force not in {c.force for c in own}]
+        for contribution in own:
+            found[contribution.line_id] = others
+    return found
 
 
 def _per_day(request: Request, lines: list[LineSummary]) -> LinesPerDay:

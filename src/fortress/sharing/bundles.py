@@ -50,6 +50,8 @@ from fortress.store.workspace import Workspace, now_utc
 BUNDLE_FORMAT: Final = "fortress-line-bundle/1"
 MOST_BYTES: Final = 50 * 1024 * 1024
 """A bundle larger than this is refused before it is read (200 lines make a few MB)."""
+LINE_NUMBER: Final = "deal line number"
+"""The role of a tie between a line and one of its own numbers."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,8 +144,7 @@ def line_entities(line: LineDetail, sender: str) -> Iterator[EntityProxy]:
         yield note
     children = {c.number for c in line.children if c.possible_child}
     roles: list[tuple[str, str, str | None, str | None]] = [
-        (h.number, "deal line number", h.first_seen_utc, h.last_seen_utc)
-        for h in line.number_history
+        (h.number, LINE_NUMBER, h.first_seen_utc, h.last_seen_utc) for h in line.number_history
     ]
     roles += [(r.number, f"runner: {r.dispatches:,} dispatches"
                + (" (possible child: safeguard)" if r.number in children else ""), None, None)
