@@ -28,6 +28,33 @@ settings.load_profile("fortress")
 failed runs at random when a first call loaded a country's phone metadata on a busy
 machine (timing belongs in benchmarks/, not in tests)."""
 
+HEAVIEST_FIRST = (
+    "tests/store/test_cluster.py",
+    "tests/cli/test_every_command.py",
+    "tests/server/test_access.py",
+    "tests/comms/test_increments.py",
+    "tests/server/test_browser_walk.py",
+    "tests/server/test_audit_sealing.py",
+    "tests/places/test_places_on_spark.py",
+    "tests/maps/test_basemap.py",
+    "tests/server/test_api_fuzz.py",
+    "tests/server/test_maps.py",
+    "tests/network/test_measures_oracle.py",
+    "tests/cli/test_demo.py",
+    "tests/sharing/test_bundles.py",
+    "tests/comms/test_waves.py",
+)
+"""The test files that take longest in CI, longest first: they start first, so that the
+two workers of ``scripts/test`` (which hands out whole files as workers free up, in
+collection order) finish together instead of one running a long file alone at the end."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Collect ``HEAVIEST_FIRST`` first, every other file after them in its own order."""
+    rank = {path: k for k, path in enumerate(HEAVIEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::", 1)[0], len(rank)))
+
+
 WriteCsv = Callable[..., Path]
 ReadEvents = Callable[[Workspace], pa.Table]
 
