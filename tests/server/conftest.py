@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,14 +24,35 @@ def quick_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(users, "_HASHER", QUICK_HASHER)
 
 
+@pytest.fixture(scope="session")
+def seeded_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite workspace migrated and seeded once per worker, copied for each test that
+    asks for one (migrating and seeding per test cost most of the access tests' time)."""
+    root = tmp_path_factory.mktemp("seeded") / "ws"
+    workspace = Workspace.open(root)
+    migrate(workspace.engine)
+    hasher, users._HASHER = users._HASHER, QUICK_HASHER  # as every test's users have
+    try:
+        with workspace.sessions.begin() as session:
+            seed_casework(session)
+    finally:
+        users._HASHER = hasher
+    workspace.engine.dispose()
+    return root
+
+
 @pytest.fixture
-def casework(tmp_path: Path, database_url: str | None) -> Iterator[Workspace]:
+def casework(tmp_path: Path, database_url: str | None, seeded_sqlite: Path) -> Iterator[Workspace]:
     """A migrated casework database (SQLite, and PostgreSQL) with one user per role, each
     named after their role, and one record of each kind (see ``seed_records``)."""
-    workspace = Workspace.open(tmp_path / "ws", database_url=database_url)
-    migrate(workspace.engine)
-    with workspace.sessions.begin() as session:
-        seed_casework(session)
+    if database_url is None:
+        shutil.copytree(seeded_sqlite, tmp_path / "ws")
+        workspace = Workspace.open(tmp_path / "ws")
+    else:
+        workspace = Workspace.open(tmp_path / "ws", database_url=database_url)
+        migrate(workspace.engine)
+        with workspace.sessions.begin() as session:
+            seed_casework(session)
     yield workspace
     workspace.engine.dispose()  # PostgreSQL allows a hundred connections in all
 

@@ -4,6 +4,11 @@ every endpoint; a refusal carries no record data."""
 from __future__ import annotations
 
 import json
+import shutil
+import sqlite3
+from collections.abc import Iterator
+from contextlib import closing
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -11,9 +16,12 @@ from httpx2 import Response
 from typer.testing import CliRunner
 
 from fortress.casework.policy import POLICY, PUBLIC
-from fortress.casework.users import ROLES
+from fortress.casework.public_reports import RateLimit
+from fortress.casework.users import ROLES, SignInThrottle
 from fortress.cli.main import app
-from fortress.store.workspace import Workspace
+from fortress.server.app import create_app
+from fortress.server.cache import ResultCache
+from fortress.store.workspace import RECORDS, Workspace
 from helpers.casework import PASSWORD, sign_in
 
 OPERATION = "/api/v1/operations/1"
@@ -37,6 +45,44 @@ FORMS = {"report.submit", "reports.grade_form", "reports.dismiss_form", "signin.
          "app.detect", "app.retention_review", "app.disclosure_decide",
          "app.network_upload", "app.intelligence_create",
          "app.disclosure_request"}  # HTML forms  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def shared_sqlite(
+    seeded_sqlite: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[TestClient, Path, Path]]:
+    """One server over a copy of the seeded SQLite workspace for the whole module: FastAPI
+    builds each app's routes on its first request, which cost more than the tests
+    themselves when every test made its own app. Each test restores the database."""
+    live = tmp_path_factory.mktemp("access") / "ws"
+    shutil.copytree(seeded_sqlite, live)
+    workspace = Workspace.open(live)
+    with TestClient(create_app(workspace.engine), raise_server_exceptions=False) as opened:
+        yield opened, seeded_sqlite / RECORDS, live / RECORDS
+    workspace.engine.dispose()
+
+
+@pytest.fixture
+def client(database_url: str | None, request: pytest.FixtureRequest) -> Iterator[TestClient]:
+    """On SQLite, the module's server with the seeded records restored (SQLite's online
+    backup, which the pooled connections see) and its sign-in and report limits reset, as
+    a new server has them; on PostgreSQL, or for a test that changes the records itself, a
+    new server over new records."""
+    if database_url is not None or "casework" in request.fixturenames:
+        casework: Workspace = request.getfixturevalue("casework")
+        with TestClient(create_app(casework.engine), raise_server_exceptions=False) as opened:
+            yield opened
+        return
+    opened, template, live = request.getfixturevalue("shared_sqlite")
+    with closing(sqlite3.connect(template)) as source, closing(sqlite3.connect(live)) as target:
+        source.backup(target)
+    state = opened.app.state  # type: ignore[attr-defined]
+    state.sign_in_failures, state.report_limit = SignInThrottle(), RateLimit()
+    state.results = ResultCache()
+    opened.cookies.clear()
+    yield opened
+
+
 LINE = "line-0123456789"
 BUNDLE = "00000000-0000-4000-8000-000000000001"
 CALLS = {  # endpoint name -> (method, path, JSON body); the records of seed_records exist
@@ -258,6 +304,7 @@ def _check_served(client: TestClient, endpoint: str, role: str | None) -> None:
     assert answer.status_code in (200, 201, 204, 303), answer.text
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # the policy's own work
 @pytest.mark.parametrize("endpoint", sorted(e for e in POLICY if PUBLIC not in POLICY[e]))
 def test_every_other_role_is_refused(client: TestClient, endpoint: str) -> None:
     for role in (None, *ROLES):  # refusals change nothing, so one database serves them all

@@ -95,7 +95,7 @@ def test_the_board_lists_every_line_of_the_latest_run(detected: Board) -> None:
         days = line_activity(workspace, str(line.line_id)).days
         counts = per_day.counts[str(line.line_id)]
         assert sum(counts) == sum(d.incoming + d.outgoing for d in days)
-        assert f"busiest day {max(counts):,}</td></tr>" in board.text
+        assert f"busiest day {max(counts):,}</td><td></td></tr>" in board.text
     with workspace.sessions() as session:
         last = session.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc())).first()
     assert last is not None and (last.actor, last.record_type) == ("analyst", "deal_line")
