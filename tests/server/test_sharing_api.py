@@ -81,6 +81,11 @@ def test_tampered_oversized_and_unknown_bundles_are_refused(detected: Board, lin
     huge = b"x" * (MOST_BYTES + 1)
     answer = client.post("/api/v1/received-bundles", headers=analyst | BUNDLE_TYPE, content=huge)
     assert answer.status_code == 413
+    unknown = client.post("/api/v1/line-exports", headers=analyst, json={
+        "lines": ["line-nope"], "recipient": "Kent", "purpose": "joint operation",
+        "grade": {"source_evaluation": "1", "assessment": "A", "handling_code": "P"},
+    })  # fmt: skip
+    assert unknown.status_code == 404 and "no line line-nope in the latest run" in unknown.text
     missing = client.post("/api/v1/received-bundles/not-a-bundle/decision", headers=analyst,
                           json={"approve": True, "reason": "x"})  # fmt: skip
     assert missing.status_code == 404

@@ -305,3 +305,14 @@ def test_a_line_both_forces_hold_is_one_brand_on_the_regional_view(
     code, table = run(sussex, "share", "regional", "--as", "sam")
     assert code == 0 and "Hampshire" in table and "Sussex" in table
     assert "brand 1: Sussex, Hampshire joined by handset " in table
+
+
+def test_a_line_the_latest_run_lacks_is_refused_and_nothing_is_asked(forces: Forces) -> None:
+    code, out = run(
+        forces.hampshire, "share", "export", "--lines", f"{forces.line},line-nope", "--to",
+        "Sussex", "--purpose", "x", "--grade", "2/B/C", "--conditions", "SIU only", "--as", "ann",
+        "--out", str(forces.folder / "b"),
+    )  # fmt: skip
+    assert code == 2 and "no line line-nope in the latest run" in out
+    code, out = run(forces.hampshire, "share", "exports", "--as", "sue", "--json")
+    assert json.loads(out) == []

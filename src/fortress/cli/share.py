@@ -382,7 +382,8 @@ def share_export_command(
     handling code C waits for a supervisor (`fortress share decide`), then
     `--request N` writes it. Every bundle written is audited as a disclosure."""
     from fortress.casework import line_sharing
-    from fortress.comms.lines import NoDetection, latest_run
+    from fortress.comms.lines import NoDetection
+    from fortress.sharing.bundles import shareable_run
     from fortress.sharing.hits import SharingError
     from fortress.sharing.signing import default_signing_key_path, load_signing_key
 
@@ -396,8 +397,9 @@ def share_export_command(
             if request is None:
                 if not (lines and to and purpose and grade):
                     fail("a new export needs --lines, --to, --purpose and --grade")
+                wanted = _ids(lines)
                 made = line_sharing.request_export(
-                    session, _ids(lines), latest_run(workspace).id, to, purpose,
+                    session, wanted, shareable_run(workspace, wanted), to, purpose,
                     _grade(grade, conditions), marking, actor=actor,
                 )  # fmt: skip
             else:

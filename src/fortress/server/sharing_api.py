@@ -16,10 +16,16 @@ from fortress.casework import intelligence, line_sharing
 from fortress.casework.intelligence import Grade, IntelligenceProblem
 from fortress.casework.line_sharing import ExportView, ReceivedView, SharingProblem
 from fortress.casework.models import LineExport, User
-from fortress.comms.lines import NoDetection, latest_run
+from fortress.comms.lines import NoDetection
 from fortress.server.deps import API, CommittingRoute, Db, check_id, not_found, requires
 from fortress.server.lines_api import workspace_of
-from fortress.sharing.bundles import MOST_BYTES, Sharing, read_bundle, write_bundle
+from fortress.sharing.bundles import (
+    MOST_BYTES,
+    Sharing,
+    read_bundle,
+    shareable_run,
+    write_bundle,
+)
 from fortress.sharing.hits import SharingError
 from fortress.sharing.signing import default_signing_key_path, load_signing_key
 
@@ -70,12 +76,14 @@ def request_export(
     workspace = workspace_of(request)
     grade = Grade("3x5x2", body.grade.source_evaluation, body.grade.assessment,
                   body.grade.handling_code, body.grade.conditions)  # fmt: skip
+    wanted = [line[:64] for line in body.lines]
     try:
-        made = line_sharing.request_export(
-            db, [line[:64] for line in body.lines], latest_run(workspace).id, body.recipient,
-            body.purpose, grade, body.marking, actor=user.name,
-        )  # fmt: skip
+        run_id = shareable_run(workspace, wanted)
+        made = line_sharing.request_export(db, wanted, run_id, body.recipient, body.purpose,
+                                           grade, body.marking, actor=user.name)  # fmt: skip
     except NoDetection as exc:
+        raise HTTPException(404, str(exc)) from exc
+    except SharingError as exc:
         raise HTTPException(404, str(exc)) from exc
     except SharingProblem as exc:
         raise HTTPException(422, str(exc)) from exc

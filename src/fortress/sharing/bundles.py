@@ -41,7 +41,7 @@ from followthemoney.proxy import EntityProxy
 
 from fortress.casework.intelligence import Grade
 from fortress.casework.line_sharing import IncomingBundle, IncomingRecord
-from fortress.comms.lines import latest_run, show_line
+from fortress.comms.lines import latest_run, list_lines, show_line
 from fortress.model.lines import LineDetail
 from fortress.sharing.hits import SharingError
 from fortress.sharing.signing import SigningKey, force_name, trusted_key
@@ -84,6 +84,19 @@ class WrittenBundle:
     content: bytes
     sha256: str
     records: int
+
+
+def shareable_run(workspace: Workspace, line_ids: list[str]) -> str:
+    """The latest detection run's id, which must hold every line of ``line_ids``."""
+    run = latest_run(workspace)
+    known = {s.line_id for s in list_lines(workspace) if s.line_id is not None}
+    missing = [line for line in line_ids if line not in known]
+    if missing:
+        raise SharingError(
+            f"no line {', '.join(m[:40] for m in missing[:5])} in the latest run ({run.id}): "
+            "`fortress lines list` gives its line ids"
+        )
+    return run.id
 
 
 def write_bundle(
