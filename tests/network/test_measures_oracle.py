@@ -94,6 +94,11 @@ def close(mine: dict[str, float], theirs: dict[str, float], tolerance: float) ->
 @pytest.mark.parametrize("relative", REAL_NETWORKS)
 @pytest.mark.parametrize("view", ["as read", "undirected unweighted"])
 def test_measures_agree_with_networkx(shared_data: Path, relative: str, view: str) -> None:
+    if view != "as read" and relative.endswith("nist_c1.json"):
+        pytest.skip(
+            "the largest network is compared as read only (CI's time); the smaller "
+            "ones cover the undirected, unweighted view"
+        )
     for network in read_networks(_real(shared_data, relative)):
         if view != "as read":
             network = network.as_undirected().as_unweighted()

@@ -274,8 +274,10 @@ def _may(role: str | None, endpoint: str) -> bool:
 
 ALLOWED = [(e, r) for e in sorted(POLICY) for r in (None, *ROLES) if _may(r, e)]
 ROLES_ALLOWED = {e: [r for endpoint, r in ALLOWED if endpoint == e] for e in POLICY}
-ONE_ALLOWED = [  # per endpoint, one role allowed it; the roles taken in turn
-    (e, ROLES_ALLOWED[e][i % len(ROLES_ALLOWED[e])]) for i, e in enumerate(sorted(POLICY))
+ONE_ALLOWED = [  # per API endpoint, one role allowed it; the roles taken in turn (the app's
+    (e, ROLES_ALLOWED[e][i % len(ROLES_ALLOWED[e])])  # pages call the same functions: their
+    for i, e in enumerate(sorted(POLICY))  # database work is the API's, on PostgreSQL too)
+    if not e.startswith("app.")
 ]
 
 

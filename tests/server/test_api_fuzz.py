@@ -60,7 +60,7 @@ def test_no_input_makes_a_server_error(served: dict[str, Any], mode: GenerationM
     for operation in operations:
 
         @given(case=operation.as_strategy(generation_mode=mode))
-        @settings(max_examples=12, deadline=None, database=None,
+        @settings(max_examples=6, deadline=None, database=None,
                   suppress_health_check=list(HealthCheck))  # fmt: skip
         def no_server_error(case: Any) -> None:
             for headers in (served["headers"], {}):
