@@ -67,8 +67,11 @@ class Measured:
         return ", ".join(f"{r.seconds:.1f}" for r in self.runs)
 
 
-def run_child(args: Sequence[str], *, timeout: float = 7200) -> Run:
-    """Run ``measure.py`` with ``args`` in a fresh interpreter and parse its report."""
+def run_child(
+    args: Sequence[str], *, timeout: float = 7200, env: dict[str, str] | None = None
+) -> Run:
+    """Run ``measure.py`` with ``args`` in a fresh interpreter (with ``env`` added to this
+    process's environment) and parse its report."""
     done = subprocess.run(
         [sys.executable, str(MEASURE), *args],
         capture_output=True,
@@ -76,6 +79,7 @@ def run_child(args: Sequence[str], *, timeout: float = 7200) -> Run:
         timeout=timeout,
         cwd=REPO,
         check=False,
+        env=os.environ | (env or {}),
     )
     if done.returncode != 0:
         raise RuntimeError(
@@ -167,7 +171,17 @@ def machine() -> dict[str, str]:
     }
 
 
-SECTIONS = ("held", "lines", "increments", "network", "places", "casework", "app", "app-maps")
+SECTIONS = (
+    "held",
+    "lines",
+    "increments",
+    "scale",
+    "network",
+    "places",
+    "casework",
+    "app",
+    "app-maps",
+)
 """Parts of ``docs/benchmarks.md`` that their own scripts write between markers."""
 
 
