@@ -100,7 +100,7 @@ def test_the_board_names_the_other_forces_that_hold_a_line(detected: Board, line
     workspace, client = detected.workspace, detected.client
     kent = signing.new_signing_key("Kent")
     signing.trust(workspace, kent.public)
-    grade = Grade("3x5x2", "1", "B", "P")
+    grade = Grade("3x5x2", "1", "B", "C", "Hampshire intelligence unit only")
     bundle = write_bundle(workspace, kent, export_id=7, line_ids=[line],
                           run_id=latest_run(workspace).id, recipient="Hampshire",
                           purpose="joint operation",
@@ -118,4 +118,8 @@ def test_the_board_names_the_other_forces_that_hold_a_line(detected: Board, line
     assert "Seen by more than one force" in board
     row = next(r for r in board.split("<tr>") if f'href="/app/lines/{line}"' in r)
     assert "<td>Kent</td></tr>" in row
-    assert "1/B/P" in board and "own finding" in board
+    assert "1/B/C: Hampshire intelligence unit only" in board and "own finding" in board
+    browser_sign_in(client, "officer")  # may not read received bundles, so sees none of them
+    board = client.get("/app/lines").text
+    assert board.count("<tr><td><a href") == len(list_lines(workspace))
+    assert "Kent" not in board and "other forces" not in board

@@ -278,7 +278,11 @@ def test_a_line_both_forces_hold_is_one_brand_on_the_regional_view(
     assert run(sussex, "share", "trust", str(public))[0] == 0
     code, out = run(sussex, "share", "regional", "--as", "sam")
     assert code == 0 and "No line is held by more than one force." in out
-    assert _export(forces, "2/B/P", "--marking", "OFFICIAL")[0] == 0
+    assert _export(forces, "2/B/C", "--marking", "OFFICIAL", "--conditions", "SIU only")[0] == 0
+    assert run(forces.hampshire, "share", "decide", "1", "--approve", "--reason", "ok",
+               "--as", "sue")[0] == 0  # fmt: skip
+    again = ["--request", "1", "--out", str(forces.folder / "line.bundle")]
+    assert run(forces.hampshire, "share", "export", "--as", "ann", *again)[0] == 0
     code, out = run(sussex, "share", "import", str(forces.folder / "line.bundle"), "--as", "sam",
                     "--json")  # fmt: skip
     bundle_id = json.loads(out)["bundle_id"]
@@ -295,7 +299,7 @@ def test_a_line_both_forces_hold_is_one_brand_on_the_regional_view(
     assert brand["forces"] == ["Sussex", "Hampshire"]
     assert [(c["force"], c["own"], c["grade"]) for c in brand["contributions"]] == [
         ("Sussex", True, None),
-        ("Hampshire", False, "2/B/P"),
+        ("Hampshire", False, "2/B/C"),
     ]
     assert set(detail.numbers) <= set(brand["numbers"])
     assert {f"number {n}" for n in detail.numbers} <= set(brand["joined_by"])
@@ -305,6 +309,7 @@ def test_a_line_both_forces_hold_is_one_brand_on_the_regional_view(
     code, table = run(sussex, "share", "regional", "--as", "sam")
     assert code == 0 and "Hampshire" in table and "Sussex" in table
     assert "brand 1: Sussex, Hampshire joined by handset " in table
+    assert "brand 1, Hampshire (2/B/C): handling conditions: SIU only" in table
 
 
 def test_a_line_the_latest_run_lacks_is_refused_and_nothing_is_asked(forces: Forces) -> None:

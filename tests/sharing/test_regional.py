@@ -9,8 +9,8 @@ from fortress.sharing.regional import Contribution, _groups, _merge
 def part(force: str, line: str, numbers: list[str], handsets: tuple[str, ...] = ()) -> Contribution:
     return Contribution(
         force=force, own=force == "Hampshire", line_id=line, numbers=numbers,
-        handsets=list(handsets), first_seen=None, last_seen=None, grade=None, marking=None,
-        bundle_id=None,
+        handsets=list(handsets), first_seen=None, last_seen=None, grade=None,
+        handling_conditions=None, marking=None, bundle_id=None,
     )  # fmt: skip
 
 

@@ -621,5 +621,9 @@ def share_regional_command(
     for k, line in enumerate(found, start=1):
         if line.joined_by:
             typer.echo(f"brand {k}: {', '.join(line.forces)} joined by {'; '.join(line.joined_by)}")
+        for part in line.contributions:
+            if part.handling_conditions:
+                typer.echo(f"brand {k}, {part.force} ({part.grade}): handling conditions: "
+                           f"{part.handling_conditions}")  # fmt: skip
     if not found:
         typer.echo("No line is held by more than one force." if not every else "No lines.")

@@ -76,10 +76,13 @@ def lines_board(
     shown = sorted(with_status(db, matching, chosen), key=lambda one: SORTS[order](one.line))
     audit.record(db, user.name, "consultation", "deal_line", [x.status.line_id for x in shown])
     per_day = _per_day(request, found) if found and shown else None
-    regional = regional_lines(workspace_of(request), db, actor=user.name) if found else []
+    # other forces' records: for the roles that may read received bundles (their handling
+    # conditions may restrict who sees them), as the API and the CLI allow
+    sees_shared = found is not None and allowed("shares.received", user.role)
+    regional = regional_lines(workspace_of(request), db, actor=user.name) if sees_shared else []
     return page(
         "lines_board.html", lines=shown, total=len(found or []), detected=found is not None,
-        regional=regional, elsewhere=_elsewhere(regional),
+        shared=sees_shared, regional=regional, elsewhere=_elsewhere(regional),
         q=wanted, sort=order, sorts=list(SORTS), chosen=chosen, statuses=STATUSES,
         per_day=per_day, sparks=_sparks(per_day, [x.status.line_id for x in shown]),
         nav=navigation(request, user),

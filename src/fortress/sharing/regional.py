@@ -45,6 +45,7 @@ class Contribution(BaseModel):
     first_seen: str | None
     last_seen: str | None
     grade: str | None
+    handling_conditions: str | None
     marking: str | None
     bundle_id: str | None
 
@@ -91,7 +92,7 @@ def _own(workspace: Workspace, force: str) -> list[Contribution]:
             force=force, own=True, line_id=str(line.line_id), numbers=line.numbers,
             handsets=sorted({_imei(h.imei) for h in line.handsets}),
             first_seen=line.first_seen_utc, last_seen=line.last_seen_utc, grade=None,
-            marking=None, bundle_id=None,
+            handling_conditions=None, marking=None, bundle_id=None,
         ))  # fmt: skip
     return found
 
@@ -133,7 +134,8 @@ def _contribution(
         force=sender, own=False, line_id=line_id, numbers=brand["properties"].get("phone", []),
         handsets=sorted({_imei(m.group(1)) for n in names if (m := _IMEI.search(n))}),
         first_seen=min(starts, default=None), last_seen=max(ends, default=None),
-        grade=sharing.get("grade"), marking=sharing.get("marking"), bundle_id=bundle_id,
+        grade=sharing.get("grade"), handling_conditions=sharing.get("handling_conditions"),
+        marking=sharing.get("marking"), bundle_id=bundle_id,
     )  # fmt: skip
 
 
