@@ -424,20 +424,12 @@ def _write(
     out: Path,
     actor: str,
 ) -> None:
-    import json
-
-    from fortress.casework.line_sharing import check_sendable, export_grade, record_sent
-    from fortress.sharing.bundles import Sharing, write_bundle
+    """Send ``export`` into the file ``out`` (nothing is recorded if it cannot be written)."""
+    from fortress.sharing.bundles import send_export
     from fortress.sharing.hits import write_text
 
-    check_sendable(export)
-    written = write_bundle(
-        workspace, signing, export_id=export.id, line_ids=json.loads(export.line_ids),
-        run_id=export.run_id, recipient=export.recipient, purpose=export.purpose,
-        sharing=Sharing(signing.force, export_grade(export), export.marking),
-    )  # fmt: skip
+    written = send_export(workspace, session, signing, export, actor=actor)
     write_text(out, written.content.decode("utf-8"))
-    record_sent(session, export, written.id, written.sha256, actor=actor)
 
 
 def _export_facts(shown: ExportView, out: Path, as_json: bool) -> None:

@@ -5,7 +5,6 @@ The CLI's ``fortress share export | decide | import | review`` call the same fun
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
@@ -19,13 +18,7 @@ from fortress.casework.models import LineExport, User
 from fortress.comms.lines import NoDetection
 from fortress.server.deps import API, CommittingRoute, Db, check_id, not_found, requires
 from fortress.server.lines_api import workspace_of
-from fortress.sharing.bundles import (
-    MOST_BYTES,
-    Sharing,
-    read_bundle,
-    shareable_run,
-    write_bundle,
-)
+from fortress.sharing.bundles import MOST_BYTES, read_bundle, send_export, shareable_run
 from fortress.sharing.hits import SharingError
 from fortress.sharing.signing import default_signing_key_path, load_signing_key
 
@@ -137,14 +130,9 @@ def export_bundle(
     workspace = workspace_of(request)
     found = _export(db, export_id)
     try:
-        line_sharing.check_sendable(found)
+        line_sharing.check_sendable(found)  # before the key: an unapproved request says so
         key = load_signing_key(default_signing_key_path(workspace))
-        written = write_bundle(
-            workspace, key, export_id=found.id, line_ids=json.loads(found.line_ids),
-            run_id=found.run_id, recipient=found.recipient, purpose=found.purpose,
-            sharing=Sharing(key.force, line_sharing.export_grade(found), found.marking),
-        )  # fmt: skip
-        line_sharing.record_sent(db, found, written.id, written.sha256, actor=user.name)
+        written = send_export(workspace, db, key, found, actor=user.name)
     except (SharingProblem, SharingError, NoDetection) as exc:
         raise HTTPException(409, str(exc)) from exc
     name = f"lines-{found.id}-{written.id[:8]}.bundle"

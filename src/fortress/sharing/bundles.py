@@ -38,9 +38,17 @@ from typing import Any, Final
 
 from followthemoney import model
 from followthemoney.proxy import EntityProxy
+from sqlalchemy.orm import Session
 
 from fortress.casework.intelligence import Grade
-from fortress.casework.line_sharing import IncomingBundle, IncomingRecord
+from fortress.casework.line_sharing import (
+    IncomingBundle,
+    IncomingRecord,
+    check_sendable,
+    export_grade,
+    record_sent,
+)
+from fortress.casework.models import LineExport
 from fortress.comms.lines import latest_run, list_lines, show_line
 from fortress.model.lines import LineDetail
 from fortress.sharing.hits import SharingError
@@ -137,6 +145,21 @@ def write_bundle(
     signature = {"signature": base64.b64encode(key.sign(body)).decode("ascii")}
     content = body + _json_line(signature).encode("utf-8")
     return WrittenBundle(bundle_id, content, hashlib.sha256(content).hexdigest(), len(records))
+
+
+def send_export(
+    workspace: Workspace, session: Session, key: SigningKey, export: LineExport, *, actor: str
+) -> WrittenBundle:
+    """The signed bundle of an approved export request, recorded as sent (audited as a
+    disclosure); refused unless the request is approved."""
+    check_sendable(export)
+    written = write_bundle(
+        workspace, key, export_id=export.id, line_ids=json.loads(export.line_ids),
+        run_id=export.run_id, recipient=export.recipient, purpose=export.purpose,
+        sharing=Sharing(key.force, export_grade(export), export.marking),
+    )  # fmt: skip
+    record_sent(session, export, written.id, written.sha256, actor=actor)
+    return written
 
 
 def line_entities(line: LineDetail, sender: str) -> Iterator[EntityProxy]:
