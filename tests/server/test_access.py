@@ -38,13 +38,15 @@ NEEDS_DETECTION = {  # this database has no comms workspace, so no line
     "app.detect", "app.job", "app.places_points", "app.map_tile", "app.line_map",
     "network.chart", "network.expand", "network.measures", "network.whatif", "network.export",
     "app.network_upload", "shares.request", "shares.decide", "shares.bundle", "shares.import",
-    "shares.review",
+    "shares.review", "app.share_request", "app.share_decide", "app.share_bundle",
+    "app.share_import", "app.share_received", "app.share_review",
 }  # fmt: skip
 FORMS = {"report.submit", "reports.grade_form", "reports.dismiss_form", "signin.submit", "signout",
          "app.line_verdict", "app.link_verdict", "app.help_save", "app.upload",
          "app.detect", "app.retention_review", "app.disclosure_decide",
          "app.network_upload", "app.intelligence_create",
-         "app.disclosure_request"}  # HTML forms  # fmt: skip
+         "app.disclosure_request", "app.share_request", "app.share_decide",
+         "app.share_bundle", "app.share_import", "app.share_review"}  # HTML forms  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -216,6 +218,23 @@ CALLS = {  # endpoint name -> (method, path, JSON body); the records of seed_rec
         "POST", "/app/help", {"name": "Local", "helps": "Anyone", "contact": "01632 960000"},
     ),
     "app.referrals": ("GET", "/app/referrals", None),
+    "app.sharing": ("GET", "/app/sharing", None),
+    "app.share_request": (
+        "POST", "/app/sharing/exports",
+        {"lines": LINE, "recipient": "Sussex", "purpose": "joint operation",
+         "source_evaluation": "2", "assessment": "B", "handling_code": "P",
+         "marking": "OFFICIAL"},
+    ),
+    "app.share_decide": (
+        "POST", "/app/sharing/exports/1/decision", {"decision": "approve", "reason": "needed"},
+    ),
+    "app.share_bundle": ("POST", "/app/sharing/exports/1/bundle", {}),
+    "app.share_import": ("POST", "/app/sharing/received", {}),
+    "app.share_received": ("GET", f"/app/sharing/received/{BUNDLE}", None),
+    "app.share_review": (
+        "POST", f"/app/sharing/received/{BUNDLE}/decision",
+        {"decision": "accept", "reason": "checked"},
+    ),
     "app.audit": ("GET", "/app/audit", None),
     "app.users": ("GET", "/app/users", None),
 }  # fmt: skip
@@ -236,7 +255,7 @@ def _template(path: str) -> str:
     templates = {
         "operations": "operation_id", "intelligence": "item_id", "reports": "report_id",
         "disclosures": "disclosure_id", "people": "person_id", "referrals": "referral_id",
-        "triage": "report_id", "line-exports": "export_id",
+        "triage": "report_id", "line-exports": "export_id", "exports": "export_id",
     }  # fmt: skip
     if path.startswith("/app/map/"):
         kind = path.split("/")[3]
@@ -250,7 +269,7 @@ def _template(path: str) -> str:
             parts[i] = "{number}"
         elif parts[i - 1] == "jobs":
             parts[i] = "{job_id}"
-        elif parts[i - 1] == "received-bundles":
+        elif parts[i - 1] in ("received-bundles", "received"):
             parts[i] = "{bundle_id}"
         elif part.isdigit():
             if parts[i - 2] == "retention":  # /api/v1/retention/{type}/{id}, /app/retention/...

@@ -15,8 +15,9 @@ from typing import Any, NamedTuple
 from urllib.parse import quote
 
 import pytest
+from sqlalchemy.orm import Session
 
-from fortress.casework import intelligence, safeguarding
+from fortress.casework import intelligence, line_sharing, safeguarding
 from fortress.casework.db import migrate
 from fortress.casework.intelligence import Grade
 from fortress.casework.line_verdicts import judge_line
@@ -27,6 +28,9 @@ from fortress.comms.lines import latest_run, list_lines, run_detection
 from fortress.server.app import create_app
 from fortress.server.app_pages import ROLE_HOME
 from fortress.server.navigation import PAGES
+from fortress.sharing import signing
+from fortress.sharing.bundles import Sharing, read_bundle, write_bundle
+from fortress.store.workspace import Workspace
 from helpers.browser import offline_page, served
 from helpers.casework import PASSWORD, seed_casework
 from helpers.worlds import ingest_world
@@ -43,6 +47,7 @@ class Walk(NamedTuple):
     base: str
     line_id: str
     number: str
+    bundle_id: str
 
 
 @pytest.fixture(scope="module")
@@ -67,8 +72,27 @@ def walk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Walk]:
                                         victim="child", suspect=False, actor="officer")  # fmt: skip
         safeguarding.make_referral(session, child.id, "Children's Services", PAYLOAD, [],
                                    actor="officer")  # fmt: skip
+        bundle_id = _shared(workspace, session, str(line.line_id))
     with served(create_app(workspace.engine, comms=workspace)) as base:
-        yield Walk(base, str(line.line_id), number)
+        yield Walk(base, str(line.line_id), number, bundle_id)
+
+
+def _shared(workspace: Workspace, session: Session, line_id: str) -> str:
+    """A C-coded request to send the line with a payload for its purpose and conditions,
+    and a bundle of it, signed by a Kent key the workspace trusts, held for review: the id
+    of the bundle."""
+    grade = Grade("3x5x2", "2", "B", "C", PAYLOAD)
+    run_id = latest_run(workspace).id
+    line_sharing.request_export(session, [line_id], run_id, PAYLOAD, PAYLOAD, grade, "OFFICIAL",
+                                actor="analyst")  # fmt: skip
+    kent = signing.new_signing_key("Kent")
+    signing.trust(workspace, kent.public)
+    written = write_bundle(workspace, kent, export_id=1, line_ids=[line_id], run_id=run_id,
+                           recipient="Hampshire", purpose=PAYLOAD,
+                           sharing=Sharing("Kent", grade, "OFFICIAL"))  # fmt: skip
+    held = line_sharing.hold(session, read_bundle(workspace, written.content, "Kent's bundle"),
+                             actor="analyst")  # fmt: skip
+    return held.id
 
 
 def _pages(role: str, walk: Walk) -> list[str]:
@@ -84,6 +108,8 @@ def _pages(role: str, walk: Walk) -> list[str]:
         paths += ["/app/intelligence/3", "/app/operations/1"]  # the payload's; the seeded one
     if role in POLICY["app.audit"]:
         paths.append("/app/audit?verify=true")
+    if role in POLICY["app.share_received"]:
+        paths.append(f"/app/sharing/received/{walk.bundle_id}")
     return paths
 
 
@@ -149,7 +175,8 @@ def test_payloads_are_shown_as_typed(walk: Walk) -> None:
     with offline_page(allowed=walk.base) as (page, _):
         _sign_in(page, walk.base, "supervisor")
         for path in (f"/app/lines/{walk.line_id}", f"/app/numbers/{quote(walk.number, safe='')}",
-                     "/triage", "/app/intelligence/3", "/app/intelligence"):  # fmt: skip
+                     "/triage", "/app/intelligence/3", "/app/intelligence", "/app/sharing",
+                     f"/app/sharing/received/{walk.bundle_id}"):  # fmt: skip
             page.goto(walk.base + path)
             assert PAYLOAD in page.inner_text("body"), path
 

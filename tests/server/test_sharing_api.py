@@ -1,7 +1,7 @@
-"""Line bundles over the API: a C-coded line waits for a supervisor before its bundle can
-be fetched; a received bundle is verified, held, reviewed and accepted; a tampered, repeated
-or oversized one is refused. The force sends to itself here (it trusts its own key):
-``tests/sharing/test_bundles.py`` has two forces."""
+"""Line bundles over the API and on the app's pages: a C-coded line waits for a supervisor
+before its bundle can be fetched; a received bundle is verified, held, reviewed and
+accepted; a tampered, repeated or oversized one is refused. The force sends to itself
+here (it trusts its own key): ``tests/sharing/test_bundles.py`` has two forces."""
 
 from __future__ import annotations
 
@@ -123,3 +123,66 @@ def test_the_board_names_the_other_forces_that_hold_a_line(detected: Board, line
     board = client.get("/app/lines").text
     assert board.count("<tr><td><a href") == len(list_lines(workspace))
     assert "Kent" not in board and "other forces" not in board
+
+
+def test_the_pages_take_a_line_from_request_to_acceptance(detected: Board, line: str) -> None:
+    """In the browser: the analyst asks for a C-coded line to be sent (the line page links
+    there), cannot write its bundle until a supervisor approves on the same page, uploads
+    the bundle (this force trusts its own key), reads its lines beside its own, accepts."""
+    client = detected.client
+    csrf = browser_sign_in(client, "analyst")
+    assert f'href="/app/sharing?lines={line}#ask"' in client.get(f"/app/lines/{line}").text
+    form = {"lines": line, "recipient": "Surrey", "purpose": "Surrey's week of action",
+            "source_evaluation": "2", "assessment": "B", "handling_code": "C",
+            "conditions": "Surrey intelligence unit only", "marking": "OFFICIAL",
+            "csrf": csrf}  # fmt: skip
+    asked = client.post("/app/sharing/exports", data=form)
+    assert asked.status_code == 200, asked.text
+    export_id = int(asked.text.split("Line export ")[1].split(" ")[0])
+    assert f"Line export {export_id} to Surrey: waiting for a supervisor" in asked.text
+    row = next(r for r in asked.text.split("<tr>") if r.startswith(f"<td>{export_id}</td>"))
+    assert "2/B/C (Surrey intelligence unit only)" in row and "waiting for a supervisor" in row
+    early = client.post(f"/app/sharing/exports/{export_id}/bundle", data={"csrf": csrf})
+    assert early.status_code == 409 and "is awaiting: nothing may be sent" in early.text
+    unknown = client.post("/app/sharing/exports", data=form | {"lines": "line-nope"})
+    assert unknown.status_code == 404 and "no line line-nope in the latest run" in unknown.text
+    assert 'value="line-nope"' in unknown.text  # the form keeps what was typed
+    supervisor_csrf = browser_sign_in(client, "supervisor")
+    decided = client.post(f"/app/sharing/exports/{export_id}/decision",
+                          data={"decision": "approve", "reason": "active in Surrey",
+                                "csrf": supervisor_csrf})  # fmt: skip
+    assert f"Line export {export_id} to Surrey approved." in decided.text
+    csrf = browser_sign_in(client, "analyst")
+    bundle = client.post(f"/app/sharing/exports/{export_id}/bundle", data={"csrf": csrf})
+    assert (
+        bundle.status_code == 200 and bundle.headers["content-type"] == BUNDLE_TYPE["Content-Type"]
+    )
+    assert f'filename="lines-{export_id}-' in bundle.headers["content-disposition"]
+    tampered = bundle.content.replace(b"Surrey", b"Sussex", 1)
+    refused = client.post("/app/sharing/received", data={"csrf": csrf},
+                          files={"bundle": ("line.bundle", tampered)})  # fmt: skip
+    assert refused.status_code == 422 and "Not held:" in refused.text
+    held = client.post("/app/sharing/received", data={"csrf": csrf},
+                       files={"bundle": ("line.bundle", bundle.content)})  # fmt: skip
+    assert held.status_code == 200 and "Held for review: bundle " in held.text
+    assert "Status: <strong>held</strong>" in held.text
+    lines_row = next(r for r in held.text.split("<tr>") if r.startswith(f"<td>{line}</td>"))
+    assert "2/B/C (Surrey intelligence unit only)" in lines_row and "OFFICIAL" in lines_row
+    joins = f'<td><a href="/app/lines/{line}">{line}</a></td>'  # this force's own line
+    assert lines_row.split("</tr>")[0].endswith(joins)
+    bundle_id = held.text.split('action="/app/sharing/received/')[1].split("/")[0]
+    unchosen = client.post(f"/app/sharing/received/{bundle_id}/decision",
+                           data={"reason": "ours", "csrf": csrf})  # fmt: skip
+    assert unchosen.status_code == 422 and "Choose accept or reject." in unchosen.text
+    accepted = client.post(f"/app/sharing/received/{bundle_id}/decision",
+                           data={"decision": "accept", "reason": "ours", "csrf": csrf})  # fmt: skip
+    assert "The bundle is accepted." in accepted.text and "Accept or reject" not in accepted.text
+    listed = client.get("/app/sharing").text
+    assert f'<a href="/app/sharing/received/{bundle_id}">{bundle_id[:8]}</a>' in listed
+
+
+def test_a_form_without_its_csrf_value_is_refused(detected: Board, line: str) -> None:
+    client = detected.client
+    browser_sign_in(client, "analyst")
+    answer = client.post("/app/sharing/exports", data={"lines": line, "recipient": "Surrey"})
+    assert answer.status_code == 403 and "out of date" in answer.text

@@ -106,6 +106,13 @@ POLICY: Final[dict[str, frozenset[str]]] = {
     "app.retention_review": frozenset({"supervisor"}),
     "app.help_save": frozenset({"supervisor"}),
     "app.referrals": frozenset({"officer", "supervisor", "safeguarding_partner"}),
+    "app.sharing": frozenset({"analyst", "supervisor"}),
+    "app.share_request": frozenset({"analyst", "supervisor"}),
+    "app.share_decide": frozenset({"supervisor"}),
+    "app.share_bundle": frozenset({"analyst", "supervisor"}),
+    "app.share_import": frozenset({"analyst", "supervisor"}),
+    "app.share_received": frozenset({"analyst", "supervisor"}),
+    "app.share_review": frozenset({"analyst", "supervisor"}),
     "app.audit": frozenset({"auditor"}),
     "app.users": frozenset({"administrator"}),
 }

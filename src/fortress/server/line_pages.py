@@ -155,6 +155,7 @@ def _line_page(
         section=section, nav=nav, csrf=nav.csrf,
         children={child.number: child for child in section.line.children},
         history=line_history(db, line_id), may_judge=allowed("app.line_verdict", user.role),
+        may_share=allowed("app.share_request", user.role),
         link_verdicts=link_judgements(workspace),
         intelligence=_naming_any(db, section.line.numbers, user.name),
         seized=[z for n in section.line.numbers for z in seizures_of(db, n, actor=user.name)],

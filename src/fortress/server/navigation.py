@@ -31,6 +31,7 @@ PAGES: Final = (
     Link("/app/places", "Places", "app.places"),
     Link("/app/work", "Upload and detect", "app.work"),
     Link("/app/disclosures", "Disclosures waiting", "app.disclosures"),
+    Link("/app/sharing", "Other forces", "app.sharing"),
     Link("/app/referrals", "Referrals", "app.referrals"),
     Link("/app/retention", "Retention review", "app.retention"),
     Link("/app/help", "Help page", "app.help"),

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from fortress.casework import audit
@@ -58,6 +58,14 @@ class RegionalLine(BaseModel):
     forces: list[str]
     joined_by: list[str]
     contributions: list[Contribution]
+
+
+class ReceivedLine(BaseModel):
+    """A line of a received bundle, and this force's lines it shares a number or handset
+    with."""
+
+    line: Contribution
+    held_here: list[str]
 
 
 def own_force(workspace: Workspace) -> str:
@@ -99,10 +107,31 @@ def _own(workspace: Workspace, force: str) -> list[Contribution]:
 
 def _received(session: Session, actor: str) -> list[Contribution]:
     """Every line of every accepted bundle."""
+    return _lines_of(session, ReceivedBundle.status == "accepted", actor)
+
+
+def review_lines(
+    workspace: Workspace, session: Session, bundle_id: str, *, actor: str
+) -> list[ReceivedLine]:
+    """The lines of one received bundle, whatever its status, each with this force's latest
+    lines that share a number or a handset with it: what accepting it would join (the
+    consultation is audited)."""
+    theirs = _lines_of(session, ReceivedBundle.id == bundle_id, actor)
+    own = {line.line_id: set(_keys(line)) for line in _own(workspace, THIS_FORCE)}
+    return [
+        ReceivedLine(
+            line=line,
+            held_here=sorted(mine for mine, keys in own.items() if keys & set(_keys(line))),
+        )
+        for line in theirs
+    ]
+
+
+def _lines_of(session: Session, which: ColumnElement[bool], actor: str) -> list[Contribution]:
     rows = session.execute(
         select(ReceivedRecord, ReceivedBundle.sender)
         .join(ReceivedBundle, ReceivedBundle.id == ReceivedRecord.bundle_id)
-        .where(ReceivedBundle.status == "accepted")
+        .where(which)
         .order_by(ReceivedRecord.id)
     ).all()
     if not rows:
