@@ -111,6 +111,16 @@ def test_a_line_travels_from_export_to_acceptance(forces: Forces) -> None:
     assert imported["status"] == "held for review" and imported["lines"] == 1
     code, out = run(forces.sussex, "share", "received", "--as", "sam", "--status", "held")
     assert code == 0 and "Hampshire" in out and "held" in out
+    code, out = run(forces.sussex, "share", "received", sent["bundle_id"], "--as", "sam",
+                    "--json")  # fmt: skip
+    [held] = json.loads(out)["lines"]
+    detail = show_line(Workspace.open(forces.hampshire), forces.line)
+    assert held["line"]["numbers"] == detail.numbers and held["line"]["grade"] == "2/B/P"
+    assert held["held_here"] == []  # Sussex has found no line of its own
+    code, out = run(forces.sussex, "share", "received", sent["bundle_id"], "--as", "sam")
+    assert code == 0 and detail.numbers[0] in out and "2/B/P" in out
+    code, out = run(forces.sussex, "share", "received", "no-such-bundle", "--as", "sam")
+    assert code == 2 and "no received bundle 'no-such-bundle'" in out
     code, out = run(
         forces.sussex, "share", "review", sent["bundle_id"], "--accept",
         "--reason", "matches our intelligence on the line", "--as", "sam", "--json",
@@ -288,6 +298,12 @@ def test_a_line_both_forces_hold_is_one_brand_on_the_regional_view(
     bundle_id = json.loads(out)["bundle_id"]
     code, out = run(sussex, "share", "regional", "--as", "sam", "--json")
     assert json.loads(out) == []  # held, not yet accepted: apart from Sussex's findings
+    code, out = run(sussex, "share", "received", bundle_id, "--as", "sam", "--json")
+    [held] = json.loads(out)["lines"]  # what accepting it would join: Sussex's own line
+    assert held["line"]["line_id"] == forces.line and held["held_here"] == [forces.line]
+    code, out = run(sussex, "share", "received", bundle_id, "--as", "sam")
+    assert code == 0 and f"Bundle {bundle_id} from Hampshire, held:" in out
+    assert "2/B/C (SIU only)" in out and out.count(forces.line) == 2
     assert run(sussex, "share", "review", bundle_id, "--accept", "--reason", "ours too",
                "--as", "sam")[0] == 0  # fmt: skip
     code, out = run(sussex, "share", "regional", "--as", "sam", "--json")

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from fortress.casework.line_sharing import ExportView
     from fortress.casework.models import LineExport
     from fortress.sharing.hits import Selector
+    from fortress.sharing.regional import Contribution
     from fortress.sharing.signing import SigningKey
     from fortress.store.workspace import Workspace
 
@@ -537,13 +538,22 @@ def share_import_command(
 @share_app.command("received")
 def share_received_command(
     acting: AsOption,
+    bundle_id: Annotated[
+        str | None,
+        typer.Argument(help="One bundle's id: its lines, beside your force's that they join."),
+    ] = None,
     status: Annotated[str | None, typer.Option(help="Only held, accepted or rejected.")] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Bundles received from other forces: held for review, accepted or rejected."""
+    """Bundles received from other forces: held for review, accepted or rejected; with a
+    bundle's id, the lines it holds, each with your latest lines sharing a number or
+    handset with it (what accepting it would join)."""
     from fortress.casework import line_sharing
 
     workspace = ready_casework()
+    if bundle_id is not None:
+        _received_lines(workspace, acting, bundle_id, as_json)
+        return
     try:
         with workspace.sessions.begin() as session:
             actor = _acting(session, acting, "shares.received")
@@ -557,6 +567,42 @@ def share_received_command(
     rows = [[s.id[:8], s.sender, len(s.lines), s.records, s.purpose, s.status,
              s.decided_by or ""] for s in shown]  # fmt: skip
     _table("Received bundles", columns, rows)
+
+
+def _received_lines(workspace: Workspace, acting: str, bundle_id: str, as_json: bool) -> None:
+    from fortress.casework import line_sharing
+    from fortress.sharing.regional import review_lines
+
+    try:
+        with workspace.sessions.begin() as session:
+            actor = _acting(session, acting, "shares.received")
+            bundle = line_sharing.received_view(
+                session, line_sharing.get_received(session, bundle_id)
+            )
+            lines = review_lines(workspace, session, bundle.id, actor=actor)
+    except LookupError as exc:
+        fail(str(exc))
+    if as_json:
+        print_json({"bundle": bundle.model_dump(mode="json"),
+                    "lines": [line.model_dump(mode="json") for line in lines]})  # fmt: skip
+        return
+    typer.echo(f"Bundle {bundle.id} from {bundle.sender}, {bundle.status}: {bundle.purpose}")
+    for r in lines:
+        _facts(f"{bundle.sender}'s line {r.line.line_id}", {
+            "numbers": ", ".join(r.line.numbers), "handsets": ", ".join(r.line.handsets) or "none",
+            "first seen": r.line.first_seen or "unknown",
+            "last seen": r.line.last_seen or "unknown",
+            "grade": _graded(r.line), "marking": r.line.marking or "none",
+            "your lines sharing a number or handset": ", ".join(r.held_here) or "none",
+        }, as_json=False)  # fmt: skip
+    if not lines:
+        typer.echo("The bundle holds no line.")
+
+
+def _graded(line: Contribution) -> str:
+    """Another force's grade of a line, with its handling conditions."""
+    conditions = f" ({line.handling_conditions})" if line.handling_conditions else ""
+    return f"{line.grade or 'none'}{conditions}"
 
 
 @share_app.command("review")
