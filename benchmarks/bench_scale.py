@@ -28,7 +28,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -41,8 +41,10 @@ DOC = REPO / "docs" / "benchmarks.md"
 ENGINES = ("duckdb", "spark-local", "cluster-1x2", "cluster-2x1")
 """DuckDB; Spark local[2]; the loopback cluster with 1 worker of 2 cores, and with 2 workers
 of 1 core each (the same cores, split: the cost of a shuffle between executors)."""
-EXECUTOR_MEMORY = "6g"
-DRIVER_MEMORY = "6g"
+CORES = 2
+"""The cores every engine had here (local[2], and each cluster's 2 cores in all)."""
+HEAP_GIB = 6
+EXECUTOR_MEMORY = DRIVER_MEMORY = f"{HEAP_GIB}g"
 
 
 @dataclass
@@ -147,6 +149,8 @@ class Result:
     events: int
     runs: list[EngineRun]
     workspace_bytes: int
+    seconds_to_measure: float
+    """Wall time of the runs, cluster start and stop included."""
 
     @property
     def seconds(self) -> float:
@@ -156,6 +160,31 @@ class Result:
     def median_of(self, value: str) -> float:
         """The median of a per-run figure."""
         return statistics.median(float(getattr(r, value)) for r in self.runs)
+
+
+def save_results(results: list[Result], path: Path) -> None:
+    """Keep every measurement so far (a run of hours can be resumed, and its page
+    written again)."""
+    path.write_text(json.dumps([asdict(r) for r in results], indent=1), encoding="utf-8")
+
+
+def load_results(path: Path) -> list[Result]:
+    """The measurements ``save_results`` kept (none without the file)."""
+    if not path.exists():
+        return []
+    return [
+        Result(
+            engine=r["engine"],
+            events=r["events"],
+            runs=[
+                EngineRun(Run(**x["run"]), x["jvms"], x["shuffle_written"], x["shuffle_read"])
+                for x in r["runs"]
+            ],
+            workspace_bytes=r["workspace_bytes"],
+            seconds_to_measure=r["seconds_to_measure"],
+        )
+        for r in json.loads(path.read_text(encoding="utf-8"))
+    ]
 
 
 def _free_port() -> int:
@@ -205,6 +234,7 @@ def folder_bytes(root: Path) -> int:
 def bench(engine: str, events: int, runs: int, scratch: Path) -> Result:
     """``runs`` detections of the world of ``events`` events on ``engine``."""
     root = ensure_world(events)
+    started = time.perf_counter()
     found = []
     for index in range(1, runs + 1):
         with engine_env(engine, scratch) as env, sampling_jvms() as jvms:
@@ -215,7 +245,8 @@ def bench(engine: str, events: int, runs: int, scratch: Path) -> Result:
         print(f"  {engine} {events:,} run {index}/{runs}: {run.seconds:.1f} s, driver "
               f"{run.peak_rss_mb:,.0f} MiB, JVMs {jvms.roles()}, shuffle "
               f"{written / 2**20:,.0f} MiB written", flush=True)  # fmt: skip
-    return Result(engine, int(found[0].run.facts["rows"]), found, folder_bytes(root))
+    return Result(engine, int(found[0].run.facts["rows"]), found, folder_bytes(root),
+                  time.perf_counter() - started)  # fmt: skip
 
 
 def _jvm_text(r: Result) -> str:
@@ -231,24 +262,50 @@ def _rate(r: Result) -> float:
     return r.events / r.seconds
 
 
+TARGETS = (1_000_000_000, 10_000_000_000)
+HOUR = 3600.0
+
+
+def _growth(small: float, large: float, small_n: int, large_n: int) -> float:
+    """The exponent k of y = a x n^k through two measurements."""
+    return math.log(large / small) / math.log(large_n / small_n)
+
+
 def estimate(results: list[Result]) -> list[list[str]]:
-    """What 1B and 10B events would take, on each engine, from the largest two sizes it
-    was measured at: time grown by the measured exponent, storage by bytes per event."""
+    """What 1B and 10B events would take on each engine, from the two largest sizes it was
+    measured at: time and (for DuckDB) peak memory grown by their measured exponents;
+    event files and Spark's shuffle by their bytes per event; the cores that would finish
+    in an hour if the work spread over them perfectly (a lower bound)."""
     rows = []
     for engine in ENGINES:
         measured = sorted((r for r in results if r.engine == engine), key=lambda r: r.events)
         if len(measured) < 2:
             continue
         small, large = measured[-2], measured[-1]
-        exponent = math.log(large.seconds / small.seconds) / math.log(large.events / small.events)
-        per_event = large.workspace_bytes / large.events
-        for target in (1_000_000_000, 10_000_000_000):
-            seconds = large.seconds * (target / large.events) ** exponent
+        k = _growth(small.seconds, large.seconds, small.events, large.events)
+        peaks = [statistics.median(x.run.peak_rss_mb for x in r.runs) for r in (small, large)]
+        k_memory = _growth(peaks[0], peaks[1], small.events, large.events)
+        for target in TARGETS:
+            scale = target / large.events
+            seconds = large.seconds * scale**k
+            if engine == "duckdb":
+                memory = f"{peaks[1] * scale**k_memory / 1024:,.0f} GiB (k {k_memory:.2f})"
+            else:  # Spark's heap is a setting; it spills what does not fit to disk
+                biggest = max((peak for run in large.runs for peak in run.jvms.values()), default=0)
+                memory = f"largest JVM {biggest:,.0f} MiB here (heap {HEAP_GIB} GiB)"
+            shuffle = large.median_of("shuffle_written") / large.events * target / 2**30
             rows.append([
-                engine, f"{target:,}", f"{exponent:.2f}", f"{seconds / 3600:,.1f} h",
-                f"{per_event * target / 2**30:,.0f} GiB",
+                engine, f"{target:,}", f"{k:.2f}", f"{seconds / HOUR:,.1f} h",
+                f"{math.ceil(seconds * CORES / HOUR):,}",
+                f"{large.workspace_bytes / large.events * target / 2**30:,.0f} GiB",
+                f"{shuffle:,.0f} GiB" if shuffle else "none", memory,
             ])  # fmt: skip
     return rows
+
+
+ESTIMATE_COLUMNS = ["engine", "events", "time exponent k", "time on 2 cores",
+                    "cores for 1 hour (perfect spread)", "event files", "shuffle written",
+                    "memory"]  # fmt: skip
 
 
 def _row(r: Result) -> list[str]:
@@ -264,7 +321,7 @@ COLUMNS = ["events", "engine", "median s", "events/s", "Python peak MiB", "JVM p
            "shuffle MiB written / read", "runs (s)"]  # fmt: skip
 
 
-def markdown(results: list[Result], seconds: float) -> str:
+def markdown(results: list[Result]) -> str:
     """The section of ``docs/benchmarks.md``."""
     duck = {r.events: r.seconds for r in results if r.engine == "duckdb"}
     ratios = [
@@ -277,10 +334,12 @@ def markdown(results: list[Result], seconds: float) -> str:
         "## Scaling across engines",
         "",
         f"Measured by `benchmarks/bench_scale.py` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC "
-        f"in {seconds / 60:.0f} minutes on the machine described above "
-        f"({where['CPU']}, {where['cores available']} cores). The same simulated "
+        f"in {sum(r.seconds_to_measure for r in results) / 60:.0f} minutes of measuring "
+        f"(world builds apart) on {where['CPU']}, {where['cores available']} cores, "
+        f"{where['RAM']}. The same simulated "
         "world (seed 1, classic profile) at each size; `fortress lines detect` from scratch "
-        "in a fresh process per run. Spark local is `local[2]`; the clusters are `fortress "
+        "in a fresh process per run; the runs column lists every run, the median is of "
+        "those. Spark local is `local[2]`; the clusters are `fortress "
         "cluster start` on this machine's loopback (1 worker of 2 cores; 2 workers of 1 core), "
         f"executors of {EXECUTOR_MEMORY}, driver {DRIVER_MEMORY}.",
         "",
@@ -291,15 +350,23 @@ def markdown(results: list[Result], seconds: float) -> str:
         table(["events", "engine", "time / DuckDB"], ratios),
         "",
         "On paper, from these measurements: each engine's time grown from its largest "
-        "measured size by the exponent between its two largest sizes (time = a x "
-        "events^k), and storage at the measured bytes of published event files per event. "
-        "Assumptions: the same mix of events and lines per event as the simulated world; "
-        "one machine like this one for DuckDB; for the clusters, the same cores, so adding "
-        "workers divides only the parallel part of the time.",
+        "measured size by the exponent k between its two largest sizes (time = a x "
+        "events^k; k above 1 means it grows faster than the events); the cores that would "
+        "finish in an hour are that time on this machine's 2 cores spread perfectly, a lower "
+        "bound (the 2 workers of 1 core against 1 worker of 2 show what a shuffle between "
+        "executors costs); event files at the measured bytes of published Parquet per event; "
+        "Spark's shuffle at its measured bytes per event, which must fit on the workers' "
+        "local disks; DuckDB's peak memory grown by its own exponent. Assumptions: the same "
+        "mix of events, lines and customers per event as the simulated world; the machine's "
+        "cores as fast as these; no skew (one very busy number) that one task must carry "
+        "alone.",
         "",
-        table(["engine", "events", "exponent k", "time", "event files"], estimate(results)),
+        table(ESTIMATE_COLUMNS, estimate(results)),
     ]
     return "\n".join(lines)
+
+
+RESULTS = DATA_DIR / "scale-results.json"
 
 
 def main() -> None:
@@ -307,20 +374,37 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", default="10000000,30000000,100000000")
     parser.add_argument("--engines", default=",".join(ENGINES))
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=3, help="runs on DuckDB")
+    parser.add_argument("--spark-runs", type=int, default=1, help="runs on each Spark engine")
+    parser.add_argument(
+        "--clusters-up-to", type=int, default=0,
+        help="run the cluster engines only on worlds of at most this many events (0: all)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--resume", action="store_true",
+        help=f"keep the measurements in {RESULTS.name} and measure only what it lacks",
+    )  # fmt: skip
     parser.add_argument("--out", type=Path, default=DOC)
     args = parser.parse_args()
-    started = time.perf_counter()
     DATA_DIR.mkdir(parents=True, exist_ok=True)
+    results = load_results(RESULTS) if args.resume else []
+    done = {(r.engine, r.events) for r in results}
     scratch = Path(tempfile.mkdtemp(prefix="bench-scale-", dir=DATA_DIR))
     try:
-        sizes, engines = args.events.split(","), args.engines.split(",")
-        results = [bench(engine, int(n), args.runs, scratch) for n in sizes for engine in engines]
+        for size in args.events.split(","):
+            for engine in args.engines.split(","):
+                if engine.startswith("cluster") and 0 < args.clusters_up_to < int(size):
+                    continue
+                if any(e == engine and abs(n - int(size)) < int(size) // 100 for e, n in done):
+                    continue  # measured already (a world holds about the events asked for)
+                runs = args.runs if engine == "duckdb" else args.spark_runs
+                results.append(bench(engine, int(size), runs, scratch))
+                save_results(results, RESULTS)
+                # Written after every engine and size: a run stopped early keeps what it measured.
+                write_section(markdown(results), args.out, "scale")
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    section = markdown(results, time.perf_counter() - started)
-    write_section(section, args.out, "scale")
-    print(section)
+    print(markdown(results))
 
 
 if __name__ == "__main__":
