@@ -1,8 +1,9 @@
 """The engine setting. Detection on Apache Spark is compared with DuckDB's whole, on a
 real standalone cluster, by ``tests/store/test_cluster.py`` (every score, evidence text,
-line, role and safeguarding site of a stored run); local-mode Spark runs the tallies
-(``tests/comms/test_tallies.py``) and the places analytics
-(``tests/places/test_places_on_spark.py``)."""
+line, role and safeguarding site of a stored run, and the comms network and link chart
+built from the events); the places analytics on a cluster of their own by
+``tests/places/test_places_on_spark.py``; local-mode Spark runs the tallies
+(``tests/comms/test_tallies.py``)."""
 
 from __future__ import annotations
 

@@ -21,6 +21,9 @@ from typer.testing import CliRunner
 from fortress.cli.main import app
 from fortress.comms.fingerprint import differences, fingerprint
 from fortress.comms.lines import run_detection
+from fortress.network.comms import comms_network, comms_windows
+from fortress.network.explore import contact_graph, everything
+from fortress.network.graph import Network
 from fortress.store.cluster import (
     LOOPBACK,
     ClusterError,
@@ -31,19 +34,12 @@ from fortress.store.cluster import (
 )
 from fortress.store.events import ENGINE_ENV, SPARK_MASTER_ENV
 from fortress.store.workspace import Workspace
-from helpers.spark import require_spark
+from helpers.spark import free_port, require_spark, stop_spark_session
 from helpers.worlds import World
 
 pytestmark = pytest.mark.slow
 
 runner = CliRunner()
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((LOOPBACK, 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def _runs(pid: int) -> bool:
@@ -59,7 +55,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClusterStatus]
     """A master and two workers of one core and 1 GiB each, for this module's tests."""
     require_spark()
     folder = tmp_path_factory.mktemp("cluster")
-    status = start_cluster(folder, 2, 1, "1g", _free_port(), _free_port())
+    status = start_cluster(folder, 2, 1, "1g", free_port(), free_port())
     try:
         yield status
     finally:
@@ -86,26 +82,44 @@ def _stored_run(world: World, copy: Path) -> dict[str, Any]:
     return fingerprint(workspace, run_detection(workspace).run_id)
 
 
+def _networks(workspace: Workspace) -> dict[str, Any]:
+    """The comms network whole and by week, and the link chart's contact graph, as sets
+    (the engines may give rows in any order)."""
+
+    def arcs(network: Network) -> set[tuple[str, str, float]]:
+        ends = zip(network.sources, network.targets, network.weights, strict=True)
+        return {(network.nodes[s], network.nodes[t], float(w)) for s, t, w in ends}
+
+    chart = everything(contact_graph(workspace))
+    return {
+        "network": arcs(comms_network(workspace)),
+        "weeks": {w.name: arcs(w) for w in comms_windows(workspace, 7)},
+        "contacts": {(e.source, e.target, e.events, e.first_day, e.last_day) for e in chart.edges},
+    }
+
+
 def test_a_detection_run_on_the_cluster_stores_what_duckdb_stores(
     cluster: ClusterStatus, demo_world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The whole run: every score, evidence text, figure, line, role and safeguarding site,
-    with the wave step, tallies and contacts kept in the workspace by Spark."""
+    with the wave step, tallies and contacts kept in the workspace by Spark; and the comms
+    network (whole and by week) and the link chart's contact graph."""
     assert cluster.master_url
     before = cluster_status(Path(cluster.folder)).applications_finished
     on_duckdb = _stored_run(demo_world, tmp_path / "duckdb")
+    networks_on_duckdb = _networks(Workspace.open(tmp_path / "duckdb"))
     monkeypatch.setenv(ENGINE_ENV, "spark")
     monkeypatch.setenv(SPARK_MASTER_ENV, cluster.master_url)
     try:
         on_cluster = _stored_run(demo_world, tmp_path / "spark")
+        networks_on_cluster = _networks(Workspace.open(tmp_path / "spark"))  # same application
     finally:
-        from pyspark.sql import SparkSession
-
-        session = SparkSession.getActiveSession()
-        if session is not None:  # run_detection leaves its session open
-            session.stop()
+        stop_spark_session()
     assert on_duckdb["lines"]
     assert differences(on_cluster, on_duckdb) == []
+    assert networks_on_duckdb["contacts"]
+    for name, found in networks_on_duckdb.items():
+        assert networks_on_cluster[name] == found, name
     # It ran there, not in a local session: the master saw a Fortress application end.
     assert cluster_status(Path(cluster.folder)).applications_finished == before + 1
 
@@ -136,7 +150,7 @@ def test_a_port_in_use_is_refused_before_anything_starts(tmp_path: Path) -> None
         taken.listen()
         port = taken.getsockname()[1]
         with pytest.raises(ClusterError, match=f"port {port} on 127.0.0.1 is in use"):
-            start_cluster(tmp_path, 1, 1, "1g", port, _free_port())
+            start_cluster(tmp_path, 1, 1, "1g", port, free_port())
     assert not (tmp_path / "cluster.json").exists()
 
 
@@ -144,7 +158,7 @@ def test_a_worker_that_cannot_start_stops_the_master_too(tmp_path: Path) -> None
     require_spark()
     (tmp_path / "worker-1").write_text("a file where the worker's folder should be")
     with pytest.raises(ClusterError, match=r"the worker \(pid \d+\) ended while starting") as err:
-        start_cluster(tmp_path, 1, 1, "1g", _free_port(), _free_port())
+        start_cluster(tmp_path, 1, 1, "1g", free_port(), free_port())
     assert str(tmp_path / "worker-1.log") in str(err.value)
     assert "Failed to create directory" in (tmp_path / "worker-1.log").read_text()
     assert not (tmp_path / "cluster.json").exists()
@@ -156,14 +170,14 @@ def test_a_worker_that_cannot_start_stops_the_master_too(tmp_path: Path) -> None
 def test_a_folder_that_cannot_be_made_is_a_clear_error(tmp_path: Path) -> None:
     require_spark()
     (tmp_path / "a-file").write_text("")
-    ports = ["--port", str(_free_port()), "--status-port", str(_free_port())]
+    ports = ["--port", str(free_port()), "--status-port", str(free_port())]
     result = runner.invoke(app, ["cluster", "start", "--dir", str(tmp_path / "a-file/c"), *ports])
     assert result.exit_code == 2 and "cannot be made (Not a directory)" in result.output
 
 
 def test_sizes_are_checked_before_anything_starts(tmp_path: Path) -> None:
     with pytest.raises(ClusterError, match="'plenty' is not a size like 2g or 512m"):
-        start_cluster(tmp_path, 1, 1, "plenty", _free_port(), _free_port())
+        start_cluster(tmp_path, 1, 1, "plenty", free_port(), free_port())
     result = runner.invoke(app, ["cluster", "start", "--dir", str(tmp_path), "--workers", "0"])
     assert result.exit_code == 2 and "--workers" in result.output
 
@@ -173,7 +187,7 @@ def test_a_start_killed_half_way_leaves_nothing_stop_cannot_end(tmp_path: Path) 
     ``stop`` ends it."""
     require_spark()
     args = ["cluster", "start", "--dir", str(tmp_path), "--workers", "1"]
-    ports = ["--port", str(_free_port()), "--status-port", str(_free_port())]
+    ports = ["--port", str(free_port()), "--status-port", str(free_port())]
     starting = subprocess.Popen([sys.executable, "-m", "fortress.cli", *args, *ports])
     state = tmp_path / "cluster.json"
     deadline = time.monotonic() + 60
