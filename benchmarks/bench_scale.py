@@ -65,14 +65,28 @@ class JvmPeaks:
         return found
 
 
-def _jvm_role(pid: int) -> str | None:
+def _command(pid: int) -> bytes:
     try:
-        command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
     except OSError:
-        return None
-    if b"CoarseGrainedExecutorBackend" in command:
+        return b""
+
+
+def _parent(pid: int) -> int:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def _jvm_role(pid: int, scratch: bytes) -> str | None:
+    """The role of a Spark JVM of this benchmark's run: its driver names the benchmark's
+    configuration folder, an executor is the child of a worker working in the scratch
+    folder. Any other Java process on the machine is not counted."""
+    command = _command(pid)
+    if b"CoarseGrainedExecutorBackend" in command and scratch in _command(_parent(pid)):
         return "executor"
-    if b"SparkSubmit" in command and b"pyspark-shell" in command:
+    if b"SparkSubmit" in command and b"pyspark-shell" in command and scratch in command:
         return "driver JVM"
     return None
 
@@ -88,16 +102,17 @@ def _high_water_mb(pid: int) -> float:
 
 
 @contextmanager
-def sampling_jvms(every_s: float = 0.5) -> Iterator[JvmPeaks]:
-    """Poll the Spark JVMs' high-water RSS while the block runs (a process's last reading
-    is at most ``every_s`` before it ended)."""
+def sampling_jvms(scratch: Path, every_s: float = 0.5) -> Iterator[JvmPeaks]:
+    """Poll the high-water RSS of the Spark JVMs working under ``scratch`` while the block
+    runs (a process's last reading is at most ``every_s`` before it ended)."""
     peaks, stop = JvmPeaks(), threading.Event()
+    mine = str(scratch).encode()
 
     def poll() -> None:
         while not stop.is_set():
             for entry in Path("/proc").iterdir():
                 if entry.name.isdigit():
-                    role = _jvm_role(int(entry.name))
+                    role = _jvm_role(int(entry.name), mine)
                     if role is not None:
                         high = _high_water_mb(int(entry.name))
                         if high:
@@ -237,7 +252,7 @@ def bench(engine: str, events: int, runs: int, scratch: Path) -> Result:
     started = time.perf_counter()
     found = []
     for index in range(1, runs + 1):
-        with engine_env(engine, scratch) as env, sampling_jvms() as jvms:
+        with engine_env(engine, scratch) as env, sampling_jvms(scratch) as jvms:
             run = run_child(["lines-detect", str(root)], env=env)
         logs = scratch / "event-logs"
         written, read = shuffle_bytes(logs) if logs.is_dir() and engine != "duckdb" else (0, 0)
