@@ -242,8 +242,8 @@ def engine_env(engine: str, scratch: Path) -> Iterator[dict[str, str]]:
 
 
 def folder_bytes(root: Path) -> int:
-    """The size of the workspace's published event files."""
-    return sum(p.stat().st_size for p in (root / "data").rglob("*") if p.is_file())
+    """The size of the workspace's published event files (its ``events`` folder)."""
+    return sum(p.stat().st_size for p in (root / "events").rglob("*") if p.is_file())
 
 
 def bench(engine: str, events: int, runs: int, scratch: Path) -> Result:
@@ -400,9 +400,16 @@ def main() -> None:
         help=f"keep the measurements in {RESULTS.name} and measure only what it lacks",
     )  # fmt: skip
     parser.add_argument("--out", type=Path, default=DOC)
+    parser.add_argument(
+        "--render", action="store_true",
+        help=f"measure nothing: write the page's section from {RESULTS.name}",
+    )  # fmt: skip
     args = parser.parse_args()
     DATA_DIR.mkdir(parents=True, exist_ok=True)
-    results = load_results(RESULTS) if args.resume else []
+    results = load_results(RESULTS) if args.resume or args.render else []
+    if args.render:
+        write_section(markdown(results), args.out, "scale")
+        return
     done = {(r.engine, r.events) for r in results}
     scratch = Path(tempfile.mkdtemp(prefix="bench-scale-", dir=DATA_DIR))
     try:
