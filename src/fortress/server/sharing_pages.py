@@ -7,7 +7,7 @@ the same functions; every refusal is a page that says why."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
@@ -22,7 +22,7 @@ from fortress.server.deps import CommittingRoute, Db, check_csrf, check_id, requ
 from fortress.server.lines_api import workspace_of
 from fortress.server.navigation import navigation
 from fortress.server.pages import PAGE_ERRORS, page
-from fortress.server.sharing_api import BUNDLE_TYPE
+from fortress.server.sharing_api import BUNDLE_SCHEMA, BUNDLE_TYPE
 from fortress.sharing.bundles import MOST_BYTES, read_bundle, send_export, shareable_run
 from fortress.sharing.hits import SharingError
 from fortress.sharing.regional import review_lines
@@ -133,7 +133,15 @@ def share_decide(
     return _sharing_page(request, db, user, note=note)
 
 
-@router.post("/app/sharing/exports/{export_id}/bundle", response_model=None)
+BUNDLE_OR_PAGE: dict[int | str, dict[str, Any]] = {
+    200: {"content": {BUNDLE_TYPE: {"schema": BUNDLE_SCHEMA},
+                      "text/html": {"schema": {"type": "string"}}}}
+}  # fmt: skip
+"""The bundle to save, or the page that says why none was written."""
+
+
+@router.post("/app/sharing/exports/{export_id}/bundle", response_class=Response,
+             responses=BUNDLE_OR_PAGE)  # fmt: skip
 def share_bundle(
     export_id: int,
     request: Request,
