@@ -648,6 +648,9 @@ def share_regional_command(
     if as_json:
         print_json([line.model_dump(mode="json") for line in found])
         return
+    if not found:  # a sentence, not an empty table followed by one
+        typer.echo("No line is held by more than one force." if not every else "No lines.")
+        return
     columns = ("brand", "force", "line", "numbers", "handsets", "seen (UTC)", "grade")
     rows = []
     for k, line in enumerate(found, start=1):
@@ -663,5 +666,3 @@ def share_regional_command(
             if part.handling_conditions:
                 typer.echo(f"brand {k}, {part.force} ({part.grade}): handling conditions: "
                            f"{part.handling_conditions}")  # fmt: skip
-    if not found:
-        typer.echo("No line is held by more than one force." if not every else "No lines.")
