@@ -52,7 +52,13 @@ from fortress.casework.models import LineExport
 from fortress.comms.lines import latest_run, list_lines, show_line
 from fortress.model.lines import LineDetail
 from fortress.sharing.hits import SharingError
-from fortress.sharing.signing import SigningKey, force_name, trusted_key
+from fortress.sharing.signing import (
+    SigningKey,
+    default_signing_key_path,
+    force_name,
+    load_signing_key,
+    trusted_key,
+)
 from fortress.store.workspace import Workspace, now_utc
 
 BUNDLE_FORMAT: Final = "fortress-line-bundle/1"
@@ -148,11 +154,18 @@ def write_bundle(
 
 
 def send_export(
-    workspace: Workspace, session: Session, key: SigningKey, export: LineExport, *, actor: str
+    workspace: Workspace,
+    session: Session,
+    key: SigningKey | None,
+    export: LineExport,
+    *,
+    actor: str,
 ) -> WrittenBundle:
     """The signed bundle of an approved export request, recorded as sent (audited as a
-    disclosure); refused unless the request is approved."""
+    disclosure); refused unless the request is approved. ``key``: None signs with the
+    workspace's own key, read only once the request is known to be sendable."""
     check_sendable(export)
+    key = key or load_signing_key(default_signing_key_path(workspace))
     written = write_bundle(
         workspace, key, export_id=export.id, line_ids=json.loads(export.line_ids),
         run_id=export.run_id, recipient=export.recipient, purpose=export.purpose,
