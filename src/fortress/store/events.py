@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import sys
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -56,9 +57,15 @@ def connect(workspace: Workspace, engine: str | None = None) -> ibis.BaseBackend
 
 
 def _spark(workspace: Workspace) -> ibis.BaseBackend:
-    """A Spark session behind Ibis: on the cluster ``FORTRESS_SPARK_MASTER`` names (one of
-    ``fortress cluster start``, or any other), else local on both cores. The cluster's
-    workers must read the workspace's files at the same path (a shared folder)."""
+    """The Spark session of ``spark_session`` behind Ibis."""
+    return ibis.pyspark.connect(spark_session(workspace))
+
+
+def spark_session(workspace: Workspace) -> Any:
+    """This process's Spark session: on the cluster ``FORTRESS_SPARK_MASTER`` names (one
+    of ``fortress cluster start``, or any other), else local on both cores. The cluster's
+    workers must read the workspace's files at the same path (a shared folder), and run
+    Python tasks with this interpreter's path (or ``PYSPARK_PYTHON``)."""
     try:
         from pyspark.sql import SparkSession
     except ImportError as exc:
@@ -66,6 +73,9 @@ def _spark(workspace: Workspace) -> ibis.BaseBackend:
     spill = workspace.root / "spill" / "spark"
     spill.mkdir(parents=True, exist_ok=True)
     master = os.environ.get(SPARK_MASTER_ENV, "local[2]")
+    # PySpark runs Python tasks (``ingest comms --on-spark``) with this variable's
+    # interpreter, else any ``python3`` on the path, which may lack Fortress.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     builder = SparkSession.builder
     if master.startswith(f"spark://{LOOPBACK}:"):  # the executors reach the driver there
         builder = builder.config("spark.driver.host", LOOPBACK)
@@ -81,7 +91,7 @@ def _spark(workspace: Workspace) -> ibis.BaseBackend:
         .getOrCreate()
     )
     session.sparkContext.setLogLevel("ERROR")
-    return ibis.pyspark.connect(session)
+    return session
 
 
 def table(backend: ibis.BaseBackend, workspace: Workspace, name: str) -> ir.Table | None:
@@ -138,14 +148,22 @@ def files_table(
     files = [str(path) for path in paths]
     if not files:
         return None
-    if backend.name == "pyspark":  # its reader takes one path at a time
-        parts = [
-            _columns(backend.read_parquet(path, table_name=f"{name}_{k}"), columns)
-            for k, path in enumerate(files)
-        ]
-        return parts[0].union(*parts[1:], distinct=False) if len(parts) > 1 else parts[0]
+    if backend.name == "pyspark":
+        return _columns(_spark_files(backend, files, f"{name}_events"), columns)
     read = backend.read_parquet(files, table_name=f"{name}_events", union_by_name=True)
     return _columns(read, columns)
+
+
+def _spark_files(backend: ibis.BaseBackend, files: list[str], name: str) -> ir.Table:
+    """Every file as one Spark scan. Ibis's PySpark reader takes one path, and a union of
+    one scan per file grows every plan with the files: each join below the union is
+    repeated per file, with its own broadcast (at 30M events in 15 files, nearly a
+    thousand broadcasts in one query ran the driver out of memory)."""
+    session = backend._session
+    frame = session.read.option("mergeSchema", "true").parquet(*files)
+    frame.createOrReplaceTempView(name)
+    found: ir.Table = backend.table(name)
+    return found
 
 
 def _columns(table: ir.Table, columns: Sequence[str] | None) -> ir.Table:
