@@ -5,6 +5,7 @@ told clearly with nothing left running."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import socket
@@ -15,15 +16,19 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
 from fortress.cli.main import app
 from fortress.comms.fingerprint import differences, fingerprint
 from fortress.comms.lines import run_detection
+from fortress.ingest.comms import ingest_comms
 from fortress.network.comms import comms_network, comms_windows
 from fortress.network.explore import contact_graph, everything
 from fortress.network.graph import Network
+from fortress.sources.mapping import preset
 from fortress.store.cluster import (
     LOOPBACK,
     ClusterError,
@@ -35,7 +40,7 @@ from fortress.store.cluster import (
 from fortress.store.events import ENGINE_ENV, SPARK_MASTER_ENV
 from fortress.store.workspace import Workspace
 from helpers.spark import free_port, require_spark, stop_spark_session
-from helpers.worlds import World
+from helpers.worlds import World, split_world
 
 pytestmark = pytest.mark.slow
 
@@ -122,6 +127,73 @@ def test_a_detection_run_on_the_cluster_stores_what_duckdb_stores(
         assert networks_on_cluster[name] == found, name
     # It ran there, not in a local session: the master saw a Fortress application end.
     assert cluster_status(Path(cluster.folder)).applications_finished == before + 1
+
+
+def _drop(folder: Path) -> list[Path]:
+    """A drop of comms files: a simulated world's days in three files, every tenth of its
+    events again (each a duplicate of one in the days), a CSV with a row to reject, and
+    one with no data rows (refused)."""
+    days, tenth, _ = split_world(folder, seed=3)
+    mixed = folder / "mixed.csv"
+    mixed.write_text(
+        "start,kind,a_number,b_number,duration_s\n"
+        "2024-05-01T10:00:00Z,call,07700900001,07700900002,5\n"
+        "2024-05-01T10:01:00Z,call,07700900001,07700900002,five\n",
+        encoding="utf-8",
+    )
+    header_only = folder / "header-only.csv"
+    header_only.write_text("start,kind,a_number,b_number\n", encoding="utf-8")
+    return [*days, tenth, mixed, header_only]
+
+
+def _published(workspace: Workspace) -> list[dict[str, Any]]:
+    """Every published comms event, in event id order."""
+    files = workspace.data_files("comms")
+    table = pa.concat_tables(pq.read_table(path) for path in files)
+    return sorted(table.to_pylist(), key=lambda row: row["event_id"])
+
+
+def test_a_drop_ingested_on_the_cluster_is_what_one_at_a_time_ingests(
+    cluster: ClusterStatus, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``ingest comms --on-spark``: each file ingested by an executor, with the same events,
+    rejects, refusals and counts as ingesting them one after another here."""
+    assert cluster.master_url
+    drop = _drop(tmp_path / "drop")
+    alone = Workspace.open(tmp_path / "alone")
+    expected = [ingest_comms(alone, path, spec=preset("canonical")) for path in drop]
+    before = cluster_status(Path(cluster.folder)).applications_finished
+    monkeypatch.setenv(SPARK_MASTER_ENV, cluster.master_url)
+    stop_spark_session()
+    try:
+        args = ["--workspace", str(tmp_path / "spread"), "ingest", "comms", "--on-spark"]
+        result = runner.invoke(app, [*args, "--json", *map(str, drop)])
+        again = runner.invoke(app, [*args, str(drop[0])])  # as a table: all duplicates now
+    finally:
+        stop_spark_session()
+    assert again.exit_code == 0, again.output
+    read = f"{expected[0].read:,}"
+    assert re.search(
+        rf"part-0\.parquet\s*│ canonical\s*│\s*{read} │\s*0 │\s*0 │\s*{read} │", again.output
+    )
+    assert "ingested by a Spark executor on" in " ".join(again.output.split())
+    assert result.exit_code == 1, result.output  # the header-only file was refused
+    found = json.loads(result.stdout)
+    assert [s["file"] for s in found] == [str(path) for path in drop]
+    for summary, alone_summary in zip(found, expected, strict=True):
+        for count in ("read", "rejected", "blank", "refused", "error", "sha256"):
+            assert summary[count] == getattr(alone_summary, count), (summary["file"], count)
+        assert summary["rejected"] == 0 or summary["rejects_file"]
+    for count in ("accepted", "duplicates"):  # which file meets a duplicate first may differ
+        assert sum(s[count] for s in found) == sum(getattr(s, count) for s in expected)
+    assert sum(s["duplicates"] for s in found) > 0 and found[4]["rejected"] == 1
+    assert found[5]["error"] and "no data rows" in found[5]["error"]
+    spread = Workspace.open(tmp_path / "spread")
+    assert _published(spread) == _published(alone)
+    executors = {re.sub(r".* \(pid (\d+)\)$", r"\1", s["notes"][-1]) for s in found}
+    assert executors and str(os.getpid()) not in executors
+    assert all("ingested by a Spark executor on" in s["notes"][-1] for s in found)
+    assert cluster_status(Path(cluster.folder)).applications_finished == before + 1  # one session
 
 
 def test_status_prints_a_table_and_json(cluster: ClusterStatus) -> None:

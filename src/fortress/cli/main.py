@@ -37,6 +37,8 @@ from fortress.store.settings import DATABASE_ENV, DEFAULT_WORKSPACE, WORKSPACE_E
 
 if TYPE_CHECKING:
     from fortress.ingest.report import IngestSummary
+    from fortress.sources.mapping import MappingSpec
+    from fortress.store.workspace import Workspace
 
 app = typer.Typer(
     name="fortress",
@@ -122,6 +124,14 @@ def ingest_comms_command(
     strict: Annotated[
         bool, typer.Option(help="Refuse a file if any of its rows is rejected.")
     ] = False,
+    on_spark: Annotated[
+        bool,
+        typer.Option(
+            help="Ingest the files in parallel, one per task, on the Spark cluster "
+            "FORTRESS_SPARK_MASTER names (else Spark on this machine); its executors "
+            "must read the files and the workspace at the same paths."
+        ),
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Ingest communications events (calls and messages). Each file is all-or-nothing."""
@@ -135,6 +145,9 @@ def ingest_comms_command(
     except SpecError as exc:
         fail(str(exc))
     workspace = open_workspace(create=True)
+    if on_spark:
+        report_ingest(_ingest_on_spark(workspace, files, spec, owner, strict), as_json)
+        return
     summaries = [
         _with_progress(
             path,
@@ -176,6 +189,25 @@ def ingest_layouts(as_json: JsonOption = False) -> None:
         return
     for item in layouts:
         typer.echo(f"{item['name']:<14} v{item['version']}  {item['description']}")
+
+
+def _ingest_on_spark(
+    workspace: Workspace, files: list[Path], spec: MappingSpec, owner: str | None, strict: bool
+) -> list[IngestSummary]:
+    """``ingest comms --on-spark``: each file's summary notes the executor that did it."""
+    from fortress.ingest.on_spark import ingest_comms_on_spark
+    from fortress.store.events import EngineError
+
+    try:
+        done = ingest_comms_on_spark(
+            workspace, files, spec=spec, owner=owner, strict=strict,
+            database_url=settings.database_url,
+        )  # fmt: skip
+    except EngineError as exc:
+        fail(str(exc))
+    for one in done:
+        one.summary.notes.append(f"ingested by a Spark executor on {one.host} (pid {one.pid})")
+    return [one.summary for one in done]
 
 
 def _with_progress(path: Path, run: Any, *, quiet: bool) -> IngestSummary:
