@@ -386,7 +386,9 @@ def markdown(results: list[Result]) -> str:
     return "\n".join(lines)
 
 
-RESULTS = DATA_DIR / "scale-results.json"
+RESULTS = REPO / "benchmarks" / "results" / "scale.json"
+"""The measurements, committed beside the page they make (worlds and scratch stay in
+``benchmarks/data``, which is not): ``--render`` and ``--resume`` work on a fresh clone."""
 
 
 def main() -> None:
@@ -411,6 +413,7 @@ def main() -> None:
     )  # fmt: skip
     args = parser.parse_args()
     DATA_DIR.mkdir(parents=True, exist_ok=True)
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
     results = load_results(RESULTS) if args.resume or args.render else []
     if args.render:
         write_section(markdown(results), args.out, "scale")
