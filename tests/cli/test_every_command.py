@@ -149,7 +149,7 @@ def _with_bundles(demo: Path) -> None:
             line_sharing.request_export(session, lines, run, "Sussex", "test", grade,
                                         "OFFICIAL", actor="ann")  # fmt: skip
     written = write_bundle(workspace, key, export_id=2, line_ids=lines, run_id=run,
-                           recipient="Sussex", purpose="test",
+                           recipient="Hampshire", purpose="test",  # it imports it itself
                            sharing=Sharing("Hampshire", Grade("3x5x2", "2", "B", "P"),
                                            "OFFICIAL"))  # fmt: skip
     (demo / "line.bundle").write_bytes(written.content)

@@ -1,7 +1,8 @@
 """Line bundles over the API and on the app's pages: a C-coded line waits for a supervisor
 before its bundle can be fetched; a received bundle is verified, held, reviewed and
 accepted; a tampered, repeated or oversized one is refused. The force sends to itself
-here (it trusts its own key): ``tests/sharing/test_bundles.py`` has two forces."""
+here (it trusts its own key, and addresses the bundles to itself, as importing requires):
+``tests/sharing/test_bundles.py`` has two forces."""
 
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ def line(detected: Board) -> str:
 def test_a_c_coded_line_is_sent_only_once_a_supervisor_approves(detected: Board, line: str) -> None:
     client, analyst = detected.client, sign_in(detected.client, "analyst")
     asked = client.post("/api/v1/line-exports", headers=analyst, json={
-        "lines": [line], "recipient": "Sussex", "purpose": "joint operation",
+        "lines": [line], "recipient": "Hampshire", "purpose": "joint operation",
         "grade": {"source_evaluation": "2", "assessment": "B", "handling_code": "C",
                   "conditions": "Sussex intelligence unit only"},
     })  # fmt: skip
@@ -132,14 +133,14 @@ def test_the_pages_take_a_line_from_request_to_acceptance(detected: Board, line:
     client = detected.client
     csrf = browser_sign_in(client, "analyst")
     assert f'href="/app/sharing?lines={line}#ask"' in client.get(f"/app/lines/{line}").text
-    form = {"lines": line, "recipient": "Surrey", "purpose": "Surrey's week of action",
+    form = {"lines": line, "recipient": "Hampshire", "purpose": "the week of action",
             "source_evaluation": "2", "assessment": "B", "handling_code": "C",
             "conditions": "Surrey intelligence unit only", "marking": "OFFICIAL",
             "csrf": csrf}  # fmt: skip
     asked = client.post("/app/sharing/exports", data=form)
     assert asked.status_code == 200, asked.text
     export_id = int(asked.text.split("Line export ")[1].split(" ")[0])
-    assert f"Line export {export_id} to Surrey: waiting for a supervisor" in asked.text
+    assert f"Line export {export_id} to Hampshire: waiting for a supervisor" in asked.text
     row = next(r for r in asked.text.split("<tr>") if r.startswith(f"<td>{export_id}</td>"))
     assert "2/B/C (Surrey intelligence unit only)" in row and "waiting for a supervisor" in row
     early = client.post(f"/app/sharing/exports/{export_id}/bundle", data={"csrf": csrf})
@@ -151,14 +152,14 @@ def test_the_pages_take_a_line_from_request_to_acceptance(detected: Board, line:
     decided = client.post(f"/app/sharing/exports/{export_id}/decision",
                           data={"decision": "approve", "reason": "active in Surrey",
                                 "csrf": supervisor_csrf})  # fmt: skip
-    assert f"Line export {export_id} to Surrey approved." in decided.text
+    assert f"Line export {export_id} to Hampshire approved." in decided.text
     csrf = browser_sign_in(client, "analyst")
     bundle = client.post(f"/app/sharing/exports/{export_id}/bundle", data={"csrf": csrf})
     assert (
         bundle.status_code == 200 and bundle.headers["content-type"] == BUNDLE_TYPE["Content-Type"]
     )
     assert f'filename="lines-{export_id}-' in bundle.headers["content-disposition"]
-    tampered = bundle.content.replace(b"Surrey", b"Sussex", 1)
+    tampered = bundle.content.replace(b"Surrey intelligence", b"Sussex intelligence", 1)
     refused = client.post("/app/sharing/received", data={"csrf": csrf},
                           files={"bundle": ("line.bundle", tampered)})  # fmt: skip
     assert refused.status_code == 422 and "Not held:" in refused.text

@@ -250,6 +250,29 @@ def test_a_bundle_from_an_untrusted_key_or_twice_is_refused(forces: Forces) -> N
     assert code == 2 and "was already imported" in out
 
 
+def test_a_bundle_addressed_to_another_force_is_refused(forces: Forces) -> None:
+    """Sending was approved for Sussex: Kent's workspace, which trusts Hampshire too,
+    refuses it, and holds nothing; Sussex's own key matches the recipient, whatever the
+    case and spacing."""
+    assert _export(forces, "2/B/P")[0] == 0
+    bundle = str(forces.folder / "line.bundle")
+    public = str(forces.hampshire / "sharing" / "signing-key-public.json")
+    kent = forces.folder / "kent"
+    _casework(kent, {"kim": "analyst"})
+    assert run(kent, "share", "signing-key", "--force", "Kent")[0] == 0
+    assert run(kent, "share", "trust", public)[0] == 0
+    code, out = run(kent, "share", "import", bundle, "--as", "kim")
+    assert code == 2, out
+    assert "is addressed to 'Sussex', and this workspace is Kent's: refused" in " ".join(
+        out.split()
+    )
+    code, out = run(kent, "share", "received", "--as", "kim", "--json")
+    assert json.loads(out) == []
+    assert run(forces.sussex, "share", "signing-key", "--force", "  sussex ")[0] == 0
+    code, out = run(forces.sussex, "share", "import", bundle, "--as", "sam")
+    assert code == 0, out
+
+
 def test_a_newer_run_needs_the_lines_approved_again(forces: Forces) -> None:
     assert _export(forces, "2/B/C", "--conditions", "SIU only")[0] == 0
     assert run(forces.hampshire, "share", "decide", "1", "--approve", "--reason", "ok",

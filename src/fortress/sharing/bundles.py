@@ -56,7 +56,9 @@ from fortress.sharing.signing import (
     SigningKey,
     default_signing_key_path,
     force_name,
+    load_public_key,
     load_signing_key,
+    public_key_path,
     trusted_key,
 )
 from fortress.store.workspace import Workspace, now_utc
@@ -277,6 +279,7 @@ def read_bundle(workspace: Workspace, content: bytes, source: str) -> IncomingBu
     if force_name(str(header.get("sender", ""))) != key.force:
         raise SharingError(f"{source} says it is from {header.get('sender')!r}, "
                            f"but {key.force}'s key signed it: refused")  # fmt: skip
+    _check_recipient(workspace, str(header.get("recipient", "")), source)
     records = [_record(line, source, n) for n, line in enumerate(body.split(b"\n")[1:], 2)]
     if len(records) != header.get("records"):
         raise SharingError(f"{source} holds {len(records)} records, its header says "
@@ -288,6 +291,25 @@ def read_bundle(workspace: Workspace, content: bytes, source: str) -> IncomingBu
         sha256=hashlib.sha256(content).hexdigest(), header=body.split(b"\n", 1)[0].decode(),
         records=records,
     )  # fmt: skip
+
+
+def _check_recipient(workspace: Workspace, recipient: str, source: str) -> None:
+    """A bundle is approved for one force: another force's workspace refuses it (the
+    workspace's own force is the one its signing key names; without a key, it cannot
+    tell, and the reviewer sees the recipient on the held bundle)."""
+    own = own_force(workspace)
+    if own is not None and own.casefold() != " ".join(recipient.split()).casefold():
+        raise SharingError(
+            f"{source} is addressed to {recipient!r}, and this workspace is {own}'s: refused "
+            f"(its sending was approved for {recipient!r} only; ask the sender for one "
+            f"addressed to {own})"
+        )
+
+
+def own_force(workspace: Workspace) -> str | None:
+    """The force whose signing key the workspace keeps (``share key``), if any."""
+    public = public_key_path(default_signing_key_path(workspace))
+    return load_public_key(public).force if public.exists() else None
 
 
 def _header(line: bytes, source: str) -> dict[str, Any]:

@@ -95,9 +95,14 @@ def save_signing_key(key: SigningKey, path: Path) -> Path:
     made_at = now_utc().isoformat(timespec="seconds")
     secret = {"force": key.force, "key": _b64(key.key), "made_at": made_at}
     write_secret(path, SIGNING_FORMAT, secret)
-    public = path.with_name(path.stem + "-public.json")
+    public = public_key_path(path)
     write_atomically(public, public_key_text(key.public))
     return public
+
+
+def public_key_path(path: Path) -> Path:
+    """Where the public half of the signing key in ``path`` is kept."""
+    return path.with_name(path.stem + "-public.json")
 
 
 def public_key_text(key: PublicKey) -> str:
