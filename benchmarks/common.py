@@ -176,6 +176,7 @@ SECTIONS = (
     "lines",
     "increments",
     "scale",
+    "ingest-spark",
     "network",
     "places",
     "casework",

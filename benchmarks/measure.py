@@ -9,6 +9,8 @@ imported libraries) and facts about the result. Modes::
     measure.py duckdb-copy FILE OUT      COPY (SELECT * FROM read_...) TO OUT (FORMAT parquet)
     measure.py fortress FILE WORKSPACE   ingest_comms into a fresh workspace, canonical layout
     measure.py simulate OUT EVENTS       fortress.simulate.simulate(OUT, scale=EVENTS, ...)
+    measure.py ingest-drop WS MODE FILES  the files into a fresh workspace (MODE: duckdb, one
+                                         after another; spark, ingest comms --on-spark)
     measure.py lines-detect WORKSPACE    fortress lines detect (detection, roles, safeguarding),
                                          what earlier runs kept removed first
     measure.py lines-detect-kept WS      the same, extending those an earlier run kept
@@ -112,6 +114,32 @@ def fortress_ingest(path: Path, root: Path) -> dict[str, Any]:
             ).fetchone()
         facts["flagged"] = int(row[0]) if row else None
     return facts
+
+
+def ingest_drop(root: Path, on_spark: bool, paths: list[Path]) -> dict[str, Any]:
+    """A drop of comms files into a fresh workspace: one after another, or on Spark's
+    executors (``ingest comms --on-spark``; the session is started inside the timing)."""
+    from fortress.ingest.comms import ingest_comms
+    from fortress.ingest.on_spark import ingest_comms_on_spark
+    from fortress.sources.mapping import preset
+    from fortress.store.workspace import Workspace
+
+    workspace = Workspace.open(root)
+    spec = preset("canonical")
+    clock = time.perf_counter()
+    if on_spark:
+        summaries = [d.summary for d in ingest_comms_on_spark(workspace, paths, spec=spec)]
+    else:
+        summaries = [ingest_comms(workspace, path, spec=spec) for path in paths]
+    seconds, peak = time.perf_counter() - clock, _peak_rss_mb()
+    return {
+        "seconds": seconds,
+        "peak_rss_mb": peak,
+        "errors": [s.error for s in summaries if s.error],
+        "read": sum(s.read for s in summaries),
+        "accepted": sum(s.accepted for s in summaries),
+        "duplicates": sum(s.duplicates for s in summaries),
+    }
 
 
 def simulate(out: Path, events: int) -> dict[str, Any]:
@@ -264,6 +292,8 @@ def main(argv: list[str]) -> None:
         facts = fortress_ingest(Path(args[0]), Path(args[1]))
     elif mode == "simulate":
         facts = simulate(Path(args[0]), int(args[1]))
+    elif mode == "ingest-drop":
+        facts = ingest_drop(Path(args[0]), args[1] == "spark", [Path(a) for a in args[2:]])
     elif mode == "lines-detect":
         facts = lines_detect(Path(args[0]))
     elif mode == "lines-detect-kept":
