@@ -32,6 +32,9 @@ detection stays far below the machine's memory."""
 ENGINE_ENV = "FORTRESS_ENGINE"
 SPARK_MASTER_ENV = "FORTRESS_SPARK_MASTER"
 ENGINES = ("duckdb", "spark")
+SHUFFLE_PARTITIONS = "spark.sql.shuffle.partitions"
+ONE_MACHINE_PARTITIONS = "8"
+"""Spark's shuffle partitions unless its configuration (``spark-defaults.conf``) says."""
 
 
 class EngineError(Exception):
@@ -83,13 +86,16 @@ def spark_session(workspace: Workspace) -> Any:
         builder.appName("fortress")
         .master(master)
         .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.sql.shuffle.partitions", "8")
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.local.dir", str(spill))
         .config("spark.sql.warehouse.dir", str(spill / "warehouse"))
         .getOrCreate()
     )
+    if not session.sparkContext.getConf().contains(SHUFFLE_PARTITIONS):
+        # Few partitions suit one machine. A cluster working on billions of events sets
+        # more in its spark-defaults.conf, which a setting made here would override.
+        session.conf.set(SHUFFLE_PARTITIONS, ONE_MACHINE_PARTITIONS)
     session.sparkContext.setLogLevel("ERROR")
     return session
 
