@@ -21,6 +21,7 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
+from fortress.cli import render
 from fortress.cli.main import app
 from fortress.comms.fingerprint import differences, fingerprint
 from fortress.comms.lines import run_detection
@@ -168,12 +169,15 @@ def test_a_drop_ingested_on_the_cluster_is_what_one_at_a_time_ingests(
     try:
         args = ["--workspace", str(tmp_path / "spread"), "ingest", "comms", "--on-spark"]
         result = runner.invoke(app, [*args, "--json", *map(str, drop)])
-        again = runner.invoke(app, [*args, str(drop[0])])  # as a table: all duplicates now
+        # as a table, as wide as each cell whole needs (the console's width is fixed when
+        # the module is first imported, by whatever COLUMNS said then): all duplicates now
+        monkeypatch.setattr(render.console, "width", 200)
+        again = runner.invoke(app, [*args, str(drop[0])])
     finally:
         stop_spark_session()
     assert again.exit_code == 0, again.output
     read, shown = f"{expected[0].read:,}", " ".join(again.output.split())
-    assert "canonical" in shown and f"│ {read} │ 0 │ 0 │ {read} │" in shown  # all duplicates
+    assert f"│ canonical │ {read} │ 0 │ 0 │ {read} │ 0 │" in shown  # read ... duplicate, blank
     assert "ingested by a Spark executor on" in shown
     assert result.exit_code == 1, result.output  # the header-only file was refused
     found = json.loads(result.stdout)
