@@ -56,9 +56,8 @@ from fortress.sharing.signing import (
     SigningKey,
     default_signing_key_path,
     force_name,
-    load_public_key,
     load_signing_key,
-    public_key_path,
+    own_force,
     trusted_key,
 )
 from fortress.store.workspace import Workspace, now_utc
@@ -304,12 +303,6 @@ def _check_recipient(workspace: Workspace, recipient: str, source: str) -> None:
             f"(its sending was approved for {recipient!r} only; ask the sender for one "
             f"addressed to {own})"
         )
-
-
-def own_force(workspace: Workspace) -> str | None:
-    """The force whose signing key the workspace keeps (``share key``), if any."""
-    public = public_key_path(default_signing_key_path(workspace))
-    return load_public_key(public).force if public.exists() else None
 
 
 def _header(line: bytes, source: str) -> dict[str, Any]:

@@ -27,7 +27,7 @@ from fortress.casework.models import ReceivedBundle, ReceivedRecord
 from fortress.comms.lines import NoDetection, list_lines, show_line
 from fortress.sharing.bundles import LINE_NUMBER
 from fortress.sharing.hits import Selector
-from fortress.sharing.signing import default_signing_key_path, load_signing_key
+from fortress.sharing.signing import own_force
 from fortress.store.workspace import Workspace
 
 THIS_FORCE = "this force"
@@ -68,10 +68,9 @@ class ReceivedLine(BaseModel):
     held_here: list[str]
 
 
-def own_force(workspace: Workspace) -> str:
+def force_of(workspace: Workspace) -> str:
     """This force's name, from its signing key (or "this force" before it has one)."""
-    path = default_signing_key_path(workspace)
-    return load_signing_key(path).force if path.exists() else THIS_FORCE
+    return own_force(workspace) or THIS_FORCE
 
 
 def regional_lines(
@@ -82,7 +81,7 @@ def regional_lines(
     received = _received(session, actor)
     if not received and not every:  # nothing from another force: nothing is regional
         return []
-    sightings = _own(workspace, own_force(workspace)) + received
+    sightings = _own(workspace, force_of(workspace)) + received
     merged = [_merge(group) for group in _groups(sightings)]
     shown = [line for line in merged if every or len(line.forces) > 1]
     return sorted(shown, key=lambda line: (-len(line.forces), line.numbers))

@@ -88,6 +88,12 @@ def default_signing_key_path(workspace: Workspace) -> Path:
     return workspace.root / "sharing" / "signing-key.json"
 
 
+def own_force(workspace: Workspace) -> str | None:
+    """The force whose signing key the workspace keeps (``share signing-key``), if any."""
+    path = default_signing_key_path(workspace)
+    return load_signing_key(path).force if path.exists() else None
+
+
 def save_signing_key(key: SigningKey, path: Path) -> Path:
     """Write the private key (owner-only, never over a file) and its public half beside it
     (``…-public.json``); returns the public file's path."""
@@ -95,14 +101,9 @@ def save_signing_key(key: SigningKey, path: Path) -> Path:
     made_at = now_utc().isoformat(timespec="seconds")
     secret = {"force": key.force, "key": _b64(key.key), "made_at": made_at}
     write_secret(path, SIGNING_FORMAT, secret)
-    public = public_key_path(path)
+    public = path.with_name(path.stem + "-public.json")
     write_atomically(public, public_key_text(key.public))
     return public
-
-
-def public_key_path(path: Path) -> Path:
-    """Where the public half of the signing key in ``path`` is kept."""
-    return path.with_name(path.stem + "-public.json")
 
 
 def public_key_text(key: PublicKey) -> str:
