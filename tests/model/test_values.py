@@ -275,7 +275,7 @@ def test_a_registration_is_never_lost_and_cleaning_is_idempotent(raw: str) -> No
 
 
 def test_the_registry_names_every_type() -> None:
-    assert set(REGISTRY) == {"msisdn", "imei", "imsi", "cell_id", "vrm"}
+    assert set(REGISTRY) == {"msisdn", "imei", "imsi", "cell_id", "vrm", "person_id"}
 
 
 def test_checked_refuses_what_clean_flags_with_the_reason() -> None:
@@ -420,3 +420,10 @@ def test_gap_edges_are_exact(tmp_path: Path) -> None:
     assert summary.rejected == 0
     assert events["before"]["start_utc"] == last_gmt
     assert events["after"]["start_utc"] == last_gmt + timedelta(seconds=1)
+
+
+@pytest.mark.parametrize("type_name", ["imei", "imsi"])
+def test_digits_of_other_scripts_are_not_a_handset_s(type_name: str) -> None:
+    arabic_indic = "".join(chr(0x0660 + int(d)) for d in "353456789012348")
+    assert REGISTRY[type_name].clean(arabic_indic).flag is not None
+    assert not REGISTRY[type_name].validate(arabic_indic)

@@ -24,12 +24,15 @@ import pytest
 from fastapi import APIRouter
 from fastapi.testclient import TestClient
 
-from fortress.server.app import create_app
+from fortress.server.app import CONTENT_SECURITY_POLICY, create_app
 from fortress.server.observe import LOGGER, JsonLines
 from fortress.store.workspace import Workspace
 from helpers.casework import PASSWORD, sign_in
 
 PHONE = "07700900123"
+SECURITY_HEADERS = {"cache-control": "no-store", "x-content-type-options": "nosniff",
+                    "referrer-policy": "no-referrer",
+                    "content-security-policy": CONTENT_SECURITY_POLICY}  # fmt: skip
 
 
 @pytest.fixture
@@ -61,7 +64,8 @@ def test_an_unhandled_exception_answers_500_with_the_id_and_logs_the_traceback(
     body = answer.json()
     assert body["request_id"] == answer.headers["x-request-id"]
     assert "bug while" not in answer.text and "Traceback" not in answer.text
-    assert answer.headers["cache-control"] == "no-store"  # the usual headers, even on a 500
+    for header, value in SECURITY_HEADERS.items():  # the usual headers, even on a 500
+        assert answer.headers[header] == value, header
     [line] = [line for line in _lines(logged) if line["request_id"] == body["request_id"]]
     assert line["level"] == "error" and line["status"] == 500
     assert line["route"] == "/api/v1/broken/{thing}" and line["method"] == "GET"

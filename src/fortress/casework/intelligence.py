@@ -42,8 +42,6 @@ ENTITY_TYPES: Final = ("phone", "imei", "person", "address", "vehicle", "line")
 MAX_TEXT: Final = 20_000
 _PLATE_SEPARATORS = re.compile(r"[\s\-.]")
 _PLATE = re.compile(r"^[A-Z0-9]{1,10}$")
-_PERSON_ID = re.compile(r"^[0-9]{1,10}$")  # ASCII: str.isdigit() also takes "³"
-MAX_ID: Final = 2**31 - 1
 
 
 class IntelligenceProblem(ValueError):
@@ -106,11 +104,14 @@ def _link(session: Session, entity_type: str, value: str) -> tuple[str, str | No
         if cleaned.flag or not cleaned.value:
             raise IntelligenceProblem(f"{raw!r} is not a phone number ({cleaned.flag})")
         return cleaned.value, None
-    if entity_type == "imei":
+    if entity_type in ("imei", "person"):
         try:
-            return checked("imei", raw), None
+            typed = checked("imei" if entity_type == "imei" else "person_id", raw)
         except ValueProblem as exc:
             raise IntelligenceProblem(str(exc)) from exc
+        if entity_type == "person" and session.get(Person, int(typed)) is None:
+            raise IntelligenceProblem(f"no casework person {typed} (link people by their id)")
+        return typed, None
     if entity_type == "vehicle":
         cleaned = Vrm().clean(raw)
         if cleaned.flag is None and cleaned.value:
@@ -123,11 +124,6 @@ def _link(session: Session, entity_type: str, value: str) -> tuple[str, str | No
         if not 3 <= len(raw) <= 300:
             raise IntelligenceProblem("an address is 3 to 300 characters")
         return raw.upper(), None
-    if entity_type == "person":
-        known = _PERSON_ID.match(raw) and int(raw) <= MAX_ID
-        if not known or session.get(Person, int(raw)) is None:
-            raise IntelligenceProblem(f"no casework person {raw!r} (link people by their id)")
-        return str(int(raw)), None
     raise IntelligenceProblem(f"unknown link type {entity_type!r}: use {', '.join(ENTITY_TYPES)}")
 
 

@@ -18,6 +18,7 @@ NOT_A_SUBSCRIBER: Final = (WITHHELD, SHORT_CODE, UNPARSEABLE, MISSING)
 IMEI_CHECK_DIGIT: Final = "imei_check_digit"  # 15-digit IMEI failing the Luhn check
 IMEI_UNPARSEABLE: Final = "imei_unparseable"  # not 14-16 digits (e.g. Excel's 3.5E+14)
 IMSI_UNPARSEABLE: Final = "imsi_unparseable"
+RECORD_ID: Final = "record_id"  # not a casework record id (typed by a person, refused)
 
 DURATION_UNKNOWN: Final = "duration_unknown"  # a call whose length the source does not give
 DURATION_ON_MESSAGE: Final = "duration_on_message"  # a message with a length: stored as 0

@@ -34,6 +34,8 @@ class ValueType(Protocol):
     """What every registered value type offers."""
 
     name: str
+    label: str
+    """The type in words, for a person told their value is not one."""
 
     def clean(self, raw: str | None) -> Cleaned:
         """Normalise ``raw``; keep it with a flag when it cannot be normalised."""
@@ -48,6 +50,8 @@ class ValueType(Protocol):
         ...
 
 
+_ASCII_DIGITS = re.compile(r"[0-9]+")
+"""Digits as ids and handset numbers are written (``str.isdigit`` also takes ``"³"``)."""
 _FORMULA_WRAPPED = re.compile(r'^\s*=\s*"([^"]*)"\s*$')  # as fortress.sources.fields
 NUMBER_PUNCTUATION = re.compile(r"[\s().\-/]")
 """What is dropped from a phone number before it is parsed (SQL fast paths use it too)."""
@@ -105,6 +109,7 @@ class Msisdn:
     """
 
     name = "msisdn"
+    label = "MSISDN"
 
     def __init__(self, region: str = DEFAULT_REGION) -> None:
         self.region = region
@@ -220,6 +225,7 @@ class Imei:
     """
 
     name = "imei"
+    label = "IMEI"
 
     def clean(self, raw: str | None) -> Cleaned:
         """Strip separators and check the digits."""
@@ -227,7 +233,7 @@ class Imei:
             return Cleaned(None)
         text = unwrap_spreadsheet_text(raw).strip()
         digits = re.sub(r"[\s\-/]", "", text)
-        if not digits.isdigit() or not 14 <= len(digits) <= 16:
+        if not _ASCII_DIGITS.fullmatch(digits) or not 14 <= len(digits) <= 16:
             return Cleaned(text, flags.IMEI_UNPARSEABLE)
         if len(digits) == 15 and not luhn_valid(digits):
             return Cleaned(digits, flags.IMEI_CHECK_DIGIT)
@@ -235,7 +241,7 @@ class Imei:
 
     def validate(self, value: str) -> bool:
         """True for 14 or 16 digits, or 15 digits with a valid check digit."""
-        if not value.isdigit() or not 14 <= len(value) <= 16:
+        if not _ASCII_DIGITS.fullmatch(value) or not 14 <= len(value) <= 16:
             return False
         return len(value) != 15 or luhn_valid(value)
 
@@ -250,6 +256,7 @@ class Imsi:
     """A SIM identity: 6-15 digits (MCC + MNC + MSIN), kept as a string."""
 
     name = "imsi"
+    label = "IMSI"
 
     def clean(self, raw: str | None) -> Cleaned:
         """Strip separators and check the digits."""
@@ -257,13 +264,13 @@ class Imsi:
             return Cleaned(None)
         text = unwrap_spreadsheet_text(raw).strip()
         digits = re.sub(r"[\s\-/]", "", text)
-        if not digits.isdigit() or not 6 <= len(digits) <= 15:
+        if not _ASCII_DIGITS.fullmatch(digits) or not 6 <= len(digits) <= 15:
             return Cleaned(text, flags.IMSI_UNPARSEABLE)
         return Cleaned(digits)
 
     def validate(self, value: str) -> bool:
         """True for 6-15 digits."""
-        return value.isdigit() and 6 <= len(value) <= 15
+        return bool(_ASCII_DIGITS.fullmatch(value)) and 6 <= len(value) <= 15
 
     def format(self, value: str) -> str:
         """IMSIs are shown as stored."""
@@ -274,6 +281,7 @@ class CellId:
     """An operator cell identifier, kept as trimmed text (``234-10-1234-5678`` or ``G123``)."""
 
     name = "cell_id"
+    label = "cell id"
 
     def clean(self, raw: str | None) -> Cleaned:
         """Trim whitespace; empty means unknown."""
@@ -326,6 +334,7 @@ class Vrm:
     """
 
     name = "vrm"
+    label = "VRM"
 
     def clean(self, raw: str | None) -> Cleaned:
         """Fold spacing, separators and case, and check the result is a UK format."""
@@ -355,8 +364,35 @@ class Vrm:
         return f"{parts[0]} {parts[1]}" if parts else value
 
 
+class PersonId:
+    """A casework person's id as a person types it to link a record: a whole number from 1
+    to 2,147,483,647 in the digits 0-9 (``str.isdigit`` also takes ``"²"``, which ``int``
+    refuses, and a larger number is past the database's integers)."""
+
+    name = "person_id"
+    label = "casework person id"
+
+    def clean(self, raw: str | None) -> Cleaned:
+        """Strip spaces and check the digits and the range."""
+        if raw is None or not raw.strip():
+            return Cleaned(None)
+        text = raw.strip()
+        return Cleaned(str(int(text))) if self.validate(text) else Cleaned(text, flags.RECORD_ID)
+
+    def validate(self, value: str) -> bool:
+        """True for 1 to 2,147,483,647 written in ASCII digits."""
+        return bool(_ASCII_DIGITS.fullmatch(value)) and 1 <= int(value) <= MAX_RECORD_ID
+
+    def format(self, value: str) -> str:
+        """The id as it is."""
+        return value
+
+
+MAX_RECORD_ID: Final = 2**31 - 1
+"""The largest id a casework record can have (a 32-bit signed integer on every database)."""
+
 REGISTRY: Final[dict[str, ValueType]] = {
-    t.name: t for t in (Msisdn(), Imei(), Imsi(), CellId(), Vrm())
+    t.name: t for t in (Msisdn(), Imei(), Imsi(), CellId(), Vrm(), PersonId())
 }
 """Value types by name, so that mapping specs, services and reports can name them."""
 
@@ -370,6 +406,7 @@ REASONS: Final = {
     flags.IMEI_UNPARSEABLE: "an IMEI is 14 to 16 digits",
     flags.IMSI_UNPARSEABLE: "an IMSI is 6 to 15 digits",
     VRM_UNPARSEABLE: "it is not a UK registration (AB12 CDE, A123 BCD, ABC 123D, ABC 123)",
+    flags.RECORD_ID: f"it is a whole number from 1 to {MAX_RECORD_ID:,}, in the digits 0-9",
 }
 """Each flag in words, for the people who typed the value."""
 
@@ -389,5 +426,5 @@ def checked(type_name: str, raw: str) -> str:
     cleaned = value_type.clean(raw)
     if cleaned.flag is not None or cleaned.value is None:
         why = REASONS.get(cleaned.flag or flags.MISSING, cleaned.flag or "")
-        raise ValueProblem(f"{raw.strip()!r} is not a valid {type_name.upper()}: {why}")
+        raise ValueProblem(f"{raw.strip()!r} is not a valid {value_type.label}: {why}")
     return cleaned.value

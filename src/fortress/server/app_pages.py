@@ -247,7 +247,9 @@ def help_save(
 ) -> Response:
     """Add, change or (``remove``) take off a service; audited."""
     check_csrf(request, csrf)
-    known = check_id("service", int(entry_id)) if entry_id.isdigit() else None
+    known = (
+        check_id("service", int(entry_id)) if entry_id.isascii() and entry_id.isdigit() else None
+    )
     try:
         if remove and known is not None:
             help_services.remove_service(db, known, actor=user.name)
@@ -416,7 +418,9 @@ def audit_log(
 
 def _id_order(record_id: str) -> tuple[int, str]:
     """Numeric ids in number order (2 before 10), then the others as written."""
-    return (int(record_id), "") if record_id.isdigit() else (2**63, record_id)
+    return (
+        (int(record_id), "") if record_id.isascii() and record_id.isdigit() else (2**63, record_id)
+    )
 
 
 @router.get("/app/users", response_class=HTMLResponse)

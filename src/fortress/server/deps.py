@@ -17,10 +17,10 @@ from fortress.casework.exports import FORMATS
 from fortress.casework.models import User
 from fortress.casework.policy import BROWSER, allowed
 from fortress.casework.users import SignInThrottle, authenticate, user_for_token
+from fortress.model.values import MAX_RECORD_ID
 from fortress.server.observe import note_user
 
 API = "/api/v1"
-MAX_ID = 2**31 - 1
 
 
 async def _session(request: Request) -> AsyncIterator[Session]:
@@ -149,6 +149,6 @@ def not_found(what: str, record_id: int) -> HTTPException:
 
 def check_id(what: str, record_id: int) -> int:
     """A path id, 404 if it cannot be a record's."""
-    if not 1 <= record_id <= MAX_ID:
+    if not 1 <= record_id <= MAX_RECORD_ID:
         raise not_found(what, record_id)
     return record_id

@@ -106,7 +106,7 @@ Filters = dict[str, str]
 def _filters(
     phone: str | None = Query(None, max_length=40),
     imei: str | None = Query(None, max_length=20),
-    person: str | None = Query(None, max_length=12),
+    person: str | None = Query(None, max_length=40),
     address: str | None = Query(None, max_length=300),
     vehicle: str | None = Query(None, max_length=20),
     line: str | None = Query(None, max_length=40),
