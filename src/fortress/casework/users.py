@@ -6,11 +6,14 @@ import hashlib
 import secrets
 import threading
 import time
+import unicodedata
 from collections import defaultdict, deque
 from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from zxcvbn import zxcvbn
+from zxcvbn.frequency_lists import FREQUENCY_LISTS
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
@@ -21,6 +24,11 @@ from fortress.store.workspace import now_utc
 ROLES = ("analyst", "officer", "supervisor", "safeguarding_partner", "auditor", "administrator")
 TOKEN_HOURS = 8
 MIN_PASSWORD = 12
+MIN_STRENGTH = 3
+"""zxcvbn's score a password must reach: 3 is "safely unguessable" against a slow hash
+(about 10^10 guesses); 0 to 2 fall to an online or a fast offline attack."""
+COMMON_PASSWORDS = frozenset(FREQUENCY_LISTS["passwords"])
+"""zxcvbn's 30,000 most common passwords (from leaked password sets), in lower case."""
 _HASHER = PasswordHasher()
 _DUMMY = _HASHER.hash("a password that nobody has")
 
@@ -41,12 +49,11 @@ def add_user(
         raise UserProblem(f"unknown role {role!r}: use one of {', '.join(ROLES)}")
     if (role == "safeguarding_partner") != bool(agency):
         raise UserProblem("a safeguarding partner, and only a partner, belongs to an --agency")
-    if len(password) < MIN_PASSWORD:
-        raise UserProblem(f"a password has at least {MIN_PASSWORD} characters")
+    _check_password(password, (name, role, agency or "", "fortress"))
     if session.scalar(select(User).where(User.name == name)) is not None:
         raise UserProblem(f"there is already a user {name!r}")
     user = User(
-        name=name, role=role, agency=agency, password_hash=_HASHER.hash(password),
+        name=name, role=role, agency=agency, password_hash=_HASHER.hash(normalised(password)),
         created_at=now_utc().replace(tzinfo=None),
     )  # fmt: skip
     session.add(user)
@@ -55,11 +62,33 @@ def add_user(
     return user
 
 
+def normalised(password: str) -> str:
+    """A password as it is hashed: Unicode NFKC (NIST SP 800-63B), so that the same
+    characters typed on another keyboard or system are the same password."""
+    return unicodedata.normalize("NFKC", password)
+
+
+def _check_password(password: str, own_words: tuple[str, ...]) -> None:
+    """Refuse a password that is short (runs of spaces counting as one), common, or easy
+    to guess from the user's own details (OWASP ASVS 5.0, 6.2)."""
+    counted = " ".join(normalised(password).split())
+    if len(counted) < MIN_PASSWORD:
+        raise UserProblem(
+            f"a password has at least {MIN_PASSWORD} characters (a run of spaces counts as one)"
+        )
+    if counted.casefold() in COMMON_PASSWORDS:
+        raise UserProblem("that password is among the 30,000 most common passwords: choose another")
+    strength = zxcvbn(counted[:72], user_inputs=[word for word in own_words if word])  # its limit
+    if strength["score"] < MIN_STRENGTH:
+        advice = " ".join([strength["feedback"]["warning"], *strength["feedback"]["suggestions"]])
+        raise UserProblem(f"that password is easy to guess. {advice.strip()}".strip())
+
+
 def authenticate(session: Session, name: str, password: str) -> User | None:
     """The user whose name and password these are, or None (same work either way)."""
     user = session.scalar(select(User).where(User.name == name))
     try:
-        _HASHER.verify(user.password_hash if user else _DUMMY, password)
+        _HASHER.verify(user.password_hash if user else _DUMMY, normalised(password))
     except (VerificationError, InvalidHashError):
         return None
     return user if user is not None and not user.disabled else None
