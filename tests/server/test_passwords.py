@@ -41,7 +41,7 @@ def test_a_weak_password_is_refused_with_the_reason(
 def test_a_password_is_normalised_alike_when_set_and_when_typed(
     casework: Workspace, client: TestClient
 ) -> None:
-    full_width = "\uff30\uff41\uff53\uff53 phrase for the night shift"  # "Ｐａｓｓ …"
+    full_width = "\uff30\uff41\uff53\uff53 phrase for the night shift"  # full-width "Pass"
     _add(casework, full_width)
     for typed in (full_width, "Pass phrase for the night shift"):  # the same under NFKC
         answer = client.post("/api/v1/session", json={"name": "dana", "password": typed})
