@@ -90,6 +90,7 @@ BUNDLE = "00000000-0000-4000-8000-000000000001"
 CALLS = {  # endpoint name -> (method, path, JSON body); the records of seed_records exist
     "session.create": ("POST", "/api/v1/session", {"name": "analyst", "password": PASSWORD}),
     "me.read": ("GET", "/api/v1/me", None),
+    "session.delete": ("DELETE", "/api/v1/session", None),
     "users.list": ("GET", "/api/v1/users", None),
     "audit.read": ("GET", "/api/v1/audit", None),
     "operations.create": (
@@ -350,6 +351,21 @@ def test_tokens_and_sign_in_failures(client: TestClient) -> None:
     me = client.get("/api/v1/me", headers=sign_in(client, "safeguarding_partner")).json()
     assert me == {"name": "safeguarding_partner", "role": "safeguarding_partner",
                   "agency": "Children's Services"}  # fmt: skip
+
+
+def test_a_user_can_revoke_their_own_bearer_token(client: TestClient) -> None:
+    """A probe found no API sign-out, and ``POST /signout`` with a bearer answering 303
+    while the token went on working."""
+    kept, revoked = sign_in(client, "analyst"), sign_in(client, "analyst")
+    assert client.delete("/api/v1/session", headers=revoked).status_code == 204
+    assert client.get("/api/v1/me", headers=revoked).status_code == 401
+    assert client.delete("/api/v1/session", headers=revoked).status_code == 401
+    assert client.get("/api/v1/me", headers=kept).status_code == 200  # only that one
+    by_form = sign_in(client, "analyst")
+    answer = client.post("/signout", headers=by_form, follow_redirects=False)
+    assert answer.status_code == 303
+    assert client.get("/api/v1/me", headers=by_form).status_code == 401
+    assert client.get("/api/v1/me", headers=kept).status_code == 200
 
 
 @pytest.mark.parametrize(

@@ -18,6 +18,7 @@ PUBLIC: Final = "public"
 POLICY: Final[dict[str, frozenset[str]]] = {
     "session.create": frozenset({PUBLIC}),
     "me.read": frozenset(ROLES),
+    "session.delete": frozenset(ROLES),
     "users.list": frozenset({"administrator"}),
     "audit.read": frozenset({"auditor"}),
     "operations.create": frozenset({"officer", "supervisor"}),

@@ -109,6 +109,11 @@ def issue_token(session: Session, user: User) -> str:
     return token
 
 
+def revoke_token(session: Session, token: str) -> None:
+    """Make ``token`` stop working (signing out)."""
+    session.execute(delete(ApiToken).where(ApiToken.token_sha256 == digest(token)))
+
+
 def user_for_token(session: Session, token: str) -> User | None:
     """The user a live token belongs to, or None (one query: every request asks)."""
     user: User | None = session.scalar(

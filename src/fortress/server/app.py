@@ -58,7 +58,15 @@ from fortress.server import (
     work_pages,
 )
 from fortress.server.cache import ResultCache
-from fortress.server.deps import API, CommittingRoute, Db, check_id, checked_sign_in, requires
+from fortress.server.deps import (
+    API,
+    CommittingRoute,
+    Db,
+    check_id,
+    checked_sign_in,
+    requires,
+    revoke_own_token,
+)
 from fortress.server.jobs import JOBS_FOLDER, Jobs
 from fortress.server.pages import SCRIPTED_POLICY, STATIC
 from fortress.store.settings import DATABASE_ENV, WORKSPACE_ENV
@@ -195,6 +203,15 @@ def create_app(engine: Engine, comms: Workspace | None = None) -> FastAPI:
         user = checked_sign_in(db, app.state.sign_in_failures, credentials.name,
                                credentials.password)  # fmt: skip
         return TokenOut(token=issue_token(db, user), role=user.role)
+
+    @app.delete(f"{API}/session", status_code=204, response_class=Response, tags=["session"])
+    def sign_out(
+        request: Request, db: Db, _: Annotated[User, Depends(requires("session.delete"))]
+    ) -> Response:
+        """Sign out: the bearer token this request carries stops working at once (the
+        user's other tokens go on)."""
+        revoke_own_token(request, db)
+        return Response(status_code=204)
 
     @app.get(f"{API}/me", response_model=Me, tags=["session"])
     def me(user: Annotated[User, Depends(requires("me.read"))]) -> Me:

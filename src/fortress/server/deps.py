@@ -16,7 +16,12 @@ from sqlalchemy.orm import Session
 from fortress.casework.exports import FORMATS
 from fortress.casework.models import User
 from fortress.casework.policy import BROWSER, allowed
-from fortress.casework.users import SignInThrottle, authenticate, user_for_token
+from fortress.casework.users import (
+    SignInThrottle,
+    authenticate,
+    revoke_token,
+    user_for_token,
+)
 from fortress.model.values import MAX_RECORD_ID
 from fortress.server.observe import note_user
 
@@ -98,6 +103,7 @@ def requires(endpoint: str) -> Callable[..., User | None]:
         user = user_for_token(db, token) if token else None
         db.commit()  # hands the connection back (see the docstring)
         request.state.by_cookie = by_cookie and user is not None
+        request.state.token = token if user is not None else None
         if user is not None:
             note_user(user.id)
         if allowed(endpoint, user.role if user else None):
@@ -107,6 +113,14 @@ def requires(endpoint: str) -> Callable[..., User | None]:
         raise HTTPException(403, "your role may not do this")
 
     return check
+
+
+def revoke_own_token(request: Request, db: Session) -> None:
+    """End the session the request was signed in with (its cookie's or its bearer's
+    token stops working at once; the user's other sessions go on)."""
+    token = getattr(request.state, "token", None)
+    if token:
+        revoke_token(db, token)
 
 
 def csrf_token(session_token: str) -> str:

@@ -11,11 +11,10 @@ from typing import Annotated, Any, Final
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import ChoiceLoader, Environment, PackageLoader, select_autoescape
-from sqlalchemy import delete
 
 from fortress.casework import help_services, intelligence
 from fortress.casework.intelligence import GRADES, Grade, IntelligenceProblem
-from fortress.casework.models import ApiToken, User
+from fortress.casework.models import User
 from fortress.casework.public_reports import (
     CATEGORIES,
     ReportForm,
@@ -25,7 +24,7 @@ from fortress.casework.public_reports import (
     problems,
     receive,
 )
-from fortress.casework.users import digest, issue_token
+from fortress.casework.users import issue_token
 from fortress.server.deps import (
     API,
     SESSION_COOKIE,
@@ -35,6 +34,7 @@ from fortress.server.deps import (
     check_id,
     checked_sign_in,
     requires,
+    revoke_own_token,
 )
 from fortress.server.navigation import navigation
 from fortress.server.observe import request_id
@@ -193,11 +193,9 @@ def signout(
     user: Annotated[User, Depends(requires("signout"))],
     csrf: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
-    """End this browser session (its token stops working at once)."""
+    """End this session, the browser's or a bearer's (its token stops working at once)."""
     check_csrf(request, csrf)
-    token = request.cookies.get(SESSION_COOKIE)
-    if token:
-        db.execute(delete(ApiToken).where(ApiToken.token_sha256 == digest(token)))
+    revoke_own_token(request, db)
     answer = RedirectResponse("/signin", status_code=303)
     answer.delete_cookie(SESSION_COOKIE, path="/")
     return answer
