@@ -385,6 +385,29 @@ def test_malformed_input_is_a_clear_4xx(client: TestClient, body: object, where:
     assert "Traceback" not in answer.text
 
 
+def test_a_body_is_read_no_further_than_its_address_allows(client: TestClient) -> None:
+    """A probe's anonymous 50 MB JSON sign-in was read whole: now a declared length over
+    1 MiB is refused before reading, and an undeclared (chunked) body once 1 MiB is in."""
+    huge = b'{"name": "analyst", "password": "' + b"x" * (50 << 20) + b'"}'
+    declared = client.post("/api/v1/session", content=huge,
+                           headers={"Content-Type": "application/json"})  # fmt: skip
+    chunks = (huge[i : i + (64 << 10)] for i in range(0, len(huge), 64 << 10))
+    chunked = client.post("/api/v1/session", content=chunks,
+                          headers={"Content-Type": "application/json"})  # fmt: skip
+    form = client.post("/report", data={"category": "cuckooing", "description": "x" * (2 << 20)},
+                       headers={"Accept": "text/html"})  # fmt: skip
+    for answer in (declared, chunked):
+        assert answer.status_code == 413, answer.text[:200]
+        assert answer.json()["detail"] == (
+            "the request's body is over 1 MiB, the most this address takes"
+        )
+        assert answer.headers["x-content-type-options"] == "nosniff"
+    assert form.status_code == 413 and "the most this address takes" in form.text
+    assert "<html" in form.text  # a person in a browser is answered with a page
+    fine = client.post("/api/v1/session", json={"name": "analyst", "password": PASSWORD})
+    assert fine.status_code == 200
+
+
 def test_bad_query_values_are_4xx(client: TestClient) -> None:
     headers = sign_in(client, "auditor")
     for after in ("-1", "ten", "1e99"):

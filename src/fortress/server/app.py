@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Final
 
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import Response
@@ -57,6 +57,7 @@ from fortress.server import (
     sharing_pages,
     work_pages,
 )
+from fortress.server.bodies import MULTIPART_SLACK, BoundedBodies
 from fortress.server.cache import ResultCache
 from fortress.server.deps import (
     API,
@@ -69,6 +70,8 @@ from fortress.server.deps import (
 )
 from fortress.server.jobs import JOBS_FOLDER, Jobs
 from fortress.server.pages import SCRIPTED_POLICY, STATIC
+from fortress.server.work_pages import UPLOAD_MOST
+from fortress.sharing.bundles import MOST_BYTES
 from fortress.store.settings import DATABASE_ENV, WORKSPACE_ENV
 from fortress.store.workspace import Workspace, own_engine
 
@@ -186,6 +189,7 @@ def create_app(engine: Engine, comms: Workspace | None = None) -> FastAPI:
     observe.install(app)
     _refusals_as_pages(app)
     _security_headers(app)
+    app.add_middleware(BoundedBodies, allowances=UPLOADS)  # type: ignore[arg-type]
     routers = (intelligence_api.router, safeguarding_api.router, retention_api.router,
                lines_api.router, numbers_api.router, pages.router, app_pages.router,
                line_pages.router, work_pages.router, map_pages.router,
@@ -311,6 +315,15 @@ def create_app(engine: Engine, comms: Workspace | None = None) -> FastAPI:
                              actor=user.name)  # fmt: skip
 
     return app
+
+
+UPLOADS: Final = {
+    "/app/work/uploads": UPLOAD_MOST + MULTIPART_SLACK,
+    "/app/network/files": UPLOAD_MOST + MULTIPART_SLACK,
+    "/app/sharing/received": MOST_BYTES + MULTIPART_SLACK,
+    f"{API}/received-bundles": MOST_BYTES + 1,  # its own check says so in its words
+}
+"""The addresses that take a file, and how large a body each reads."""
 
 
 def _refusals_as_pages(app: FastAPI) -> None:
