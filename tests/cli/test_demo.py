@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from fortress.casework.users import ROLES
 from fortress.server.app import create_app
 from fortress.store.workspace import Workspace
+from helpers.casework import signin_form
 
 
 def run_demo(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -67,7 +68,8 @@ def _the_app_opens_on_the_demo_workspace(app: dict[str, Any], folder: Path) -> N
     with TestClient(create_app(workspace.engine, comms=workspace)) as client:
         for role, landing, shows in LANDINGS:
             client.cookies.clear()
-            signed = client.post("/signin", data={"name": role, "password": passwords[role]})
+            signed = client.post("/signin", data={"name": role, "password": passwords[role],
+                                                  **signin_form(client)})  # fmt: skip
             assert signed.status_code == 200 and str(signed.url).endswith(landing)
             assert shows in signed.text
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import NamedTuple
 
@@ -36,14 +37,24 @@ def sign_in(client: TestClient, name: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {answer.json()['token']}"}
 
 
+def signin_form(client: TestClient) -> dict[str, str]:
+    """The sign-in page's hidden field, as a browser that opened the page sends it (the
+    page also sets the cookie the value is tied to)."""
+    page = client.get("/signin")
+    assert page.status_code == 200, page.text
+    found = re.search(r'name="csrf" value="([0-9a-f]+)"', page.text)
+    assert found is not None, "the sign-in form carries no CSRF value"
+    return {"csrf": found.group(1)}
+
+
 def browser_sign_in(client: TestClient, name: str) -> str:
     """Sign in with the page's form, as a browser does (the client keeps the cookie, any
     earlier one dropped); the CSRF value of this browser session."""
     from fortress.server.deps import SESSION_COOKIE, csrf_token
 
     client.cookies.clear()
-    answer = client.post("/signin", data={"name": name, "password": PASSWORD},
-                         follow_redirects=False)  # fmt: skip
+    signing_in = {"name": name, "password": PASSWORD, **signin_form(client)}
+    answer = client.post("/signin", data=signing_in, follow_redirects=False)
     assert answer.status_code == 303 and answer.headers["location"] == "/"
     return csrf_token(client.cookies[SESSION_COOKIE])
 

@@ -22,7 +22,7 @@ from fortress.cli.main import app
 from fortress.server.app import create_app
 from fortress.server.cache import ResultCache
 from fortress.store.workspace import RECORDS, Workspace
-from helpers.casework import PASSWORD, sign_in
+from helpers.casework import PASSWORD, sign_in, signin_form
 
 OPERATION = "/api/v1/operations/1"
 FORM = {"category": "cuckooing", "description": "Strangers at number 4 every night."}
@@ -283,6 +283,8 @@ def _template(path: str) -> str:
 def _call(client: TestClient, endpoint: str, role: str | None) -> Response:
     method, path, body = CALLS[endpoint]
     headers = sign_in(client, role) if role else {}
+    if endpoint == "signin.submit":  # from the sign-in page, as a browser sends it
+        body = {**(body or {}), **signin_form(client)}
     if endpoint in FORMS:  # a form answers a page, or a redirect (303) to the next one
         return client.request(method, path, data=body, headers=headers, follow_redirects=False)
     return client.request(method, path, json=body, headers=headers)

@@ -12,9 +12,10 @@ from sqlalchemy import select, text
 from fortress.casework import audit
 from fortress.casework.models import Intelligence
 from fortress.server.app import create_app
+from fortress.server.deps import SESSION_COOKIE
 from fortress.store.workspace import Workspace
 from helpers.browser import offline_page, served
-from helpers.casework import PASSWORD, sign_in
+from helpers.casework import PASSWORD, sign_in, signin_form
 
 PAYLOAD = "<script>alert(1)</script><img src=x onerror=alert(2)> at the back door"
 SENDER = {"X-Forwarded-For": "203.0.113.77, 10.0.0.1", "User-Agent": "FortressTestAgent/9.9"}
@@ -122,8 +123,8 @@ def test_in_a_real_browser_a_payload_is_shown_never_run(casework: Workspace) -> 
 
 
 def _browser_sign_in(client: TestClient, name: str = "analyst") -> str:
-    answer = client.post("/signin", data={"name": name, "password": PASSWORD},
-                         follow_redirects=False)  # fmt: skip
+    signing_in = {"name": name, "password": PASSWORD, **signin_form(client)}
+    answer = client.post("/signin", data=signing_in, follow_redirects=False)
     assert answer.status_code == 303 and answer.headers["location"] == "/"
     cookie = answer.headers["set-cookie"]
     assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Path=/" in cookie
@@ -153,7 +154,31 @@ def test_a_refused_grade_is_explained_on_the_page(client: TestClient) -> None:
     assert "Strangers at number 4" in answer.text  # still waiting
 
 
+def test_a_sign_in_from_another_site_is_refused(client: TestClient) -> None:
+    """Sign-in CSRF (a probe): another site's form could sign a person's browser in as the
+    attacker, whose session would then receive what they type. The form now carries a
+    value tied to a cookie that only Fortress's own sign-in page sets (SameSite=Strict),
+    and a request from another origin is refused."""
+    credentials = {"name": "analyst", "password": PASSWORD}
+    forged = client.post("/signin", data=credentials, follow_redirects=False)
+    assert forged.status_code == 403 and "reload the sign-in page" in forged.text
+    assert SESSION_COOKIE not in forged.headers.get("set-cookie", "")
+    own = signin_form(client)
+    elsewhere = client.post("/signin", data={**credentials, **own}, follow_redirects=False,
+                            headers={"Origin": "https://elsewhere.example"})  # fmt: skip
+    assert elsewhere.status_code == 403 and SESSION_COOKIE not in client.cookies
+    other_value = client.post("/signin", data={**credentials, "csrf": "0" * 32},
+                              follow_redirects=False)  # fmt: skip
+    assert other_value.status_code == 403
+    own = signin_form(client)  # each sign-in page, refusals included, makes a new value
+    signed = client.post("/signin", data={**credentials, **own}, follow_redirects=False,
+                         headers={"Origin": str(client.base_url)})  # fmt: skip
+    assert signed.status_code == 303 and SESSION_COOKIE in client.cookies
+
+
 def test_a_wrong_password_on_the_page_keeps_the_name(client: TestClient) -> None:
-    answer = client.post("/signin", data={"name": "ann<b>", "password": "nope"})
+    answer = client.post("/signin", data={"name": "ann<b>", "password": "nope",
+                                          **signin_form(client)})  # fmt: skip
     assert answer.status_code == 401 and "wrong name or password" in answer.text
-    assert 'value="ann&lt;b&gt;"' in answer.text and "set-cookie" not in answer.headers
+    assert 'value="ann&lt;b&gt;"' in answer.text
+    assert SESSION_COOKIE not in answer.headers.get("set-cookie", "")

@@ -15,7 +15,7 @@ from fortress.casework.db import migrate
 from fortress.model import flags
 from fortress.model.values import REASONS, VRM_UNPARSEABLE, ValueProblem, checked
 from fortress.store.workspace import Workspace
-from helpers.casework import PASSWORD, browser_sign_in, sign_in
+from helpers.casework import PASSWORD, browser_sign_in, sign_in, signin_form
 
 API = "/api/v1"
 BAD_IMEI = "353456789012345"  # the check digit of 35345678901234 is 8
@@ -43,7 +43,7 @@ def test_an_imei_failing_luhn_is_refused_alike_everywhere(client: TestClient) ->
         assert answer.status_code == 422, where
         assert answer.json()["detail"] == f"{BAD_IMEI!r} is not a valid IMEI: {REASON}", where
     # and the analysts' triage form, which grades a report through the same service
-    client.post("/signin", data={"name": "analyst", "password": PASSWORD})
+    client.post("/signin", data={"name": "analyst", "password": PASSWORD, **signin_form(client)})
     csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', client.get("/triage").text)
     assert csrf is not None
     page = client.post("/triage/1", data={**GRADE, "link_type": "imei", "link_value": BAD_IMEI,

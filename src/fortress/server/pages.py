@@ -4,6 +4,8 @@ loaded from elsewhere; every value escaped."""
 
 from __future__ import annotations
 
+import hmac
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Final
@@ -33,6 +35,7 @@ from fortress.server.deps import (
     check_csrf,
     check_id,
     checked_sign_in,
+    csrf_token,
     requires,
     revoke_own_token,
 )
@@ -160,10 +163,44 @@ def _sender(request: Request) -> str:
     return forwarded or (request.client.host if request.client else "")
 
 
+SIGNIN_COOKIE: Final = "fortress_signin"
+"""A random value the sign-in page sets (SameSite=Strict, its path only), to which the
+form's hidden value is tied: a form on another site cannot send the pair, so it cannot
+sign a person's browser in as someone else (sign-in CSRF)."""
+
+
+def _signin_page(request: Request, status: int = 200, name: str = "",
+                 error: str | None = None) -> HTMLResponse:  # fmt: skip
+    """The sign-in page with a fresh value for its form and the cookie it is tied to."""
+    value = secrets.token_urlsafe(32)
+    answer = page("signin.html", status, name=name, error=error, csrf=csrf_token(value))
+    answer.set_cookie(SIGNIN_COOKIE, value, httponly=True, samesite="strict",
+                      secure=request.url.scheme == "https", path="/signin")  # fmt: skip
+    return answer
+
+
+def _check_signin_form(request: Request, given: str) -> None:
+    """Refuse a sign-in that is not from this server's own page (403)."""
+    origin = request.headers.get("origin")
+    own = f"{request.url.scheme}://{request.url.netloc}"
+    expected = csrf_token(request.cookies.get(SIGNIN_COOKIE, ""))
+    # "null" is what a browser sends under this server's own no-referrer policy
+    from_elsewhere = origin not in (None, "null") and origin.rstrip("/") != own
+    if (
+        from_elsewhere
+        or not request.cookies.get(SIGNIN_COOKIE)
+        or not hmac.compare_digest(given, expected)
+    ):
+        raise HTTPException(403, "this sign-in did not come from this page: reload the "
+                                 "sign-in page and try again")  # fmt: skip
+
+
 @router.get("/signin", response_class=HTMLResponse)
-def signin_form(_: Annotated[Any, Depends(requires("signin.form"))]) -> HTMLResponse:
+def signin_form(
+    request: Request, _: Annotated[Any, Depends(requires("signin.form"))]
+) -> HTMLResponse:
     """The staff sign-in page."""
-    return page("signin.html", name="", error=None)
+    return _signin_page(request)
 
 
 @router.post("/signin", response_class=HTMLResponse)
@@ -173,14 +210,18 @@ def signin_submit(
     _: Annotated[Any, Depends(requires("signin.submit"))],
     name: Annotated[str, Form(max_length=100)] = "",
     password: Annotated[str, Form(max_length=1_000)] = "",
+    csrf: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
-    """Sign in from the browser: a session cookie (HttpOnly, SameSite=Strict), then the
-    home page, which sends each role to its own work."""
+    """Sign in from the browser, from this server's own sign-in page only: a session
+    cookie (HttpOnly, SameSite=Strict), then the home page, which sends each role to its
+    own work."""
     try:
+        _check_signin_form(request, csrf)
         user = checked_sign_in(db, request.app.state.sign_in_failures, name, password)
     except HTTPException as exc:
-        return page("signin.html", exc.status_code, name=name, error=exc.detail)
+        return _signin_page(request, exc.status_code, name=name, error=exc.detail)
     answer = RedirectResponse("/", status_code=303)
+    answer.delete_cookie(SIGNIN_COOKIE, path="/signin")
     answer.set_cookie(SESSION_COOKIE, issue_token(db, user), httponly=True, samesite="strict",
                       secure=request.url.scheme == "https", path="/")  # fmt: skip
     return answer
