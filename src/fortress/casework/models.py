@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, true
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -37,6 +37,18 @@ class ApiToken(CaseworkBase):
     user_id: Mapped[int] = mapped_column(ForeignKey("casework_users.id"))
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
+
+
+class SignInCount(CaseworkBase):
+    """A sign-in throttle's count (``casework/throttle.py``): failed attempts for a name,
+    an address or the pair, or an address familiar to a name; keyed by a digest, never
+    the name or address itself."""
+
+    __tablename__ = "casework_sign_in_counts"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_at: Mapped[datetime | None]
 
 
 class AuditEntry(CaseworkBase):
@@ -122,6 +134,10 @@ class PublicReport(CaseworkBase):
     """The graded intelligence this report became, once triaged."""
     dismissal: Mapped[str | None] = mapped_column(Text)
     """Why an analyst dismissed the report (spam, a duplicate...), when they did."""
+    collection_audited: Mapped[bool] = mapped_column(default=False, server_default=true())
+    """Whether the public's collection of it is in the audit log yet: it is audited in a
+    batch when staff first touch the public's reports (``audit.record``), never at the
+    moment it arrives."""
 
 
 class Intelligence(CaseworkBase):

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import threading
-import time
 import unicodedata
-from collections import defaultdict, deque
 from datetime import timedelta
 
 from argon2 import PasswordHasher
@@ -126,33 +123,6 @@ def user_for_token(session: Session, token: str) -> User | None:
         )
     )
     return user
-
-
-class SignInThrottle:
-    """Failed sign-ins per name in memory: after ``limit`` within ``window`` seconds, the
-    name is refused until the oldest failure leaves the window (slows password guessing;
-    keeps no addresses)."""
-
-    def __init__(self, limit: int = 10, window: float = 900.0) -> None:
-        self.limit, self.window = limit, window
-        self._lock = threading.Lock()
-        self._failures: dict[str, deque[float]] = defaultdict(deque)
-
-    def _recent(self, name: str) -> deque[float]:
-        times, now = self._failures[name.casefold()], time.monotonic()
-        while times and times[0] <= now - self.window:
-            times.popleft()
-        return times
-
-    def blocked(self, name: str) -> bool:
-        """Whether ``name`` has failed too often lately."""
-        with self._lock:
-            return len(self._recent(name)) >= self.limit
-
-    def failed(self, name: str) -> None:
-        """Count a failure for ``name``."""
-        with self._lock:
-            self._recent(name).append(time.monotonic())
 
 
 def set_disabled(session: Session, name: str, disabled: bool, *, actor: str) -> User:

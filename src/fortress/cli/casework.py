@@ -210,12 +210,22 @@ def serve_command(
     workers: Annotated[
         int,
         typer.Option(
-            help="Server processes (one per core uses them all). The public form's rate limit "
-            "and the sign-in throttle are counted per process.",
+            help="Server processes (one per core uses them all). The sign-in throttle is "
+            "shared by them all; the public form's rate limit is counted per process.",
             min=1,
             max=64,
         ),
     ] = 1,
+    trusted_proxy: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--trusted-proxy",
+            help="The address (or network, e.g. 10.0.0.0/8) of a reverse proxy whose "
+            "X-Forwarded-For and X-Forwarded-Proto are believed: the client's address for "
+            "the limits, and https for Secure cookies. Repeat for several; without it, "
+            "forwarded headers are ignored.",
+        ),
+    ] = None,
 ) -> None:
     """Run the casework server (REST API under /api/v1, OpenAPI at /openapi.json)."""
     import os
@@ -240,6 +250,10 @@ def serve_command(
     # uvicorn's default 5 s would otherwise find the connection closed under them
     options: dict[str, Any] = {"host": host, "port": port, "access_log": False,
                                "server_header": False, "timeout_keep_alive": 75}  # fmt: skip
+    # uvicorn believes forwarded headers from loopback unless told otherwise: a client on
+    # this machine could then give itself any address
+    options["proxy_headers"] = bool(trusted_proxy)
+    options["forwarded_allow_ips"] = list(trusted_proxy or [])
     options["log_config"] = observe.LOG_CONFIG  # JSON lines on standard error, every worker
     if workers == 1:
         uvicorn.run(app, **options)

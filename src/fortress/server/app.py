@@ -40,7 +40,7 @@ from fortress.casework.phones import SeizedPhones, seized_phones
 from fortress.casework.public_reports import (
     RateLimit,
 )
-from fortress.casework.users import SignInThrottle, every_user, issue_token
+from fortress.casework.users import every_user, issue_token
 from fortress.server import (
     app_pages,
     intelligence_api,
@@ -181,7 +181,6 @@ def create_app(engine: Engine, comms: Workspace | None = None) -> FastAPI:
     sealer = AuditSealer(own_engine(engine))
     app.state.sessions = sessionmaker(engine, expire_on_commit=False, info={SEALER: sealer})
     app.router.on_shutdown.append(sealer.close)
-    app.state.sign_in_failures = SignInThrottle()
     app.state.report_limit = RateLimit()
     app.state.comms = comms.with_own_pool() if comms and comms.engine is engine else comms
     app.state.results = ResultCache()
@@ -200,12 +199,14 @@ def create_app(engine: Engine, comms: Workspace | None = None) -> FastAPI:
 
     @app.post(f"{API}/session", response_model=TokenOut, tags=["session"])
     def sign_in(
-        credentials: Credentials, db: Db, _: Annotated[Any, Depends(requires("session.create"))]
+        credentials: Credentials,
+        request: Request,
+        db: Db,
+        _: Annotated[Any, Depends(requires("session.create"))],
     ) -> TokenOut:
-        """Sign in with a name and password; answers a bearer token. After 10 failures
-        for one name within 15 minutes, that name is refused until the window passes."""
-        user = checked_sign_in(db, app.state.sign_in_failures, credentials.name,
-                               credentials.password)  # fmt: skip
+        """Sign in with a name and password; answers a bearer token. Failures slow the
+        next attempts at the name and from the address (429 with ``Retry-After``)."""
+        user = checked_sign_in(request, db, credentials.name, credentials.password)
         return TokenOut(token=issue_token(db, user), role=user.role)
 
     @app.delete(f"{API}/session", status_code=204, response_class=Response, tags=["session"])

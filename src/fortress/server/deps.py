@@ -6,6 +6,7 @@ import functools
 import hashlib
 import hmac
 import inspect
+import math
 from collections.abc import AsyncIterator, Callable
 from typing import Annotated, Any
 
@@ -13,15 +14,11 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
 
+from fortress.casework import throttle
 from fortress.casework.exports import FORMATS
 from fortress.casework.models import User
 from fortress.casework.policy import BROWSER, allowed
-from fortress.casework.users import (
-    SignInThrottle,
-    authenticate,
-    revoke_token,
-    user_for_token,
-)
+from fortress.casework.users import authenticate, revoke_token, user_for_token
 from fortress.model.values import MAX_RECORD_ID
 from fortress.server.observe import note_user
 
@@ -138,15 +135,26 @@ def check_csrf(request: Request, given: str) -> None:
         raise HTTPException(403, "this form is out of date: reload the page and try again")
 
 
-def checked_sign_in(db: Session, failures: SignInThrottle, name: str, password: str) -> User:
-    """The user these credentials belong to; 401 if wrong, 429 after too many failures."""
-    if failures.blocked(name):
-        raise HTTPException(429, "too many failed sign-ins for this name: try again later")
+def checked_sign_in(request: Request, db: Session, name: str, password: str) -> User:
+    """The user these credentials belong to; 401 if wrong, 429 (with ``Retry-After``)
+    while the throttle holds this name or this address back (``casework/throttle.py``)."""
+    attempt = throttle.begin(db, name, client_address(request))
+    if attempt.wait > 0:
+        seconds = math.ceil(attempt.wait)
+        raise HTTPException(429, f"too many failed sign-ins: try again in {seconds} seconds",
+                            headers={"Retry-After": str(seconds)})  # fmt: skip
     user = authenticate(db, name, password)
     if user is None:
-        failures.failed(name)
         raise HTTPException(401, "wrong name or password")
+    throttle.succeeded(db, attempt)
     return user
+
+
+def client_address(request: Request) -> str:
+    """The address the request came from: the connection's, or the one a proxy that
+    ``serve --trusted-proxy`` names forwarded (uvicorn puts it in the request's scope;
+    a forwarded header from anyone else is ignored, so it cannot dodge a limit)."""
+    return request.client.host if request.client else ""
 
 
 def export_responses() -> dict[int | str, dict[str, Any]]:

@@ -35,6 +35,7 @@ from fortress.server.deps import (
     check_csrf,
     check_id,
     checked_sign_in,
+    client_address,
     csrf_token,
     requires,
     revoke_own_token,
@@ -147,20 +148,13 @@ def report_submit(
     is never stored or logged."""
     form = ReportForm(category, description, location, contact_name, contact_phone,
                       contact_email)  # fmt: skip
-    if not request.app.state.report_limit.allow(_sender(request)):
+    if not request.app.state.report_limit.allow(client_address(request)):
         return page("report_limited.html", 429)
     errors = problems(form)
     if errors:
         return page("report.html", 422, categories=CATEGORIES, form=form, errors=errors)
     receive(db, form)
     return page("report_done.html")
-
-
-def _sender(request: Request) -> str:
-    """Who is sending, for the in-memory rate limit only: the first forwarded address
-    behind a proxy, else the connection's."""
-    forwarded = request.headers.get("x-forwarded-for", "").split(",")[0].strip()
-    return forwarded or (request.client.host if request.client else "")
 
 
 SIGNIN_COOKIE: Final = "fortress_signin"
@@ -217,7 +211,7 @@ def signin_submit(
     own work."""
     try:
         _check_signin_form(request, csrf)
-        user = checked_sign_in(db, request.app.state.sign_in_failures, name, password)
+        user = checked_sign_in(request, db, name, password)
     except HTTPException as exc:
         return _signin_page(request, exc.status_code, name=name, error=exc.detail)
     answer = RedirectResponse("/", status_code=303)
