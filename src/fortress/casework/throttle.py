@@ -55,7 +55,7 @@ class Rule:
         """Seconds the next attempt must still wait (0: it may go ahead)."""
         if last is None or failures < self.free or now - last >= WINDOW:
             return 0.0
-        delay = min(self.first * 2 ** (failures - self.free), self.most)
+        delay = min(self.first * 2.0 ** (failures - self.free), self.most)
         return max(0.0, delay - (now - last).total_seconds())
 
 
@@ -96,8 +96,9 @@ def begin(session: Session, name: str, source: str) -> Attempt:
                for key, rule in keys.items())  # fmt: skip
     if wait <= 0:
         for key in keys:
-            stale = counts[key].last_at is None or now - counts[key].last_at >= WINDOW
-            counts[key].failures = (0 if stale else counts[key].failures) + 1
+            last = counts[key].last_at
+            counts[key].failures = (0 if last is None or now - last >= WINDOW
+                                    else counts[key].failures) + 1  # fmt: skip
             counts[key].last_at = now
         _forget_old(session, now)
     session.commit()
