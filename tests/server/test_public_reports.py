@@ -3,22 +3,29 @@ sender is kept anywhere, and too many reports from one sender are refused."""
 
 from __future__ import annotations
 
+import json
+import logging
 import re
+from datetime import datetime
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select, text
+from sqlalchemy import MetaData, func, select, text
 
 from fortress.casework import audit
-from fortress.casework.models import Intelligence
+from fortress.casework.models import AuditEntry, Intelligence, PublicReport
 from fortress.server.app import create_app
 from fortress.server.deps import SESSION_COOKIE
+from fortress.server.observe import LOGGER
 from fortress.store.workspace import Workspace
 from helpers.browser import offline_page, served
 from helpers.casework import PASSWORD, sign_in, signin_form
 
 PAYLOAD = "<script>alert(1)</script><img src=x onerror=alert(2)> at the back door"
 SENDER = {"X-Forwarded-For": "203.0.113.77, 10.0.0.1", "User-Agent": "FortressTestAgent/9.9"}
+TIME_OF_DAY = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d")
+"""A timestamp finer than the day, as a row holds one."""
 
 
 def _report(client: TestClient, headers: dict[str, str] | None = None, **fields: str):  # type: ignore[no-untyped-def]
@@ -71,6 +78,60 @@ def test_no_identifier_of_the_sender_is_kept(client: TestClient, casework: Works
         if path.is_file():
             data = path.read_bytes()
             assert b"203.0.113.77" not in data and b"FortressTestAgent" not in data, path
+
+
+def _every_row(casework: Workspace) -> set[tuple[str, tuple[str, ...]]]:
+    """Every row of every table, as text (a datetime in ISO form)."""
+    tables = MetaData()
+    tables.reflect(casework.engine)
+    with casework.engine.connect() as connection:
+        return {
+            (table.name, tuple(v.isoformat() if isinstance(v, datetime) else str(v) for v in row))
+            for table in tables.sorted_tables
+            for row in connection.execute(table.select())
+        }
+
+
+def test_a_report_leaves_no_time_finer_than_its_day(
+    client: TestClient, casework: Workspace, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A probe found each report's arrival audited to the microsecond, readable by
+    auditors: a time that could be matched against network logs to find the sender. Now
+    no row the report adds or changes holds a time, no log line marks its arrival, and its
+    collection is audited in a batch when staff first touch the public's reports."""
+    before = _every_row(casework)
+    with caplog.at_level(logging.INFO, logger=LOGGER.name):
+        assert _report(client).status_code == 200
+    added = _every_row(casework) - before
+    assert {table for table, _ in added} == {"casework_public_reports", "casework_retention"}
+    for _, values in added:
+        assert not [v for v in values if TIME_OF_DAY.search(v)], values  # days only
+    assert not [r for r in caplog.records if r.name == LOGGER.name]
+    with casework.sessions() as session:
+        report = session.scalars(select(PublicReport).order_by(PublicReport.id.desc())).first()
+        assert report is not None and not report.collection_audited
+    assert client.get("/triage", headers=sign_in(client, "analyst")).status_code == 200
+    with casework.sessions() as session:
+        entries = session.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(2))
+        consulted, collected = entries.all()
+        assert audit.verify(session).ok
+    assert (collected.actor, collected.action, collected.record_type) == (
+        "public", "collection", "public_report"
+    )  # fmt: skip
+    assert str(report.id) in json.loads(collected.record_ids)  # with any others waiting
+    assert (consulted.actor, consulted.action) == ("analyst", "consultation")
+    assert collected.at == consulted.at or collected.seq == consulted.seq - 1
+
+
+def test_the_audit_shows_every_report_collected_when_it_is_read(
+    client: TestClient, casework: Workspace
+) -> None:
+    assert _report(client).status_code == 200
+    entries = client.get("/api/v1/audit", headers=sign_in(client, "auditor")).json()
+    collected = [e for e in entries if (e["actor"], e["action"]) == ("public", "collection")]
+    with casework.sessions() as session:
+        newest = session.scalar(select(func.max(PublicReport.id)))
+    assert collected and str(newest) in json.loads(collected[-1]["record_ids"])
 
 
 def test_too_many_reports_from_one_sender_are_refused(client: TestClient) -> None:

@@ -36,7 +36,7 @@ from typing import Literal, TypeVar
 from sqlalchemy import Engine, event, insert, select, update
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
-from fortress.casework.models import AuditEntry, AuditHead
+from fortress.casework.models import AuditEntry, AuditHead, PublicReport
 from fortress.store.workspace import exclusive_lock, now_utc
 
 Action = Literal["collection", "alteration", "consultation", "disclosure", "combination", "erasure"]
@@ -113,10 +113,44 @@ def record(
         raise ValueError(f"unknown audit action {action!r}")
     if action == "disclosure" and not recipient:
         raise ValueError("a disclosure is audited with its recipient")
+    if record_type == "public_report" and actor != PUBLIC:
+        collect_public_reports(session)
     ids = json.dumps(sorted(str(i) for i in record_ids))
     at = now_utc().replace(tzinfo=None)
     entry: Pending = (at, actor, action, record_type, ids, recipient)
     session.info.setdefault(_PENDING, []).append(entry)
+
+
+PUBLIC = "public"
+"""The actor of what the public sends."""
+
+
+def collect_public_reports(session: Session) -> None:
+    """Audit the public's collection of every report not yet audited, in one entry, in
+    the caller's transaction.
+
+    A report is not audited when it arrives: an entry then, or its place in the chain
+    between staff entries, would time its arrival finely enough to match against network
+    logs and find the sender. Its collection is audited when staff first touch the
+    public's reports (every ``record`` about them calls this) and before the log is read,
+    so the entry's time and place say only what that staff entry says anyway: that the
+    report had arrived by then."""
+    waiting = session.scalars(
+        select(PublicReport.id).where(PublicReport.collection_audited.is_(False))
+    ).all()
+    if not waiting:
+        return
+    taken = session.scalars(  # a concurrent collector takes none of the same reports
+        update(PublicReport)
+        .where(PublicReport.id.in_(waiting), PublicReport.collection_audited.is_(False))
+        .values(collection_audited=True)
+        .returning(PublicReport.id)
+    ).all()
+    if taken:
+        ids = json.dumps(sorted(str(i) for i in taken))
+        entry: Pending = (now_utc().replace(tzinfo=None), PUBLIC, "collection", "public_report",
+                          ids, None)  # fmt: skip
+        session.info.setdefault(_PENDING, []).append(entry)
 
 
 _PENDING = "fortress_audit_pending"

@@ -67,7 +67,8 @@ def problems(form: ReportForm) -> list[str]:
 
 
 def receive(session: Session, form: ReportForm) -> PublicReport:
-    """Store a report for triage (audited as a collection by the public)."""
+    """Store a report for triage. Nothing that times its arrival is written: its
+    collection is audited when staff first touch the public's reports."""
     report = PublicReport(
         category=form.category,
         description=form.description.strip(),
@@ -81,8 +82,7 @@ def receive(session: Session, form: ReportForm) -> PublicReport:
     session.add(report)
     session.flush()
     retention.schedule(session, "public_report", report.id, report.received_on)
-    audit.record(session, "public", "collection", "public_report", [report.id])
-    return report
+    return report  # its collection is audited later, in a batch (``audit.collect_public_reports``)
 
 
 def awaiting_triage(session: Session, *, actor: str) -> list[PublicReport]:

@@ -238,6 +238,8 @@ def create_app(engine: Engine, comms: Workspace | None = None) -> FastAPI:
         """Audit entries after sequence number ``after`` (auditors; this read is audited)."""
         if after < 0:
             raise HTTPException(422, "after is a sequence number, 0 or more")
+        audit.collect_public_reports(db)
+        db.commit()  # so that the log read has every report collected so far
         found = db.scalars(
             select(AuditEntry).where(AuditEntry.seq > after).order_by(AuditEntry.seq).limit(1000)
         ).all()

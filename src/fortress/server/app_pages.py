@@ -404,6 +404,8 @@ def audit_log(
 ) -> HTMLResponse:
     """The latest 200 audit entries, newest first (this read is audited too); with
     ``verify``, the whole chain recomputed first and what was found."""
+    audit.collect_public_reports(db)
+    db.commit()  # so that the log shown has every report collected so far
     checked = audit.verify(db) if verify else None
     found = db.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(200)).all()
     audit.record(db, user.name, "consultation", "audit", [e.seq for e in found])

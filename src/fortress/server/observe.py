@@ -112,6 +112,11 @@ def _given_id(scope: Scope) -> str | None:
     return None
 
 
+UNLOGGED: Final = {("POST", "/report")}
+"""Requests whose arrival no log line marks: a public report's time, matched against
+network logs, could find its sender (a failure is still logged, holding no report)."""
+
+
 def _route(scope: Scope) -> str | None:
     route = scope.get("route")
     path = getattr(route, "path", None)
@@ -165,7 +170,7 @@ class Correlated:
             }
             if failure is not None:
                 LOGGER.error("unhandled exception", extra=fields, exc_info=failure)
-            else:
+            elif (fields["method"], fields["route"]) not in UNLOGGED:
                 LOGGER.info("request", extra=fields)
 
 
