@@ -5,7 +5,9 @@ way to lock an officer out from where they usually sign in."""
 from __future__ import annotations
 
 import json
+import re
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections import Counter
 from collections.abc import Iterator
@@ -17,6 +19,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from fortress.casework import throttle
+from fortress.server.deps import SESSION_COOKIE
 from fortress.store.workspace import Workspace
 from helpers.casework import PASSWORD
 from helpers.serve import fortress_serve
@@ -139,3 +142,41 @@ def test_concurrent_guesses_across_workers_are_counted_before_the_hash(
         right = {"name": "analyst", "password": PASSWORD}
         assert _post(url, right, "192.0.2.60") == 429
         assert _post(url, right, "192.0.2.61") == 200  # another address, another count
+
+
+def test_behind_a_trusted_https_proxy_the_session_cookie_is_secure(casework: Workspace) -> None:
+    """The outside scheme is the proxy's (X-Forwarded-Proto) only when ``serve`` trusts it."""
+    with fortress_serve(casework, "--trusted-proxy", "127.0.0.1") as base:
+        trusted = _browser_cookies(base, {"X-Forwarded-Proto": "https"})
+    with fortress_serve(casework) as base:
+        untrusted = _browser_cookies(base, {"X-Forwarded-Proto": "https"})
+    assert len(trusted) == len(untrusted) == 2
+    assert all("; secure" in cookie.lower() for cookie in trusted)
+    assert not any("; secure" in cookie.lower() for cookie in untrusted)
+
+
+def _browser_cookies(base: str, headers: dict[str, str]) -> list[str]:
+    """The cookies a browser is given on the way in: the sign-in page's, then the session's."""
+    opener = urllib.request.build_opener(NoRedirect)
+    with opener.open(urllib.request.Request(f"{base}/signin", headers=headers)) as page:
+        form_cookie = page.headers["Set-Cookie"]
+        csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', page.read().decode())
+    assert csrf is not None
+    body = urllib.parse.urlencode({"name": "analyst", "password": PASSWORD,
+                                   "csrf": csrf.group(1)}).encode()  # fmt: skip
+    sent = urllib.request.Request(f"{base}/signin", body, {
+        **headers, "Cookie": form_cookie.split(";")[0]})  # fmt: skip
+    try:
+        opener.open(sent)
+    except urllib.error.HTTPError as redirect:  # 303 to the home page
+        assert redirect.code == 303
+        given = redirect.headers.get_all("Set-Cookie", [])
+        return [form_cookie, *(c for c in given if c.startswith(f"{SESSION_COOKIE}="))]
+    raise AssertionError("signing in did not redirect")
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    """Hand a redirect back as it is."""
+
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None

@@ -168,8 +168,7 @@ def _signin_page(request: Request, status: int = 200, name: str = "",
     """The sign-in page with a fresh value for its form and the cookie it is tied to."""
     value = secrets.token_urlsafe(32)
     answer = page("signin.html", status, name=name, error=error, csrf=csrf_token(value))
-    answer.set_cookie(SIGNIN_COOKIE, value, httponly=True, samesite="strict",
-                      secure=request.url.scheme == "https", path="/signin")  # fmt: skip
+    _cookie(answer, request, SIGNIN_COOKIE, value, "/signin")
     return answer
 
 
@@ -187,6 +186,18 @@ def _check_signin_form(request: Request, given: str) -> None:
     ):
         raise HTTPException(403, "this sign-in did not come from this page: reload the "
                                  "sign-in page and try again")  # fmt: skip
+
+
+def _cookie(answer: Response, request: Request, name: str, value: str | None, path: str) -> None:
+    """Set a cookie (``None``: remove it) the way every Fortress cookie is set: HttpOnly,
+    SameSite=Strict, and Secure whenever the scheme outside is https (the connection's,
+    or the one a trusted proxy forwards)."""
+    flags: dict[str, Any] = {"path": path, "httponly": True, "samesite": "strict",
+                             "secure": request.url.scheme == "https"}  # fmt: skip
+    if value is None:
+        answer.delete_cookie(name, **flags)
+    else:
+        answer.set_cookie(name, value, **flags)
 
 
 @router.get("/signin", response_class=HTMLResponse)
@@ -215,9 +226,8 @@ def signin_submit(
     except HTTPException as exc:
         return _signin_page(request, exc.status_code, name=name, error=exc.detail)
     answer = RedirectResponse("/", status_code=303)
-    answer.delete_cookie(SIGNIN_COOKIE, path="/signin")
-    answer.set_cookie(SESSION_COOKIE, issue_token(db, user), httponly=True, samesite="strict",
-                      secure=request.url.scheme == "https", path="/")  # fmt: skip
+    _cookie(answer, request, SIGNIN_COOKIE, None, "/signin")
+    _cookie(answer, request, SESSION_COOKIE, issue_token(db, user), "/")
     return answer
 
 
@@ -232,7 +242,7 @@ def signout(
     check_csrf(request, csrf)
     revoke_own_token(request, db)
     answer = RedirectResponse("/signin", status_code=303)
-    answer.delete_cookie(SESSION_COOKIE, path="/")
+    _cookie(answer, request, SESSION_COOKIE, None, "/")
     return answer
 
 
