@@ -43,6 +43,10 @@ Action = Literal["collection", "alteration", "consultation", "disclosure", "comb
 ACTIONS: tuple[Action, ...] = (
     "collection", "alteration", "consultation", "disclosure", "combination", "erasure",
 )  # fmt: skip
+SecurityAction = Literal["refusal", "sign-in failure"]
+SECURITY_ACTIONS: tuple[SecurityAction, ...] = ("refusal", "sign-in failure")
+"""Security events, chained with the acts: a request for a record refused, and a sign-in
+that failed or was throttled."""
 GENESIS = "0" * 64
 R = TypeVar("R")
 
@@ -101,7 +105,7 @@ def _chain(session: Session, pending: list[Pending]) -> None:
 def record(
     session: Session,
     actor: str,
-    action: Action,
+    action: Action | SecurityAction,
     record_type: str,
     record_ids: Iterable[str | int],
     *,
@@ -109,7 +113,7 @@ def record(
 ) -> None:
     """Append one entry to the caller's transaction: it is chained and written when the
     transaction commits (and the commit fails if it cannot be written)."""
-    if action not in ACTIONS:
+    if action not in ACTIONS and action not in SECURITY_ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
     if action == "disclosure" and not recipient:
         raise ValueError("a disclosure is audited with its recipient")

@@ -19,6 +19,7 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -63,6 +64,7 @@ from fortress.server.deps import (
     API,
     CommittingRoute,
     Db,
+    audit_refusal,
     check_id,
     checked_sign_in,
     requires,
@@ -331,10 +333,13 @@ UPLOADS: Final = {
 
 def _refusals_as_pages(app: FastAPI) -> None:
     """A person in a browser asking for a page gets a refusal as a page; the API and
-    every other caller get the JSON answer."""
+    every other caller get the JSON answer. A refused request for a record is audited as
+    a security event first."""
 
     @app.exception_handler(StarletteHTTPException)
     async def refused(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code in (401, 403, 404):
+            await run_in_threadpool(audit_refusal, request, exc.status_code)
         if pages.wants_page(request):
             answer: Response = pages.refusal_page(exc.status_code, str(exc.detail))
             answer.headers.update(exc.headers or {})

@@ -12,9 +12,11 @@ from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.routing import APIRoute
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from fortress.casework import throttle
+from fortress.casework import audit, throttle
+from fortress.casework.audit import SecurityAction
 from fortress.casework.exports import FORMATS
 from fortress.casework.models import User
 from fortress.casework.policy import BROWSER, allowed
@@ -101,6 +103,7 @@ def requires(endpoint: str) -> Callable[..., User | None]:
         db.commit()  # hands the connection back (see the docstring)
         request.state.by_cookie = by_cookie and user is not None
         request.state.token = token if user is not None else None
+        request.state.endpoint, request.state.user_name = endpoint, user.name if user else None
         if user is not None:
             note_user(user.id)
         if allowed(endpoint, user.role if user else None):
@@ -141,13 +144,48 @@ def checked_sign_in(request: Request, db: Session, name: str, password: str) -> 
     attempt = throttle.begin(db, name, client_address(request))
     if attempt.wait > 0:
         seconds = math.ceil(attempt.wait)
+        _sign_in_failed(request, db, name, 429)
         raise HTTPException(429, f"too many failed sign-ins: try again in {seconds} seconds",
                             headers={"Retry-After": str(seconds)})  # fmt: skip
     user = authenticate(db, name, password)
     if user is None:
+        _sign_in_failed(request, db, name, 401)
         raise HTTPException(401, "wrong name or password")
     throttle.succeeded(db, attempt)
     return user
+
+
+def _sign_in_failed(request: Request, db: Session, name: str, status: int) -> None:
+    """Audit a failed sign-in as a security event: the user's name when there is one,
+    never what was typed otherwise (it is sometimes a password)."""
+    user_id = db.scalar(select(User.id).where(User.name == name))
+    actor = name if user_id is not None else "unknown name"
+    ids = [f"user:{user_id}"] if user_id is not None else []
+    audit_security_event(request, actor, "sign-in failure", f"{request.state.endpoint} {status}",
+                         ids)  # fmt: skip
+
+
+def audit_security_event(
+    request: Request, actor: str, action: SecurityAction, what: str, ids: list[str]
+) -> None:
+    """Write a security event in a transaction of its own: the request's, refused, is
+    rolled back."""
+    with request.app.state.sessions() as session:
+        audit.record(session, actor, action, what, ids)
+        session.commit()
+
+
+def audit_refusal(request: Request, status: int) -> None:
+    """Audit a refused request for a record (an address naming one: ``…_id`` or a
+    number) as a security event; other refusals are not events."""
+    named = {key: value for key, value in request.path_params.items()
+             if key.endswith("_id") or key == "number"}  # fmt: skip
+    endpoint = getattr(request.state, "endpoint", None)
+    if not named or endpoint is None:
+        return
+    actor = getattr(request.state, "user_name", None) or "anonymous"
+    audit_security_event(request, actor, "refusal", f"{endpoint} {status}",
+                         [f"{key}:{value}" for key, value in sorted(named.items())])  # fmt: skip
 
 
 def client_address(request: Request) -> str:
