@@ -4,6 +4,8 @@ person under a pseudonym that is stable within the agency and differs between ag
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -35,10 +37,33 @@ def test_a_partner_sees_only_their_agencys_referrals(two_agencies: TestClient) -
     client = two_agencies
     children = sign_in(client, "safeguarding_partner")
     treatment = sign_in(client, "treatment")
-    assert [r["id"] for r in client.get(f"{API}/referrals", headers=children).json()] == [3, 1]
-    assert [r["id"] for r in client.get(f"{API}/referrals", headers=treatment).json()] == [2]
     officer = sign_in(client, "officer")
-    assert [r["id"] for r in client.get(f"{API}/referrals", headers=officer).json()] == [3, 2, 1]
+    every = client.get(f"{API}/referrals", headers=officer).json()
+    assert [r["id"] for r in every] == [3, 2, 1]
+    reference = {r["id"]: r["reference"] for r in every}
+    seen = {name: [r["reference"] for r in client.get(f"{API}/referrals", headers=h).json()]
+            for name, h in (("children", children), ("treatment", treatment))}  # fmt: skip
+    assert seen == {"children": [reference[3], reference[1]], "treatment": [reference[2]]}
+
+
+def test_a_partner_never_sees_the_sequential_referral_ids(
+    two_agencies: TestClient, casework: Workspace
+) -> None:
+    """Global ids counted every agency's referrals: a partner seeing 1 and 3 knew another
+    agency had 2. Partners see each referral by an opaque reference and can use it."""
+    client = two_agencies
+    treatment = sign_in(client, "treatment")
+    (theirs,) = client.get(f"{API}/referrals", headers=treatment).json()
+    assert "id" not in theirs and re.fullmatch(r"R-[0-9A-F]{10}", theirs["reference"])
+    read = client.get(f"{API}/referrals/{theirs['reference']}", headers=treatment).json()
+    assert read == theirs
+    exported = client.get(f"{API}/exports/referrals?format=csv", headers=treatment).text
+    page = client.get("/app/referrals", headers=treatment).text
+    assert theirs["reference"] in exported and theirs["reference"] in page
+    officer = sign_in(client, "officer")
+    children_reference = client.get(f"{API}/referrals/1", headers=officer).json()["reference"]
+    refused = client.get(f"{API}/referrals/{children_reference}", headers=treatment)
+    assert refused.status_code == 404
 
 
 @pytest.mark.parametrize("method", ["GET", "PATCH"])
@@ -101,7 +126,7 @@ def test_the_partners_export_holds_only_their_referrals(two_agencies: TestClient
     client = two_agencies
     csv = client.get(f"{API}/exports/referrals?format=csv", headers=sign_in(client, "treatment"))
     lines = csv.content.decode("utf-8-sig").splitlines()
-    assert len(lines) == 2 and lines[1].startswith("2,Treatment service,Child One")
+    assert len(lines) == 2 and re.match(r"R-[0-9A-F]{10},Treatment service,Child One", lines[1])
     assert "Adult Two" not in csv.text and "Person-" in lines[1]
 
 

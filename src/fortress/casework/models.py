@@ -220,6 +220,9 @@ class Referral(CaseworkBase):
     outcome: Mapped[str | None] = mapped_column(Text)
     made_by: Mapped[str] = mapped_column(String(100))
     made_on: Mapped[date]
+    reference: Mapped[str] = mapped_column(String(12), unique=True)
+    """What partners know it by (``R-`` and 10 random hex digits): the id counts every
+    agency's referrals, so a partner seeing 1 and 3 would know another agency had 2."""
 
 
 class ReferralPerson(CaseworkBase):

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
+import secrets
 from collections.abc import Iterable
 from datetime import date
 from typing import Final
@@ -23,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from fortress.casework import audit, retention
 from fortress.casework.models import CaseworkKey, Person, Referral, ReferralPerson, User
+from fortress.model.values import MAX_RECORD_ID
 from fortress.store.workspace import now_utc
 
 VICTIMS: Final = {
@@ -116,7 +119,7 @@ def make_referral(
         raise SafeguardingProblem("the person referred is not also one of the others named")
     referral = Referral(
         person_id=person_id, agency=_canonical_agency(session, agency), reason=reason,
-        status="made", made_by=actor, made_on=now_utc().date(),
+        status="made", made_by=actor, made_on=now_utc().date(), reference=_new_reference(session),
     )  # fmt: skip
     session.add(referral)
     session.flush()
@@ -142,13 +145,29 @@ def _scope(user: User) -> str | None:
     return user.agency or "" if user.role == PARTNER else None
 
 
-def visible_referral(session: Session, referral_id: int, user: User) -> Referral:
-    """A referral ``user`` may see, or ``LookupError`` (another agency's referral is
-    indistinguishable from one that does not exist)."""
-    referral = session.get(Referral, referral_id)
+REFERENCE: Final = re.compile(r"R-[0-9A-F]{10}")
+
+
+def _new_reference(session: Session) -> str:
+    while True:  # 40 random bits: a second try is as likely as a lottery win
+        made = f"R-{secrets.token_hex(5).upper()}"
+        if session.scalar(select(Referral.id).where(Referral.reference == made)) is None:
+            return made
+
+
+def visible_referral(session: Session, given: str, user: User) -> Referral:
+    """A referral ``user`` may see, by its reference (``R-…``) or its id, or
+    ``LookupError`` (another agency's referral is indistinguishable from one that does not
+    exist)."""
+    if REFERENCE.fullmatch(given):
+        referral = session.scalar(select(Referral).where(Referral.reference == given))
+    elif given.isascii() and given.isdigit() and int(given) <= MAX_RECORD_ID:
+        referral = session.get(Referral, int(given))
+    else:
+        referral = None
     scope = _scope(user)
     if referral is None or (scope is not None and referral.agency != scope):
-        raise LookupError(f"no referral {referral_id}")
+        raise LookupError(f"no referral {given}")
     return referral
 
 
@@ -187,6 +206,7 @@ class ReferralView(BaseModel):
     """A referral as officers see it."""
 
     id: int
+    reference: str
     agency: str
     reason: str
     status: str
@@ -219,7 +239,7 @@ class PartnerReferralView(BaseModel):
     says so (``additionalProperties: false``), and schemathesis checks every answer."""
 
     model_config = ConfigDict(extra="forbid")
-    id: int
+    reference: str
     agency: str
     reason: str
     status: str
@@ -257,7 +277,7 @@ def _referral_view(
     if user.role == PARTNER:
         key = _key(session)
         return PartnerReferralView(
-            id=referral.id,
+            reference=referral.reference,
             agency=referral.agency,
             reason=referral.reason,
             status=referral.status,
@@ -276,6 +296,7 @@ def _referral_view(
         )
     return ReferralView(
         id=referral.id,
+        reference=referral.reference,
         agency=referral.agency,
         reason=referral.reason,
         status=referral.status,

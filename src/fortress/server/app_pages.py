@@ -389,8 +389,9 @@ def referrals(
     shown = safeguarding.show_referrals(
         session=db, referrals=safeguarding.referrals_for(db, user), user=user
     )
-    rows = [[r.id, r.made_on, r.agency, r.person.name, r.reason, r.status] for r in shown]
-    columns = ["id", "made on", "agency", "person", "reason", "status"]
+    rows = [[r.reference, r.made_on, r.agency, r.person.name, r.reason, r.status]
+            for r in shown]  # fmt: skip
+    columns = ["reference", "made on", "agency", "person", "reason", "status"]
     return _records(request, user, "Safeguarding referrals", columns, rows,
                     "No referral to show.")  # fmt: skip
 

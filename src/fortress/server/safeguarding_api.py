@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Path, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
@@ -126,16 +126,21 @@ def list_referrals(
     return _show(db, safeguarding.referrals_for(db, user), user)
 
 
-def _visible(db: Db, referral_id: int, user: User) -> Referral:
+ReferralKey = Annotated[
+    str, Path(max_length=12, description="The referral's reference (R-…), or for staff its id")
+]
+
+
+def _visible(db: Db, referral_id: str, user: User) -> Referral:
     try:
-        return safeguarding.visible_referral(db, check_id("referral", referral_id), user)
+        return safeguarding.visible_referral(db, referral_id, user)
     except LookupError as exc:
-        raise not_found("referral", referral_id) from exc
+        raise HTTPException(404, f"no referral {referral_id}") from exc
 
 
 @router.get("/referrals/{referral_id}", response_model=Shown)
 def read_referral(
-    referral_id: int, db: Db, user: Annotated[User, Depends(requires("referrals.read"))]
+    referral_id: ReferralKey, db: Db, user: Annotated[User, Depends(requires("referrals.read"))]
 ) -> Shown:
     """One referral (404 for another agency's, exactly as for one that does not exist)."""
     return _show(db, [_visible(db, referral_id, user)], user)[0]
@@ -143,7 +148,7 @@ def read_referral(
 
 @router.patch("/referrals/{referral_id}", response_model=Shown)
 def update_referral(
-    referral_id: int,
+    referral_id: ReferralKey,
     body: ReferralUpdate,
     db: Db,
     user: Annotated[User, Depends(requires("referrals.update"))],
@@ -166,10 +171,10 @@ def export_referrals(
     """The referrals you may see as CSV or XLSX (formulas neutralised; partners get the
     same pseudonyms as on screen)."""
     shown = _show(db, safeguarding.referrals_for(db, user), user)
-    header = ["id", "agency", "person", "born on", "victim", "reason", "status", "outcome",
-              "made on", "others named"]  # fmt: skip
+    header = ["reference", "agency", "person", "born on", "victim", "reason", "status",
+              "outcome", "made on", "others named"]  # fmt: skip
     rows = [
-        [r.id, r.agency, r.person.name, _day(r.person.born_on), r.person.victim, r.reason,
+        [r.reference, r.agency, r.person.name, _day(r.person.born_on), r.person.victim, r.reason,
          r.status, r.outcome, r.made_on.isoformat(),
          "; ".join(f"{o.pseudonym if isinstance(o, PseudonymView) else o.person_id} "
                    f"({o.relation})" for o in r.others)]
