@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 
 import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
+from sqlalchemy import select
 
 from fortress.casework.exports import neutralise
+from fortress.casework.models import AuditEntry
+from fortress.store.workspace import Workspace
 from helpers.casework import sign_in
 
 PAYLOADS = [
@@ -36,7 +40,7 @@ def _record_payloads(client: TestClient) -> dict[str, str]:
     headers = sign_in(client, "analyst")
     for payload in PAYLOADS:
         body = {"text": payload, "grade": {"source_evaluation": "2", "assessment": "B",
-                "handling_code": "C", "conditions": payload}}  # fmt: skip
+                "handling_code": "P", "conditions": payload}}  # fmt: skip
         assert client.post("/api/v1/intelligence", json=body, headers=headers).status_code == 201
     return headers
 
@@ -45,9 +49,10 @@ def test_the_csv_export_carries_every_payload_inert(client: TestClient) -> None:
     headers = _record_payloads(client)
     answer = client.get("/api/v1/exports/intelligence?format=csv", headers=headers)
     assert answer.headers["content-type"].startswith("text/csv")
-    rows = list(csv.reader(io.StringIO(answer.content.decode("utf-8-sig"), newline="")))
-    assert rows[0][:4] == ["id", "grade", "handling conditions", "text"]
-    texts = [row[3] for row in rows[1:]]
+    rows = list(csv.reader(io.StringIO(answer.content.decode("utf-8-sig"), newline="")))[1:]
+    assert rows[0][:6] == ["marking", "id", "grade", "handling code", "handling conditions",
+                           "text"]  # fmt: skip
+    texts = [row[5] for row in rows[1:]]
     stored = ["'" + p.strip() for p in PAYLOADS]  # reports are stored without outer spaces
     assert sorted(texts[: len(PAYLOADS)]) == sorted(stored)
     for row in rows[1:]:
@@ -81,3 +86,33 @@ def test_control_characters_do_not_break_the_xlsx_export(client: TestClient) -> 
     sheet = load_workbook(io.BytesIO(answer.content)).active
     assert sheet is not None
     assert "bell\ufffd and escape\ufffd" in {c.value for row in sheet.iter_rows() for c in row}
+
+
+def test_an_intelligence_export_withholds_what_needs_a_supervisor(
+    client: TestClient, casework: Workspace
+) -> None:
+    """A file leaves the system: handling code C (and legacy 2 to 5) goes only through a
+    supervisor's approved disclosure, so the export withholds it and says so; every row
+    and the file's first line carry the marking, and the export is audited as one."""
+    headers = sign_in(client, "analyst")
+    for code, text in (("P", "Shareable note"), ("C", "Source-sensitive note")):
+        conditions = "CPS only" if code == "C" else None
+        body = {"text": text, "grade": {"source_evaluation": "2", "assessment": "B",
+                "handling_code": code, "conditions": conditions}}  # fmt: skip
+        assert client.post("/api/v1/intelligence", json=body, headers=headers).status_code == 201
+    answer = client.get("/api/v1/exports/intelligence?format=csv&q=note", headers=headers)
+    rows = list(csv.reader(io.StringIO(answer.content.decode("utf-8-sig"), newline="")))
+    marking, note = rows[0][0], rows[0][1]
+    assert marking == "OFFICIAL-SENSITIVE"
+    assert note.startswith("1 report exported; 1 report withheld") and "disclosure" in note
+    assert rows[1][:5] == ["marking", "id", "grade", "handling code", "handling conditions"]
+    (shared,) = rows[2:]
+    assert shared[0] == "OFFICIAL-SENSITIVE" and shared[3] == "P" and "Shareable note" in shared
+    assert "Source-sensitive" not in answer.text
+    workbook = client.get("/api/v1/exports/intelligence?format=xlsx&q=note", headers=headers)
+    sheet = load_workbook(io.BytesIO(workbook.content)).active
+    assert sheet is not None and sheet["A1"].value == "OFFICIAL-SENSITIVE"
+    with casework.sessions() as session:
+        last = session.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc())).first()
+    assert last is not None and (last.action, last.record_type) == ("disclosure", "intelligence")
+    assert json.loads(last.record_ids) == [shared[1]] and last.recipient == "export file (analyst)"

@@ -39,22 +39,32 @@ def neutralise(value: Cell) -> str:
     return text
 
 
-def to_csv(header: Sequence[str], rows: Sequence[Sequence[Cell]]) -> bytes:
-    """UTF-8 CSV (with a byte-order mark, so that Excel reads the accents) of safe cells."""
+def to_csv(
+    header: Sequence[str], rows: Sequence[Sequence[Cell]], preamble: Sequence[Sequence[Cell]] = ()
+) -> bytes:
+    """UTF-8 CSV (with a byte-order mark, so that Excel reads the accents) of safe cells,
+    after any ``preamble`` lines (a marking, a note of what was left out)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerows([neutralise(cell) for cell in line] for line in preamble)
     writer.writerow([neutralise(h) for h in header])
     writer.writerows([neutralise(cell) for cell in row] for row in rows)
     return ("\ufeff" + out.getvalue()).encode()
 
 
-def to_xlsx(sheet: str, header: Sequence[str], rows: Sequence[Sequence[Cell]]) -> bytes:
-    """An XLSX workbook of one sheet whose every cell is text (never a formula)."""
+def to_xlsx(
+    sheet: str,
+    header: Sequence[str],
+    rows: Sequence[Sequence[Cell]],
+    preamble: Sequence[Sequence[Cell]] = (),
+) -> bytes:
+    """An XLSX workbook of one sheet whose every cell is text (never a formula), the
+    ``preamble`` lines first."""
     book = Workbook(write_only=False)
     page = book.active
     assert page is not None
     page.title = sheet[:31]
-    for r, row in enumerate([header, *rows], start=1):
+    for r, row in enumerate([*preamble, header, *rows], start=1):
         for c, value in enumerate(row, start=1):
             cell = page.cell(row=r, column=c)
             # control characters XLSX cannot hold are shown as U+FFFD, not dropped
@@ -65,10 +75,16 @@ def to_xlsx(sheet: str, header: Sequence[str], rows: Sequence[Sequence[Cell]]) -
     return out.getvalue()
 
 
-def export(fmt: str, sheet: str, header: Sequence[str], rows: Sequence[Sequence[Cell]]) -> bytes:
-    """The rows in ``fmt`` (csv or xlsx)."""
+def export(
+    fmt: str,
+    sheet: str,
+    header: Sequence[str],
+    rows: Sequence[Sequence[Cell]],
+    preamble: Sequence[Sequence[Cell]] = (),
+) -> bytes:
+    """The rows in ``fmt`` (csv or xlsx), after any ``preamble`` lines."""
     if fmt == "csv":
-        return to_csv(header, rows)
+        return to_csv(header, rows, preamble)
     if fmt == "xlsx":
-        return to_xlsx(sheet, header, rows)
+        return to_xlsx(sheet, header, rows, preamble)
     raise ValueError(f"unknown export format {fmt!r}: use csv or xlsx")

@@ -3,13 +3,13 @@ force, and intelligence exports (``/api/v1``)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Final, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from fortress.casework import intelligence, public_reports
+from fortress.casework import audit, intelligence, public_reports
 from fortress.casework.exports import FORMATS, export
 from fortress.casework.intelligence import (
     DisclosurePackage,
@@ -162,6 +162,10 @@ def read_intelligence(
     return _shown(db, [item])[0]
 
 
+MARKING: Final = "OFFICIAL-SENSITIVE"
+"""The Government Security Classification of police intelligence in a file."""
+
+
 @router.get("/exports/intelligence", response_class=Response, responses=export_responses())
 def export_intelligence(
     db: Db,
@@ -171,20 +175,35 @@ def export_intelligence(
     q: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 1_000,
 ) -> Response:
-    """The search's reports as CSV or XLSX (spreadsheet formulas neutralised)."""
-    found = _shown(db, _search(db, user, linked, q, limit))
-    header = ["id", "grade", "handling conditions", "text", "links", "recorded by", "recorded at"]
+    """The search's reports as CSV or XLSX (spreadsheet formulas neutralised), marked
+    ``OFFICIAL-SENSITIVE`` on its first line and on every row. A file leaves the system,
+    so reports whose handling code needs a supervisor (C, legacy 2 to 5) are withheld and
+    counted on the first line: those go out only as an approved disclosure. Audited as a
+    disclosure of the reports exported."""
+    found = _search(db, user, linked, q, limit)
+    shared = [item for item in found if not intelligence.needs_supervisor(item)]
+    withheld = len(found) - len(shared)
+    audit.record(db, user.name, "disclosure", "intelligence", [i.id for i in shared],
+                 recipient=f"export file ({user.name})")  # fmt: skip
+    note = (f"{_reports(len(shared))} exported; {_reports(withheld)} withheld: handling "
+            "code C (or legacy 2 to 5) goes out only as an approved disclosure")  # fmt: skip
+    header = ["marking", "id", "grade", "handling code", "handling conditions", "text", "links",
+              "recorded by", "recorded at"]  # fmt: skip
     rows = [
-        [i.id, i.grade_label, i.grade.conditions, i.text,
+        [MARKING, i.id, i.grade_label, i.grade.handling_code, i.grade.conditions, i.text,
          "; ".join(f"{link.type}: {link.value}" for link in i.links),
          i.recorded_by, i.recorded_at]
-        for i in found
+        for i in _shown(db, shared)
     ]  # fmt: skip
     return Response(
-        export(format, "Intelligence", header, rows),
+        export(format, "Intelligence", header, rows, preamble=[[MARKING, note]]),
         media_type=FORMATS[format],
         headers={"Content-Disposition": f'attachment; filename="intelligence.{format}"'},
     )
+
+
+def _reports(count: int) -> str:
+    return f"{count:,} report{'' if count == 1 else 's'}"
 
 
 @router.get("/reports", response_model=list[TriageItem])
