@@ -159,8 +159,21 @@ def _with_bundles(demo: Path) -> None:
         line_sharing.hold(session, held, actor="ann")
 
 
+def _with_backup(demo: Path) -> None:
+    """A backup of the demo's workspace, with casework, in ``backup``."""
+    from fortress.casework.db import migrate
+    from fortress.store.backup import take_backup
+    from fortress.store.workspace import Workspace
+
+    workspace = Workspace.open(demo / "workspace")
+    migrate(workspace.engine)
+    take_backup(workspace, demo / "backup")
+
+
 COMMANDS: dict[str, Run | Exempt] = {
     "audit anchor": Run("audit anchor", setup=MIGRATED),
+    "backup": Run("backup {out}/backup", setup=MIGRATED),
+    "restore": Run("restore {demo}/backup {out}/restored", prepare=_with_backup),
     "audit verify": Run("audit verify", setup=MIGRATED),
     "basemap add": Run("basemap add {demo}/roads.geojson --credit CC0", prepare=_with_roads),
     "basemap remove": Run("basemap remove", prepare=_with_basemap),

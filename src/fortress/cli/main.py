@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from fortress.cli.backup import backup_command, restore_command
 from fortress.cli.basemap import basemap_app
 from fortress.cli.casework import (
     audit_app,
@@ -63,6 +64,8 @@ app.add_typer(cluster_app, name="cluster")
 app.add_typer(share_app, name="share")
 app.command("serve")(serve_command)
 app.command("evaluate")(evaluate_command)
+app.command("backup")(backup_command)
+app.command("restore")(restore_command)
 
 
 @app.callback()
