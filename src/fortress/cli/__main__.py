@@ -1,5 +1,5 @@
 """``python -m fortress.cli``: the same as the ``fortress`` command."""
 
-from fortress.cli.main import app
+from fortress.cli.main import run
 
-app()
+run()

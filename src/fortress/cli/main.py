@@ -282,3 +282,20 @@ def demo(
         run_demo(folder, seed=seed, as_json=as_json)
     except DemoError as exc:
         fail(str(exc))
+
+
+def run() -> None:
+    """The ``fortress`` command: ``app``, with a full disk said in words whatever the
+    command (each one's writes are all or nothing, so nothing is left half-written)."""
+    from fortress.store.workspace import full_disk_message, is_disk_full
+
+    try:
+        app()
+    except Exception as exc:
+        if not is_disk_full(exc):
+            raise
+        where = getattr(exc, "filename", None) or getattr(exc.__context__, "filename", None)
+        try:
+            fail(full_disk_message(Path(where).parent if where else settings.workspace))
+        except typer.Exit as stop:  # outside the app, nothing turns it into an exit
+            raise SystemExit(stop.exit_code) from None

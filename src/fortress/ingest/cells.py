@@ -24,6 +24,7 @@ from fortress.ingest.report import (
     open_small_file,
     read_whole,
     record_batch,
+    refuse_for_space,
     save_rejects,
 )
 from fortress.model import columns as c
@@ -63,6 +64,8 @@ def ingest_cells(workspace: Workspace, path: Path) -> IngestSummary:
         record_batch(
             workspace, summary, layout=LAYOUT, layout_version=1, owner=None, started=started
         )
+    except Exception as exc:  # a full disk is refused in words; anything else is a bug
+        refuse_for_space(workspace, summary, exc)
     summary.seconds = round(time.perf_counter() - clock, 3)
     return summary
 

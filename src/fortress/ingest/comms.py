@@ -27,7 +27,13 @@ import duckdb
 import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 
-from fortress.ingest.report import IngestSummary, RejectsWriter, record_batch, save_rejects
+from fortress.ingest.report import (
+    IngestSummary,
+    RejectsWriter,
+    record_batch,
+    refuse_for_space,
+    save_rejects,
+)
 from fortress.model import columns as c
 from fortress.model import flags
 from fortress.model.sql import literal, path_list
@@ -78,6 +84,8 @@ def ingest_comms(
             workspace, summary, layout=spec.name, layout_version=spec.version, owner=owner,
             started=started,
         )  # fmt: skip
+    except Exception as exc:  # a full disk is refused in words; anything else is a bug
+        refuse_for_space(workspace, summary, exc)
     summary.seconds = round(time.perf_counter() - clock, 3)
     return summary
 

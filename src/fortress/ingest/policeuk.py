@@ -29,6 +29,7 @@ from fortress.ingest.report import (
     open_small_file,
     read_whole,
     record_batch,
+    refuse_for_space,
     save_rejects,
 )
 from fortress.model.sql import literal, quote
@@ -71,6 +72,8 @@ def ingest_policeuk(workspace: Workspace, path: Path) -> IngestSummary:
             workspace, summary, layout=summary.layout, layout_version=1, owner=None,
             started=started,
         )  # fmt: skip
+    except Exception as exc:  # a full disk is refused in words; anything else is a bug
+        refuse_for_space(workspace, summary, exc)
     summary.seconds = round(time.perf_counter() - clock, 3)
     return summary
 

@@ -18,7 +18,7 @@ from fortress.model.values import looks_like_formula
 from fortress.sources.comms import Reject
 from fortress.sources.tabular import FileProblem, FileShape, fingerprint, iter_batches, sniff
 from fortress.store.models import DataFile, IngestBatch
-from fortress.store.workspace import Workspace, now_utc
+from fortress.store.workspace import Workspace, full_disk_message, is_disk_full, now_utc
 
 REJECT_COLUMNS = ("file", "row", "column", "value", "reason", "record")
 
@@ -222,3 +222,12 @@ def open_small_file(path: Path, summary: IngestSummary, *, file_type: str = "aut
     if not fingerprinted.utf8 and shape.encoding == "utf-8":
         shape.encoding = "mixed"
     return shape
+
+
+def refuse_for_space(workspace: Workspace, summary: IngestSummary, exc: Exception) -> None:
+    """Refuse the file when ``exc`` is a full disk (nothing of it was published: its
+    staging went with it, and no batch is recorded, the records being on a full disk
+    too, perhaps); raise ``exc`` again otherwise."""
+    if not is_disk_full(exc):
+        raise exc
+    summary.refuse(full_disk_message(workspace.root))

@@ -38,6 +38,8 @@ from pydantic import BaseModel
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from fortress.store.workspace import is_disk_full
+
 LOGGER: Final = logging.getLogger("fortress.server")
 REQUEST_ID_HEADER: Final = "X-Request-ID"
 _WELL_FORMED = re.compile(
@@ -203,9 +205,17 @@ def install(app: FastAPI) -> None:
         ]
         return _error(422, "invalid request", request_id(), problems=problems)
 
+    @app.exception_handler(OSError)
+    async def no_space(_: Request, exc: OSError) -> JSONResponse:
+        if not is_disk_full(exc):
+            raise exc
+        return _full_disk(exc)
+
     @app.exception_handler(SQLAlchemyError)
     async def unwritable(_: Request, exc: SQLAlchemyError) -> JSONResponse:
         # the request's transaction (the act and its audit entry together) was rolled back
+        if is_disk_full(exc):
+            return _full_disk(exc)
         LOGGER.error("database error", extra={"request_id": request_id()}, exc_info=exc)
         return _error(
             503,
@@ -213,6 +223,13 @@ def install(app: FastAPI) -> None:
             "try again, or tell the administrator",
             request_id(),
         )
+
+
+def _full_disk(exc: BaseException) -> JSONResponse:
+    """507: the server's disk is full; what the request was doing was rolled back."""
+    LOGGER.error("disk full", extra={"request_id": request_id()}, exc_info=exc)
+    said = "the server's disk is full: nothing was changed; tell the administrator"
+    return _error(507, said, request_id())
 
 
 _RECORD_FIELDS: Final = ("request_id", "method", "route", "status", "duration_ms", "user_id")

@@ -18,6 +18,7 @@ leaves all or none of a file's events visible.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
 import shutil
@@ -94,6 +95,40 @@ def _check_exists(root: Path, *, own_database: bool) -> None:
         )
 
 
+def is_disk_full(exc: BaseException) -> bool:
+    """Whether ``exc``, or what it came from, is a full disk or an exhausted quota: an
+    OSError with ENOSPC or EDQUOT, or the words DuckDB, Arrow and SQLite put it in."""
+    seen: BaseException | None = exc
+    for _ in range(10):  # causes can form a loop
+        if seen is None:
+            return False
+        if isinstance(seen, OSError) and seen.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        if any(words in str(seen) for words in _FULL_DISK_WORDS):
+            return True
+        seen = seen.__cause__ or seen.__context__ or getattr(seen, "orig", None)
+    return False
+
+
+_FULL_DISK_WORDS: Final = ("No space left on device", "database or disk is full",
+                           "Disk quota exceeded")  # fmt: skip
+
+
+def _out_of_space(root: Path) -> bool:
+    """Whether the disk under ``root`` has (almost) no space left: SQLite reports a full
+    disk met while it makes its shared-memory file as a mere "disk I/O error"."""
+    try:
+        return shutil.disk_usage(root).free < 1 << 20
+    except OSError:
+        return False
+
+
+def full_disk_message(where: Path) -> str:
+    """What a person is told when the disk under ``where`` is full."""
+    return (f"no space left on the disk that holds {where}: nothing was half-written "
+            "(what was under way was dropped); free some space and run it again")  # fmt: skip
+
+
 def now_utc() -> datetime:
     """The current time as an aware UTC datetime."""
     return datetime.now(UTC)
@@ -141,6 +176,8 @@ class Workspace:
         except schema.SchemaError as exc:
             raise WorkspaceError(f"{root}: {exc}") from exc
         except SQLAlchemyError as exc:  # unreachable server, no schema, no rights...
+            if is_disk_full(exc) or ("disk I/O error" in str(exc) and _out_of_space(root)):
+                raise WorkspaceError(full_disk_message(root)) from exc
             reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
             url = engine.url.render_as_string(hide_password=True)
             raise WorkspaceError(f"cannot use the database {url}: {reason}") from exc
@@ -356,5 +393,9 @@ def write_atomically(out: Path, text: str) -> None:
     """Write ``text`` to ``out`` so that a reader sees the old file or the whole new one."""
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(out.name + ".partial")
-    partial.write_text(text, encoding="utf-8")
-    partial.replace(out)
+    try:
+        partial.write_text(text, encoding="utf-8")
+        partial.replace(out)
+    except BaseException:  # a full disk, say: no partial file is left behind
+        partial.unlink(missing_ok=True)
+        raise
