@@ -14,6 +14,7 @@ from typer.testing import CliRunner, Result
 from fortress.cli.main import app
 from fortress.ingest.policeuk import ingest_policeuk
 from fortress.places.areas import AreaProblem
+from fortress.places.files import NoFiles, expand
 from fortress.places.summary import area_summary
 from fortress.sources.policeuk import LAYOUTS, STREET
 from fortress.store.workspace import Workspace
@@ -227,3 +228,38 @@ def test_cli_reads_folders_and_the_archive_zip(shared_data: Path, tmp_path: Path
     result = place("summary", "--area", "Atlantis")
     assert result.exit_code == 2
     assert "LSOA name in the data matches 'Atlantis'" in result.stderr
+
+
+STREET = (
+    "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,"
+    "Crime type,Last outcome category,Context\n"
+    "abc,2024-01,Test Police,Test Police,-1.1,50.8,On or near Test Road,E01000001,Test 001A,"
+    "Drugs,Under investigation,\n"
+)
+
+
+def _archive(path: Path, members: dict[str, bytes]) -> Path:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zipped:
+        for name, data in members.items():
+            zipped.writestr(name, data)
+    return path
+
+
+def test_an_archive_member_named_outside_its_folder_lands_inside(tmp_path: Path) -> None:
+    """A member named ``../../…`` is extracted inside ``imports/`` (zipfile strips the
+    climb), and the file ingested is the one extracted there, never the name as given."""
+    workspace = Workspace.open(tmp_path / "ws")
+    outside = tmp_path / "2024-01-test-street.csv"
+    archive = _archive(tmp_path / "climb.zip",
+                       {"../../2024-01-test-street.csv": STREET.encode()})  # fmt: skip
+    (found,) = expand(workspace, archive)
+    assert found.is_file() and (workspace.root / "imports") in found.parents
+    assert not outside.exists()
+
+
+def test_a_zip_bomb_is_refused_before_it_is_unpacked(tmp_path: Path) -> None:
+    workspace = Workspace.open(tmp_path / "ws")
+    bomb = _archive(tmp_path / "bomb.zip", {"2024-01-test-street.csv": b"0" * (256 << 20)})
+    with pytest.raises(NoFiles, match=r"would unpack to 256 MiB from 0\.2 MiB"):
+        expand(workspace, bomb)
+    assert not list((workspace.root / "imports").rglob("*.csv"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import zipfile
 from pathlib import Path
+from typing import Final
 
 from fortress.sources.policeuk import parse_file_name
 from fortress.store.workspace import Workspace
@@ -31,6 +32,13 @@ def expand(workspace: Workspace, path: Path) -> list[Path]:
     return [path]
 
 
+MEMBER_MOST: Final = 2 << 30
+"""The most one member may unpack to: a force's month of street crime is a few MB."""
+RATIO_MOST: Final = 200
+"""The most a member may unpack to per byte packed: CSV packs about tenfold, a zip bomb of
+one repeated byte a thousandfold."""
+
+
 def _extract(workspace: Workspace, archive: Path) -> list[Path]:
     target = workspace.root / "imports" / archive.name
     try:
@@ -42,7 +50,19 @@ def _extract(workspace: Workspace, archive: Path) -> list[Path]:
             if not members:
                 raise NoFiles(f"{archive}: the archive holds no police.uk files")
             for member in members:
-                zipped.extract(member, target)
+                _check_size(archive, member)
+            # extract() strips ``..`` and leading slashes: the path it answers is the file
+            return [Path(zipped.extract(member, target)) for member in members]
     except (zipfile.BadZipFile, OSError) as exc:
         raise NoFiles(f"{archive}: cannot read the archive: {exc}") from exc
-    return [target / member.filename for member in members]
+
+
+def _check_size(archive: Path, member: zipfile.ZipInfo) -> None:
+    """Refuse a member that would unpack to too much (a zip bomb, or not police.uk's)."""
+    packed = max(member.compress_size, 1)
+    if member.file_size > MEMBER_MOST or member.file_size / packed > RATIO_MOST:
+        raise NoFiles(
+            f"{archive}: {member.filename} would unpack to {member.file_size / 2**20:,.0f} MiB "
+            f"from {packed / 2**20:,.1f} MiB: refused as a possible zip bomb (a police.uk "
+            f"file is at most {MEMBER_MOST >> 30} GiB, packed at most {RATIO_MOST} to one)"
+        )
