@@ -169,8 +169,10 @@ def load_spec(path: Path) -> MappingSpec:
     """Read and validate a mapping spec from a YAML file."""
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise SpecError(f"{path}: cannot read mapping spec: {exc}") from exc
+    except RecursionError as exc:
+        raise SpecError(f"{path}: cannot read mapping spec: nested too deeply") from exc
     return parse_spec(data, origin=str(path))
 
 

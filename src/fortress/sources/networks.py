@@ -59,6 +59,17 @@ def parse_networks(
 ) -> list[ParsedNetwork]:
     """The network(s) in ``path``: one, or one per phase of an edge list with a phase
     column. Raises :class:`FileProblem` for anything it cannot read."""
+    try:
+        return _parse(path, fmt, combine)
+    except RecursionError as exc:
+        raise FileProblem(path, "nested too deeply to be a network") from exc
+    except UnicodeError as exc:
+        raise FileProblem(path, f"holds text that cannot be read ({exc})") from exc
+    except csv.Error as exc:
+        raise FileProblem(path, f"not readable as CSV: {exc}") from exc
+
+
+def _parse(path: Path, fmt: Format, combine: Combine) -> list[ParsedNetwork]:
     text = _read_text(path)
     kind = _detect(path, text) if fmt == "auto" else fmt
     if kind == "graphml":
@@ -80,9 +91,12 @@ def _read_text(path: Path) -> str:
     if not data.strip():
         raise FileProblem(path, "the file is empty")
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
+        text = data.decode("cp1252", errors="replace")
+    if not text.strip():  # a byte-order mark and nothing else, say
+        raise FileProblem(path, "the file is empty")
+    return text
 
 
 def _detect(path: Path, text: str) -> Format:
@@ -263,7 +277,7 @@ def _json_graph(path: Path, text: str) -> ParsedNetwork:
     """A node-link JSON document, or else NDJSON node and edge lines."""
     body = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
     try:
-        whole = json.loads(body)
+        whole = _json(body)
     except json.JSONDecodeError:
         whole = None
     if isinstance(whole, dict) and ("links" in whole or "edges" in whole):
@@ -282,6 +296,15 @@ def _node_link(path: Path, data: dict[str, Any]) -> ParsedNetwork:
     return _from_networkx(path, graph, "node-link JSON")
 
 
+def _json(text: str) -> Any:
+    """``json.loads``; a lone surrogate escape (``"\\ud800"``), which makes a string no
+    file or table can hold, raises ``UnicodeEncodeError`` here rather than later."""
+    value = json.loads(text)
+    if "\\u" in text:
+        json.dumps(value, ensure_ascii=False).encode()
+    return value
+
+
 def _ndjson(path: Path, text: str) -> ParsedNetwork:
     nodes: list[str] = []
     attributes: dict[str, dict[str, str]] = {}
@@ -291,7 +314,7 @@ def _ndjson(path: Path, text: str) -> ParsedNetwork:
         if not line.strip() or line.lstrip().startswith("#"):
             continue
         try:
-            item = json.loads(line)
+            item = _json(line)
         except json.JSONDecodeError as exc:
             raise FileProblem(path, f"not a JSON line: {exc.msg}", row=number) from None
         kind = item.get("type") if isinstance(item, dict) else None

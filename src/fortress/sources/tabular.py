@@ -417,7 +417,15 @@ def _parquet_batches(shape: FileShape) -> Iterator[Batch]:
         raise FileProblem(shape.path, f"damaged Parquet file: {exc}") from exc
     total = max(parquet.metadata.num_rows, 1)
     next_row = 1  # Parquet has no header row: the first record is row 1
-    for batch in parquet.iter_batches(batch_size=_PARQUET_BATCH_ROWS):
+    batches = parquet.iter_batches(batch_size=_PARQUET_BATCH_ROWS)
+    while True:
+        try:
+            batch = next(batches)
+        except StopIteration:
+            return
+        except (pa.ArrowInvalid, OSError) as exc:  # a damaged page, found as it is read
+            where = f"damaged Parquet file from row {next_row:,}: {exc}"
+            raise FileProblem(shape.path, where) from exc
         table = pa.Table.from_batches([batch])
         numbers = pa.array(np.arange(next_row, next_row + table.num_rows), pa.int64())
         next_row += table.num_rows
