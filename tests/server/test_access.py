@@ -4,6 +4,7 @@ every endpoint; a refusal carries no record data."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import sqlite3
 from collections.abc import Iterator
@@ -444,3 +445,43 @@ def test_a_disabled_user_is_signed_out_at_once(client: TestClient, casework: Wor
     assert client.get("/api/v1/me", headers=sign_in(client, "officer")).is_success
     nobody = CliRunner().invoke(app, [*where, "users", "disable", "nobody"])
     assert nobody.exit_code == 2 and "no user 'nobody'" in nobody.output
+
+
+def _elsewhere(path: str) -> str | None:
+    """``path`` naming a record no one has (another agency's looks the same); None when
+    it names no record."""
+    if path.startswith("/app/map/"):  # tiles and glyphs: public map data, not records
+        return None
+    address, _, query = path.partition("?")
+    for given, absent in ((LINE, "line-ffffffffff"), (BUNDLE, BUNDLE[:-2] + "ff"),
+                          ("/numbers/07700900123", "/numbers/07700900999"),
+                          ("/jobs/0123456789ab", "/jobs/ffffffffffff")):  # fmt: skip
+        address = address.replace(given, absent)
+    address = re.sub(r"/\d+(?=/|$)", "/999999", address)
+    changed = address + (f"?{query}" if query else "")
+    return changed if changed != path else None
+
+
+OBJECT_ENDPOINTS = sorted(e for e, (_, path, _) in CALLS.items() if _elsewhere(path))
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("endpoint", OBJECT_ENDPOINTS)
+def test_every_record_address_answers_404_for_a_record_no_one_may_see(
+    client: TestClient, endpoint: str
+) -> None:
+    """Generated from the policy table: every address that names a record, asked by each
+    role allowed it for a record that is not there, answers 404 with no record data
+    (another agency's referral answers the same: tests/server/test_safeguarding.py)."""
+    method, path, body = CALLS[endpoint]
+    absent = _elsewhere(path)
+    assert absent is not None
+    for role in ROLES_ALLOWED[endpoint]:
+        headers = sign_in(client, role) if role in ROLES else {}
+        if endpoint in FORMS:
+            answer = client.request(method, absent, data=body, headers=headers,
+                                    follow_redirects=False)  # fmt: skip
+        else:
+            answer = client.request(method, absent, json=body, headers=headers)
+        assert answer.status_code == 404, (role, absent, answer.status_code, answer.text[:300])
+        assert "Child One" not in answer.text and "Deal line texts" not in answer.text
