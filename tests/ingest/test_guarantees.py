@@ -313,3 +313,15 @@ def test_a_running_ingests_staging_is_not_swept(workspace) -> None:
         with workspace.write_lock():
             workspace.sweep()
         assert folder.exists()
+
+
+def test_a_refusal_quotes_a_huge_value_shortened(workspace, write_csv) -> None:
+    """The hostile corpus's 8 MB field was quoted whole in the refusal: printing it took a
+    terminal most of a minute. The message quotes 80 characters and says how long it is;
+    the rejects file keeps the value whole."""
+    huge = "x" * (8 << 20)
+    path = write_csv("huge.csv", HEADER, [["2024-01-01T10:00:00Z", huge, "07700 900001",
+                                           "07700 900002", "60"]])  # fmt: skip
+    summary = ingest_comms(workspace, path, spec=CANONICAL)
+    assert summary.error is not None and len(summary.error) < 1_000
+    assert f"… ({len(huge):,} characters)" in summary.error

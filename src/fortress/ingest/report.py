@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, Final
 
 import pyarrow as pa
 
@@ -114,8 +114,20 @@ class RejectsWriter:
     def describe(reject: Reject) -> str:
         """One line for a person: where, why, and the offending value."""
         where = f"row {reject.row}" + (f", column {reject.column!r}" if reject.column else "")
-        shown = f" ({reject.value!r})" if reject.value is not None else ""
+        shown = f" ({_shortened(reject.value)})" if reject.value is not None else ""
         return f"{where}: {reject.reason}{shown}"
+
+
+SHOWN_MOST: Final = 80
+"""The most of a rejected value a message quotes (the rejects file keeps it whole)."""
+
+
+def _shortened(value: str) -> str:
+    """``value`` quoted, cut to ``SHOWN_MOST`` characters with its length said: a message
+    quoting an 8 MB field whole took a terminal most of a minute to print."""
+    if len(value) <= SHOWN_MOST:
+        return repr(value)
+    return f"{value[:SHOWN_MOST]!r}… ({len(value):,} characters)"
 
 
 def _neutralise(text: str | None) -> str:
