@@ -19,6 +19,7 @@ from fortress.ingest.report import IngestSummary
 from fortress.model import columns as c
 from fortress.sources.mapping import preset
 from fortress.store.workspace import Workspace
+from reliability.crashes import published_rows
 
 CANONICAL = preset("canonical")
 OPERATOR_CDR = preset("operator-cdr")
@@ -223,13 +224,7 @@ def _staging_dirs(root: Path) -> list[Path]:
 
 def _published_rows(root: Path) -> tuple[int, int]:
     """(rows, distinct event ids) over the files the manifest names."""
-    files = [str(p) for p in Workspace.open(root).data_files("comms")]
-    if not files:
-        return 0, 0
-    ((rows, distinct),) = duckdb.sql(
-        f"SELECT count(*), count(DISTINCT event_id) FROM read_parquet({files})"
-    ).fetchall()
-    return rows, distinct
+    return published_rows(root, "comms", "event_id")
 
 
 def _kill_an_ingest(root: Path, big_csv: Path, stage: str, rng: random.Random) -> tuple[int, float]:

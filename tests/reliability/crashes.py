@@ -116,7 +116,7 @@ def _split_in_time(folder: Path) -> None:
         part.unlink()
 
 
-def _published(root: Path, table: str, key: str) -> tuple[int, int]:
+def published_rows(root: Path, table: str, key: str) -> tuple[int, int]:
     """(rows, distinct keys) over the files the workspace's manifest lists."""
     from fortress.store.workspace import Workspace
 
@@ -188,11 +188,11 @@ def ingest_trials(inputs: Inputs, kind: str, trials: int, rng: random.Random) ->
         command = [FORTRESS, "--workspace", str(root), *ingest]
         reached = _kill_at_random(command, delay, lambda: _ingest_stage(root))
         trial = Trial(kind, round(delay, 3), reached)
-        rows, _ = _published(root, table, key)
+        rows, _ = published_rows(root, table, key)
         if rows not in (0, inputs.rows):
             trial.problems.append(f"{rows} of {inputs.rows} rows visible after the kill")
         subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        rows, distinct = _published(root, table, key)
+        rows, distinct = published_rows(root, table, key)
         trial.lost, trial.duplicated = inputs.rows - distinct, rows - distinct
         listed = {p.name for p in (root / "events" / table).glob("*.parquet")}
         if len(listed) != 1:
@@ -252,11 +252,12 @@ def detect_trials(inputs: Inputs, trials: int, rng: random.Random) -> list[Trial
         command = [FORTRESS, "--workspace", str(root), "lines", "detect"]
         trial = Trial("lines-detect", round(delay, 3),
                       _kill_at_random(command, delay, lambda: _detect_stage(root)))  # fmt: skip
-        if trial.stage != "finished":
-            if _latest_run(root) != before_run:
-                trial.problems.append("a run that was killed became the current one")
-            elif _lines(root) != before_lines:
+        if trial.stage != "finished":  # the old run, or the new one whole if it was stored
+            current = _lines(root)  # before the process was killed: nothing in between
+            if _latest_run(root) == before_run and current != before_lines:
                 trial.problems.append("the previous run's lines changed")
+            elif _latest_run(root) != before_run and current != expected:
+                trial.problems.append("a run the kill interrupted became the current one")
         subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         found = _lines(root)
         trial.lost = len(set(expected) - set(found))

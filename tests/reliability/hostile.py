@@ -478,10 +478,27 @@ def table(report: dict[str, object]) -> str:
     return "\n".join(lines)
 
 
+RESULTS = Path(__file__).resolve().parent / "results" / "hostile.json"
+
+
+def summary(report: dict[str, object]) -> dict[str, object]:
+    """What ``results/hostile.json`` keeps: counts per format and every failure whole."""
+    outcomes = [Outcome(**o) for o in report["outcomes"]]  # type: ignore[attr-defined]
+    by_target = {
+        target: {**Counter(o.outcome for o in outcomes if o.target == target),
+                 "slowest_s": max(o.seconds for o in outcomes if o.target == target)}
+        for target in sorted({o.target for o in outcomes})
+    }  # fmt: skip
+    failed = [asdict(o) for o in outcomes if o.outcome == "failed"]
+    return {"inputs": report["inputs"], "peak_mb": report["peak_mb"], "by_target": by_target,
+            "failed": failed}  # fmt: skip
+
+
 if __name__ == "__main__":
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the tests' helpers
     where = Path(sys.argv[1])
     report = run(where)
     (where / "hostile.json").write_text(json.dumps(report, indent=1), encoding="utf-8")
+    RESULTS.write_text(json.dumps(summary(report), indent=1), encoding="utf-8")
     print(table(report))
     print(f"{report['inputs']} inputs, peak memory {report['peak_mb']} MB")

@@ -23,10 +23,11 @@ import os
 import shutil
 import sqlite3
 import subprocess
+from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from sqlalchemy import Connection, Engine, MetaData, create_engine, func, select, text
 
@@ -43,6 +44,7 @@ SKIPPED: Final = frozenset({"tmp", "spill", ".write.lock", RECORDS, f"{RECORDS}-
 """Not copied as files: staging, spill, locks, the records (copied as records) and the
 kept detection results (copied under their own locks)."""
 CHUNK: Final = 1 << 20
+R = TypeVar("R")
 
 
 class BackupError(Exception):
@@ -91,15 +93,25 @@ def take_backup(workspace: Workspace, dest: Path) -> BackupSummary:
     """Copy ``workspace`` into the new folder ``dest`` (refused if it exists and is not
     empty). Nothing is left at ``dest`` if the backup fails."""
     dest = dest.expanduser().resolve()
-    if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
-        raise BackupError(f"{dest} exists and is not an empty folder: back up into a new one")
+    _refuse_unless_new(dest, "back up")
     if dest == workspace.root or workspace.root in dest.parents:
         raise BackupError(f"{dest} is inside the workspace: back up somewhere else")
+    return _into_new_folder(dest, lambda partial: _take(workspace, partial, dest))
+
+
+def _refuse_unless_new(folder: Path, doing: str) -> None:
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        raise BackupError(f"{folder} exists and is not an empty folder: {doing} into a new one")
+
+
+def _into_new_folder(dest: Path, build: Callable[[Path], R]) -> R:
+    """Build ``dest`` beside itself (``DEST.partial``) and rename it into place once it is
+    whole and on disk; nothing is left under either name if building fails."""
     partial = dest.with_name(dest.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir(parents=True)
     try:
-        summary = _take(workspace, partial, dest)
+        made = build(partial)
         fsync_tree(partial)
         if dest.exists():
             dest.rmdir()
@@ -107,7 +119,7 @@ def take_backup(workspace: Workspace, dest: Path) -> BackupSummary:
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
         raise
-    return summary
+    return made
 
 
 def _take(workspace: Workspace, into: Path, dest: Path) -> BackupSummary:
@@ -211,30 +223,12 @@ def restore_backup(src: Path, root: Path, database_url: str | None = None) -> Ba
     file first and table by table after."""
     src, root = src.expanduser().resolve(), root.expanduser().resolve()
     manifest = check_backup(src)
-    if root.exists() and (not root.is_dir() or any(root.iterdir())):
-        raise BackupError(f"{root} exists and is not an empty folder: restore into a new one")
+    _refuse_unless_new(root, "restore")
     records = manifest["records"]
     if records["kind"] == "postgresql" and not database_url:
         raise BackupError("the backup's records were on PostgreSQL: give --database-url, an "
                           "empty database to restore them into")  # fmt: skip
-    partial = root.with_name(root.name + ".partial")
-    shutil.rmtree(partial, ignore_errors=True)
-    try:
-        for entry in manifest["files"]:
-            target = partial / entry["path"]
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(src / entry["path"], target)
-        for folder in ("events", "rejects", "tmp"):
-            (partial / folder).mkdir(parents=True, exist_ok=True)
-        if records["kind"] == "sqlite":
-            shutil.copyfile(src / records["file"], partial / RECORDS)
-        fsync_tree(partial)
-        if root.exists():
-            root.rmdir()
-        partial.rename(root)
-    except BaseException:
-        shutil.rmtree(partial, ignore_errors=True)
-        raise
+    _into_new_folder(root, lambda partial: _put_back(src, manifest, partial))
     if records["kind"] == "postgresql":
         assert database_url is not None
         _restore_postgresql(src / records["file"], database_url, str(records["schema"]))
@@ -251,6 +245,19 @@ def restore_backup(src: Path, root: Path, database_url: str | None = None) -> Ba
     size = sum(int(f["bytes"]) for f in manifest["files"])
     return BackupSummary(str(root), len(manifest["files"]), size, counts, records["kind"],
                          str(manifest["taken_at"]))  # fmt: skip
+
+
+def _put_back(src: Path, manifest: dict[str, Any], into: Path) -> None:
+    """The backup's files, and SQLite records, in the folder ``into``."""
+    for entry in manifest["files"]:
+        target = into / entry["path"]
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(src / entry["path"], target)
+    for folder in ("events", "rejects", "tmp"):
+        (into / folder).mkdir(parents=True, exist_ok=True)
+    records = manifest["records"]
+    if records["kind"] == "sqlite":
+        shutil.copyfile(src / records["file"], into / RECORDS)
 
 
 def _restore_postgresql(dump: Path, database_url: str, schema: str) -> None:
