@@ -239,6 +239,21 @@ def test_a_sign_in_from_another_site_is_refused(client: TestClient) -> None:
     assert signed.status_code == 303 and SESSION_COOKIE in client.cookies
 
 
+def test_a_session_cannot_be_fixed_before_sign_in(client: TestClient) -> None:
+    """Session fixation: a session value planted in the browser before sign-in is never
+    the one signing in gives, and never works."""
+    planted = "attacker-chosen-session-value"
+    client.cookies.set(SESSION_COOKIE, planted)
+    signing_in = {"name": "analyst", "password": PASSWORD, **signin_form(client)}
+    signed = client.post("/signin", data=signing_in, follow_redirects=False)
+    assert signed.status_code == 303
+    given = [c for c in signed.headers.get_list("set-cookie") if c.startswith(SESSION_COOKIE)]
+    assert len(given) == 1 and planted not in given[0]
+    client.cookies.clear()
+    client.cookies.set(SESSION_COOKIE, planted)
+    assert client.get("/triage", follow_redirects=False).status_code == 401
+
+
 def test_a_wrong_password_on_the_page_keeps_the_name(client: TestClient) -> None:
     answer = client.post("/signin", data={"name": "ann<b>", "password": "nope",
                                           **signin_form(client)})  # fmt: skip
