@@ -10,7 +10,6 @@ import sys
 import time
 from pathlib import Path
 
-import duckdb
 import pyarrow.parquet as pq
 import pytest
 
@@ -19,7 +18,7 @@ from fortress.ingest.report import IngestSummary
 from fortress.model import columns as c
 from fortress.sources.mapping import preset
 from fortress.store.workspace import Workspace
-from reliability.crashes import published_rows
+from reliability.crashes import published_rows, write_comms_csv
 
 CANONICAL = preset("canonical")
 OPERATOR_CDR = preset("operator-cdr")
@@ -193,16 +192,7 @@ ingest_comms(Workspace.open(Path(sys.argv[1])), Path(sys.argv[2]), spec=preset("
 def big_csv(tmp_path_factory) -> Path:
     """A canonical CSV of KILL_ROWS distinct events (written by DuckDB in about a second)."""
     path = tmp_path_factory.mktemp("kill") / "big.csv"
-    duckdb.sql(
-        f"""COPY (SELECT
-              strftime(TIMESTAMP '2024-01-01' + to_seconds(i * 7), '%Y-%m-%dT%H:%M:%SZ')
-                AS start,
-              CASE WHEN i % 3 = 0 THEN 'sms' ELSE 'call' END AS kind,
-              '07700 900' || lpad(CAST(i % 1000 AS VARCHAR), 3, '0') AS a_number,
-              '07700900' || lpad(CAST((i * 7) % 1000 AS VARCHAR), 3, '0') AS b_number,
-              CAST(i % 600 AS VARCHAR) AS duration_s
-            FROM range({KILL_ROWS}) t(i)) TO '{path}' (HEADER)"""
-    )
+    write_comms_csv(path, KILL_ROWS, seconds_apart=7)
     return path
 
 

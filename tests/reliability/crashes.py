@@ -71,6 +71,21 @@ class Inputs:
     world: Path
 
 
+def write_comms_csv(path: Path, rows: int, seconds_apart: int) -> None:
+    """A canonical comms CSV of ``rows`` distinct events between drama-range numbers
+    (DuckDB writes a million in about a second)."""
+    duckdb.sql(
+        f"""COPY (SELECT
+              strftime(TIMESTAMP '2024-01-01' + to_seconds(i * {seconds_apart}),
+                       '%Y-%m-%dT%H:%M:%SZ') AS start,
+              CASE WHEN i % 3 = 0 THEN 'sms' ELSE 'call' END AS kind,
+              '07700 900' || lpad(CAST(i % 1000 AS VARCHAR), 3, '0') AS a_number,
+              '07700900' || lpad(CAST((i * 7) % 1000 AS VARCHAR), 3, '0') AS b_number,
+              CAST(i % 600 AS VARCHAR) AS duration_s
+            FROM range({rows}) t(i)) TO '{path}' (HEADER)"""
+    )
+
+
 def make_inputs(folder: Path, rows: int, world_scale: str | int) -> Inputs:
     """A canonical comms CSV and a police.uk street-crime CSV of ``rows`` rows each, and
     a simulated world (its comms files split in two for detection)."""
@@ -78,16 +93,7 @@ def make_inputs(folder: Path, rows: int, world_scale: str | int) -> Inputs:
 
     folder.mkdir(parents=True, exist_ok=True)
     comms, crimes = folder / "comms.csv", folder / "2024-01-test-street.csv"
-    duckdb.sql(
-        f"""COPY (SELECT
-              strftime(TIMESTAMP '2024-01-01' + to_seconds(i * 2), '%Y-%m-%dT%H:%M:%SZ')
-                AS start,
-              CASE WHEN i % 3 = 0 THEN 'sms' ELSE 'call' END AS kind,
-              '07700 900' || lpad(CAST(i % 1000 AS VARCHAR), 3, '0') AS a_number,
-              '07700900' || lpad(CAST((i * 7) % 1000 AS VARCHAR), 3, '0') AS b_number,
-              CAST(i % 600 AS VARCHAR) AS duration_s
-            FROM range({rows}) t(i)) TO '{comms}' (HEADER)"""
-    )
+    write_comms_csv(comms, rows, seconds_apart=2)
     duckdb.sql(
         f"""COPY (SELECT
               md5(CAST(i AS VARCHAR)) AS "Crime ID", '2024-01' AS "Month",
