@@ -257,6 +257,6 @@ def test_a_session_cannot_be_fixed_before_sign_in(client: TestClient) -> None:
 def test_a_wrong_password_on_the_page_keeps_the_name(client: TestClient) -> None:
     answer = client.post("/signin", data={"name": "ann<b>", "password": "nope",
                                           **signin_form(client)})  # fmt: skip
-    assert answer.status_code == 401 and "wrong name or password" in answer.text
+    assert answer.status_code == 401 and "Wrong name or password." in answer.text
     assert 'value="ann&lt;b&gt;"' in answer.text
     assert SESSION_COOKIE not in answer.headers.get("set-cookie", "")

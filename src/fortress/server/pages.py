@@ -167,7 +167,8 @@ def _signin_page(request: Request, status: int = 200, name: str = "",
                  error: str | None = None) -> HTMLResponse:  # fmt: skip
     """The sign-in page with a fresh value for its form and the cookie it is tied to."""
     value = secrets.token_urlsafe(32)
-    answer = page("signin.html", status, name=name, error=error, csrf=csrf_token(value))
+    said = f"{error[:1].upper()}{error[1:]}." if error else None  # the API's words, as a sentence
+    answer = page("signin.html", status, name=name, error=said, csrf=csrf_token(value))
     _cookie(answer, request, SIGNIN_COOKIE, value, "/signin")
     return answer
 
