@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from fortress.casework import audit, retention
 from fortress.casework.models import CaseworkKey, Person, Referral, ReferralPerson, User
-from fortress.model.values import MAX_RECORD_ID
+from fortress.model.values import is_record_id
 from fortress.store.workspace import now_utc
 
 VICTIMS: Final = {
@@ -161,7 +161,7 @@ def visible_referral(session: Session, given: str, user: User) -> Referral:
     exist)."""
     if REFERENCE.fullmatch(given):
         referral = session.scalar(select(Referral).where(Referral.reference == given))
-    elif given.isascii() and given.isdigit() and int(given) <= MAX_RECORD_ID:
+    elif is_record_id(given):
         referral = session.get(Referral, int(given))
     else:
         referral = None

@@ -381,7 +381,7 @@ class PersonId:
 
     def validate(self, value: str) -> bool:
         """True for 1 to 2,147,483,647 written in ASCII digits."""
-        return bool(_ASCII_DIGITS.fullmatch(value)) and 1 <= int(value) <= MAX_RECORD_ID
+        return is_record_id(value)
 
     def format(self, value: str) -> str:
         """The id as it is."""
@@ -390,6 +390,12 @@ class PersonId:
 
 MAX_RECORD_ID: Final = 2**31 - 1
 """The largest id a casework record can have (a 32-bit signed integer on every database)."""
+
+
+def is_record_id(text: str) -> bool:
+    """Whether ``text`` is a casework record's id: 1 to ``MAX_RECORD_ID`` in ASCII digits."""
+    return bool(_ASCII_DIGITS.fullmatch(text)) and 1 <= int(text) <= MAX_RECORD_ID
+
 
 REGISTRY: Final[dict[str, ValueType]] = {
     t.name: t for t in (Msisdn(), Imei(), Imsi(), CellId(), Vrm(), PersonId())

@@ -175,16 +175,11 @@ def _signin_page(request: Request, status: int = 200, name: str = "",
 
 def _check_signin_form(request: Request, given: str) -> None:
     """Refuse a sign-in that is not from this server's own page (403)."""
-    origin = request.headers.get("origin")
+    origin, cookie = request.headers.get("origin"), request.cookies.get(SIGNIN_COOKIE)
     own = f"{request.url.scheme}://{request.url.netloc}"
-    expected = csrf_token(request.cookies.get(SIGNIN_COOKIE, ""))
     # "null" is what a browser sends under this server's own no-referrer policy
     from_elsewhere = origin not in (None, "null") and origin.rstrip("/") != own
-    if (
-        from_elsewhere
-        or not request.cookies.get(SIGNIN_COOKIE)
-        or not hmac.compare_digest(given, expected)
-    ):
+    if from_elsewhere or not cookie or not hmac.compare_digest(given, csrf_token(cookie)):
         raise HTTPException(403, "this sign-in did not come from this page: reload the "
                                  "sign-in page and try again")  # fmt: skip
 
