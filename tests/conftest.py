@@ -17,6 +17,7 @@ from hypothesis import settings
 from fortress.ingest.report import IngestSummary
 from fortress.model.columns import EVENT_SCHEMA
 from fortress.store.workspace import COMMS, Workspace
+from helpers.postgres import OWNER_ROLE, SERVER_ROLE, as_role
 from helpers.worlds import World, ingest_world
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -148,7 +149,8 @@ POSTGRES_ADMIN_URL = os.environ.get(
 
 
 def _postgres_schema_url() -> Iterator[str]:
-    """A PostgreSQL URL whose search_path is a fresh schema, dropped afterwards."""
+    """A PostgreSQL URL as ``OWNER_ROLE``, whose search_path is a fresh schema owned by
+    it, dropped afterwards."""
     engine = sa.create_engine(POSTGRES_ADMIN_URL)
     try:
         with engine.connect():
@@ -160,9 +162,14 @@ def _postgres_schema_url() -> Iterator[str]:
         pytest.skip(message)
     schema = f"fortress_test_{uuid.uuid4().hex[:12]}"
     with engine.begin() as connection:
-        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+        for role, rights in ((OWNER_ROLE, "LOGIN CREATEDB"), (SERVER_ROLE, "LOGIN")):
+            connection.execute(sa.text(  # test workers may race to make them
+                f"DO $$ BEGIN CREATE ROLE {role} {rights}; EXCEPTION WHEN duplicate_object "
+                "OR unique_violation THEN NULL; END $$"
+            ))  # fmt: skip
+        connection.execute(sa.text(f'CREATE SCHEMA "{schema}" AUTHORIZATION {OWNER_ROLE}'))
     try:
-        yield f"{POSTGRES_ADMIN_URL}?options=-csearch_path%3D{schema}"
+        yield as_role(POSTGRES_ADMIN_URL, OWNER_ROLE) + f"?options=-csearch_path%3D{schema}"
     finally:
         with engine.begin() as connection:
             connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))

@@ -178,6 +178,8 @@ COMMANDS: dict[str, Run | Exempt] = {
     "basemap add": Run("basemap add {demo}/roads.geojson --credit CC0", prepare=_with_roads),
     "basemap remove": Run("basemap remove", prepare=_with_basemap),
     "basemap show": Run("basemap show", prepare=_with_basemap),
+    "casework grant-server": Exempt("needs PostgreSQL and a role; tests/server/"
+                                    "test_row_security.py runs it there, and on SQLite"),
     "casework migrate": Run("casework migrate"),
     "cluster start": Exempt("starts Java processes; tests/store/test_cluster.py, tables and JSON"),
     "cluster status": Exempt("needs a running cluster; tests/store/test_cluster.py"),

@@ -10,11 +10,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 from fortress.casework import users
-from fortress.casework.db import migrate
+from fortress.casework.db import grant_server_role, migrate
 from fortress.comms.lines import run_detection
 from fortress.server.app import create_app
 from fortress.store.workspace import Workspace
 from helpers.casework import QUICK_HASHER, Board, seed_casework
+from helpers.postgres import SERVER_ROLE, as_role
 from helpers.worlds import ingest_world
 
 
@@ -59,8 +60,21 @@ def casework(tmp_path: Path, database_url: str | None, seeded_sqlite: Path) -> I
 
 @pytest.fixture
 def client(casework: Workspace) -> Iterator[TestClient]:
-    with TestClient(create_app(casework.engine), raise_server_exceptions=False) as opened:
-        yield opened
+    """A client of the server over ``casework``: on PostgreSQL the server connects as
+    ``SERVER_ROLE``, given its rights as a deployment gives them, so every request is
+    bound by row-level security."""
+    if casework.engine.dialect.name != "postgresql":
+        with TestClient(create_app(casework.engine), raise_server_exceptions=False) as opened:
+            yield opened
+        return
+    grant_server_role(casework.engine, SERVER_ROLE)
+    served = Workspace.open(casework.root, create=False, database_url=as_role(
+        casework.engine.url.render_as_string(hide_password=False), SERVER_ROLE))  # fmt: skip
+    try:
+        with TestClient(create_app(served.engine), raise_server_exceptions=False) as opened:
+            yield opened
+    finally:
+        served.engine.dispose()
 
 
 @pytest.fixture(scope="module")

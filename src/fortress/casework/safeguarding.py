@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from fortress.casework import audit, retention
 from fortress.casework.models import CaseworkKey, Person, Referral, ReferralPerson, User
 from fortress.model.values import is_record_id
+from fortress.store.row_security import EVERY_AGENCY, NO_AGENCY, RowScope
 from fortress.store.workspace import now_utc
 
 VICTIMS: Final = {
@@ -143,6 +144,16 @@ def _canonical_agency(session: Session, agency: str) -> str:
 def _scope(user: User) -> str | None:
     """The agency a user is confined to (partners), or None (officers see every agency)."""
     return user.agency or "" if user.role == PARTNER else None
+
+
+def row_scope(user: User | None) -> RowScope:
+    """The rows ``user``'s transactions reach on PostgreSQL, a second wall behind these
+    functions' own filters (``store/row_security.py``): none before anyone signs in."""
+    if user is None:
+        return NO_AGENCY
+    if user.role == PARTNER:  # decided apart from _scope: a wall that shares the filter's
+        return RowScope(sees_all=False, agency=user.agency or "")  # code shares its bugs
+    return EVERY_AGENCY
 
 
 REFERENCE: Final = re.compile(r"R-[0-9A-F]{10}")

@@ -30,6 +30,24 @@ def migrate_command() -> None:
     typer.echo(f"casework tables at revision {migrate(workspace.engine)}")
 
 
+@casework_app.command("grant-server")
+def grant_server_command(
+    role: Annotated[str, typer.Argument(help="The PostgreSQL role `fortress serve` connects as.")],
+) -> None:
+    """Let a PostgreSQL role run the server: read and write the records, bound by the
+    row-level security that keeps a partner to their agency's referrals. Run it as the
+    role that migrates (the tables' owner), and again after a new Fortress migrates."""
+    from fortress.casework.db import CaseworkDatabaseError, grant_server_role
+
+    workspace = ready_casework()
+    try:
+        schema = grant_server_role(workspace.engine, role)
+    except CaseworkDatabaseError as exc:
+        fail(str(exc))
+    typer.echo(f"{role} may read and write the records in schema {schema}, within "
+               "row-level security; serve with --database-url naming it")  # fmt: skip
+
+
 @users_app.command("add")
 def users_add_command(
     name: Annotated[str, typer.Argument(help="The user's sign-in name.")],

@@ -9,6 +9,7 @@ client.
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Final
@@ -26,7 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fortress.casework import audit
 from fortress.casework.audit import SEALER, AuditSealer
-from fortress.casework.db import check_ready
+from fortress.casework.db import check_ready, row_security_warnings
 from fortress.casework.models import AuditEntry, Operation, User
 from fortress.casework.operations import (
     OperationProblem,
@@ -74,6 +75,7 @@ from fortress.server.jobs import JOBS_FOLDER, Jobs
 from fortress.server.pages import SCRIPTED_POLICY, STATIC
 from fortress.server.work_pages import UPLOAD_MOST
 from fortress.sharing.bundles import MOST_BYTES
+from fortress.store import row_security
 from fortress.store.settings import DATABASE_ENV, WORKSPACE_ENV
 from fortress.store.workspace import Workspace, own_engine
 
@@ -165,6 +167,13 @@ class ResultOut(BaseModel):
     count: int
 
 
+def _warn_unless_bound(engine: Engine) -> None:
+    """Log, at each server process's start, why row-level security would not bind the
+    role the server connects as (PostgreSQL)."""
+    for warning in row_security_warnings(engine):
+        observe.LOGGER.warning(warning)
+
+
 def create_app(engine: Engine, comms: Workspace | None = None) -> FastAPI:
     """The application over ``engine``'s casework tables (refused if not migrated);
     ``comms``: the workspace whose comms data and detection runs the pages read (over a
@@ -182,7 +191,9 @@ def create_app(engine: Engine, comms: Workspace | None = None) -> FastAPI:
     app.state.engine = engine
     sealer = AuditSealer(own_engine(engine))
     app.state.sessions = sessionmaker(engine, expire_on_commit=False, info={SEALER: sealer})
+    row_security.scope_sessions(app.state.sessions)
     app.router.on_shutdown.append(sealer.close)
+    app.router.on_startup.append(functools.partial(_warn_unless_bound, engine))
     app.state.report_limit = RateLimit()
     app.state.comms = comms.with_own_pool() if comms and comms.engine is engine else comms
     app.state.results = ResultCache()

@@ -20,9 +20,11 @@ from fortress.casework.audit import SecurityAction
 from fortress.casework.exports import FORMATS
 from fortress.casework.models import User
 from fortress.casework.policy import BROWSER, allowed
+from fortress.casework.safeguarding import row_scope
 from fortress.casework.users import authenticate, revoke_token, user_for_token
 from fortress.model.values import MAX_RECORD_ID
 from fortress.server.observe import note_user
+from fortress.store.row_security import NO_AGENCY, set_scope
 
 API = "/api/v1"
 
@@ -101,6 +103,8 @@ def requires(endpoint: str) -> Callable[..., User | None]:
         token, by_cookie = _token(request, endpoint)
         user = user_for_token(db, token) if token else None
         db.commit()  # hands the connection back (see the docstring)
+        request.state.row_scope = row_scope(user)
+        set_scope(db, request.state.row_scope)  # the endpoint's transactions: what user may
         request.state.by_cookie = by_cookie and user is not None
         request.state.token = token if user is not None else None
         request.state.endpoint, request.state.user_name = endpoint, user.name if user else None
@@ -113,6 +117,14 @@ def requires(endpoint: str) -> Callable[..., User | None]:
         raise HTTPException(403, "your role may not do this")
 
     return check
+
+
+def own_session(request: Request) -> Session:
+    """A session apart from the request's (for work committed before the answer is made),
+    reaching the rows the signed-in user may (``store/row_security.py``)."""
+    session: Session = request.app.state.sessions()
+    set_scope(session, getattr(request.state, "row_scope", NO_AGENCY))
+    return session
 
 
 def revoke_own_token(request: Request, db: Session) -> None:

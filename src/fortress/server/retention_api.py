@@ -12,7 +12,15 @@ from pydantic import BaseModel, Field
 from fortress.casework import retention
 from fortress.casework.models import User
 from fortress.casework.retention import RetentionProblem
-from fortress.server.deps import API, CommittingRoute, Db, check_id, not_found, requires
+from fortress.server.deps import (
+    API,
+    CommittingRoute,
+    Db,
+    check_id,
+    not_found,
+    own_session,
+    requires,
+)
 from fortress.store.workspace import now_utc
 
 router = APIRouter(prefix=f"{API}/retention", tags=["retention"], route_class=CommittingRoute)
@@ -105,7 +113,7 @@ def review_record(
     check_id(record_type, record_id)
     # its own transaction, so that the disposal is committed before the files are wiped
     try:
-        with request.app.state.sessions.begin() as session:
+        with own_session(request) as session, session.begin():
             if decision == "retain":
                 next_review = retention.retain(session, record_type, record_id,
                                                on=now_utc().date(), actor=actor)  # fmt: skip

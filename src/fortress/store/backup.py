@@ -32,6 +32,7 @@ from typing import Any, Final, TypeVar
 from sqlalchemy import Connection, Engine, MetaData, create_engine, func, select, text
 
 from fortress import __version__
+from fortress.store import row_security
 from fortress.store.workspace import RECORDS, Workspace, exclusive_lock, fsync_tree, now_utc
 
 MANIFEST: Final = "manifest.json"
@@ -177,9 +178,10 @@ def _copy_records(engine: Engine, into: Path) -> tuple[dict[str, str], dict[str,
             snapshot = str(connection.scalar(text("SELECT pg_export_snapshot()")))
             schema = str(connection.scalar(text("SELECT current_schema()")))
             counts = _counts(connection)
+            # every row, though row-level security is forced on the owner too
             _run(["pg_dump", "--format=custom", "--no-owner", f"--schema={schema}",
-                  f"--snapshot={snapshot}", f"--file={target}", _libpq_url(engine)],
-                 "pg_dump")  # fmt: skip
+                  "--enable-row-security", f"--snapshot={snapshot}", f"--file={target}",
+                  _libpq_url(engine, sees_every_agency=True)], "pg_dump")  # fmt: skip
         return {"file": DUMP, "sha256": _sha256(target), "schema": schema}, counts
     raise BackupError(f"records in a {engine.dialect.name} database cannot be backed up")
 
@@ -285,9 +287,19 @@ def _restore_postgresql(dump: Path, database_url: str, schema: str) -> None:
         engine.dispose()
 
 
-def _libpq_url(engine: Engine) -> str:
-    """The engine's URL as libpq takes it (no SQLAlchemy driver name)."""
-    return engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+def _libpq_url(engine: Engine, *, sees_every_agency: bool = False) -> str:
+    """The engine's URL as libpq takes it (a connection string). ``sees_every_agency``: the
+    connection reaches every row that row-level security guards (in its ``options``,
+    which libpq prefers to ``PGOPTIONS``)."""
+    from psycopg.conninfo import make_conninfo  # PostgreSQL's driver: only where it is used
+
+    url = engine.url.set(drivername="postgresql")
+    given = url.query.get("options", ())
+    options = [given] if isinstance(given, str) else list(given)
+    if sees_every_agency:
+        options.append(f"-c {row_security.SEES_ALL}=on")
+    plain = url.set(query={}).render_as_string(hide_password=False)
+    return make_conninfo(plain, options=" ".join(options)) if options else plain
 
 
 def _run(command: list[str], tool: str) -> str:

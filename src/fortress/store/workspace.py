@@ -36,7 +36,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import sessionmaker
 
 from fortress.model.sql import literal
-from fortress.store import schema
+from fortress.store import row_security, schema
 from fortress.store.models import DataFile, IngestBatch, WorkspaceInfo
 
 COMMS: Final = "comms"
@@ -322,6 +322,7 @@ def _engine(url: str) -> Engine:
         raise WorkspaceError(f"cannot use database URL {url!r}: {exc}") from exc
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+    row_security.default_to_every_agency(engine)  # the server narrows its requests'
     return engine
 
 
