@@ -253,6 +253,8 @@ COMMANDS: dict[str, Run | Exempt] = {
     "users disable": Run("users disable ann", setup=WITH_USER),
     "users enable": Run("users enable ann", setup=WITH_USER),
     "users list": Run("users list", setup=WITH_USER),
+    "users password": Run("users password ann --password-stdin", setup=WITH_USER,
+                          stdin="another long enough test password\n"),
 }  # fmt: skip
 
 

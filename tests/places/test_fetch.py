@@ -90,6 +90,30 @@ def test_fetch_failures_say_why(police_uk: str, tmp_path: Path) -> None:
     assert offline.exit_code == 2 and "cannot download" in offline.stderr
 
 
+def test_a_redirect_to_another_host_is_not_followed(police_uk: str, tmp_path: Path) -> None:
+    """An answer must not send the download wherever it points: a redirect to another
+    host (here the archives' own server by another name) is refused."""
+    port = police_uk.rsplit(":", 1)[1]
+
+    class Redirecting(_QuietHandler):
+        def do_GET(self) -> None:
+            self.send_response(302)
+            self.send_header("Location", f"http://localhost:{port}/data/archive/2024-04.zip")
+            self.end_headers()
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Redirecting)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}"
+        span = ["--force", "hampshire", "--from", "2024-04", "--to", "2024-04"]
+        elsewhere = _fetch(tmp_path / "ws", base, *span)
+        assert elsewhere.exit_code == 2, elsewhere.output
+        assert f"a redirect to another host (http://localhost:{port})" in elsewhere.stderr
+        assert not list((tmp_path / "ws").rglob("*.zip"))
+    finally:
+        server.shutdown()
+
+
 def test_the_archives_that_cover_a_span() -> None:
     assert archives_for("2024-01", "2024-04") == ["2024-04"]
     assert archives_for("2021-05", "2024-04") == ["2024-04"]  # 36 months back, inclusive

@@ -3,6 +3,7 @@ every endpoint; a refusal carries no record data."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import shutil
@@ -10,6 +11,7 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -20,7 +22,7 @@ from fortress.casework.policy import POLICY, PUBLIC
 from fortress.casework.public_reports import RateLimit
 from fortress.casework.users import ROLES
 from fortress.cli.main import app
-from fortress.server.app import create_app
+from fortress.server.app import UPLOADS, create_app
 from fortress.server.cache import ResultCache
 from fortress.store.workspace import RECORDS, Workspace
 from helpers.casework import PASSWORD, sign_in, signin_form
@@ -92,6 +94,8 @@ CALLS = {  # endpoint name -> (method, path, JSON body); the records of seed_rec
     "session.create": ("POST", "/api/v1/session", {"name": "analyst", "password": PASSWORD}),
     "me.read": ("GET", "/api/v1/me", None),
     "session.delete": ("DELETE", "/api/v1/session", None),
+    "password.change": ("PUT", "/api/v1/session/password",
+                        {"current": PASSWORD, "new": "a fresh passphrase for the change test"}),
     "users.list": ("GET", "/api/v1/users", None),
     "audit.read": ("GET", "/api/v1/audit", None),
     "operations.create": (
@@ -411,9 +415,76 @@ def test_a_body_is_read_no_further_than_its_address_allows(client: TestClient) -
     assert fine.status_code == 200
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_stranger_is_refused_before_a_large_upload_is_read(client: TestClient) -> None:
+    """FastAPI reads a form before the policy check: an anonymous upload of up to 4 GiB
+    was read and spooled to disk before it was told to sign in. Now a body over 1 MiB to
+    an upload address is refused before any of it is read unless its sender may upload."""
+    asgi = client.app
+    officer, analyst = sign_in(client, "officer"), sign_in(client, "analyst")
+    for address, allowance in UPLOADS.items():  # as large as each address takes
+        assert asyncio.run(_stream(asgi, address, {}, allowance.most)) == (401, 0), address
+        assert asyncio.run(_stream(asgi, address, officer, allowance.most)) == (403, 0), address
+    head = (b'--soak\r\nContent-Disposition: form-data; name="data"; filename="x.csv"\r\n'
+            b"Content-Type: text/csv\r\n\r\n")  # fmt: skip
+    status, pulled = asyncio.run(_stream(asgi, "/app/work/uploads", analyst, 4 << 20, head,
+                                         b"\r\n--soak--\r\n"))  # fmt: skip
+    assert pulled == 4 << 20 and status not in (401, 403, 413)  # read whole, as it may be
+
+
+async def _stream(app: Any, path: str, headers: dict[str, str], size: int, head: bytes = b"",
+                  tail: bytes = b"") -> tuple[int, int]:  # fmt: skip
+    """POST ``size`` bytes (``head``, filler, ``tail``) to ``path`` straight through the
+    ASGI app, 64 KiB a message: the answer's status and how many bytes the app pulled."""
+    sent = [(k.lower().encode(), v.encode()) for k, v in headers.items()]
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
+        "scheme": "http", "path": path, "raw_path": path.encode(), "root_path": "",
+        "query_string": b"", "client": ("127.0.0.1", 50000), "server": ("testserver", 80),
+        "headers": [(b"host", b"testserver"), (b"content-length", str(size).encode()),
+                    (b"content-type", b"multipart/form-data; boundary=soak"), *sent],
+    }  # fmt: skip
+    pulled, statuses = 0, []
+    chunks = _filled(size, head, tail)
+
+    async def receive() -> dict[str, Any]:
+        nonlocal pulled
+        chunk = next(chunks, b"")
+        pulled += len(chunk)
+        return {"type": "http.request", "body": chunk, "more_body": pulled < size}
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            statuses.append(message["status"])
+
+    await app(scope, receive, send)
+    return statuses[0], pulled
+
+
+def _filled(size: int, head: bytes, tail: bytes) -> Iterator[bytes]:
+    """``head``, filler to ``size`` bytes in all, ``tail``: 64 KiB at most at a time."""
+    yield head
+    left = size - len(head) - len(tail)
+    while left > 0:
+        yield b"a" * min(1 << 16, left)
+        left -= 1 << 16
+    yield tail
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_over_https_a_browser_is_told_to_keep_to_it(casework: Workspace) -> None:
+    """ASVS 3.4.1: HSTS when the outside scheme is https (a trusted proxy's), never over
+    plain http, where a browser would ignore it."""
+    served = create_app(casework.engine)
+    with TestClient(served, base_url="https://testserver") as secure:
+        assert secure.get("/signin").headers["strict-transport-security"] == "max-age=31536000"
+    with TestClient(served) as plain:
+        assert "strict-transport-security" not in plain.get("/signin").headers
+
+
 def test_bad_query_values_are_4xx(client: TestClient) -> None:
     headers = sign_in(client, "auditor")
-    for after in ("-1", "ten", "1e99"):
+    for after in ("-1", "ten", "1e99", "99999999999999999999"):
         answer = client.get(f"/api/v1/audit?after={after}", headers=headers)
         assert answer.status_code == 422, (after, answer.text)
 

@@ -75,8 +75,9 @@ def test_the_auditors_reads_are_audited_and_disclosures_need_a_recipient(
     headers = sign_in(client, "auditor")
     first = client.get("/api/v1/audit", headers=headers).json()
     assert [e["action"] for e in first].count("consultation") == 0  # only the seeding so far
-    assert len(first) == 16  # six users, one operation, nine seeded records
-    second = client.get("/api/v1/audit?after=16", headers=headers).json()
+    assert len(first) == 17  # six users, one operation, nine seeded records, the sign-in
+    assert ("auditor", "sign-in") in [(e["actor"], e["action"]) for e in first]
+    second = client.get("/api/v1/audit?after=17", headers=headers).json()
     assert [(e["actor"], e["action"], e["record_type"]) for e in second] == [
         ("auditor", "consultation", "audit")
     ]

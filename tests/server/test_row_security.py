@@ -175,6 +175,23 @@ def test_only_a_role_that_is_bound_may_be_granted_and_serve_says_when_it_is_not(
 
 @pytest.mark.postgres
 @ON_POSTGRESQL
+@pytest.mark.parametrize(
+    "statement",
+    ["UPDATE casework_audit SET actor = 'someone else'", "DELETE FROM casework_audit",
+     "DELETE FROM casework_audit_head", "UPDATE casework_keys SET secret = 'known'",
+     "DELETE FROM casework_keys", "UPDATE casework_alembic_version SET version_num = '0001'"],
+)  # fmt: skip
+def test_the_server_can_only_append_to_the_audit_log_and_read_the_keys(
+    two_agencies: TestClient, server_sessions: sa.orm.sessionmaker[Session], statement: str
+) -> None:
+    with server_sessions() as session:
+        set_scope(session, EVERY_AGENCY)
+        with pytest.raises(sa.exc.ProgrammingError, match="permission denied"):
+            session.execute(text(statement))
+
+
+@pytest.mark.postgres
+@ON_POSTGRESQL
 def test_the_command_grants_a_role_and_refuses_where_there_is_no_row_security(
     casework: Workspace,
 ) -> None:

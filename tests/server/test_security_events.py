@@ -11,17 +11,19 @@ from sqlalchemy import select
 
 from fortress.casework import audit
 from fortress.casework.models import AuditEntry
+from fortress.server.deps import SESSION_COOKIE, csrf_token
 from fortress.store.workspace import Workspace
-from helpers.casework import PASSWORD, sign_in, signin_form
+from helpers.casework import PASSWORD, browser_sign_in, sign_in, signin_form
 
 
-def _events(casework: Workspace) -> list[tuple[str, str, str, list[str]]]:
+def _events(
+    casework: Workspace, actions: tuple[str, ...] = ("refusal", "sign-in failure")
+) -> list[tuple[str, str, str, list[str]]]:
+    assert set(actions) <= set(audit.SECURITY_ACTIONS)
     with casework.sessions() as session:
         assert audit.verify(session).ok
         found = session.scalars(
-            select(AuditEntry)
-            .where(AuditEntry.action.in_(audit.SECURITY_ACTIONS))
-            .order_by(AuditEntry.seq)
+            select(AuditEntry).where(AuditEntry.action.in_(actions)).order_by(AuditEntry.seq)
         )
         return [(e.actor, e.action, e.record_type, json.loads(e.record_ids)) for e in found]
 
@@ -56,3 +58,37 @@ def test_failed_and_throttled_sign_ins_are_audited(client: TestClient, casework:
         ("unknown name", "sign-in failure", "signin.submit 401", []),  # what was typed: never
     ]
     assert officer_id and officer_id[0].startswith("user:")
+
+
+def test_sessions_begun_and_ended_are_audited_and_a_new_one_ends_the_old(
+    client: TestClient, casework: Workspace
+) -> None:
+    """ASVS 7.2.4: a sign-in by a client that still holds a session ended none (the old
+    token lived on for its 8 hours); ASVS 16.3.1: successful sign-ins and sign-outs were
+    not in the log."""
+    first = sign_in(client, "analyst")
+    again = client.post("/api/v1/session", json={"name": "analyst", "password": PASSWORD},
+                        headers=first)  # fmt: skip
+    assert again.status_code == 200
+    assert client.get("/api/v1/me", headers=first).status_code == 401
+    second = {"Authorization": f"Bearer {again.json()['token']}"}
+    assert client.delete("/api/v1/session", headers=second).status_code == 204
+    browser_sign_in(client, "analyst")
+    old_cookie = client.cookies[SESSION_COOKIE]  # signing in again from the same browser
+    page = {"name": "analyst", "password": PASSWORD, **signin_form(client)}
+    assert client.post("/signin", data=page, follow_redirects=False).status_code == 303
+    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {old_cookie}"}
+                      ).status_code == 401  # fmt: skip
+    csrf = csrf_token(client.cookies[SESSION_COOKIE])
+    left = client.post("/signout", data={"csrf": csrf}, follow_redirects=False)
+    assert left.status_code == 303
+    assert left.headers["clear-site-data"] == '"cache", "storage"'
+    events = _events(casework, ("sign-in", "sign-out"))
+    user = events[0][3]
+    assert user and user[0].startswith("user:")
+    assert events == [("analyst", "sign-in", "session.create", user)] * 2 + [
+        ("analyst", "sign-out", "session.delete", user),
+        ("analyst", "sign-in", "signin.submit", user),
+        ("analyst", "sign-in", "signin.submit", user),
+        ("analyst", "sign-out", "signout", user),
+    ]

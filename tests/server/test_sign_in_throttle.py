@@ -116,15 +116,19 @@ def test_the_counts_hold_no_name_or_address(
 
 
 def _post(url: str, body: dict[str, str], forwarded: str) -> int:
+    return _answer(url, body, forwarded)[0]
+
+
+def _answer(url: str, body: dict[str, str], forwarded: str) -> tuple[int, str]:
     request = urllib.request.Request(
         url, json.dumps(body).encode(),
         {"Content-Type": "application/json", "X-Forwarded-For": forwarded},
     )  # fmt: skip
     try:
         with urllib.request.urlopen(request, timeout=60) as answer:
-            return int(answer.status)
+            return int(answer.status), answer.read().decode()
     except urllib.error.HTTPError as refused:
-        return int(refused.code)
+        return int(refused.code), refused.read().decode()
 
 
 def test_concurrent_guesses_across_workers_are_counted_before_the_hash(
@@ -142,6 +146,24 @@ def test_concurrent_guesses_across_workers_are_counted_before_the_hash(
         right = {"name": "analyst", "password": PASSWORD}
         assert _post(url, right, "192.0.2.60") == 429
         assert _post(url, right, "192.0.2.61") == 200  # another address, another count
+
+
+def test_right_sign_ins_held_back_while_others_are_checked_are_told_so(
+    casework: Workspace,
+) -> None:
+    """The soak signed one name in six times at once, and the sixth was told of "too many
+    failed sign-ins" when none had failed: attempts are counted before the hash, so those
+    still being checked count too. The refusal now says so."""
+    with fortress_serve(casework, "--workers", "2") as base:
+        url, right = f"{base}/api/v1/session", {"name": "analyst", "password": PASSWORD}
+        with ThreadPoolExecutor(40) as pool:
+            answers = list(pool.map(lambda _: _answer(url, right, ""), range(40)))
+    statuses = Counter(status for status, _ in answers)
+    assert set(statuses) == {200, 429}, statuses
+    for status, body in answers:
+        if status == 429:
+            assert "that failed or are still being checked: try again in" in body
+            assert "too many failed" not in body
 
 
 def test_behind_a_trusted_https_proxy_the_session_cookie_is_secure(casework: Workspace) -> None:

@@ -43,10 +43,11 @@ Action = Literal["collection", "alteration", "consultation", "disclosure", "comb
 ACTIONS: tuple[Action, ...] = (
     "collection", "alteration", "consultation", "disclosure", "combination", "erasure",
 )  # fmt: skip
-SecurityAction = Literal["refusal", "sign-in failure"]
-SECURITY_ACTIONS: tuple[SecurityAction, ...] = ("refusal", "sign-in failure")
-"""Security events, chained with the acts: a request for a record refused, and a sign-in
-that failed or was throttled."""
+SecurityAction = Literal["refusal", "sign-in failure", "sign-in", "sign-out"]
+SECURITY_ACTIONS: tuple[SecurityAction, ...] = ("refusal", "sign-in failure", "sign-in",
+                                                "sign-out")  # fmt: skip
+"""Security events, chained with the acts: a request for a record refused, a sign-in
+that failed or was throttled, and a session begun or ended."""
 GENESIS = "0" * 64
 R = TypeVar("R")
 

@@ -78,10 +78,11 @@ ROLE_NAME: Final = re.compile(r"[a-z_][a-z0-9_$]{0,62}")
 
 
 def grant_server_role(engine: Engine, role: str) -> str:
-    """Let the PostgreSQL role ``role`` read and write every table of the records' schema
-    (and tables made later by the role running this), and nothing more: no table of its
-    own, so the row-level security forced on the partner views binds it and it cannot lift
-    it. Returns the schema. Refuses a superuser or a role that bypasses row-level security."""
+    """Let the PostgreSQL role ``role`` read and write the tables of the records' schema
+    (and tables made later by the role running this), but only append to the audit log and
+    only read the keys and the migrations' version, and nothing more: no table of its own,
+    so the row-level security forced on the partner views binds it and it cannot lift it.
+    Returns the schema. Refuses a superuser or a role that bypasses row-level security."""
     if engine.dialect.name != "postgresql":
         raise CaseworkDatabaseError(
             "a server role needs PostgreSQL: SQLite has no roles and no row-level security"
@@ -126,6 +127,12 @@ _GRANTS: Final = (
     'ALTER DEFAULT PRIVILEGES IN SCHEMA "{schema}" '
     "GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {role}",
     'ALTER DEFAULT PRIVILEGES IN SCHEMA "{schema}" GRANT USAGE, SELECT ON SEQUENCES TO {role}',
+    # the audit log is only appended to (its head row moves on), the keys and the
+    # migrations' versions are only read: not even a faulty query can rewrite them
+    'REVOKE UPDATE, DELETE ON "{schema}".casework_audit FROM {role}',
+    'REVOKE INSERT, DELETE ON "{schema}".casework_audit_head FROM {role}',
+    'REVOKE INSERT, UPDATE, DELETE ON "{schema}".casework_keys FROM {role}',
+    'REVOKE INSERT, UPDATE, DELETE ON "{schema}".casework_alembic_version FROM {role}',
 )
 
 _MAY_VACUUM: Final = 'GRANT MAINTAIN ON ALL TABLES IN SCHEMA "{schema}" TO {role}'

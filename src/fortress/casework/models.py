@@ -37,6 +37,8 @@ class ApiToken(CaseworkBase):
     user_id: Mapped[int] = mapped_column(ForeignKey("casework_users.id"))
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
+    last_used_at: Mapped[datetime]
+    """Kept to the minute (``users.user_for_token``): a session idle too long ends."""
 
 
 class SignInCount(CaseworkBase):

@@ -19,6 +19,7 @@ POLICY: Final[dict[str, frozenset[str]]] = {
     "session.create": frozenset({PUBLIC}),
     "me.read": frozenset(ROLES),
     "session.delete": frozenset(ROLES),
+    "password.change": frozenset(ROLES),
     "users.list": frozenset({"administrator"}),
     "audit.read": frozenset({"auditor"}),
     "operations.create": frozenset({"officer", "supervisor"}),

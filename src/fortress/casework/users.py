@@ -6,10 +6,11 @@ import hashlib
 import secrets
 import unicodedata
 from datetime import timedelta
+from typing import Final
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 from zxcvbn import zxcvbn
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
@@ -20,6 +21,12 @@ from fortress.store.workspace import now_utc
 
 ROLES = ("analyst", "officer", "supervisor", "safeguarding_partner", "auditor", "administrator")
 TOKEN_HOURS = 8
+IDLE_MINUTES = 30
+"""A session not used for this long ends (NIST SP 800-63B, AAL2: 30 minutes idle, and
+re-authentication at least every 12 hours, here 8)."""
+USE_NOTED_EVERY: Final = timedelta(minutes=1)
+"""A session's last use is written at most this often: a write per request would cost
+more than the minute it tells."""
 MIN_PASSWORD = 12
 MIN_STRENGTH = 3
 """zxcvbn's score a password must reach: 3 is "safely unguessable" against a slow hash
@@ -59,6 +66,18 @@ def add_user(
     return user
 
 
+def set_password(session: Session, user: User, password: str, *, actor: str) -> None:
+    """Give ``user`` a new password (the same rules as a new user's) and end every one of
+    their sessions: whoever held one must sign in with the new password (audited as an
+    alteration of the user)."""
+    _check_password(password, (user.name, user.role, user.agency or "", "fortress"))
+    if _matches(user.password_hash, password):
+        raise UserProblem("the new password is the one in use: choose another")
+    user.password_hash = _HASHER.hash(normalised(password))
+    session.execute(delete(ApiToken).where(ApiToken.user_id == user.id))
+    audit.record(session, actor, "alteration", "user", [user.id])
+
+
 def normalised(password: str) -> str:
     """A password as it is hashed: Unicode NFKC (NIST SP 800-63B), so that the same
     characters typed on another keyboard or system are the same password."""
@@ -84,11 +103,18 @@ def _check_password(password: str, own_words: tuple[str, ...]) -> None:
 def authenticate(session: Session, name: str, password: str) -> User | None:
     """The user whose name and password these are, or None (same work either way)."""
     user = session.scalar(select(User).where(User.name == name))
-    try:
-        _HASHER.verify(user.password_hash if user else _DUMMY, normalised(password))
-    except (VerificationError, InvalidHashError):
+    if not _matches(user.password_hash if user else _DUMMY, password):
         return None
+    if user is not None and _HASHER.check_needs_rehash(user.password_hash):
+        user.password_hash = _HASHER.hash(normalised(password))  # made with older parameters
     return user if user is not None and not user.disabled else None
+
+
+def _matches(password_hash: str, password: str) -> bool:
+    try:
+        return _HASHER.verify(password_hash, normalised(password))
+    except (VerificationError, InvalidHashError):
+        return False
 
 
 def issue_token(session: Session, user: User) -> str:
@@ -101,6 +127,7 @@ def issue_token(session: Session, user: User) -> str:
             user_id=user.id,
             created_at=now,
             expires_at=now + timedelta(hours=TOKEN_HOURS),
+            last_used_at=now,
         )
     )
     return token
@@ -112,24 +139,40 @@ def revoke_token(session: Session, token: str) -> None:
 
 
 def user_for_token(session: Session, token: str) -> User | None:
-    """The user a live token belongs to, or None (one query: every request asks)."""
-    user: User | None = session.scalar(
-        select(User)
+    """The user a live token belongs to, or None: one query, and now and then a write of
+    its last use (every request asks). A token past its hours, or idle for
+    ``IDLE_MINUTES``, is not live."""
+    now = now_utc().replace(tzinfo=None)
+    found = session.execute(
+        select(User, ApiToken.last_used_at)
         .join(ApiToken, ApiToken.user_id == User.id)
         .where(
             ApiToken.token_sha256 == digest(token),
-            ApiToken.expires_at > now_utc().replace(tzinfo=None),
+            ApiToken.expires_at > now,
+            ApiToken.last_used_at > now - timedelta(minutes=IDLE_MINUTES),
             User.disabled.is_(False),
         )
-    )
+    ).first()
+    if found is None:
+        return None
+    user, last_used = found
+    if now - last_used >= USE_NOTED_EVERY:
+        session.execute(update(ApiToken).where(ApiToken.token_sha256 == digest(token))
+                        .values(last_used_at=now))  # fmt: skip
+    return user
+
+
+def user_named(session: Session, name: str) -> User:
+    """The user of that name, or ``UserProblem``."""
+    user = session.scalar(select(User).where(User.name == name))
+    if user is None:
+        raise UserProblem(f"there is no user {name!r}")
     return user
 
 
 def set_disabled(session: Session, name: str, disabled: bool, *, actor: str) -> User:
     """Disable a user (their tokens stop working at once) or enable them again."""
-    user = session.scalar(select(User).where(User.name == name))
-    if user is None:
-        raise UserProblem(f"there is no user {name!r}")
+    user = user_named(session, name)
     user.disabled = disabled
     if disabled:
         session.execute(delete(ApiToken).where(ApiToken.user_id == user.id))

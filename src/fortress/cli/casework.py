@@ -48,6 +48,18 @@ def grant_server_command(
                "row-level security; serve with --database-url naming it")  # fmt: skip
 
 
+PasswordStdinOption = Annotated[
+    bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+]
+
+
+def _password(from_stdin: bool, prompt: str) -> str:
+    """A password from standard input's first line, or asked for twice."""
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return str(typer.prompt(prompt, hide_input=True, confirmation_prompt=True))
+
+
 @users_app.command("add")
 def users_add_command(
     name: Annotated[str, typer.Argument(help="The user's sign-in name.")],
@@ -58,18 +70,13 @@ def users_add_command(
         ),
     ],
     agency: Annotated[str | None, typer.Option(help="A safeguarding partner's agency.")] = None,
-    password_stdin: Annotated[
-        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
-    ] = False,
+    password_stdin: PasswordStdinOption = False,
 ) -> None:
     """Add a user (the password is asked for twice, or read from standard input)."""
     from fortress.casework.users import UserProblem, add_user
 
     workspace = ready_casework()
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
-    else:
-        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    password = _password(password_stdin, "Password")
     try:
         with workspace.sessions.begin() as session:
             user = add_user(session, name, role, password, agency=agency, actor="cli")
@@ -134,6 +141,25 @@ def users_list_command(as_json: JsonOption = False) -> None:
     for row in rows:
         flag = "  (disabled)" if row["disabled"] else ""
         typer.echo(f"{row['name']:<24} {row['role']:<22} {row['agency'] or ''}{flag}")
+
+
+@users_app.command("password")
+def users_password_command(
+    name: Annotated[str, typer.Argument(help="The user.")],
+    password_stdin: PasswordStdinOption = False,
+) -> None:
+    """Set a user's password (a forgotten one, say), by the rules of a new user's: every
+    session of theirs ends. A user changes their own through the API."""
+    from fortress.casework.users import UserProblem, set_password, user_named
+
+    workspace = ready_casework()
+    password = _password(password_stdin, "New password")
+    try:
+        with workspace.sessions.begin() as session:
+            set_password(session, user_named(session, name), password, actor="cli")
+    except UserProblem as exc:
+        fail(str(exc))
+    typer.echo(f"{name}'s password is set: signed out everywhere")
 
 
 def _set_disabled(name: str, disabled: bool) -> None:

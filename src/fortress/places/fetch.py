@@ -15,7 +15,10 @@ import shutil
 import urllib.error
 import urllib.request
 import zipfile
+from http.client import HTTPMessage
 from pathlib import Path
+from typing import IO
+from urllib.parse import urlsplit
 
 from fortress.places.periods import month_index, month_name
 from fortress.sources.policeuk import parse_file_name
@@ -28,6 +31,25 @@ TIMEOUT_S = 60
 
 class FetchProblem(RuntimeError):
     """A download that cannot be made or used; the message says why."""
+
+
+class _SameHostRedirects(urllib.request.HTTPRedirectHandler):
+    """Follow a redirect only to the scheme and host asked: an answer must not send the
+    download (and the workspace's disk) wherever it points."""
+
+    def redirect_request(self, req: urllib.request.Request, fp: IO[bytes], code: int,
+                         msg: str, headers: HTTPMessage, newurl: str,
+                         ) -> urllib.request.Request | None:  # fmt: skip
+        asked, told = urlsplit(req.full_url), urlsplit(newurl)
+        if (told.scheme, told.netloc) != (asked.scheme, asked.netloc):
+            raise urllib.error.HTTPError(
+                newurl, code, f"a redirect to another host ({told.scheme}://{told.netloc})",
+                headers, fp,
+            )  # fmt: skip
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+_OPENER = urllib.request.build_opener(_SameHostRedirects)
 
 
 def archives_for(first: str, last: str) -> list[str]:
@@ -68,7 +90,7 @@ def _download(url: str, target: Path) -> Path:
     """``url`` into ``target`` (whole or not at all)."""
     partial = target.with_suffix(".part")
     try:
-        with urllib.request.urlopen(url, timeout=TIMEOUT_S) as response, partial.open("wb") as out:
+        with _OPENER.open(url, timeout=TIMEOUT_S) as response, partial.open("wb") as out:
             shutil.copyfileobj(response, out, length=1 << 20)
     except urllib.error.HTTPError as exc:
         partial.unlink(missing_ok=True)

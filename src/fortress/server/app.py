@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Final
 
-from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
@@ -42,7 +42,7 @@ from fortress.casework.phones import SeizedPhones, seized_phones
 from fortress.casework.public_reports import (
     RateLimit,
 )
-from fortress.casework.users import every_user, issue_token
+from fortress.casework.users import UserProblem, every_user, set_password
 from fortress.server import (
     app_pages,
     intelligence_api,
@@ -59,7 +59,7 @@ from fortress.server import (
     sharing_pages,
     work_pages,
 )
-from fortress.server.bodies import MULTIPART_SLACK, BoundedBodies
+from fortress.server.bodies import MULTIPART_SLACK, Allowance, BoundedBodies
 from fortress.server.cache import ResultCache
 from fortress.server.deps import (
     API,
@@ -68,10 +68,13 @@ from fortress.server.deps import (
     audit_refusal,
     check_id,
     checked_sign_in,
+    open_session,
     requires,
     revoke_own_token,
+    vouch_for_sender,
 )
 from fortress.server.jobs import JOBS_FOLDER, Jobs
+from fortress.server.network_pages import NETWORK_MOST
 from fortress.server.pages import SCRIPTED_POLICY, STATIC
 from fortress.server.work_pages import UPLOAD_MOST
 from fortress.sharing.bundles import MOST_BYTES
@@ -85,6 +88,13 @@ class Credentials(BaseModel):
 
     name: str = Field(min_length=1, max_length=100)
     password: str = Field(min_length=1, max_length=1_000)
+
+
+class PasswordChange(BaseModel):
+    """Your current password and the new one."""
+
+    current: str = Field(min_length=1, max_length=1_000)
+    new: str = Field(min_length=1, max_length=1_000)
 
 
 class TokenOut(BaseModel):
@@ -201,7 +211,7 @@ def create_app(engine: Engine, comms: Workspace | None = None) -> FastAPI:
     observe.install(app)
     _refusals_as_pages(app)
     _security_headers(app)
-    app.add_middleware(BoundedBodies, allowances=UPLOADS)  # type: ignore[arg-type]
+    app.add_middleware(BoundedBodies, allowances=UPLOADS, vouch=vouch_for_sender)  # type: ignore[arg-type]
     routers = (intelligence_api.router, safeguarding_api.router, retention_api.router,
                lines_api.router, numbers_api.router, pages.router, app_pages.router,
                line_pages.router, work_pages.router, map_pages.router,
@@ -220,15 +230,34 @@ def create_app(engine: Engine, comms: Workspace | None = None) -> FastAPI:
         """Sign in with a name and password; answers a bearer token. Failures slow the
         next attempts at the name and from the address (429 with ``Retry-After``)."""
         user = checked_sign_in(request, db, credentials.name, credentials.password)
-        return TokenOut(token=issue_token(db, user), role=user.role)
+        return TokenOut(token=open_session(request, db, user, by_cookie=False), role=user.role)
+
+    @app.put(f"{API}/session/password", status_code=204, response_class=Response,
+             tags=["session"])  # fmt: skip
+    def change_password(
+        change: PasswordChange,
+        request: Request,
+        db: Db,
+        user: Annotated[User, Depends(requires("password.change"))],
+    ) -> Response:
+        """Change your own password, giving the current one (checked and slowed as a
+        sign-in is; 403 if wrong). Every session of yours ends, this one too: sign in again
+        with the new password. 422 says which rule a new password breaks."""
+        checked_sign_in(request, db, user.name, change.current,
+                        wrong=(403, "that is not your current password"))  # fmt: skip
+        try:
+            set_password(db, user, change.new, actor=user.name)
+        except UserProblem as exc:
+            raise HTTPException(422, str(exc)) from exc
+        return Response(status_code=204)
 
     @app.delete(f"{API}/session", status_code=204, response_class=Response, tags=["session"])
     def sign_out(
-        request: Request, db: Db, _: Annotated[User, Depends(requires("session.delete"))]
+        request: Request, db: Db, user: Annotated[User, Depends(requires("session.delete"))]
     ) -> Response:
         """Sign out: the bearer token this request carries stops working at once (the
         user's other tokens go on)."""
-        revoke_own_token(request, db)
+        revoke_own_token(request, db, user)
         return Response(status_code=204)
 
     @app.get(f"{API}/me", response_model=Me, tags=["session"])
@@ -246,11 +275,11 @@ def create_app(engine: Engine, comms: Workspace | None = None) -> FastAPI:
 
     @app.get(f"{API}/audit", response_model=list[AuditOut], tags=["audit"])
     def audit_log(
-        db: Db, user: Annotated[User, Depends(requires("audit.read"))], after: int = 0
+        db: Db,
+        user: Annotated[User, Depends(requires("audit.read"))],
+        after: Annotated[int, Query(ge=0, le=(1 << 63) - 1)] = 0,
     ) -> list[AuditOut]:
         """Audit entries after sequence number ``after`` (auditors; this read is audited)."""
-        if after < 0:
-            raise HTTPException(422, "after is a sequence number, 0 or more")
         audit.collect_public_reports(db)
         db.commit()  # so that the log read has every report collected so far
         found = db.scalars(
@@ -334,12 +363,13 @@ def create_app(engine: Engine, comms: Workspace | None = None) -> FastAPI:
 
 
 UPLOADS: Final = {
-    "/app/work/uploads": UPLOAD_MOST + MULTIPART_SLACK,
-    "/app/network/files": UPLOAD_MOST + MULTIPART_SLACK,
-    "/app/sharing/received": MOST_BYTES + MULTIPART_SLACK,
-    f"{API}/received-bundles": MOST_BYTES + 1,  # its own check says so in its words
-}
-"""The addresses that take a file, and how large a body each reads."""
+    "/app/work/uploads": Allowance(UPLOAD_MOST + MULTIPART_SLACK, "app.upload"),
+    "/app/network/files": Allowance(NETWORK_MOST + MULTIPART_SLACK, "app.network_upload"),
+    "/app/sharing/received": Allowance(MOST_BYTES + MULTIPART_SLACK, "app.share_import"),
+    f"{API}/received-bundles": Allowance(MOST_BYTES + 1, "shares.import"),  # its own check
+}  # fmt: skip
+"""The addresses that take a file, how large a body each reads, and (as its policy
+endpoint) who may send one larger than an ordinary body."""
 
 
 def _refusals_as_pages(app: FastAPI) -> None:
@@ -407,6 +437,7 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
         static = str(scope.get("path", "")).startswith("/static/")
+        https = scope.get("scheme") == "https"  # the outside scheme, behind a trusted proxy
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -420,6 +451,8 @@ class SecurityHeaders:
                     headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
                 headers["X-Content-Type-Options"] = "nosniff"
                 headers["Referrer-Policy"] = "no-referrer"
+                if https:  # a browser that once met the server over https keeps to it
+                    headers["Strict-Transport-Security"] = "max-age=31536000"
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -3,12 +3,16 @@ allowance of the few addresses that take a file, counted as the body arrives (a 
 ``Content-Length`` over the allowance is refused before anything is read).
 
 FastAPI reads a body before it checks who is asking, so without this an anonymous sign-in
-could make the server hold a body of any size in memory (a probe sent 50 MB).
+could make the server hold a body of any size in memory (a probe sent 50 MB). For the same
+reason an address's larger allowance is given only once the sender is vouched for (signed
+in, with a role that may use the address): otherwise a stranger could make the server
+spool gigabytes to disk before being told to sign in.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from typing import Final
 
 from starlette.exceptions import HTTPException
@@ -21,27 +25,46 @@ MULTIPART_SLACK: Final = 1 << 20
 address then refuses a file too large with its own words."""
 
 
-class BoundedBodies:
-    """ASGI middleware refusing (413) a body larger than its address allows. The refusal
-    is raised where the endpoint reads the body, so it is answered like any other (as a
-    page to a browser, with the correlation id and the security headers)."""
+@dataclass(frozen=True)
+class Allowance:
+    """How large a body an address reads, and the policy endpoint whose users may send
+    more than ``MOST_BODY`` to it."""
 
-    def __init__(self, app: ASGIApp, allowances: Mapping[str, int]) -> None:
+    most: int
+    endpoint: str
+
+
+Vouch = Callable[[Scope, str], Awaitable[None]]
+"""Raises an ``HTTPException`` (401, 403) unless the request's sender may call the endpoint."""
+
+
+class BoundedBodies:
+    """ASGI middleware refusing (413) a body larger than its address allows, and (401,
+    403) a body over ``MOST_BODY`` from a sender ``vouch`` does not let through, before any
+    of it is read. A refusal is raised where the endpoint reads the body, so it is answered
+    like any other (as a page to a browser, with the correlation id and the headers)."""
+
+    def __init__(self, app: ASGIApp, allowances: Mapping[str, Allowance], vouch: Vouch) -> None:
         self.app = app
         self.allowances = dict(allowances)
+        self.vouch = vouch
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        most = self.allowances.get(scope.get("path", ""), MOST_BODY)
+        allowance = self.allowances.get(scope.get("path", ""))
+        most = allowance.most if allowance else MOST_BODY
         declared = _content_length(scope)
-        received = 0
+        received, vouched = 0, False
 
         async def bounded() -> Message:
-            nonlocal received
+            nonlocal received, vouched
             if declared is not None and declared > most:
                 raise _too_large(most)
+            if allowance and not vouched and max(received, declared or 0) > MOST_BODY:
+                await self.vouch(scope, allowance.endpoint)
+                vouched = True
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))

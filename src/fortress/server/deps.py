@@ -11,9 +11,11 @@ from collections.abc import AsyncIterator, Callable
 from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.routing import APIRoute
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from starlette.types import Scope
 
 from fortress.casework import audit, throttle
 from fortress.casework.audit import SecurityAction
@@ -21,7 +23,7 @@ from fortress.casework.exports import FORMATS
 from fortress.casework.models import User
 from fortress.casework.policy import BROWSER, allowed
 from fortress.casework.safeguarding import row_scope
-from fortress.casework.users import authenticate, revoke_token, user_for_token
+from fortress.casework.users import authenticate, issue_token, revoke_token, user_for_token
 from fortress.model.values import MAX_RECORD_ID
 from fortress.server.observe import note_user
 from fortress.store.row_security import NO_AGENCY, set_scope
@@ -127,12 +129,31 @@ def own_session(request: Request) -> Session:
     return session
 
 
-def revoke_own_token(request: Request, db: Session) -> None:
+async def vouch_for_sender(scope: Scope, endpoint: str) -> None:
+    """Refuse (401, 403) a request whose sender may not call ``endpoint``: asked before a
+    large body is read (``bodies.BoundedBodies``), which FastAPI reads before ``requires``."""
+    request = Request(scope)
+    token, _ = _token(request, endpoint)
+    role = await run_in_threadpool(_role_of, request, token) if token else None
+    if role is None:
+        raise HTTPException(401, "sign in first", headers={"WWW-Authenticate": "Bearer"})
+    if not allowed(endpoint, role):
+        raise HTTPException(403, "your role may not do this")
+
+
+def _role_of(request: Request, token: str) -> str | None:
+    with request.app.state.sessions() as db:
+        user = user_for_token(db, token)
+        return user.role if user else None
+
+
+def revoke_own_token(request: Request, db: Session, user: User) -> None:
     """End the session the request was signed in with (its cookie's or its bearer's
-    token stops working at once; the user's other sessions go on)."""
+    token stops working at once; the user's other sessions go on), audited."""
     token = getattr(request.state, "token", None)
     if token:
         revoke_token(db, token)
+        audit.record(db, user.name, "sign-out", request.state.endpoint, [f"user:{user.id}"])
 
 
 def csrf_token(session_token: str) -> str:
@@ -150,21 +171,41 @@ def check_csrf(request: Request, given: str) -> None:
         raise HTTPException(403, "this form is out of date: reload the page and try again")
 
 
-def checked_sign_in(request: Request, db: Session, name: str, password: str) -> User:
-    """The user these credentials belong to; 401 if wrong, 429 (with ``Retry-After``)
-    while the throttle holds this name or this address back (``casework/throttle.py``)."""
+def checked_sign_in(
+    request: Request, db: Session, name: str, password: str, *,
+    wrong: tuple[int, str] = (401, "wrong name or password"),
+) -> User:  # fmt: skip
+    """The user these credentials belong to; ``wrong`` (401) if they are not, 429 (with
+    ``Retry-After``) while the throttle holds this name or this address back
+    (``casework/throttle.py``)."""
     attempt = throttle.begin(db, name, client_address(request))
     if attempt.wait > 0:
         seconds = math.ceil(attempt.wait)
         _sign_in_failed(request, db, name, 429)
-        raise HTTPException(429, f"too many failed sign-ins: try again in {seconds} seconds",
-                            headers={"Retry-After": str(seconds)})  # fmt: skip
+        raise HTTPException(429, "too many sign-ins for this name or from this address that "
+                            f"failed or are still being checked: try again in {seconds} "
+                            "seconds", headers={"Retry-After": str(seconds)})  # fmt: skip
     user = authenticate(db, name, password)
     if user is None:
-        _sign_in_failed(request, db, name, 401)
-        raise HTTPException(401, "wrong name or password")
+        _sign_in_failed(request, db, name, wrong[0])
+        raise HTTPException(*wrong)
     throttle.succeeded(db, attempt)
     return user
+
+
+def open_session(request: Request, db: Session, user: User, *, by_cookie: bool) -> str:
+    """A new session's token for ``user`` (audited). The session it replaces, the cookie's
+    for a browser's sign-in or the bearer's for the API's, ends: a sign-in never leaves an
+    old token alive beside the new one."""
+    if by_cookie:
+        replaced = request.cookies.get(SESSION_COOKIE, "")
+    else:
+        scheme, _, replaced = request.headers.get("authorization", "").partition(" ")
+        replaced = replaced.strip() if scheme.lower() == "bearer" else ""
+    if replaced:
+        revoke_token(db, replaced)
+    audit.record(db, user.name, "sign-in", request.state.endpoint, [f"user:{user.id}"])
+    return issue_token(db, user)
 
 
 def _sign_in_failed(request: Request, db: Session, name: str, status: int) -> None:

@@ -67,6 +67,8 @@ from fortress.sources.tabular import FileProblem
 from fortress.store.workspace import Workspace
 
 router = APIRouter(tags=["network"], route_class=CommittingRoute, responses=PAGE_ERRORS)
+NETWORK_MOST: Final = 256 << 20
+"""A network file is read whole in the request: one this large takes a few GiB to hold."""
 CHART_MOST: Final = 20_000
 """The most nodes a chart sent back to the server may hold (and a file drawn whole)."""
 NUMBER = Field(max_length=200)
@@ -356,8 +358,9 @@ def what_if(
 
 
 ExportFormat = Literal["graphml", "gexf", "i2", "ftm"]
-MEDIA: Final = {"graphml": "application/graphml+xml", "gexf": "application/gexf+xml",
-                "i2": "application/zip", "ftm": "application/x-ndjson"}  # fmt: skip
+MEDIA: Final = {"graphml": "application/graphml+xml; charset=utf-8",
+                "gexf": "application/gexf+xml; charset=utf-8", "i2": "application/zip",
+                "ftm": "application/x-ndjson; charset=utf-8"}  # fmt: skip
 
 
 @router.post(f"{API}/network/export", response_class=Response)
@@ -440,7 +443,7 @@ def load_network_file(
     if data is None or not data.filename:
         return _network_page(request, user, 422, "Choose a network file to load.", **defaults)
     try:
-        kept = keep_upload(workspace, data, NETWORK_FILES)
+        kept = keep_upload(workspace, data, NETWORK_FILES, NETWORK_MOST, "fortress network")
     except ValueError as exc:
         return _network_page(request, user, 422, str(exc), **defaults)
     try:

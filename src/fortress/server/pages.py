@@ -26,7 +26,6 @@ from fortress.casework.public_reports import (
     problems,
     receive,
 )
-from fortress.casework.users import issue_token
 from fortress.server.deps import (
     API,
     SESSION_COOKIE,
@@ -37,6 +36,7 @@ from fortress.server.deps import (
     checked_sign_in,
     client_address,
     csrf_token,
+    open_session,
     requires,
     revoke_own_token,
 )
@@ -223,7 +223,7 @@ def signin_submit(
         return _signin_page(request, exc.status_code, name=name, error=exc.detail)
     answer = RedirectResponse("/", status_code=303)
     _cookie(answer, request, SIGNIN_COOKIE, None, "/signin")
-    _cookie(answer, request, SESSION_COOKIE, issue_token(db, user), "/")
+    _cookie(answer, request, SESSION_COOKIE, open_session(request, db, user, by_cookie=True), "/")
     return answer
 
 
@@ -236,9 +236,10 @@ def signout(
 ) -> Response:
     """End this session, the browser's or a bearer's (its token stops working at once)."""
     check_csrf(request, csrf)
-    revoke_own_token(request, db)
+    revoke_own_token(request, db, user)
     answer = RedirectResponse("/signin", status_code=303)
     _cookie(answer, request, SESSION_COOKIE, None, "/")
+    answer.headers["Clear-Site-Data"] = '"cache", "storage"'  # the cookie: removed above
     return answer
 
 

@@ -88,9 +88,16 @@ def upload(
     return RedirectResponse(f"/app/work/jobs/{job.id}", status_code=303)
 
 
-def keep_upload(workspace: Workspace, data: UploadFile, into: str = "uploads") -> Path:
+def keep_upload(
+    workspace: Workspace,
+    data: UploadFile,
+    into: str = "uploads",
+    most: int = UPLOAD_MOST,
+    instead: str = "fortress ingest",
+) -> Path:
     """Copy the upload into ``into`` (under the workspace) under a name of its own, whole
-    or not at all; ValueError for an empty or too large file."""
+    or not at all; ValueError for an empty file or one over ``most`` bytes (saying to
+    use the command ``instead``)."""
     folder = workspace.root / into
     folder.mkdir(parents=True, exist_ok=True)
     given = re.sub(r"[^A-Za-z0-9._-]", "_", Path(data.filename or "upload").name)[-100:]
@@ -100,17 +107,21 @@ def keep_upload(workspace: Workspace, data: UploadFile, into: str = "uploads") -
     with partial.open("wb") as out:
         while chunk := data.file.read(CHUNK):
             size += len(chunk)
-            if size > UPLOAD_MOST:
+            if size > most:
                 out.close()
                 partial.unlink()
-                raise ValueError(f"The file is larger than {UPLOAD_MOST >> 30} GiB: ingest it "
-                                 "with fortress ingest instead.")  # fmt: skip
+                raise ValueError(f"The file is larger than {_size(most)}: use {instead} "
+                                 "instead.")  # fmt: skip
             out.write(chunk)
     if size == 0:
         partial.unlink()
         raise ValueError("The file is empty.")
     shutil.move(partial, kept)
     return kept
+
+
+def _size(most: int) -> str:
+    return f"{most >> 30} GiB" if most >= 1 << 30 else f"{most >> 20} MiB"
 
 
 @router.post("/app/work/detection", response_class=HTMLResponse)

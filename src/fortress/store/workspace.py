@@ -317,7 +317,8 @@ def _engine(url: str) -> Engine:
         # but all kept once opened: a busy server closed and reopened its overflow ones
         # by the hundred, each a new PostgreSQL backend (GET /api/v1/me's p95 with serve
         # --workers 2 on PostgreSQL: 686 ms with the default pool, 178 ms with this one)
-        engine = create_engine(url, pool_size=15, max_overflow=0)
+        # hide_parameters: a failed statement's values (names, numbers) stay out of logs
+        engine = create_engine(url, pool_size=15, max_overflow=0, hide_parameters=True)
     except Exception as exc:  # any bad URL: SQLAlchemy raises several types
         raise WorkspaceError(f"cannot use database URL {url!r}: {exc}") from exc
     if engine.dialect.name == "sqlite":
