@@ -8,7 +8,7 @@ import re
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from fortress.casework.models import AuditEntry
 from fortress.casework.users import add_user
@@ -153,3 +153,29 @@ def test_victim_and_suspect_are_both_kept(client: TestClient) -> None:
     future = client.post(f"{API}/people", json={"name": "X", "born_on": "2999-01-01"},
                          headers=officer)  # fmt: skip
     assert future.status_code == 422 and "not a possible one" in future.json()["detail"]
+
+
+def test_a_list_of_referrals_reads_their_people_at_once(client: TestClient) -> None:
+    """A partner's list of 500 took 0.4 to 2 s in the soak on PostgreSQL: each referral's
+    person was read on its own."""
+    officer = sign_in(client, "officer")
+    for number in range(20):
+        made = client.post(f"{API}/people", json={"name": f"Child {number}"}, headers=officer)
+        body = {"person_id": made.json()["id"], "agency": "Children's Services", "reason": "x"}
+        assert client.post(f"{API}/referrals", json=body, headers=officer).status_code == 201
+    engine = client.app.state.engine  # type: ignore[attr-defined]
+    reads: list[str] = []
+
+    def count(*args: object) -> None:
+        reads.append(str(args[2]))  # the statement
+
+    for who in ("officer", "safeguarding_partner"):
+        headers = sign_in(client, who)
+        reads.clear()
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            listed = client.get(f"{API}/referrals", headers=headers)
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        assert listed.status_code == 200 and len(listed.json()) == 21
+        assert sum("FROM casework_people" in sql for sql in reads) == 1, who

@@ -271,20 +271,28 @@ def show_referrals(
     else:
         audit.record(session, user.name, "consultation", "referral", ids)
     named: dict[int, list[ReferralPerson]] = {i: [] for i in ids}
+    subjects: dict[int, Person] = {}
     if ids:
         for row in session.scalars(
             select(ReferralPerson).where(ReferralPerson.referral_id.in_(ids))
             .order_by(ReferralPerson.person_id)
         ):  # fmt: skip
             named[row.referral_id].append(row)
-    return [_referral_view(session, r, named[r.id], user) for r in referrals]
+        # every subject in one read (one read each made a partner's list of 500 take 0.4
+        # to 2 s under load)
+        wanted = {r.person_id for r in referrals}
+        subjects = {p.id: p for p in session.scalars(select(Person).where(Person.id.in_(wanted)))}
+    return [_referral_view(session, r, subjects[r.person_id], named[r.id], user)
+            for r in referrals]  # fmt: skip
 
 
 def _referral_view(
-    session: Session, referral: Referral, named: list[ReferralPerson], user: User
+    session: Session,
+    referral: Referral,
+    subject: Person,
+    named: list[ReferralPerson],
+    user: User,
 ) -> ReferralView | PartnerReferralView:
-    subject = session.get(Person, referral.person_id)
-    assert subject is not None  # a referral's person cannot be disposed of before it
     if user.role == PARTNER:
         key = _key(session)
         return PartnerReferralView(
