@@ -31,15 +31,20 @@ class World:
 
 
 def ingest_world(
-    folder: Path, seed: int, scale: str | int = "demo", profile: str = "classic"
+    folder: Path,
+    seed: int,
+    scale: str | int = "demo",
+    profile: str = "classic",
+    database_url: str | None = None,
 ) -> World:
-    """Simulate a world into ``folder`` and ingest its comms files and cell sites. The
-    profile is classic unless asked: the tests that share a world describe those habits;
-    detection on drawn profiles is tested in tests/comms/test_detect_world.py and
-    benchmarked (benchmarks/evaluate_detection.py)."""
+    """Simulate a world into ``folder`` and ingest its comms files and cell sites (records
+    in the workspace's SQLite, or at ``database_url``). The profile is classic unless
+    asked: the tests that share a world describe those habits; detection on drawn profiles
+    is tested in tests/comms/test_detect_world.py and benchmarked
+    (benchmarks/evaluate_detection.py)."""
     out = folder / "world"
     simulate(out, seed=seed, scale=scale, fmt="parquet", profile=profile)
-    workspace = Workspace.open(folder / "ws")
+    workspace = Workspace.open(folder / "ws", database_url=database_url)
     for path in sorted((out / "comms").glob("*.parquet")):
         assert ingest_comms(workspace, path, spec=preset("canonical")).ok
     assert ingest_cells(workspace, out / "cells.csv").ok
