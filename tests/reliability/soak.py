@@ -198,13 +198,6 @@ def prepare(folder: Path, seed: int, database_url: str | None, server_role: str 
     workspace.engine.dispose()
 
 
-def as_role(url: str, role: str | None) -> str:
-    """``url`` signing in as ``role`` (as it is, without one)."""
-    from sqlalchemy import make_url
-
-    return make_url(url).set(username=role).render_as_string(hide_password=False) if role else url
-
-
 class Server:
     """``fortress serve --workers 2`` in a process group of its own."""
 
@@ -615,7 +608,9 @@ def soak(folder: Path, minutes: float, *, clients: int = 6, think_ms: float = 10
     it for ``minutes`` and check it."""
     root = folder / "ws"
     prepare(folder, seed, database_url, server_role)
-    served_by = as_role(database_url, server_role) if database_url else None
+    from helpers.postgres import as_role  # on the path once prepare() has run
+
+    served_by = as_role(database_url, server_role) if database_url and server_role else database_url
     server = Server(root, served_by, folder / "server.log")
     seconds = minutes * 60
     try:

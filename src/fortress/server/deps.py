@@ -81,11 +81,16 @@ SESSION_COOKIE = "fortress_session"
 HttpOnly, SameSite=Strict cookie that only the endpoints in ``policy.BROWSER`` accept."""
 
 
+def _bearer(request: Request) -> str:
+    """The token of the request's ``Authorization: Bearer`` header ("" without one)."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
+
+
 def _token(request: Request, endpoint: str) -> tuple[str | None, bool]:
     """The request's token and whether it came from the cookie."""
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() == "bearer" and token.strip():
-        return token.strip(), False
+    if bearer := _bearer(request):
+        return bearer, False
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie and endpoint in BROWSER:
         return cookie, True
@@ -197,11 +202,7 @@ def open_session(request: Request, db: Session, user: User, *, by_cookie: bool) 
     """A new session's token for ``user`` (audited). The session it replaces, the cookie's
     for a browser's sign-in or the bearer's for the API's, ends: a sign-in never leaves an
     old token alive beside the new one."""
-    if by_cookie:
-        replaced = request.cookies.get(SESSION_COOKIE, "")
-    else:
-        scheme, _, replaced = request.headers.get("authorization", "").partition(" ")
-        replaced = replaced.strip() if scheme.lower() == "bearer" else ""
+    replaced = request.cookies.get(SESSION_COOKIE, "") if by_cookie else _bearer(request)
     if replaced:
         revoke_token(db, replaced)
     audit.record(db, user.name, "sign-in", request.state.endpoint, [f"user:{user.id}"])
