@@ -202,6 +202,8 @@ COMMANDS: dict[str, Run | Exempt] = {
     "network targets": Run("network targets comms --k 3"),
     "numbers history": Run("numbers history {number}"),
     "numbers judge": Run("numbers judge {number} {other_number} --verdict rejected"),
+    "numbers profile": Run("numbers profile {number} --split --from {first_day}"),
+    "numbers profiles": Run("numbers profiles --out {out}/profiles.csv --numbers {number}"),
     "numbers successors": Run("numbers successors {number}"),
     "operations summary": Run("operations summary 1", setup=MIGRATED, prepare=_with_operation),
     "place area list": Run("place area list"),

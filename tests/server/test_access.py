@@ -158,6 +158,7 @@ CALLS = {  # endpoint name -> (method, path, JSON body); the records of seed_rec
                                                  "verdict": "unsure"},
     ),
     "numbers.read": ("GET", "/api/v1/numbers/07700900123", None),
+    "numbers.profile": ("GET", "/api/v1/numbers/07700900123/profile?from=2025-01-06", None),
     "shares.request": (
         "POST", "/api/v1/line-exports",
         {"lines": [LINE], "recipient": "Sussex", "purpose": "joint operation",

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from fortress.casework.models import AuditEntry
 from fortress.comms.lines import identity_history, list_lines, show_line, workspace_tables
+from fortress.comms.profiles import period, profile_number
 from fortress.model import columns as c
 from fortress.model.lines import HandsetsOfNumber
 from helpers.casework import Board, sign_in
@@ -95,3 +96,28 @@ def test_an_unknown_number_is_a_page_saying_so(detected: Board) -> None:
         answer = client.get(f"/app/numbers/{wrong}", headers=headers)
         assert answer.status_code in (404, 422) and "<script>" not in answer.text
     assert client.get("/api/v1/numbers/07700900999", headers=headers).status_code == 404
+
+
+def test_a_number_s_profile_over_the_api_is_the_service_s(detected: Board) -> None:
+    """``/api/v1/numbers/{number}/profile``: the service's profile, audited as a
+    consultation of the number; bad days and zones are 422s that say why, an unknown
+    number a 404."""
+    client, workspace = detected
+    line = show_line(workspace, str(list_lines(workspace)[0].line_id))
+    number = line.numbers[0]
+    headers = sign_in(client, "analyst")
+    first = line.first_seen_utc[:10]
+    answer = client.get(f"/api/v1/numbers/{quote(number)}/profile?from={first}&split=true",
+                        headers=headers)  # fmt: skip
+    assert answer.status_code == 200, answer.text
+    expected = profile_number(workspace, number, period(first, None), split=True)
+    assert answer.json() == expected.model_dump(mode="json")
+    with workspace.sessions() as session:
+        last = session.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc())).first()
+    assert last is not None and last.record_ids == f'["{number}"]' and last.actor == "analyst"
+    for query, says in (("from=2025-02-30", "is not a day"), ("zone=Nowhere/Town", "time zone"),
+                        ("from=2025-02-02&to=2025-02-01", "is before")):  # fmt: skip
+        refused = client.get(f"/api/v1/numbers/{quote(number)}/profile?{query}", headers=headers)
+        assert refused.status_code == 422 and says in refused.text, query
+    unknown = client.get("/api/v1/numbers/07700900999/profile", headers=headers)
+    assert unknown.status_code == 404 and "no calls or texts" in unknown.text

@@ -1,42 +1,28 @@
 """Exports to CSV and XLSX that a spreadsheet cannot be tricked into running: any text cell
-that a spreadsheet would read as a formula (it starts with ``=``, ``+``, ``-``, ``@``, a
-tab or a carriage return and is not simply a number) is written with a leading apostrophe,
-the OWASP advice against CSV injection. XLSX cells are written as text, never formulas.
-
-Stricter than ``fortress.model.values.looks_like_formula``, which judges cells being read
-in (there ``-2+3`` is a signed number to keep); a cell being written for a spreadsheet to
-open must also not start ``-2+3+cmd|...``, which Excel would run.
+that a spreadsheet would read as a formula is written with a leading apostrophe
+(``fortress.model.values.neutralise``, the OWASP advice against CSV injection). XLSX cells
+are written as text, never formulas.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Sequence
 from typing import Final
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, TYPE_STRING
 
+from fortress.model.values import neutralise
+
+__all__ = ["FORMATS", "Cell", "export", "neutralise", "to_csv", "to_xlsx"]
+
 FORMATS: Final = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
-_TRIGGERS: Final = ("=", "+", "-", "@", "\t", "\r")
-_PLAIN_NUMBER: Final = re.compile(r"^[+-]?\d+(\.\d+)?$")
-
 Cell = str | int | None
-
-
-def neutralise(value: Cell) -> str:
-    """A cell's text, made inert if a spreadsheet would evaluate it."""
-    if value is None:
-        return ""
-    text = str(value)
-    if text.startswith(_TRIGGERS) and not _PLAIN_NUMBER.match(text):
-        return "'" + text
-    return text
 
 
 def to_csv(

@@ -64,6 +64,7 @@ POLICY: Final[dict[str, frozenset[str]]] = {
     "lines.judge": frozenset({"analyst", "supervisor"}),
     "lines.judge_link": frozenset({"analyst", "supervisor"}),
     "numbers.read": frozenset({"analyst", "officer", "supervisor"}),
+    "numbers.profile": frozenset({"analyst", "officer", "supervisor"}),
     "network.chart": frozenset({"analyst", "officer", "supervisor"}),
     "network.expand": frozenset({"analyst", "officer", "supervisor"}),
     "network.measures": frozenset({"analyst", "officer", "supervisor"}),

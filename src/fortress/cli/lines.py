@@ -23,7 +23,8 @@ if TYPE_CHECKING:
 
 lines_app = typer.Typer(help="Deal lines: detect, list and show them.", no_args_is_help=True)
 numbers_app = typer.Typer(
-    help="Any number: successors when it falls silent, and judgements of links.",
+    help="Any number: its behavioural profile, successors when it falls silent, and "
+    "judgements of links.",
     no_args_is_help=True,
 )
 report_app = typer.Typer(help="Self-contained HTML reports.", no_args_is_help=True)
@@ -186,6 +187,73 @@ def evaluate_command(
         render_lines.render_evaluation,
         as_json,
         doing="Scoring against the ground truth",
+    )
+
+
+FromDay = Annotated[
+    str | None, typer.Option("--from", help="First local day, YYYY-MM-DD (default: the first).")
+]
+ToDay = Annotated[str | None, typer.Option("--to", help="Last local day, YYYY-MM-DD, included.")]
+ZoneOption = Annotated[
+    str, typer.Option(help="The local clock days and nights are read on (an IANA zone).")
+]
+
+
+@numbers_app.command("profile")
+def profile_command(
+    number: Annotated[str, typer.Argument(help="A phone number (or a source's subscriber id).")],
+    first_day: FromDay = None,
+    last_day: ToDay = None,
+    zone: ZoneOption = "Europe/London",
+    weekly: Annotated[
+        bool, typer.Option(help="Each indicator per ISO week, then its mean and std.")
+    ] = False,
+    split: Annotated[
+        bool, typer.Option(help="Also weekdays, weekends, days (07-19) and nights.")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """A number's behaviour: contacts, durations, nights, replies, places, its week; each
+    indicator with its definition and source (bandicoot's where it defines one)."""
+    from fortress.cli.render_profiles import render_profile
+    from fortress.comms.profiles import period, profile_number
+
+    _deliver(
+        lambda: profile_number(
+            open_workspace(), number, period(first_day, last_day, zone), weekly=weekly, split=split
+        ),
+        render_profile,
+        as_json,
+        doing="Profiling the number",
+    )
+
+
+@numbers_app.command("profiles")
+def profiles_command(
+    out: Annotated[Path, typer.Option(help="The table to write: .csv or .parquet.")],
+    numbers: Annotated[
+        str | None, typer.Option(help="Numbers, comma-separated (default: every number).")
+    ] = None,
+    first_day: FromDay = None,
+    last_day: ToDay = None,
+    zone: ZoneOption = "Europe/London",
+    as_json: JsonOption = False,
+) -> None:
+    """Profiles of many numbers as one table, in one query: the indicators that are
+    aggregates, one row per number, columns named as in `numbers profile --json`."""
+    from fortress.cli.render_profiles import render_profile_table
+    from fortress.comms.lines import as_number
+    from fortress.comms.profile_table import write_profile_table
+    from fortress.comms.profiles import period
+
+    chosen = None if numbers is None else [as_number(n) for n in numbers.split(",") if n.strip()]
+    _deliver(
+        lambda: write_profile_table(
+            open_workspace(), period(first_day, last_day, zone), out, chosen
+        ),
+        render_profile_table,
+        as_json,
+        doing="Profiling the numbers",
     )
 
 

@@ -511,8 +511,7 @@ def _measures_of(
 ) -> list[Measure]:
     about = indicator.about
     found: list[Measure] = []
-    kinds: list[Interaction | None] = [*about.interactions] or [None]
-    for interaction in kinds:
+    for interaction in about.over():
         chosen = select(records, interaction, part_of_week, part_of_day)
         groups = by_week(chosen) if weekly else ([chosen] if chosen else [])
         values = [_compute(indicator, group, places) for group in groups]

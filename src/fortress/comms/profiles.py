@@ -44,10 +44,12 @@ class Period:
         return None if self.last is None else _utc(self.last + timedelta(days=1), self.zone)
 
     def describe(self) -> str:
-        """The period in words, e.g. ``2024-01-01 to 2024-01-31 (Europe/London)``."""
-        first = self.first.isoformat() if self.first else "the first record"
-        last = self.last.isoformat() if self.last else "the last record"
-        return f"{first} to {last} ({self.zone.key})"
+        """The period in words, e.g. ``days 2024-01-01 to 2024-01-31 (Europe/London)``."""
+        if self.first is None and self.last is None:
+            return f"every day ({self.zone.key})"
+        first = self.first.isoformat() if self.first else "the first record's"
+        last = self.last.isoformat() if self.last else "the last record's"
+        return f"days {first} to {last} ({self.zone.key})"
 
 
 def _utc(day: date, zone: ZoneInfo) -> datetime:
@@ -104,12 +106,12 @@ def profile_number(
     comms, cells = workspace_tables(workspace)
     rows = _own_rows(within(comms, when), number)
     if not rows:
-        raise NoDetection(f"{number} has no calls or texts from {when.describe()}")
+        raise NoDetection(f"{number} has no calls or texts on {when.describe()}")
     records, excluded = _records(rows, when.zone)
     if not records:
         raise NoDetection(
-            f"{number} has calls or texts from {when.describe()}, but none with "
-            f"another subscriber: {excluded[0].events} {excluded[0].reason}"
+            f"{number} has calls or texts on {when.describe()}, but none with "
+            f"another subscriber ({excluded[0].events} events: {excluded[0].reason})"
         )
     located = {r.cell for r in records if r.cell is not None}
     sites = _sites(cells, sorted(located)) if cells is not None else {}
@@ -118,6 +120,7 @@ def profile_number(
     return NumberProfile(
         number=number,
         zone=when.zone.key,
+        period=when.describe(),
         from_utc=_iso(when.start_utc),
         to_utc=_iso(when.end_utc),
         first_utc=_iso(records[0].utc),

@@ -30,6 +30,10 @@ class IndicatorDefinition(Frozen):
     """Whether it is a distribution (mean, std, median, min, max, skewness, kurtosis) rather
     than one value."""
 
+    def over(self) -> list[Interaction | None]:
+        """The kinds of record it has a value for: None alone for a place indicator."""
+        return [*self.interactions] or [None]
+
 
 class Measure(Frozen):
     """One value of one indicator: over one kind of record, in one part of the week and
@@ -72,6 +76,8 @@ class NumberProfile(Frozen):
 
     number: str
     zone: str
+    period: str
+    """The local days asked for, in words."""
     from_utc: str | None
     to_utc: str | None
     """The period asked for (None: unbounded), half-open."""
@@ -90,3 +96,13 @@ class NumberProfile(Frozen):
     week_hours: list[list[int]]
     """The daily and weekly rhythm: seven rows, Monday first, of 24 counts of records by
     local hour, hour 0 first."""
+
+
+class ProfileTableWritten(Frozen):
+    """A table of many numbers' profiles written to a file."""
+
+    file: str
+    numbers: int
+    columns: int
+    period: str
+    seconds: float

@@ -81,6 +81,26 @@ def unwrap_spreadsheet_text(raw: str) -> str:
     return match.group(1) if match else raw
 
 
+_TRIGGERS: Final = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER: Final = re.compile(r"^[+-]?\d+(\.\d+)?$")
+
+
+def neutralise(value: str | int | None) -> str:
+    """A cell's text for a spreadsheet to open, made inert if the spreadsheet would evaluate
+    it: text that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return and is
+    not simply a number gets a leading apostrophe (OWASP's advice against CSV injection).
+
+    Stricter than ``looks_like_formula``, which judges cells being read in (there ``-2+3``
+    is a signed number to keep); a cell written for a spreadsheet must also not start
+    ``-2+3+cmd|...``, which Excel would run."""
+    if value is None:
+        return ""
+    text = str(value)
+    if text.startswith(_TRIGGERS) and not _PLAIN_NUMBER.match(text):
+        return "'" + text
+    return text
+
+
 def looks_like_formula(raw: str) -> bool:
     """True for a cell that a spreadsheet would execute as a formula (CSV injection).
 

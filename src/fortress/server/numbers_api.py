@@ -16,7 +16,9 @@ from fortress.casework.models import Intelligence, User
 from fortress.casework.phones import Seizure, seizures_of
 from fortress.comms.lines import NoDetection
 from fortress.comms.numbers import summarise_number
+from fortress.comms.profiles import period, profile_number
 from fortress.model.numbers import NumberSummary
+from fortress.model.profiles import NumberProfile
 from fortress.server.deps import API, CommittingRoute, Db, requires
 from fortress.server.lines_api import workspace_of
 
@@ -93,3 +95,37 @@ def number(
     successors if it fell silent (a pass over every number's contacts: seconds on a large
     workspace)."""
     return number_out(db, request, number, user.name, timeline_with or [], successors)
+
+
+@router.get("/{number}/profile", response_model=NumberProfile)
+def number_profile(
+    number: str,
+    request: Request,
+    db: Db,
+    user: Annotated[User, Depends(requires("numbers.profile"))],
+    first_day: Annotated[str | None, Query(alias="from")] = None,
+    last_day: Annotated[str | None, Query(alias="to")] = None,
+    zone: str = "Europe/London",
+    weekly: bool = False,
+    split: bool = False,
+) -> NumberProfile:
+    """The number's behavioural profile over local days ``from``..``to`` (YYYY-MM-DD, both
+    included; default every day) on the ``zone`` clock: each indicator with its definition
+    and source; ``weekly`` for the mean and std across weeks, ``split`` for weekdays,
+    weekends, days and nights. 404 if it has no calls or texts then."""
+    if len(number) > 40 or len(zone) > 64:
+        raise HTTPException(422, "a number is at most 40 characters, a zone at most 64")
+    try:
+        when = period(first_day, last_day, zone)
+    except ValueError as exc:
+        raise HTTPException(422, str(exc)) from exc
+    try:
+        workspace = workspace_of(request)
+        profile: NumberProfile = request.app.state.results.get(
+            workspace, ("profile", number, first_day, last_day, zone, weekly, split),
+            lambda: profile_number(workspace, number, when, weekly=weekly, split=split),
+        )  # fmt: skip
+    except NoDetection as exc:
+        raise HTTPException(404, str(exc)) from exc
+    audit.record(db, user.name, "consultation", "phone", [profile.number])
+    return profile

@@ -391,12 +391,13 @@ def fsync_tree(path: Path) -> None:
     _fsync_dir(path.parent)
 
 
-def write_atomically(out: Path, text: str) -> None:
-    """Write ``text`` to ``out`` so that a reader sees the old file or the whole new one."""
+def write_atomically(out: Path, content: str | bytes) -> None:
+    """Write ``content`` (text as UTF-8) to ``out`` so that a reader sees the old file or the
+    whole new one."""
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(out.name + ".partial")
     try:
-        partial.write_text(text, encoding="utf-8")
+        partial.write_bytes(content.encode() if isinstance(content, str) else content)
         partial.replace(out)
     except BaseException:  # a full disk, say: no partial file is left behind
         partial.unlink(missing_ok=True)
