@@ -37,7 +37,8 @@ ITEM = {
 GRADE = {"grade": {"source_evaluation": "2", "assessment": "C", "handling_code": "P"}}
 NEEDS_DETECTION = {  # this database has no comms workspace, so no line
     "app.line", "app.line_verdict", "app.link_verdict", "lines.list", "lines.read", "lines.judge",
-    "lines.judge_link", "numbers.read", "app.number", "app.places_geojson", "app.upload",
+    "lines.judge_link", "numbers.read", "numbers.profile", "app.number", "app.places_geojson",
+    "app.upload",
     "app.detect", "app.job", "app.places_points", "app.map_tile", "app.line_map",
     "network.chart", "network.expand", "network.measures", "network.whatif", "network.export",
     "app.network_upload", "shares.request", "shares.decide", "shares.bundle", "shares.import",
