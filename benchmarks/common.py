@@ -182,6 +182,7 @@ SECTIONS = (
     "casework",
     "app",
     "app-maps",
+    "profiles",
 )
 """Parts of ``docs/benchmarks.md`` that their own scripts write between markers."""
 
