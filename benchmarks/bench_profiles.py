@@ -84,6 +84,12 @@ def _markdown(
 ) -> str:
     table_s, floor_s, single_s = (statistics.median(x) for x in (tables, floors, singles))
     facts = machine()
+    rows = [
+        [f"profile table ({len(COLUMNS)} columns, every number)", f"{table_s:.2f} s",
+         ", ".join(f"{t:.2f}" for t in tables), f"{table_s / floor_s:.1f}x"],
+        ["baseline: records, first and last per number", f"{floor_s:.2f} s",
+         ", ".join(f"{t:.2f}" for t in floors), "1.0x"],
+    ]  # fmt: skip
     return "\n".join(
         [
             "## Profiles of many numbers (`benchmarks/bench_profiles.py`)",
@@ -94,15 +100,7 @@ def _markdown(
             f"{numbers:,} numbers with calls or texts. In one process, alternating, "
             f"{len(tables)} runs each (median):",
             "",
-            table(
-                ["query", "median", "runs", "ratio to the baseline"],
-                [
-                    [f"profile table ({len(COLUMNS)} columns, every number)", f"{table_s:.2f} s",
-                     ", ".join(f"{t:.2f}" for t in tables), f"{table_s / floor_s:.1f}x"],
-                    ["baseline: records, first and last per number", f"{floor_s:.2f} s",
-                     ", ".join(f"{t:.2f}" for t in floors), "1.0x"],
-                ],
-            ),  # fmt: skip
+            table(["query", "median", "runs", "ratio to the baseline"], rows),
             "",
             f"One number at a time (`profile_number`, every indicator, {len(singles)} numbers "
             f"spread over the table): median {single_s:.3f} s each, so about "
