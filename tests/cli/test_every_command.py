@@ -204,6 +204,7 @@ COMMANDS: dict[str, Run | Exempt] = {
     "numbers judge": Run("numbers judge {number} {other_number} --verdict rejected"),
     "numbers profile": Run("numbers profile {number} --split --from {first_day}"),
     "numbers profiles": Run("numbers profiles --out {out}/profiles.csv --numbers {number}"),
+    "schedule": Run("schedule --numbers {number},{other_number} --every-event --out {out}/s.xlsx"),
     "numbers successors": Run("numbers successors {number}"),
     "operations summary": Run("operations summary 1", setup=MIGRATED, prepare=_with_operation),
     "place area list": Run("place area list"),

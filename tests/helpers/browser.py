@@ -25,10 +25,7 @@ def offline_page(allowed: str = "file://") -> Iterator[tuple[Any, list[str]]]:
     """A chromium page that may load only URLs starting with ``allowed`` (local files by
     default; a loopback server for the casework tests), and the list of every URL it asked
     for. Without chromium: skipped, except in CI (where ``scripts/test`` installs it)."""
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            pytest.fail("chromium is not installed (scripts/test installs it)")
-        pytest.skip("chromium is not installed")
+    require_chromium()
     from playwright.sync_api import sync_playwright
 
     requested: list[str] = []
@@ -38,6 +35,14 @@ def offline_page(allowed: str = "file://") -> Iterator[tuple[Any, list[str]]]:
         page.route("**/*", lambda route: _only(route, allowed, requested))
         yield page, requested
         browser.close()
+
+
+def require_chromium() -> None:
+    """Skip unless Debian's chromium is installed; in CI, fail instead."""
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail("chromium is not installed (scripts/test installs it)")
+        pytest.skip("chromium is not installed")
 
 
 def _only(route: Any, allowed: str, requested: list[str]) -> None:

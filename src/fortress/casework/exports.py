@@ -9,14 +9,17 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Final
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, TYPE_STRING
+from openpyxl.worksheet.worksheet import Worksheet
 
 from fortress.model.values import neutralise
 
-__all__ = ["FORMATS", "Cell", "export", "neutralise", "to_csv", "to_xlsx"]
+__all__ = ["FORMATS", "Cell", "Sheet", "export", "export_sheets", "neutralise", "to_csv",
+           "to_xlsx"]  # fmt: skip
 
 FORMATS: Final = {
     "csv": "text/csv; charset=utf-8",
@@ -30,12 +33,7 @@ def to_csv(
 ) -> bytes:
     """UTF-8 CSV (with a byte-order mark, so that Excel reads the accents) of safe cells,
     after any ``preamble`` lines (a marking, a note of what was left out)."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerows([neutralise(cell) for cell in line] for line in preamble)
-    writer.writerow([neutralise(h) for h in header])
-    writer.writerows([neutralise(cell) for cell in row] for row in rows)
-    return ("\ufeff" + out.getvalue()).encode()
+    return export_sheets("csv", [Sheet("export", header, rows, preamble)])
 
 
 def to_xlsx(
@@ -46,19 +44,17 @@ def to_xlsx(
 ) -> bytes:
     """An XLSX workbook of one sheet whose every cell is text (never a formula), the
     ``preamble`` lines first."""
-    book = Workbook(write_only=False)
-    page = book.active
-    assert page is not None
-    page.title = sheet[:31]
-    for r, row in enumerate([*preamble, header, *rows], start=1):
+    return export_sheets("xlsx", [Sheet(sheet, header, rows, preamble)])
+
+
+def _fill(page: Worksheet, lines: Sequence[Sequence[Cell]]) -> None:
+    """Write ``lines`` into ``page``, every cell text and inert."""
+    for r, row in enumerate(lines, start=1):
         for c, value in enumerate(row, start=1):
             cell = page.cell(row=r, column=c)
             # control characters XLSX cannot hold are shown as U+FFFD, not dropped
             cell.value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", neutralise(value))
             cell.data_type = TYPE_STRING  # openpyxl would otherwise take "=..." for a formula
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 def export(
@@ -73,4 +69,37 @@ def export(
         return to_csv(header, rows, preamble)
     if fmt == "xlsx":
         return to_xlsx(sheet, header, rows, preamble)
+    raise ValueError(f"unknown export format {fmt!r}: use csv or xlsx")
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """One table of an export: its name, the lines before it, its header and rows."""
+
+    name: str
+    header: Sequence[str]
+    rows: Sequence[Sequence[Cell]]
+    preamble: Sequence[Sequence[Cell]] = ()
+
+
+def export_sheets(fmt: str, sheets: Sequence[Sheet]) -> bytes:
+    """Several tables in ``fmt``: one worksheet each in XLSX, one after another (a blank
+    line between) in UTF-8 CSV with a byte-order mark (so that Excel reads the accents)."""
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\r\n")
+        for index, sheet in enumerate(sheets):
+            if index:
+                writer.writerow([])
+            for line in [*sheet.preamble, sheet.header, *sheet.rows]:
+                writer.writerow([neutralise(cell) for cell in line])
+        return ("\ufeff" + out.getvalue()).encode()
+    if fmt == "xlsx":
+        book = Workbook()
+        book.remove(book.active)  # type: ignore[arg-type]
+        for sheet in sheets:
+            _fill(book.create_sheet(sheet.name[:31]), [*sheet.preamble, sheet.header, *sheet.rows])
+        out_bytes = io.BytesIO()
+        book.save(out_bytes)
+        return out_bytes.getvalue()
     raise ValueError(f"unknown export format {fmt!r}: use csv or xlsx")

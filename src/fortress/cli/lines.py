@@ -20,6 +20,7 @@ from fortress.cli.progress import working
 if TYPE_CHECKING:
     from fortress.comms.quantum import Range
     from fortress.model.lines import LineQuantum
+    from fortress.reports.schedule_report import WrittenSchedule
 
 lines_app = typer.Typer(help="Deal lines: detect, list and show them.", no_args_is_help=True)
 numbers_app = typer.Typer(
@@ -215,7 +216,7 @@ def profile_command(
 ) -> None:
     """A number's behaviour: contacts, durations, nights, replies, places, its week; each
     indicator with its definition and source (bandicoot's where it defines one)."""
-    from fortress.cli.render_profiles import render_profile
+    from fortress.cli.render_numbers import render_profile
     from fortress.comms.profiles import period, profile_number
 
     _deliver(
@@ -241,7 +242,7 @@ def profiles_command(
 ) -> None:
     """Profiles of many numbers as one table, in one query: the indicators that are
     aggregates, one row per number, columns named as in `numbers profile --json`."""
-    from fortress.cli.render_profiles import render_profile_table
+    from fortress.cli.render_numbers import render_profile_table
     from fortress.comms.lines import as_number
     from fortress.comms.profile_table import write_profile_table
     from fortress.comms.profiles import period
@@ -255,6 +256,45 @@ def profiles_command(
         as_json,
         doing="Profiling the numbers",
     )
+
+
+def schedule_command(
+    numbers: Annotated[str, typer.Option(help="Numbers, comma-separated.")],
+    out: Annotated[Path, typer.Option(help="The file: .csv, .xlsx, .html or .pdf.")],
+    first_day: FromDay = None,
+    last_day: ToDay = None,
+    zone: ZoneOption = "Europe/London",
+    every_event: Annotated[
+        bool, typer.Option(help="Every event of the numbers, not only those between them.")
+    ] = False,
+    attribute: Annotated[
+        str | None,
+        typer.Option(help="DIRTY,CLEAN: add whether the clean phone travels with the dirty one."),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """A schedule of events for court: calls, messages, cell sites, changes of handset and
+    casework between the numbers, in time order, each row with its exhibit reference."""
+    from fortress.casework.schedules import ScheduleProblem, make_schedule
+    from fortress.cli.render_numbers import render_written_schedule
+    from fortress.comms.profiles import period
+    from fortress.reports.schedule_report import format_of, write_schedule
+
+    def produce() -> WrittenSchedule:
+        format_of(out)  # a bad suffix is refused before any work
+        pair = None
+        if attribute is not None:
+            given = [n.strip() for n in attribute.split(",")]
+            if len(given) != 2 or not all(given):
+                raise ScheduleProblem("--attribute takes two numbers: DIRTY,CLEAN")
+            pair = (given[0], given[1])
+        schedule = make_schedule(
+            open_workspace(), numbers.split(","), period(first_day, last_day, zone),
+            every_event=every_event, attribute=pair, actor="cli",
+        )  # fmt: skip
+        return write_schedule(schedule, out)
+
+    _deliver(produce, render_written_schedule, as_json, doing="Making the schedule")
 
 
 @numbers_app.command("successors")

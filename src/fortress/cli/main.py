@@ -30,7 +30,13 @@ from fortress.cli.common import (
     report_ingest,
     settings,
 )
-from fortress.cli.lines import evaluate_command, lines_app, numbers_app, report_app
+from fortress.cli.lines import (
+    evaluate_command,
+    lines_app,
+    numbers_app,
+    report_app,
+    schedule_command,
+)
 from fortress.cli.network import network_app
 from fortress.cli.place import place_app
 from fortress.cli.share import share_app
@@ -64,6 +70,7 @@ app.add_typer(cluster_app, name="cluster")
 app.add_typer(share_app, name="share")
 app.command("serve")(serve_command)
 app.command("evaluate")(evaluate_command)
+app.command("schedule")(schedule_command)
 app.command("backup")(backup_command)
 app.command("restore")(restore_command)
 

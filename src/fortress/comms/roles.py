@@ -230,7 +230,7 @@ def holders(
     for row in buckets.to_pyarrow().to_pylist():
         cells_of[row["number"]][row["bucket"]].add(row["cell"])
     # Each phone's cell frequencies, once: a phone is weighed against many candidates.
-    shares = {number: _frequencies(by_bucket) for number, by_bucket in cells_of.items()}
+    shares = {number: cell_frequencies(by_bucket) for number, by_bucket in cells_of.items()}
     found = {}
     for phone in phones:
         scored = [
@@ -243,6 +243,58 @@ def holders(
     return found
 
 
+@dataclass(frozen=True, slots=True)
+class CoLocation:
+    """Two phones' 15-minute periods when both were located: how many, how many on a
+    shared cell, and the share chance would give from each phone's own use of cells."""
+
+    periods: int
+    together: int
+    expected: float
+
+    @property
+    def observed(self) -> float:
+        return self.together / self.periods if self.periods else 0.0
+
+    @property
+    def score(self) -> float:
+        """Co-location beyond chance: (observed - expected) / (1 - expected)."""
+        return (self.observed - self.expected) / (1 - self.expected) if self.expected < 1 else 0.0
+
+    def holds(self, params: RoleParams) -> bool:
+        """Enough periods, and together far more often than chance."""
+        return self.periods >= params.holder_min_buckets and self.score >= params.holder_threshold
+
+    def statement(self, phone: str, other: str, params: RoleParams) -> str:
+        """The finding in words, every figure in it."""
+        if not self.periods:
+            return f"{phone} and {other} were never located in the same 15-minute period."
+        apart = self.periods - self.together
+        return (
+            f"{other} was on the same cell as {phone} in {self.together} of the "
+            f"{self.periods} 15-minute periods when both were located ({self.observed:.0%}); "
+            f"chance would give {self.expected:.0%}."
+            + (" Attributed: they travel together." if self.holds(params) else "")
+            + (f" Apart in {apart} periods." if apart else " Never apart.")
+            + (f" Fewer than {params.holder_min_buckets} periods: too few to attribute."
+               if self.periods < params.holder_min_buckets else "")
+        )  # fmt: skip
+
+
+def co_location(
+    mine: dict[int, set[str]],
+    theirs: dict[int, set[str]],
+    shares_mine: dict[str, float],
+    shares_theirs: dict[str, float],
+) -> CoLocation:
+    """Two phones' cells by 15-minute period compared (``cell_frequencies`` gives the
+    shares)."""
+    both = mine.keys() & theirs.keys()
+    same = sum(1 for b in both if mine[b] & theirs[b])
+    expected = sum(p * shares_theirs.get(cell, 0.0) for cell, p in shares_mine.items())
+    return CoLocation(periods=len(both), together=same, expected=expected)
+
+
 def _co_location(
     phone: str,
     other: str,
@@ -251,37 +303,27 @@ def _co_location(
     shares: dict[str, dict[str, float]],
     params: RoleParams,
 ) -> dict[str, Any] | None:
-    both = mine.keys() & theirs.keys()
-    if len(both) < params.holder_min_buckets:
+    found = co_location(mine, theirs, shares.get(phone, {}), shares.get(other, {}))
+    if found.periods < params.holder_min_buckets:
         return None
-    same = sum(1 for b in both if mine[b] & theirs[b])
-    observed = same / len(both)
-    p_mine = shares.get(phone, {})
-    p_theirs = shares.get(other, {})
-    expected = sum(p * p_theirs.get(cell, 0.0) for cell, p in p_mine.items())
-    score = (observed - expected) / (1 - expected) if expected < 1 else 0.0
-    holds = score >= params.holder_threshold
-    text = (
-        f"{other} was on the same cell as {phone} in {same} of the {len(both)} 15-minute "
-        f"periods when both were located ({observed:.0%}); chance would give {expected:.0%}."
-        + (" Attributed: they travel together." if holds else "")
-        + (f" Apart in {len(both) - same} periods." if same < len(both) else " Never apart.")
-    )
     return {
         "number": other,
-        "score": round(score, 3),
-        "holds": holds,
+        "score": round(found.score, 3),
+        "holds": found.holds(params),
         "evidence": [
             Evidence(
                 "co_location",
-                text,
-                {"periods": len(both), "together": same, "expected": round(expected, 4)},
+                found.statement(phone, other, params),
+                {"periods": found.periods, "together": found.together,
+                 "expected": round(found.expected, 4)},
             ).to_dict()
         ],
-    }
+    }  # fmt: skip
 
 
-def _frequencies(by_bucket: dict[int, set[str]]) -> dict[str, float]:
+def cell_frequencies(by_bucket: dict[int, set[str]]) -> dict[str, float]:
+    """Each cell's share of a phone's located periods (a period on two cells counts half
+    to each)."""
     tally: dict[str, float] = defaultdict(float)
     for cells in by_bucket.values():
         for cell in cells:

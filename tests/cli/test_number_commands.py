@@ -1,6 +1,6 @@
-"""``fortress numbers profile`` and ``profiles``: the tables say what the JSON says, on
-bandicoot's manual user A, whose indicators bandicoot's authors computed by hand
-(``expected_results/manual_A.json``)."""
+"""``fortress numbers profile``, ``profiles`` and ``schedule`` on bandicoot's manual user A,
+whose indicators bandicoot's authors computed by hand (``expected_results/manual_A.json``):
+the tables say what the JSON says, and a schedule's rows are the file's rows."""
 
 from __future__ import annotations
 
@@ -102,3 +102,49 @@ def test_mistakes_are_clear_errors(user_a: Path, args: list[str], says: str) -> 
     result = runner.invoke(app, ["--workspace", str(user_a), "numbers", *args])
     assert result.exit_code == 2
     assert says in " ".join(result.output.split())
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--numbers", OWNER, "--out", "s.docx"], "s.docx: write a schedule as .csv, .xlsx"),
+        (["--numbers", ",", "--out", "s.csv"], "name at least one number"),
+        (["--numbers", OWNER, "--attribute", OWNER, "--out", "s.csv"], "--attribute takes two"),
+        (["--numbers", OWNER, "--from", "2014-08-22", "--to", "2014-08-21", "--out", "s.csv"],
+         "--to 2014-08-21 is before --from 2014-08-22"),
+    ],
+)  # fmt: skip
+def test_schedule_mistakes_are_clear_errors(user_a: Path, args: list[str], says: str) -> None:
+    result = runner.invoke(app, ["--workspace", str(user_a), "schedule", *args])
+    assert result.exit_code == 2
+    assert says in " ".join(result.output.split())
+
+
+def test_a_schedule_s_rows_are_the_file_s_rows(
+    user_a: Path, shared_data: Path, tmp_path: Path
+) -> None:
+    """Every row of A's schedule names the line of A.csv it came from, and says what that
+    line says (bandicoot's times are naive, read as UTC)."""
+    out = tmp_path / "a.csv"
+    said = " ".join(_run(user_a, "schedule", "--numbers", OWNER, "--out", str(out)).split())
+    assert said.startswith(f"Wrote a schedule of 7 rows to {out} (CSV, ")
+    source = shared_data / "bandicoot_samples" / "tests_samples" / "manual" / "A.csv"
+    lines = source.read_text().splitlines()
+    content = list(csv.reader(out.read_text(encoding="utf-8-sig").splitlines()))
+    header = content.index(["row", "UTC", "local", "event", "from", "to", "duration (s)",
+                            "answered", "from cell", "from cell site", "to cell", "to cell site",
+                            "from IMEI", "to IMEI", "detail", "exhibit", "source file",
+                            "source SHA-256", "source row"])  # fmt: skip
+    rows = content[header + 1 :]
+    assert len(rows) == 7
+    for row in rows:
+        interaction, direction, other, when, seconds, cell = lines[int(row[18]) - 1].split(",")
+        assert row[16] == "A.csv" and row[1] == when
+        assert row[6] == (seconds if interaction == "call" else "")
+        assert (row[3], row[4] if direction == "in" else row[5]) == (
+            "call" if interaction == "call" else "SMS", other,
+        )  # fmt: skip
+        assert (row[8] if direction == "out" else row[10]) == cell
+    assert any("this workspace holds no casework records" in line[0] for line in content[:header])
+    as_json = json.loads(_run(user_a, "schedule", "--numbers", OWNER, "--out", str(out), "--json"))
+    assert (as_json["rows"], as_json["format"]) == (7, "csv")

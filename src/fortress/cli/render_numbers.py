@@ -1,4 +1,5 @@
-"""Rich rendering of number profiles (``fortress numbers profile`` and ``profiles``)."""
+"""Rich rendering of number profiles (``fortress numbers profile`` and ``profiles``) and of
+schedules written (``fortress schedule``)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from fortress.model.profiles import (
     PartOfWeek,
     ProfileTableWritten,
 )
+from fortress.reports.schedule_report import WrittenSchedule
 
 PARTS: tuple[tuple[str, PartOfWeek, PartOfDay], ...] = (
     ("all", "allweek", "allday"),
@@ -154,5 +156,19 @@ def render_profile_table(written: ProfileTableWritten) -> None:
     console.print(
         f"Wrote profiles of {written.numbers:,} numbers ({written.columns} columns) to "
         f"{written.file} in {written.seconds:.1f} s; period {written.period}.",
+        highlight=False,
+    )
+
+
+def render_written_schedule(written: WrittenSchedule) -> None:
+    """What ``fortress schedule`` wrote."""
+    pair = (
+        f" and {written.attribution_periods:,} attribution periods"
+        if written.attribution_periods
+        else ""
+    )
+    console.print(
+        f"Wrote a schedule of {written.rows:,} rows{pair} to {written.file} "
+        f"({written.format.upper()}, {written.bytes:,} bytes).",
         highlight=False,
     )
