@@ -145,6 +145,6 @@ def test_a_schedule_s_rows_are_the_file_s_rows(
             "call" if interaction == "call" else "SMS", other,
         )  # fmt: skip
         assert (row[8] if direction == "out" else row[10]) == cell
-    assert any("this workspace holds no casework records" in line[0] for line in content[:header])
+    assert any("these records hold no casework" in line[0] for line in content[:header])
     as_json = json.loads(_run(user_a, "schedule", "--numbers", OWNER, "--out", str(out), "--json"))
     assert (as_json["rows"], as_json["format"]) == (7, "csv")

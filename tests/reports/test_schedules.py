@@ -78,8 +78,9 @@ def _runner(case: Case) -> str:
 
 def _schedule(case: Case, **given: Any) -> Schedule:
     numbers = given.pop("numbers", [case.line.numbers[0], _runner(case)])
-    return make_schedule(case.workspace, numbers, given.pop("when", period(None, None)),
-                         actor="analyst", **given)  # fmt: skip
+    with case.workspace.sessions.begin() as session:
+        return make_schedule(case.workspace, numbers, given.pop("when", period(None, None)),
+                             casework=session, actor="analyst", **given)  # fmt: skip
 
 
 def _sources(folder: Path) -> dict[str, Path]:

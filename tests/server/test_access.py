@@ -37,7 +37,8 @@ ITEM = {
 GRADE = {"grade": {"source_evaluation": "2", "assessment": "C", "handling_code": "P"}}
 NEEDS_DETECTION = {  # this database has no comms workspace, so no line
     "app.line", "app.line_verdict", "app.link_verdict", "lines.list", "lines.read", "lines.judge",
-    "lines.judge_link", "numbers.read", "numbers.profile", "app.number", "app.places_geojson",
+    "lines.judge_link", "numbers.read", "numbers.profile", "schedules.read", "app.schedule",
+    "app.schedule_file", "app.number", "app.places_geojson",
     "app.upload",
     "app.detect", "app.job", "app.places_points", "app.map_tile", "app.line_map",
     "network.chart", "network.expand", "network.measures", "network.whatif", "network.export",
@@ -160,6 +161,7 @@ CALLS = {  # endpoint name -> (method, path, JSON body); the records of seed_rec
     ),
     "numbers.read": ("GET", "/api/v1/numbers/07700900123", None),
     "numbers.profile": ("GET", "/api/v1/numbers/07700900123/profile?from=2025-01-06", None),
+    "schedules.read": ("GET", "/api/v1/schedules?numbers=07700900123&format=csv", None),
     "shares.request": (
         "POST", "/api/v1/line-exports",
         {"lines": [LINE], "recipient": "Sussex", "purpose": "joint operation",
@@ -185,6 +187,8 @@ CALLS = {  # endpoint name -> (method, path, JSON body); the records of seed_rec
                                               "verdict": "unsure"},
     ),
     "app.number": ("GET", "/app/numbers/07700900123", None),
+    "app.schedule": ("GET", "/app/schedule?numbers=07700900123", None),
+    "app.schedule_file": ("GET", "/app/schedule/file?numbers=07700900123&format=xlsx", None),
     "app.intelligence": ("GET", "/app/intelligence?kind=phone&value=07700900123", None),
     "app.intelligence_item": ("GET", "/app/intelligence/1", None),
     "app.disclosure_request": (

@@ -9,6 +9,7 @@ import json
 import zipfile
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import networkx as nx
 import numpy as np
@@ -164,6 +165,9 @@ def test_the_explorer_in_chromium(detected: Board, line: Any) -> None:
         before = _shown_count(page)
         page.locator("#nodes-table tbody input[type=checkbox]").first.check()
         assert "1 selected" in page.inner_text("#status")
+        chosen = page.locator("#selection li a").first.inner_text()
+        link = page.locator("#schedule-selected").get_attribute("href")
+        assert link == f"/app/schedule?numbers={quote(chosen, safe='')}"
         page.click("#expand")
         expect(page.locator("#status")).to_contain_text("Added")  # the expansion ended
         assert _shown_count(page) > before

@@ -50,6 +50,7 @@ CASEWORK_LISTED: Final = (
     "reference and grade, never its text. Results are recorded by day and follow that "
     "day's events."
 )
+NO_CASEWORK: Final = "these records hold no casework, so none is listed."
 MOST_NUMBERS: Final = 50
 MOST_ROWS: Final = 100_000
 """A schedule longer than this is refused, with the count: narrow the period or numbers."""
@@ -83,15 +84,18 @@ def make_schedule(
     numbers: list[str],
     when: Period,
     *,
+    casework: Session | None,
     every_event: bool = False,
     attribute: tuple[str, str] | None = None,
     actor: str,
 ) -> Schedule:
-    """The schedule of ``numbers`` over ``when``: the events between two of them (or, with
-    ``every_event`` or one number, every event of theirs), their changes of handset and the
-    casework that concerns them, in time order; with ``attribute`` (a dirty and a clean
-    phone), the co-location section. Audited as a consultation of the numbers and of the
-    casework records shown. ``ScheduleProblem`` says what is wrong with the request."""
+    """The schedule of ``numbers`` over ``when`` from ``workspace``'s comms events: the
+    events between two of them (or, with ``every_event`` or one number, every event of
+    theirs), their changes of handset and, from the ``casework`` records (None: there are
+    none), what concerns them, in time order; with ``attribute`` (a dirty and a clean
+    phone), the co-location section. Audited in ``casework`` as a consultation of the
+    numbers and of the records shown (the caller commits). ``ScheduleProblem`` says what is
+    wrong with the request."""
     chosen = _numbers(numbers)
     comms, cells = workspace_tables(workspace)
     events = within(comms, when)
@@ -100,16 +104,14 @@ def make_schedule(
     sites = _sites(cells, rows)
     with workspace.sessions() as session:
         exhibits = _exhibits(session)
-        entries = [_comms_entry(r, sites, exhibits, when.zone) for r in rows]
-        entries += _handset_changes(events, chosen, exhibits, when.zone)
-        pair = _attribution(events, attribute, exhibits, when.zone) if attribute else None
-        if _has_casework(workspace):
-            entries += _casework(session, chosen, when, actor)
-            audit.record(session, actor, "consultation", "phone", chosen)
-            casework_note = CASEWORK_LISTED
-        else:  # no casework records, and so no audit log to write to
-            casework_note = "this workspace holds no casework records, so none are listed."
-        session.commit()
+    entries = [_comms_entry(r, sites, exhibits, when.zone) for r in rows]
+    entries += _handset_changes(events, chosen, exhibits, when.zone)
+    pair = _attribution(events, attribute, exhibits, when.zone) if attribute else None
+    casework_note = NO_CASEWORK
+    if casework is not None:
+        entries += _casework(casework, chosen, when, actor)
+        audit.record(casework, actor, "consultation", "phone", chosen)
+        casework_note = CASEWORK_LISTED
     entries.sort(key=lambda e: e[0])
     numbered = [entry.model_copy(update={"row": i}) for i, (_, entry) in enumerate(entries, 1)]
     excluded = _excluded(comms, events, chosen, every_event, when, len(rows))
@@ -253,7 +255,7 @@ def _handset_changes(
     return found
 
 
-def _has_casework(workspace: Workspace) -> bool:
+def has_casework(workspace: Workspace) -> bool:
     """Whether the workspace's records hold casework (at this Fortress's revision: else
     ScheduleProblem says what to do)."""
     if current_revision(workspace.engine) is None:

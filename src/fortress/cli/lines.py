@@ -275,7 +275,7 @@ def schedule_command(
 ) -> None:
     """A schedule of events for court: calls, messages, cell sites, changes of handset and
     casework between the numbers, in time order, each row with its exhibit reference."""
-    from fortress.casework.schedules import ScheduleProblem, make_schedule
+    from fortress.casework.schedules import ScheduleProblem, has_casework, make_schedule
     from fortress.cli.render_numbers import render_written_schedule
     from fortress.comms.profiles import period
     from fortress.reports.schedule_report import format_of, write_schedule
@@ -288,11 +288,16 @@ def schedule_command(
             if len(given) != 2 or not all(given):
                 raise ScheduleProblem("--attribute takes two numbers: DIRTY,CLEAN")
             pair = (given[0], given[1])
-        schedule = make_schedule(
-            open_workspace(), numbers.split(","), period(first_day, last_day, zone),
-            every_event=every_event, attribute=pair, actor="cli",
-        )  # fmt: skip
-        return write_schedule(schedule, out)
+        workspace = open_workspace()
+        with workspace.sessions() as session:
+            schedule = make_schedule(
+                workspace, numbers.split(","), period(first_day, last_day, zone),
+                casework=session if has_casework(workspace) else None,
+                every_event=every_event, attribute=pair, actor="cli",
+            )  # fmt: skip
+            written = write_schedule(schedule, out)
+            session.commit()  # the audit of what it consulted, once it is written
+        return written
 
     _deliver(produce, render_written_schedule, as_json, doing="Making the schedule")
 

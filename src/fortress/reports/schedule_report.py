@@ -91,6 +91,12 @@ def schedule_html(schedule: Schedule) -> str:
     return template.render(s=schedule, version=__version__)
 
 
+def schedule_section(schedule: Schedule) -> str:
+    """The schedule's header and tables as HTML, for a page of the app."""
+    template = environment().get_template("_schedule.html")
+    return template.render(s=schedule, version=__version__)
+
+
 def _preamble(schedule: Schedule) -> list[list[Cell]]:
     kind = "every event of these numbers" if schedule.every_event else "events between them"
     lines: list[list[Cell]] = [

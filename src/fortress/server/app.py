@@ -55,6 +55,7 @@ from fortress.server import (
     pages,
     retention_api,
     safeguarding_api,
+    schedules_api,
     sharing_api,
     sharing_pages,
     work_pages,
@@ -215,7 +216,8 @@ def create_app(engine: Engine, comms: Workspace | None = None) -> FastAPI:
     routers = (intelligence_api.router, safeguarding_api.router, retention_api.router,
                lines_api.router, numbers_api.router, pages.router, app_pages.router,
                line_pages.router, work_pages.router, map_pages.router,
-               network_pages.router, sharing_api.router, sharing_pages.router)  # fmt: skip
+               network_pages.router, sharing_api.router, sharing_pages.router,
+               schedules_api.router)  # fmt: skip
     for router in routers:
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

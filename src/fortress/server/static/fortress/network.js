@@ -185,6 +185,13 @@
       list.append(item);
     }
     box.append(list);
+    if (source === "comms") {
+      const numbers = encodeURIComponent([...selected].join(","));
+      const line = element("p");
+      line.append(element("a", "Schedule of events between the selected numbers",
+                          { href: `/app/schedule?numbers=${numbers}`, id: "schedule-selected" }));
+      box.append(line);
+    }
   }
 
   function listMore() {
