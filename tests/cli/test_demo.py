@@ -46,7 +46,19 @@ def test_demo_ingests_the_whole_world_and_recognises_a_second_ingest(tmp_path: P
     assert asb["low"] < built < asb["high"]  # recovered by the evaluation
     page = Path(report["report"]["file"]).read_text(encoding="utf-8")
     assert 'id="places"' in page and "Anti-social behaviour in" in page
+    _the_schedule_lists_the_line_s_casework(report["schedule"])
     _the_app_opens_on_the_demo_workspace(report["app"], tmp_path / "demo" / "workspace")
+
+
+def _the_schedule_lists_the_line_s_casework(made: dict[str, Any]) -> None:
+    """The strongest line's schedule: printable HTML and CSV of the same rows, with the
+    phone the demo's operation seized and the intelligence naming it."""
+    html, table = made["files"]
+    assert (html["format"], table["format"]) == ("html", "csv") and html["rows"] == table["rows"]
+    text = Path(table["file"]).read_text(encoding="utf-8-sig")
+    assert "casework operation result" in text and "casework intelligence 1 " in text
+    assert "its text is not reproduced here" in text
+    assert "Schedule of events: " + ", ".join(made["numbers"]) in Path(html["file"]).read_text()
 
 
 LANDINGS = (

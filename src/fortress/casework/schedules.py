@@ -34,6 +34,7 @@ from fortress.comms.lines import as_number, workspace_tables
 from fortress.comms.profiles import Period, within
 from fortress.comms.roles import BUCKET_S, RoleParams, cell_frequencies, co_location
 from fortress.model import columns as c
+from fortress.model.lines import LineDetail
 from fortress.model.schedules import (
     Attribution,
     AttributionPeriod,
@@ -77,6 +78,13 @@ class Exhibits:
 
     def reference(self, sha256: str, row: int) -> str:
         return f"{self.name(sha256)} row {row:,} (SHA-256 {sha256[:12]}…)"
+
+
+def line_parties(line: LineDetail) -> list[str]:
+    """The numbers a line's schedule is of: its numbers, runners and controllers."""
+    runners = [r.number for r in line.runners.numbers]
+    controllers = [c.number for c in line.controllers.numbers]
+    return list(dict.fromkeys([*line.numbers, *runners, *controllers]))
 
 
 def make_schedule(
@@ -124,7 +132,7 @@ def make_schedule(
         time_rule=_time_rule(rows, when.zone),
         made_utc=now_utc().strftime("%Y-%m-%d %H:%M:%S"),
         made_by=actor,
-        sources=_sources(rows, exhibits),
+        sources=_sources(numbered, exhibits),
         excluded=excluded,
         casework=casework_note,
         rows=numbered,
@@ -246,7 +254,7 @@ def _handset_changes(
         entry = _row(
             utc=utc, local=local, event="handset change", party_from=row["number"],
             imei_from=row["imei"],
-            detail=f"{row['number']} seen in handset IMEI {row['imei']}; before, in {before}",
+            detail=f"now in handset IMEI {row['imei']}; before, in {before}",
             exhibit=exhibits.reference(row[c.SOURCE], row[c.SOURCE_ROW]),
             source_file=exhibits.name(row[c.SOURCE]), source_sha256=row[c.SOURCE],
             source_row=row[c.SOURCE_ROW],
@@ -407,10 +415,12 @@ def _abbreviation(zone: ZoneInfo, naive_utc: datetime) -> str:
     return naive_utc.replace(tzinfo=UTC).astimezone(zone).strftime("%Z")
 
 
-def _sources(rows: list[dict[str, Any]], exhibits: Exhibits) -> list[ScheduleSource]:
-    used: dict[str, int] = defaultdict(int)
+def _sources(rows: list[ScheduleRow], exhibits: Exhibits) -> list[ScheduleSource]:
+    """The files the rows cite, each with how many rows cite it."""
+    cited: dict[str, int] = defaultdict(int)
     for row in rows:
-        used[row[c.SOURCE]] += 1
+        if row.source_sha256:
+            cited[row.source_sha256] += 1
     return [
         ScheduleSource(
             file=exhibits.name(sha), sha256=sha,
@@ -419,7 +429,7 @@ def _sources(rows: list[dict[str, Any]], exhibits: Exhibits) -> list[ScheduleSou
                           if sha in exhibits.files else ""),
             rows=n,
         )
-        for sha, n in sorted(used.items(), key=lambda kv: exhibits.name(kv[0]))
+        for sha, n in sorted(cited.items(), key=lambda kv: exhibits.name(kv[0]))
     ]  # fmt: skip
 
 

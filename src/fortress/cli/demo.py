@@ -15,19 +15,21 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from fortress.casework.schedules import line_parties, make_schedule
 from fortress.cli.common import print_json
-from fortress.cli.demo_app import prepare_app
+from fortress.cli.demo_app import ACTOR, prepare_app
 from fortress.cli.progress import working
 from fortress.cli.render import console, render_ingest, render_simulation, render_status
 from fortress.cli.render_lines import render_detection, render_evaluation
 from fortress.cli.render_network import render_disruption, render_measures
 from fortress.comms.evaluate import evaluate_workspace
-from fortress.comms.lines import list_lines, run_detection
+from fortress.comms.lines import list_lines, run_detection, show_line
+from fortress.comms.profiles import period
 from fortress.ingest.cells import ingest_cells
 from fortress.ingest.comms import ingest_comms
 from fortress.ingest.policeuk import ingest_policeuk
 from fortress.ingest.report import IngestSummary
-from fortress.model.lines import DetectionRun, Evaluation, WrittenReport
+from fortress.model.lines import DetectionRun, Evaluation, LineSummary, WrittenReport
 from fortress.network.disrupt import Comparison
 from fortress.network.measures import Measures
 from fortress.network.service import comms_overview
@@ -36,13 +38,14 @@ from fortress.places.evaluate import evaluate
 from fortress.places.periods import Period
 from fortress.places.summary import resolve_for_saving
 from fortress.reports.lines_report import write_lines_report
+from fortress.reports.schedule_report import write_schedule
 from fortress.simulate import simulate
 from fortress.sources.mapping import preset
 from fortress.store import events
 from fortress.store.workspace import Workspace
 
 MARKER = ".fortress-demo"
-DEMO_STEPS = 8
+DEMO_STEPS = 9
 
 
 class DemoError(Exception):
@@ -88,6 +91,8 @@ def run_demo(folder: Path, *, seed: int = 1, as_json: bool = False) -> dict[str,
         shown.step("Preparing the app: one user per role and some casework")
         opened = prepare_app(workspace, folder, list_lines(workspace))
         report["app"] = opened.to_dict()
+        shown.step("Writing the schedule of events of the strongest line")
+        report["schedule"] = _schedule(workspace, folder, list_lines(workspace)[0])
     if as_json:
         print_json(report)
     else:
@@ -125,6 +130,18 @@ def _places(workspace: Workspace, files: list[Path]) -> dict[str, Any]:
         "campaign": campaign,
         "evaluation": result.to_dict(),
     }
+
+
+def _schedule(workspace: Workspace, folder: Path, strongest: LineSummary) -> dict[str, Any]:
+    """The schedule of events between the strongest line's numbers, runners and controllers,
+    as printable HTML and as CSV (audited as the demo's consultation)."""
+    line = show_line(workspace, str(strongest.line_id))
+    with workspace.sessions.begin() as session:
+        schedule = make_schedule(workspace, line_parties(line), period(None, None),
+                                 casework=session, actor=ACTOR)  # fmt: skip
+    written = [write_schedule(schedule, folder / f"schedule.{fmt}") for fmt in ("html", "csv")]
+    return {"line_id": line.line_id, "numbers": schedule.numbers,
+            "files": [w.model_dump(mode="json") for w in written]}  # fmt: skip
 
 
 def _most_central(measures: Measures, top: int = 10) -> list[dict[str, Any]]:
@@ -165,6 +182,14 @@ def _render(
         console.print(f"  {row['text']}", highlight=False)
     console.print(
         f"Line report (open in a browser; works offline): {written.file}", highlight=False
+    )
+    made = report["schedule"]
+    html, table = made["files"]
+    console.print(
+        f"Schedule of events for court (fortress schedule) between {made['line_id']}'s "
+        f"numbers, runners and controllers: {html['rows']:,} rows, each with its exhibit "
+        f"reference: {html['file']} (printable) and {table['file']}.",
+        highlight=False,
     )
     app = report["app"]
     console.print(

@@ -15,7 +15,7 @@ class ScheduleSource(Frozen):
     layout: str | None
     ingested_utc: str
     rows: int
-    """Rows of this schedule taken from it."""
+    """Rows of this schedule that cite it."""
 
 
 class ScheduleRow(Frozen):

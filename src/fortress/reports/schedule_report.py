@@ -110,7 +110,7 @@ def _preamble(schedule: Schedule) -> list[list[Cell]]:
     for source in schedule.sources:
         lines.append([f"Source: {source.file}, SHA-256 {source.sha256}, layout "
                       f"{source.layout or 'not recorded'}, ingested {source.ingested_utc} UTC, "
-                      f"{source.rows} rows here"])  # fmt: skip
+                      f"{source.rows} rows cite it"])  # fmt: skip
     lines += [[f"Left out: {note}"] for note in schedule.excluded]
     lines.append([f"Casework: {schedule.casework}"])
     return lines

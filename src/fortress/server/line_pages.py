@@ -18,6 +18,7 @@ from fortress.casework.line_verdicts import STATUSES, Status, line_history
 from fortress.casework.models import User
 from fortress.casework.phones import seizures_of
 from fortress.casework.policy import allowed
+from fortress.casework.schedules import line_parties
 from fortress.comms.judgements import link_judgements
 from fortress.comms.lines import NoDetection, lines_per_day
 from fortress.comms.lines import safeguarding as safeguarding_sites
@@ -159,7 +160,7 @@ def _line_page(
         link_verdicts=link_judgements(workspace),
         intelligence=_naming_any(db, section.line.numbers, user.name),
         seized=[z for n in section.line.numbers for z in seizures_of(db, n, actor=user.name)],
-        error=error,
+        parties=line_parties(section.line), error=error,
     )  # fmt: skip
 
 
