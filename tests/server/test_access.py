@@ -38,7 +38,7 @@ GRADE = {"grade": {"source_evaluation": "2", "assessment": "C", "handling_code":
 NEEDS_DETECTION = {  # this database has no comms workspace, so no line
     "app.line", "app.line_verdict", "app.link_verdict", "lines.list", "lines.read", "lines.judge",
     "lines.judge_link", "numbers.read", "numbers.profile", "schedules.read", "app.schedule",
-    "app.schedule_file", "app.number", "app.places_geojson",
+    "app.schedule_file", "app.number", "app.number_profile", "app.places_geojson",
     "app.upload",
     "app.detect", "app.job", "app.places_points", "app.map_tile", "app.line_map",
     "network.chart", "network.expand", "network.measures", "network.whatif", "network.export",
@@ -188,6 +188,7 @@ CALLS = {  # endpoint name -> (method, path, JSON body); the records of seed_rec
     ),
     "app.number": ("GET", "/app/numbers/07700900123", None),
     "app.schedule": ("GET", "/app/schedule?numbers=07700900123", None),
+    "app.number_profile": ("GET", "/app/numbers/07700900123/profile", None),
     "app.schedule_file": ("GET", "/app/schedule/file?numbers=07700900123&format=xlsx", None),
     "app.intelligence": ("GET", "/app/intelligence?kind=phone&value=07700900123", None),
     "app.intelligence_item": ("GET", "/app/intelligence/1", None),

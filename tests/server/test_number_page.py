@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from urllib.parse import quote
 
+from markupsafe import escape
 from sqlalchemy import select
 
 from fortress.casework.models import AuditEntry
@@ -14,6 +15,7 @@ from fortress.comms.lines import identity_history, list_lines, show_line, worksp
 from fortress.comms.profiles import period, profile_number
 from fortress.model import columns as c
 from fortress.model.lines import HandsetsOfNumber
+from fortress.reports.profile_rows import profile_rows
 from helpers.casework import Board, sign_in
 
 HTML = {"Accept": "text/html"}
@@ -121,3 +123,23 @@ def test_a_number_s_profile_over_the_api_is_the_service_s(detected: Board) -> No
         assert refused.status_code == 422 and says in refused.text, query
     unknown = client.get("/api/v1/numbers/07700900999/profile", headers=headers)
     assert unknown.status_code == 404 and "no calls or texts" in unknown.text
+
+
+def test_the_profile_page_shows_the_profile_s_rows(detected: Board) -> None:
+    client, workspace = detected
+    number = list_lines(workspace)[0].numbers[0]
+    headers = sign_in(client, "officer") | HTML
+    page = client.get(f"/app/numbers/{quote(number)}/profile?split=true", headers=headers)
+    assert page.status_code == 200, page.text
+    shown = profile_rows(profile_number(workspace, number, period(None, None), split=True))
+    assert shown.columns == ["all", "weekdays", "weekends", "days", "nights"]
+    for row in shown.rows:
+        cells = "".join(f'<td class="n">{v}</td>' for v in row.values)
+        assert f"<td>{escape(row.label)}</td><td>{row.over}</td>{cells}" in page.text, row.label
+    assert page.text.count("<svg") == 1 and "no event" in page.text  # the hours, with a key
+    assert (
+        f'href="/app/numbers/{quote(number, safe="")}/profile"'
+        in client.get(f"/app/numbers/{quote(number)}", headers=headers).text
+    )
+    wrong = client.get(f"/app/numbers/{quote(number)}/profile?from=never", headers=headers)
+    assert wrong.status_code == 422 and "is not a day" in wrong.text

@@ -85,6 +85,7 @@ POLICY: Final[dict[str, frozenset[str]]] = {
     "app.line_verdict": frozenset({"analyst", "supervisor"}),
     "app.link_verdict": frozenset({"analyst", "supervisor"}),
     "app.number": frozenset({"analyst", "officer", "supervisor"}),
+    "app.number_profile": frozenset({"analyst", "officer", "supervisor"}),
     "app.schedule": frozenset({"analyst", "officer", "supervisor"}),
     "app.schedule_file": frozenset({"analyst", "officer", "supervisor"}),
     "app.intelligence": frozenset({"analyst", "officer", "supervisor"}),

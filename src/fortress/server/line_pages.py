@@ -24,7 +24,8 @@ from fortress.comms.lines import NoDetection, lines_per_day
 from fortress.comms.lines import safeguarding as safeguarding_sites
 from fortress.model.lines import LinesPerDay, LineSummary
 from fortress.reports.lines_report import line_section
-from fortress.reports.svg import contact_timeline, sparkline
+from fortress.reports.profile_rows import profile_rows
+from fortress.reports.svg import contact_timeline, hour_matrix, sparkline
 from fortress.server.deps import CommittingRoute, Db, check_csrf, requires
 from fortress.server.lines_api import (
     LinkVerdictIn,
@@ -38,7 +39,13 @@ from fortress.server.lines_api import (
 )
 from fortress.server.map_pages import LINE_ID, basemap_of
 from fortress.server.navigation import navigation
-from fortress.server.numbers_api import intelligence_naming, number_out
+from fortress.server.numbers_api import (
+    ProfileAsk,
+    intelligence_naming,
+    number_out,
+    profile_ask,
+    profile_for,
+)
 from fortress.server.pages import PAGE_ERRORS, page
 from fortress.sharing.regional import RegionalLine, regional_lines
 
@@ -255,3 +262,20 @@ def number_page(
     return page("number.html", found=found, summary=summary, timeline=Markup(timeline),
                 chosen={t.other for t in summary.timeline},
                 nav=navigation(request, user))  # fmt: skip
+
+
+@router.get("/app/numbers/{number}/profile", response_class=HTMLResponse)
+def number_profile_page(
+    number: str,
+    request: Request,
+    db: Db,
+    user: Annotated[User, Depends(requires("app.number_profile"))],
+    ask: Annotated[ProfileAsk, Depends(profile_ask)],
+) -> HTMLResponse:
+    """A number's behavioural profile: what was counted, its home cell, each indicator with
+    its definition and source, and its week of hours."""
+    profile = profile_for(request, db, number, ask, user.name)
+    hours = hour_matrix(f"Calls and texts of {profile.number} by weekday and hour "
+                        f"({profile.zone})", profile.week_hours)  # fmt: skip
+    return page("number_profile.html", profile=profile, shown=profile_rows(profile), ask=ask,
+                hours=Markup(hours), nav=navigation(request, user))  # fmt: skip

@@ -4,6 +4,7 @@ carried it. The number page reads the same function."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
@@ -97,35 +98,64 @@ def number(
     return number_out(db, request, number, user.name, timeline_with or [], successors)
 
 
+def profile_for(
+    request: Request, db: Session, number: str, ask: ProfileAsk, actor: str
+) -> NumberProfile:
+    """The number's profile as asked (kept for the data it came from), audited as a
+    consultation of the number; 422 for a mistake in the asking, 404 if it has no calls
+    or texts then."""
+    if len(number) > 40 or len(ask.zone) > 64:
+        raise HTTPException(422, "a number is at most 40 characters, a zone at most 64")
+    try:
+        when = period(ask.first_day, ask.last_day, ask.zone)
+    except ValueError as exc:
+        raise HTTPException(422, str(exc)) from exc
+    try:
+        workspace = workspace_of(request)
+        profile: NumberProfile = request.app.state.results.get(
+            workspace, ("profile", number, ask),
+            lambda: profile_number(workspace, number, when, weekly=ask.weekly, split=ask.split),
+        )  # fmt: skip
+    except NoDetection as exc:
+        raise HTTPException(404, str(exc)) from exc
+    audit.record(db, actor, "consultation", "phone", [profile.number])
+    return profile
+
+
+@dataclass(frozen=True)
+class ProfileAsk:
+    """What a request asks a profile of (the query string)."""
+
+    first_day: str | None
+    last_day: str | None
+    zone: str
+    weekly: bool
+    split: bool
+
+
+def profile_ask(
+    first_day: Annotated[str | None, Query(alias="from")] = None,
+    last_day: Annotated[str | None, Query(alias="to")] = None,
+    zone: str = "Europe/London",
+    weekly: bool = False,
+    split: bool = False,
+) -> ProfileAsk:
+    """The profile's query string: local days ``from``..``to`` (YYYY-MM-DD, both included;
+    default every day) on the ``zone`` clock; ``weekly`` for the mean and std across weeks,
+    ``split`` for weekdays, weekends, days and nights."""
+    return ProfileAsk(first_day, last_day, zone, weekly, split)
+
+
 @router.get("/{number}/profile", response_model=NumberProfile)
 def number_profile(
     number: str,
     request: Request,
     db: Db,
     user: Annotated[User, Depends(requires("numbers.profile"))],
-    first_day: Annotated[str | None, Query(alias="from")] = None,
-    last_day: Annotated[str | None, Query(alias="to")] = None,
-    zone: str = "Europe/London",
-    weekly: bool = False,
-    split: bool = False,
+    ask: Annotated[ProfileAsk, Depends(profile_ask)],
 ) -> NumberProfile:
     """The number's behavioural profile over local days ``from``..``to`` (YYYY-MM-DD, both
     included; default every day) on the ``zone`` clock: each indicator with its definition
     and source; ``weekly`` for the mean and std across weeks, ``split`` for weekdays,
     weekends, days and nights. 404 if it has no calls or texts then."""
-    if len(number) > 40 or len(zone) > 64:
-        raise HTTPException(422, "a number is at most 40 characters, a zone at most 64")
-    try:
-        when = period(first_day, last_day, zone)
-    except ValueError as exc:
-        raise HTTPException(422, str(exc)) from exc
-    try:
-        workspace = workspace_of(request)
-        profile: NumberProfile = request.app.state.results.get(
-            workspace, ("profile", number, first_day, last_day, zone, weekly, split),
-            lambda: profile_number(workspace, number, when, weekly=weekly, split=split),
-        )  # fmt: skip
-    except NoDetection as exc:
-        raise HTTPException(404, str(exc)) from exc
-    audit.record(db, user.name, "consultation", "phone", [profile.number])
-    return profile
+    return profile_for(request, db, number, ask, user.name)
