@@ -32,7 +32,13 @@ from fortress.comms.profiles import period
 from fortress.model import columns as c
 from fortress.model.lines import LineDetail
 from fortress.model.schedules import Schedule
-from fortress.reports.schedule_report import HEADER, schedule_bytes, write_schedule
+from fortress.reports import schedule_report
+from fortress.reports.schedule_report import (
+    HEADER,
+    TooLongToPrint,
+    schedule_bytes,
+    write_schedule,
+)
 from fortress.sources.mapping import preset
 from fortress.store.workspace import Workspace
 from helpers.browser import require_chromium
@@ -271,3 +277,17 @@ def test_the_pdf_is_printed_by_chromium_and_reads_back(case: Case, tmp_path: Pat
     assert all(f"row {r.source_row:,}" in text for r in exhibits)
     assert f"page 1 of {len(reader.pages)}" in text
     assert "Attribution: does" in text
+
+
+def test_a_pdf_too_long_to_print_is_refused_before_chromium_starts(
+    case: Case, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    schedule = _schedule(case)
+    monkeypatch.setattr(schedule_report, "MOST_PRINTED", len(schedule.rows) - 1)
+    monkeypatch.setattr(schedule_report, "print_pdf", _never)
+    with pytest.raises(TooLongToPrint, match=f"this schedule has {len(schedule.rows):,}"):
+        schedule_bytes(schedule, "pdf")
+
+
+def _never(html: str) -> bytes:
+    raise AssertionError("Chromium was started")

@@ -41,8 +41,17 @@ FOOTER: Final = (
 )
 
 
+MOST_PRINTED: Final = 20_000
+"""Rows a PDF may hold (about 500 pages, a minute of Chromium's time); a longer schedule is
+written as CSV, XLSX or HTML."""
+
+
 class ScheduleProblemFile(ValueError):
     """A schedule that cannot be written as asked; the message says why."""
+
+
+class TooLongToPrint(ScheduleProblemFile):
+    """A schedule longer than a PDF may be."""
 
 
 class WrittenSchedule(Frozen):
@@ -62,6 +71,11 @@ def schedule_bytes(schedule: Schedule, fmt: str) -> bytes:
     if fmt == "html":
         return schedule_html(schedule).encode()
     if fmt == "pdf":
+        if len(schedule.rows) > MOST_PRINTED:
+            raise TooLongToPrint(
+                f"a PDF holds at most {MOST_PRINTED:,} rows and this schedule has "
+                f"{len(schedule.rows):,}: write .csv, .xlsx or .html, or choose a shorter period"
+            )
         return print_pdf(schedule_html(schedule))
     raise ScheduleProblemFile(f"unknown format {fmt!r}: use {', '.join(FORMATS)}")
 

@@ -20,6 +20,7 @@ from fortress.model.schedules import Schedule
 from fortress.reports.schedule_report import (
     FORMATS,
     ScheduleProblemFile,
+    TooLongToPrint,
     schedule_bytes,
     schedule_section,
 )
@@ -83,9 +84,12 @@ def schedule_for(request: Request, db: Session, ask: ScheduleAsk, actor: str) ->
 
 
 def file_of(schedule: Schedule, fmt: str) -> Response:
-    """The schedule as a download; 503 if a PDF cannot be printed here."""
+    """The schedule as a download; 422 if it is too long to print, 503 if a PDF cannot be
+    printed here."""
     try:
         content = schedule_bytes(schedule, fmt)
+    except TooLongToPrint as exc:
+        raise HTTPException(422, str(exc)) from exc
     except ScheduleProblemFile as exc:
         raise HTTPException(503, str(exc)) from exc
     name = f"schedule-{schedule.numbers[0].lstrip('+')}.{fmt}"
@@ -93,9 +97,16 @@ def file_of(schedule: Schedule, fmt: str) -> Response:
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})  # fmt: skip
 
 
+BINARY: Final = {"schema": {"type": "string", "format": "binary"}}
 FILE_RESPONSES: Final = {
     200: {"description": "The schedule as JSON, or as a file of the format asked for",
-          "content": {media.split(";")[0]: {} for media in FORMATS.values()}},
+          "content": {media.split(";")[0]: BINARY for media in FORMATS.values()}},
+}  # fmt: skip
+"""The API's answer: JSON (the Schedule model), or a file."""
+DOWNLOAD_RESPONSES: Final = {
+    200: {"description": "The schedule as a file of the format asked for",
+          "content": {media.split(";")[0]: BINARY for media in FORMATS.values()}},
+    **PAGE_ERRORS,
 }  # fmt: skip
 
 
@@ -146,7 +157,8 @@ def schedule_page(
                 **values)  # fmt: skip
 
 
-@router.get("/app/schedule/file", tags=["pages"], responses=PAGE_ERRORS)
+@router.get("/app/schedule/file", tags=["pages"], response_class=Response,
+            responses=DOWNLOAD_RESPONSES)  # type: ignore[arg-type]  # fmt: skip
 def schedule_file(
     request: Request,
     db: Db,
