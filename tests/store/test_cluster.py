@@ -24,9 +24,7 @@ from typer.testing import CliRunner
 from fortress.cli import render
 from fortress.cli.main import app
 from fortress.comms.fingerprint import differences, fingerprint
-from fortress.comms.lines import run_detection, workspace_tables
-from fortress.comms.profile_table import profile_table
-from fortress.comms.profiles import period
+from fortress.comms.lines import run_detection
 from fortress.ingest.comms import ingest_comms
 from fortress.network.comms import comms_network, comms_windows
 from fortress.network.explore import contact_graph, everything
@@ -91,8 +89,8 @@ def _stored_run(world: World, copy: Path) -> dict[str, Any]:
 
 
 def _networks(workspace: Workspace) -> dict[str, Any]:
-    """The comms network whole and by week, the link chart's contact graph, and the table
-    of every number's profile, as sets (the engines may give rows in any order)."""
+    """The comms network whole and by week, and the link chart's contact graph, as sets
+    (the engines may give rows in any order)."""
 
     def arcs(network: Network) -> set[tuple[str, str, float]]:
         ends = zip(network.sources, network.targets, network.weights, strict=True)
@@ -103,18 +101,6 @@ def _networks(workspace: Workspace) -> dict[str, Any]:
         "network": arcs(comms_network(workspace)),
         "weeks": {w.name: arcs(w) for w in comms_windows(workspace, 7)},
         "contacts": {(e.source, e.target, e.events, e.first_day, e.last_day) for e in chart.edges},
-        "profiles": _profiles(workspace),
-    }
-
-
-def _profiles(workspace: Workspace) -> set[tuple[Any, ...]]:
-    """Every number's row of the profile table, floats to 9 significant digits (the
-    engines sum in different orders)."""
-    comms, _ = workspace_tables(workspace)
-    rows = profile_table(comms, period(None, None)).to_pyarrow().to_pylist()
-    return {
-        tuple(float(f"{v:.9g}") if isinstance(v, float) else v for v in row.values())
-        for row in rows
     }
 
 
