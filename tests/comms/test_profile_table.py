@@ -1,6 +1,6 @@
 """The table of many numbers' profiles holds, cell for cell, what each number's own profile
-says (``fortress.comms.profile_table`` against ``fortress.comms.profiles``), on DuckDB and
-on Spark."""
+says (``fortress.comms.profile_table`` against ``fortress.comms.profiles``); Spark computes
+the table DuckDB computes (``tests/comms/test_tallies.py``, in its Spark session)."""
 
 from __future__ import annotations
 
@@ -8,16 +8,12 @@ import math
 from datetime import date
 from typing import Any
 
-import ibis
 import pytest
 
 from fortress.comms.lines import workspace_tables
 from fortress.comms.profile_table import COLUMNS, profile_table
 from fortress.comms.profiles import period, profile_number
 from fortress.model.profiles import Measure, NumberProfile
-from fortress.store import events as event_tables
-from fortress.store.workspace import COMMS
-from helpers.spark import require_spark, stop_spark_session
 from helpers.worlds import World
 
 SAMPLED = 30
@@ -96,27 +92,3 @@ def test_only_the_numbers_asked_for(demo_world: World) -> None:
     chosen = [*sorted(r["number"] for r in everyone)[:3], "+447700900000"]  # last: no records
     rows = profile_table(comms, period(None, None), chosen).to_pyarrow().to_pylist()
     assert sorted(r["number"] for r in rows) == chosen[:3]
-
-
-def _rounded(comms: ibis.Table) -> set[tuple[Any, ...]]:
-    """Every row of the table, floats to 9 significant digits (engines sum in different
-    orders)."""
-    rows = profile_table(comms, period(None, None)).to_pyarrow().to_pylist()
-    return {
-        tuple(float(f"{v:.9g}") if isinstance(v, float) else v for v in row.values())
-        for row in rows
-    }
-
-
-@pytest.mark.slow
-def test_spark_computes_the_table_duckdb_computes(demo_world: World) -> None:
-    require_spark()
-    workspace = demo_world.workspace
-    on_duckdb, _ = workspace_tables(workspace)
-    spark = event_tables.connect(workspace, "spark")
-    try:
-        on_spark = event_tables.table(spark, workspace, COMMS)
-        assert on_spark is not None
-        assert _rounded(on_spark) == _rounded(on_duckdb)
-    finally:
-        stop_spark_session()

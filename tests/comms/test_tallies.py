@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import ibis
 import pyarrow as pa
@@ -11,6 +12,8 @@ import pytest
 
 from fortress.comms import tallies
 from fortress.comms.events import span, with_local_time
+from fortress.comms.profile_table import profile_table
+from fortress.comms.profiles import period
 from fortress.comms.tallies import CELL_USE, PAIRS, KeptTallies, Tally
 from fortress.store import events as event_tables
 from fortress.store.workspace import COMMS, Workspace
@@ -154,5 +157,21 @@ def test_tallies_kept_on_spark_equal_duckdb(
             for tally in (CELL_USE, tallies.nights(6)):
                 expected = over_every_event(workspace, duckdb, tally)
                 assert ordered(source(tally), tally).cast(expected.schema) == expected
+        # in the same session: the table of every number's profile (comms.profile_table)
+        on_spark = event_tables.table(spark, workspace, COMMS)
+        on_duckdb = event_tables.table(duckdb, workspace, COMMS)
+        assert on_spark is not None and on_duckdb is not None
+        assert _profiles(on_spark) == _profiles(on_duckdb)
     finally:
         spark._session.stop()
+
+
+def _profiles(comms: ibis.Table) -> set[tuple[Any, ...]]:
+    """Every row of the profile table, floats to 9 significant digits (engines sum in
+    different orders)."""
+    rows = profile_table(comms, period(None, None)).to_pyarrow().to_pylist()
+    assert len(rows) > 100
+    return {
+        tuple(float(f"{v:.9g}") if isinstance(v, float) else v for v in row.values())
+        for row in rows
+    }

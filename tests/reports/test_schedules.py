@@ -207,6 +207,18 @@ def test_attribution_counts_what_detection_counted(case: Case) -> None:
     assert pair.holds == holder.holds and pair.score == holder.score
     assert len(pair.rows) == pair.periods
     assert sum(p.together for p in pair.rows) == pair.together
+    tables = {sha: pq.read_table(p).to_pylist() for sha, p in _sources(case.comms).items()}
+    for located in pair.rows:
+        for number, sha, row, cells in (
+            (phone, located.sha256_first, located.row_first, located.cells_first),
+            (holder.number, located.sha256_second, located.row_second, located.cells_second),
+        ):
+            source = tables[sha][row - 1]
+            side = "a" if source["a_number"] == number else "b"
+            assert source[f"{side}_number"] == number and source[f"{side}_cell"] in cells
+            assert source["start"].strftime("%Y-%m-%d %H:%M") >= located.start_utc[:16]
+    cited = sum(s.rows for s in schedule.sources)
+    assert cited == len([r for r in schedule.rows if r.source_sha256]) + 2 * pair.periods
 
 
 def test_mistakes_are_refused_with_reasons(case: Case) -> None:

@@ -132,7 +132,7 @@ def make_schedule(
         time_rule=_time_rule(rows, when.zone),
         made_utc=now_utc().strftime("%Y-%m-%d %H:%M:%S"),
         made_by=actor,
-        sources=_sources(numbered, exhibits),
+        sources=_sources(numbered, pair, exhibits),
         excluded=excluded,
         casework=casework_note,
         rows=numbered,
@@ -415,12 +415,16 @@ def _abbreviation(zone: ZoneInfo, naive_utc: datetime) -> str:
     return naive_utc.replace(tzinfo=UTC).astimezone(zone).strftime("%Z")
 
 
-def _sources(rows: list[ScheduleRow], exhibits: Exhibits) -> list[ScheduleSource]:
-    """The files the rows cite, each with how many rows cite it."""
+def _sources(
+    rows: list[ScheduleRow], pair: Attribution | None, exhibits: Exhibits
+) -> list[ScheduleSource]:
+    """The files the rows and the attribution section cite, each with how often."""
     cited: dict[str, int] = defaultdict(int)
-    for row in rows:
-        if row.source_sha256:
-            cited[row.source_sha256] += 1
+    shas = [row.source_sha256 for row in rows if row.source_sha256]
+    for period in pair.rows if pair else []:
+        shas += [period.sha256_first, period.sha256_second]
+    for sha in shas:
+        cited[sha] += 1
     return [
         ScheduleSource(
             file=exhibits.name(sha), sha256=sha,
@@ -470,6 +474,8 @@ def _attribution(
             cells_first=sorted(cells[first][bucket]), cells_second=sorted(cells[second][bucket]),
             exhibit_first=exhibits.reference(one[c.SOURCE], one[c.SOURCE_ROW]),
             exhibit_second=exhibits.reference(two[c.SOURCE], two[c.SOURCE_ROW]),
+            sha256_first=one[c.SOURCE], row_first=one[c.SOURCE_ROW],
+            sha256_second=two[c.SOURCE], row_second=two[c.SOURCE_ROW],
         ))  # fmt: skip
     return Attribution(
         first=first, second=second, period_minutes=BUCKET_S // 60, periods=found.periods,

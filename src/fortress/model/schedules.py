@@ -15,7 +15,7 @@ class ScheduleSource(Frozen):
     layout: str | None
     ingested_utc: str
     rows: int
-    """Rows of this schedule that cite it."""
+    """Rows of the schedule, and exhibits of its attribution section, that cite it."""
 
 
 class ScheduleRow(Frozen):
@@ -60,6 +60,10 @@ class AttributionPeriod(Frozen):
     exhibit_first: str
     """The first event locating the first phone in the period: file and row."""
     exhibit_second: str
+    sha256_first: str
+    row_first: int
+    sha256_second: str
+    row_second: int
 
 
 class Attribution(Frozen):

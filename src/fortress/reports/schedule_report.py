@@ -33,6 +33,8 @@ HEADER: Final = (
 ATTRIBUTION_HEADER: Final = (
     "period from (UTC)", "local", "together", "cells of the first", "cells of the second",
     "exhibit: first's first event", "exhibit: second's first event",
+    "first's source SHA-256", "first's source row", "second's source SHA-256",
+    "second's source row",
 )  # fmt: skip
 FOOTER: Final = (
     '<div style="font-size:7pt;width:100%;text-align:center;font-family:sans-serif">'
@@ -124,7 +126,7 @@ def _preamble(schedule: Schedule) -> list[list[Cell]]:
     for source in schedule.sources:
         lines.append([f"Source: {source.file}, SHA-256 {source.sha256}, layout "
                       f"{source.layout or 'not recorded'}, ingested {source.ingested_utc} UTC, "
-                      f"{source.rows} rows cite it"])  # fmt: skip
+                      f"cited {source.rows} times"])  # fmt: skip
     lines += [[f"Left out: {note}"] for note in schedule.excluded]
     lines.append([f"Casework: {schedule.casework}"])
     return lines
@@ -144,7 +146,7 @@ def _sheets(schedule: Schedule) -> list[Sheet]:
         periods = [
             [p.start_utc, p.local, "together" if p.together else "apart",
              ", ".join(p.cells_first), ", ".join(p.cells_second), p.exhibit_first,
-             p.exhibit_second]
+             p.exhibit_second, p.sha256_first, p.row_first, p.sha256_second, p.row_second]
             for p in pair.rows
         ]  # fmt: skip
         preamble: list[list[Cell]] = [
