@@ -221,6 +221,15 @@ def test_attribution_counts_what_detection_counted(case: Case) -> None:
     assert cited == len([r for r in schedule.rows if r.source_sha256]) + 2 * pair.periods
 
 
+def test_a_title_names_at_most_three_numbers(case: Case) -> None:
+    line_number, runner = case.line.numbers[0], _runner(case)
+    assert _schedule(case).title == f"Schedule of events: {line_number}, {runner}"
+    many = [line_number, runner, *case.line.customers.numbers[:3]]
+    assert _schedule(case, numbers=many).title == (
+        f"Schedule of events: {line_number} and 4 other numbers"
+    )
+
+
 def test_mistakes_are_refused_with_reasons(case: Case) -> None:
     with pytest.raises(ScheduleProblem, match="name at least one number"):
         _schedule(case, numbers=[" "])

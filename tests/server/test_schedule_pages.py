@@ -67,7 +67,10 @@ def test_mistakes_are_422s_that_say_why(detected: Board) -> None:
     headers = sign_in(client, "analyst")
     for query, says in (
         (f"numbers={quote(line_number)}&dirty={quote(line_number)}", "both a dirty and a clean"),
-        (f"numbers={quote(line_number)}&from=2025-02-30", "is not a day"),
+        (
+            f"numbers={quote(line_number)}&from=2025-02-30",
+            "the first local day '2025-02-30' is not a day",
+        ),
         ("numbers=,", "name at least one number"),
         (f"numbers={quote(line_number)}&format=docx", "format"),
     ):

@@ -124,7 +124,7 @@ def make_schedule(
     numbered = [entry.model_copy(update={"row": i}) for i, (_, entry) in enumerate(entries, 1)]
     excluded = _excluded(comms, events, chosen, every_event, when, len(rows))
     return Schedule(
-        title=f"Schedule of events: {', '.join(chosen)}",
+        title=_title(chosen),
         numbers=chosen,
         every_event=every_event,
         period=when.describe(),
@@ -138,6 +138,16 @@ def make_schedule(
         rows=numbered,
         attribution=pair,
     )
+
+
+TITLE_NUMBERS: Final = 3
+"""Numbers a title names; the header lists them all."""
+
+
+def _title(chosen: list[str]) -> str:
+    if len(chosen) <= TITLE_NUMBERS:
+        return f"Schedule of events: {', '.join(chosen)}"
+    return f"Schedule of events: {chosen[0]} and {len(chosen) - 1} other numbers"
 
 
 def _numbers(numbers: list[str]) -> list[str]:

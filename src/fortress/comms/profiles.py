@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import ibis.expr.types as ir
@@ -57,18 +57,28 @@ def _utc(day: date, zone: ZoneInfo) -> datetime:
     return local.astimezone(UTC).replace(tzinfo=None)
 
 
-def period(first: str | None, last: str | None, zone: str = LONDON.key) -> Period:
-    """The period from ``--from``/``--to`` days (YYYY-MM-DD) on ``zone``'s clock;
-    ValueError naming what is wrong."""
+PAGE_DAYS: Final = ("the first local day", "the last local day")
+"""The two days' names where a page or the API asks for them."""
+
+
+def period(
+    first: str | None,
+    last: str | None,
+    zone: str = LONDON.key,
+    names: tuple[str, str] = ("--from", "--to"),
+) -> Period:
+    """The period from a first and a last day (YYYY-MM-DD) on ``zone``'s clock; a
+    ValueError says what is wrong, calling the two days by ``names`` (the command's
+    options by default, a page's fields where it asks)."""
     try:
         where = ZoneInfo(zone)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise ValueError(
             f"unknown time zone {zone!r}: use an IANA name, e.g. Europe/London"
         ) from exc
-    days = [_day(text, name) for text, name in ((first, "--from"), (last, "--to"))]
+    days = [_day(text, name) for text, name in zip((first, last), names, strict=True)]
     if days[0] and days[1] and days[1] < days[0]:
-        raise ValueError(f"--to {days[1]} is before --from {days[0]}")
+        raise ValueError(f"{names[1]} {days[1]} is before {names[0]} {days[0]}")
     return Period(days[0], days[1], where)
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from fortress import __version__
+from fortress.casework import exports
 from fortress.casework.exports import Cell, Sheet, export_sheets
 from fortress.model.lines import Frozen
 from fortress.model.schedules import Schedule
@@ -17,8 +18,7 @@ from fortress.reports.pages import environment
 from fortress.store.workspace import write_atomically
 
 FORMATS: Final = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    **exports.FORMATS,
     "html": "text/html; charset=utf-8",
     "pdf": "application/pdf",
 }

@@ -7,7 +7,7 @@ import hashlib
 import hmac
 import inspect
 import math
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
@@ -249,11 +249,14 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else ""
 
 
-def export_responses() -> dict[int | str, dict[str, Any]]:
-    """How an export's answer is documented: a CSV or an XLSX file, not JSON."""
+def export_responses(
+    formats: Mapping[str, str] = FORMATS, description: str = "The file"
+) -> dict[int | str, dict[str, Any]]:
+    """How an export's answer is documented: a file of one of ``formats`` (by default a
+    CSV or an XLSX file), not JSON."""
     file = {"schema": {"type": "string", "format": "binary"}}
-    content = {media.split(";")[0]: file for media in FORMATS.values()}
-    return {200: {"description": "The file", "content": content}}
+    content = {media.split(";")[0]: file for media in formats.values()}
+    return {200: {"description": description, "content": content}}
 
 
 def not_found(what: str, record_id: int) -> HTTPException:

@@ -17,7 +17,7 @@ from fortress.casework.models import Intelligence, User
 from fortress.casework.phones import Seizure, seizures_of
 from fortress.comms.lines import NoDetection
 from fortress.comms.numbers import summarise_number
-from fortress.comms.profiles import period, profile_number
+from fortress.comms.profiles import PAGE_DAYS, period, profile_number
 from fortress.model.numbers import NumberSummary
 from fortress.model.profiles import NumberProfile
 from fortress.server.deps import API, CommittingRoute, Db, requires
@@ -107,7 +107,7 @@ def profile_for(
     if len(number) > 40 or len(ask.zone) > 64:
         raise HTTPException(422, "a number is at most 40 characters, a zone at most 64")
     try:
-        when = period(ask.first_day, ask.last_day, ask.zone)
+        when = period(ask.first_day, ask.last_day, ask.zone, PAGE_DAYS)
     except ValueError as exc:
         raise HTTPException(422, str(exc)) from exc
     try:

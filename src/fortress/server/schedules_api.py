@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from fortress.casework.models import User
 from fortress.casework.schedules import make_schedule
 from fortress.comms.lines import NoDetection
-from fortress.comms.profiles import period
+from fortress.comms.profiles import PAGE_DAYS, period
 from fortress.model.schedules import Schedule
 from fortress.reports.schedule_report import (
     FORMATS,
@@ -24,7 +24,7 @@ from fortress.reports.schedule_report import (
     schedule_bytes,
     schedule_section,
 )
-from fortress.server.deps import API, CommittingRoute, Db, requires
+from fortress.server.deps import API, CommittingRoute, Db, export_responses, requires
 from fortress.server.lines_api import workspace_of
 from fortress.server.navigation import navigation
 from fortress.server.pages import PAGE_ERRORS, page
@@ -49,7 +49,9 @@ class ScheduleAsk:
 
 
 def _ask(
-    numbers: Annotated[list[str], Query(description="Numbers, repeated or comma-separated.")],
+    numbers: Annotated[
+        list[str] | None, Query(description="Numbers, repeated or comma-separated.")
+    ] = None,
     first_day: Annotated[str | None, Query(alias="from")] = None,
     last_day: Annotated[str | None, Query(alias="to")] = None,
     zone: str = "Europe/London",
@@ -57,7 +59,7 @@ def _ask(
     dirty: str | None = None,
     clean: str | None = None,
 ) -> ScheduleAsk:
-    split = [n.strip() for given in numbers for n in given.split(",") if n.strip()]
+    split = [n.strip() for given in numbers or [] for n in given.split(",") if n.strip()]
     return ScheduleAsk(split, first_day, last_day, zone, every_event, dirty or None, clean or None)
 
 
@@ -74,7 +76,7 @@ def schedule_for(request: Request, db: Session, ask: ScheduleAsk, actor: str) ->
         raise HTTPException(422, "attribution needs both a dirty and a clean number")
     pair = (ask.dirty, ask.clean) if ask.dirty and ask.clean else None
     try:
-        when = period(ask.first_day, ask.last_day, ask.zone)
+        when = period(ask.first_day, ask.last_day, ask.zone, PAGE_DAYS)
         return make_schedule(workspace_of(request), ask.numbers, when, casework=db,
                              every_event=ask.every_event, attribute=pair, actor=actor)  # fmt: skip
     except NoDetection as exc:
@@ -97,17 +99,11 @@ def file_of(schedule: Schedule, fmt: str) -> Response:
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})  # fmt: skip
 
 
-BINARY: Final = {"schema": {"type": "string", "format": "binary"}}
-FILE_RESPONSES: Final = {
-    200: {"description": "The schedule as JSON, or as a file of the format asked for",
-          "content": {media.split(";")[0]: BINARY for media in FORMATS.values()}},
-}  # fmt: skip
+FILE_RESPONSES: Final = export_responses(
+    FORMATS, "The schedule as JSON, or as a file of the format asked for"
+)
 """The API's answer: JSON (the Schedule model), or a file."""
-DOWNLOAD_RESPONSES: Final = {
-    200: {"description": "The schedule as a file of the format asked for",
-          "content": {media.split(";")[0]: BINARY for media in FORMATS.values()}},
-    **PAGE_ERRORS,
-}  # fmt: skip
+DOWNLOAD_RESPONSES: Final = export_responses(FORMATS, "The schedule as a file") | PAGE_ERRORS
 
 
 @router.get(f"{API}/schedules", response_model=Schedule, tags=["schedules"],
@@ -133,15 +129,9 @@ def schedule_page(
     request: Request,
     db: Db,
     user: Annotated[User, Depends(requires("app.schedule"))],
-    numbers: Annotated[list[str] | None, Query()] = None,
-    first_day: Annotated[str | None, Query(alias="from")] = None,
-    last_day: Annotated[str | None, Query(alias="to")] = None,
-    every_event: bool = False,
-    dirty: str | None = None,
-    clean: str | None = None,
+    ask: Ask,
 ) -> HTMLResponse:
     """The schedule form and, once numbers are given, the schedule with its downloads."""
-    ask = _ask(numbers or [], first_day, last_day, "Europe/London", every_event, dirty, clean)
     values: dict[str, Any] = {"ask": ask, "nav": navigation(request, user),
                               "query": request.url.query}  # fmt: skip
     if not ask.numbers:
